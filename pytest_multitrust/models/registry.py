@@ -1,0 +1,276 @@
+"""Model names, aliases and lazy factories.
+
+A model spec is what the user types after ``--mllm``:
+
+* a registered name: ``tiny-llava``, ``refuser``, ``echo``, ``oracle``;
+* an alias of a hub model: ``llava-1.5`` means ``hf:llava-hf/llava-1.5-7b-hf``;
+* a scheme: ``hf:<repo-or-path>``, ``openai:<base_url>#<model>``, ``vllm:<repo>``,
+  ``py:package.module:factory``;
+* a name from the ``pytest_multitrust.models`` entry-point group.
+
+Resolution (:func:`parse_model_spec`) is pure and imports no backend, so an unknown
+name is a :class:`pytest.UsageError` listing the known ones before torch is imported.
+Factories (:func:`make_model`) import their backend lazily.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import pytest
+
+from pytest_multitrust.errors import PrerequisiteError
+
+if TYPE_CHECKING:
+    from pytest_multitrust.models.base import MLLM
+
+__all__ = [
+    "ALIASES",
+    "ENTRY_POINT_GROUP",
+    "ModelOptions",
+    "ModelSpec",
+    "known_names",
+    "make_model",
+    "parse_model_spec",
+    "prepare_model",
+    "register_model",
+]
+
+ENTRY_POINT_GROUP = "pytest_multitrust.models"
+
+Scheme = Literal["name", "hf", "openai", "vllm", "py", "entrypoint"]
+SCHEMES: tuple[str, ...] = ("hf", "openai", "vllm", "py")
+
+#: Short names for Hugging Face models of the MultiTrust family that transformers runs
+#: natively (image-text-to-text). Values are full specs.
+ALIASES: Mapping[str, str] = {
+    "llava-1.5": "hf:llava-hf/llava-1.5-7b-hf",
+    "llava-1.5-7b": "hf:llava-hf/llava-1.5-7b-hf",
+    "llava-1.5-13b": "hf:llava-hf/llava-1.5-13b-hf",
+    "llava-1.6-mistral-7b": "hf:llava-hf/llava-v1.6-mistral-7b-hf",
+    "llava-1.6-vicuna-7b": "hf:llava-hf/llava-v1.6-vicuna-7b-hf",
+    "llava-1.6-vicuna-13b": "hf:llava-hf/llava-v1.6-vicuna-13b-hf",
+    "llava-next-llama3-8b": "hf:llava-hf/llama3-llava-next-8b-hf",
+    "llava-onevision-0.5b": "hf:llava-hf/llava-onevision-qwen2-0.5b-ov-hf",
+    "llava-onevision-7b": "hf:llava-hf/llava-onevision-qwen2-7b-ov-hf",
+    "qwen2-vl-2b": "hf:Qwen/Qwen2-VL-2B-Instruct",
+    "qwen2-vl-7b": "hf:Qwen/Qwen2-VL-7B-Instruct",
+    "qwen2.5-vl-3b": "hf:Qwen/Qwen2.5-VL-3B-Instruct",
+    "qwen2.5-vl-7b": "hf:Qwen/Qwen2.5-VL-7B-Instruct",
+    "internvl3-1b": "hf:OpenGVLab/InternVL3-1B-hf",
+    "internvl3-8b": "hf:OpenGVLab/InternVL3-8B-hf",
+    "idefics2-8b": "hf:HuggingFaceM4/idefics2-8b",
+    "idefics3-8b": "hf:HuggingFaceM4/Idefics3-8B-Llama3",
+    "smolvlm-2b": "hf:HuggingFaceTB/SmolVLM-Instruct",
+    "llama-3.2-11b-vision": "hf:meta-llama/Llama-3.2-11B-Vision-Instruct",
+    "gemma-3-4b": "hf:google/gemma-3-4b-it",
+    "paligemma2-3b": "hf:google/paligemma2-3b-mix-224",
+}
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Settings a model factory may use (from ``Settings``)."""
+
+    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:N", "mps"
+    dtype: str = "auto"  # "auto", "float32", "float16", "bfloat16"
+    trust_remote_code: bool = False  # run model code from the hub (explicit opt-in)
+    cache_dir: Path = field(default_factory=lambda: Path(".multitrust-cache"))  # built models
+    seed: int = 0  # seed for sampling and for building random-weight models
+    batch_size: int | None = None  # None -> the model's default
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed ``--mllm`` value."""
+
+    raw: str  # exactly as the user typed it
+    scheme: Scheme  # how to build it
+    target: str  # name, repo/path, URL#model or module:factory
+    alias_of: str | None = None  # the alias the user typed, when resolved from one
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+Factory = Callable[[ModelSpec, ModelOptions], "MLLM"]
+Preparer = Callable[[ModelSpec, ModelOptions], None]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    factory: Factory
+    description: str
+    prepare: Preparer | None
+
+
+_NAMED: dict[str, _Entry] = {}
+
+
+def register_model(
+    name: str, *, description: str = "", prepare: Preparer | None = None
+) -> Callable[[Factory], Factory]:
+    """Register a named model factory (decorator).
+
+    Example:
+        >>> @register_model("always-no", description="answers No")
+        ... def _make(spec, options):
+        ...     from pytest_multitrust.models.scripted import ScriptedModel
+        ...     return ScriptedModel.constant("No.", name="always-no")
+    """
+
+    def decorator(factory: Factory) -> Factory:
+        _NAMED[name] = _Entry(name, factory, description, prepare)
+        return factory
+
+    return decorator
+
+
+def _entry_point_names() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def known_names() -> list[str]:
+    """Every name ``--mllm`` accepts besides schemes, sorted."""
+    _register_builtins()
+    return sorted({*_NAMED, *ALIASES, *_entry_point_names()})
+
+
+def _usage(raw: str, why: str) -> pytest.UsageError:
+    names = ", ".join(known_names())
+    return pytest.UsageError(
+        f"--mllm={raw!r}: {why}. Known models: {names}; or a scheme: hf:<repo-or-path>, "
+        "openai:<base_url>#<model>, vllm:<repo>, py:<module>:<factory>"
+    )
+
+
+def parse_model_spec(raw: str, *, extra_names: tuple[str, ...] = ()) -> ModelSpec:
+    """Parse and check a model spec without importing any backend.
+
+    Args:
+        raw: the ``--mllm`` value.
+        extra_names: names that some plugin's ``pytest_multitrust_make_model`` claims.
+
+    Raises:
+        pytest.UsageError: for an empty value, a malformed scheme or an unknown name.
+    """
+    _register_builtins()
+    text = raw.strip()
+    if not text:
+        raise _usage(raw, "empty model spec")
+    alias_of: str | None = None
+    if text in ALIASES:
+        alias_of, text = text, ALIASES[text]
+    scheme, sep, target = text.partition(":")
+    if sep and scheme in SCHEMES:
+        if not target.strip():
+            raise _usage(raw, f"'{scheme}:' needs a target after the colon")
+        if scheme == "py" and (target.count(":") != 1 or not all(target.split(":"))):
+            raise _usage(raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make")
+        if scheme == "openai" and not target.startswith(("http://", "https://")):
+            raise _usage(raw, "expected openai:<http(s) base url>#<model>")
+        return ModelSpec(raw=raw, scheme=scheme, target=target, alias_of=alias_of)  # type: ignore[arg-type]
+    if text in _NAMED or text in extra_names:
+        return ModelSpec(raw=raw, scheme="name", target=text, alias_of=alias_of)
+    if text in _entry_point_names():
+        return ModelSpec(raw=raw, scheme="entrypoint", target=text, alias_of=alias_of)
+    raise _usage(raw, "unknown model")
+
+
+def _load_object(path: str, what: str) -> object:
+    module_name, _, attribute = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise pytest.UsageError(f"{what}: cannot import module {module_name!r}: {error}") from None
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise pytest.UsageError(
+            f"{what}: module {module_name!r} has no attribute {attribute!r}"
+        ) from None
+
+
+def make_model(spec: ModelSpec, options: ModelOptions) -> MLLM:
+    """Build (load) the model a spec names. Heavy imports happen here.
+
+    Raises:
+        pytest.UsageError: when a ``py:`` or entry-point factory cannot be imported.
+        PrerequisiteError: when an extra or the weights are missing.
+    """
+    from pytest_multitrust.models.base import MLLM
+
+    _register_builtins()
+    if spec.scheme == "name":
+        model = _NAMED[spec.target].factory(spec, options)
+    elif spec.scheme == "hf":
+        from pytest_multitrust.models.hf import HFModel
+
+        model = HFModel.load(spec.target, options=options, spec=spec.raw)
+    elif spec.scheme in ("py", "entrypoint"):
+        target = spec.target if spec.scheme == "py" else _entry_point_names()[spec.target]
+        factory = _load_object(target, f"--mllm={spec.raw}")
+        if not callable(factory):
+            raise pytest.UsageError(f"--mllm={spec.raw}: {target} is not callable")
+        model = factory(options)
+    elif spec.scheme == "openai":
+        model = _backend_factory("openai")(spec, options)
+    else:  # vllm
+        model = _backend_factory("vllm")(spec, options)
+    if not isinstance(model, MLLM):
+        raise pytest.UsageError(
+            f"--mllm={spec.raw}: the factory returned {type(model).__name__}, which has no "
+            "'info' and 'generate(requests, config)' (see pytest_multitrust.MLLM)"
+        )
+    return model
+
+
+def _backend_factory(name: str) -> Factory:
+    module = f"pytest_multitrust.models.{name}_backend"
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name == module:
+            raise PrerequisiteError(
+                f"the {name}: backend is not available in this version of pytest-multitrust"
+            ) from None
+        raise PrerequisiteError(
+            f"the {name}: backend needs {error.name!r}: pip install 'pytest-multitrust[{name}]'"
+        ) from None
+    factory: Factory = loaded.make
+    return factory
+
+
+def prepare_model(spec: ModelSpec, options: ModelOptions) -> None:
+    """Make the model's files available (build or download) once, before tests run.
+
+    Called on the xdist controller (or the only process) so that workers only load.
+
+    Raises:
+        PrerequisiteError: naming the model and how to fetch it.
+    """
+    _register_builtins()
+    if spec.scheme == "name":
+        prepare = _NAMED[spec.target].prepare
+        if prepare is not None:
+            prepare(spec, options)
+    elif spec.scheme == "hf":
+        from pytest_multitrust.models.hf import prepare_hf
+
+        prepare_hf(spec.target, options)
+
+
+_BUILTINS_DONE: list[bool] = []
+
+
+def _register_builtins() -> None:
+    if _BUILTINS_DONE:
+        return
+    _BUILTINS_DONE.append(True)
+    importlib.import_module("pytest_multitrust.models.builtin")

@@ -1,0 +1,1 @@
+"""Pure evaluators: refusal, yes/no and choice extraction, rates, confidence intervals."""

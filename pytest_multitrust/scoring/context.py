@@ -1,0 +1,18 @@
+"""What a scorer may consult besides the response: the chosen rules and optional judges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["RefusalRuleName", "ScoringContext"]
+
+RefusalRuleName = Literal["multitrust-v1", "strict"]
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """Settings that change how responses are scored (never how they are generated)."""
+
+    refusal_rule: RefusalRuleName = "multitrust-v1"  # keyword list used for refusals
+    seed: int = 0  # seed for any randomness in scoring (bootstrap, sampling)
