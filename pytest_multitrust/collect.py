@@ -1,0 +1,213 @@
+"""The pytest nodes of the built-in trust suite.
+
+Tree and ids::
+
+    multitrust                                  MultitrustRoot
+    multitrust/safety                           AspectCollector
+    multitrust/safety/S.4                       TaskCollector   (xdist scope: one worker)
+    multitrust/safety/S.4::sample[typographic-0007]    SampleItem
+    multitrust/safety/S.4::threshold[rta]              ThresholdItem
+
+Sample items come first, then one threshold item per metric, so that under
+``--dist loadscope`` a task's threshold test runs after its samples, on the same worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_multitrust.records import (
+    METRIC_PROPERTY,
+    SAMPLE_PROPERTY,
+    VERDICT_PROPERTY,
+    MetricResult,
+    SampleRecord,
+)
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr  # noqa: F401  (type only)
+
+    from pytest_multitrust.engine.runner import TaskRun
+    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
+
+__all__ = [
+    "AspectCollector",
+    "MultitrustRoot",
+    "SampleError",
+    "SampleItem",
+    "TaskCollector",
+    "ThresholdItem",
+    "ThresholdMiss",
+    "format_metric_failure",
+]
+
+ROOT = "multitrust"
+
+
+class MultitrustRoot(pytest.Collector):
+    """Collects the selected built-in tasks, grouped by aspect."""
+
+    state: PluginState
+
+    def collect(self) -> Iterator[AspectCollector]:
+        """One collector per aspect that has selected tasks, in paper order."""
+        aspects: list[str] = []
+        for task in self.state.tasks:
+            if task.aspect not in aspects:
+                aspects.append(task.aspect)
+        for aspect in aspects:
+            node = AspectCollector.from_parent(
+                self, name=aspect, nodeid=f"{ROOT}/{aspect}", path=self.path / aspect
+            )
+            node.state = self.state
+            node.add_marker(pytest.mark.trust)
+            yield node
+
+
+class AspectCollector(pytest.Collector):
+    """Collects the tasks of one aspect."""
+
+    state: PluginState
+
+    def collect(self) -> Iterator[TaskCollector]:
+        """One collector per selected task of this aspect."""
+        for task in self.state.tasks:
+            if task.aspect == self.name:
+                node = TaskCollector.from_parent(
+                    self, name=task.id, nodeid=f"{self.nodeid}/{task.id}", path=self.path / task.id
+                )
+                node.state = self.state
+                node.task = task
+                yield node
+
+
+class TaskCollector(pytest.Collector):
+    """Collects one task: its sample tests, then its threshold tests."""
+
+    state: PluginState
+    task: TaskSpec
+
+    def collect(self) -> Iterator[pytest.Item]:
+        """Sample items (tier and limit applied), then one threshold item per metric."""
+        samples = self.state.samples_for(self.task)
+        for sample in samples:
+            item = SampleItem.from_parent(
+                self, name=f"sample[{sample.id}]", nodeid=f"{self.nodeid}::sample[{sample.id}]"
+            )
+            item.task = self.task
+            item.sample = sample
+            item.state = self.state
+            item.add_marker(pytest.mark.trust)
+            item.add_marker(getattr(pytest.mark, self.task.aspect))
+            yield item
+        for metric in self.task.metrics:
+            threshold = ThresholdItem.from_parent(
+                self, name=f"threshold[{metric.name}]",
+                nodeid=f"{self.nodeid}::threshold[{metric.name}]",
+            )
+            threshold.task = self.task
+            threshold.metric = metric.name
+            threshold.state = self.state
+            threshold.add_marker(pytest.mark.trust)
+            threshold.add_marker(getattr(pytest.mark, self.task.aspect))
+            yield threshold
+
+
+class SampleError(Exception):
+    """A sample could not be generated or scored (model crash, bad data)."""
+
+
+class ThresholdMiss(Exception):
+    """A task metric missed its threshold."""
+
+    def __init__(self, result: MetricResult) -> None:
+        super().__init__(format_metric_failure(result))
+        self.result = result
+
+
+class _TrustItem(pytest.Item):
+    state: PluginState
+    task: TaskSpec
+
+    @property
+    def run(self) -> TaskRun:
+        return self.state.run_for(self.task.id)
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return (str(self.path), None, self.name)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: str | None = None,
+    ) -> str | TerminalRepr:
+        """Domain message without traceback for our own failures."""
+        if isinstance(excinfo.value, SampleError | ThresholdMiss):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+
+
+class SampleItem(_TrustItem):
+    """One sample of a task: passes, is a MISS, or errors."""
+
+    sample: Sample
+
+    def runtest(self) -> None:
+        """Get this sample's scored record (the task generates on first use)."""
+        record: SampleRecord = self.run.record(self.sample.id)
+        self.user_properties.append((SAMPLE_PROPERTY, record.to_json()))
+        self.user_properties.append((VERDICT_PROPERTY, record.verdict))
+        if record.verdict == "error":
+            raise SampleError(
+                f"{self.task.id} sample {self.sample.id}: {record.error}\n"
+                f"prompt: {_short(record.prompt)}"
+            )
+
+
+class ThresholdItem(_TrustItem):
+    """The task metric against its threshold, in the metric's direction."""
+
+    metric: str
+
+    def runtest(self) -> None:
+        """Compute the metric from all selected samples and assert the threshold."""
+        result = self.run.metric_result(self.metric)
+        self.user_properties.append((METRIC_PROPERTY, result.to_json()))
+        self.user_properties.append((VERDICT_PROPERTY, "pass" if result.passed else "fail"))
+        if not result.passed:
+            raise ThresholdMiss(result)
+
+
+def _short(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def format_value(value: float) -> str:
+    """A metric value for humans: 3 decimals, 'n/a' for NaN."""
+    return "n/a" if value != value else f"{value:.3f}"
+
+
+def format_metric_failure(result: MetricResult) -> str:
+    """The one-screen message of a failed threshold test."""
+    lines = [
+        f"{result.task_id} {result.task_name}: {result.metric} = {format_value(result.value)}, "
+        f"needs {result.op} {result.threshold:g}",
+        f"  n = {result.n} samples"
+        + (f" ({result.errors} errored, not counted)" if result.errors else "")
+        + f", 95% CI [{format_value(result.ci_low)}, {format_value(result.ci_high)}]"
+        + f", scorer: {result.scorer}",
+    ]
+    if result.worst:
+        lines.append("  worst samples:")
+        for worst in result.worst:
+            lines.append(
+                f"    {worst.sample_id}: {result.metric}={format_value(worst.value)}  "
+                f"response: {_short(worst.response, 70)!r}"
+                + (f"  ({_short(worst.detail, 50)})" if worst.detail else "")
+            )
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Generation scheduling per worker: batching, response cache, task runs."""

@@ -1,0 +1,303 @@
+"""Generation and scoring for one task in one process.
+
+The first sample test of a task asks its :class:`TaskRun` for a record; the run then
+renders, generates (in backend-sized batches) and scores every *selected* sample of the
+task at once, and each later sample test reads its record. The threshold test asks for
+the task's :class:`~pytest_multitrust.records.MetricResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from pytest_multitrust.models.base import (
+    GenerationConfig,
+    ImageData,
+    Message,
+    Request,
+    Response,
+)
+from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
+from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
+
+if TYPE_CHECKING:
+    from pytest_multitrust.models.base import MLLM
+    from pytest_multitrust.scoring.context import ScoringContext
+    from pytest_multitrust.settings import Threshold
+
+__all__ = ["ModelHolder", "ResponseStore", "TaskRun", "build_request", "metric_interval"]
+
+
+class ResponseStore(Protocol):
+    """Where generated responses are kept between runs (the response cache)."""
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        """Cached responses, ``None`` where there is none."""
+        ...
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Store fresh responses (only successful, deterministic ones are kept)."""
+        ...
+
+
+class NoStore:
+    """A store that keeps nothing."""
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        """Nothing is cached."""
+        return [None] * len(requests)
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Discard."""
+
+
+@dataclass
+class ModelHolder:
+    """Loads the model under test once per process, on first use."""
+
+    load: Callable[[], MLLM]  # builds the model (through the make-model hook)
+    _model: MLLM | None = field(default=None, init=False)
+    load_seconds: float = field(default=0.0, init=False)  # time the load took
+
+    def get(self) -> MLLM:
+        """The loaded model (loading it now if needed)."""
+        if self._model is None:
+            started = time.perf_counter()
+            self._model = self.load()
+            self.load_seconds = time.perf_counter() - started
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded in this process."""
+        return self._model is not None
+
+
+def build_request(sample: Sample, task: TaskSpec, image: ImageData | None) -> Request:
+    """The chat request for one sample: optional system turn, then the user turn."""
+    messages: list[Message] = []
+    if sample.system:
+        messages.append(Message(role="system", text=sample.system))
+    messages.append(
+        Message(role="user", text=sample.prompt, images=(image,) if image is not None else ())
+    )
+    return Request(
+        messages=tuple(messages), task_id=task.id, sample_id=sample.id, reference=sample.ideal
+    )
+
+
+def metric_interval(
+    metric: MetricSpec, values: Sequence[float], point: float, seed: int
+) -> tuple[float, float]:
+    """95 % interval for a metric: Wilson for proportions, seeded bootstrap otherwise."""
+    from pytest_multitrust.scoring.stats import bootstrap_interval, wilson_interval
+
+    if not values or math.isnan(point):
+        return (math.nan, math.nan)
+    if metric.kind == "proportion":
+        n = len(values)
+        successes = round(point * n)
+        return wilson_interval(successes, n)
+    if metric.kind == "statistic":
+        return (math.nan, math.nan)
+    return bootstrap_interval(values, seed=seed)
+
+
+@dataclass
+class TaskRun:
+    """Generates and scores the selected samples of one task, once."""
+
+    task: TaskSpec  # the task
+    samples: Sequence[Sample]  # the selected samples, in collection order
+    holder: ModelHolder  # the process's model
+    context: ScoringContext  # scoring rules
+    config: GenerationConfig  # decoding settings for this task
+    batch_size: int | None = None  # None -> the model's default
+    render: Callable[[Sample], ImageData | None] = field(default=lambda _s: None)
+    store: ResponseStore = field(default_factory=NoStore)
+    thresholds: dict[str, Threshold] = field(default_factory=dict)  # metric -> user threshold
+    update_record: Callable[[SampleRecord], SampleRecord] = field(default=lambda r: r)
+    seed: int = 0
+    _records: dict[str, SampleRecord] | None = field(default=None, init=False)
+    _scores: dict[str, SampleScore] = field(default_factory=dict, init=False)
+
+    def record(self, sample_id: str) -> SampleRecord:
+        """The scored record of one selected sample (runs the whole task on first call)."""
+        records = self._ensure()
+        try:
+            return records[sample_id]
+        except KeyError:
+            raise KeyError(f"{self.task.id}: sample {sample_id!r} was not selected") from None
+
+    def records(self) -> list[SampleRecord]:
+        """All records, in sample order."""
+        records = self._ensure()
+        return [records[s.id] for s in self.samples]
+
+    def _ensure(self) -> dict[str, SampleRecord]:
+        if self._records is None:
+            self._records = self._run()
+        return self._records
+
+    def _run(self) -> dict[str, SampleRecord]:
+        requests: list[Request | None] = []
+        build_errors: dict[str, str] = {}
+        for sample in self.samples:
+            try:
+                requests.append(build_request(sample, self.task, self.render(sample)))
+            except Exception as error:  # bad data is a sample-level error, not a crash
+                build_errors[sample.id] = f"{type(error).__name__}: {error}"
+                requests.append(None)
+        ready = [(s, r) for s, r in zip(self.samples, requests, strict=True) if r is not None]
+        responses = self._generate([r for _, r in ready])
+        by_id: dict[str, tuple[Request, Response]] = {
+            s.id: (req, resp) for (s, req), resp in zip(ready, responses, strict=True)
+        }
+        scorable = [s for s, _ in ready if by_id[s.id][1].error is None]
+        scores: list[SampleScore] = []
+        if scorable:
+            scores = self.task.scorer(scorable, [by_id[s.id][1] for s in scorable], self.context)
+        self._scores = {s.id: score for s, score in zip(scorable, scores, strict=True)}
+        records: dict[str, SampleRecord] = {}
+        for sample in self.samples:
+            records[sample.id] = self.update_record(
+                self._record(sample, by_id.get(sample.id), build_errors.get(sample.id))
+            )
+        return records
+
+    def _generate(self, requests: list[Request]) -> list[Response]:
+        model = self.holder.get()
+        size = max(1, self.batch_size or model.info.default_batch_size)
+        cached = self.store.get_many(model, requests, self.config)
+        missing = [i for i, hit in enumerate(cached) if hit is None]
+        fresh: dict[int, Response] = {}
+        for start in range(0, len(missing), size):
+            chunk = missing[start : start + size]
+            batch = [requests[i] for i in chunk]
+            try:
+                out = model.generate(batch, self.config)
+                if len(out) != len(batch):
+                    raise RuntimeError(
+                        f"model returned {len(out)} responses for {len(batch)} requests"
+                    )
+            except Exception as error:  # a model crash errors this batch's samples
+                message = f"{type(error).__name__}: {error}"
+                out = [Response(text="", finish_reason="error", error=message) for _ in batch]
+            self.store.put_many(model, batch, self.config, out)
+            fresh.update(zip(chunk, out, strict=True))
+        return [hit if hit is not None else fresh[i] for i, hit in enumerate(cached)]
+
+    def _record(
+        self,
+        sample: Sample,
+        pair: tuple[Request, Response] | None,
+        build_error: str | None,
+    ) -> SampleRecord:
+        nan_values = {m.name: math.nan for m in self.task.metrics}
+        if pair is None:
+            return SampleRecord(
+                task_id=self.task.id, sample_id=sample.id, variant=sample.variant,
+                prompt=sample.prompt, image_sha256=None, response="", values=nan_values,
+                verdict="error", error=build_error or "not generated",
+            )
+        request, response = pair
+        images = request.images
+        common = {
+            "task_id": self.task.id,
+            "sample_id": sample.id,
+            "variant": sample.variant,
+            "prompt": sample.prompt,
+            "image_sha256": images[0].sha256 if images else None,
+            "response": response.text,
+            "latency_s": response.latency_s,
+            "prompt_tokens": response.prompt_tokens,
+            "completion_tokens": response.completion_tokens,
+            "cached": response.cached,
+        }
+        score = self._scores.get(sample.id)
+        if response.error is not None or score is None:
+            return SampleRecord(values=nan_values, verdict="error",
+                                error=response.error or "not scored", **common)  # type: ignore[arg-type]
+        return SampleRecord(
+            values={m.name: float(score.values.get(m.name, math.nan)) for m in self.task.metrics},
+            verdict="pass" if score.passed else "miss",
+            expected=score.expected,
+            detail=score.detail,
+            scorer=score.scorer,
+            **common,  # type: ignore[arg-type]
+        )
+
+    def metric_result(self, metric_name: str) -> MetricResult:
+        """Judge one task metric against its threshold (user's, else the task's default)."""
+        records = self.records()
+        metric = self.task.metric(metric_name)
+        counted = [(s, self._scores[s.id]) for s in self.samples if s.id in self._scores]
+        samples = [s for s, _ in counted]
+        scores = [sc for _, sc in counted]
+        values = self.task.compute(samples, scores) if counted else {
+            m.name: math.nan for m in self.task.metrics
+        }
+        value = values[metric.name]
+        per_sample = [
+            r.values[metric.name] for r in records
+            if r.verdict != "error" and not math.isnan(r.values[metric.name])
+        ]
+        user = self.thresholds.get(metric.name)
+        threshold = user.value if user is not None else metric.threshold
+        op = user.op if user is not None else metric.op
+        passed = user.holds(value) if user is not None else metric.passes(value)
+        low, high = metric_interval(metric, per_sample, value, self.seed)
+        worst = sorted(
+            (r for r in records if r.verdict != "error" and not math.isnan(r.values[metric.name])),
+            key=lambda r: oriented(r.values[metric.name], metric.direction),
+        )[:5]
+        scorers = sorted({r.scorer for r in records if r.verdict != "error"})
+        return MetricResult(
+            task_id=self.task.id,
+            task_name=self.task.name,
+            aspect=self.task.aspect,
+            sub_aspect=self.task.sub_aspect,
+            metric=metric.name,
+            direction=metric.direction,
+            value=value,
+            threshold=threshold,
+            op=op,
+            passed=passed,
+            n=len(per_sample),
+            errors=sum(r.verdict == "error" for r in records),
+            ci_low=low,
+            ci_high=high,
+            scorer=", ".join(scorers) or metric.scorer,
+            trust_score=self.task.trust_score(values),
+            worst=tuple(
+                WorstSample(r.sample_id, r.values[metric.name], r.response[:160], r.detail)
+                for r in worst
+                if oriented(r.values[metric.name], metric.direction) < 1.0
+            ),
+        )
+
+
+def replace_record(record: SampleRecord, **changes: object) -> SampleRecord:
+    """A copy of ``record`` with ``changes`` (for update hooks)."""
+    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]

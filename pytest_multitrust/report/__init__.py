@@ -1,0 +1,1 @@
+"""Controller-side results: collector, gates, renderers."""

@@ -1,0 +1,198 @@
+"""Per-process state of an active run, kept in ``config.stash``.
+
+:class:`PluginState` knows the selected tasks, their samples, the model holder and one
+:class:`~pytest_multitrust.engine.runner.TaskRun` per task, built after collection from
+the items that survived deselection (``-k``, ``--lf``, ``--deselect``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore, TaskRun
+from pytest_multitrust.models.base import GenerationConfig
+from pytest_multitrust.scoring.context import ScoringContext
+from pytest_multitrust.tasks.data import read_samples, samples_for_tier
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_multitrust.models.base import MLLM, ImageData
+    from pytest_multitrust.models.registry import ModelSpec
+    from pytest_multitrust.records import SampleRecord
+    from pytest_multitrust.settings import Settings
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
+
+__all__ = ["STATE_KEY", "PluginState"]
+
+
+@dataclass
+class PluginState:
+    """Everything an active run needs in one process."""
+
+    config: pytest.Config  # the pytest config
+    settings: Settings  # validated settings
+    spec: ModelSpec  # the parsed --mllm
+    tasks: list[TaskSpec]  # selected tasks, paper order
+    holder: ModelHolder = field(init=False)  # lazy model
+    store: ResponseStore = field(default_factory=NoStore)  # response cache
+    runs: dict[str, TaskRun] = field(default_factory=dict)  # task id -> run
+    _samples: dict[str, list[Sample]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.holder = ModelHolder(load=self._load_model)
+
+    def _load_model(self) -> MLLM:
+        model: MLLM | None = self.config.hook.pytest_multitrust_make_model(
+            spec=self.spec, options=self.settings.model_options(), config=self.config
+        )
+        if model is None:  # pragma: no cover - the built-in implementation always answers
+            raise pytest.UsageError(f"no plugin could build --mllm={self.spec.raw}")
+        return model
+
+    def samples_for(self, task: TaskSpec) -> list[Sample]:
+        """The task's samples in the selected tier, limited per variant."""
+        if task.id not in self._samples:
+            loaded: Sequence[Sample] = task.loader() if task.loader else read_samples(task.data)
+            self._samples[task.id] = samples_for_tier(
+                loaded, self.settings.tier, self.settings.limit
+            )
+        return self._samples[task.id]
+
+    def prepare_runs(self, selected: dict[str, list[str]]) -> None:
+        """Build one run per task from the selected sample ids (after deselection)."""
+        for task in self.tasks:
+            chosen = set(selected.get(task.id, ()))
+            samples = [s for s in self.samples_for(task) if s.id in chosen]
+            if not samples:  # only threshold tests selected: judge on every sample
+                samples = self.samples_for(task)
+            self.runs[task.id] = self._make_run(task, samples)
+
+    def _make_run(self, task: TaskSpec, samples: list[Sample]) -> TaskRun:
+        cap = self.settings.max_new_tokens
+        max_tokens = min(task.max_new_tokens, cap) if cap else task.max_new_tokens
+        thresholds = {
+            m.name: t
+            for m in task.metrics
+            if (t := self.settings.threshold_for(task.id, m.name)) is not None
+        }
+        return TaskRun(
+            task=task,
+            samples=samples,
+            holder=self.holder,
+            context=ScoringContext(
+                refusal_rule=self.settings.refusal_rule,  # type: ignore[arg-type]
+                seed=self.settings.seed,
+            ),
+            config=GenerationConfig(max_new_tokens=max_tokens, seed=self.settings.seed),
+            batch_size=self.settings.batch_size,
+            render=_render,
+            store=self.store,
+            thresholds=thresholds,
+            update_record=self._update_record,
+            seed=self.settings.seed,
+        )
+
+    def _update_record(self, record: SampleRecord) -> SampleRecord:
+        results = self.config.hook.pytest_multitrust_update_sample_record(
+            record=record, config=self.config
+        )
+        # pluggy lists results newest plugin first: the nearest conftest wins.
+        return next((r for r in results if r is not None), record)
+
+    def run_for(self, task_id: str) -> TaskRun:
+        """The run of a task (built lazily when collection hooks were bypassed)."""
+        if task_id not in self.runs:
+            task = next(t for t in self.tasks if t.id == task_id)
+            self.runs[task_id] = self._make_run(task, self.samples_for(task))
+        return self.runs[task_id]
+
+
+def _render(sample: Sample) -> ImageData | None:
+    if sample.image is None:
+        return None
+    from pytest_multitrust.imaging import render
+
+    return render(sample.image)
+
+
+STATE_KEY = pytest.StashKey[PluginState]()
+
+
+
+class MultitrustSession:
+    """The class plugin of an active run (every process that runs tests)."""
+
+    def __init__(self, state: PluginState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Build or fetch the model's files once, before any worker starts."""
+        config = session.config
+        if hasattr(config, "workerinput") or config.option.collectonly:
+            return
+        from pytest_multitrust.errors import PrerequisiteError
+        from pytest_multitrust.models.registry import prepare_model
+
+        try:
+            prepare_model(self.state.spec, self.state.settings.model_options())
+        except PrerequisiteError as error:
+            raise pytest.UsageError(f"--mllm={self.state.spec.raw}: {error}") from None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Add the built-in trust suite to the session, beside the user's own tests."""
+        report = yield
+        if isinstance(collector, pytest.Session) and self.state.tasks:
+            from pytest_multitrust.collect import ROOT, MultitrustRoot
+
+            root = MultitrustRoot.from_parent(
+                collector, name=ROOT, nodeid=ROOT, path=collector.config.rootpath / ROOT
+            )
+            root.state = self.state
+            report.result.append(root)
+        return report
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Decide, per task, which samples to generate: those still selected."""
+        from pytest_multitrust.collect import SampleItem
+
+        selected: dict[str, list[str]] = {}
+        for item in session.items:
+            if isinstance(item, SampleItem):
+                selected.setdefault(item.task.id, []).append(item.sample.id)
+        self.state.prepare_runs(selected)
+
+
+def activate(config: pytest.Config, settings: Settings) -> None:
+    """Start an active run: parse the model spec, build state, register class plugins.
+
+    Raises:
+        pytest.UsageError: for an unknown model or bad settings.
+    """
+    from pytest_multitrust.models.registry import parse_model_spec
+    from pytest_multitrust.tasks.registry import get_task
+
+    if settings.mllm is None:
+        raise ValueError("activate() needs settings with a model (--mllm)")
+    extra = config.hook.pytest_multitrust_model_names(config=config) or []
+    spec = parse_model_spec(settings.mllm, extra_names=tuple(extra))
+    state = PluginState(
+        config=config,
+        settings=settings,
+        spec=spec,
+        tasks=[get_task(task_id) for task_id in settings.task_ids],
+    )
+    config.stash[STATE_KEY] = state
+    config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
+    if not hasattr(config, "workerinput"):
+        from pytest_multitrust.report.collector import ResultCollector
+
+        config.pluginmanager.register(ResultCollector(config, state), "multitrust-results")

@@ -1,0 +1,373 @@
+"""Options and ini keys, parsed once into a frozen :class:`Settings`.
+
+Every ``parse_*`` function takes the raw text of an option or ini value and either
+returns a typed value or raises :class:`pytest.UsageError` naming the bad value and the
+accepted forms. :meth:`Settings.from_config` is the only code that reads options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import pytest
+
+from pytest_multitrust.models.registry import ModelOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "Settings",
+    "Threshold",
+    "parse_batch_size",
+    "parse_device",
+    "parse_dtype",
+    "parse_positive_int",
+    "parse_refusal_rule",
+    "parse_task_list",
+    "parse_threshold",
+    "parse_tier",
+]
+
+Tier = Literal["smoke", "standard"]
+TIERS: tuple[Tier, ...] = ("smoke", "standard")
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+REFUSAL_RULES = ("multitrust-v1", "strict")
+
+#: (ini key, option dest, help, default shown in help) for every setting.
+OPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("multitrust_mllm", "mllm", "model under test: a name (tiny-llava, refuser, echo, oracle, "
+     "llava-1.5, ...), hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>",
+     "none: the plugin stays inactive"),
+    ("multitrust_tasks", "mt_tasks", "comma list of task ids (S.4), aspects (safety) or 'all'",
+     "all"),
+    ("multitrust_limit", "mt_limit", "at most N samples per task variant", "no limit"),
+    ("multitrust_tier", "mt_tier", "data tier: smoke (~10 per variant) or standard (>=100 per "
+     "task)", "standard"),
+    ("multitrust_thresholds", "mt_threshold", "threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' "
+     "or 'safety>=0.8'; repeatable", "each metric's own"),
+    ("multitrust_device", "mt_device", "device: auto, cpu, cuda, cuda:N or mps", "auto"),
+    ("multitrust_dtype", "mt_dtype", "torch dtype: auto, float32, float16 or bfloat16", "auto"),
+    ("multitrust_batch_size", "mt_batch_size", "generation batch size: N or auto",
+     "auto (the model's own)"),
+    ("multitrust_max_new_tokens", "mt_max_new_tokens", "cap on generated tokens per answer",
+     "each task's own"),
+    ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),
+    ("multitrust_refusal_rule", "mt_refusal_rule", "refusal keyword rule: multitrust-v1 "
+     "(the original's list) or strict (word boundaries, fewer false positives)",
+     "multitrust-v1"),
+    ("multitrust_cache_dir", "mt_cache_dir", "where built models, attacks and responses are "
+     "cached", "$XDG_CACHE_HOME/pytest-multitrust"),
+)
+
+
+def _fail(option: str, value: object, accepted: str) -> pytest.UsageError:
+    return pytest.UsageError(f"{option}: invalid value {value!r}; expected {accepted}")
+
+
+def parse_positive_int(text: str, option: str = "--mt-limit") -> int:
+    """Parse a positive integer (``1``, ``32``).
+
+    Raises:
+        pytest.UsageError: for anything else.
+    """
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+", value) or int(value) < 1:
+        raise _fail(option, text, "a positive integer such as 4")
+    return int(value)
+
+
+def parse_limit(text: str) -> int:
+    """Parse ``--mt-limit``: a positive integer."""
+    return parse_positive_int(text, "--mt-limit")
+
+
+def parse_max_new_tokens(text: str) -> int:
+    """Parse ``--mt-max-new-tokens``: a positive integer."""
+    return parse_positive_int(text, "--mt-max-new-tokens")
+
+
+def parse_seed(text: str) -> int:
+    """Parse ``--mt-seed``: a non-negative integer."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+", value):
+        raise _fail("--mt-seed", text, "a non-negative integer such as 0")
+    return int(value)
+
+
+def parse_tier(text: str) -> Tier:
+    """Parse ``--mt-tier``: ``smoke`` or ``standard``."""
+    value = text.strip().lower()
+    for tier in TIERS:
+        if value == tier:
+            return tier
+    raise _fail("--mt-tier", text, "smoke or standard")
+
+
+def parse_device(text: str) -> str:
+    """Parse ``--mt-device``: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``."""
+    value = text.strip().lower()
+    if re.fullmatch(r"auto|cpu|cuda|cuda:[0-9]+|mps", value):
+        return value
+    raise _fail("--mt-device", text, "auto, cpu, cuda, cuda:N or mps")
+
+
+def parse_dtype(text: str) -> str:
+    """Parse ``--mt-dtype``: ``auto``, ``float32``, ``float16`` or ``bfloat16``."""
+    value = text.strip().lower()
+    aliases = {"fp32": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16"}
+    value = aliases.get(value, value)
+    if value in DTYPES:
+        return value
+    raise _fail("--mt-dtype", text, ", ".join(DTYPES))
+
+
+def parse_batch_size(text: str) -> int | None:
+    """Parse ``--mt-batch-size``: a positive integer, or ``auto`` (returned as None)."""
+    if text.strip().lower() == "auto":
+        return None
+    return parse_positive_int(text, "--mt-batch-size")
+
+
+def parse_refusal_rule(text: str) -> str:
+    """Parse ``--mt-refusal-rule``: ``multitrust-v1`` or ``strict``."""
+    value = text.strip().lower()
+    if value in REFUSAL_RULES:
+        return value
+    raise _fail("--mt-refusal-rule", text, " or ".join(REFUSAL_RULES))
+
+
+def parse_task_list(text: str) -> tuple[str, ...]:
+    """Parse ``--mt-tasks``: a comma list of task ids, aspect names or ``all``.
+
+    Only the syntax is checked here; :func:`Settings.from_config` checks the names
+    against the registry.
+    """
+    items = tuple(part.strip() for part in re.split(r"[,\s]+", text) if part.strip())
+    if not items:
+        raise _fail("--mt-tasks", text, "a comma list such as 'T.1,safety' or 'all'")
+    for item in items:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.\-]*", item):
+            raise _fail("--mt-tasks", item, "task ids like S.4, aspect names or 'all'")
+    return items
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A pass threshold on an aspect score, the overall score or one task metric."""
+
+    target: str  # "safety", "overall", or "S.4.rta" (task id + metric name)
+    op: Literal[">=", "<=", ">", "<"]  # comparison the value must satisfy
+    value: float  # the limit, in the target's own units (0-1 for aspects)
+    source: str = ""  # the text it was parsed from
+
+    @property
+    def is_task_metric(self) -> bool:
+        """True for ``<task>.<metric>`` targets."""
+        return self.task_id is not None
+
+    @property
+    def task_id(self) -> str | None:
+        """The task id of a task-metric target (``S.4`` of ``S.4.rta``), else None."""
+        from pytest_multitrust.tasks.base import ASPECTS
+
+        if self.target in ASPECTS or self.target == "overall":
+            return None
+        head, sep, _ = self.target.rpartition(".")
+        return head if sep and head else None
+
+    @property
+    def metric(self) -> str | None:
+        """The metric of a task-metric target (``rta`` of ``S.4.rta``), else None."""
+        return self.target.rpartition(".")[2] if self.task_id else None
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` satisfies this threshold (NaN never does)."""
+        if value != value:  # NaN
+            return False
+        return {
+            ">=": value >= self.value,
+            "<=": value <= self.value,
+            ">": value > self.value,
+            "<": value < self.value,
+        }[self.op]
+
+
+_THRESHOLD = re.compile(
+    r"^\s*(?P<target>[A-Za-z][A-Za-z0-9_.\-]*)\s*(?P<op>>=|<=|>|<)\s*"
+    r"(?P<value>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*$"
+)
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse a threshold such as ``S.4.rta>=0.9``, ``R.5.asr <= 0.2`` or ``safety>=0.8``.
+
+    Raises:
+        pytest.UsageError: naming the expression and the accepted forms.
+    """
+    match = _THRESHOLD.match(text)
+    if not match:
+        raise _fail(
+            "--mt-threshold", text,
+            "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "
+            "e.g. 'safety>=0.8' or 'S.4.rta>=0.9'",
+        )
+    op = match["op"]
+    return Threshold(target=match["target"], op=op, value=float(match["value"]),  # type: ignore[arg-type]
+                     source=text.strip())
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/pytest-multitrust`` (``~/.cache/pytest-multitrust``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pytest-multitrust"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the plugin was asked to do, validated. Built once per process."""
+
+    mllm: str | None = None  # the --mllm spec, or None when the plugin is inactive
+    tasks: tuple[str, ...] = ("all",)  # task selectors as given
+    task_ids: tuple[str, ...] = ()  # resolved task ids, in paper order
+    limit: int | None = None  # samples per task variant
+    tier: Tier = "standard"  # data tier
+    thresholds: tuple[Threshold, ...] = ()  # user thresholds, in the order given
+    device: str = "auto"  # device for local models
+    dtype: str = "auto"  # dtype for local models
+    batch_size: int | None = None  # None = the model's default
+    max_new_tokens: int | None = None  # cap on each task's own limit
+    seed: int = 0  # global seed
+    refusal_rule: str = "multitrust-v1"  # refusal keyword rule
+    cache_dir: Path = field(default_factory=default_cache_dir)  # caches root
+    trust_remote_code: bool = False  # allow hub model code
+
+    @property
+    def active(self) -> bool:
+        """Whether the built-in tasks run (a model was given)."""
+        return self.mllm is not None
+
+    def model_options(self) -> ModelOptions:
+        """The subset of settings a model factory sees."""
+        return ModelOptions(
+            device=self.device,
+            dtype=self.dtype,
+            trust_remote_code=self.trust_remote_code,
+            cache_dir=self.cache_dir / "models",
+            seed=self.seed,
+            batch_size=self.batch_size,
+        )
+
+    def threshold_for(self, task_id: str, metric: str) -> Threshold | None:
+        """The last user threshold given for ``task_id.metric``, if any."""
+        target = f"{task_id}.{metric}"
+        found = [t for t in self.thresholds if t.target == target]
+        return found[-1] if found else None
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        """Read options (which win) and ini keys, validate, and resolve task names.
+
+        Raises:
+            pytest.UsageError: for any invalid value, before any model loads.
+        """
+        from pytest_multitrust.tasks.registry import select_tasks
+
+        def raw(ini: str, dest: str) -> object:
+            value = config.getoption(dest, default=None)
+            if value is not None:
+                return value
+            ini_value = config.getini(ini)
+            return ini_value if ini_value not in ("", [], None) else None
+
+        def text(ini: str, dest: str, parse: object, default: object) -> object:
+            value = raw(ini, dest)
+            if value is None:
+                return default
+            if isinstance(value, str) and callable(parse):
+                return parse(value)
+            return value  # already parsed by argparse
+
+        mllm = raw("multitrust_mllm", "mllm")
+        tasks = text("multitrust_tasks", "mt_tasks", parse_task_list, ("all",))
+        if isinstance(tasks, list):  # ini linelist
+            tasks = tuple(item for line in tasks for item in parse_task_list(line))
+        thresholds_raw = raw("multitrust_thresholds", "mt_threshold") or []
+        given = thresholds_raw if isinstance(thresholds_raw, list) else [thresholds_raw]
+        thresholds = tuple(
+            t if isinstance(t, Threshold) else parse_threshold(str(t)) for t in given
+        )
+        cache_dir_raw = raw("multitrust_cache_dir", "mt_cache_dir")
+        settings = cls(
+            mllm=str(mllm).strip() if mllm is not None else None,
+            tasks=tuple(tasks),  # type: ignore[arg-type]
+            limit=text("multitrust_limit", "mt_limit", parse_limit, None),  # type: ignore[arg-type]
+            tier=text("multitrust_tier", "mt_tier", parse_tier, "standard"),  # type: ignore[arg-type]
+            thresholds=thresholds,
+            device=text("multitrust_device", "mt_device", parse_device, "auto"),  # type: ignore[arg-type]
+            dtype=text("multitrust_dtype", "mt_dtype", parse_dtype, "auto"),  # type: ignore[arg-type]
+            batch_size=text(  # type: ignore[arg-type]
+                "multitrust_batch_size", "mt_batch_size", parse_batch_size, None
+            ),
+            max_new_tokens=text(  # type: ignore[arg-type]
+                "multitrust_max_new_tokens", "mt_max_new_tokens", parse_max_new_tokens, None
+            ),
+            seed=text("multitrust_seed", "mt_seed", parse_seed, 0),  # type: ignore[arg-type]
+            refusal_rule=text(  # type: ignore[arg-type]
+                "multitrust_refusal_rule", "mt_refusal_rule", parse_refusal_rule, "multitrust-v1"
+            ),
+            cache_dir=Path(str(cache_dir_raw)).expanduser()
+            if cache_dir_raw is not None
+            else default_cache_dir(),
+            trust_remote_code=bool(config.getoption("mt_trust_remote_code", default=False)),
+        )
+        task_ids = tuple(t.id for t in select_tasks(settings.tasks))
+        settings = _replace(settings, task_ids=task_ids)
+        _check_thresholds(settings.thresholds)
+        return settings
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
+    """Check every threshold's target exists and its direction matches the metric."""
+    from pytest_multitrust.tasks.base import ASPECTS
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    tasks = {t.id: t for t in all_tasks()}
+    for threshold in thresholds:
+        target = threshold.target
+        if target in ASPECTS or target == "overall":
+            if not 0.0 <= threshold.value <= 1.0:
+                raise pytest.UsageError(
+                    f"--mt-threshold {threshold.source!r}: aspect and overall scores are "
+                    "between 0 and 1"
+                )
+            continue
+        task_id, _, metric_name = target.rpartition(".")
+        task = tasks.get(task_id)
+        if task is None:
+            known = ", ".join([*ASPECTS, "overall", *tasks])
+            raise pytest.UsageError(
+                f"--mt-threshold {threshold.source!r}: unknown target {target!r}; use an "
+                f"aspect, 'overall' or <task>.<metric> with task one of: {known}"
+            )
+        try:
+            metric = task.metric(metric_name)
+        except KeyError as error:
+            raise pytest.UsageError(f"--mt-threshold {threshold.source!r}: {error.args[0]}") from None
+        wants_high = threshold.op in (">=", ">")
+        if wants_high != (metric.direction == "higher"):
+            better = "higher" if metric.direction == "higher" else "lower"
+            raise pytest.UsageError(
+                f"--mt-threshold {threshold.source!r}: {task.id}.{metric.name} is "
+                f"{better}-is-better, so use {metric.op}"
+            )
