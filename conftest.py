@@ -1,0 +1,41 @@
+"""The repository's own test configuration (not part of the plugin).
+
+* tests never reach a model hub: ``HF_HUB_OFFLINE`` is set before transformers loads;
+* ``--run-gpu`` opts in to tests marked ``gpu``;
+* ``mt_cache_dir`` is one cache directory for built models, shared by the whole test
+  session and by the pytest runs the acceptance tests start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-gpu", action="store_true", default=False, help="run tests marked gpu")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-gpu"):
+        return
+    skip = pytest.mark.skip(reason="needs a GPU: pass --run-gpu")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def mt_cache_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache directory for built models, kept across test runs when the cache is on."""
+    cache = request.config.cache
+    if cache is not None:
+        return Path(cache.mkdir("multitrust-models"))
+    return tmp_path_factory.mktemp("multitrust-models")

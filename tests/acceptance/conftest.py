@@ -1,0 +1,23 @@
+"""Fixtures for tests that run pytest inside pytest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def run_trust(
+    pytester: pytest.Pytester, mt_cache_dir: Path
+) -> Callable[..., pytest.RunResult]:
+    """Run pytest in a subprocess in an empty directory with the shared model cache."""
+
+    def run(*args: str, timeout: float = 300) -> pytest.RunResult:
+        return pytester.runpytest_subprocess(
+            f"--mt-cache-dir={mt_cache_dir.parent}", "-p", "no:cacheprovider", *args,
+            timeout=timeout,
+        )
+
+    return run
