@@ -69,7 +69,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             kwargs["action"] = "append"
         group.addoption(flag, **kwargs)  # type: ignore[arg-type]
         kind = "linelist" if dest in ("mt_threshold", "mt_tasks") else "string"
-        parser.addini(ini, help=f"{help_text} (default: {default})", type=kind)  # type: ignore[arg-type]
+        parser.addini(ini, help=f"{help_text} (default: {default})", type=kind)
     group.addoption(
         "--mt-trust-remote-code",
         dest="mt_trust_remote_code",
@@ -113,7 +113,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     """One task per worker: scope scheduling with the task as the scope."""
     from pytest_multitrust.distributed import make_scheduler
 
-    return make_scheduler(config, log)
+    scheduler: object | None = make_scheduler(config, log)
+    return scheduler
 
 
 @pytest.fixture(scope="session")
