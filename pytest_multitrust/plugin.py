@@ -67,9 +67,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             kwargs["type"] = _PARSERS[dest]
         if dest == "mt_threshold":
             kwargs["action"] = "append"
-        group.addoption(flag, **kwargs)  # type: ignore[arg-type]
-        kind = "linelist" if dest in ("mt_threshold", "mt_tasks") else "string"
-        parser.addini(ini, help=f"{help_text} (default: {default})", type=kind)
+        group.addoption(flag, **kwargs)
+        if dest in ("mt_threshold", "mt_tasks"):
+            parser.addini(ini, help=f"{help_text} (default: {default})", type="linelist")
+        else:
+            parser.addini(ini, help=f"{help_text} (default: {default})", type="string")
     group.addoption(
         "--mt-trust-remote-code",
         dest="mt_trust_remote_code",
