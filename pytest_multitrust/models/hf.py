@@ -1,0 +1,621 @@
+"""The ``hf:`` backend: a local Hugging Face transformers model, batched on one device.
+
+``hf:<repo-or-path>`` loads a model with ``AutoProcessor`` and
+``AutoModelForImageTextToText`` and talks to it through its own chat template, the way
+the model card does, so any image-text-to-text model that transformers runs natively works
+(LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...). The embedded ``tiny-llava`` goes
+through this backend too.
+
+Choices that matter for trust testing:
+
+* **safetensors only.** Pickle checkpoints (``pytorch_model.bin``) can run code when
+  loaded; a model that has only those is refused with a :class:`PrerequisiteError`.
+* **Offline unless asked.** Only :func:`prepare_hf` (and :meth:`HFModel.load` for a model
+  not yet on disk) downloads, never when ``HF_HUB_OFFLINE`` is set; loading itself reads
+  local files only.
+* **Batch-invariant greedy decoding.** Prompts are padded on the left, so greedy outputs
+  at batch size 1 and N agree.
+* **Content fingerprint.** :attr:`HFModel.info` carries a hash of the weights, processor,
+  tokenizer and chat template files and the dtype, the key of the response cache.
+
+This module imports torch and transformers inside functions only; the registry imports it
+lazily when an ``hf:`` spec is used.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import json
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_multitrust.errors import PrerequisiteError
+from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import torch
+    from transformers import BatchFeature, PreTrainedModel, ProcessorMixin
+
+    from pytest_multitrust.models.registry import ModelOptions
+
+__all__ = ["HFModel", "prepare_hf", "resolve_device", "resolve_dtype"]
+
+#: Bump when a change here alters what a given model generates (prompting, decoding),
+#: so cached responses of the old code are not reused.
+_FINGERPRINT_VERSION = "1"
+
+#: Files up to this size are hashed whole; bigger ones by size, first and last MiB.
+_FULL_HASH_LIMIT = 64 * 1024 * 1024
+_PARTIAL_HASH_CHUNK = 1024 * 1024
+
+#: Weight files that are Python pickles: refused, since loading one can run code.
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+#: Files besides the weights that decide what the model does (fingerprinted).
+_CONFIG_SUFFIXES = (".json", ".jinja", ".model", ".tiktoken", ".py")
+_CONFIG_NAMES = ("merges.txt", "vocab.txt")
+
+#: What a download fetches: configs, tokenizer and processor files, safetensors weights.
+_DOWNLOAD_PATTERNS = ("*.json", "*.jinja", "*.model", "*.tiktoken", "*.txt", "*.py")
+
+_DTYPES = ("float32", "float16", "bfloat16")
+
+#: Sampling parameters that a model's generation_config may carry; cleared for greedy
+#: decoding so transformers neither applies nor warns about them.
+_SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "min_p", "typical_p")
+
+_DEFAULT_BATCH_SIZE = 8
+
+
+# -- devices and dtypes -------------------------------------------------------------------
+
+
+def resolve_device(name: str) -> str:
+    """Turn a ``--mt-device`` value into a concrete torch device string.
+
+    Args:
+        name: ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps``. ``auto`` picks CUDA when
+            available, else MPS, else the CPU; ``cuda`` means ``cuda:0`` (the first visible
+            GPU, which is the worker's own GPU under xdist).
+
+    Returns:
+        ``"cpu"``, ``"cuda:N"`` or ``"mps"``.
+
+    Raises:
+        pytest.UsageError: for a name of another form.
+        PrerequisiteError: when the named device is not available on this machine.
+    """
+    import torch
+
+    text = name.strip().lower()
+    if text == "auto":
+        if torch.cuda.is_available():
+            return "cuda:0"
+        if torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if text == "cpu":
+        return "cpu"
+    if text == "mps":
+        if not torch.backends.mps.is_available():
+            raise PrerequisiteError(
+                "device 'mps' is not available (torch.backends.mps.is_available() is False); "
+                "use --mt-device=cpu or auto"
+            )
+        return "mps"
+    if text == "cuda" or text.startswith("cuda:"):
+        index_text = text.partition(":")[2] or "0"
+        if not index_text.isdigit():
+            raise pytest.UsageError(
+                f"device {name!r}: expected auto, cpu, cuda, cuda:N (N a GPU index) or mps"
+            )
+        if not torch.cuda.is_available():
+            raise PrerequisiteError(
+                f"device {name!r} needs CUDA, but torch {torch.__version__} sees no GPU "
+                "(torch.cuda.is_available() is False); install a CUDA build of torch or use "
+                "--mt-device=cpu"
+            )
+        index = int(index_text)
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise PrerequisiteError(
+                f"device {name!r}: only {count} CUDA device(s) visible "
+                f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', '<unset>')})"
+            )
+        return f"cuda:{index}"
+    raise pytest.UsageError(f"device {name!r}: expected auto, cpu, cuda, cuda:N or mps")
+
+
+def resolve_dtype(name: str, device: str) -> torch.dtype:
+    """Turn a ``--mt-dtype`` value into a torch dtype for ``device``.
+
+    Args:
+        name: ``auto``, ``float32``, ``float16`` or ``bfloat16``. ``auto`` is bfloat16 on a
+            CUDA device that supports it (float16 on older GPUs), float16 on MPS and
+            float32 on the CPU.
+        device: a resolved device (see :func:`resolve_device`).
+
+    Returns:
+        The torch dtype.
+
+    Raises:
+        pytest.UsageError: for a name that is not one of the above.
+    """
+    import torch
+
+    text = name.strip().lower()
+    if text == "auto":
+        if device.startswith("cuda"):
+            with torch.cuda.device(torch.device(device)):
+                supported = torch.cuda.is_bf16_supported()
+            return torch.bfloat16 if supported else torch.float16
+        if device == "mps":
+            return torch.float16
+        return torch.float32
+    if text in _DTYPES:
+        dtype: torch.dtype = getattr(torch, text)
+        return dtype
+    raise pytest.UsageError(f"dtype {name!r}: expected auto, {', '.join(_DTYPES)}")
+
+
+# -- finding the files ----------------------------------------------------------------------
+
+
+def prepare_hf(repo_or_path: str, options: ModelOptions) -> None:
+    """Make sure a model's files are on disk, downloading them when allowed.
+
+    A local directory must hold a ``config.json`` and safetensors weights. A hub repo is
+    looked up in the Hugging Face cache first; when missing it is downloaded (configs,
+    tokenizer, processor and safetensors files only), unless ``HF_HUB_OFFLINE`` is set.
+
+    Args:
+        repo_or_path: a hub repo id (``llava-hf/llava-1.5-7b-hf``) or a local directory.
+        options: the model options (``trust_remote_code`` decides whether code files are
+            fetched too).
+
+    Raises:
+        PrerequisiteError: naming the model and how to fetch it when it is not available,
+            or when it has only pickle weights.
+    """
+    _model_dir(repo_or_path, options)
+
+
+def _offline() -> bool:
+    """Whether the user forbade hub access (read at call time, not at import time)."""
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(variable, "").strip().upper() in ("1", "ON", "YES", "TRUE"):
+            return True
+    return False
+
+
+def _looks_like_path(text: str) -> bool:
+    """A path rather than a repo id (``owner/name`` or ``name``)."""
+    return text.startswith(("/", ".", "~")) or "\\" in text or text.count("/") > 1
+
+
+def _fetch_hint(repo: str) -> str:
+    return (
+        f"fetch it with `hf download {repo}` (or `huggingface-cli download {repo}`) on a "
+        "machine with network access and the same HF_HOME, or pass a local directory as "
+        "hf:/path/to/model"
+    )
+
+
+def _model_dir(repo_or_path: str, options: ModelOptions) -> Path:
+    """The local directory of a model, downloaded if needed; its weights checked."""
+    local = Path(repo_or_path).expanduser()
+    if local.is_dir():
+        _check_model_dir(local, repo_or_path)
+        return local
+    if _looks_like_path(repo_or_path) or local.exists():
+        raise PrerequisiteError(
+            f"hf:{repo_or_path}: no such model directory; pass a directory holding "
+            "config.json and *.safetensors, or a hub repo id such as llava-hf/llava-1.5-7b-hf"
+        )
+    snapshot = _cached_snapshot(repo_or_path)
+    if snapshot is None or not _has_weights(snapshot):
+        if _offline():
+            raise PrerequisiteError(
+                f"hf:{repo_or_path} is not in the Hugging Face cache and HF_HUB_OFFLINE is "
+                f"set; {_fetch_hint(repo_or_path)}"
+            )
+        snapshot = _download(repo_or_path, trust_remote_code=options.trust_remote_code)
+    _check_model_dir(snapshot, repo_or_path)
+    return snapshot
+
+
+def _cached_snapshot(repo: str) -> Path | None:
+    """The cached snapshot directory of ``repo`` (default revision), or None."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        # Ask for config.json only: with no pattern, huggingface_hub calls a snapshot that
+        # lacks files we chose not to download (pickles, duplicates) incomplete.
+        return Path(snapshot_download(repo, allow_patterns=["config.json"], local_files_only=True))
+    except Exception:  # any failure here just means "not cached"
+        return None
+
+
+def _download(repo: str, *, trust_remote_code: bool) -> Path:
+    """Download configs and safetensors weights (no pickles) of ``repo``; return the dir."""
+    from huggingface_hub import snapshot_download
+
+    patterns = [p for p in _DOWNLOAD_PATTERNS if trust_remote_code or p != "*.py"]
+    try:
+        snapshot = Path(snapshot_download(repo, allow_patterns=patterns))
+        # Fetch only the shards the index names: some repos also ship a consolidated copy.
+        shards = _indexed_shards(snapshot)
+        weights = sorted(shards) if shards else ["*.safetensors"]
+        snapshot = Path(snapshot_download(repo, allow_patterns=weights))
+    except Exception as error:  # network, auth, gated or unknown repo: all need the user
+        raise PrerequisiteError(
+            f"hf:{repo} could not be downloaded ({type(error).__name__}: {error}); "
+            f"{_fetch_hint(repo)}"
+        ) from error
+    return snapshot
+
+
+def _indexed_shards(directory: Path) -> set[str]:
+    """Weight files named by ``model.safetensors.index.json`` (empty without an index)."""
+    index = directory / "model.safetensors.index.json"
+    if not index.is_file():
+        return set()
+    weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
+    return {str(name) for name in weight_map.values()}
+
+
+def _weight_files(directory: Path) -> list[Path]:
+    """The safetensors files the model loads, sorted by name."""
+    shards = _indexed_shards(directory)
+    if shards:
+        return sorted(directory / name for name in shards)
+    return sorted(directory.glob("*.safetensors"))
+
+
+def _has_weights(directory: Path) -> bool:
+    """Whether ``directory`` holds a config and every safetensors shard it needs."""
+    weights = _weight_files(directory)
+    return (
+        (directory / "config.json").is_file()
+        and bool(weights)
+        and all(path.is_file() for path in weights)
+    )
+
+
+def _check_model_dir(directory: Path, label: str) -> None:
+    """Raise unless ``directory`` has a config and (only) safetensors weights to load."""
+    if not (directory / "config.json").is_file():
+        raise PrerequisiteError(
+            f"hf:{label}: {directory} has no config.json; it is not a transformers model "
+            "directory (save one with model.save_pretrained(...))"
+        )
+    weights = _weight_files(directory)
+    missing = [path.name for path in weights if not path.is_file()]
+    if weights and not missing:
+        return
+    if missing:
+        raise PrerequisiteError(
+            f"hf:{label}: weight shards missing from {directory}: {', '.join(missing)}; "
+            f"{_fetch_hint(label) if not _looks_like_path(label) else 'copy them there'}"
+        )
+    pickles = sorted(p.name for p in directory.iterdir() if p.suffix in _PICKLE_SUFFIXES)
+    if pickles:
+        raise PrerequisiteError(
+            f"hf:{label}: only pickle weights ({', '.join(pickles)}), which can run code when "
+            "loaded; pytest-multitrust loads safetensors only. Convert them (load with "
+            "transformers and save_pretrained(..., safe_serialization=True)) or use a "
+            "revision of the model that ships *.safetensors"
+        )
+    raise PrerequisiteError(f"hf:{label}: no *.safetensors weights in {directory}")
+
+
+# -- fingerprint ----------------------------------------------------------------------------
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file; for files over 64 MiB, of its size and first and last MiB.
+
+    Hashing multi-GB weights whole would add minutes to every start; a change of weights
+    changes the size or the ends (headers, last tensors) in practice, and hub snapshots are
+    immutable per revision anyway.
+    """
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        if size <= _FULL_HASH_LIMIT:
+            for block in iter(lambda: handle.read(_PARTIAL_HASH_CHUNK), b""):
+                digest.update(block)
+            return digest.hexdigest()
+        digest.update(f"partial:{size}:".encode())
+        digest.update(handle.read(_PARTIAL_HASH_CHUNK))
+        handle.seek(size - _PARTIAL_HASH_CHUNK)
+        digest.update(handle.read(_PARTIAL_HASH_CHUNK))
+    return digest.hexdigest()
+
+
+def _fingerprint_files(directory: Path) -> Iterator[Path]:
+    """Weights plus config, tokenizer, processor and chat template files, sorted."""
+    files = set(_weight_files(directory))
+    for path in directory.iterdir():
+        if path.is_file() and (path.suffix in _CONFIG_SUFFIXES or path.name in _CONFIG_NAMES):
+            files.add(path)
+    yield from sorted(files, key=lambda p: p.name)
+
+
+def _fingerprint(directory: Path, dtype: torch.dtype) -> str:
+    """Content hash of a model directory as loaded in ``dtype`` (path-independent)."""
+    digest = hashlib.sha256()
+    digest.update(f"backend=hf\nversion={_FINGERPRINT_VERSION}\ndtype={dtype}\n".encode())
+    for path in _fingerprint_files(directory):
+        digest.update(f"{path.name}={_file_digest(path)}\n".encode())
+    return digest.hexdigest()
+
+
+# -- the model ----------------------------------------------------------------------------
+
+
+class HFModel:
+    """A transformers image-text-to-text model behind the ``MLLM`` protocol.
+
+    Build one with :meth:`load`. :meth:`generate` runs its requests as one left-padded
+    batch per kind: requests with images and requests without go into separate
+    sub-batches (not every processor accepts a batch that mixes them), and
+    ``batch_size`` (when given) caps each sub-batch. Responses come back in request order.
+
+    Example:
+        >>> from pytest_multitrust.models.registry import ModelOptions
+        >>> model = HFModel.load("/models/tiny", options=ModelOptions(),
+        ...                      spec="hf:/models/tiny")  # doctest: +SKIP
+        >>> model.generate([Request(messages=(Message("user", "Hi"),))],
+        ...                GenerationConfig(max_new_tokens=8))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        processor: ProcessorMixin,
+        info: ModelInfo,
+        *,
+        batch_size: int | None = None,
+    ) -> None:
+        """Wrap a loaded model and processor (prefer :meth:`load`).
+
+        Args:
+            model: the model, in eval mode, on its device.
+            processor: its processor, with a chat template and a tokenizer.
+            info: facts for the cache key and the report.
+            batch_size: the largest sub-batch to generate at once; None for no cap.
+
+        Raises:
+            PrerequisiteError: when the processor has no chat template or tokenizer.
+        """
+        tokenizer = getattr(processor, "tokenizer", None)
+        if tokenizer is None:
+            raise PrerequisiteError(f"{info.spec}: the processor has no tokenizer")
+        if getattr(processor, "chat_template", None) is None:
+            raise PrerequisiteError(
+                f"{info.spec}: the processor has no chat template (chat_template.jinja or "
+                "chat_template.json); add one to the model directory"
+            )
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        # Left padding keeps every prompt's last token at the end of the row, where
+        # generation continues: that is what makes batch N equal batch 1.
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self._model: Any = model  # transformers' own annotations are partial
+        self._processor = processor
+        self._tokenizer: Any = tokenizer
+        self._info = info
+        self._batch_size = batch_size
+
+    @classmethod
+    def load(cls, path_or_repo: str, *, options: ModelOptions, spec: str) -> HFModel:
+        """Load a model from a local directory or the Hugging Face cache.
+
+        Args:
+            path_or_repo: a local model directory or a hub repo id.
+            options: device, dtype, trust_remote_code, batch_size (cache_dir and seed are
+                not used here).
+            spec: the spec the user typed, kept in :attr:`info`.
+
+        Returns:
+            The loaded model, in eval mode on the resolved device.
+
+        Raises:
+            PrerequisiteError: when files are missing, only pickle weights exist, the
+                device is unavailable, or transformers cannot load the model.
+            pytest.UsageError: for a malformed device or dtype.
+        """
+        import transformers
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers.utils import logging as hf_logging
+
+        device = resolve_device(options.device)
+        dtype = resolve_dtype(options.dtype, device)
+        directory = _model_dir(path_or_repo, options)
+        trust = options.trust_remote_code
+        # device_map loads straight to the GPU but needs accelerate; else load, then move.
+        device_map = device if device != "cpu" and importlib.util.find_spec("accelerate") else None
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        try:
+            processor = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+                str(directory), trust_remote_code=trust, local_files_only=True
+            )
+            model: Any = AutoModelForImageTextToText.from_pretrained(
+                str(directory),
+                dtype=dtype,
+                use_safetensors=True,
+                trust_remote_code=trust,
+                local_files_only=True,
+                device_map=device_map,
+            )
+        except (OSError, ValueError, KeyError, ImportError) as error:
+            remote = "" if trust else " If it needs its own code, enable trust_remote_code."
+            raise PrerequisiteError(
+                f"{spec}: transformers {transformers.__version__} cannot load {directory} "
+                f"({type(error).__name__}: {error}).{remote}"
+            ) from error
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+        if device_map is None:
+            model = model.to(device)
+        model.eval()
+        name = Path(path_or_repo).name if Path(path_or_repo).expanduser().is_dir() else path_or_repo
+        info = ModelInfo(
+            spec=spec,
+            backend="hf",
+            name=name,
+            fingerprint=_fingerprint(directory, dtype),
+            device=device,
+            dtype=str(dtype).removeprefix("torch."),
+            white_box=True,
+            default_batch_size=options.batch_size or _DEFAULT_BATCH_SIZE,
+            deterministic=True,
+        )
+        return cls(model, processor, info, batch_size=options.batch_size)
+
+    @property
+    def info(self) -> ModelInfo:
+        """Facts about the model: name, fingerprint, device, dtype (white box)."""
+        return self._info
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        """Generate one response per request, in order.
+
+        A request whose image cannot be decoded gets a :class:`Response` with ``error`` set;
+        a failure of the model itself (out of memory, a processor error) raises.
+
+        Args:
+            requests: the chats to answer.
+            config: decoding settings; greedy unless ``do_sample``.
+
+        Returns:
+            One response per request, in the order of ``requests``.
+        """
+        responses: list[Response | None] = [None] * len(requests)
+        with_images: list[tuple[int, list[dict[str, Any]]]] = []
+        text_only: list[tuple[int, list[dict[str, Any]]]] = []
+        for index, request in enumerate(requests):
+            try:
+                conversation = _conversation(request)
+            except (OSError, ValueError) as error:  # PIL's UnidentifiedImageError is an OSError
+                responses[index] = Response(
+                    text="", finish_reason="error", error=f"cannot decode image: {error}"
+                )
+                continue
+            (with_images if request.images else text_only).append((index, conversation))
+        for group in (with_images, text_only):
+            size = self._batch_size or max(len(group), 1)
+            for start in range(0, len(group), size):
+                chunk = group[start : start + size]
+                batch = self._generate_batch([conv for _, conv in chunk], config)
+                for (index, _), response in zip(chunk, batch, strict=True):
+                    responses[index] = response
+        done = [response for response in responses if response is not None]
+        if len(done) != len(requests):  # every index is filled above; never expected
+            raise RuntimeError(f"{self._info.spec}: {len(requests) - len(done)} responses lost")
+        return done
+
+    def _generate_batch(
+        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig
+    ) -> list[Response]:
+        """One ``model.generate`` call over left-padded prompts."""
+        import torch
+
+        started = time.perf_counter()
+        inputs: BatchFeature = self._processor.apply_chat_template(  # type: ignore[assignment]
+            conversations,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            processor_kwargs={"padding": True},
+        )
+        inputs = inputs.to(self._model.device, dtype=self._model.dtype)
+        generation = self._generation_config(config)
+        prompt_length = int(inputs["input_ids"].shape[1])
+        with torch.inference_mode():
+            if config.do_sample:
+                devices = [self._model.device] if self._model.device.type == "cuda" else []
+                with torch.random.fork_rng(devices=devices):
+                    torch.manual_seed(config.seed)
+                    output = self._model.generate(**inputs, generation_config=generation)
+            else:
+                output = self._model.generate(**inputs, generation_config=generation)
+        sequences = output if isinstance(output, torch.Tensor) else output.sequences
+        new_tokens: list[list[int]] = sequences[:, prompt_length:].tolist()
+        prompt_tokens: list[int] = inputs["attention_mask"].sum(dim=1).tolist()
+        stop_ids = _stop_ids(generation.eos_token_id, self._tokenizer.eos_token_id)
+        results: list[tuple[str, int, str]] = []
+        for tokens in new_tokens:
+            end = next((i for i, token in enumerate(tokens) if token in stop_ids), None)
+            if end is not None:
+                kept, completion, reason = tokens[:end], end + 1, "stop"
+            else:
+                completion = len(tokens)
+                kept = tokens
+                reason = "length" if completion >= config.max_new_tokens else "stop"
+            text = self._tokenizer.decode(kept, skip_special_tokens=True).strip()
+            results.append((text, completion, reason))
+        latency = (time.perf_counter() - started) / len(conversations)
+        return [
+            Response(
+                text=text,
+                prompt_tokens=int(prompt),
+                completion_tokens=completion,
+                latency_s=latency,
+                finish_reason=reason,
+            )
+            for (text, completion, reason), prompt in zip(results, prompt_tokens, strict=True)
+        ]
+
+    def _generation_config(self, config: GenerationConfig) -> Any:
+        """The model's own generation config with our decoding settings on top."""
+        generation = copy.deepcopy(self._model.generation_config)
+        generation.max_new_tokens = config.max_new_tokens
+        generation.do_sample = config.do_sample
+        if config.do_sample:
+            generation.temperature = config.temperature if config.temperature > 0 else 1.0
+        else:
+            for field in _SAMPLING_FIELDS:
+                setattr(generation, field, None)
+        if generation.pad_token_id is None:
+            generation.pad_token_id = self._tokenizer.pad_token_id
+        if generation.eos_token_id is None:
+            generation.eos_token_id = self._tokenizer.eos_token_id
+        return generation
+
+
+def _stop_ids(*values: int | list[int] | None) -> frozenset[int]:
+    """Token ids that end a generation, from config and tokenizer values."""
+    ids: set[int] = set()
+    for value in values:
+        if isinstance(value, int):
+            ids.add(value)
+        elif value is not None:
+            ids.update(int(item) for item in value)
+    return frozenset(ids)
+
+
+def _conversation(request: Request) -> list[dict[str, Any]]:
+    """A request as a transformers chat: images (decoded) before the text of each turn."""
+    turns: list[dict[str, Any]] = []
+    for message in request.messages:
+        content: list[dict[str, Any]] = [
+            {"type": "image", "image": image.to_pil()} for image in message.images
+        ]
+        content.append({"type": "text", "text": message.text})
+        turns.append({"role": message.role, "content": content})
+    return turns
