@@ -15,11 +15,17 @@ from pytest_multitrust.settings import (
     OPTIONS,
     Settings,
     parse_batch_size,
+    parse_cache_mode,
+    parse_compare_fail,
     parse_device,
     parse_dtype,
+    parse_gate_mode,
+    parse_gpus_per_worker,
+    parse_inconclusive,
     parse_limit,
     parse_max_new_tokens,
     parse_refusal_rule,
+    parse_report_dir,
     parse_seed,
     parse_task_list,
     parse_threshold,
@@ -43,6 +49,12 @@ _PARSERS = {
     "mt_max_new_tokens": parse_max_new_tokens,
     "mt_seed": parse_seed,
     "mt_refusal_rule": parse_refusal_rule,
+    "mt_report": parse_report_dir,
+    "mt_gate": parse_gate_mode,
+    "mt_inconclusive": parse_inconclusive,
+    "mt_compare_fail": parse_compare_fail,
+    "mt_gpus_per_worker": parse_gpus_per_worker,
+    "mt_cache": parse_cache_mode,
 }
 
 
@@ -65,10 +77,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         }
         if dest in _PARSERS:
             kwargs["type"] = _PARSERS[dest]
-        if dest == "mt_threshold":
+        if dest in ("mt_threshold", "mt_compare_fail"):
             kwargs["action"] = "append"
         group.addoption(flag, **kwargs)
-        if dest in ("mt_threshold", "mt_tasks"):
+        if dest in ("mt_threshold", "mt_tasks", "mt_compare_fail"):
             parser.addini(ini, help=f"{help_text} (default: {default})", type="linelist")
         else:
             parser.addini(ini, help=f"{help_text} (default: {default})", type="string")
@@ -78,6 +90,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="allow hf: models to run code from their repository (default: off)",
+    )
+    group.addoption(
+        "--mt-save",
+        dest="mt_save",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="NAME",
+        help="save this run as a baseline under .multitrust/<machine-id>/ "
+        "(NNNN_<commit>_<date>.json, or NNNN_<NAME>.json) (default: not saved)",
+    )
+    group.addoption(
+        "--mt-compare",
+        dest="mt_compare",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ID",
+        help="compare with a saved baseline: its number (0003), name or path; without ID "
+        "the latest saved run (default: no comparison)",
+    )
+    group.addoption(
+        "--mt-rescore",
+        dest="mt_rescore",
+        action="store_true",
+        default=False,
+        help="score cached responses again without generating; a sample with no cached "
+        "response is an error (default: off)",
+    )
+    group.addoption(
+        "--mt-check-batching",
+        dest="mt_check_batching",
+        action="store_true",
+        default=False,
+        help="per task, generate a few samples at batch 1 and batched and warn when the "
+        "texts differ (default: off)",
     )
 
 
@@ -117,6 +165,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
     scheduler: object | None = make_scheduler(config, log)
     return scheduler
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` on an active run: one worker per visible GPU (or per GPU group).
+
+    Returns ``None`` (xdist's own CPU-count rule) when the run is inactive, runs on CPU,
+    or no GPU is visible.
+    """
+    from pytest_multitrust.distributed import auto_num_workers
+
+    return auto_num_workers(config)
 
 
 @pytest.fixture(scope="session")

@@ -21,13 +21,20 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "RegressionLimit",
     "Settings",
     "Threshold",
     "parse_batch_size",
+    "parse_cache_mode",
+    "parse_compare_fail",
     "parse_device",
     "parse_dtype",
+    "parse_gate_mode",
+    "parse_gpus_per_worker",
+    "parse_inconclusive",
     "parse_positive_int",
     "parse_refusal_rule",
+    "parse_report_dir",
     "parse_task_list",
     "parse_threshold",
     "parse_tier",
@@ -37,6 +44,12 @@ Tier = Literal["smoke", "standard"]
 TIERS: tuple[Tier, ...] = ("smoke", "standard")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 REFUSAL_RULES = ("multitrust-v1", "strict")
+GateMode = Literal["point", "interval"]
+GATE_MODES: tuple[GateMode, ...] = ("point", "interval")
+InconclusivePolicy = Literal["pass", "fail"]
+INCONCLUSIVE_POLICIES: tuple[InconclusivePolicy, ...] = ("pass", "fail")
+CacheMode = Literal["off", "read", "readwrite"]
+CACHE_MODES: tuple[CacheMode, ...] = ("off", "read", "readwrite")
 
 #: (ini key, option dest, help, default shown in help) for every setting.
 OPTIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -62,6 +75,20 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "multitrust-v1"),
     ("multitrust_cache_dir", "mt_cache_dir", "where built models, attacks and responses are "
      "cached", "$XDG_CACHE_HOME/pytest-multitrust"),
+    ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
+     "samples.jsonl, report.html, summary.md", "none: terminal card only"),
+    ("multitrust_gate", "mt_gate", "judge thresholds and gates on the point value, or on its "
+     "confidence interval (pass/fail only when the whole interval clears/misses): point or "
+     "interval", "interval"),
+    ("multitrust_inconclusive", "mt_inconclusive", "what a gate whose confidence interval "
+     "straddles its threshold counts as: pass or fail", "pass"),
+    ("multitrust_compare_fail", "mt_compare_fail", "with --mt-compare, fail on a regression: "
+     "'<aspect|overall|task|task.metric>:<allowed change>' on the 0-1 trust scale, e.g. "
+     "'safety:-0.02'; repeatable", "none"),
+    ("multitrust_gpus_per_worker", "mt_gpus_per_worker", "GPUs given to each xdist worker; "
+     "-n auto starts one worker per this many visible GPUs", "1"),
+    ("multitrust_cache", "mt_cache", "response cache: off, read (use cached responses, store "
+     "nothing) or readwrite", "readwrite"),
 )
 
 
@@ -133,12 +160,52 @@ def parse_batch_size(text: str) -> int | None:
     return parse_positive_int(text, "--mt-batch-size")
 
 
+def parse_gpus_per_worker(text: str) -> int:
+    """Parse ``--mt-gpus-per-worker``: a positive integer."""
+    return parse_positive_int(text, "--mt-gpus-per-worker")
+
+
+def parse_cache_mode(text: str) -> CacheMode:
+    """Parse ``--mt-cache``: ``off``, ``read`` or ``readwrite``."""
+    value = text.strip().lower()
+    for mode in CACHE_MODES:
+        if value == mode:
+            return mode
+    raise _fail("--mt-cache", text, "off, read or readwrite")
+
+
 def parse_refusal_rule(text: str) -> str:
     """Parse ``--mt-refusal-rule``: ``multitrust-v1`` or ``strict``."""
     value = text.strip().lower()
     if value in REFUSAL_RULES:
         return value
     raise _fail("--mt-refusal-rule", text, " or ".join(REFUSAL_RULES))
+
+
+def parse_gate_mode(text: str) -> GateMode:
+    """Parse ``--mt-gate``: ``point`` or ``interval``."""
+    value = text.strip().lower()
+    for mode in GATE_MODES:
+        if value == mode:
+            return mode
+    raise _fail("--mt-gate", text, "point or interval")
+
+
+def parse_inconclusive(text: str) -> InconclusivePolicy:
+    """Parse ``--mt-inconclusive``: ``pass`` or ``fail``."""
+    value = text.strip().lower()
+    for policy in INCONCLUSIVE_POLICIES:
+        if value == policy:
+            return policy
+    raise _fail("--mt-inconclusive", text, "pass or fail")
+
+
+def parse_report_dir(text: str) -> Path:
+    """Parse ``--mt-report``: a directory path (created when the report is written)."""
+    value = text.strip()
+    if not value:
+        raise _fail("--mt-report", text, "a directory path such as trust-report")
+    return Path(value).expanduser()
 
 
 def parse_task_list(text: str) -> tuple[str, ...]:
@@ -221,6 +288,41 @@ def parse_threshold(text: str) -> Threshold:
                      source=text.strip())
 
 
+@dataclass(frozen=True)
+class RegressionLimit:
+    """How far a score may fall against the ``--mt-compare`` baseline (``safety:-0.02``)."""
+
+    target: str  # "safety", "overall", a task id "S.4", or a task metric "S.4.asr"
+    change: float  # smallest allowed change on the 0-1 trust scale (higher is better)
+    source: str = ""  # the text it was parsed from
+
+
+_REGRESSION = re.compile(
+    r"^\s*(?P<target>[A-Za-z][A-Za-z0-9_.\-]*)\s*:\s*"
+    r"(?P<value>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*$"
+)
+
+
+def parse_compare_fail(text: str) -> RegressionLimit:
+    """Parse ``--mt-compare-fail``: ``<target>:<allowed change>``, e.g. ``safety:-0.02``.
+
+    The change is measured on the 0-1 trust scale (higher is better), so
+    ``R.5.asr:-0.02`` fails when the attack success rate rises by more than 0.02.
+
+    Raises:
+        pytest.UsageError: naming the expression and the accepted forms.
+    """
+    match = _REGRESSION.match(text)
+    if not match or not -1.0 <= float(match["value"]) <= 1.0:
+        raise _fail(
+            "--mt-compare-fail", text,
+            "'<aspect|overall|task|task.metric>:<change between -1 and 1>', "
+            "e.g. 'safety:-0.02' or 'S.4:0'",
+        )
+    return RegressionLimit(target=match["target"], change=float(match["value"]),
+                           source=text.strip())
+
+
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/pytest-multitrust`` (``~/.cache/pytest-multitrust``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -245,6 +347,17 @@ class Settings:
     refusal_rule: str = "multitrust-v1"  # refusal keyword rule
     cache_dir: Path = field(default_factory=default_cache_dir)  # caches root
     trust_remote_code: bool = False  # allow hub model code
+    cache_dir_explicit: bool = False  # cache_dir was given (the response cache lives there)
+    gpus_per_worker: int = 1  # GPUs per xdist worker (-n auto = visible GPUs / this)
+    cache_mode: CacheMode = "readwrite"  # response cache: off, read or readwrite
+    rescore: bool = False  # score cached responses only; a cache miss is an error record
+    check_batching: bool = False  # compare batch 1 with batch N per task; warn on drift
+    report_dir: Path | None = None  # --mt-report: where report files go; None = card only
+    gate_mode: GateMode = "interval"  # judge gates on the 95% interval or the point value
+    inconclusive: InconclusivePolicy = "pass"  # what an inconclusive gate counts as
+    save: str | None = None  # --mt-save: None = do not save, "" = unnamed, else the name
+    compare: str | None = None  # --mt-compare: None = no comparison, "" = latest saved run
+    compare_fail: tuple[RegressionLimit, ...] = ()  # --mt-compare-fail limits, as given
 
     @property
     def active(self) -> bool:
@@ -324,11 +437,94 @@ class Settings:
             if cache_dir_raw is not None
             else default_cache_dir(),
             trust_remote_code=bool(config.getoption("mt_trust_remote_code", default=False)),
+            report_dir=_report_dir(config),
+            gate_mode=text(  # type: ignore[arg-type]
+                "multitrust_gate", "mt_gate", parse_gate_mode, "interval"
+            ),
+            inconclusive=text(  # type: ignore[arg-type]
+                "multitrust_inconclusive", "mt_inconclusive", parse_inconclusive, "pass"
+            ),
+            save=_optional_text(config.getoption("mt_save", default=None)),
+            compare=_optional_text(config.getoption("mt_compare", default=None)),
+            compare_fail=_compare_fail(raw("multitrust_compare_fail", "mt_compare_fail")),
+            cache_dir_explicit=cache_dir_raw is not None,
+            gpus_per_worker=text(  # type: ignore[arg-type]
+                "multitrust_gpus_per_worker", "mt_gpus_per_worker", parse_gpus_per_worker, 1
+            ),
+            cache_mode=text(  # type: ignore[arg-type]
+                "multitrust_cache", "mt_cache", parse_cache_mode, "readwrite"
+            ),
+            rescore=bool(config.getoption("mt_rescore", default=False)),
+            check_batching=bool(config.getoption("mt_check_batching", default=False)),
         )
+        if settings.rescore and settings.cache_mode == "off":
+            raise pytest.UsageError(
+                "--mt-rescore scores cached responses, so it needs the response cache: "
+                "use --mt-cache=read or readwrite (not off)"
+            )
         task_ids = tuple(t.id for t in select_tasks(settings.tasks))
         settings = _replace(settings, task_ids=task_ids)
         _check_thresholds(settings.thresholds)
+        _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value).strip()
+
+
+def _report_dir(config: pytest.Config) -> Path | None:
+    """``--mt-report`` (relative to the invocation dir) or the ini key (relative to the ini)."""
+    option = config.getoption("mt_report", default=None)
+    if option is not None:
+        path = option if isinstance(option, Path) else parse_report_dir(str(option))
+        return path if path.is_absolute() else config.invocation_params.dir / path
+    ini_value = config.getini("multitrust_report")
+    if not ini_value:
+        return None
+    path = parse_report_dir(str(ini_value))
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    return path if path.is_absolute() else base / path
+
+
+def _compare_fail(value: object) -> tuple[RegressionLimit, ...]:
+    if value is None:
+        return ()
+    given = value if isinstance(value, list) else [value]
+    return tuple(
+        v if isinstance(v, RegressionLimit) else parse_compare_fail(str(v)) for v in given
+    )
+
+
+def _check_regression_limits(limits: Sequence[RegressionLimit], compare: str | None) -> None:
+    """Check each ``--mt-compare-fail`` target exists and that a baseline is compared."""
+    from pytest_multitrust.tasks.base import ASPECTS
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    if limits and compare is None:
+        raise pytest.UsageError(
+            f"--mt-compare-fail {limits[0].source!r}: needs a baseline; add --mt-compare "
+            "(the latest saved run) or --mt-compare=<id>"
+        )
+    tasks = {t.id: t for t in all_tasks()}
+    for limit in limits:
+        target = limit.target
+        if target in ASPECTS or target == "overall" or target in tasks:
+            continue
+        task_id, _, metric_name = target.rpartition(".")
+        task = tasks.get(task_id)
+        if task is None:
+            known = ", ".join([*ASPECTS, "overall", *tasks])
+            raise pytest.UsageError(
+                f"--mt-compare-fail {limit.source!r}: unknown target {target!r}; use an "
+                f"aspect, 'overall', a task id or <task>.<metric>, with task one of: {known}"
+            )
+        try:
+            task.metric(metric_name)
+        except KeyError as error:
+            raise pytest.UsageError(
+                f"--mt-compare-fail {limit.source!r}: {error.args[0]}"
+            ) from None
 
 
 def _replace(settings: Settings, **changes: object) -> Settings:
