@@ -1,18 +1,81 @@
-"""xdist integration: one task per worker through scope scheduling.
+"""xdist integration: one task per worker, one GPU (group) per worker, worker facts.
 
-Only imported when pytest-xdist calls the plugin's ``pytest_xdist_make_scheduler``.
+* **Scheduling.** :func:`make_scheduler` gives xdist a scope scheduler whose scope is the
+  trust task, so a task's samples and threshold tests run on one worker, in order.
+* **``-n auto``.** :func:`auto_num_workers` starts one worker per visible GPU, or per
+  ``--mt-gpus-per-worker`` GPUs; on a machine without GPUs xdist's own rule applies.
+  GPUs are counted from ``CUDA_VISIBLE_DEVICES`` when set, else from ``nvidia-smi -L``:
+  torch is never imported for it.
+* **Worker → GPU.** The controller splits the GPUs it sees (honouring an outer
+  ``CUDA_VISIBLE_DEVICES``) into consecutive groups of ``--mt-gpus-per-worker`` and
+  sends worker *i* its group through ``workerinput``; the worker sets
+  ``CUDA_VISIBLE_DEVICES`` in ``pytest_configure``, before anything initialises CUDA.
+  With more workers than groups, worker *i* shares group ``i mod groups`` (a
+  :class:`MultitrustWarning` says so); GPUs left over after the last full group are not
+  used. See :func:`plan_worker_devices`.
+* **CPU threads.** A worker whose model runs on the CPU gets ``cores // workers`` torch
+  threads (at least 1), set when the model loads, so workers do not oversubscribe cores.
+* **Worker facts.** Each worker's device, model load time, peak memory and cache counts
+  travel to the controller as a :class:`WorkerFacts` JSON string in
+  ``config.workeroutput["multitrust_worker"]``; :func:`worker_facts` lists them on the
+  controller (one entry for the process itself without xdist).
+
+The module imports neither xdist nor torch at import time.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pytest
+import pytest
 
-__all__ = ["make_scheduler", "task_scope"]
+from pytest_multitrust.errors import MultitrustWarning
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Mapping, Sequence
+
+    from pytest_multitrust.models.base import MLLM
+    from pytest_multitrust.session import PluginState
+
+__all__ = [
+    "WORKER_DEVICES_INPUT",
+    "WORKER_OUTPUT_KEY",
+    "DevicePlan",
+    "WorkerFacts",
+    "auto_num_workers",
+    "auto_worker_count",
+    "gpus_from_nvidia_smi",
+    "make_scheduler",
+    "parse_visible_devices",
+    "plan_worker_devices",
+    "task_scope",
+    "threads_per_worker",
+    "visible_gpus",
+    "worker_facts",
+    "worker_index",
+]
 
 ROOT_PREFIX = "multitrust/"
+
+#: ``config.workeroutput`` key of a worker's :class:`WorkerFacts` (a JSON string).
+WORKER_OUTPUT_KEY = "multitrust_worker"
+
+#: ``workerinput`` key of the ``CUDA_VISIBLE_DEVICES`` value the controller gives a worker.
+WORKER_DEVICES_INPUT = "multitrust_cuda_visible_devices"
+
+#: Facts of every worker (or of the single process), on the controller.
+WORKER_FACTS_KEY = pytest.StashKey[list["WorkerFacts"]]()
+
+
+# -- scheduling -----------------------------------------------------------------------------
 
 
 def task_scope(nodeid: str) -> str:
@@ -52,3 +115,386 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
             return task_scope(nodeid)
 
     return TaskScopeScheduling(config, log)
+
+
+# -- GPUs: pure functions ---------------------------------------------------------------------
+
+
+def parse_visible_devices(value: str | None) -> tuple[str, ...] | None:
+    """The devices a ``CUDA_VISIBLE_DEVICES`` value makes visible, as CUDA reads it.
+
+    ``None`` when the variable is unset (every GPU is visible). Entries are indices or
+    ``GPU-``/``MIG-`` UUIDs, kept as written; like CUDA, the list ends at the first empty
+    or negative entry (``-1`` hides every GPU).
+
+    >>> parse_visible_devices("3, 5")
+    ('3', '5')
+    >>> parse_visible_devices("0,-1,2"), parse_visible_devices(""), parse_visible_devices(None)
+    (('0',), (), None)
+    """
+    if value is None:
+        return None
+    devices: list[str] = []
+    for part in value.split(","):
+        entry = part.strip()
+        if not entry or entry.startswith("-"):
+            break
+        devices.append(entry)
+    return tuple(devices)
+
+
+def gpus_from_nvidia_smi(listing: str) -> tuple[str, ...]:
+    r"""GPU indices from the output of ``nvidia-smi -L`` (``GPU 0: NVIDIA H100 (UUID: …)``).
+
+    >>> gpus_from_nvidia_smi("GPU 0: A (UUID: GPU-1)\\nGPU 1: B (UUID: GPU-2)\\n")
+    ('0', '1')
+    """
+    return tuple(re.findall(r"^GPU (\d+):", listing, flags=re.MULTILINE))
+
+
+def visible_gpus(
+    environ: Mapping[str, str], nvidia_smi: Callable[[], str | None]
+) -> tuple[str, ...]:
+    """The GPUs this process may use: ``CUDA_VISIBLE_DEVICES`` when set, else ``nvidia-smi``.
+
+    Args:
+        environ: the environment (``os.environ``).
+        nvidia_smi: returns the output of ``nvidia-smi -L``, or None when there is none.
+    """
+    listed = parse_visible_devices(environ.get("CUDA_VISIBLE_DEVICES"))
+    if listed is not None:
+        return listed
+    output = nvidia_smi()
+    return gpus_from_nvidia_smi(output) if output else ()
+
+
+def auto_worker_count(gpu_count: int, gpus_per_worker: int) -> int | None:
+    """Workers for ``-n auto``: one per ``gpus_per_worker`` visible GPUs.
+
+    Returns:
+        None when no GPU is visible (xdist's CPU rule then applies).
+
+    Raises:
+        pytest.UsageError: when fewer GPUs are visible than one worker needs.
+
+    >>> auto_worker_count(8, 1), auto_worker_count(8, 3), auto_worker_count(0, 1)
+    (8, 2, None)
+    """
+    if gpu_count == 0:
+        return None
+    if gpus_per_worker > gpu_count:
+        raise pytest.UsageError(
+            f"--mt-gpus-per-worker={gpus_per_worker}: only {gpu_count} GPU(s) visible"
+        )
+    return gpu_count // gpus_per_worker
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """Which GPUs each xdist worker gets."""
+
+    slices: tuple[tuple[str, ...], ...]  # per worker index: its CUDA_VISIBLE_DEVICES entries
+    shared: bool  # some GPU group serves more than one worker
+    unused: tuple[str, ...]  # visible GPUs that no worker gets (after the last full group)
+
+    def for_worker(self, index: int) -> tuple[str, ...]:
+        """The devices of worker ``index`` (a restarted worker keeps its index)."""
+        return self.slices[index % len(self.slices)] if self.slices else ()
+
+
+def plan_worker_devices(
+    worker_count: int, visible: Sequence[str], gpus_per_worker: int = 1
+) -> DevicePlan:
+    """Split the visible GPUs into consecutive groups, one group per worker.
+
+    Worker *i* gets group ``i mod groups``, where ``groups = len(visible) //
+    gpus_per_worker``: with as many workers as groups each has its own GPUs; with more,
+    workers *i* and *i + groups* share one group (the plan says ``shared``). GPUs after
+    the last full group are unused. No visible GPU gives an empty plan (nothing is set).
+
+    Raises:
+        pytest.UsageError: when a worker needs more GPUs than are visible.
+
+    >>> plan_worker_devices(2, ("3", "5")).slices
+    (('3',), ('5',))
+    >>> plan_worker_devices(2, ("0", "1", "2", "3", "4"), 2).slices
+    (('0', '1'), ('2', '3'))
+    >>> plan = plan_worker_devices(3, ("0", "1"))
+    >>> plan.slices, plan.shared
+    ((('0',), ('1',), ('0',)), True)
+    """
+    if worker_count < 1 or not visible:
+        return DevicePlan(slices=(), shared=False, unused=tuple(visible))
+    groups = len(visible) // gpus_per_worker
+    if groups == 0:
+        raise pytest.UsageError(
+            f"--mt-gpus-per-worker={gpus_per_worker}: only {len(visible)} GPU(s) visible "
+            f"({', '.join(visible)})"
+        )
+    slices = tuple(
+        tuple(visible[(i % groups) * gpus_per_worker : (i % groups + 1) * gpus_per_worker])
+        for i in range(worker_count)
+    )
+    used = min(worker_count, groups) * gpus_per_worker
+    return DevicePlan(slices=slices, shared=worker_count > groups, unused=tuple(visible[used:]))
+
+
+def worker_index(worker_id: str) -> int:
+    """The index of an xdist worker id.
+
+    >>> worker_index("gw3")
+    3
+    """
+    match = re.fullmatch(r"[a-z]*(\d+)", worker_id)
+    if match is None:
+        raise ValueError(f"not an xdist worker id: {worker_id!r}")
+    return int(match[1])
+
+
+def threads_per_worker(cores: int, workers: int) -> int:
+    """CPU threads for each worker's torch: the cores shared out, at least one.
+
+    >>> threads_per_worker(16, 4), threads_per_worker(2, 4)
+    (4, 1)
+    """
+    return max(1, cores // max(1, workers))
+
+
+# -- GPUs: the machine ----------------------------------------------------------------------
+
+
+def run_nvidia_smi() -> str | None:
+    """The output of ``nvidia-smi -L``, or None without the tool or on any failure."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return None
+    try:
+        done = subprocess.run(
+            [tool, "-L"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _uses_gpus(device: str) -> bool:
+    """Whether ``--mt-device`` lets workers be placed on GPUs (not cpu, mps or cuda:N)."""
+    return device in ("auto", "cuda")
+
+
+def auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` for an active run on GPUs: visible GPUs ÷ ``--mt-gpus-per-worker``.
+
+    Returns:
+        None (xdist's own rule) when the run is inactive, its device is not a GPU, or no
+        GPU is visible.
+    """
+    from pytest_multitrust.settings import Settings
+
+    settings = Settings.from_config(config)
+    if not settings.active or not _uses_gpus(settings.device):
+        return None
+    visible = visible_gpus(os.environ, run_nvidia_smi)
+    return auto_worker_count(len(visible), settings.gpus_per_worker)
+
+
+# -- worker facts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerFacts:
+    """What one worker (or the single process) did, for the report."""
+
+    worker_id: str  # xdist id ("gw0"), or "main" without xdist
+    cuda_visible_devices: str | None  # the value this worker was given; None = untouched
+    device: str = ""  # the model's device ("cuda:0", "cpu"); "" when no model loaded
+    load_s: float = 0.0  # seconds to load (build) the model; 0 when not loaded
+    peak_rss_mb: float = 0.0  # peak resident memory of the process, MiB
+    peak_gpu_mb: float = 0.0  # peak CUDA memory allocated by torch, MiB (0 without CUDA)
+    torch_threads: int = 0  # torch CPU threads set for this worker; 0 = left as it was
+    cache_hits: int = 0  # responses served from the response cache
+    cache_misses: int = 0  # cacheable responses not found in the cache
+    cache_writes: int = 0  # responses written to the cache
+
+    def to_json(self) -> str:
+        """Serialise to one JSON string (what travels in ``workeroutput``)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerFacts:
+        """Parse :meth:`to_json` output (unknown keys are ignored)."""
+        raw = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+def worker_facts(config: pytest.Config) -> list[WorkerFacts]:
+    """The facts of every worker that reported (controller), sorted by worker id.
+
+    Without xdist the list holds one entry for the process itself, available from
+    ``pytest_sessionfinish`` on (after this plugin's own, which runs first).
+
+    Example:
+        In a ``conftest.py``::
+
+            from pytest_multitrust.distributed import worker_facts
+
+            def pytest_terminal_summary(terminalreporter, config):
+                for facts in worker_facts(config):
+                    terminalreporter.line(f"{facts.worker_id}: {facts.device}")
+    """
+    found = config.stash.get(WORKER_FACTS_KEY, [])
+    return sorted(found, key=lambda f: (len(f.worker_id), f.worker_id))
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def _peak_gpu_mb() -> float:
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return 0.0
+    total = sum(torch.cuda.max_memory_allocated(i) for i in range(torch.cuda.device_count()))
+    return float(total) / 2**20
+
+
+def _cuda_initialised() -> bool:
+    torch = sys.modules.get("torch")
+    return bool(torch is not None and torch.cuda.is_initialized())
+
+
+class DistributedPlugin:
+    """Class plugin of an active run: device placement, threads and facts per process."""
+
+    def __init__(self, config: pytest.Config, state: PluginState) -> None:
+        """Apply the worker's devices now (in ``pytest_configure``, before CUDA starts)."""
+        self.config = config
+        self.state = state
+        self.plan: DevicePlan | None = None
+        self.device = ""
+        self.load_s = 0.0
+        self.torch_threads = 0
+        workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+        self.worker_id = str(workerinput["workerid"]) if workerinput else "main"
+        self.worker_count = int(workerinput["workercount"]) if workerinput else 1
+        self.cuda_visible_devices: str | None = None
+        if workerinput is not None and WORKER_DEVICES_INPUT in workerinput:
+            self._apply_devices(str(workerinput[WORKER_DEVICES_INPUT]))
+
+    def _apply_devices(self, value: str) -> None:
+        if _cuda_initialised():
+            self.config.issue_config_time_warning(
+                MultitrustWarning(
+                    f"{self.worker_id}: CUDA was initialised before pytest-multitrust could "
+                    f"give this worker its GPUs (CUDA_VISIBLE_DEVICES={value}); something "
+                    "imported torch and used CUDA at import time, so workers may share a GPU"
+                ),
+                stacklevel=2,
+            )
+        os.environ["CUDA_VISIBLE_DEVICES"] = value
+        self.cuda_visible_devices = value
+
+    # controller ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Give a new local worker its GPUs (through ``workerinput``)."""
+        if not getattr(node.gateway.spec, "popen", False) or getattr(
+            node.gateway.spec, "via", None
+        ):
+            return  # a remote worker: this machine's GPUs are not its GPUs
+        settings = self.state.settings
+        if not _uses_gpus(settings.device):
+            return
+        if self.plan is None:
+            visible = visible_gpus(os.environ, run_nvidia_smi)
+            count = int(node.workerinput["workercount"])
+            self.plan = plan_worker_devices(count, visible, settings.gpus_per_worker)
+            if self.plan.shared:
+                groups = len(visible) // settings.gpus_per_worker
+                self.config.issue_config_time_warning(
+                    MultitrustWarning(
+                        f"{count} xdist workers but only {groups} GPU group(s) of "
+                        f"{settings.gpus_per_worker} ({', '.join(visible)}): workers share "
+                        "GPUs round-robin; use -n auto for one worker per GPU group"
+                    ),
+                    stacklevel=2,
+                )
+        devices = self.plan.for_worker(worker_index(str(node.workerinput["workerid"])))
+        if devices:
+            node.workerinput[WORKER_DEVICES_INPUT] = ",".join(devices)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """Keep the facts a worker sent back."""
+        output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
+        text = output.get(WORKER_OUTPUT_KEY)
+        if isinstance(text, str):
+            self.config.stash.setdefault(WORKER_FACTS_KEY, []).append(
+                WorkerFacts.from_json(text)
+            )
+
+    # every process ------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_multitrust_make_model(
+        self, spec: object, options: object, config: pytest.Config
+    ) -> Generator[None, MLLM | None, MLLM | None]:
+        """Time the model load; give a CPU model its share of cores under xdist."""
+        started = time.perf_counter()
+        model = yield
+        self.load_s = time.perf_counter() - started
+        if model is not None:
+            self.device = model.info.device
+            torch = sys.modules.get("torch")
+            if torch is not None and self.device == "cpu" and self.worker_count > 1:
+                self.torch_threads = threads_per_worker(_cpu_count(), self.worker_count)
+                torch.set_num_threads(self.torch_threads)
+        return model
+
+    def facts(self) -> WorkerFacts:
+        """This process's facts so far."""
+        from pytest_multitrust.engine.cache import stats_of
+
+        stats = stats_of(self.state.store)
+        return WorkerFacts(
+            worker_id=self.worker_id,
+            cuda_visible_devices=self.cuda_visible_devices,
+            device=self.device,
+            load_s=round(self.load_s, 4),
+            peak_rss_mb=round(_peak_rss_mb(), 1),
+            peak_gpu_mb=round(_peak_gpu_mb(), 1),
+            torch_threads=self.torch_threads,
+            cache_hits=stats.hits if stats else 0,
+            cache_misses=stats.misses if stats else 0,
+            cache_writes=stats.writes if stats else 0,
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Send the facts to the controller, or keep them here without xdist."""
+        workeroutput: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[WORKER_OUTPUT_KEY] = self.facts().to_json()
+        elif not self.config.pluginmanager.hasplugin("dsession"):
+            self.config.stash.setdefault(WORKER_FACTS_KEY, []).append(self.facts())
+
+
+def activate(config: pytest.Config, state: PluginState) -> DistributedPlugin:
+    """Register the :class:`DistributedPlugin` of an active run (every process)."""
+    plugin = DistributedPlugin(config, state)
+    config.pluginmanager.register(plugin, "multitrust-distributed")
+    return plugin

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore, TaskRun
 from pytest_multitrust.models.base import GenerationConfig
 from pytest_multitrust.scoring.context import ScoringContext
@@ -41,10 +42,12 @@ class PluginState:
     holder: ModelHolder = field(init=False)  # lazy model
     store: ResponseStore = field(default_factory=NoStore)  # response cache
     runs: dict[str, TaskRun] = field(default_factory=dict)  # task id -> run
+    sizer: BatchSizer = field(init=False)  # batch size shared by this process's tasks
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.holder = ModelHolder(load=self._load_model)
+        self.sizer = BatchSizer(self.settings.batch_size)
 
     def _load_model(self) -> MLLM:
         model: MLLM | None = self.config.hook.pytest_multitrust_make_model(
@@ -95,6 +98,8 @@ class PluginState:
             thresholds=thresholds,
             update_record=self._update_record,
             seed=self.settings.seed,
+            sizer=self.sizer,
+            check_batching=self.settings.check_batching,
         )
 
     def _update_record(self, record: SampleRecord) -> SampleRecord:
@@ -191,6 +196,11 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         tasks=[get_task(task_id) for task_id in settings.task_ids],
     )
     config.stash[STATE_KEY] = state
+    from pytest_multitrust import distributed
+    from pytest_multitrust.engine.cache import open_response_store
+
+    state.store = open_response_store(config, settings) or state.store
+    distributed.activate(config, state)
     config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
     if not hasattr(config, "workerinput"):
         from pytest_multitrust.report.collector import ResultCollector

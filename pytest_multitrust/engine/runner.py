@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from pytest_multitrust.engine.batching import BatchSizer, generate_batches, warn_on_drift
 from pytest_multitrust.models.base import (
     GenerationConfig,
     ImageData,
@@ -139,6 +140,8 @@ class TaskRun:
     thresholds: dict[str, Threshold] = field(default_factory=dict)  # metric -> user threshold
     update_record: Callable[[SampleRecord], SampleRecord] = field(default=lambda r: r)
     seed: int = 0
+    sizer: BatchSizer | None = None  # the process's batch size (None: from batch_size)
+    check_batching: bool = False  # compare batch 1 with batch N first (--mt-check-batching)
     _records: dict[str, SampleRecord] | None = field(default=None, init=False)
     _scores: dict[str, SampleScore] = field(default_factory=dict, init=False)
 
@@ -188,25 +191,11 @@ class TaskRun:
 
     def _generate(self, requests: list[Request]) -> list[Response]:
         model = self.holder.get()
-        size = max(1, self.batch_size or model.info.default_batch_size)
-        cached = self.store.get_many(model, requests, self.config)
-        missing = [i for i, hit in enumerate(cached) if hit is None]
-        fresh: dict[int, Response] = {}
-        for start in range(0, len(missing), size):
-            chunk = missing[start : start + size]
-            batch = [requests[i] for i in chunk]
-            try:
-                out = model.generate(batch, self.config)
-                if len(out) != len(batch):
-                    raise RuntimeError(
-                        f"model returned {len(out)} responses for {len(batch)} requests"
-                    )
-            except Exception as error:  # a model crash errors this batch's samples
-                message = f"{type(error).__name__}: {error}"
-                out = [Response(text="", finish_reason="error", error=message) for _ in batch]
-            self.store.put_many(model, batch, self.config, out)
-            fresh.update(zip(chunk, out, strict=True))
-        return [hit if hit is not None else fresh[i] for i, hit in enumerate(cached)]
+        if self.sizer is None:
+            self.sizer = BatchSizer(self.batch_size)
+        if self.check_batching and len(requests) > 1:
+            warn_on_drift(model, requests, self.config, self.task.id)
+        return generate_batches(model, requests, self.config, self.store, self.sizer)
 
     def _record(
         self,

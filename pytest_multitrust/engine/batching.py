@@ -1,0 +1,291 @@
+"""Batched generation: length buckets, batch-size back-off on out-of-memory, drift checks.
+
+:func:`generate_batches` is what a :class:`~pytest_multitrust.engine.runner.TaskRun`
+calls to turn a task's requests into responses. It asks the response store first,
+generates only what is missing, in batches of requests of similar length (longest first,
+so that a batch size that does not fit fails on the first batch, not the last), and hands
+every batch to the store as soon as it is generated, so a killed run resumes where it
+stopped.
+
+``--mt-batch-size auto`` (the default) starts at the model's own batch size and halves it
+whenever the device runs out of memory, for the rest of the process (:class:`BatchSizer`).
+``--mt-check-batching`` generates a few samples of each task at batch 1 and as one batch
+and warns when the texts differ (:func:`compare_batching`): with left padding and greedy
+decoding they must not.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pytest_multitrust.errors import MultitrustWarning
+from pytest_multitrust.models.base import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
+
+__all__ = [
+    "IMAGE_LENGTH",
+    "BatchDrift",
+    "BatchSizer",
+    "compare_batching",
+    "generate_batches",
+    "is_out_of_memory",
+    "length_order",
+    "request_length",
+    "warn_on_drift",
+]
+
+#: Length one image adds to a request for bucketing, in characters. An image costs the
+#: model hundreds of tokens (576 for LLaVA-1.5), so requests with and without images
+#: never share a bucket when lengths differ otherwise.
+IMAGE_LENGTH = 2000
+
+
+def request_length(request: Request) -> int:
+    """A cheap estimate of a request's prompt length, for bucketing.
+
+    The characters of every turn plus :data:`IMAGE_LENGTH` per image: tokenising here
+    would cost as much as the padding it saves.
+
+    >>> from pytest_multitrust.models.base import Message, Request
+    >>> request_length(Request(messages=(Message("user", "Is it red?"),)))
+    10
+    """
+    return sum(len(m.text) + IMAGE_LENGTH * len(m.images) for m in request.messages)
+
+
+def length_order(lengths: Sequence[int]) -> list[int]:
+    """Indices ordered longest first (ties in their original order).
+
+    Cutting this order into consecutive slices gives length buckets: each batch holds
+    requests of similar length, so left padding wastes little compute.
+
+    >>> length_order([3, 10, 3, 7])
+    [1, 3, 0, 2]
+    """
+    return sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether an exception says the device ran out of memory (CUDA, MPS, ROCm).
+
+    Matches ``torch.cuda.OutOfMemoryError`` by name (torch need not be imported) and the
+    messages of the other backends.
+    """
+    if type(error).__name__ == "OutOfMemoryError":
+        return True
+    return "out of memory" in str(error).lower()
+
+
+def _release_device_memory() -> None:
+    """Return cached CUDA blocks to the driver after an out-of-memory error."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+@dataclass
+class BatchSizer:
+    """The generation batch size of one process, shared by all its tasks.
+
+    A fixed ``--mt-batch-size N`` is used as given. In ``auto`` mode (``requested`` is
+    None) the size starts at the model's ``default_batch_size`` and halves on every
+    out-of-memory error, down to 1; the smaller size then holds for the rest of the
+    process, so only the first batch that did not fit is retried.
+
+    Example:
+        >>> sizer = BatchSizer(requested=None)
+        >>> sizer.start(16)
+        16
+        >>> sizer.shrink(), sizer.shrink()
+        (8, 4)
+    """
+
+    requested: int | None = None  # --mt-batch-size; None = auto
+    current: int | None = field(default=None, init=False)  # auto: size in use, once known
+
+    @property
+    def auto(self) -> bool:
+        """Whether the size adapts (``--mt-batch-size auto``)."""
+        return self.requested is None
+
+    def start(self, model_default: int) -> int:
+        """The batch size to use now, given the model's default."""
+        if self.requested is not None:
+            return self.requested
+        if self.current is None:
+            self.current = max(1, model_default)
+        return self.current
+
+    def shrink(self) -> int | None:
+        """Halve the size after an out-of-memory error; None when it cannot shrink."""
+        if self.requested is not None or self.current is None or self.current <= 1:
+            return None
+        self.current = max(1, self.current // 2)
+        return self.current
+
+
+def _error_responses(count: int, message: str) -> list[Response]:
+    return [Response(text="", finish_reason="error", error=message) for _ in range(count)]
+
+
+def _generate_one_batch(
+    model: MLLM, batch: Sequence[Request], config: GenerationConfig
+) -> list[Response]:
+    """One ``generate`` call; raises on a model failure or a wrong number of responses."""
+    out = model.generate(batch, config)
+    if len(out) != len(batch):
+        raise RuntimeError(f"model returned {len(out)} responses for {len(batch)} requests")
+    return out
+
+
+def generate_batches(
+    model: MLLM,
+    requests: Sequence[Request],
+    config: GenerationConfig,
+    store: ResponseStore,
+    sizer: BatchSizer,
+) -> list[Response]:
+    """Responses for ``requests``, in order: cached where possible, else generated.
+
+    Missing requests are generated longest first in batches of ``sizer``'s size; each
+    batch goes to ``store.put_many`` right after it is generated. A model exception errors
+    the samples of its batch (their responses carry ``error``) instead of stopping the
+    task, except an out-of-memory error in ``auto`` mode, which halves the batch size and
+    retries (with a :class:`MultitrustWarning`).
+
+    Args:
+        model: the loaded model.
+        requests: one request per sample.
+        config: decoding settings.
+        store: the response store (cache), asked first and fed every batch.
+        sizer: the process's batch size.
+
+    Returns:
+        One response per request, in the order of ``requests``.
+    """
+    cached = store.get_many(model, requests, config)
+    missing = [i for i, hit in enumerate(cached) if hit is None]
+    order = [missing[j] for j in length_order([request_length(requests[i]) for i in missing])]
+    fresh: dict[int, Response] = {}
+    position = 0
+    while position < len(order):
+        size = sizer.start(model.info.default_batch_size)
+        chunk = order[position : position + size]
+        batch = [requests[i] for i in chunk]
+        try:
+            out = _generate_one_batch(model, batch, config)
+        except Exception as error:  # a model crash errors this batch's samples
+            if is_out_of_memory(error) and (smaller := sizer.shrink()) is not None:
+                _release_device_memory()
+                warnings.warn(
+                    MultitrustWarning(
+                        f"{model.info.name}: out of memory at batch size {len(batch)}; "
+                        f"continuing with batch size {smaller} (--mt-batch-size auto)"
+                    ),
+                    stacklevel=2,
+                )
+                continue
+            out = _error_responses(len(batch), f"{type(error).__name__}: {error}")
+        store.put_many(model, batch, config, out)
+        fresh.update(zip(chunk, out, strict=True))
+        position += len(chunk)
+    return [hit if hit is not None else fresh[i] for i, hit in enumerate(cached)]
+
+
+@dataclass(frozen=True)
+class BatchDrift:
+    """A request whose greedy output changed with the batch it was generated in."""
+
+    sample_id: str  # the request's sample id
+    single: str  # text generated at batch size 1
+    batched: str  # text generated inside the batch
+    batch_size: int  # size of that batch
+
+
+def _spread(count: int, subset: int) -> list[int]:
+    """``subset`` positions spread evenly over ``range(count)``, first and last included."""
+    if count <= subset:
+        return list(range(count))
+    if subset == 1:
+        return [0]
+    return sorted({round(k * (count - 1) / (subset - 1)) for k in range(subset)})
+
+
+def compare_batching(
+    model: MLLM, requests: Sequence[Request], config: GenerationConfig, subset: int = 4
+) -> list[BatchDrift]:
+    """Generate a subset at batch 1 and as one batch; list the requests whose text differs.
+
+    The subset spans the length range (shortest to longest request), so the batch is
+    padded as much as the task's real batches are.
+
+    Args:
+        model: the loaded model.
+        requests: the task's requests.
+        config: decoding settings (greedy for the comparison to mean anything).
+        subset: how many requests to compare (at least 2 are needed).
+
+    Returns:
+        The drifting requests; empty when the outputs agree or there are fewer than 2.
+    """
+    order = length_order([request_length(r) for r in requests])
+    picked = [requests[order[k]] for k in _spread(len(order), max(2, subset))]
+    if len(picked) < 2:
+        return []
+    batched = _generate_one_batch(model, picked, config)
+    drifts: list[BatchDrift] = []
+    for request, together in zip(picked, batched, strict=True):
+        [alone] = _generate_one_batch(model, [request], config)
+        if (alone.text, alone.error) != (together.text, together.error):
+            drifts.append(BatchDrift(request.sample_id, alone.text, together.text, len(picked)))
+    return drifts
+
+
+def warn_on_drift(
+    model: MLLM,
+    requests: Sequence[Request],
+    config: GenerationConfig,
+    task_id: str,
+    subset: int = 4,
+) -> list[BatchDrift]:
+    """Run :func:`compare_batching` and warn (:class:`MultitrustWarning`) on any drift.
+
+    A model failure during the check is a warning too: the check is a diagnostic and
+    never stops the task.
+
+    Returns:
+        The drifts found (empty when none, or when the check failed).
+    """
+    try:
+        drifts = compare_batching(model, requests, config, subset)
+    except Exception as error:
+        warnings.warn(
+            MultitrustWarning(
+                f"{task_id}: --mt-check-batching could not run ({type(error).__name__}: "
+                f"{error})"
+            ),
+            stacklevel=2,
+        )
+        return []
+    if drifts:
+        first = drifts[0]
+        warnings.warn(
+            MultitrustWarning(
+                f"{task_id}: batched generation differs from batch size 1 on "
+                f"{len(drifts)} of {min(len(requests), max(2, subset))} checked samples "
+                f"(first: {first.sample_id}: batch 1 {first.single[:60]!r}, batch "
+                f"{first.batch_size} {first.batched[:60]!r}); greedy outputs should not "
+                "depend on the batch: check the padding side and attention mask, or run "
+                "with --mt-batch-size=1"
+            ),
+            stacklevel=2,
+        )
+    return drifts

@@ -1,0 +1,460 @@
+"""The response cache: content-addressed, in one SQLite file shared by all workers.
+
+A response is stored under a key that covers everything that decides it (DESIGN.md §3.7):
+
+* the model fingerprint (:attr:`ModelInfo.fingerprint`: weights, processor, chat template
+  and dtype), with the backend and dtype;
+* the full request: every message's role, text and image hashes (SHA-256 of the PNG);
+* the generation config (every field);
+* the task id and the version of the task's data.
+
+Only deterministic generations are stored: greedy decoding (``do_sample=False``) by a
+model whose ``info.deterministic`` is true, and only responses without an error. Scripted
+reference models are not cached: they answer instantly, and a test suite's script can
+change its answers without changing its fingerprint.
+
+The file lives in the pytest cache directory (``.pytest_cache/d/multitrust/``, cleared by
+``--cache-clear``), or in ``--mt-cache-dir`` when given. It runs in WAL mode with a busy
+timeout and one short transaction per batch, so concurrent xdist workers read and write
+it safely, and a run killed half-way keeps every batch it finished.
+
+:class:`SQLiteCache` is a plain namespaced key-value store: the response cache uses the
+``responses`` namespace; other parts (the judge, attacks) keep their own values in their
+own namespaces with :meth:`SQLiteCache.get` / :meth:`SQLiteCache.put` and keys made by
+:func:`cache_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_multitrust.errors import MultitrustWarning
+from pytest_multitrust.models.base import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    import pytest
+
+    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.models.base import MLLM, GenerationConfig, ModelInfo, Request
+    from pytest_multitrust.settings import Settings
+
+__all__ = [
+    "CACHE_FILE",
+    "RESPONSES",
+    "CacheStats",
+    "RescoreStore",
+    "ResponseCache",
+    "SQLiteCache",
+    "cache_key",
+    "cache_path",
+    "data_version",
+    "is_cacheable",
+    "open_response_store",
+    "response_key",
+    "stats_of",
+]
+
+#: File name of the cache; the suffix is the schema version (a new schema, a new file).
+CACHE_FILE = "multitrust-cache-v1.sqlite3"
+
+#: Namespace of model responses.
+RESPONSES = "responses"
+
+#: Version of the response key layout; part of every response key.
+_KEY_VERSION = "response-v1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID
+"""
+
+#: SQLite limits the number of host parameters per statement; stay well below it.
+_CHUNK = 400
+
+
+def cache_key(*parts: Any) -> str:
+    """A hex SHA-256 of ``parts`` as canonical JSON (sorted keys, no spaces).
+
+    Use it to build keys for your own namespace; ``parts`` must be JSON-serialisable.
+
+    >>> cache_key("judge-v1", "gpt-4o", "Is this a refusal?")[:16]
+    'aab7e60fd2d50eee'
+    """
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def response_key(
+    info: ModelInfo, request: Request, config: GenerationConfig, data_version: str
+) -> str:
+    """The cache key of one response (see the module docstring for what it covers)."""
+    messages = [
+        [message.role, message.text, [image.sha256 for image in message.images]]
+        for message in request.messages
+    ]
+    return cache_key(
+        _KEY_VERSION,
+        {"backend": info.backend, "fingerprint": info.fingerprint, "dtype": info.dtype},
+        messages,
+        asdict(config),
+        request.task_id,
+        data_version,
+    )
+
+
+def is_cacheable(info: ModelInfo, config: GenerationConfig) -> bool:
+    """Whether a model's responses under ``config`` may be cached.
+
+    True for greedy decoding by a deterministic model that is not a scripted reference.
+    """
+    return info.deterministic and not config.do_sample and info.backend != "scripted"
+
+
+def data_version(task_id: str) -> str:
+    """The version of a task's built-in data: manifest version and file hash.
+
+    ``""`` for ad-hoc requests (no task); ``"loader"`` for tasks whose samples come from
+    their own loader (custom and official-data tasks: the request itself then carries
+    the content); ``"unversioned"`` when the manifest has no entry for the file.
+    """
+    if not task_id:
+        return ""
+    from pytest_multitrust.tasks.data import load_manifest
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    task = next((t for t in all_tasks() if t.id == task_id), None)
+    if task is None or task.loader is not None or not task.data:
+        return "loader"
+    entry = load_manifest().get(task.data)
+    if entry is None:
+        return "unversioned"
+    return f"{entry.version}:{entry.sha256}"
+
+
+def _encode(response: Response) -> str:
+    return json.dumps(
+        {
+            "text": response.text,
+            "prompt_tokens": response.prompt_tokens,
+            "completion_tokens": response.completion_tokens,
+            "latency_s": response.latency_s,
+            "finish_reason": response.finish_reason,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
+def _decode(value: str) -> Response | None:
+    try:
+        raw = json.loads(value)
+        return Response(
+            text=str(raw["text"]),
+            prompt_tokens=int(raw["prompt_tokens"]),
+            completion_tokens=int(raw["completion_tokens"]),
+            latency_s=float(raw["latency_s"]),
+            finish_reason=str(raw["finish_reason"]),
+            cached=True,
+        )
+    except (ValueError, KeyError, TypeError):  # a damaged entry is a miss
+        return None
+
+
+class SQLiteCache:
+    """A namespaced key-value store in one SQLite file, safe for concurrent processes.
+
+    The connection opens on first use (in the process that uses it), in WAL mode with a
+    busy timeout; every write is one short ``BEGIN IMMEDIATE`` transaction. When the file
+    cannot be opened or written (read-only disk, corrupt file), the cache warns once with
+    :class:`MultitrustWarning` and behaves as empty: a broken cache never fails a run.
+
+    Example:
+        >>> store = SQLiteCache(tmp_path / "c.sqlite3")  # doctest: +SKIP
+        >>> store.put("judge", cache_key("v1", "prompt"), "Yes")  # doctest: +SKIP
+        >>> store.get("judge", cache_key("v1", "prompt"))  # doctest: +SKIP
+        'Yes'
+    """
+
+    def __init__(self, path: Path, *, busy_timeout_s: float = 60.0) -> None:
+        """Remember where the file is; nothing is opened yet.
+
+        Args:
+            path: the SQLite file (created with its directory on first use).
+            busy_timeout_s: how long a writer waits for another process's transaction.
+        """
+        self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self._connection: sqlite3.Connection | None = None
+        self._broken = False
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._connection is not None or self._broken:
+            return self._connection
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=self.busy_timeout_s, isolation_level=None
+            )
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            self._fail("cannot open", error)
+            return None
+        self._connection = connection
+        return connection
+
+    def _fail(self, what: str, error: BaseException) -> None:
+        if not self._broken:
+            warnings.warn(
+                MultitrustWarning(
+                    f"response cache {self.path}: {what} ({type(error).__name__}: {error}); "
+                    "continuing without the cache"
+                ),
+                stacklevel=3,
+            )
+        self._broken = True
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def get(self, namespace: str, key: str) -> str | None:
+        """The value stored under ``(namespace, key)``, or None."""
+        return self.get_many(namespace, [key]).get(key)
+
+    def get_many(self, namespace: str, keys: Sequence[str]) -> dict[str, str]:
+        """The stored values of those ``keys`` that are present."""
+        connection = self._connect()
+        found: dict[str, str] = {}
+        if connection is None:
+            return found
+        unique = list(dict.fromkeys(keys))
+        try:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT key, value FROM entries WHERE namespace = ? AND key IN ({marks})",
+                    (namespace, *chunk),
+                ).fetchall()
+                found.update((str(k), str(v)) for k, v in rows)
+        except sqlite3.Error as error:
+            self._fail("cannot read", error)
+            return {}
+        return found
+
+    def put(self, namespace: str, key: str, value: str) -> None:
+        """Store ``value`` under ``(namespace, key)``, replacing any old value."""
+        self.put_many(namespace, [(key, value)])
+
+    def put_many(self, namespace: str, items: Iterable[tuple[str, str]]) -> None:
+        """Store several values in one transaction."""
+        rows = [(namespace, key, value, time.time()) for key, value in items]
+        if not rows:
+            return
+        connection = self._connect()
+        if connection is None:
+            return
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO entries (namespace, key, value, created) "
+                    "VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._fail("cannot write", error)
+
+    def count(self, namespace: str) -> int:
+        """How many entries ``namespace`` holds."""
+        connection = self._connect()
+        if connection is None:
+            return 0
+        row = connection.execute(
+            "SELECT COUNT(*) FROM entries WHERE namespace = ?", (namespace,)
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        """Close the connection (it reopens on next use)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+@dataclass
+class CacheStats:
+    """What the response cache did in this process."""
+
+    hits: int = 0  # responses served from the cache
+    misses: int = 0  # cacheable requests not found
+    writes: int = 0  # responses stored
+    uncacheable: int = 0  # requests of a model or config that is never cached
+
+
+class ResponseCache:
+    """The :class:`~pytest_multitrust.engine.runner.ResponseStore` backed by SQLite.
+
+    Args:
+        db: the key-value store.
+        write: store fresh responses (``--mt-cache=readwrite``); False for ``read``.
+        version_of: the data version of a task id (default :func:`data_version`).
+    """
+
+    def __init__(
+        self,
+        db: SQLiteCache,
+        *,
+        write: bool = True,
+        version_of: Callable[[str], str] = data_version,
+    ) -> None:
+        self.db = db
+        self.write = write
+        self.stats = CacheStats()
+        self._version_of = version_of
+        self._versions: dict[str, str] = {}
+
+    def _key(self, info: ModelInfo, request: Request, config: GenerationConfig) -> str:
+        task_id = request.task_id
+        if task_id not in self._versions:
+            self._versions[task_id] = self._version_of(task_id)
+        return response_key(info, request, config, self._versions[task_id])
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        """Cached responses (``cached=True``), ``None`` where there is none."""
+        info = model.info
+        if not is_cacheable(info, config):
+            self.stats.uncacheable += len(requests)
+            return [None] * len(requests)
+        keys = [self._key(info, request, config) for request in requests]
+        found = self.db.get_many(RESPONSES, keys)
+        hits: list[Response | None] = [
+            _decode(found[key]) if key in found else None for key in keys
+        ]
+        served = sum(hit is not None for hit in hits)
+        self.stats.hits += served
+        self.stats.misses += len(hits) - served
+        return hits
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Store the error-free responses of a cacheable model, in one transaction."""
+        info = model.info
+        if not self.write or not is_cacheable(info, config):
+            return
+        items = [
+            (self._key(info, request, config), _encode(response))
+            for request, response in zip(requests, responses, strict=True)
+            if response.error is None and response.finish_reason != "error"
+        ]
+        self.db.put_many(RESPONSES, items)
+        self.stats.writes += len(items)
+
+
+class RescoreStore:
+    """``--mt-rescore``: cached responses only; a miss becomes an error response.
+
+    Nothing is generated: every request gets either its cached response or a response
+    whose ``error`` says that it was not in the cache, so the sample test errors with
+    that message and the task's metrics count only what was cached.
+    """
+
+    def __init__(self, cache: ResponseCache) -> None:
+        """Wrap the response cache that holds the earlier run's responses."""
+        self.cache = cache
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        """Every request answered: from the cache, or with an error response."""
+        info = model.info
+        if not is_cacheable(info, config):
+            why = (
+                f"--mt-rescore: responses of {info.name} are never cached (scripted model "
+                "or sampling decoding), so there is nothing to re-score"
+            )
+        else:
+            why = (
+                "--mt-rescore: no cached response for this sample (--mt-rescore generates "
+                "nothing); run once without --mt-rescore to generate it"
+            )
+        hits = self.cache.get_many(model, requests, config)
+        return [
+            hit if hit is not None else Response(text="", finish_reason="error", error=why)
+            for hit in hits
+        ]
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Nothing is generated, so nothing is stored."""
+
+
+def cache_path(config: pytest.Config, settings: Settings) -> Path:
+    """Where the cache file lives.
+
+    In ``--mt-cache-dir`` (or the ``multitrust_cache_dir`` ini key) when given; else in
+    the pytest cache directory (``.pytest_cache/d/multitrust``); else, with the cache
+    provider disabled (``-p no:cacheprovider``), in the default cache directory.
+    """
+    if settings.cache_dir_explicit:
+        return settings.cache_dir / CACHE_FILE
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        return Path(cache.mkdir("multitrust")) / CACHE_FILE
+    return settings.cache_dir / CACHE_FILE
+
+
+def open_response_store(config: pytest.Config, settings: Settings) -> ResponseStore | None:
+    """The response store the settings ask for, or None for ``--mt-cache=off``.
+
+    The SQLite file is not opened here but on first use, in the process that uses it;
+    it is closed when pytest unconfigures.
+    """
+    if settings.cache_mode == "off":
+        return None
+    db = SQLiteCache(cache_path(config, settings))
+    config.add_cleanup(db.close)
+    cache = ResponseCache(db, write=settings.cache_mode == "readwrite")
+    return RescoreStore(cache) if settings.rescore else cache
+
+
+def stats_of(store: object) -> CacheStats | None:
+    """The :class:`CacheStats` of a store built here, or None for any other store."""
+    if isinstance(store, RescoreStore):
+        return store.cache.stats
+    if isinstance(store, ResponseCache):
+        return store.stats
+    return None
+
