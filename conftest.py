@@ -39,3 +39,15 @@ def mt_cache_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if cache is not None:
         return Path(cache.mkdir("multitrust-models"))
     return tmp_path_factory.mktemp("multitrust-models")
+
+
+@pytest.fixture(scope="session")
+def tiny_detoxify(mt_cache_dir: Path) -> Path:
+    """A tiny offline detoxify checkpoint folder (``tests/mt_detoxify.py``), built once.
+
+    Pass it as ``--mt-toxicity-checkpoint`` or to ``DetoxifyScorer(checkpoint=...)``:
+    texts with words of ``mt_detoxify.TOXIC_WORDS`` score high, other texts ≈ 0.018.
+    """
+    from mt_detoxify import build_tiny_detoxify
+
+    return build_tiny_detoxify(mt_cache_dir)
