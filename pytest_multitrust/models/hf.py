@@ -541,7 +541,8 @@ class HFModel:
             tokenize=True,
             return_dict=True,
             return_tensors="pt",
-            processor_kwargs={"padding": True},
+            # Some processors default to right padding in their own kwargs; insist.
+            processor_kwargs={"padding": True, "padding_side": "left"},
         )
         inputs = inputs.to(self._model.device, dtype=self._model.dtype)
         generation = self._generation_config(config)
@@ -556,7 +557,11 @@ class HFModel:
                 output = self._model.generate(**inputs, generation_config=generation)
         sequences = output if isinstance(output, torch.Tensor) else output.sequences
         new_tokens: list[list[int]] = sequences[:, prompt_length:].tolist()
-        prompt_tokens: list[int] = inputs["attention_mask"].sum(dim=1).tolist()
+        if "attention_mask" in inputs:
+            prompt_tokens: list[int] = inputs["attention_mask"].sum(dim=1).tolist()
+        else:
+            pad_id = self._tokenizer.pad_token_id
+            prompt_tokens = (inputs["input_ids"] != pad_id).sum(dim=1).tolist()
         stop_ids = _stop_ids(generation.eos_token_id, self._tokenizer.eos_token_id)
         results: list[tuple[str, int, str]] = []
         for tokens in new_tokens:

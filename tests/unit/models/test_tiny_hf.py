@@ -419,3 +419,46 @@ def test_registry_builds_tiny_llava_through_hf(tmp_path: Path, tiny_llava_path: 
     model = make_model(spec, options)
     assert isinstance(model, HFModel)
     assert model.info.spec == "tiny-llava"
+
+
+def test_prepare_hf_failed_download_names_the_fetch_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Online, a download that fails (no network, unknown or gated repo) says what to do."""
+    import huggingface_hub
+    import huggingface_hub.constants
+
+    from pytest_multitrust.models.hf import prepare_hf
+
+    calls: list[dict[str, object]] = []
+
+    def fail(repo_id: str, **kwargs: object) -> str:
+        calls.append(kwargs)
+        if kwargs.get("local_files_only"):
+            raise FileNotFoundError("not cached")
+        raise ConnectionError("network is unreachable")
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fail)
+    with pytest.raises(PrerequisiteError, match="network is unreachable") as caught:
+        prepare_hf("org/model", ModelOptions())
+    assert "hf download org/model" in str(caught.value)
+    # The download asked for configs and safetensors only: never pickles, no code by default.
+    patterns = calls[-1]["allow_patterns"]
+    assert isinstance(patterns, list)
+    assert "*.json" in patterns
+    assert not any(p.endswith((".bin", ".py")) for p in patterns)
+
+
+@pytest.mark.gpu
+def test_tiny_llava_on_cuda(tiny_llava_path: Path, make_image: Callable[[int], ImageData]) -> None:
+    from pytest_multitrust.models.hf import HFModel
+
+    options = ModelOptions(device="cuda", dtype="auto")
+    model = HFModel.load(str(tiny_llava_path), options=options, spec="tiny-llava")
+    assert model.info.device == "cuda:0"
+    assert model.info.dtype in ("bfloat16", "float16")
+    responses = model.generate(image_requests(make_image) + text_requests(), GREEDY)
+    assert all(r.error is None and r.completion_tokens > 0 for r in responses)
