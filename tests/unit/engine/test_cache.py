@@ -1,0 +1,263 @@
+"""The response cache: what the key covers, what is stored, modes, concurrency."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_multitrust.engine.cache import (
+    RESPONSES,
+    RescoreStore,
+    ResponseCache,
+    SQLiteCache,
+    cache_key,
+    data_version,
+    response_key,
+)
+from pytest_multitrust.errors import MultitrustWarning
+from pytest_multitrust.models.base import (
+    GenerationConfig,
+    ImageData,
+    Message,
+    ModelInfo,
+    Request,
+    Response,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+INFO = ModelInfo(spec="m", backend="hf", name="m", fingerprint="f" * 64, dtype="float32")
+PNG_A = ImageData(png=b"\x89PNG-a")
+PNG_B = ImageData(png=b"\x89PNG-b")
+CONFIG = GenerationConfig(max_new_tokens=32)
+
+
+def make_request(text: str = "Is it red?", image: ImageData | None = PNG_A,
+                 task_id: str = "T.1", system: str | None = None) -> Request:
+    messages = [Message("system", system)] if system else []
+    messages.append(Message("user", text, images=(image,) if image else ()))
+    return Request(messages=tuple(messages), task_id=task_id, sample_id="s1")
+
+
+class FakeModel:
+    """A model with a settable info that counts generate calls."""
+
+    def __init__(self, info: ModelInfo = INFO) -> None:
+        self.info = info
+        self.calls = 0
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        self.calls += 1
+        return [Response(text=f"answer to {r.prompt}") for r in requests]
+
+
+def key(info: ModelInfo = INFO, request: Request | None = None,
+        config: GenerationConfig = CONFIG, version: str = "1:abc") -> str:
+    return response_key(info, request or make_request(), config, version)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param(lambda: key(info=dataclasses.replace(INFO, fingerprint="e" * 64)),
+                     id="fingerprint"),
+        pytest.param(lambda: key(info=dataclasses.replace(INFO, backend="openai")), id="backend"),
+        pytest.param(lambda: key(info=dataclasses.replace(INFO, dtype="bfloat16")), id="dtype"),
+        pytest.param(lambda: key(request=make_request(text="Is it blue?")), id="message-text"),
+        pytest.param(lambda: key(request=make_request(system="Be brief.")), id="system-turn"),
+        pytest.param(lambda: key(request=make_request(image=PNG_B)), id="image-bytes"),
+        pytest.param(lambda: key(request=make_request(image=None)), id="no-image"),
+        pytest.param(lambda: key(config=GenerationConfig(max_new_tokens=33)), id="max-tokens"),
+        pytest.param(lambda: key(config=dataclasses.replace(CONFIG, seed=1)), id="seed"),
+        pytest.param(lambda: key(config=dataclasses.replace(CONFIG, temperature=0.5)),
+                     id="temperature"),
+        pytest.param(lambda: key(request=make_request(task_id="T.5")), id="task-id"),
+        pytest.param(lambda: key(version="2:abc"), id="data-version"),
+    ],
+)
+def test_changing_any_key_part_changes_the_key(changed: object) -> None:
+    assert callable(changed)
+    assert changed() != key()
+
+
+def test_the_key_is_stable_and_ignores_what_does_not_reach_the_model() -> None:
+    assert key() == key()
+    same = Request(messages=make_request().messages, task_id="T.1", sample_id="other-id",
+                   reference="the ideal answer")
+    assert key(request=same) == key()
+    moved = dataclasses.replace(INFO, device="cuda:3", spec="hf:/elsewhere", name="x")
+    assert key(info=moved) == key()  # the content fingerprint decides, not the path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[SQLiteCache]:
+    cache = SQLiteCache(tmp_path / "sub" / "cache.sqlite3")
+    yield cache
+    cache.close()
+
+
+def versions(task_id: str) -> str:
+    return {"T.1": "1:aaa", "T.5": "1:bbb"}.get(task_id, "")
+
+
+def test_a_rerun_is_served_from_the_cache_marked_cached(db: SQLiteCache) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    model = FakeModel()
+    requests = [make_request(f"q{i}") for i in range(3)]
+    assert cache.get_many(model, requests, CONFIG) == [None, None, None]
+    fresh = model.generate(requests, CONFIG)
+    cache.put_many(model, requests, CONFIG, fresh)
+    hits = cache.get_many(model, requests, CONFIG)
+    assert [h.text if h else None for h in hits] == [r.text for r in fresh]
+    assert all(h is not None and h.cached for h in hits)
+    assert (cache.stats.hits, cache.stats.misses, cache.stats.writes) == (3, 3, 3)
+
+
+def test_changed_parts_miss_through_the_store(db: SQLiteCache) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    model = FakeModel()
+    request = make_request()
+    cache.put_many(model, [request], CONFIG, [Response(text="yes")])
+    other_model = FakeModel(dataclasses.replace(INFO, fingerprint="0" * 64))
+    assert cache.get_many(model, [request], CONFIG)[0] is not None
+    assert cache.get_many(other_model, [request], CONFIG) == [None]
+    assert cache.get_many(model, [make_request(image=PNG_B)], CONFIG) == [None]
+    assert cache.get_many(model, [make_request(task_id="T.5")], CONFIG) == [None]
+    assert cache.get_many(model, [request], GenerationConfig(max_new_tokens=8)) == [None]
+    bumped = ResponseCache(db, version_of=lambda task_id: "2:aaa")
+    assert bumped.get_many(model, [request], CONFIG) == [None]
+
+
+@pytest.mark.parametrize(
+    ("info", "config", "response"),
+    [
+        pytest.param(INFO, CONFIG, Response(text="", finish_reason="error", error="boom"),
+                     id="error-response"),
+        pytest.param(INFO, GenerationConfig(do_sample=True, temperature=0.7),
+                     Response(text="x"), id="sampling"),
+        pytest.param(dataclasses.replace(INFO, deterministic=False), CONFIG,
+                     Response(text="x"), id="nondeterministic-model"),
+        pytest.param(dataclasses.replace(INFO, backend="scripted"), CONFIG,
+                     Response(text="x"), id="scripted-model"),
+    ],
+)
+def test_only_deterministic_error_free_responses_are_stored(
+    db: SQLiteCache, info: ModelInfo, config: GenerationConfig, response: Response
+) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    model = FakeModel(info)
+    cache.put_many(model, [make_request()], config, [response])
+    assert db.count(RESPONSES) == 0
+    assert cache.get_many(model, [make_request()], config) == [None]
+
+
+def test_read_mode_reads_but_never_writes(db: SQLiteCache) -> None:
+    ResponseCache(db, version_of=versions).put_many(
+        FakeModel(), [make_request("old")], CONFIG, [Response(text="old answer")]
+    )
+    reader = ResponseCache(db, write=False, version_of=versions)
+    reader.put_many(FakeModel(), [make_request("new")], CONFIG, [Response(text="new answer")])
+    assert db.count(RESPONSES) == 1
+    [hit] = reader.get_many(FakeModel(), [make_request("old")], CONFIG)
+    assert hit is not None
+    assert hit.text == "old answer"
+
+
+def test_rescore_answers_misses_with_an_error_and_stores_nothing(db: SQLiteCache) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    model = FakeModel()
+    cache.put_many(model, [make_request("cached")], CONFIG, [Response(text="kept")])
+    store = RescoreStore(cache)
+    hit, miss = store.get_many(model, [make_request("cached"), make_request("new")], CONFIG)
+    assert hit is not None
+    assert hit.text == "kept"
+    assert hit.cached
+    assert hit.error is None
+    assert miss is not None
+    assert miss.error is not None
+    assert "no cached response" in miss.error
+    assert "--mt-rescore" in miss.error
+    store.put_many(model, [make_request("new")], CONFIG, [Response(text="x")])
+    assert db.count(RESPONSES) == 1
+    scripted = FakeModel(dataclasses.replace(INFO, backend="scripted"))
+    [never] = store.get_many(scripted, [make_request("cached")], CONFIG)
+    assert never is not None
+    assert never.error is not None
+    assert "never cached" in never.error
+
+
+def test_namespaces_keep_values_apart(db: SQLiteCache) -> None:
+    k = cache_key("judge-v1", "prompt")
+    db.put("judge", k, "Yes")
+    assert db.get("judge", k) == "Yes"
+    assert db.get(RESPONSES, k) is None
+    db.put("judge", k, "No")  # replace
+    assert db.get("judge", k) == "No"
+    assert db.count("judge") == 1
+    many = {cache_key(i): str(i) for i in range(1000)}  # more than one SQL chunk
+    db.put_many("bulk", list(many.items()))
+    assert db.get_many("bulk", list(many)) == many
+
+
+def test_the_file_is_in_wal_mode(db: SQLiteCache, tmp_path: Path) -> None:
+    db.put("x", "k", "v")
+    with sqlite3.connect(tmp_path / "sub" / "cache.sqlite3") as other:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_damaged_entry_is_a_miss(db: SQLiteCache) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    request = make_request()
+    db.put(RESPONSES, response_key(INFO, request, CONFIG, versions("T.1")), "{not json")
+    assert cache.get_many(FakeModel(), [request], CONFIG) == [None]
+
+
+def test_an_unusable_cache_file_warns_once_and_acts_empty(tmp_path: Path) -> None:
+    bad = tmp_path / "cache.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    cache = ResponseCache(SQLiteCache(bad), version_of=versions)
+    def use_it() -> list[Response | None]:
+        first = cache.get_many(FakeModel(), [make_request()], CONFIG)
+        cache.put_many(FakeModel(), [make_request()], CONFIG, [Response(text="x")])
+        return first + cache.get_many(FakeModel(), [make_request()], CONFIG)
+
+    with pytest.warns(MultitrustWarning, match="continuing without the cache") as record:
+        answers = use_it()
+    assert answers == [None, None]
+    assert len(record) == 1
+
+
+def _writer(path: str, worker: int, count: int) -> None:
+    db = SQLiteCache(Path(path), busy_timeout_s=30)
+    for start in range(0, count, 5):
+        items = [(f"{worker}-{i}", f"value-{worker}-{i}") for i in range(start, start + 5)]
+        db.put_many("w", items)
+        # read another worker's keys while it writes
+        db.get_many("w", [f"{(worker + 1) % 4}-{i}" for i in range(count)])
+    db.close()
+
+
+def test_concurrent_processes_share_one_file_safely(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_writer, args=(str(path), w, 100)) for w in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+    assert [p.exitcode for p in workers] == [0, 0, 0, 0]
+    db = SQLiteCache(path)
+    assert db.count("w") == 400
+    assert db.get("w", "3-99") == "value-3-99"
+    db.close()
+
+
+def test_data_version_of_ad_hoc_and_loader_tasks() -> None:
+    assert data_version("") == ""
+    assert data_version("no-such-task") == "loader"
