@@ -28,6 +28,7 @@ __all__ = [
     "NUMBER_WORDS",
     "Box",
     "contains_any",
+    "exact_match",
     "extract_bbox",
     "extract_choice",
     "extract_number",
@@ -104,6 +105,26 @@ def normalize_text(text: str, *, spaces: bool = True) -> str:
     )
     words = kept.split()
     return " ".join(words) if spaces else "".join(words)
+
+
+def exact_match(text: str, answer: str) -> bool:
+    """Whether ``text`` gives exactly ``answer``, after :func:`normalize_text`.
+
+    True when the whole response equals the answer ignoring case, punctuation and all
+    whitespace ("K 7 P X" = "k7px"), or when the answer appears in the response as
+    whole words ("The text reads "K7PX"." gives "K7PX"; "K7PXZ" does not). An empty
+    answer never matches. Used for OCR-style answers (random strings, numbers, words).
+
+    Args:
+        text: the model's response.
+        answer: the ground truth.
+    """
+    wanted = normalize_text(answer)
+    if not wanted:
+        return False
+    if normalize_text(text, spaces=False) == normalize_text(answer, spaces=False):
+        return True
+    return f" {wanted} " in f" {normalize_text(text)} "
 
 
 def _fuzzy(text: str) -> str:

@@ -46,7 +46,9 @@ RECIPES = [
 
 
 def test_builtin_kinds() -> None:
-    assert drawer_kinds()[:4] == ["file", "shapes", "typography", "unrelated"]
+    kinds = drawer_kinds()
+    assert kinds == sorted(kinds)
+    assert {"file", "shapes", "typography", "unrelated"} <= set(kinds)
 
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: f"{r.kind}-{r.params_json[:30]}")
@@ -160,7 +162,7 @@ def test_file_kind(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("recipe", "message"),
     [
-        (ImageRecipe.make("nope"), "unknown image kind 'nope'; known kinds: file, shapes"),
+        (ImageRecipe.make("nope"), "unknown image kind 'nope'; known kinds: .*shapes"),
         (ImageRecipe.make("shapes", size=[0, 5]), "'size'"),
         (ImageRecipe.make("shapes", shapes=[{"shape": "circle", "box": [5, 5, 1, 1]}]), "x1 < x2"),
         (ImageRecipe.make("shapes", shapes=[{"shape": "circle", "box": [1, 1, 5, 5],
@@ -172,7 +174,7 @@ def test_file_kind(tmp_path: Path) -> None:
     ],
 )
 def test_bad_recipes_raise_data_errors(recipe: ImageRecipe, message: str) -> None:
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace("[", r"\[")):
+    with pytest.raises(DataError, match=message.replace("[", r"\[")):
         draw(recipe)
 
 
