@@ -491,6 +491,38 @@ class HFModel:
         """Facts about the model: name, fingerprint, device, dtype (white box)."""
         return self._info
 
+    # -- white-box access (adversarial attacks, pytest_multitrust.imaging.adversarial) ---------
+
+    @property
+    def model(self) -> Any:
+        """The loaded transformers model (eval mode, on its device): gradients flow through it."""
+        return self._model
+
+    @property
+    def processor(self) -> Any:
+        """The model's processor: tokenizer, image processor and chat template."""
+        return self._processor
+
+    def encode(self, request: Request) -> BatchFeature:
+        """The model inputs of one request, built exactly as :meth:`generate` builds them.
+
+        Args:
+            request: the chat (its images are decoded here).
+
+        Returns:
+            ``input_ids``, ``attention_mask``, ``pixel_values`` (and whatever else the
+            processor adds) on the model's device, floats in the model's dtype.
+        """
+        inputs: BatchFeature = self._processor.apply_chat_template(  # type: ignore[assignment]
+            [_conversation(request)],
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            processor_kwargs={"padding": True, "padding_side": "left"},
+        )
+        return inputs.to(self._model.device, dtype=self._model.dtype)
+
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         """Generate one response per request, in order.
 
