@@ -17,19 +17,23 @@ from pytest_multitrust.settings import (
     parse_batch_size,
     parse_cache_mode,
     parse_compare_fail,
+    parse_concurrency,
     parse_device,
     parse_dtype,
     parse_gate_mode,
     parse_gpus_per_worker,
     parse_inconclusive,
+    parse_judge,
     parse_limit,
     parse_max_new_tokens,
     parse_refusal_rule,
     parse_report_dir,
+    parse_retries,
     parse_seed,
     parse_task_list,
     parse_threshold,
     parse_tier,
+    parse_timeout,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +59,10 @@ _PARSERS = {
     "mt_compare_fail": parse_compare_fail,
     "mt_gpus_per_worker": parse_gpus_per_worker,
     "mt_cache": parse_cache_mode,
+    "mt_judge": parse_judge,
+    "mt_concurrency": parse_concurrency,
+    "mt_timeout": parse_timeout,
+    "mt_retries": parse_retries,
 }
 
 

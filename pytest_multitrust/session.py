@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelSpec
     from pytest_multitrust.records import SampleRecord
+    from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
@@ -43,6 +44,8 @@ class PluginState:
     store: ResponseStore = field(default_factory=NoStore)  # response cache
     runs: dict[str, TaskRun] = field(default_factory=dict)  # task id -> run
     sizer: BatchSizer = field(init=False)  # batch size shared by this process's tasks
+    judge_spec: ModelSpec | None = None  # the parsed --mt-judge, if any
+    judge: Judge | None = None  # the judge scorers may consult (--mt-judge), lazy
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,7 +57,7 @@ class PluginState:
             spec=self.spec, options=self.settings.model_options(), config=self.config
         )
         if model is None:  # pragma: no cover - the built-in implementation always answers
-            raise pytest.UsageError(f"no plugin could build --mllm={self.spec.raw}")
+            raise pytest.UsageError(f"no plugin could build --mllm={self.spec.display}")
         return model
 
     def samples_for(self, task: TaskSpec) -> list[Sample]:
@@ -90,6 +93,7 @@ class PluginState:
             context=ScoringContext(
                 refusal_rule=self.settings.refusal_rule,  # type: ignore[arg-type]
                 seed=self.settings.seed,
+                judge=self.judge,
             ),
             config=GenerationConfig(max_new_tokens=max_tokens, seed=self.settings.seed),
             batch_size=self.settings.batch_size,
@@ -147,7 +151,16 @@ class MultitrustSession:
         try:
             prepare_model(self.state.spec, self.state.settings.model_options())
         except PrerequisiteError as error:
-            raise pytest.UsageError(f"--mllm={self.state.spec.raw}: {error}") from None
+            raise pytest.UsageError(f"--mllm={self.state.spec.display}: {error}") from None
+        judge = self.state.judge_spec
+        if judge is not None and judge.raw.strip() != self.state.spec.raw.strip():
+            try:  # the judge is asked text only: its probe sends no image
+                prepare_model(
+                    judge, self.state.settings.model_options(), option="--mt-judge",
+                    images=False,
+                )
+            except PrerequisiteError as error:
+                raise pytest.UsageError(f"--mt-judge={judge.display}: {error}") from None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -200,6 +213,12 @@ def activate(config: pytest.Config, settings: Settings) -> None:
     from pytest_multitrust.engine.cache import open_response_store
 
     state.store = open_response_store(config, settings) or state.store
+    if settings.judge is not None:
+        from pytest_multitrust.scoring.judge import make_judge
+
+        state.judge_spec, state.judge = make_judge(
+            config, settings, model_spec=spec, model=state.holder.get, extra_names=tuple(extra)
+        )
     distributed.activate(config, state)
     config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
     if not hasattr(config, "workerinput"):

@@ -27,17 +27,21 @@ __all__ = [
     "parse_batch_size",
     "parse_cache_mode",
     "parse_compare_fail",
+    "parse_concurrency",
     "parse_device",
     "parse_dtype",
     "parse_gate_mode",
     "parse_gpus_per_worker",
     "parse_inconclusive",
+    "parse_judge",
     "parse_positive_int",
     "parse_refusal_rule",
     "parse_report_dir",
+    "parse_retries",
     "parse_task_list",
     "parse_threshold",
     "parse_tier",
+    "parse_timeout",
 ]
 
 Tier = Literal["smoke", "standard"]
@@ -89,6 +93,16 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "-n auto starts one worker per this many visible GPUs", "1"),
     ("multitrust_cache", "mt_cache", "response cache: off, read (use cached responses, store "
      "nothing) or readwrite", "readwrite"),
+    ("multitrust_judge", "mt_judge", "judge model for the tasks whose original scoring asked a "
+     "judge (their original prompt, greedy): any model spec, e.g. "
+     "openai:<base_url>#<model>, hf:<repo-or-path> or a scripted name",
+     "none: rule-based scoring"),
+    ("multitrust_concurrency", "mt_concurrency", "requests in flight at once to an openai: "
+     "server, per model and per worker", "8"),
+    ("multitrust_timeout", "mt_timeout", "seconds one request to an openai: server may take "
+     "before it counts as failed and is retried", "120"),
+    ("multitrust_retries", "mt_retries", "retries of a failed openai: request (429, 5xx, "
+     "timeout, dropped connection), with exponential backoff honouring Retry-After", "4"),
 )
 
 
@@ -158,6 +172,41 @@ def parse_batch_size(text: str) -> int | None:
     if text.strip().lower() == "auto":
         return None
     return parse_positive_int(text, "--mt-batch-size")
+
+
+def parse_concurrency(text: str) -> int:
+    """Parse ``--mt-concurrency``: a positive integer."""
+    return parse_positive_int(text, "--mt-concurrency")
+
+
+def parse_timeout(text: str) -> float:
+    """Parse ``--mt-timeout``: a positive number of seconds (``30``, ``2.5``)."""
+    value = text.strip().lower().removesuffix("s").strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not re.fullmatch(r"[0-9]*\.?[0-9]+", value) or not 0 < seconds < 86400:
+        raise _fail("--mt-timeout", text, "a positive number of seconds such as 30 or 2.5")
+    return seconds
+
+
+def parse_retries(text: str) -> int:
+    """Parse ``--mt-retries``: a non-negative integer (0 = try once)."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+", value) or int(value) > 100:
+        raise _fail("--mt-retries", text, "an integer from 0 to 100 such as 4")
+    return int(value)
+
+
+def parse_judge(text: str) -> str:
+    """Parse ``--mt-judge``: a non-empty model spec (checked against the registry later)."""
+    value = text.strip()
+    if not value:
+        raise _fail(
+            "--mt-judge", text, "a model spec such as openai:http://127.0.0.1:8000/v1#judge"
+        )
+    return value
 
 
 def parse_gpus_per_worker(text: str) -> int:
@@ -352,6 +401,10 @@ class Settings:
     cache_mode: CacheMode = "readwrite"  # response cache: off, read or readwrite
     rescore: bool = False  # score cached responses only; a cache miss is an error record
     check_batching: bool = False  # compare batch 1 with batch N per task; warn on drift
+    judge: str | None = None  # --mt-judge model spec; None = rule-based scorers only
+    concurrency: int = 8  # requests in flight per remote model per worker
+    timeout_s: float = 120.0  # seconds per remote request attempt
+    retries: int = 4  # retries of a failed remote request
     report_dir: Path | None = None  # --mt-report: where report files go; None = card only
     gate_mode: GateMode = "interval"  # judge gates on the 95% interval or the point value
     inconclusive: InconclusivePolicy = "pass"  # what an inconclusive gate counts as
@@ -373,6 +426,9 @@ class Settings:
             cache_dir=self.cache_dir / "models",
             seed=self.seed,
             batch_size=self.batch_size,
+            concurrency=self.concurrency,
+            timeout_s=self.timeout_s,
+            retries=self.retries,
         )
 
     def threshold_for(self, task_id: str, metric: str) -> Threshold | None:
@@ -456,6 +512,12 @@ class Settings:
             ),
             rescore=bool(config.getoption("mt_rescore", default=False)),
             check_batching=bool(config.getoption("mt_check_batching", default=False)),
+            judge=text("multitrust_judge", "mt_judge", parse_judge, None),  # type: ignore[arg-type]
+            concurrency=text(  # type: ignore[arg-type]
+                "multitrust_concurrency", "mt_concurrency", parse_concurrency, 8
+            ),
+            timeout_s=text("multitrust_timeout", "mt_timeout", parse_timeout, 120.0),  # type: ignore[arg-type]
+            retries=text("multitrust_retries", "mt_retries", parse_retries, 4),  # type: ignore[arg-type]
         )
         if settings.rescore and settings.cache_mode == "off":
             raise pytest.UsageError(

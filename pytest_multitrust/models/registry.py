@@ -83,6 +83,9 @@ class ModelOptions:
     cache_dir: Path = field(default_factory=lambda: Path(".multitrust-cache"))  # built models
     seed: int = 0  # seed for sampling and for building random-weight models
     batch_size: int | None = None  # None -> the model's default
+    concurrency: int = 8  # requests in flight per process to a remote (openai:) server
+    timeout_s: float = 120.0  # seconds one remote request may take before it is retried
+    retries: int = 4  # retries of a failed remote request (429, 5xx, timeout, dropped)
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,15 @@ class ModelSpec:
     target: str  # name, repo/path, URL#model or module:factory
     alias_of: str | None = None  # the alias the user typed, when resolved from one
 
+    @property
+    def display(self) -> str:
+        """The spec as shown in messages and reports: credentials in a URL masked."""
+        from pytest_multitrust.models.redact import redact_spec
+
+        return redact_spec(self.raw)
+
     def __str__(self) -> str:
-        return self.raw
+        return self.display
 
 
 Factory = Callable[[ModelSpec, ModelOptions], "MLLM"]
@@ -142,20 +152,25 @@ def known_names() -> list[str]:
     return sorted({*_NAMED, *ALIASES, *_entry_point_names()})
 
 
-def _usage(raw: str, why: str) -> pytest.UsageError:
+def _usage(raw: str, why: str, option: str = "--mllm") -> pytest.UsageError:
+    from pytest_multitrust.models.redact import redact_spec
+
     names = ", ".join(known_names())
     return pytest.UsageError(
-        f"--mllm={raw!r}: {why}. Known models: {names}; or a scheme: hf:<repo-or-path>, "
-        "openai:<base_url>#<model>, vllm:<repo>, py:<module>:<factory>"
+        f"{option}={redact_spec(raw)!r}: {why}. Known models: {names}; or a scheme: "
+        "hf:<repo-or-path>, openai:<base_url>#<model>, vllm:<repo>, py:<module>:<factory>"
     )
 
 
-def parse_model_spec(raw: str, *, extra_names: tuple[str, ...] = ()) -> ModelSpec:
+def parse_model_spec(
+    raw: str, *, extra_names: tuple[str, ...] = (), option: str = "--mllm"
+) -> ModelSpec:
     """Parse and check a model spec without importing any backend.
 
     Args:
         raw: the ``--mllm`` value.
         extra_names: names that some plugin's ``pytest_multitrust_make_model`` claims.
+        option: the option the spec came from (``--mllm`` or ``--mt-judge``), for messages.
 
     Raises:
         pytest.UsageError: for an empty value, a malformed scheme or an unknown name.
@@ -163,24 +178,33 @@ def parse_model_spec(raw: str, *, extra_names: tuple[str, ...] = ()) -> ModelSpe
     _register_builtins()
     text = raw.strip()
     if not text:
-        raise _usage(raw, "empty model spec")
+        raise _usage(raw, "empty model spec", option)
     alias_of: str | None = None
     if text in ALIASES:
         alias_of, text = text, ALIASES[text]
     scheme, sep, target = text.partition(":")
     if sep and scheme in SCHEMES:
         if not target.strip():
-            raise _usage(raw, f"'{scheme}:' needs a target after the colon")
+            raise _usage(raw, f"'{scheme}:' needs a target after the colon", option)
         if scheme == "py" and (target.count(":") != 1 or not all(target.split(":"))):
-            raise _usage(raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make")
-        if scheme == "openai" and not target.startswith(("http://", "https://")):
-            raise _usage(raw, "expected openai:<http(s) base url>#<model>")
+            raise _usage(
+                raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make", option
+            )
+        if scheme == "openai" and (
+            not target.startswith(("http://", "https://"))
+            or not target.partition("#")[2].strip()
+            or not target.partition("#")[0].partition("://")[2].strip("/")
+        ):
+            raise _usage(
+                raw, "expected openai:<http(s) base url>#<model>, e.g. "
+                "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf", option,
+            )
         return ModelSpec(raw=raw, scheme=scheme, target=target, alias_of=alias_of)  # type: ignore[arg-type]
     if text in _NAMED or text in extra_names:
         return ModelSpec(raw=raw, scheme="name", target=text, alias_of=alias_of)
     if text in _entry_point_names():
         return ModelSpec(raw=raw, scheme="entrypoint", target=text, alias_of=alias_of)
-    raise _usage(raw, "unknown model")
+    raise _usage(raw, "unknown model", option)
 
 
 def _load_object(path: str, what: str) -> object:
@@ -247,13 +271,23 @@ def _backend_factory(name: str) -> Factory:
     return factory
 
 
-def prepare_model(spec: ModelSpec, options: ModelOptions) -> None:
+def prepare_model(
+    spec: ModelSpec, options: ModelOptions, *, option: str = "--mllm", images: bool = True
+) -> None:
     """Make the model's files available (build or download) once, before tests run.
 
-    Called on the xdist controller (or the only process) so that workers only load.
+    Called on the xdist controller (or the only process) so that workers only load. An
+    ``openai:`` server gets a capability probe instead (one small request).
+
+    Args:
+        spec: the parsed spec.
+        options: settings for the factory.
+        option: the option the spec came from (``--mllm``, ``--mt-judge``), for messages.
+        images: whether the model must accept images (a judge is asked text only).
 
     Raises:
         PrerequisiteError: naming the model and how to fetch it.
+        pytest.UsageError: when an ``openai:`` server rejects the probe or is unreachable.
     """
     _register_builtins()
     if spec.scheme == "name":
@@ -264,6 +298,12 @@ def prepare_model(spec: ModelSpec, options: ModelOptions) -> None:
         from pytest_multitrust.models.hf import prepare_hf
 
         prepare_hf(spec.target, options)
+    elif spec.scheme == "openai":
+        # one small request with an image: a server that rejects images or the model
+        # name stops the run here, with the server's message, before any test runs
+        from pytest_multitrust.models.openai_backend import probe
+
+        probe(spec, options, option=option, images=images)
 
 
 _BUILTINS_DONE: list[bool] = []

@@ -61,7 +61,7 @@ class ResultCollector:
         """One line per task metric: value, threshold, verdict, n."""
         if not self.metrics:
             return
-        terminalreporter.section(f"multitrust: {self.state.spec.raw}")
+        terminalreporter.section(f"multitrust: {self.state.spec.display}")
         for line, ok in summary_lines(self.metrics):
             terminalreporter.line(line, green=ok, red=not ok)
 

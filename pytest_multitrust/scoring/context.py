@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from pytest_multitrust.scoring.judge import Judge
+    from pytest_multitrust.scoring.toxicity import ToxicityScorer
 
 __all__ = ["RefusalRuleName", "ScoringContext"]
 
@@ -16,3 +20,5 @@ class ScoringContext:
 
     refusal_rule: RefusalRuleName = "multitrust-v1"  # keyword list used for refusals
     seed: int = 0  # seed for any randomness in scoring (bootstrap, sampling)
+    judge: Judge | None = None  # --mt-judge; None = rule-based scoring (the default)
+    toxicity: ToxicityScorer | None = None  # detoxify, loaded on first use; None = not scored

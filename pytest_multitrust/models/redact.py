@@ -1,0 +1,84 @@
+"""Keep secrets out of every message: credentials in URLs and API keys.
+
+A model spec such as ``openai:https://user:sk-123@host/v1#model`` carries a secret in its
+URL; the API key of a remote server comes from the environment. Every text the plugin
+shows (terminal summary, error messages, records, reports) goes through
+:func:`redact_url` or :func:`scrub` first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["MASK", "redact_spec", "redact_url", "scrub"]
+
+#: What a secret is replaced with.
+MASK = "***"
+
+# Query parameters whose values are secrets (Azure's api-key, signed URLs, tokens).
+_SECRET_QUERY = re.compile(r"key|token|secret|sig|pass|auth|credential", re.IGNORECASE)
+# Credentials inside any URL found in free text: scheme://user:password@host.
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/@\s]+)@")
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (or lone user token) and secret query values masked.
+
+    Example:
+        >>> redact_url("https://me:sk-123@api.example.com/v1?api-key=abc&x=1")
+        'https://me:***@api.example.com/v1?api-key=***&x=1'
+        >>> redact_url("http://127.0.0.1:8000/v1")
+        'http://127.0.0.1:8000/v1'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        # "user:password@" keeps the user; a lone "token@" is a secret by itself
+        netloc = f"{user}:{MASK}@{host}" if sep and user else f"{MASK}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, MASK if _SECRET_QUERY.search(k) else v) for k, v in pairs], safe="*"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_spec(raw: str) -> str:
+    """A model spec for display: the URL of an ``openai:`` spec redacted, others as given.
+
+    Example:
+        >>> redact_spec("openai:https://:sk-1@host/v1#llava")
+        'openai:https://***@host/v1#llava'
+        >>> redact_spec("tiny-llava")
+        'tiny-llava'
+    """
+    scheme, sep, target = raw.strip().partition(":")
+    if sep and scheme == "openai":
+        url, hash_sep, model = target.partition("#")
+        return f"openai:{redact_url(url)}{hash_sep}{model}"
+    return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", raw)
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask every given secret and any URL credentials in free text.
+
+    Secrets shorter than 4 characters are not masked (they would mask ordinary words).
+
+    Example:
+        >>> scrub("401: bad key sk-abcdef for http://u:pw@h/v1", ["sk-abcdef"])
+        '401: bad key *** for http://***@h/v1'
+    """
+    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
