@@ -15,10 +15,12 @@
   used. See :func:`plan_worker_devices`.
 * **CPU threads.** A worker whose model runs on the CPU gets ``cores // workers`` torch
   threads (at least 1), set when the model loads, so workers do not oversubscribe cores.
-* **Worker facts.** Each worker's device, model load time, peak memory and cache counts
-  travel to the controller as a :class:`WorkerFacts` JSON string in
-  ``config.workeroutput["multitrust_worker"]``; :func:`worker_facts` lists them on the
-  controller (one entry for the process itself without xdist).
+* **Placement facts.** Each worker's ``CUDA_VISIBLE_DEVICES``, model device, torch
+  threads and response-cache counts travel to the controller as a :class:`PlacementFacts`
+  JSON string in ``config.workeroutput["multitrust_worker_placement"]``;
+  :func:`placement_facts` lists them on the controller (one entry for the process itself
+  without xdist). Model load time and peak memory per worker travel beside them under
+  ``multitrust_worker`` (:mod:`pytest_multitrust.report.worker`).
 
 The module imports neither xdist nor torch at import time.
 """
@@ -31,7 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -46,33 +47,33 @@ if TYPE_CHECKING:
     from pytest_multitrust.session import PluginState
 
 __all__ = [
+    "PLACEMENT_OUTPUT_KEY",
     "WORKER_DEVICES_INPUT",
-    "WORKER_OUTPUT_KEY",
     "DevicePlan",
-    "WorkerFacts",
+    "PlacementFacts",
     "auto_num_workers",
     "auto_worker_count",
     "gpus_from_nvidia_smi",
     "make_scheduler",
     "parse_visible_devices",
+    "placement_facts",
     "plan_worker_devices",
     "task_scope",
     "threads_per_worker",
     "visible_gpus",
-    "worker_facts",
     "worker_index",
 ]
 
 ROOT_PREFIX = "multitrust/"
 
-#: ``config.workeroutput`` key of a worker's :class:`WorkerFacts` (a JSON string).
-WORKER_OUTPUT_KEY = "multitrust_worker"
+#: ``config.workeroutput`` key of a worker's :class:`PlacementFacts` (a JSON string).
+PLACEMENT_OUTPUT_KEY = "multitrust_worker_placement"
 
 #: ``workerinput`` key of the ``CUDA_VISIBLE_DEVICES`` value the controller gives a worker.
 WORKER_DEVICES_INPUT = "multitrust_cuda_visible_devices"
 
 #: Facts of every worker (or of the single process), on the controller.
-WORKER_FACTS_KEY = pytest.StashKey[list["WorkerFacts"]]()
+PLACEMENT_KEY = pytest.StashKey[list["PlacementFacts"]]()
 
 
 # -- scheduling -----------------------------------------------------------------------------
@@ -309,15 +310,12 @@ def auto_num_workers(config: pytest.Config) -> int | None:
 
 
 @dataclass(frozen=True)
-class WorkerFacts:
-    """What one worker (or the single process) did, for the report."""
+class PlacementFacts:
+    """Where one worker (or the single process) ran, and what its response cache did."""
 
     worker_id: str  # xdist id ("gw0"), or "main" without xdist
     cuda_visible_devices: str | None  # the value this worker was given; None = untouched
     device: str = ""  # the model's device ("cuda:0", "cpu"); "" when no model loaded
-    load_s: float = 0.0  # seconds to load (build) the model; 0 when not loaded
-    peak_rss_mb: float = 0.0  # peak resident memory of the process, MiB
-    peak_gpu_mb: float = 0.0  # peak CUDA memory allocated by torch, MiB (0 without CUDA)
     torch_threads: int = 0  # torch CPU threads set for this worker; 0 = left as it was
     cache_hits: int = 0  # responses served from the response cache
     cache_misses: int = 0  # cacheable responses not found in the cache
@@ -328,15 +326,21 @@ class WorkerFacts:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> WorkerFacts:
-        """Parse :meth:`to_json` output (unknown keys are ignored)."""
+    def from_json(cls, text: str) -> PlacementFacts:
+        """Parse :meth:`to_json` output (unknown keys are ignored).
+
+        Raises:
+            ValueError: when ``text`` is not such a record.
+        """
         raw = json.loads(text)
         names = {f.name for f in fields(cls)}
+        if not isinstance(raw, dict) or "worker_id" not in raw:
+            raise ValueError(f"not a placement record: {text[:80]!r}")
         return cls(**{k: v for k, v in raw.items() if k in names})
 
 
-def worker_facts(config: pytest.Config) -> list[WorkerFacts]:
-    """The facts of every worker that reported (controller), sorted by worker id.
+def placement_facts(config: pytest.Config) -> list[PlacementFacts]:
+    """The placement of every worker that reported (controller), sorted by worker id.
 
     Without xdist the list holds one entry for the process itself, available from
     ``pytest_sessionfinish`` on (after this plugin's own, which runs first).
@@ -344,31 +348,14 @@ def worker_facts(config: pytest.Config) -> list[WorkerFacts]:
     Example:
         In a ``conftest.py``::
 
-            from pytest_multitrust.distributed import worker_facts
+            from pytest_multitrust.distributed import placement_facts
 
             def pytest_terminal_summary(terminalreporter, config):
-                for facts in worker_facts(config):
+                for facts in placement_facts(config):
                     terminalreporter.line(f"{facts.worker_id}: {facts.device}")
     """
-    found = config.stash.get(WORKER_FACTS_KEY, [])
+    found = config.stash.get(PLACEMENT_KEY, [])
     return sorted(found, key=lambda f: (len(f.worker_id), f.worker_id))
-
-
-def _peak_rss_mb() -> float:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return 0.0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
-def _peak_gpu_mb() -> float:
-    torch = sys.modules.get("torch")
-    if torch is None or not torch.cuda.is_available() or not torch.cuda.is_initialized():
-        return 0.0
-    total = sum(torch.cuda.max_memory_allocated(i) for i in range(torch.cuda.device_count()))
-    return float(total) / 2**20
 
 
 def _cuda_initialised() -> bool:
@@ -385,7 +372,6 @@ class DistributedPlugin:
         self.state = state
         self.plan: DevicePlan | None = None
         self.device = ""
-        self.load_s = 0.0
         self.torch_threads = 0
         workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
         self.worker_id = str(workerinput["workerid"]) if workerinput else "main"
@@ -439,13 +425,20 @@ class DistributedPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        """Keep the facts a worker sent back."""
+        """Keep the placement a worker sent back (nothing when it crashed)."""
         output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
-        text = output.get(WORKER_OUTPUT_KEY)
-        if isinstance(text, str):
-            self.config.stash.setdefault(WORKER_FACTS_KEY, []).append(
-                WorkerFacts.from_json(text)
+        text = output.get(PLACEMENT_OUTPUT_KEY)
+        if not isinstance(text, str):
+            return
+        try:
+            facts = PlacementFacts.from_json(text)
+        except (ValueError, TypeError) as error:  # never let a report fact break the run
+            self.config.issue_config_time_warning(
+                MultitrustWarning(f"unreadable placement facts from a worker: {error}"),
+                stacklevel=2,
             )
+            return
+        self.config.stash.setdefault(PLACEMENT_KEY, []).append(facts)
 
     # every process ------------------------------------------------------------------------
 
@@ -453,10 +446,8 @@ class DistributedPlugin:
     def pytest_multitrust_make_model(
         self, spec: object, options: object, config: pytest.Config
     ) -> Generator[None, MLLM | None, MLLM | None]:
-        """Time the model load; give a CPU model its share of cores under xdist."""
-        started = time.perf_counter()
+        """Note the model's device; give a CPU model its share of cores under xdist."""
         model = yield
-        self.load_s = time.perf_counter() - started
         if model is not None:
             self.device = model.info.device
             torch = sys.modules.get("torch")
@@ -465,18 +456,15 @@ class DistributedPlugin:
                 torch.set_num_threads(self.torch_threads)
         return model
 
-    def facts(self) -> WorkerFacts:
+    def facts(self) -> PlacementFacts:
         """This process's facts so far."""
         from pytest_multitrust.engine.cache import stats_of
 
         stats = stats_of(self.state.store)
-        return WorkerFacts(
+        return PlacementFacts(
             worker_id=self.worker_id,
             cuda_visible_devices=self.cuda_visible_devices,
             device=self.device,
-            load_s=round(self.load_s, 4),
-            peak_rss_mb=round(_peak_rss_mb(), 1),
-            peak_gpu_mb=round(_peak_gpu_mb(), 1),
             torch_threads=self.torch_threads,
             cache_hits=stats.hits if stats else 0,
             cache_misses=stats.misses if stats else 0,
@@ -488,9 +476,9 @@ class DistributedPlugin:
         """Send the facts to the controller, or keep them here without xdist."""
         workeroutput: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:
-            workeroutput[WORKER_OUTPUT_KEY] = self.facts().to_json()
+            workeroutput[PLACEMENT_OUTPUT_KEY] = self.facts().to_json()
         elif not self.config.pluginmanager.hasplugin("dsession"):
-            self.config.stash.setdefault(WORKER_FACTS_KEY, []).append(self.facts())
+            self.config.stash.setdefault(PLACEMENT_KEY, []).append(self.facts())
 
 
 def activate(config: pytest.Config, state: PluginState) -> DistributedPlugin:

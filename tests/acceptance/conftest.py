@@ -12,11 +12,17 @@ import pytest
 def run_trust(
     pytester: pytest.Pytester, mt_cache_dir: Path
 ) -> Callable[..., pytest.RunResult]:
-    """Run pytest in a subprocess in an empty directory with the shared model cache."""
+    """Run pytest in a subprocess in an empty directory with the shared model cache.
+
+    The response cache is off (``--mt-cache=off``): the model cache directory outlives
+    test sessions, and a cached response would let a test pass or fail on what an earlier
+    session generated. A test about the cache passes ``--mt-cache=readwrite`` (last wins).
+    """
 
     def run(*args: str, timeout: float = 300) -> pytest.RunResult:
         return pytester.runpytest_subprocess(
-            f"--mt-cache-dir={mt_cache_dir.parent}", "-p", "no:cacheprovider", *args,
+            f"--mt-cache-dir={mt_cache_dir.parent}", "-p", "no:cacheprovider",
+            "--mt-cache=off", *args,
             timeout=timeout,
         )
 

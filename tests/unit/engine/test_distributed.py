@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pytest_multitrust.distributed import (
     DevicePlan,
-    WorkerFacts,
+    PlacementFacts,
     auto_worker_count,
     gpus_from_nvidia_smi,
     parse_visible_devices,
@@ -144,12 +144,13 @@ def test_worker_index_and_threads_per_worker() -> None:
     assert threads_per_worker(8, 0) == 8
 
 
-def test_worker_facts_round_trip_through_json() -> None:
-    facts = WorkerFacts(
-        worker_id="gw1", cuda_visible_devices="5", device="cuda:0", load_s=1.5,
-        peak_rss_mb=812.0, peak_gpu_mb=15000.5, torch_threads=0, cache_hits=3,
-        cache_misses=1, cache_writes=1,
+def test_placement_facts_round_trip_through_json() -> None:
+    facts = PlacementFacts(
+        worker_id="gw1", cuda_visible_devices="5", device="cuda:0", torch_threads=0,
+        cache_hits=3, cache_misses=1, cache_writes=1,
     )
-    assert WorkerFacts.from_json(facts.to_json()) == facts
-    assert WorkerFacts.from_json('{"worker_id": "gw0", "cuda_visible_devices": null, '
-                                 '"future_field": 1}') == WorkerFacts("gw0", None)
+    assert PlacementFacts.from_json(facts.to_json()) == facts
+    assert PlacementFacts.from_json('{"worker_id": "gw0", "cuda_visible_devices": null, '
+                                    '"future_field": 1}') == PlacementFacts("gw0", None)
+    with pytest.raises(ValueError, match="not a placement record"):
+        PlacementFacts.from_json('{"worker": "gw0", "load_s": 1.0}')
