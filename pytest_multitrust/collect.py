@@ -174,10 +174,29 @@ class ThresholdItem(_TrustItem):
     metric: str
 
     def runtest(self) -> None:
-        """Compute the metric from all selected samples and assert the threshold."""
-        result = self.run.metric_result(self.metric)
+        """Compute the metric from all selected samples and assert the threshold.
+
+        The verdict comes from the same gate judgement as the aspect gates
+        (:func:`pytest_multitrust.report.gates.judge_metric`: ``--mt-gate`` point or
+        interval, an inconclusive verdict counted as ``--mt-inconclusive`` says). The
+        value, threshold and verdict are also plain properties, for JUnit XML readers.
+        """
+        from pytest_multitrust.report.gates import judge_metric
+
+        settings = self.state.settings
+        result = judge_metric(
+            self.run.metric_result(self.metric), settings.gate_mode, settings.inconclusive
+        )
         self.user_properties.append((METRIC_PROPERTY, result.to_json()))
-        self.user_properties.append((VERDICT_PROPERTY, "pass" if result.passed else "fail"))
+        self.user_properties.append((VERDICT_PROPERTY, result.verdict))
+        self.user_properties.append(("multitrust.value", format_value(result.value)))
+        self.user_properties.append(
+            ("multitrust.threshold", f"{result.op} {result.threshold:g}")
+        )
+        self.user_properties.append(
+            ("multitrust.ci", f"[{format_value(result.ci_low)}, {format_value(result.ci_high)}]")
+        )
+        self.user_properties.append(("multitrust.n", str(result.n)))
         if not result.passed:
             raise ThresholdMiss(result)
 
@@ -196,7 +215,11 @@ def format_metric_failure(result: MetricResult) -> str:
     """The one-screen message of a failed threshold test."""
     lines = [
         f"{result.task_id} {result.task_name}: {result.metric} = {format_value(result.value)}, "
-        f"needs {result.op} {result.threshold:g}",
+        f"needs {result.op} {result.threshold:g}"
+        + (" (inconclusive: the 95% CI straddles the threshold, and --mt-inconclusive=fail)"
+           if result.verdict == "inconclusive" else "")
+        + (" (the whole 95% CI misses it)"
+           if result.verdict == "fail" and result.gate == "interval" else ""),
         f"  n = {result.n} samples"
         + (f" ({result.errors} errored, not counted)" if result.errors else "")
         + f", 95% CI [{format_value(result.ci_low)}, {format_value(result.ci_high)}]"

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
     from pytest_multitrust.records import MetricResult, SampleRecord
+    from pytest_multitrust.report.model import TrustReport
 
 
 @pytest.hookspec(firstresult=True)
@@ -84,4 +85,27 @@ def pytest_multitrust_metric_result(result: MetricResult, config: pytest.Config)
 
             def pytest_multitrust_metric_result(result, config):
                 tracker.log({f"{result.task_id}.{result.metric}": result.value})
+    """
+
+
+def pytest_multitrust_update_report(
+    report: TrustReport, config: pytest.Config
+) -> TrustReport | None:
+    """Return a changed copy of the trust report before it is written, or ``None`` to keep it.
+
+    Called once on the controller at the end of the session, after scores, gates and the
+    baseline comparison are computed and before the terminal card, ``report.json``,
+    ``report.html``, ``summary.md`` and the saved baseline are written. When several
+    implementations return a report, the one registered last (the nearest
+    ``conftest.py``) wins. Changing gates here does not change the exit status.
+
+    Example:
+        Record your model card version and CI job in the report's ``extra`` field::
+
+            import dataclasses, os
+
+            def pytest_multitrust_update_report(report, config):
+                extra = (*report.extra, ("model_card", "v3"),
+                         ("ci_job", os.environ.get("GITHUB_RUN_ID", "local")))
+                return dataclasses.replace(report, extra=extra)
     """

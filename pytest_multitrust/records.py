@@ -24,7 +24,7 @@ SAMPLE_PROPERTY = "multitrust.sample"
 METRIC_PROPERTY = "multitrust.metric"
 VERDICT_PROPERTY = "multitrust.verdict"
 
-Verdict = Literal["pass", "miss", "error"]
+Verdict = Literal["pass", "miss", "error", "skip"]
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ class SampleRecord:
     image_sha256: str | None  # hash of the PNG shown, None without image
     response: str  # the model's text ("" on error)
     values: dict[str, float]  # metric -> value for this sample (NaN = not counted)
-    verdict: Verdict  # pass, miss (criterion not met) or error
+    verdict: Verdict  # pass, miss (criterion not met), error, or skip (could not run)
     expected: str = ""  # what a passing response looks like
     detail: str = ""  # what the scorer saw
     scorer: str = "rule"  # which scorer produced the values
@@ -70,6 +70,11 @@ class SampleRecord:
     completion_tokens: int = 0  # generated tokens
     cached: bool = False  # served from the response cache
     tags: tuple[str, ...] = ()  # free labels added by hooks
+    skip_reason: str | None = None  # why the sample did not run (verdict "skip")
+    attack: str = ""  # image attack applied before generation, with its losses ("" = none)
+    attack_steps: int = 0  # optimisation steps that attack ran
+    attack_seconds: float = 0.0  # wall time of that attack when computed (kept when reused)
+    attack_cached: bool = False  # the attacked image was reused from the attack cache
 
     def to_json(self) -> str:
         """Serialise to a JSON string (NaN written as null)."""
@@ -108,7 +113,7 @@ class MetricResult:
     value: float  # the metric value (NaN when no sample counted)
     threshold: float  # the limit it is judged against
     op: str  # ">=", "<=", ">" or "<"
-    passed: bool  # value meets threshold
+    passed: bool  # counts as passed: the gate verdict, inconclusive as --mt-inconclusive says
     n: int  # samples that counted
     errors: int  # samples that errored and did not count
     ci_low: float  # 95 % interval, low end
@@ -116,6 +121,8 @@ class MetricResult:
     scorer: str  # rule, classifier or judge (with its name)
     trust_score: float  # the task's 0-1 trust score (same for all metrics of a task)
     worst: tuple[WorstSample, ...] = ()  # up to five lowest-scoring samples
+    verdict: str = ""  # gate verdict: "pass", "fail" or "inconclusive" ("" = not judged yet)
+    gate: str = ""  # what the verdict was judged on: "interval" or "point"
 
     def to_json(self) -> str:
         """Serialise to a JSON string (NaN written as null)."""

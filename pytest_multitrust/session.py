@@ -97,7 +97,7 @@ class PluginState:
             ),
             config=GenerationConfig(max_new_tokens=max_tokens, seed=self.settings.seed),
             batch_size=self.settings.batch_size,
-            render=_render,
+            render=self._render_keeping_thumbnail if self.settings.report_dir else _render,
             store=self.store,
             thresholds=thresholds,
             update_record=self._update_record,
@@ -105,6 +105,15 @@ class PluginState:
             sizer=self.sizer,
             check_batching=self.settings.check_batching,
         )
+
+    def _render_keeping_thumbnail(self, sample: Sample) -> ImageData | None:
+        """Render a sample's image and keep a thumbnail of it for the HTML report."""
+        image = _render(sample)
+        if image is not None:
+            from pytest_multitrust.report.thumbs import keep_thumbnail
+
+            keep_thumbnail(self.config, image)
+        return image
 
     def _update_record(self, record: SampleRecord) -> SampleRecord:
         results = self.config.hook.pytest_multitrust_update_sample_record(
@@ -221,7 +230,11 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         )
     distributed.activate(config, state)
     config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
-    if not hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
+        from pytest_multitrust.report.worker import WorkerReporter
+
+        config.pluginmanager.register(WorkerReporter(config, state), "multitrust-worker-report")
+    else:
         from pytest_multitrust.report.collector import ResultCollector
 
         config.pluginmanager.register(ResultCollector(config, state), "multitrust-results")

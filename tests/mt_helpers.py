@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SUMMARY = re.compile(
-    r"^(?P<task>[A-Z]\.\d+|\S+)\s+(?P<metric>\w+)\s+(?P<value>n/a|-?\d+\.\d+)\s+"
-    r"(?P<op>>=|<=|>|<)\s+(?P<threshold>\S+)\s+(?P<verdict>PASS|FAIL)\s+n=(?P<n>\d+)"
+    r"^\s*(?P<task>[A-Z]\.\d+|\S+)\s+(?P<metric>\w+)\s+(?P<value>n/a|-?\d+\.\d+)\s+"
+    r"(?P<op>>=|<=|>|<)\s+(?P<threshold>\S+)\s+(?P<verdict>PASS|FAIL|INCONCLUSIVE)\s+"
+    r"n=(?P<n>\d+)"
 )
 
 

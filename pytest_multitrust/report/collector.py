@@ -1,16 +1,28 @@
-"""The controller's collector: gathers records from test reports and prints the summary.
+"""The controller's collector: records in, trust report, gates and exit status out.
 
-Registered only on the controller (or the single process without xdist). Records arrive
-on ``report.user_properties`` — the same channel under xdist and without it.
+Registered only on the controller (or the single process without xdist). Per-test
+records arrive on ``report.user_properties`` — the same channel under xdist and without
+it — so whatever arrived is reported even when a worker dies or the run is interrupted.
+Per-worker facts (model info, device, memory, thumbnails) arrive on ``workeroutput`` in
+``pytest_testnodedown``; without xdist they are read from this process.
+
+At ``pytest_sessionfinish`` the collector aggregates the scores, judges the aspect,
+overall and regression gates, sets a failing exit status the way ``--cov-fail-under``
+does, writes the report files and saves the baseline; ``pytest_terminal_summary`` then
+prints the trust card and the gates.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import os
+import warnings
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_multitrust.collect import format_value
+from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.records import (
     METRIC_PROPERTY,
     SAMPLE_PROPERTY,
@@ -18,21 +30,65 @@ from pytest_multitrust.records import (
     MetricResult,
     SampleRecord,
 )
+from pytest_multitrust.report.card import card_lines, comparison_lines, gate_lines, metric_line
+from pytest_multitrust.report.model import WorkerFacts
+from pytest_multitrust.report.thumbs import kept_thumbnails
+from pytest_multitrust.report.worker import FACTS_KEY, THUMBNAILS_OUTPUT, worker_facts
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytest_multitrust.report.model import TrustReport
     from pytest_multitrust.session import PluginState
 
 __all__ = ["ResultCollector", "summary_lines"]
 
 
 class ResultCollector:
-    """Collects sample records and metric results as reports arrive."""
+    """Collects records as reports arrive; at the end, judges gates and writes the report."""
 
     def __init__(self, config: pytest.Config, state: PluginState) -> None:
+        """Set up; resolve ``--mt-compare``'s baseline now, so a bad one stops the run early.
+
+        Raises:
+            pytest.UsageError: for a bad ``--mt-save`` name or an unusable baseline.
+        """
+        from pytest_multitrust.report.baseline import (
+            STORAGE_DIR,
+            find_baseline,
+            load_baseline,
+            machine_id,
+            validate_name,
+        )
+
         self.config = config
         self.state = state
         self.samples: list[SampleRecord] = []  # every sample record received
         self.metrics: list[MetricResult] = []  # every metric result received
+        self.workers: dict[str, WorkerFacts] = {}  # xdist worker id -> its facts
+        self.crashed: set[str] = set()  # xdist workers that went down with an error
+        self.thumbnails: dict[str, str] = {}  # image sha256 -> thumbnail data URI
+        self.started = datetime.now(UTC)
+        self.report: TrustReport | None = None  # set at session finish
+        self.written: list[Path] = []  # report files written
+        self.saved: Path | None = None  # where --mt-save stored the run
+        self.machine = machine_id()
+        self.storage = config.rootpath / STORAGE_DIR
+        settings = state.settings
+        if settings.save:
+            validate_name(settings.save)
+        self.baseline: TrustReport | None = None
+        self.baseline_path: Path | None = None
+        if settings.compare is not None:
+            self.baseline_path = find_baseline(
+                self.storage, settings.compare, self.machine, config.invocation_params.dir
+            )
+            try:
+                self.baseline = load_baseline(self.baseline_path)
+            except DataError as error:
+                raise pytest.UsageError(f"--mt-compare: {error}") from None
+
+    # -- records in -------------------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Read our records off the call phase of each trust test report."""
@@ -50,39 +106,221 @@ class ResultCollector:
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
     ) -> tuple[str, str, str] | None:
-        """A sample that missed its criterion passes as ``MISS`` (letter ``m``)."""
-        if report.when == "call" and report.passed and (VERDICT_PROPERTY, "miss") in [
-            tuple(p) for p in report.user_properties
-        ]:
+        """A missed sample passes as ``MISS`` (``m``); an inconclusive gate as ``INCONCLUSIVE``.
+
+        An inconclusive threshold test reaches here as passed only under
+        ``--mt-inconclusive=pass``; under ``fail`` it is an ordinary failure.
+        """
+        if report.when != "call" or not report.passed:
+            return None
+        properties = [tuple(p) for p in report.user_properties]
+        if (VERDICT_PROPERTY, "miss") in properties:
             return ("miss", "m", "MISS")
+        if (VERDICT_PROPERTY, "inconclusive") in properties:
+            return ("inconclusive", "i", "INCONCLUSIVE")
         return None
 
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        """One line per task metric: value, threshold, verdict, n."""
-        if not self.metrics:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        """Read a worker's facts and thumbnails off its ``workeroutput`` (xdist only)."""
+        output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
+        worker = str(getattr(getattr(node, "gateway", None), "id", "worker"))
+        raw = output.get(FACTS_KEY)
+        if isinstance(raw, str):
+            facts = WorkerFacts.from_dict(json.loads(raw))
+            worker = facts.worker
+            self.workers[worker] = facts
+        thumbnails = output.get(THUMBNAILS_OUTPUT)
+        if isinstance(thumbnails, dict):
+            self.thumbnails.update(
+                {k: v for k, v in thumbnails.items() if isinstance(k, str) and isinstance(v, str)}
+            )
+        if error is not None:
+            self.crashed.add(worker)
+
+    # -- report out -------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Judge gates, set the exit status, write the report files and save the run."""
+        if session.config.option.collectonly:
             return
-        terminalreporter.section(f"multitrust: {self.state.spec.display}")
-        for line, ok in summary_lines(self.metrics):
-            terminalreporter.line(line, green=ok, red=not ok)
+        self._finish(session, int(exitstatus))
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Last resort: write what arrived when the session never finished normally."""
+        if self.report is None and (self.samples or self.metrics):
+            self._finish(None, int(pytest.ExitCode.INTERRUPTED))
+
+    def _finish(self, session: pytest.Session | None, exitstatus: int) -> None:
+        from pytest_multitrust.report.assemble import build_report
+
+        settings = self.state.settings
+        interrupted, reason = _interruption(session, exitstatus, sorted(self.crashed))
+        workers = self._worker_facts()
+        report = build_report(
+            settings=settings,
+            tasks=self.state.tasks,
+            metrics=self.metrics,
+            samples=self.samples,
+            workers=workers,
+            started=self.started,
+            finished=datetime.now(UTC),
+            root=self.config.rootpath,
+            machine=self.machine,
+            exit_status=exitstatus,
+            interrupted=interrupted,
+            reason=reason,
+        )
+        report = self._with_comparison(report)
+        failed = report.failed_gates
+        if failed and session is not None and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        final = int(session.exitstatus) if session is not None else exitstatus
+        report = _replace_status(report, final)
+        results = self.config.hook.pytest_multitrust_update_report(
+            report=report, config=self.config
+        )
+        report = next((r for r in results if r is not None), report)
+        self.report = report
+        self._write(report)
+
+    def _worker_facts(self) -> list[WorkerFacts]:
+        import dataclasses
+
+        facts = dict(self.workers)
+        for worker in self.crashed:
+            facts[worker] = dataclasses.replace(
+                facts.get(worker, WorkerFacts(worker, None, 0.0, None)), crashed=True
+            )
+        if not facts and not hasattr(self.config, "workerinput"):
+            local = worker_facts(self.state, "main")
+            if local.model is not None:
+                facts["main"] = local
+        return list(facts.values())
+
+    def _with_comparison(self, report: TrustReport) -> TrustReport:
+        import dataclasses
+
+        from pytest_multitrust.report.baseline import compare, regression_gates
+
+        if self.baseline is None or self.baseline_path is None:
+            return report
+        settings = self.state.settings
+        comparison = compare(report, self.baseline, self.baseline_path, settings.compare_fail,
+                             seed=settings.seed)
+        for difference in comparison.differences:
+            warnings.warn(
+                MultitrustWarning(f"--mt-compare {comparison.baseline_id}: {difference}"),
+                stacklevel=1,
+            )
+        gates = regression_gates(comparison, settings.compare_fail, settings.gate_mode,
+                                 settings.inconclusive)
+        return dataclasses.replace(report, comparison=comparison,
+                                   gates=(*report.gates, *gates))
+
+    def _write(self, report: TrustReport) -> None:
+        from pytest_multitrust.report.html import render_html
+        from pytest_multitrust.report.json_report import (
+            REPORT_FILE,
+            SAMPLES_FILE,
+            dumps,
+            samples_jsonl,
+            write_atomic,
+        )
+        from pytest_multitrust.report.markdown import append_step_summary, render_markdown
+
+        settings = self.state.settings
+        markdown = render_markdown(report)
+        try:
+            if settings.report_dir is not None:
+                thumbnails = {**kept_thumbnails(self.config), **self.thumbnails}
+                out = settings.report_dir
+                files = {
+                    REPORT_FILE: dumps(report),
+                    SAMPLES_FILE: samples_jsonl(report),
+                    "report.html": render_html(report, thumbnails),
+                    "summary.md": markdown,
+                }
+                for name, text in files.items():
+                    write_atomic(out / name, text)
+                    self.written.append(out / name)
+            append_step_summary(markdown, os.environ)
+            if settings.save is not None:
+                self._save(report)
+        except OSError as error:
+            warnings.warn(MultitrustWarning(f"trust report not written: {error}"), stacklevel=1)
+
+    def _save(self, report: TrustReport) -> None:
+        from pytest_multitrust.report.baseline import save_path
+        from pytest_multitrust.report.json_report import dumps, write_atomic
+
+        if report.status.interrupted:
+            warnings.warn(MultitrustWarning(
+                f"--mt-save: run not saved as a baseline, it was cut short "
+                f"({report.status.reason})"), stacklevel=1)
+            return
+        commit = report.provenance.git_commit
+        path = save_path(self.storage, self.machine, self.state.settings.save or "", commit,
+                         datetime.now(UTC))
+        write_atomic(path, dumps(report))
+        self.saved = path
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """The trust card, the gates, the comparison and where the report went."""
+        report = self.report
+        if report is None or not (report.scores.tasks or report.gates or self.samples):
+            return
+        write = terminalreporter
+        write.section(f"multitrust: {self.state.spec}")
+        for text, colour in card_lines(report):
+            _line(write, text, colour)
+        gates = gate_lines(report)
+        if any(g.kind != "metric" for g in report.gates):
+            write.section("multitrust gates", red=bool(report.failed_gates),
+                          green=not report.failed_gates)
+            for text, colour in gates:
+                _line(write, text, colour)
+        if report.comparison is not None:
+            write.section("multitrust comparison")
+            for text, colour in comparison_lines(report.comparison):
+                _line(write, text, colour)
+        for path in self.written:
+            if path.name == "report.html":
+                write.line(f"multitrust report: {path.parent} (report.json, samples.jsonl, "
+                           "report.html, summary.md)")
+        if self.saved is not None:
+            write.line(f"multitrust: run saved as {self.saved}")
+
+
+def _line(write: pytest.TerminalReporter, text: str, colour: str) -> None:
+    flags = {colour: True} if colour else {}
+    write.line(text, **flags)
+
+
+def _interruption(
+    session: pytest.Session | None, exitstatus: int, crashed: list[str]
+) -> tuple[bool, str]:
+    if exitstatus == pytest.ExitCode.INTERRUPTED or session is None:
+        return (True, "interrupted")
+    if session.shouldfail:
+        return (True, str(session.shouldfail))
+    if session.shouldstop:
+        return (True, str(session.shouldstop))
+    if crashed:
+        return (True, f"worker(s) crashed: {', '.join(crashed)}")
+    return (False, "")
+
+
+def _replace_status(report: TrustReport, exit_status: int) -> TrustReport:
+    import dataclasses
+
+    return dataclasses.replace(
+        report, status=dataclasses.replace(report.status, exit_status=exit_status)
+    )
 
 
 def summary_lines(metrics: list[MetricResult]) -> list[tuple[str, bool]]:
-    """The terminal summary lines, paper order, with their verdict."""
+    """One line per task metric in the card's fixed layout, with whether it passed."""
     width = max(len(m.metric) for m in metrics)
-    lines = []
-    for m in metrics:
-        verdict = "PASS" if m.passed else "FAIL"
-        ci = (
-            f"  95% CI [{format_value(m.ci_low)}, {format_value(m.ci_high)}]"
-            if m.ci_low == m.ci_low
-            else ""
-        )
-        errors = f"  errors={m.errors}" if m.errors else ""
-        lines.append(
-            (
-                f"{m.task_id:<5} {m.metric:<{width}}  {format_value(m.value):>5}  "
-                f"{m.op} {m.threshold:<5g}  {verdict}  n={m.n}{errors}{ci}  ({m.task_name})",
-                m.passed,
-            )
-        )
-    return lines
+    return [(metric_line(m, width)[0], m.passed) for m in metrics]
