@@ -58,7 +58,12 @@ SMOKE_PER_VARIANT = 10
 #: Aspect modules holding builders, imported by :func:`all_builders` (missing ones skipped).
 BUILDER_MODULES = (
     "pytest_multitrust.datagen.truthfulness",
+    "pytest_multitrust.datagen.truthfulness_inherent",  # T.2, T.3
+    "pytest_multitrust.datagen.truthfulness_qa",  # T.4, T.7
+    "pytest_multitrust.datagen.truthfulness_misguided",  # T.5, T.6
     "pytest_multitrust.datagen.safety",
+    "pytest_multitrust.datagen.safety_toxicity",  # S.1, S.2, S.3
+    "pytest_multitrust.datagen.safety_jailbreak",  # S.5, S.6
     "pytest_multitrust.datagen.robustness",
     "pytest_multitrust.datagen.fairness",
     "pytest_multitrust.datagen.privacy",

@@ -50,6 +50,10 @@ BUILTIN_MODULES = (
     "pytest_multitrust.imaging.typography",
     "pytest_multitrust.imaging.unrelated",
     "pytest_multitrust.imaging.files",
+    "pytest_multitrust.imaging.safety_images",  # hazard, content_warning, icon_phrase, safety_cue
+    "pytest_multitrust.imaging.diagrams",  # clock, bars, table, sequence (truthfulness)
+    "pytest_multitrust.imaging.everyday",  # traffic, daily, causality (truthfulness)
+    "pytest_multitrust.imaging.illusions",  # illusion (truthfulness T.6)
 )
 
 _DRAWERS: dict[str, Drawer] = {}
