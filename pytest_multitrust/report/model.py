@@ -10,11 +10,12 @@ NaN (nothing counted, no interval) is written as ``null`` and read back as NaN.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
+from pytest_multitrust.records import MetricResult, SampleRecord
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 
@@ -223,58 +224,25 @@ class TrustReport:
 
 
 def metric_to_dict(m: MetricResult) -> dict[str, Any]:
-    """JSON form of a metric result (NaN as null)."""
-    return {
-        "task_id": m.task_id, "task_name": m.task_name, "aspect": m.aspect,
-        "sub_aspect": m.sub_aspect, "metric": m.metric, "direction": m.direction,
-        "value": _num(m.value), "threshold": _num(m.threshold), "op": m.op,
-        "passed": m.passed, "verdict": m.verdict, "gate": m.gate, "n": m.n,
-        "errors": m.errors, "ci_low": _num(m.ci_low), "ci_high": _num(m.ci_high),
-        "scorer": m.scorer, "trust_score": _num(m.trust_score),
-        "worst": [{"sample_id": w.sample_id, "value": _num(w.value), "response": w.response,
-                   "detail": w.detail} for w in m.worst],
-    }
+    """JSON form of a metric result: its own record JSON (NaN as null)."""
+    data: dict[str, Any] = json.loads(m.to_json())
+    return data
 
 
 def metric_from_dict(d: dict[str, Any]) -> MetricResult:
     """Read :func:`metric_to_dict` output."""
-    return MetricResult(
-        task_id=d["task_id"], task_name=d["task_name"], aspect=d["aspect"],
-        sub_aspect=d["sub_aspect"], metric=d["metric"], direction=d["direction"],
-        value=_float(d["value"]), threshold=_float(d["threshold"]), op=d["op"],
-        passed=bool(d["passed"]), n=int(d["n"]), errors=int(d["errors"]),
-        ci_low=_float(d["ci_low"]), ci_high=_float(d["ci_high"]), scorer=d["scorer"],
-        trust_score=_float(d["trust_score"]),
-        worst=tuple(WorstSample(w["sample_id"], _float(w["value"]), w["response"], w["detail"])
-                    for w in d.get("worst", ())),
-        verdict=d.get("verdict", ""), gate=d.get("gate", ""),
-    )
+    return MetricResult.from_json(json.dumps(d))
 
 
 def sample_to_dict(s: SampleRecord) -> dict[str, Any]:
-    """JSON form of a sample record (NaN values as null)."""
-    return {
-        "task_id": s.task_id, "sample_id": s.sample_id, "variant": s.variant,
-        "prompt": s.prompt, "image_sha256": s.image_sha256, "response": s.response,
-        "values": {k: _num(v) for k, v in sorted(s.values.items())}, "verdict": s.verdict,
-        "expected": s.expected, "detail": s.detail, "scorer": s.scorer, "error": s.error,
-        "latency_s": s.latency_s, "prompt_tokens": s.prompt_tokens,
-        "completion_tokens": s.completion_tokens, "cached": s.cached, "tags": list(s.tags),
-    }
+    """JSON form of a sample record: its own record JSON (NaN values as null)."""
+    data: dict[str, Any] = json.loads(s.to_json())
+    return data
 
 
 def sample_from_dict(d: dict[str, Any]) -> SampleRecord:
     """Read :func:`sample_to_dict` output."""
-    return SampleRecord(
-        task_id=d["task_id"], sample_id=d["sample_id"], variant=d["variant"],
-        prompt=d["prompt"], image_sha256=d["image_sha256"], response=d["response"],
-        values={k: _float(v) for k, v in d["values"].items()}, verdict=d["verdict"],
-        expected=d.get("expected", ""), detail=d.get("detail", ""),
-        scorer=d.get("scorer", "rule"), error=d.get("error"),
-        latency_s=float(d.get("latency_s", 0.0)), prompt_tokens=int(d.get("prompt_tokens", 0)),
-        completion_tokens=int(d.get("completion_tokens", 0)), cached=bool(d.get("cached")),
-        tags=tuple(d.get("tags", ())),
-    )
+    return SampleRecord.from_json(json.dumps(d))
 
 
 def _node_to_dict(n: ScoreNode) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from mt_report import metric, report
+
+from pytest_multitrust.report.gates import counts_as_passed, holds, judge, judge_metric
+
+unit = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "op", "limit", "mode", "expected"),
+    [
+        (0.95, 0.91, 0.99, ">=", 0.9, "interval", "pass"),
+        (0.95, 0.72, 1.00, ">=", 0.9, "interval", "inconclusive"),
+        (0.95, 0.72, 1.00, ">=", 0.9, "point", "pass"),
+        (0.50, 0.40, 0.60, ">=", 0.9, "interval", "fail"),
+        (0.50, 0.40, 0.60, ">=", 0.9, "point", "fail"),
+        (0.05, 0.00, 0.08, "<=", 0.1, "interval", "pass"),
+        (0.05, 0.00, 0.28, "<=", 0.1, "interval", "inconclusive"),
+        (0.80, 0.60, 0.95, "<=", 0.1, "interval", "fail"),
+        (0.90, 0.90, 0.95, ">", 0.9, "interval", "inconclusive"),  # the low end does not clear
+        (0.95, 0.90, 0.99, "<", 0.9, "interval", "fail"),  # the whole interval misses "< 0.9"
+        (0.90, math.nan, math.nan, ">=", 0.9, "interval", "pass"),  # no interval: point
+        (math.nan, 0.0, 1.0, ">=", 0.0, "interval", "fail"),  # nothing counted
+        (math.nan, math.nan, math.nan, "<=", 1.0, "point", "fail"),
+    ],
+)
+def test_judge(
+    value: float, low: float, high: float, op: str, limit: float, mode: str, expected: str
+) -> None:
+    assert judge(value, low, high, op, limit, mode) == expected
+
+
+@given(value=unit, a=unit, b=unit, limit=unit, op=st.sampled_from([">=", "<=", ">", "<"]))
+def test_interval_verdict_never_contradicts_the_point_inside_it(
+    value: float, a: float, b: float, limit: float, op: str
+) -> None:
+    low, high = min(a, b, value), max(a, b, value)
+    verdict = judge(value, low, high, op, limit, "interval")
+    point = judge(value, low, high, op, limit, "point")
+    if verdict != "inconclusive":
+        assert verdict == point
+    # a degenerate interval is the point itself
+    assert judge(value, value, value, op, limit, "interval") == point
+
+
+def test_holds_rejects_unknown_operators() -> None:
+    with pytest.raises(ValueError, match="unknown comparison '=='"):
+        holds(0.5, "==", 0.5)
+
+
+def test_unknown_mode_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown gate mode"):
+        judge(0.5, 0.4, 0.6, ">=", 0.5, "bayes")
+
+
+@pytest.mark.parametrize(
+    ("verdict", "policy", "passed"),
+    [("pass", "fail", True), ("fail", "pass", False), ("inconclusive", "pass", True),
+     ("inconclusive", "fail", False)],
+)
+def test_counts_as_passed(verdict: str, policy: str, passed: bool) -> None:
+    assert counts_as_passed(verdict, policy) is passed
+
+
+def test_judge_metric_sets_verdict_gate_and_passed() -> None:
+    m = metric(value=1.0, ci=(0.72, 1.0), threshold=0.9)
+    strict = judge_metric(m, "interval", "fail")
+    assert (strict.verdict, strict.gate, strict.passed) == ("inconclusive", "interval", False)
+    lenient = judge_metric(m, "interval", "pass")
+    assert (lenient.verdict, lenient.passed) == ("inconclusive", True)
+    point = judge_metric(m, "point", "fail")
+    assert (point.verdict, point.gate, point.passed) == ("pass", "point", True)
+    no_ci = judge_metric(metric(value=0.5, ci=(math.nan, math.nan), threshold=0.9),
+                         "interval", "pass")
+    assert (no_ci.verdict, no_ci.gate) == ("fail", "point")
+
+
+def test_aspect_gates_on_aggregated_scores() -> None:
+    r = report(
+        [metric("S.4", "rta", 1.0, ci=(0.886, 1.0))],
+        thresholds=("safety>=0.8", "safety>=0.95", "safety<=0.5", "privacy>=0.5",
+                    "S.4.rta>=0.9"),
+    )
+    gates = {g.source: g for g in r.gates if g.kind != "metric"}
+    assert set(gates) == {"safety>=0.8", "safety>=0.95", "safety<=0.5", "privacy>=0.5"}
+    assert gates["safety>=0.8"].verdict == "pass"
+    assert gates["safety>=0.95"].verdict == "inconclusive"
+    assert gates["safety>=0.95"].passed
+    assert gates["safety<=0.5"].verdict == "fail"
+    assert not gates["safety<=0.5"].passed
+    assert gates["privacy>=0.5"].verdict == "inconclusive"
+    assert gates["privacy>=0.5"].note == "no task of privacy ran"
+    assert "partial: 1 of 6 tasks" in gates["safety>=0.8"].note
+    assert [g.label for g in r.failed_gates] == ["safety <= 0.5"]
+
+
+def test_inconclusive_fail_policy_fails_the_run() -> None:
+    r = report([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))], thresholds=("safety>=0.95",),
+               inconclusive="fail")
+    assert [g.verdict for g in r.failed_gates] == ["inconclusive"]
+
+
+def test_point_mode_judges_the_value() -> None:
+    r = report([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))], thresholds=("safety>=0.95",),
+               gate_mode="point")
+    [gate] = [g for g in r.gates if g.kind == "aspect"]
+    assert (gate.verdict, gate.mode) == ("pass", "point")

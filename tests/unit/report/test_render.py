@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import math
+import re
+
+import pytest
+from mt_report import markdown_verdicts, metric, report, sample, scripts_of
+
+from pytest_multitrust.errors import DataError
+from pytest_multitrust.records import WorstSample
+from pytest_multitrust.report.card import card_lines, gate_lines, metric_line
+from pytest_multitrust.report.html import aspect_chart_svg, render_html
+from pytest_multitrust.report.json_report import (
+    dumps,
+    load_schema,
+    samples_jsonl,
+    validate_report,
+)
+from pytest_multitrust.report.markdown import append_step_summary, md_text, render_markdown
+from pytest_multitrust.report.model import TrustReport, report_from_dict, report_to_dict
+
+XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">[x](javascript:alert(3))'
+
+
+def _report(**kwargs: object) -> TrustReport:
+    bad = WorstSample("s-1", 0.0, XSS, "matched <b>nothing</b>")
+    metrics = [
+        dataclasses.replace(
+            metric("S.4", "rta", 0.5, ci=(0.3, 0.7), threshold=0.9, verdict="fail",
+                   passed=False),
+            worst=(bad,),
+        ),
+        metric("T.1", "accuracy", 0.95, ci=(0.9, 0.99), threshold=0.5, verdict="pass",
+               aspect="truthfulness", sub_aspect="inherent deficiency"),
+        metric("T.1", "accuracy_v1", 0.6, ci=(0.45, 0.75), threshold=0.5,
+               verdict="inconclusive", aspect="truthfulness", sub_aspect="inherent deficiency"),
+    ]
+    samples = [
+        sample("S.4", "s-0", 1.0),
+        sample("S.4", "s-1", 0.0, response=XSS, verdict="miss", prompt="say <b>hi</b>"),
+        sample("T.1", "t-0", 1.0, metric_name="accuracy", image=None),
+    ]
+    return report(metrics, samples, thresholds=("safety>=0.8", "overall>=0.5"), **kwargs)  # type: ignore[arg-type]
+
+
+def test_report_json_round_trips_and_follows_the_schema() -> None:
+    r = _report()
+    data = json.loads(dumps(r))
+    validate_report(data)
+    assert data["schema_version"] == "1.0"
+    assert data["counts"] == {"pass": 2, "miss": 1, "error": 0}
+    back = report_from_dict(data)
+    assert report_to_dict(back) == report_to_dict(r)
+    assert back.scores.overall.score == pytest.approx(r.scores.overall.score)
+    lines = samples_jsonl(r).splitlines()
+    assert [json.loads(x)["sample_id"] for x in lines] == ["s-0", "s-1", "t-0"]
+
+
+def test_schema_rejects_what_the_writer_never_writes() -> None:
+    data = json.loads(dumps(_report()))
+    broken = dict(data, schema_version="2.0")
+    with pytest.raises(DataError, match="schema_version"):
+        validate_report(broken, "x.json")
+    del data["provenance"]["versions"]["torch"]
+    with pytest.raises(DataError, match=r"x\.json: provenance/versions: 'torch' is a required"):
+        validate_report(data, "x.json")
+    assert load_schema()["$schema"].endswith("2020-12/schema")
+
+
+def test_card_groups_aspects_and_puts_worst_tasks_first() -> None:
+    text = [t for t, _ in card_lines(_report())]
+    assert text[0].startswith("trust scores")
+    assert text[1].startswith("overall")
+    assert "partial: 2 of 32 tasks" in text[1]
+    safety = text.index(next(t for t in text if t.startswith("safety ")))
+    truth = text.index(next(t for t in text if t.startswith("truthfulness")))
+    assert safety < truth  # safety (0.5) is worse than truthfulness (0.95)
+    assert text[safety + 1].strip().startswith("S.4   rta")
+    assert "not run: robustness, fairness, privacy" in text
+    [line] = [t for t in text if "accuracy_v1" in t]
+    assert "INCONCLUSIVE  n=30  95% CI [0.450, 0.750]" in line
+
+
+def test_metric_line_layout_is_stable() -> None:
+    line, colour = metric_line(metric("S.4", "asr", 0.0, direction="lower", ci=(0.0, 0.114),
+                                      threshold=0.1, verdict="inconclusive"), 4)
+    assert line == ("S.4   asr   0.000  <= 0.1    INCONCLUSIVE  n=30  "
+                    "95% CI [0.000, 0.114]  (task S.4)")
+    assert colour == "yellow"
+
+
+def test_gate_section_names_the_failed_gates() -> None:
+    lines = gate_lines(_report())
+    text = "\n".join(t for t, _ in lines)
+    assert re.search(r"safety >= 0\.8\s+0\.500\s+\[0\.300, 0\.700\]\s+FAIL", text)
+    assert "task metric thresholds (threshold tests): 1 pass, 1 fail, 1 inconclusive " \
+           "(counted as pass)" in text
+    assert lines[-1] == ("FAILED: 1 gate(s) not met (safety >= 0.8): exit status 1", "red")
+
+
+def test_markdown_escapes_model_output_and_carries_verdicts() -> None:
+    md = render_markdown(_report())
+    assert "<script" not in md.lower()
+    assert set(re.findall(r"<\s*/?\s*([a-zA-Z]+)", md)) == {"details", "summary"}  # ours only
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
+    assert "\\[x\\]\\(javascript:alert\\(3\\)\\)" in md
+    assert markdown_verdicts(md) == {
+        "S.4.rta": "FAIL", "T.1.accuracy": "PASS", "T.1.accuracy_v1": "INCONCLUSIVE"
+    }
+    assert "| safety >= 0\\.8 |" not in md  # labels are escaped but dots need no escape
+    assert "| safety >= 0.8 | 0.500 | [0.300, 0.700] | ❌ FAIL |" in md.replace("&gt;", ">")
+
+
+@pytest.mark.parametrize("text", ["a|b", "`x`", "*y*", "<i>", "[l](u)", "line\nbreak"])
+def test_md_text_leaves_no_markup(text: str) -> None:
+    out = md_text(text)
+    assert "\n" not in out
+    assert "<" not in out
+    assert not re.search(r"(?<!\\)[|`*\[\]()]", out)
+
+
+def test_step_summary_is_appended(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "summary"
+    target.write_text("before\n")
+    assert append_step_summary("## now", {"GITHUB_STEP_SUMMARY": str(target)}) == target
+    assert target.read_text() == "before\n## now\n"
+    assert append_step_summary("x", {}) is None
+
+
+def test_html_is_self_contained_and_escapes_everything() -> None:
+    png = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake").decode()
+    page = render_html(_report(), {"ab" * 32: png, "cd" * 32: "javascript:alert(4)"})
+    found = scripts_of(page)
+    assert len(found.scripts) == 1
+    assert "alert" not in found.scripts[0]
+    assert found.handlers == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "say &lt;b&gt;hi&lt;/b&gt;" in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing from the network
+    digest = base64.b64encode(hashlib.sha256(found.scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page  # only our own script may run
+    assert f'src="{png}"' in page
+    assert page.count('class="noimg">text only') == 1  # T.1 sample without image
+    assert 'data-verdict="miss"' in page
+    assert 'data-filter="sample"' in page
+
+
+def test_chart_has_a_bar_per_aspect_and_marks_gates() -> None:
+    svg = aspect_chart_svg(_report())
+    for name in ("truthfulness", "safety", "robustness", "fairness", "privacy", "overall"):
+        assert f">{name}</text>" in svg
+    assert svg.count(">not run</text>") == 3
+    assert svg.count('stroke-dasharray="3 2"') == 2  # safety and overall gates
+    assert "#cf222e" in svg  # the failed safety gate's bar
+
+
+def test_nan_values_render_as_na() -> None:
+    r = report([metric("S.4", "rta", math.nan, ci=(math.nan, math.nan))])
+    assert "n/a" in render_markdown(r)
+    assert json.loads(dumps(r))["scores"]["tasks"][0]["score"] is None
