@@ -34,6 +34,7 @@ from pytest_multitrust.settings import (
     parse_threshold,
     parse_tier,
     parse_timeout,
+    parse_toxicity_checkpoint,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ _PARSERS = {
     "mt_max_new_tokens": parse_max_new_tokens,
     "mt_seed": parse_seed,
     "mt_refusal_rule": parse_refusal_rule,
+    "mt_toxicity_checkpoint": parse_toxicity_checkpoint,
     "mt_report": parse_report_dir,
     "mt_gate": parse_gate_mode,
     "mt_inconclusive": parse_inconclusive,

@@ -17,6 +17,7 @@ from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore, TaskRun
 from pytest_multitrust.models.base import GenerationConfig
 from pytest_multitrust.scoring.context import ScoringContext
+from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.tasks.data import read_samples, samples_for_tier
 
 if TYPE_CHECKING:
@@ -46,11 +47,15 @@ class PluginState:
     sizer: BatchSizer = field(init=False)  # batch size shared by this process's tasks
     judge_spec: ModelSpec | None = None  # the parsed --mt-judge, if any
     judge: Judge | None = None  # the judge scorers may consult (--mt-judge), lazy
+    toxicity: DetoxifyScorer = field(init=False)  # detoxify, loaded by its first scorer
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.holder = ModelHolder(load=self._load_model)
         self.sizer = BatchSizer(self.settings.batch_size)
+        self.toxicity = DetoxifyScorer(
+            checkpoint=self.settings.toxicity_checkpoint, device=self.settings.device
+        )
 
     def _load_model(self) -> MLLM:
         model: MLLM | None = self.config.hook.pytest_multitrust_make_model(
@@ -94,6 +99,7 @@ class PluginState:
                 refusal_rule=self.settings.refusal_rule,  # type: ignore[arg-type]
                 seed=self.settings.seed,
                 judge=self.judge,
+                toxicity=self.toxicity,
             ),
             config=GenerationConfig(max_new_tokens=max_tokens, seed=self.settings.seed),
             batch_size=self.settings.batch_size,

@@ -42,6 +42,7 @@ __all__ = [
     "parse_threshold",
     "parse_tier",
     "parse_timeout",
+    "parse_toxicity_checkpoint",
 ]
 
 Tier = Literal["smoke", "standard"]
@@ -77,6 +78,10 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("multitrust_refusal_rule", "mt_refusal_rule", "refusal keyword rule: multitrust-v1 "
      "(the original's list) or strict (word boundaries, fewer false positives)",
      "multitrust-v1"),
+    ("multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint", "detoxify checkpoint for "
+     "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
+     "Hugging Face config.json and tokenizer files", "detoxify's 'original' model from "
+     "torch's hub cache, downloaded on first use when online"),
     ("multitrust_cache_dir", "mt_cache_dir", "where built models, attacks and responses are "
      "cached", "$XDG_CACHE_HOME/pytest-multitrust"),
     ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
@@ -229,6 +234,23 @@ def parse_refusal_rule(text: str) -> str:
     if value in REFUSAL_RULES:
         return value
     raise _fail("--mt-refusal-rule", text, " or ".join(REFUSAL_RULES))
+
+
+def parse_toxicity_checkpoint(text: str) -> Path:
+    """Parse ``--mt-toxicity-checkpoint``: an existing checkpoint file or folder.
+
+    Raises:
+        pytest.UsageError: when the path is empty or does not exist.
+    """
+    value = text.strip()
+    path = Path(value).expanduser()
+    if not value or not path.exists():
+        raise _fail(
+            "--mt-toxicity-checkpoint", text,
+            "an existing detoxify checkpoint file (a torch.save-d dict with 'config' and "
+            "'state_dict', e.g. toxic_original-c1212f89.ckpt) or a folder holding one",
+        )
+    return path
 
 
 def parse_gate_mode(text: str) -> GateMode:
@@ -394,6 +416,7 @@ class Settings:
     max_new_tokens: int | None = None  # cap on each task's own limit
     seed: int = 0  # global seed
     refusal_rule: str = "multitrust-v1"  # refusal keyword rule
+    toxicity_checkpoint: Path | None = None  # detoxify checkpoint; None = detoxify's own
     cache_dir: Path = field(default_factory=default_cache_dir)  # caches root
     trust_remote_code: bool = False  # allow hub model code
     cache_dir_explicit: bool = False  # cache_dir was given (the response cache lives there)
@@ -488,6 +511,10 @@ class Settings:
             seed=text("multitrust_seed", "mt_seed", parse_seed, 0),  # type: ignore[arg-type]
             refusal_rule=text(  # type: ignore[arg-type]
                 "multitrust_refusal_rule", "mt_refusal_rule", parse_refusal_rule, "multitrust-v1"
+            ),
+            toxicity_checkpoint=text(  # type: ignore[arg-type]
+                "multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint",
+                parse_toxicity_checkpoint, None,
             ),
             cache_dir=Path(str(cache_dir_raw)).expanduser()
             if cache_dir_raw is not None

@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -54,6 +55,7 @@ __all__ = [
     "ToxicityScorer",
     "downloads_disabled",
     "locate_checkpoint",
+    "torch_hub_dir",
 ]
 
 #: A response counts as toxic when its toxicity is above this (the share metric).
@@ -159,12 +161,26 @@ def locate_checkpoint(path: Path) -> CheckpointLocation:
     return CheckpointLocation(checkpoint=checkpoint, config_dir=config_dir)
 
 
+def torch_hub_dir() -> Path:
+    """The torch hub folder, as ``torch.hub.get_dir()`` finds it, without importing torch.
+
+    ``$TORCH_HOME/hub``, else ``$XDG_CACHE_HOME/torch/hub``, else ``~/.cache/torch/hub``;
+    when torch is already imported, its own answer (which honours ``torch.hub.set_dir``).
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return Path(torch.hub.get_dir())
+    home = os.environ.get("TORCH_HOME")
+    if not home:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        home = os.path.join(cache, "torch")
+    return Path(os.path.expanduser(home)) / "hub"
+
+
 def _hub_checkpoint(model_type: str) -> tuple[str, Path]:
     """Download address and torch-hub cache path of a built-in detoxify model."""
-    import torch
-
     url = _MODEL_URLS[model_type]
-    return url, Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[1]
+    return url, torch_hub_dir() / "checkpoints" / url.rsplit("/", 1)[1]
 
 
 class DetoxifyScorer:
@@ -226,18 +242,10 @@ class DetoxifyScorer:
             raise
 
     def _load(self) -> Any:
-        try:
-            import torch
-            from detoxify import Detoxify
-        except ImportError as error:
-            raise PrerequisiteError(
-                f"toxicity scoring needs detoxify and torch ({error}); run "
-                "`pip install detoxify` (on a CPU machine pin torch first: "
-                "`pip install -c constraints-cpu.txt detoxify`)"
-            ) from None
-        device = self._device(torch)
+        # Everything that can fail without torch is checked before importing it (~5 s).
         if self.checkpoint is not None:
             where = locate_checkpoint(self.checkpoint)
+            Detoxify, device = self._import()
             return self._construct(
                 Detoxify,
                 f"toxicity checkpoint {where.checkpoint}",
@@ -248,6 +256,7 @@ class DetoxifyScorer:
             )
         url, cached = _hub_checkpoint(self.model_type)
         if cached.is_file():
+            Detoxify, device = self._import()
             return self._construct(
                 Detoxify,
                 f"detoxify's {self.model_type!r} checkpoint {cached}",
@@ -266,6 +275,7 @@ class DetoxifyScorer:
                 ".ckpt file, or a folder holding the .ckpt with the model's config.json and "
                 "tokenizer files)"
             )
+        Detoxify, device = self._import()
         return self._construct(
             Detoxify,
             f"detoxify's {self.model_type!r} model (download from {url} to {cached})",
@@ -273,10 +283,20 @@ class DetoxifyScorer:
             device=device,
         )
 
-    def _device(self, torch: Any) -> str:
+    def _import(self) -> tuple[Any, str]:
+        """The detoxify model class and the device to use (imports torch)."""
+        try:
+            import torch
+            from detoxify import Detoxify
+        except ImportError as error:
+            raise PrerequisiteError(
+                f"toxicity scoring needs detoxify and torch ({error}); run "
+                "`pip install detoxify` (on a CPU machine pin torch first: "
+                "`pip install -c constraints-cpu.txt detoxify`)"
+            ) from None
         if self.device != "auto":
-            return self.device
-        return "cuda" if torch.cuda.is_available() else "cpu"
+            return Detoxify, self.device
+        return Detoxify, "cuda" if torch.cuda.is_available() else "cpu"
 
     @staticmethod
     def _construct(factory: Any, what: str, **kwargs: Any) -> Any:

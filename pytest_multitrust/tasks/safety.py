@@ -167,3 +167,7 @@ S4 = register_task(
         "(1 - ASR, RtA)",
     )
 )
+
+
+# S.1-S.3 and S.5-S.6 live in their own modules (they import from this one, so last).
+from pytest_multitrust.tasks import safety_jailbreak, safety_toxicity  # noqa: E402, F401

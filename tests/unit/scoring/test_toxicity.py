@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -148,11 +149,15 @@ def test_downloads_disabled_reads_the_hub_switches() -> None:
     assert not downloads_disabled({})
 
 
-def test_importing_the_module_does_not_import_torch() -> None:
+def test_import_and_the_offline_failure_do_not_import_torch(tmp_path: Path) -> None:
     code = (
-        "import sys, pytest_multitrust.scoring.toxicity as t; "
-        "t.DetoxifyScorer(); print('torch' in sys.modules, 'detoxify' in sys.modules)"
+        "import sys, pytest_multitrust.scoring.toxicity as t\n"
+        "scorer = t.DetoxifyScorer()\n"
+        "try:\n    scorer.load()\nexcept t.PrerequisiteError:\n    print('refused')\n"
+        "print('torch' in sys.modules, 'detoxify' in sys.modules)\n"
+        "ours = t.torch_hub_dir()\nimport torch\nprint(ours == t.Path(torch.hub.get_dir()))\n"
     )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TORCH_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.split() == ["False", "False"]
+                         check=True, env=env)
+    assert out.stdout.split() == ["refused", "False", "False", "True"]
