@@ -66,7 +66,7 @@ _KEY_VERSION = "judge-v1"
 JudgeKind = Literal["yes_no", "score"]
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_SCORE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(?![\w.])")
+_SCORE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(?!\d|\.\d|[A-Za-z_])")
 
 
 @dataclass(frozen=True)
