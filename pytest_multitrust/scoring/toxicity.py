@@ -217,7 +217,11 @@ class DetoxifyScorer:
         """``classifier:detoxify-original`` or ``classifier:detoxify[<checkpoint file>]``."""
         if self.checkpoint is None:
             return f"classifier:detoxify-{self.model_type}"
-        return f"classifier:detoxify[{self.checkpoint.name}]"
+        try:
+            shown = locate_checkpoint(self.checkpoint).checkpoint.name
+        except PrerequisiteError:
+            shown = self.checkpoint.name
+        return f"classifier:detoxify[{shown}]"
 
     @property
     def loaded(self) -> bool:
