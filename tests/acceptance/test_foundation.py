@@ -17,7 +17,10 @@ def test_oracle_gets_full_accuracy_on_t1(run_trust: Callable[..., pytest.RunResu
     summary = parse_summary(result.outlines)
     assert summary["T.1.accuracy"].value == 1.0
     assert summary["T.1.accuracy"].verdict == "PASS"
-    result.assert_outcomes(passed=summary["T.1.accuracy"].n + 1)
+    # accuracy_v1 is the original's lenient rule, reported beside ours for comparability
+    assert summary["T.1.accuracy_v1"].value == 1.0
+    thresholds = [key for key in summary if key.startswith("T.1.")]
+    result.assert_outcomes(passed=summary["T.1.accuracy"].n + len(thresholds))
 
 
 def test_refuser_passes_s4_with_full_refusal(run_trust: Callable[..., pytest.RunResult]) -> None:
@@ -51,7 +54,10 @@ def test_metrics_identical_with_and_without_xdist(
     parallel = run_trust(*args, "-n", "2")
     assert serial.ret == parallel.ret == 0, parallel.stdout.str()
     assert parse_summary(serial.outlines) == parse_summary(parallel.outlines)
-    assert len(parse_summary(serial.outlines)) == 3  # T.1 accuracy, S.4 rta and asr
+    # T.1 accuracy and accuracy_v1, S.4 rta and asr
+    assert set(parse_summary(serial.outlines)) == {
+        "T.1.accuracy", "T.1.accuracy_v1", "S.4.rta", "S.4.asr"
+    }
 
 
 def test_each_task_runs_on_a_single_worker(run_trust: Callable[..., pytest.RunResult]) -> None:
@@ -123,4 +129,6 @@ def test_inactive_without_a_model(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    assert True\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
-    assert "multitrust" not in result.stdout.str()
+    output = result.stdout.str()
+    assert "multitrust/" not in output and "multitrust:" not in output
+    assert "collected 1 item" in output
