@@ -152,7 +152,7 @@ class _TrustItem(pytest.Item):
 
 
 class SampleItem(_TrustItem):
-    """One sample of a task: passes, is a MISS, or errors."""
+    """One sample of a task: passes, is a MISS, errors, or is skipped (cannot run here)."""
 
     sample: Sample
 
@@ -161,6 +161,8 @@ class SampleItem(_TrustItem):
         record: SampleRecord = self.run.record(self.sample.id)
         self.user_properties.append((SAMPLE_PROPERTY, record.to_json()))
         self.user_properties.append((VERDICT_PROPERTY, record.verdict))
+        if record.verdict == "skip":
+            pytest.skip(f"{self.task.id} sample {self.sample.id}: {record.skip_reason}")
         if record.verdict == "error":
             raise SampleError(
                 f"{self.task.id} sample {self.sample.id}: {record.error}\n"
@@ -184,9 +186,11 @@ class ThresholdItem(_TrustItem):
         from pytest_multitrust.report.gates import judge_metric
 
         settings = self.state.settings
-        result = judge_metric(
-            self.run.metric_result(self.metric), settings.gate_mode, settings.inconclusive
-        )
+        measured = self.run.metric_result(self.metric)
+        skipped = self.run.skip_reason()
+        if measured.n == 0 and skipped is not None:  # nothing counted because nothing ran
+            pytest.skip(f"{self.task.id} {self.metric}: {skipped}")
+        result = judge_metric(measured, settings.gate_mode, settings.inconclusive)
         self.user_properties.append((METRIC_PROPERTY, result.to_json()))
         self.user_properties.append((VERDICT_PROPERTY, result.verdict))
         self.user_properties.append(("multitrust.value", format_value(result.value)))

@@ -14,6 +14,9 @@ import pytest
 from pytest_multitrust.settings import (
     OPTIONS,
     Settings,
+    parse_attack_eps,
+    parse_attack_step_size,
+    parse_attack_steps,
     parse_batch_size,
     parse_cache_mode,
     parse_compare_fail,
@@ -30,6 +33,7 @@ from pytest_multitrust.settings import (
     parse_report_dir,
     parse_retries,
     parse_seed,
+    parse_surrogate,
     parse_task_list,
     parse_threshold,
     parse_tier,
@@ -65,6 +69,10 @@ _PARSERS = {
     "mt_concurrency": parse_concurrency,
     "mt_timeout": parse_timeout,
     "mt_retries": parse_retries,
+    "mt_attack_eps": parse_attack_eps,
+    "mt_attack_steps": parse_attack_steps,
+    "mt_attack_step_size": parse_attack_step_size,
+    "mt_surrogate": parse_surrogate,
 }
 
 

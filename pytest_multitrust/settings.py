@@ -7,6 +7,7 @@ accepted forms. :meth:`Settings.from_config` is the only code that reads options
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ __all__ = [
     "RegressionLimit",
     "Settings",
     "Threshold",
+    "parse_attack_eps",
+    "parse_attack_step_size",
+    "parse_attack_steps",
     "parse_batch_size",
     "parse_cache_mode",
     "parse_compare_fail",
@@ -38,6 +42,7 @@ __all__ = [
     "parse_refusal_rule",
     "parse_report_dir",
     "parse_retries",
+    "parse_surrogate",
     "parse_task_list",
     "parse_threshold",
     "parse_tier",
@@ -108,6 +113,14 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "before it counts as failed and is retried", "120"),
     ("multitrust_retries", "mt_retries", "retries of a failed openai: request (429, 5xx, "
      "timeout, dropped connection), with exponential backoff honouring Retry-After", "4"),
+    ("multitrust_attack_eps", "mt_attack_eps", "L-infinity budget of the adversarial image "
+     "attacks (R.4, R.5): N/255 or a number in (0, 1]", "16/255"),
+    ("multitrust_attack_steps", "mt_attack_steps", "PGD iterations per attacked image", "50"),
+    ("multitrust_attack_step_size", "mt_attack_step_size", "PGD step: N/255 or a number in "
+     "(0, 1]", "1/255"),
+    ("multitrust_surrogate", "mt_surrogate", "white-box model the image attacks are computed "
+     "on and transferred from (tiny-llava, hf:<repo-or-path>, ...)", "the model under test "
+     "when it is an hf: model; otherwise R.4/R.5 attacked samples are skipped"),
 )
 
 
@@ -211,6 +224,47 @@ def parse_judge(text: str) -> str:
         raise _fail(
             "--mt-judge", text, "a model spec such as openai:http://127.0.0.1:8000/v1#judge"
         )
+    return value
+
+
+def _parse_fraction(text: str, option: str) -> float:
+    """A pixel-scale value: ``N/255`` (any positive denominator) or a number in (0, 1]."""
+    value = text.strip()
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]*)?)\s*/\s*([0-9]+(?:\.[0-9]*)?)", value)
+    try:
+        number = float(match[1]) / float(match[2]) if match else float(value)
+    except (ValueError, ZeroDivisionError):
+        number = math.nan
+    if not 0.0 < number <= 1.0:  # NaN fails too
+        raise _fail(option, text, "N/255 (grey levels, e.g. 16/255) or a number in (0, 1] "
+                    "(a fraction of the pixel range, e.g. 0.0627)")
+    return number
+
+
+def parse_attack_eps(text: str) -> float:
+    """Parse ``--mt-attack-eps``: ``N/255`` or a number in (0, 1] (``16/255`` = 0.0627)."""
+    return _parse_fraction(text, "--mt-attack-eps")
+
+
+def parse_attack_step_size(text: str) -> float:
+    """Parse ``--mt-attack-step-size``: ``N/255`` or a number in (0, 1]."""
+    return _parse_fraction(text, "--mt-attack-step-size")
+
+
+def parse_attack_steps(text: str) -> int:
+    """Parse ``--mt-attack-steps``: a non-negative integer (0 = the random start only)."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+", value) or int(value) > 100_000:
+        raise _fail("--mt-attack-steps", text, "a non-negative integer such as 50")
+    return int(value)
+
+
+def parse_surrogate(text: str) -> str:
+    """Parse ``--mt-surrogate``: a non-empty model spec (checked against the registry later)."""
+    value = text.strip()
+    if not value:
+        raise _fail("--mt-surrogate", text, "a white-box model spec such as tiny-llava or "
+                    "hf:llava-hf/llava-1.5-7b-hf")
     return value
 
 
@@ -434,6 +488,10 @@ class Settings:
     save: str | None = None  # --mt-save: None = do not save, "" = unnamed, else the name
     compare: str | None = None  # --mt-compare: None = no comparison, "" = latest saved run
     compare_fail: tuple[RegressionLimit, ...] = ()  # --mt-compare-fail limits, as given
+    attack_eps: float = 16 / 255  # L∞ budget of image attacks, pixel values in [0, 1]
+    attack_steps: int = 50  # PGD iterations per attacked image
+    attack_step_size: float = 1 / 255  # PGD step, [0, 1] units
+    surrogate: str | None = None  # --mt-surrogate spec; None = attack the model under test
 
     @property
     def active(self) -> bool:
@@ -545,6 +603,19 @@ class Settings:
             ),
             timeout_s=text("multitrust_timeout", "mt_timeout", parse_timeout, 120.0),  # type: ignore[arg-type]
             retries=text("multitrust_retries", "mt_retries", parse_retries, 4),  # type: ignore[arg-type]
+            attack_eps=text(  # type: ignore[arg-type]
+                "multitrust_attack_eps", "mt_attack_eps", parse_attack_eps, 16 / 255
+            ),
+            attack_steps=text(  # type: ignore[arg-type]
+                "multitrust_attack_steps", "mt_attack_steps", parse_attack_steps, 50
+            ),
+            attack_step_size=text(  # type: ignore[arg-type]
+                "multitrust_attack_step_size", "mt_attack_step_size", parse_attack_step_size,
+                1 / 255,
+            ),
+            surrogate=text(  # type: ignore[arg-type]
+                "multitrust_surrogate", "mt_surrogate", parse_surrogate, None
+            ),
         )
         if settings.rescore and settings.cache_mode == "off":
             raise pytest.UsageError(

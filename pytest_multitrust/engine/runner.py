@@ -27,6 +27,7 @@ from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
 
 if TYPE_CHECKING:
+    from pytest_multitrust.engine.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
@@ -142,6 +143,7 @@ class TaskRun:
     seed: int = 0
     sizer: BatchSizer | None = None  # the process's batch size (None: from batch_size)
     check_batching: bool = False  # compare batch 1 with batch N first (--mt-check-batching)
+    transform_context: TransformContext | None = None  # for TaskSpec.transform_image
     _records: dict[str, SampleRecord] | None = field(default=None, init=False)
     _scores: dict[str, SampleScore] = field(default_factory=dict, init=False)
 
@@ -163,12 +165,50 @@ class TaskRun:
             self._records = self._run()
         return self._records
 
+    def _transform_context(self) -> TransformContext:
+        """The context of the task's image transform (default: the model under test only)."""
+        if self.transform_context is None:
+            from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+
+            self.transform_context = TransformContext(
+                attack=AttackSettings(seed=self.seed), model=self.holder.get
+            )
+        return self.transform_context
+
+    def _image(
+        self, sample: Sample, transforms: dict[str, TransformResult]
+    ) -> tuple[ImageData | None, str | None]:
+        """The image to show with ``sample`` (drawn, then transformed) or a skip reason."""
+        image = self.render(sample)
+        if image is None or self.task.transform_image is None:
+            return image, None
+        result = self.task.transform_image(sample, image, self._transform_context())
+        if result.image is None:
+            return None, result.skip_reason or "skipped by the task's image transform"
+        transforms[sample.id] = result
+        return result.image, None
+
+    def skip_reason(self) -> str | None:
+        """Why samples of this run were skipped (with how many), or None when none was."""
+        records = self.records()
+        skipped = [r for r in records if r.verdict == "skip"]
+        if not skipped:
+            return None
+        return f"{len(skipped)} of {len(records)} samples skipped: {skipped[0].skip_reason}"
+
     def _run(self) -> dict[str, SampleRecord]:
         requests: list[Request | None] = []
         build_errors: dict[str, str] = {}
+        skipped: dict[str, str] = {}
+        transforms: dict[str, TransformResult] = {}
         for sample in self.samples:
             try:
-                requests.append(build_request(sample, self.task, self.render(sample)))
+                image, skip = self._image(sample, transforms)
+                if skip is not None:
+                    skipped[sample.id] = skip
+                    requests.append(None)
+                    continue
+                requests.append(build_request(sample, self.task, image))
             except Exception as error:  # bad data is a sample-level error, not a crash
                 build_errors[sample.id] = f"{type(error).__name__}: {error}"
                 requests.append(None)
@@ -185,7 +225,8 @@ class TaskRun:
         records: dict[str, SampleRecord] = {}
         for sample in self.samples:
             records[sample.id] = self.update_record(
-                self._record(sample, by_id.get(sample.id), build_errors.get(sample.id))
+                self._record(sample, by_id.get(sample.id), build_errors.get(sample.id),
+                             skipped.get(sample.id), transforms.get(sample.id))
             )
         return records
 
@@ -202,8 +243,16 @@ class TaskRun:
         sample: Sample,
         pair: tuple[Request, Response] | None,
         build_error: str | None,
+        skip_reason: str | None = None,
+        transform: TransformResult | None = None,
     ) -> SampleRecord:
         nan_values = {m.name: math.nan for m in self.task.metrics}
+        if skip_reason is not None:
+            return SampleRecord(
+                task_id=self.task.id, sample_id=sample.id, variant=sample.variant,
+                prompt=sample.prompt, image_sha256=None, response="", values=nan_values,
+                verdict="skip", scorer="", skip_reason=skip_reason,
+            )
         if pair is None:
             return SampleRecord(
                 task_id=self.task.id, sample_id=sample.id, variant=sample.variant,
@@ -224,6 +273,9 @@ class TaskRun:
             "completion_tokens": response.completion_tokens,
             "cached": response.cached,
         }
+        if transform is not None and transform.description:
+            common.update(attack=transform.description, attack_steps=transform.steps,
+                          attack_seconds=transform.seconds, attack_cached=transform.cached)
         score = self._scores.get(sample.id)
         if response.error is not None or score is None:
             return SampleRecord(values=nan_values, verdict="error",
@@ -261,7 +313,7 @@ class TaskRun:
             (r for r in records if r.verdict != "error" and not math.isnan(r.values[metric.name])),
             key=lambda r: oriented(r.values[metric.name], metric.direction),
         )[:5]
-        scorers = sorted({r.scorer for r in records if r.verdict != "error"})
+        scorers = sorted({r.scorer for r in records if r.verdict not in ("error", "skip")})
         return MetricResult(
             task_id=self.task.id,
             task_name=self.task.name,

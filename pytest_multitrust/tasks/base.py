@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from pytest_multitrust.models.base import Response
+    from pytest_multitrust.engine.transform import TransformContext, TransformResult
+    from pytest_multitrust.models.base import ImageData, Response
     from pytest_multitrust.scoring.context import ScoringContext
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Aspect",
     "Direction",
     "ImageRecipe",
+    "ImageTransform",
     "MetricSpec",
     "Sample",
     "SampleScore",
@@ -59,7 +61,7 @@ class ImageRecipe:
     params_json: str = "{}"  # canonical JSON object (sorted keys) of drawer parameters
 
     @classmethod
-    def make(cls, kind: str, **params: Any) -> ImageRecipe:
+    def make(cls, kind: str, /, **params: Any) -> ImageRecipe:
         """Build a recipe with canonical (sorted, compact) JSON parameters."""
         return cls(kind=kind, params_json=canonical_json(params))
 
@@ -105,6 +107,10 @@ class SampleScore:
 
 #: A scorer judges a batch of responses (one per sample, same order).
 Scorer = Callable[[Sequence[Sample], Sequence["Response"], "ScoringContext"], list[SampleScore]]
+
+#: Changes a sample's drawn image before generation, with access to the models (see
+#: :mod:`pytest_multitrust.engine.transform`); may also skip the sample.
+ImageTransform = Callable[[Sample, "ImageData", "TransformContext"], "TransformResult"]
 
 #: An aggregator turns the scored samples of a task into one metric value.
 Aggregator = Callable[[Sequence[Sample], Sequence[SampleScore], str], float]
@@ -154,6 +160,8 @@ class TaskSpec:
     judge_prompt: str | None = None  # the original judge prompt, used with --mt-judge
     original: str = ""  # where it comes from in MMTrustEval (dataset ids, metric)
     loader: Callable[[], Sequence[Sample]] | None = None  # None -> load the data file
+    transform_image: ImageTransform | None = None  # alters each drawn image seeing the model
+    # (adversarial attacks of R.4/R.5); None -> images as drawn
 
     def metric(self, name: str) -> MetricSpec:
         """The metric called ``name``; ``KeyError`` lists the known ones."""
