@@ -22,10 +22,18 @@ it safely, and a run killed half-way keeps every batch it finished.
 ``responses`` namespace; other parts (the judge, attacks) keep their own values in their
 own namespaces with :meth:`SQLiteCache.get` / :meth:`SQLiteCache.put` and keys made by
 :func:`cache_key`.
+
+The ``images`` namespace keeps the PNG bytes of drawn sample images (:class:`ImageCache`),
+so that a warm re-run need not draw and encode every image again just to learn its hash:
+drawing is most of what a fully cached run would still do. An image is keyed by its
+recipe *and* a hash of the drawing code (every module of :mod:`pytest_multitrust.imaging`),
+the Pillow and FreeType versions; only the built-in drawers are cached (never ``file``
+images, nor drawers registered elsewhere, whose code is not hashed).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sqlite3
@@ -36,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import MultitrustWarning
-from pytest_multitrust.models.base import Response
+from pytest_multitrust.models.base import ImageData, Response
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -46,19 +54,23 @@ if TYPE_CHECKING:
     from pytest_multitrust.engine.runner import ResponseStore
     from pytest_multitrust.models.base import MLLM, GenerationConfig, ModelInfo, Request
     from pytest_multitrust.settings import Settings
+    from pytest_multitrust.tasks.base import ImageRecipe
 
 __all__ = [
     "CACHE_FILE",
+    "IMAGES",
     "RESPONSES",
     "CacheStats",
+    "ImageCache",
     "RescoreStore",
     "ResponseCache",
     "SQLiteCache",
     "cache_key",
     "cache_path",
     "data_version",
+    "imaging_version",
     "is_cacheable",
-    "open_response_store",
+    "open_caches",
     "response_key",
     "stats_of",
 ]
@@ -68,6 +80,9 @@ CACHE_FILE = "multitrust-cache-v1.sqlite3"
 
 #: Namespace of model responses.
 RESPONSES = "responses"
+
+#: Namespace of drawn sample images (PNG, base64).
+IMAGES = "images"
 
 #: Version of the response key layout; part of every response key.
 _KEY_VERSION = "response-v1"
@@ -421,6 +436,87 @@ class RescoreStore:
         """Nothing is generated, so nothing is stored."""
 
 
+def imaging_version() -> str:
+    """A hash of what decides a built-in drawing: the imaging code, Pillow and FreeType.
+
+    Covers the source of every module in :mod:`pytest_multitrust.imaging` (so any change
+    to a drawer, a primitive or the registry gives new keys) and the Pillow and FreeType
+    versions (text rendering and PNG encoding can change with them).
+    """
+    from pathlib import Path as _Path
+
+    import PIL
+    from PIL import features
+
+    from pytest_multitrust import imaging
+
+    digest = hashlib.sha256()
+    digest.update(f"pillow={PIL.__version__};freetype={features.version('freetype2')}".encode())
+    for source in sorted(_Path(imaging.__file__).parent.glob("*.py")):
+        digest.update(f"\n{source.name}\n".encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _builtin_kinds() -> frozenset[str]:
+    """Drawer kinds registered by the built-in imaging modules (``file`` excluded)."""
+    from pytest_multitrust.imaging import registry
+
+    registry.drawer_kinds()  # loads the built-in drawers
+    # The registry has no public lookup of a kind's function; reading its table is the
+    # only way to tell a built-in drawer (code hashed above) from one registered elsewhere.
+    drawers = registry._DRAWERS
+    return frozenset(
+        kind
+        for kind, drawer in drawers.items()
+        if getattr(drawer, "__module__", "") in registry.BUILTIN_MODULES and kind != "file"
+    )
+
+
+class ImageCache:
+    """Drawn images by recipe, so warm re-runs skip drawing and PNG encoding.
+
+    Args:
+        db: the key-value store (the ``images`` namespace is used).
+        write: store images drawn now (``--mt-cache=readwrite``).
+    """
+
+    def __init__(self, db: SQLiteCache, *, write: bool = True) -> None:
+        self.db = db
+        self.write = write
+        self.hits = 0  # images read from the cache
+        self.drawn = 0  # images drawn (cache miss or not cacheable)
+        self._version: str | None = None
+        self._kinds: frozenset[str] | None = None
+
+    def _key(self, recipe: ImageRecipe) -> str | None:
+        if self._kinds is None:
+            self._kinds = _builtin_kinds()
+            self._version = imaging_version()
+        if recipe.kind not in self._kinds:
+            return None
+        return cache_key("image-v1", self._version, recipe.kind, recipe.params_json)
+
+    def image(self, recipe: ImageRecipe, draw: Callable[[ImageRecipe], ImageData]) -> ImageData:
+        """The image of ``recipe``: from the cache, else drawn by ``draw`` (and stored)."""
+        key = self._key(recipe)
+        if key is not None:
+            found = self.db.get(IMAGES, key)
+            if found is not None:
+                try:
+                    image = ImageData(png=base64.b64decode(found, validate=True))
+                except ValueError:  # a damaged entry is a miss
+                    pass
+                else:
+                    self.hits += 1
+                    return image
+        image = draw(recipe)
+        self.drawn += 1
+        if key is not None and self.write:
+            self.db.put(IMAGES, key, base64.b64encode(image.png).decode("ascii"))
+        return image
+
+
 def cache_path(config: pytest.Config, settings: Settings) -> Path:
     """Where the cache file lives.
 
@@ -436,18 +532,22 @@ def cache_path(config: pytest.Config, settings: Settings) -> Path:
     return settings.cache_dir / CACHE_FILE
 
 
-def open_response_store(config: pytest.Config, settings: Settings) -> ResponseStore | None:
-    """The response store the settings ask for, or None for ``--mt-cache=off``.
+def open_caches(
+    config: pytest.Config, settings: Settings
+) -> tuple[ResponseStore | None, ImageCache | None]:
+    """The response store and the image cache the settings ask for; None for ``off``.
 
-    The SQLite file is not opened here but on first use, in the process that uses it;
-    it is closed when pytest unconfigures.
+    Both live in one SQLite file, which is opened on first use in the process that uses
+    it and closed when pytest unconfigures.
     """
     if settings.cache_mode == "off":
-        return None
+        return None, None
     db = SQLiteCache(cache_path(config, settings))
     config.add_cleanup(db.close)
-    cache = ResponseCache(db, write=settings.cache_mode == "readwrite")
-    return RescoreStore(cache) if settings.rescore else cache
+    write = settings.cache_mode == "readwrite"
+    responses = ResponseCache(db, write=write)
+    store: ResponseStore = RescoreStore(responses) if settings.rescore else responses
+    return store, ImageCache(db, write=write)
 
 
 def stats_of(store: object) -> CacheStats | None:
@@ -457,4 +557,3 @@ def stats_of(store: object) -> CacheStats | None:
     if isinstance(store, ResponseCache):
         return store.stats
     return None
-

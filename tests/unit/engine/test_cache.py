@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.engine.cache import (
+    IMAGES,
     RESPONSES,
+    ImageCache,
     RescoreStore,
     ResponseCache,
     SQLiteCache,
     cache_key,
     data_version,
+    imaging_version,
     response_key,
 )
 from pytest_multitrust.errors import MultitrustWarning
@@ -261,3 +264,53 @@ def test_concurrent_processes_share_one_file_safely(tmp_path: Path) -> None:
 def test_data_version_of_ad_hoc_and_loader_tasks() -> None:
     assert data_version("") == ""
     assert data_version("no-such-task") == "loader"
+
+
+def test_drawn_images_are_cached_by_recipe_and_drawing_code(db: SQLiteCache) -> None:
+    from pytest_multitrust.imaging import render
+    from pytest_multitrust.tasks.base import ImageRecipe
+
+    recipe = ImageRecipe.make("shapes", seed=3)
+    drawn: list[ImageRecipe] = []
+
+    def draw(r: ImageRecipe) -> ImageData:
+        drawn.append(r)
+        return render(r)
+
+    images = ImageCache(db)
+    first = images.image(recipe, draw)
+    again = ImageCache(db).image(recipe, draw)
+    assert again == first  # the very same PNG bytes, so the same response keys
+    assert len(drawn) == 1
+    assert db.count(IMAGES) == 1
+    other = ImageCache(db)
+    other._version = "another imaging code"  # as if a drawer changed
+    other._kinds = frozenset({"shapes"})
+    other.image(recipe, draw)
+    assert len(drawn) == 2
+    assert len(imaging_version()) == 64
+
+
+def test_file_images_and_foreign_drawers_are_never_cached(db: SQLiteCache) -> None:
+    from pytest_multitrust.tasks.base import ImageRecipe
+
+    calls: list[str] = []
+
+    def draw(r: ImageRecipe) -> ImageData:
+        calls.append(r.kind)
+        return PNG_A
+
+    images = ImageCache(db)
+    for recipe in (ImageRecipe.make("file", path="x.png"), ImageRecipe.make("my-own", n=1)):
+        images.image(recipe, draw)
+        images.image(recipe, draw)
+    assert calls == ["file", "file", "my-own", "my-own"]
+    assert db.count(IMAGES) == 0
+
+
+def test_read_only_image_cache_draws_without_storing(db: SQLiteCache) -> None:
+    from pytest_multitrust.imaging import render
+    from pytest_multitrust.tasks.base import ImageRecipe
+
+    ImageCache(db, write=False).image(ImageRecipe.make("shapes", seed=1), render)
+    assert db.count(IMAGES) == 0
