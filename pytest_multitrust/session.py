@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pytest_multitrust.engine.cache import ImageCache
+    from pytest_multitrust.engine.transform import TransformContext
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelSpec
     from pytest_multitrust.records import SampleRecord
@@ -49,6 +50,8 @@ class PluginState:
     images: ImageCache | None = None  # drawn images by recipe (None: --mt-cache=off)
     judge_spec: ModelSpec | None = None  # the parsed --mt-judge, if any
     judge: Judge | None = None  # the judge scorers may consult (--mt-judge), lazy
+    surrogate_spec: ModelSpec | None = None  # the parsed --mt-surrogate, if any
+    surrogate: ModelHolder | None = None  # loads the attack surrogate on first use
     toxicity: DetoxifyScorer = field(init=False)  # detoxify, loaded by its first scorer
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
 
@@ -66,6 +69,33 @@ class PluginState:
         if model is None:  # pragma: no cover - the built-in implementation always answers
             raise pytest.UsageError(f"no plugin could build --mllm={self.spec.display}")
         return model
+
+    def _load_surrogate(self) -> MLLM:
+        spec = self.surrogate_spec
+        if spec is None:  # pragma: no cover - only installed with a surrogate spec
+            raise RuntimeError("no --mt-surrogate given")
+        model: MLLM | None = self.config.hook.pytest_multitrust_make_model(
+            spec=spec, options=self.settings.model_options(), config=self.config
+        )
+        if model is None:  # pragma: no cover - the built-in implementation always answers
+            raise pytest.UsageError(f"no plugin could build --mt-surrogate={spec.display}")
+        return model
+
+    def transform_context(self) -> TransformContext:
+        """What image transforms (the attacks of R.4/R.5) may use: settings, models, cache."""
+        from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+
+        settings = self.settings
+        return TransformContext(
+            attack=AttackSettings(
+                eps=settings.attack_eps, steps=settings.attack_steps,
+                step_size=settings.attack_step_size, seed=settings.seed,
+                surrogate=settings.surrogate,
+            ),
+            model=self.holder.get,
+            surrogate=self.surrogate.get if self.surrogate is not None else None,
+            cache_dir=settings.cache_dir / "attacks",
+        )
 
     def samples_for(self, task: TaskSpec) -> list[Sample]:
         """The task's samples in the selected tier, limited per variant."""
@@ -112,6 +142,7 @@ class PluginState:
             seed=self.settings.seed,
             sizer=self.sizer,
             check_batching=self.settings.check_batching,
+            transform_context=self.transform_context() if task.transform_image else None,
         )
 
     def _render_keeping_thumbnail(self, sample: Sample) -> ImageData | None:
@@ -186,6 +217,13 @@ class MultitrustSession:
                 )
             except PrerequisiteError as error:
                 raise pytest.UsageError(f"--mt-judge={judge.display}: {error}") from None
+        surrogate = self.state.surrogate_spec
+        if surrogate is not None and surrogate.raw.strip() != self.state.spec.raw.strip():
+            try:
+                prepare_model(surrogate, self.state.settings.model_options(),
+                              option="--mt-surrogate")
+            except PrerequisiteError as error:
+                raise pytest.UsageError(f"--mt-surrogate={surrogate.display}: {error}") from None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -245,6 +283,12 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         state.judge_spec, state.judge = make_judge(
             config, settings, model_spec=spec, model=state.holder.get, extra_names=tuple(extra)
         )
+    if settings.surrogate is not None:
+        state.surrogate_spec = parse_model_spec(
+            settings.surrogate, extra_names=tuple(extra), option="--mt-surrogate"
+        )
+        same = state.surrogate_spec.raw.strip() == spec.raw.strip()
+        state.surrogate = state.holder if same else ModelHolder(load=state._load_surrogate)
     distributed.activate(config, state)
     config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
     if hasattr(config, "workerinput"):
