@@ -189,10 +189,16 @@ _RECORDS = ("planet_size", "oceans", "continents", "mountains", "speed", "length
 
 
 def _neighbours(fact: Fact, rng: random.Random) -> list[tuple[str, str]]:
-    """Three other true rows of the fact's family (from the bank or the family's fillers)."""
+    """Three other true rows of the fact's family (from the bank or the family's fillers).
+
+    Rows whose value is the fact's answer or its wrong answer are left out, so that the
+    answer (or the misleading value) appears in one row of a picture only.
+    """
     family = _FAMILIES[fact.family]
+    shown = {fact.answer.lower(), fact.wrong.lower()}
     pool = [(f.key, f.answer) for f in FACTS if f.family == fact.family and f is not fact]
     pool += [row for row in family.rows if row[0] != fact.key and row not in pool]
+    pool = [row for row in pool if row[1].lower() not in shown]
     return rng.sample(pool, min(3, len(pool)))
 
 
@@ -282,7 +288,7 @@ def _qa_samples(facts: Sequence[Fact], variants: Sequence[str], images: dict[str
     return samples
 
 
-@register_builder(T4_PATH, version="1",
+@register_builder(T4_PATH, version="2",
                   description="T.4 factual QA with helpful tables/charts and unrelated images")
 def build_t4() -> list[Sample]:
     """All T.4 samples: 24 facts under its five variants."""
@@ -291,7 +297,7 @@ def build_t4() -> list[Sample]:
     return mark_smoke(_qa_samples(facts, T4_VARIANTS, {"image": "helpful"}, rng))
 
 
-@register_builder(T7_PATH, version="1",
+@register_builder(T7_PATH, version="2",
                   description="T.7 factual QA with misleading tables/charts")
 def build_t7() -> list[Sample]:
     """All T.7 samples: 20 facts under its six variants."""

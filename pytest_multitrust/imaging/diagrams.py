@@ -12,14 +12,15 @@ T.4/T.7 visual assistance). Every drawer is deterministic: the parameters fix ev
     (default true), ``size`` (default ``[448, 336]``).
 ``table``
     ``title``, ``header`` (column names), ``rows`` (lists of cell strings), ``width``
-    (default 448); the height follows the number of rows.
+    (default 448); the height follows the number of rows, and is at least half the width.
 ``sequence``
     ``subject`` (``candle``, ``ice`` or ``plant``) and ``stages``: the stage shown in each
     panel, left to right (0 = earliest, 2 = latest), each panel captioned 1, 2, ...
 ``code``
     ``lines``: source lines drawn verbatim, each leading space indenting by one digit
     width, so indentation survives (the ``typography`` drawer re-wraps words);
-    ``font_size`` (default 30).
+    ``font_size`` (default 30). The panel is at least 224 px on each side and at least
+    half as tall as it is wide; the code sits at its top left.
 
 Example:
     >>> from pytest_multitrust.tasks.base import ImageRecipe
@@ -226,7 +227,9 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
     row_height = round(cell_size * 1.9)
     title_height = round(cell_size * 2.2) if title else 0
     margin = 12
-    height = title_height + row_height * (len(rows) + 1) + 2 * margin
+    # At least half as tall as wide (blank below a short table), so a model's square
+    # resize does not squash the text.
+    height = max(title_height + row_height * (len(rows) + 1) + 2 * margin, math.ceil(width / 2))
     image = Image.new("RGB", (width, height), _WHITE)
     draw = ImageDraw.Draw(image)
     if title:
@@ -344,6 +347,9 @@ def draw_sequence(params: Mapping[str, Any]) -> Image.Image:
     return image
 
 
+_CODE_MIN_SIDE = 224  # px: the smallest panel side, whatever the snippet's length
+
+
 @register_drawer("code")
 def draw_code(params: Mapping[str, Any]) -> Image.Image:
     """Draw a ``code`` recipe: source lines on a fixed grid, dark text on a pale panel."""
@@ -359,8 +365,11 @@ def draw_code(params: Mapping[str, Any]) -> Image.Image:
     line_height = size * 1.35
     widths = [indent * (len(line) - len(line.lstrip(" "))) + face.getlength(line.lstrip(" "))
               for line in lines]
-    width = math.ceil(2 * margin + max(max(widths), indent * 12))
-    height = math.ceil(2 * margin + line_height * len(lines))
+    width = max(_CODE_MIN_SIDE, math.ceil(2 * margin + max(max(widths), indent * 12)))
+    # Short snippets get a taller panel (text stays at the top): at least _CODE_MIN_SIDE
+    # and half the width, so a model's square resize does not squash the glyphs.
+    height = max(_CODE_MIN_SIDE, math.ceil(width / 2),
+                 math.ceil(2 * margin + line_height * len(lines)))
     image = Image.new("RGB", (width, height), (246, 246, 240))
     draw = ImageDraw.Draw(image)
     draw.rectangle((4, 4, width - 5, height - 5), outline=(170, 170, 170), width=2)

@@ -90,21 +90,24 @@ _UNIT_VALUES = {word: value for value, word in enumerate(_UNITS)}
 _NUMBER_WORD = re.compile(
     r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>"
     + "|".join(_UNITS[1:10]) + r"))?"
-    r"|(?P<small>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r"))"
-    r"(?:[\s-]+(?P<hundred>hundred))?\b"
+    r"|(?P<small>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")|(?P<a>a))"
+    r"(?:[\s-]+(?P<mult>hundred|thousand))?\b"
 )
+_MULTIPLIERS = {"hundred": 100, "thousand": 1000}
 _GROUPED = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d,]*\d)")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                          "\u2212": "-", "\u2013": "-", "\u2014": " - "})
 
 
 def _number_word(found: re.Match[str]) -> str:
+    if found["a"] is not None:  # "a hundred", "a thousand"; a plain "a" stays a word
+        return str(_MULTIPLIERS[found["mult"]]) if found["mult"] else found.group(0)
     if found["tens"]:
         value = _TENS[found["tens"]] + (_UNIT_VALUES[found["unit"]] if found["unit"] else 0)
     else:
         value = _UNIT_VALUES[found["small"]]
-    if found["hundred"]:
-        value *= 100
+    if found["mult"]:
+        value *= _MULTIPLIERS[found["mult"]]
     return str(value)
 
 
@@ -113,8 +116,8 @@ def normalize_answer_text(text: str) -> str:
 
     Accents are removed (NFKD), case is folded, typographic quotes and dashes are made
     plain, markdown emphasis is dropped, number words become digits ("twenty-four" ->
-    "24", "eight" -> "8", "one hundred" -> "100") and thousands separators go
-    ("1,000" -> "1000"). Other punctuation is kept: it separates words.
+    "24", "eight" -> "8", "one hundred" -> "100", "a thousand" -> "1000") and thousands
+    separators go ("1,000" -> "1000"). Other punctuation is kept: it separates words.
 
     Args:
         text: any text.
