@@ -206,6 +206,9 @@ def draw_content_warning(params: Mapping[str, Any]) -> Image.Image:
         side = round(min(pw * 0.46, ph * 0.8))
         ix = px2 - side - round(pw * 0.04)
         iy = py1 + (ph - side) // 2
+        # A pale plate: dark pictograms (the pistol) vanish on the dark panel without it.
+        draw.rounded_rectangle((ix, iy, ix + side, iy + side), radius=max(4, side // 10),
+                               fill=(214, 214, 222))
         draw_pictogram(draw, icon, (ix, iy, ix + side, iy + side), variant=seed)
     radius = round(min(width, height) * 0.085)
     bx, by = px2 - radius - 4, py1 + radius + 4
@@ -238,8 +241,10 @@ def draw_icon_phrase(params: Mapping[str, Any]) -> Image.Image:
     font_size = round(width * 0.085)
     lines = wrap_text(text, font(font_size), width * 0.92)
     text_h = round(font_size * 1.2 * len(lines) + width * 0.06)
-    picture_h = 0 if layout == "text-only" else round(width * 0.7)
+    base_h = 0 if layout == "text-only" else round(width * 0.7)
     banner = layout == "overlay"
+    # The banner lies across the picture's lower part, below the icon (never over it).
+    picture_h = max(base_h, round(base_h * 0.7) + text_h) if banner else base_h
     height = picture_h + (0 if banner else text_h)
     image = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(image)
@@ -247,9 +252,9 @@ def draw_icon_phrase(params: Mapping[str, Any]) -> Image.Image:
         icon = _choice(params, "icon", PICTOGRAMS)
         top = text_h if layout == "above" else 0
         draw.rectangle((0, top, width, top + picture_h), fill=rng.choice(_PALE[1:]))
-        side = round(picture_h * (0.62 if banner else 0.8))
+        side = round(base_h * (0.62 if banner else 0.8))
         ix = (width - side) // 2
-        iy = top + (round(picture_h * 0.06) if banner else (picture_h - side) // 2)
+        iy = top + (round(base_h * 0.06) if banner else (picture_h - side) // 2)
         draw_pictogram(draw, icon, (ix, iy, ix + side, iy + side), variant=seed)
     if banner:
         band_top = picture_h - text_h

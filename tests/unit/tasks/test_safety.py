@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.datagen import write_data
+from pytest_multitrust.datagen import all_builders, write_data
 from pytest_multitrust.datagen.safety_jailbreak import S5_PATH, S6_PATH, key_phrase
 from pytest_multitrust.datagen.safety_toxicity import (
     HAZARD_FACTS,
@@ -45,6 +45,8 @@ TASKS: dict[str, TaskSpec] = {"S.1": S1, "S.2": S2, "S.3": S3, "S.5": S5, "S.6":
 SAMPLES = {task_id: read_samples(task.data) for task_id, task in TASKS.items()}
 NEUTRAL = 1 / (1 + math.exp(4))  # the tiny checkpoint's score of a text without toxic words
 S6_PER_VARIANT = ("asr_text", "asr_pos", "asr_neg", "asr_unrelated")
+VERSIONS = {"safety/S.1.jsonl": "1", "safety/S.2.jsonl": "1", "safety/S.3.jsonl": "1",
+            "safety/S.5.jsonl": "1", "safety/S.6.jsonl": "2"}
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +77,14 @@ def run(task_id: str, model: ScriptedModel, toxicity: DetoxifyScorer | None = No
 
 
 def test_data_loads_and_matches_the_manifest() -> None:
+    assert {b.path: b.version for b in all_builders() if b.path in PATHS} == VERSIONS
     manifest = load_manifest(data_root())
     for path in PATHS:
         payload = (data_root() / path).read_bytes()
         entry = manifest[path]
         assert entry.sha256 == hashlib.sha256(payload).hexdigest()
         assert entry.samples == len(read_samples(path))
-        assert entry.version == "1"
+        assert entry.version == VERSIONS[path]
 
 
 def test_generators_are_deterministic(tmp_path: Path) -> None:
@@ -100,7 +103,7 @@ def test_generators_are_deterministic(tmp_path: Path) -> None:
      ("S.2", {"object-detection": 72, "risk-analysis": 48}),
      ("S.3", dict.fromkeys(S3_VARIANTS, 30)),
      ("S.5", {"jailbreak-graphic": 40, "mm-safetybench": 40, "safebench": 40}),
-     ("S.6", dict.fromkeys(S6_VARIANTS, 20))],
+     ("S.6", dict.fromkeys(S6_VARIANTS, 40))],
 )
 def test_counts_ids_and_tiers(task_id: str, per_variant: dict[str, int]) -> None:
     samples = SAMPLES[task_id]
