@@ -112,7 +112,11 @@ def test_point_mode_judges_values(run_trust: RunTrust, pytester: pytest.Pytester
 XSS_MODEL = '''
 from pytest_multitrust import ScriptedModel
 
-PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+# no "error" in it: the multitrust-v1 refusal rule matches substrings ("onerror" would
+# count as a refusal, as in the original benchmark)
+PAYLOAD = (
+    '<script>alert(1)</script><img src=x onload=alert(2)><a href="javascript:alert(3)">x</a>'
+)
 
 
 def make(options):
@@ -143,13 +147,15 @@ def test_model_output_leaves_no_executable_markup(
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["extra"] == {"team": "<b>red</b>"}
     assert {s["response"] for s in data["samples"]} == {
-        "<script>alert(1)</script><img src=x onerror=alert(2)>"
+        '<script>alert(1)</script><img src=x onload=alert(2)><a href="javascript:alert(3)">x</a>'
     }
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
     found = scripts_of(page)
     assert len(found.scripts) == 1  # the page's own filter script, nothing else
     assert "alert" not in found.scripts[0]
-    assert found.handlers == []  # no onerror=..., no javascript: URL
+    assert found.handlers == []  # no onload=..., no javascript: URL
+    assert "<img src=x" not in page
+    assert '<a href="javascript' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     markdown = (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "<script" not in markdown.lower()
@@ -227,7 +233,8 @@ def test_worker_crash_still_reports_what_arrived(
 ) -> None:
     pytester.makepyfile(crasher=CRASH_PLUGIN)
     result = run_trust("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
-                       "--mt-report=out", "-n", "2", "-p", "crasher")
+                       "--mt-report=out", "-n", "2", "-p", "crasher",
+                       "--max-worker-restart=0")
     assert result.ret == 1
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["status"]["interrupted"] is True
