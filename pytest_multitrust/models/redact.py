@@ -26,6 +26,17 @@ _SECRET_QUERY = re.compile(r"key|token|secret|sig|pass|auth|credential", re.IGNO
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/@\s]+)@")
 
 
+def _mask_userinfo(match: re.Match[str]) -> str:
+    """``scheme://user:***@`` (or ``scheme://***@`` for a lone token); masked text stays."""
+    return f"{match['scheme']}{_masked_userinfo(match['userinfo'])}@"
+
+
+def _masked_userinfo(userinfo: str) -> str:
+    user, sep, _password = userinfo.partition(":")
+    # "user:password" keeps the user; a lone "token" is a secret by itself
+    return f"{user}:{MASK}" if sep and user else MASK
+
+
 def redact_url(url: str) -> str:
     """The URL with its password (or lone user token) and secret query values masked.
 
@@ -38,13 +49,11 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", url)
+        return _URL_USERINFO.sub(_mask_userinfo, url)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
-        user, sep, _password = userinfo.partition(":")
-        # "user:password@" keeps the user; a lone "token@" is a secret by itself
-        netloc = f"{user}:{MASK}@{host}" if sep and user else f"{MASK}@{host}"
+        netloc = f"{_masked_userinfo(userinfo)}@{host}"
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
@@ -67,7 +76,7 @@ def redact_spec(raw: str) -> str:
     if sep and scheme == "openai":
         url, hash_sep, model = target.partition("#")
         return f"openai:{redact_url(url)}{hash_sep}{model}"
-    return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", raw)
+    return _URL_USERINFO.sub(_mask_userinfo, raw)
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
@@ -77,8 +86,10 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
 
     Example:
         >>> scrub("401: bad key sk-abcdef for http://u:pw@h/v1", ["sk-abcdef"])
-        '401: bad key *** for http://***@h/v1'
+        '401: bad key *** for http://u:***@h/v1'
+        >>> scrub("http://u:***@h/v1 and https://tok@h")  # masked text stays as it is
+        'http://u:***@h/v1 and https://***@h'
     """
     for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
+    return _URL_USERINFO.sub(_mask_userinfo, text)

@@ -160,19 +160,25 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
             "--mt-retries=1", "--mt-timeout=0.4", "--mt-cache=off", "--junitxml=faults.xml",
         )
     records = _records(pytester.path / "faults.xml")
-    by_kind = {record.sample_id.split("-")[0]: record for record in records.values()}
     assert len(records) == 5, records.keys()
     errors = {k: r.error for k, r in records.items() if r.verdict == "error"}
     assert len(errors) == 2, errors
     messages = " | ".join(str(e) for e in errors.values())
     assert "no answer within 0.4 s (timeout) (2 attempts)" in messages
     assert "connection failed" in messages
+    assert messages.count("openai:http://me:***@127.0.0.1") == 2  # the spec, masked
     for record in records.values():
         if record.verdict != "error":  # the 429-then-200 samples were answered
             assert record.response == "Yes"
             assert record.verdict in ("pass", "miss")
     output = result.stdout.str() + result.stderr.str()
-    assert "miss" not in result.stdout.lines[-1] or "2 failed" in result.stdout.lines[-1]
+    outcomes = result.parseoutcomes()
+    # the two unanswered samples fail (errors); the three answered ones pass or MISS
+    assert outcomes["failed"] == 2, outcomes
+    assert outcomes.get("passed", 0) + outcomes.get("miss", 0) == 3, outcomes
+    failed = {line.split("::")[1].split(" ")[0] for line in result.outlines
+              if line.startswith("FAILED ")}
+    assert failed == {"sample[ocr-0000]", "sample[grounding-0000]"}
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     summary = parse_summary(result.outlines)
     assert summary["T.1.accuracy"].n == 3  # the errored samples are not counted
@@ -180,6 +186,9 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
     answered = [p for p, n in seen.items() if "[Yes] or [No]" in p]
     assert len(answered) == 3
     assert all(seen[p] == 2 for p in answered)  # one 429, then the answer
+    for prompt in answered:  # the retry waited for Retry-After: 1 (the backoff is 0.5 s)
+        first, second = (r.at for r in server.chats if _prompt(r.body) == prompt)
+        assert second - first >= 0.95
     chats = [r for r in server.chats if not _is_probe(r.body)]
     assert len(chats) == 3 * 2 + 2 * 2  # every failing sample tried retries + 1 = 2 times
     assert all(r.headers["authorization"] == "Bearer sk-url-password-2" for r in server.chats)
@@ -188,7 +197,6 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
         assert secret not in output
         assert secret not in xml
     assert "openai:http://me:***@127.0.0.1" in output
-    assert by_kind  # records carry their sample ids
 
 
 def test_a_server_that_rejects_images_stops_the_run_quoting_it(
@@ -225,7 +233,8 @@ def test_judge_verdicts_are_cached_apart_from_responses(
         return lambda index, body: Reply(text=verdict)
 
     cache = f"--mt-cache-dir={tmp_path}"  # a fresh response cache, on for this test
-    args = ("--mt-tasks=T.1", "--mt-limit=2", "-k", "ocr", cache, "--mt-cache=readwrite")
+    args = ("--mt-tasks=T.1", "--mt-limit=2", "-k", "ocr or threshold", cache,
+            "--mt-cache=readwrite", "--mt-gate=point")
 
     def ocr_chats(server: FakeOpenAIServer) -> list[dict[str, Any]]:
         return [r.body for r in server.chats if not _is_probe(r.body)]

@@ -105,7 +105,9 @@ def test_redaction_helpers() -> None:
     assert redact_url("https://h/v1?api-key=abc&x=1") == "https://h/v1?api-key=***&x=1"
     assert redact_url("https://tok@h/v1") == "https://***@h/v1"
     assert redact_spec("tiny-llava") == "tiny-llava"
-    assert scrub("key sk-1234 at http://a:b@h", ["sk-1234"]) == "key *** at http://***@h"
+    assert scrub("key sk-1234 at http://a:b@h", ["sk-1234"]) == "key *** at http://a:***@h"
+    assert scrub("http://a:***@h") == "http://a:***@h"  # idempotent: the user stays
+    assert scrub("see http://sk-tok@h/v1") == "see http://***@h/v1"
     assert scrub("no", ["no"]) == "no"  # too short to be a secret: words stay intact
 
 
