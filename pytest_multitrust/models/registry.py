@@ -291,9 +291,9 @@ def prepare_model(
     """
     _register_builtins()
     if spec.scheme == "name":
-        prepare = _NAMED[spec.target].prepare
-        if prepare is not None:
-            prepare(spec, options)
+        entry = _NAMED.get(spec.target)  # None: a name a plugin's make_model hook answers
+        if entry is not None and entry.prepare is not None:
+            entry.prepare(spec, options)
     elif spec.scheme == "hf":
         from pytest_multitrust.models.hf import prepare_hf
 

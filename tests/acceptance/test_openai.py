@@ -291,6 +291,32 @@ def test_judge_verdicts_are_cached_apart_from_responses(
     assert metric.scorer == f"judge:T.1/ocr@{_version()} by openai:{lenient.url}#judge-b"
 
 
+def test_a_team_names_its_server_in_a_conftest(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    """``--mllm=our-llava``: a conftest maps a short name to an ``openai:`` spec."""
+    with FakeOpenAIServer(lambda index, body: Reply(text="No")) as server:
+        pytester.makeconftest(f"""
+            from pytest_multitrust.models.registry import make_model, parse_model_spec
+
+            SERVER = "openai:{server.url}#llava-hf/llava-1.5-7b-hf"
+
+            def pytest_multitrust_model_names(config):
+                return ["our-llava"]
+
+            def pytest_multitrust_make_model(spec, options, config):
+                if spec.raw == "our-llava":
+                    return make_model(parse_model_spec(SERVER), options)
+                return None
+        """)
+        result = run_trust("--mllm=our-llava", "--mt-tasks=T.1", "--mt-limit=1", "-k", "sample")
+        bodies = [r.body for r in server.chats]
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+    assert "multitrust: our-llava" in result.stdout.str()
+    assert len(bodies) == 5  # one per T.1 sample (no probe: the spec is a name)
+    assert {body["model"] for body in bodies} == {"llava-hf/llava-1.5-7b-hf"}
+
+
 def _version() -> str:
     from pytest_multitrust.tasks.truthfulness import T1_OCR_JUDGE
 
