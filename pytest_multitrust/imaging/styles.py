@@ -73,7 +73,10 @@ def object_layer(name: str, size: tuple[int, int], rng: random.Random) -> Image.
 def _grain(size: tuple[int, int], rng: random.Random, amount: int, scale: int = 1) -> Image.Image:
     """Seeded grey grain, "L" mode, values in ``128 ± amount``, blocks of ``scale`` px."""
     width, height = max(1, size[0] // scale), max(1, size[1] // scale)
-    data = bytes(128 + rng.randint(-amount, amount) for _ in range(width * height))
+    # Random bytes mapped through a table (C speed; a per-pixel randint is ~20x slower).
+    spread = 2 * amount + 1
+    table = bytes(128 - amount + v % spread for v in range(256))
+    data = rng.randbytes(width * height).translate(table)
     small = Image.frombytes("L", (width, height), data)
     return small.resize(size, Image.Resampling.BILINEAR) if scale > 1 else small
 
@@ -153,11 +156,15 @@ def _painting(layer: Image.Image, rng: random.Random) -> Image.Image:
     background = Image.new("RGB", layer.size, sky)
     vertical_gradient(ImageDraw.Draw(background), (0, 0, *_last(layer.size)), sky,
                       (240, 225, 190))
-    picture = _on(background, layer).filter(ImageFilter.ModeFilter(7))
+    # The mode filter rounds shapes into blobs of colour; run at half size, it is 3x faster.
+    width, height = layer.size
+    half = _on(background, layer).resize((max(1, width // 2), max(1, height // 2)),
+                                         Image.Resampling.BOX)
+    picture = half.filter(ImageFilter.ModeFilter(5)).resize(layer.size,
+                                                            Image.Resampling.BICUBIC)
     pixels = picture.load()
     canvas = picture.copy()
     draw = ImageDraw.Draw(canvas)
-    width, height = layer.size
     for _ in range(width * height // 40):
         x, y = rng.randrange(width), rng.randrange(height)
         r, g, b = pixels[x, y]  # type: ignore[index, misc]
