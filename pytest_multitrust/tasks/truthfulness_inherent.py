@@ -36,7 +36,6 @@ from pytest_multitrust.scoring.judge import JudgePrompt
 from pytest_multitrust.tasks.aggregation import best_variant, weighted_variants
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
-from pytest_multitrust.tasks.truthfulness import error_score, score_yes_no
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -163,6 +162,8 @@ def score_short_answer(sample: Sample, response: Response) -> SampleScore:
     reject = _phrases(sample, "reject", required=False)
     expected = f"answer {accept[0]!r}" + (f", not {reject[0]!r}" if reject else "")
     if response.error is not None:
+        from pytest_multitrust.tasks.truthfulness import error_score  # see _score_yes_no
+
         return error_score(response, _ACCURACY, expected, "rule:short-answer")
     verdict = judge_short_answer(response.text, accept, reject)
     value = float(verdict.correct)
@@ -190,6 +191,8 @@ def score_final_number(sample: Sample, response: Response) -> SampleScore:
     shown = f"{wanted:g}"
     expected = f"final answer {shown}"
     if response.error is not None:
+        from pytest_multitrust.tasks.truthfulness import error_score  # see _score_yes_no
+
         return error_score(response, _ACCURACY, expected, "rule:final-number")
     found = extract_final_number(response.text)
     correct = found is not None and math.isclose(found, float(wanted), abs_tol=1e-9)
@@ -309,8 +312,20 @@ def judge_answers(
     return scores
 
 
+def _score_yes_no(sample: Sample, response: Response) -> SampleScore:
+    """T.1's yes/no scorer, imported on use.
+
+    :mod:`pytest_multitrust.tasks.truthfulness` imports this module at its end (to
+    register T.2-T.4), so importing it at the top here would be circular: importing
+    this module first would then fail inside :mod:`.truthfulness_misguided`.
+    """
+    from pytest_multitrust.tasks.truthfulness import score_yes_no
+
+    return score_yes_no(sample, response)
+
+
 _SCORERS: dict[str, Callable[[Sample, Response], SampleScore]] = {
-    "yesno": score_yes_no,
+    "yesno": _score_yes_no,
     "short": score_short_answer,
     "number": score_final_number,
 }

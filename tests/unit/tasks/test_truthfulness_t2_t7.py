@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import subprocess
+import sys
 import warnings
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -173,6 +175,24 @@ def test_task_specs_follow_the_original() -> None:
     assert "{label}" in T4.judge_prompt
     assert T2.judge_prompt is None  # the original used its yes/no rule
     assert T6.judge_prompt is None
+
+
+@pytest.mark.parametrize(
+    "module", ["truthfulness", "truthfulness_inherent", "truthfulness_misguided"]
+)
+def test_task_modules_import_in_any_order_and_stay_light(module: str) -> None:
+    # each module imported first, in a fresh interpreter: no circular-import failure, all
+    # seven tasks registered once the registry loads, and no heavy module imported
+    code = (
+        f"import sys, pytest_multitrust.tasks.{module}\n"
+        "from pytest_multitrust.tasks.registry import select_tasks\n"
+        "print([t.id for t in select_tasks(['truthfulness'])])\n"
+        "print([m for m in ('PIL', 'numpy', 'torch', 'transformers') if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == [str([f"T.{n}" for n in range(1, 8)]), "[]"]
 
 
 # --- known scores of the scripted models ---------------------------------------------------
