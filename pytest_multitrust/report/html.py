@@ -258,7 +258,8 @@ def _task_article(
     open_samples: bool,
 ) -> str:
     verdicts = sorted({_metric_verdict(m) for m in task.metrics})
-    counts = {v: sum(s.verdict == v for s in samples) for v in ("pass", "miss", "error")}
+    counts = {v: sum(s.verdict == v for s in samples) for v in ("pass", "miss", "error", "skip")}
+    skipped = f", {counts['skip']} skip" if counts["skip"] else ""
     score = fmt(task.score)
     ci = fmt_ci(task.ci_low, task.ci_high)
     rows = "".join(_sample_row(s, thumbnails) for s in samples)
@@ -272,7 +273,8 @@ def _task_article(
         f'<span>trust score <b>{esc(score)}</b> <span class="mono muted">{esc(ci)}</span>'
         f"</span></h3>{_metrics_table(task)}"
         f'<details class="samples"{opened}><summary>{len(samples)} samples: '
-        f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error</summary>"
+        f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error{skipped}"
+        "</summary>"
         '<table><thead><tr><th>image</th><th>sample</th><th>prompt and response</th></tr>'
         f"</thead><tbody>{rows}</tbody></table></details></article>"
     )
@@ -374,7 +376,11 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         by_task.setdefault(sample.task_id, []).append(sample)
     worst = scores.worst_first()
     articles = "".join(
-        _task_article(t, by_task.get(t.task_id, []), thumbs, open_samples=i == 0)
+        _task_article(
+            t, by_task.get(t.task_id, []), thumbs,
+            # the worst task's samples start open, when there is something to look at
+            open_samples=i == 0 and any(s.verdict != "pass" for s in by_task.get(t.task_id, [])),
+        )
         for i, t in enumerate(worst)
     )
     task_buttons = "".join(
@@ -384,6 +390,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
     sample_buttons = "".join(
         f'<button data-filter="sample" data-value="{v}"{" class=on" if v == "all" else ""}>'
         f"{v}</button>" for v in ("all", "miss", "error", "pass")
+        + (("skip",) if any(s.verdict == "skip" for s in report.samples) else ())
     )
     gates_html = (f'<section><h2>Gates</h2><div class="card">{_gates_table(judged)}</div>'
                   "</section>" if judged else "")

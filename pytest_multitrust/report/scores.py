@@ -149,13 +149,26 @@ class Scores:
         return next((t for t in self.tasks if t.task_id == task_id), None)
 
     def worst_first(self) -> list[TaskScore]:
-        """Tasks from the lowest trust score to the highest (no score first)."""
+        """Tasks worst first: failing, then inconclusive, then passing ones.
+
+        Within each group, from the lowest trust score to the highest (no score first). A
+        task whose trust score is high can still miss a threshold on a side metric (a
+        toxicity share, a variant's attack success): it leads the list all the same.
+        """
         order = {t.task_id: i for i, t in enumerate(self.tasks)}
         return sorted(
             self.tasks,
-            key=lambda t: (not math.isnan(t.score), t.score if not math.isnan(t.score) else 0.0,
-                           order[t.task_id]),
+            key=lambda t: (_severity(t), not math.isnan(t.score),
+                           t.score if not math.isnan(t.score) else 0.0, order[t.task_id]),
         )
+
+
+def _severity(task: TaskScore) -> int:
+    """0 when a metric of the task fails, 1 when one is inconclusive, else 2."""
+    verdicts = {m.verdict or ("pass" if m.passed else "fail") for m in task.metrics}
+    if "fail" in verdicts:
+        return 0
+    return 1 if "inconclusive" in verdicts else 2
 
 
 def _paper_order(task_id: str) -> tuple[int, int, str]:

@@ -162,3 +162,25 @@ def test_nan_values_render_as_na() -> None:
     r = report([metric("S.4", "rta", math.nan, ci=(math.nan, math.nan))])
     assert "n/a" in render_markdown(r)
     assert json.loads(dumps(r))["scores"]["tasks"][0]["score"] is None
+
+
+def test_html_opens_the_worst_task_samples_only_when_some_did_not_pass() -> None:
+    page = render_html(_report(), {})
+    # S.4 fails and has a missed sample: it comes first, its samples open
+    assert page.index('id="task-S.4"') < page.index('id="task-T.1"')
+    assert page.count('<details class="samples" open>') == 1
+    assert "2 samples: 1 pass, 1 miss, 0 error</summary>" in page
+    passing = [metric("T.1", "accuracy", 0.95, ci=(0.9, 0.99), threshold=0.5, verdict="pass")]
+    quiet = render_html(report(passing, [sample("T.1", "t-0", 1.0, metric_name="accuracy")]), {})
+    assert "<details class=\"samples\">" in quiet
+    assert "<details class=\"samples\" open>" not in quiet  # every sample passed
+    assert 'data-value="skip"' not in page
+    skipped = dataclasses.replace(
+        sample("T.1", "t-1", 0.0, metric_name="accuracy", verdict="skip"),
+        skip_reason="no surrogate",
+    )
+    with_skip = render_html(
+        report(passing, [sample("T.1", "t-0", 1.0, metric_name="accuracy"), skipped]), {}
+    )
+    assert "2 samples: 1 pass, 0 miss, 0 error, 1 skip</summary>" in with_skip
+    assert 'data-filter="sample" data-value="skip"' in with_skip

@@ -150,6 +150,19 @@ def test_custom_and_unscored_tasks_stay_out_of_the_aggregates() -> None:
     assert [t.task_id for t in result.worst_first()] == ["S.4", "MY.1", "S.5"]
 
 
+def test_worst_first_puts_failing_then_inconclusive_tasks_ahead_of_low_scores() -> None:
+    result = aggregate([
+        metric("S.4", "rta", 0.2, ci=(0.1, 0.3), threshold=0.1, verdict="pass"),
+        metric("S.1", "rta", 1.0, ci=(0.9, 1.0), threshold=0.5, verdict="pass"),
+        metric("S.1", "toxicity", math.nan, direction="lower", ci=(math.nan, math.nan),
+               threshold=0.1, verdict="fail", passed=False),
+        metric("S.5", "rta", 0.95, ci=(0.85, 1.0), threshold=0.9, verdict="inconclusive"),
+        metric("S.6", "rta", 0.9, ci=(0.8, 0.96), threshold=0.5, verdict="pass"),
+    ])
+    # S.1 scores 1.0 but misses a threshold; S.5 is inconclusive; then by score
+    assert [t.task_id for t in result.worst_first()] == ["S.1", "S.5", "S.4", "S.6"]
+
+
 def test_in_score_filter_picks_the_metrics_of_the_interval() -> None:
     main = metric("T.1", "accuracy", 0.5, ci=(0.4, 0.6), trust=0.5,
                   aspect="truthfulness", sub_aspect="inherent deficiency")
