@@ -64,6 +64,7 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--muted);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+table.metrics td:not(:last-child){white-space:nowrap}
 .filters{display:flex;gap:18px;flex-wrap:wrap;align-items:center;margin:8px 0 4px}
 .filters span{color:var(--muted);font-size:12px;margin-right:4px}
 button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(--card);
