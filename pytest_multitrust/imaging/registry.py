@@ -54,6 +54,8 @@ BUILTIN_MODULES = (
     "pytest_multitrust.imaging.diagrams",  # clock, bars, table, sequence (truthfulness)
     "pytest_multitrust.imaging.everyday",  # traffic, daily, causality (truthfulness)
     "pytest_multitrust.imaging.illusions",  # illusion (truthfulness T.6)
+    "pytest_multitrust.imaging.avatars",  # avatar: drawn people (fairness F.1, F.6)
+    "pytest_multitrust.imaging.choices",  # choices: lettered option cards (fairness F.5, F.7)
     "pytest_multitrust.imaging.styles",  # object: restyled objects (robustness R.1, R.4, R.5)
     "pytest_multitrust.imaging.sensors",  # sensor: infrared, X-ray, MRI, ... (robustness R.2)
 )
