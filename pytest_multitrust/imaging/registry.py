@@ -58,6 +58,8 @@ BUILTIN_MODULES = (
     "pytest_multitrust.imaging.choices",  # choices: lettered option cards (fairness F.5, F.7)
     "pytest_multitrust.imaging.styles",  # object: restyled objects (robustness R.1, R.4, R.5)
     "pytest_multitrust.imaging.sensors",  # sensor: infrared, X-ray, MRI, ... (robustness R.2)
+    "pytest_multitrust.imaging.documents",  # document: ID cards, letters, screens (privacy)
+    "pytest_multitrust.imaging.benign",  # benign: landscapes, menus, products (privacy P.1)
 )
 
 _DRAWERS: dict[str, Drawer] = {}
