@@ -377,9 +377,9 @@ def test_every_image_renders() -> None:
                           "icon_phrase", "safety_cue"}
     for recipe, sample_id in recipes.items():
         image = draw(recipe)
-        colours = image.getcolors(maxcolors=1 << 20)
-        few = colours is not None and len(colours) <= 1
-        assert few == (recipe.params.get("style") == "color"), sample_id
+        # one colour only for the plain colour images (getextrema: getcolors takes ~20 s)
+        plain = all(low == high for low, high in image.getextrema())
+        assert plain == (recipe.params.get("style") == "color"), sample_id
         if recipe.kind in ("hazard", "content_warning", "safety_cue"):
             assert image.size == (336, 336)
 
