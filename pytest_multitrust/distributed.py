@@ -14,7 +14,9 @@
   :class:`MultitrustWarning` says so); GPUs left over after the last full group are not
   used. See :func:`plan_worker_devices`.
 * **CPU threads.** A worker whose model runs on the CPU gets ``cores // workers`` torch
-  threads (at least 1), set when the model loads, so workers do not oversubscribe cores.
+  threads (at least 1), set when the model loads, so workers do not oversubscribe cores;
+  an explicit ``OMP_NUM_THREADS`` in the environment is left to rule instead
+  (:func:`cpu_threads_for`).
 * **Placement facts.** Each worker's ``CUDA_VISIBLE_DEVICES``, model device, torch
   threads and response-cache counts travel to the controller as a :class:`PlacementFacts`
   JSON string in ``config.workeroutput["multitrust_worker_placement"]``;
@@ -53,6 +55,7 @@ __all__ = [
     "PlacementFacts",
     "auto_num_workers",
     "auto_worker_count",
+    "cpu_threads_for",
     "gpus_from_nvidia_smi",
     "make_scheduler",
     "parse_visible_devices",
@@ -147,7 +150,7 @@ def parse_visible_devices(value: str | None) -> tuple[str, ...] | None:
 def gpus_from_nvidia_smi(listing: str) -> tuple[str, ...]:
     r"""GPU indices from the output of ``nvidia-smi -L`` (``GPU 0: NVIDIA H100 (UUID: …)``).
 
-    >>> gpus_from_nvidia_smi("GPU 0: A (UUID: GPU-1)\\nGPU 1: B (UUID: GPU-2)\\n")
+    >>> gpus_from_nvidia_smi("GPU 0: A (UUID: GPU-1)\nGPU 1: B (UUID: GPU-2)\n")
     ('0', '1')
     """
     return tuple(re.findall(r"^GPU (\d+):", listing, flags=re.MULTILINE))
@@ -259,6 +262,25 @@ def threads_per_worker(cores: int, workers: int) -> int:
     (4, 1)
     """
     return max(1, cores // max(1, workers))
+
+
+def cpu_threads_for(
+    device: str, worker_count: int, cores: int, environ: Mapping[str, str]
+) -> int | None:
+    """The torch CPU threads to set for one process's model, or None to leave them alone.
+
+    Only a CPU model under xdist (more than one worker) is changed: it gets its share of
+    the cores (:func:`threads_per_worker`). ``OMP_NUM_THREADS`` set in the environment is
+    the user's own choice and wins (torch already follows it).
+
+    >>> cpu_threads_for("cpu", 4, 16, {}), cpu_threads_for("cuda:0", 4, 16, {})
+    (4, None)
+    >>> cpu_threads_for("cpu", 1, 16, {}), cpu_threads_for("cpu", 4, 16, {"OMP_NUM_THREADS": "2"})
+    (None, None)
+    """
+    if device != "cpu" or worker_count <= 1 or environ.get("OMP_NUM_THREADS", "").strip():
+        return None
+    return threads_per_worker(cores, worker_count)
 
 
 # -- GPUs: the machine ----------------------------------------------------------------------
@@ -451,9 +473,10 @@ class DistributedPlugin:
         if model is not None:
             self.device = model.info.device
             torch = sys.modules.get("torch")
-            if torch is not None and self.device == "cpu" and self.worker_count > 1:
-                self.torch_threads = threads_per_worker(_cpu_count(), self.worker_count)
-                torch.set_num_threads(self.torch_threads)
+            threads = cpu_threads_for(self.device, self.worker_count, _cpu_count(), os.environ)
+            if torch is not None and threads is not None:
+                self.torch_threads = threads
+                torch.set_num_threads(threads)
         return model
 
     def facts(self) -> PlacementFacts:

@@ -10,6 +10,7 @@ from pytest_multitrust.distributed import (
     DevicePlan,
     PlacementFacts,
     auto_worker_count,
+    cpu_threads_for,
     gpus_from_nvidia_smi,
     parse_visible_devices,
     plan_worker_devices,
@@ -142,6 +143,23 @@ def test_worker_index_and_threads_per_worker() -> None:
     assert threads_per_worker(2, 2) == 1
     assert threads_per_worker(2, 8) == 1
     assert threads_per_worker(8, 0) == 8
+
+
+@pytest.mark.parametrize(
+    ("device", "workers", "environ", "expected"),
+    [
+        ("cpu", 4, {}, 4),  # 16 cores shared by 4 workers
+        ("cpu", 32, {}, 1),  # never below one thread
+        ("cpu", 1, {}, None),  # one process: torch's own default
+        ("cuda:0", 4, {}, None),  # a GPU model's threads are not the bottleneck
+        ("cpu", 4, {"OMP_NUM_THREADS": "2"}, None),  # the user's explicit choice wins
+        ("cpu", 4, {"OMP_NUM_THREADS": " "}, 4),  # a blank value is no choice
+    ],
+)
+def test_cpu_threads_per_worker_model(
+    device: str, workers: int, environ: dict[str, str], expected: int | None
+) -> None:
+    assert cpu_threads_for(device, workers, 16, environ) == expected
 
 
 def test_placement_facts_round_trip_through_json() -> None:
