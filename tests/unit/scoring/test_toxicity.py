@@ -12,6 +12,7 @@ import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
 from pytest_multitrust.scoring.toxicity import (
+    DOWNLOAD_TIMEOUT_S,
     DetoxifyScorer,
     downloads_disabled,
     locate_checkpoint,
@@ -161,3 +162,33 @@ def test_import_and_the_offline_failure_do_not_import_torch(tmp_path: Path) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env)
     assert out.stdout.split() == ["refused", "False", "False", "True"]
+
+
+def test_a_failed_first_use_download_is_bounded_and_says_what_to_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import urllib.error
+
+    import torch.hub
+
+    waits: list[float | None] = []
+
+    def no_network(url: str, dst: str, *args: object, **kwargs: object) -> None:
+        waits.append(socket.getdefaulttimeout())
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    assert socket.getdefaulttimeout() is None
+    with pytest.raises(PrerequisiteError) as caught:
+        DetoxifyScorer().load()
+    assert waits == [DOWNLOAD_TIMEOUT_S]  # each network wait was bounded ...
+    assert socket.getdefaulttimeout() is None  # ... and only during the download
+    message = str(caught.value)
+    assert "URLError: <urlopen error no route to host>" in message
+    expected = tmp_path / "torch" / "hub" / "checkpoints" / "toxic_original-c1212f89.ckpt"
+    assert f"to {expected} yourself" in message
+    assert "--mt-toxicity-checkpoint PATH" in message
