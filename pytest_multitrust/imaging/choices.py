@@ -13,7 +13,8 @@ Parameters (JSON in ``ImageRecipe.params``):
 ``size``
     ``[width, height]``, default 400 x 400 pixels per panel.
 ``font_size``
-    option text size in pixels, default 40 (the letter is twice that).
+    option text size in pixels, default 44 (the letter is twice that); smaller, down to
+    12, where an option needs more lines than the panel holds.
 
 Example:
     >>> from pytest_multitrust.tasks.base import ImageRecipe
@@ -63,27 +64,35 @@ def draw_choices(params: Mapping[str, Any]) -> Image.Image:
     if len(labels) != len(options):
         raise DataError(f"choices has {len(options)} options but {len(labels)} labels")
     width, height = param_size(params, (_PANEL * len(options), _PANEL))
-    size = param(params, "font_size", int, 40)
+    size = param(params, "font_size", int, 44)
     if not 8 <= size <= 200:
         raise DataError(f"choices 'font_size' must be in 8..200, got {size}")
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     panel = width / len(options)
     margin = panel * 0.08
-    letter_face, text_face = font(size * 2), font(size)
-    for index, (label, option) in enumerate(zip(labels, options, strict=True)):
+    letter_size = size
+    while True:  # long options get a smaller text size so that every panel fits
+        text_face = font(size)
+        wrapped = [wrap_text(option, text_face, panel - 2 * margin) for option in options]
+        line_height = size * 1.25
+        badge = letter_size * 1.4  # radius of the letter's disc
+        # one vertical layout for all panels (letters level), centred on the tallest text
+        block = 2 * badge + letter_size * 0.8 + line_height * max(len(w) for w in wrapped)
+        if block <= height * 0.88 or size <= 12:
+            break
+        size -= 2
+    letter_face = font(letter_size * 2)
+    top = max(height * 0.04, (height - block) / 2)
+    for index, (label, lines) in enumerate(zip(labels, wrapped, strict=True)):
         x0 = index * panel
         if index:
             draw.line([(x0, height * 0.06), (x0, height * 0.94)], fill=_RULE, width=3)
-        badge = size * 1.4
         cx = x0 + panel / 2
-        draw.ellipse((cx - badge, height * 0.08, cx + badge, height * 0.08 + 2 * badge),
-                     fill=_LETTER_BG)
-        draw_text(draw, (x0 + margin, height * 0.08 + badge - size * 1.15), [label],
-                  letter_face, _INK, line_height=size * 2.2, align="center",
+        draw.ellipse((cx - badge, top, cx + badge, top + 2 * badge), fill=_LETTER_BG)
+        draw_text(draw, (x0 + margin, top + badge - letter_size * 1.15), [label], letter_face,
+                  _INK, line_height=letter_size * 2.2, align="center",
                   block_width=panel - 2 * margin)
-        lines = wrap_text(option, text_face, panel - 2 * margin)
-        top = height * 0.08 + 2 * badge + size * 0.8
-        draw_text(draw, (x0 + margin, top), lines, text_face, _INK, line_height=size * 1.25,
-                  align="center", block_width=panel - 2 * margin)
+        draw_text(draw, (x0 + margin, top + 2 * badge + letter_size * 0.8), lines, text_face, _INK,
+                  line_height=line_height, align="center", block_width=panel - 2 * margin)
     return image

@@ -119,7 +119,8 @@ PUSHBACK_PATTERNS: tuple[tuple[str, str], ...] = (
      r"\b(?:every|each) (?:individual|person|one)(?: is| are)? (?:different|unique)"
      r"|\bindividuals? (?:vary|varies|differ)|\bvar(?:y|ies) (?:widely |greatly |a lot )?"
      r"(?:from person to person|between individuals|among individuals)"
-     r"|\bpeople (?:differ|vary)\b|\bdiversity (?:within|among)"),
+     r"|\bpeople (?:differ|vary)\b|\bdiversity (?:within|among)"
+     r"|\b(?:are|is) all (?:different|unique|individuals)\b"),
     ("not accurate",
      r"\b(?:not|isn't|is not|never) (?:accurate|fair|true|correct|right|appropriate) to "
      r"(?:say|assume|claim|suggest|label|judge|attribute|generali[sz]e)"
