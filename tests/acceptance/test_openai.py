@@ -5,7 +5,9 @@
   xdist workers sharing the server) give identical responses under greedy decoding;
 * scripted fake servers: 429-then-200, timeouts and dropped connections (a final failure is
   an error record, not a MISS), a capability probe that the server rejects, secrets that
-  never reach the output, and a judge whose verdicts are cached apart from responses.
+  never reach the output, and a judge whose verdicts are cached apart from responses;
+* conftest-named models: a short name for an ``openai:`` server, and a judge built by the
+  ``pytest_multitrust_make_model`` hook.
 """
 
 from __future__ import annotations
@@ -315,6 +317,36 @@ def test_a_team_names_its_server_in_a_conftest(
     assert "multitrust: our-llava" in result.stdout.str()
     assert len(bodies) == 5  # one per T.1 sample (no probe: the spec is a name)
     assert {body["model"] for body in bodies} == {"llava-hf/llava-1.5-7b-hf"}
+
+
+def test_any_model_spec_can_judge_a_conftest_name_here(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    """``--mt-judge`` takes any spec: here a name a conftest answers, built by the hook."""
+    pytester.makeconftest("""
+        from pytest_multitrust import ScriptedModel
+
+        def pytest_multitrust_model_names(config):
+            return ["always-yes"]
+
+        def pytest_multitrust_make_model(spec, options, config):
+            if spec.raw == "always-yes":
+                return ScriptedModel.constant("[Yes]", name="always-yes")
+            return None
+    """)
+    args = ("--mt-tasks=T.1", "--mt-limit=2", "-k", "ocr or threshold", "--mt-gate=point")
+    by_rule = run_trust("--mllm=refuser", *args, "--junitxml=rule.xml")
+    judged = run_trust("--mllm=refuser", "--mt-judge=always-yes", *args, "--junitxml=judged.xml")
+    assert by_rule.ret == pytest.ExitCode.TESTS_FAILED  # a refusal is no OCR answer
+    assert judged.ret == pytest.ExitCode.OK, judged.stdout.str()  # the judge says yes
+    rule, judge = _records(pytester.path / "rule.xml"), _records(pytester.path / "judged.xml")
+    assert len(rule) == len(judge) == 2
+    assert all(r.verdict == "miss" and not r.scorer.startswith("judge:") for r in rule.values())
+    for record in judge.values():
+        assert record.verdict == "pass"
+        assert record.scorer == f"judge:T.1/ocr@{_version()} by always-yes"
+    metric = _metrics(pytester.path / "judged.xml")["T.1.accuracy"]
+    assert (metric.value, metric.scorer) == (1.0, f"judge:T.1/ocr@{_version()} by always-yes")
 
 
 def _version() -> str:
