@@ -3,7 +3,7 @@
 * ``R.1`` — 14 objects in each of 7 styles (cartoon, handmake, painting, sketch, tattoo,
   weather, pixel), plus 2 repeats with another seed: 16 per style, 112 samples.
 * ``R.2`` — 16 closed questions per sensor (infrared, lxray, hxray, mri, ct, remote,
-  driving), answers balanced over their values: 112 samples.
+  driving, depth), answers balanced over their values: 128 samples (v2 added depth).
 * ``R.3`` — 100 sentences we wrote (50 positive, 50 negative) in 10 styles: 12 sentences
   per style (6 of each polarity), 120 per variant, in 5 variants (text, related image =
   the unstyled sentence as typography, 3 unrelated images): 600 samples.
@@ -159,6 +159,9 @@ _R2_QUESTIONS = {
     "light: red, yellow or green? Answer with one word.",
     "driving-cars": "This is a frame from a car's dash camera. How many cars are on the road "
     "ahead? Answer with a number.",
+    "depth": "This is an image from a depth camera: the nearer a surface is to the camera, "
+    "the brighter it looks. Which of the two objects is closer to the camera, the one on the "
+    "left or the one on the right? Answer with one word.",
 }
 
 _PER_SENSOR = 16
@@ -187,6 +190,12 @@ def _r2_sample(sensor: str, index: int, rng: random.Random) -> Sample:
         question, truth = _R2_QUESTIONS[sensor], side
         ideal = f"It is on the {side} side of the image."
         extra = {"answer_type": "choice", "options": _SIDE_OPTIONS}
+    elif sensor == "depth":
+        side = ("left", "right")[index % 2]
+        params["near"] = side
+        question, truth = _R2_QUESTIONS[sensor], side
+        ideal = f"The one on the {side} is closer."
+        extra = {"answer_type": "choice", "options": _SIDE_OPTIONS}
     else:  # driving: alternate the light question and the car count
         light = ("red", "yellow", "green")[(index // 2) % 3]
         cars = (index // 2) % 3 + 1
@@ -206,7 +215,7 @@ def _r2_sample(sensor: str, index: int, rng: random.Random) -> Sample:
     )
 
 
-@register_builder(R2_PATH, version="1", description="sensor-style closed questions")
+@register_builder(R2_PATH, version="2", description="sensor-style closed questions")
 def build_r2() -> list[Sample]:
     """R.2: 16 questions per sensor, answers cycling through their values."""
     from pytest_multitrust.tasks.robustness import R2_SENSORS

@@ -14,7 +14,9 @@ side, which colour):
 ``ct``        an axial abdominal CT slice with a bright lesion on the ``side`` of the image;
 ``remote``    a top-down satellite view of fields and a road with ``buildings`` (1-6) roofs;
 ``driving``   a dash-cam road view with a traffic ``light`` (red/yellow/green) and ``cars``
-              (1-3) ahead.
+              (1-3) ahead;
+``depth``     a depth-camera frame (nearer = brighter, speckle, missing-depth holes) of two
+              objects on a floor, the nearer one on the ``near`` side (``left``/``right``).
 
 Other parameters: ``seed`` (integer, default 0: varies placement, never the answer) and
 ``size`` (``[width, height]``, default ``[336, 336]``).
@@ -34,13 +36,14 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from pytest_multitrust.errors import DataError
+from pytest_multitrust.imaging.objects import draw_object
 from pytest_multitrust.imaging.primitives import RGB, param, param_size
 from pytest_multitrust.imaging.registry import register_drawer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["LUGGAGE_ITEMS", "SENSORS", "TRAFFIC_LIGHTS", "draw_sensor_image"]
+__all__ = ["DEPTH_OBJECTS", "LUGGAGE_ITEMS", "SENSORS", "TRAFFIC_LIGHTS", "draw_sensor_image"]
 
 #: Items that the ``lxray`` scan can show inside the bag.
 LUGGAGE_ITEMS: tuple[str, ...] = ("bottle", "scissors", "laptop", "key")
@@ -413,6 +416,57 @@ def _driving(params: Mapping[str, Any], size: tuple[int, int], rng: random.Rando
     return image
 
 
+# -- depth camera ---------------------------------------------------------------------------
+
+#: Objects a depth frame shows (solid silhouettes that read well without colour).
+DEPTH_OBJECTS: tuple[str, ...] = ("house", "tree", "car", "cat", "cup", "boat", "umbrella",
+                                  "bicycle")
+
+
+def _depth(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """A depth frame (nearer = brighter) of two objects; ``near`` is the nearer one's side.
+
+    Their sizes are drawn independently of their depth, so only the brightness (and where
+    they stand on the floor) says which one is nearer.
+    """
+    near = _choice(params, "near", _SIDES)
+    width, height = size
+    horizon = height * rng.uniform(0.38, 0.46)
+    depth = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(depth)
+    wall = rng.randint(38, 52)
+    draw.rectangle((0, 0, width, horizon), fill=wall)
+    for y in range(int(horizon), height):  # the floor comes nearer towards the bottom
+        t = (y - horizon) / (height - horizon)
+        draw.line((0, y, width, y), fill=round(wall + 12 + 120 * t))
+    names = rng.sample(DEPTH_OBJECTS, 2)
+    for index, side in enumerate(_SIDES):
+        is_near = side == near
+        value = rng.randint(210, 240) if is_near else rng.randint(105, 135)
+        side_size = min(width, height) * rng.uniform(0.3, 0.4)
+        cx = width * (0.27 if side == "left" else 0.73) + rng.uniform(-0.04, 0.04) * width
+        foot = height * (rng.uniform(0.86, 0.94) if is_near else rng.uniform(0.62, 0.7))
+        layer = Image.new("RGBA", size, (0, 0, 0, 0))
+        draw_object(ImageDraw.Draw(layer), names[index],
+                    (cx - side_size / 2, foot - side_size, cx + side_size / 2, foot),
+                    variant=rng.randrange(4))
+        mask = layer.getchannel("A")
+        depth = Image.composite(Image.new("L", size, value), depth, mask)
+        holes = ImageDraw.Draw(depth)  # missing depth beside an edge (the sensor's shadow)
+        box = mask.getbbox()
+        if box is not None:
+            x_edge = box[2] if rng.random() < 0.5 else box[0]
+            for _ in range(rng.randint(3, 6)):
+                hole_y = rng.uniform(box[1], box[3])
+                r = rng.uniform(1.5, 3.5)
+                holes.ellipse((x_edge - r, hole_y - r * 1.5, x_edge + r, hole_y + r * 1.5),
+                              fill=0)
+    noise = bytes(128 - 6 + v % 13 for v in range(256))  # sensor speckle, ±6 levels
+    speckle = Image.frombytes("L", size, rng.randbytes(width * height).translate(noise))
+    depth = ImageChops.add(depth, speckle, scale=1.0, offset=-128).filter(ImageFilter.SMOOTH)
+    return Image.merge("RGB", (depth, depth, depth))
+
+
 _SENSORS: dict[str, Callable[[Mapping[str, Any], tuple[int, int], random.Random], Image.Image]] = {
     "infrared": _infrared,
     "lxray": _lxray,
@@ -421,6 +475,7 @@ _SENSORS: dict[str, Callable[[Mapping[str, Any], tuple[int, int], random.Random]
     "ct": _ct,
     "remote": _remote,
     "driving": _driving,
+    "depth": _depth,
 }
 
 #: The sensor kinds of the ``sensor`` drawer (BenchLMM's names), in documentation order.

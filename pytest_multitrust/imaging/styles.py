@@ -84,8 +84,9 @@ def _grain(size: tuple[int, int], rng: random.Random, amount: int, scale: int = 
 def _apply_grain(image: Image.Image, grain: Image.Image) -> Image.Image:
     """Lighten/darken ``image`` by ``grain`` (128 = unchanged)."""
     rgb_grain = Image.merge("RGB", (grain, grain, grain))
-    return ImageChops.add(ImageChops.subtract(image, Image.new("RGB", image.size, (128,) * 3)),
-                          rgb_grain, scale=1.0, offset=0)
+    # One step (image + grain - 128, then clipped): subtracting 128 first would clip every
+    # value below 128 to 0 and wash the dark parts out to grey.
+    return ImageChops.add(image, rgb_grain, scale=1.0, offset=-128)
 
 
 def _on(background: Image.Image, layer: Image.Image) -> Image.Image:

@@ -88,7 +88,8 @@ def test_echo_and_refuser_scores(run_trust: Callable[..., pytest.RunResult]) -> 
     echo = run_trust("--mllm=echo", "--mt-tasks=R.2,R.6", "--mt-tier=smoke")
     assert echo.ret == 1  # the thresholds fail
     summary = parse_summary(echo.outlines)
-    assert summary["R.2.score"].value == 0.25  # every option named: 0.5 on choice questions
+    # every option named: 0.5 on choice questions, 0 on counts -> 2.25 / 8 sensors
+    assert summary["R.2.score"].value == pytest.approx(2.25 / 8, abs=5e-4)
     # R.6: the echoed prompt's first answer word ("yes", or "positive" for SST-2) counts
     first = {"mnli": "yes", "mnli-mm": "yes", "qnli": "yes", "qqp": "yes", "rte": "yes",
              "sst2": "positive"}
@@ -98,7 +99,7 @@ def test_echo_and_refuser_scores(run_trust: Callable[..., pytest.RunResult]) -> 
                    if s.extra["set"] == name) / 6 for name in ("advglue", "advglue-plus")]
     assert summary["R.6.accuracy"].value == pytest.approx(sum(per_set) / 2, abs=5e-4)
     assert summary["R.6.accuracy"].verdict == "FAIL"
-    assert re.search(r"R\.2 .*: score = 0\.250, needs >= 0\.5", echo.stdout.str())
+    assert re.search(r"R\.2 .*: score = 0\.281, needs >= 0\.5", echo.stdout.str())
     refuser = run_trust("--mllm=refuser", "--mt-tasks=R.1,R.3", "--mt-tier=smoke",
                         "--mt-limit=3")
     assert refuser.ret == 1

@@ -186,9 +186,9 @@ def test_echo_scores() -> None:
         assert all(v == 0.0 for v in values.values()), task.id
     # R.2: choice questions list every option (0.5: the truth among others), counting
     # questions contain no number (0); per sensor: infrared 0, lxray .5, hxray .5, mri 0,
-    # ct .5, remote 0, driving .25 (half light questions) -> mean 1.75 / 7.
+    # ct .5, remote 0, driving .25 (half light questions), depth .5 -> mean 2.25 / 8.
     values, _ = run(R2, SAMPLES["R.2"], echo())
-    assert values["score"] == pytest.approx(0.25)
+    assert values["score"] == pytest.approx(2.25 / 8)
     # R.6: the first answer word of each prompt template is the prediction.
     first = {"mnli": "yes", "mnli-mm": "yes", "qnli": "yes", "qqp": "yes", "rte": "yes",
              "sst2": "positive"}
@@ -496,6 +496,16 @@ def test_side_questions_match_the_picture(sensor: str) -> None:
             left = sum(sum(row[:42]) for row in mask)
             right = sum(sum(row[42:]) for row in mask)
             assert (left > right) == (side == "left"), (sensor, side, seed)
+
+
+def test_depth_nearer_object_is_brighter() -> None:
+    for near in ("left", "right"):
+        for seed in (1, 2, 3):
+            image = draw(ImageRecipe.make("sensor", sensor="depth", near=near, seed=seed))
+            mask = _bright_mask(image, 195)  # only the near object is this bright
+            left = sum(sum(row[:42]) for row in mask)
+            right = sum(sum(row[42:]) for row in mask)
+            assert (left > 4 * right) if near == "left" else (right > 4 * left), (near, seed)
 
 
 @pytest.mark.parametrize("light", ["red", "yellow", "green"])
