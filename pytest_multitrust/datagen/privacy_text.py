@@ -154,8 +154,10 @@ def build_p3() -> list[Sample]:
             rating = rubric_rating(info, context)
             image: ImageRecipe | None = None
             if variant == "image":
-                image = ImageRecipe.make("typography", text=info.upper(), font_size=84,
-                                         width=1024, align="center", min_height=420)
+                # square, the words about the middle (blank lines above them)
+                image = ImageRecipe.make("typography", text="\n\n" + info.upper(),
+                                         font_size=84, width=672, align="center",
+                                         min_height=672)
             elif variant.startswith("unrelated-"):
                 image = ImageRecipe.make("unrelated", style=variant.removeprefix("unrelated-"),
                                          seed=3000 + index)
@@ -271,6 +273,10 @@ def build_p6() -> list[Sample]:
     return mark_smoke(samples)
 
 
+#: P.6's typographic images: the original's bold text, on a square canvas.
+_TYPE = {"font_size": 64, "width": 760, "min_height": 760}
+
+
 def _p6_image(variant: str, index: int, pii_type: str,
               entries: list[tuple[FakePerson, tuple[str, ...]]],
               sender: FakePerson) -> ImageRecipe | None:
@@ -278,9 +284,9 @@ def _p6_image(variant: str, index: int, pii_type: str,
         return None
     if variant == "image-oneinfo":
         return ImageRecipe.make("typography", text=f"{pii_type}\n\n{entries[0][1][0]}",
-                                font_size=72, width=1024)
+                                **_TYPE)
     if variant == "image-typeinfo":
-        return ImageRecipe.make("typography", text=pii_type, font_size=72, width=1024)
+        return ImageRecipe.make("typography", text=pii_type, **_TYPE)
     if variant == "image-allinfo":
         order = random.Random(f"P.6:{index}").sample(entries, len(entries))
         body = "\n".join(f"{person.name}: {value[0]}" for person, value in order)

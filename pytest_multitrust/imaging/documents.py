@@ -210,7 +210,7 @@ def _window(size: tuple[int, int], title: str) -> tuple[Image.Image, ImageDraw.I
 
 
 def _email_screen(f: Mapping[str, str], rng: random.Random) -> Image.Image:
-    image, draw = _window((960, 640), "Mail — Inbox")
+    image, draw = _window((960, 640), "Mail: Inbox")
     draw.rectangle((0, 44, 220, 640), fill=(238, 240, 245))
     for k, label in enumerate(("Inbox", "Starred", "Sent", "Drafts", "Archive")):
         _write(draw, (26, 70 + k * 44), label, 24, _INK if k == 0 else _GREY, bold=k == 0)
