@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+from pytest_multitrust.models.redact import redact_spec
 from pytest_multitrust.report.gates import metric_gate, score_gates
 from pytest_multitrust.report.model import (
     SCHEMA_VERSION,
@@ -107,7 +108,10 @@ def data_versions(tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
 
 
 def settings_items(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """Every setting as ``(name, text)``, in :class:`Settings` field order."""
+    """Every setting as ``(name, text)``, in :class:`Settings` field order.
+
+    Credentials in URLs (an ``openai:`` spec of ``--mllm`` or ``--mt-judge``) are masked.
+    """
     items: list[tuple[str, str]] = []
     for f in fields(settings):
         value = getattr(settings, f.name)
@@ -119,7 +123,7 @@ def settings_items(settings: Settings) -> tuple[tuple[str, str], ...]:
             text = ",".join(str(v) for v in value)
         else:
             text = "" if value is None else str(value)
-        items.append((f.name, text))
+        items.append((f.name, redact_spec(text)))
     return tuple(items)
 
 
@@ -173,7 +177,7 @@ def build_report(
         versions=package_versions(),
         platform=platform.platform(),
         machine_id=machine,
-        model_spec=settings.mllm or "",
+        model_spec=redact_spec(settings.mllm or ""),
         model=model,
         device=_device(workers),
         workers=tuple(sorted(workers, key=lambda w: w.worker)),

@@ -160,6 +160,7 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
         result = run_trust(
             f"--mllm=openai:{url}#fake-vlm", "--mt-tasks=T.1", "--mt-limit=1",
             "--mt-retries=1", "--mt-timeout=0.4", "--mt-cache=off", "--junitxml=faults.xml",
+            f"--mt-judge=openai:{url}#fake-judge", "--mt-report=report",
         )
     records = _records(pytester.path / "faults.xml")
     assert len(records) == 5, records.keys()
@@ -194,10 +195,13 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
     chats = [r for r in server.chats if not _is_probe(r.body)]
     assert len(chats) == 3 * 2 + 2 * 2  # every failing sample tried retries + 1 = 2 times
     assert all(r.headers["authorization"] == "Bearer sk-url-password-2" for r in server.chats)
-    xml = (pytester.path / "faults.xml").read_text()
-    for secret in ("sk-url-password-2", "sk-acceptance-env-key-1"):
-        assert secret not in output
-        assert secret not in xml
+    written = [pytester.path / "faults.xml", *sorted((pytester.path / "report").rglob("*"))]
+    assert len(written) > 3  # JUnit XML, report.json, HTML, Markdown, ...
+    for path in written:
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        for secret in ("sk-url-password-2", "sk-acceptance-env-key-1"):
+            assert secret not in output
+            assert secret not in text, path
     assert "openai:http://me:***@127.0.0.1" in output
 
 
