@@ -1,0 +1,551 @@
+"""Generation speed of the plugin against a bare ``generate`` loop, on the embedded tiny-llava.
+
+Run from the repository root::
+
+    python benchmarks/bench_generation.py --quick            # about a minute on 2 idle cores
+    python benchmarks/bench_generation.py --json bench.json  # the fuller run
+    python benchmarks/bench_generation.py --quick --device cuda   # on a GPU
+
+Every figure comes from this one run, on the same samples (the ``--tasks``, ``--tier``
+and ``--limit`` selection, exactly as the plugin selects them) and the same decoding
+settings (each task's own ``max_new_tokens``, capped by ``--max-new-tokens``; greedy).
+Timings that are compared are taken ``--repeat`` times, alternating, and the fastest of
+each is kept (noise from other work on the machine only ever adds time):
+
+``bare_s``
+    A hand-written loop: the requests are built beforehand (images drawn, not timed),
+    then ``model.generate`` is called on the plugin's batches (each task's requests,
+    longest first, ``--batch-size`` at a time). Only the ``generate`` calls are timed.
+``plugin_s``
+    ``pytest.main`` in this process on the same selection with ``--mt-cache=off``, timing
+    its test loop (``pytest_runtestloop``): drawing images, building requests, generation,
+    scoring, records, and pytest's own work for every sample and threshold test.
+    Collection and the model load are outside it: both loops use the same loaded model.
+    The benchmark checks that the plugin called ``generate`` on exactly the bare loop's
+    batches (``same_batches``).
+``overhead_ratio``
+    ``plugin_s / bare_s``. ``plugin_generate_s`` is the time the plugin's run spent in
+    ``generate``; ``plugin_other_s`` the rest.
+``batch_speedup``
+    The bare loop at batch size 1 divided by the bare loop at ``--batch-size``, on the
+    first ``--batch-subset`` requests of the selection.
+``cache_speedup``
+    Two more ``pytest.main`` runs with the response cache on (``--mt-cache=readwrite``,
+    fresh file): the cold run's test loop divided by the warm re-run's.
+``xdist_speedup``
+    Two ``pytest`` subprocesses over the tasks (at least 4), ``-n 0`` and ``-n 2``, cache
+    off, each timed as a whole (interpreter start, imports, model load in every worker,
+    collection: what a user waits for). ``xdist_test_phase_speedup`` compares only their
+    test phases (first test started to last test reported, model loads included).
+``collect_s``
+    ``pytest --collect-only --mt-tasks=all`` (every registered task, standard tier) in a
+    fresh subprocess, timing its ``pytest_collection`` hook (reading every task's data
+    and building every test item). ``collect_wall_s`` is that subprocess's whole wall
+    time: interpreter start, imports, configuration and collection.
+``peak_rss_mb``
+    Peak resident memory of this process (MiB), which ran the model and the in-process
+    runs; ``peak_rss_children_mb`` is the largest subprocess (the xdist runs).
+
+Subprocesses run as a user's would on a second run: bytecode is written and read
+(``PYTHONDONTWRITEBYTECODE`` is dropped) and an untimed ``--collect-only`` run goes
+first. They run without the ``hypothesis`` and ``anyio`` pytest plugins, which come with
+this project's test dependencies, not with the plugin.
+
+Every process uses ``--torch-threads`` CPU threads (default 1; ``OMP_NUM_THREADS`` for
+the subprocesses, so each ``-n 2`` worker gets one of the two cores either way).
+tiny-llava's matrices are 64 wide: intra-op threads only add synchronisation, and on a
+machine whose cores are busy with other work a second thread that has to wait for a core
+makes every matrix product wait with it (measured here at load 9 on 2 cores: 8 requests
+at batch 1 took 16.9 s with 2 threads and 2.8 s with 1).
+
+Models are built once into ``--models-dir`` (default: the plugin's own model cache,
+``~/.cache/pytest-multitrust/models``) and reused; the response cache of every run is a
+fresh file in a temporary directory, removed at the end. Progress goes to stderr; the
+machine's load average is part of the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest
+
+from pytest_multitrust.engine.batching import length_order, request_length
+from pytest_multitrust.engine.cache import CACHE_FILE
+from pytest_multitrust.engine.runner import build_request
+from pytest_multitrust.models.base import (
+    MLLM,
+    GenerationConfig,
+    ModelInfo,
+    Request,
+    Response,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Sequence
+
+    from pytest_multitrust.tasks.base import TaskSpec
+
+#: One ``generate`` call, as compared between the bare loop and the plugin.
+Batch = tuple[GenerationConfig, tuple[tuple[str, str], ...]]
+
+#: Per task: its decoding config and its requests.
+Work = list[tuple[GenerationConfig, list[Request]]]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A selection of samples and settings to measure on."""
+
+    tasks: str  # comma list of task ids (at least 4 for the xdist comparison)
+    tier: str  # data tier
+    limit: int | None  # samples per task variant; None = the whole tier
+    max_new_tokens: int  # cap on each task's own max_new_tokens
+    batch_subset: int  # requests of the batch 1 vs batch N comparison
+    repeat: int  # timings of bare loop and plugin run (the fastest of each is kept)
+
+
+QUICK = Preset(tasks="T.1,T.2,T.5,T.6", tier="smoke", limit=3, max_new_tokens=48,
+               batch_subset=16, repeat=2)
+FULL = Preset(tasks="T.1,T.2,T.4,T.5,T.6,T.7", tier="smoke", limit=None, max_new_tokens=64,
+              batch_subset=32, repeat=3)
+
+
+def signature(requests: Sequence[Request], config: GenerationConfig) -> Batch:
+    """What identifies one ``generate`` call: the config and the (task, sample) ids."""
+    return config, tuple((r.task_id, r.sample_id) for r in requests)
+
+
+class TimedModel:
+    """The loaded model, timing and recording every ``generate`` call."""
+
+    def __init__(self, model: MLLM) -> None:
+        self.model = model
+        self.generate_s = 0.0
+        self.batches: list[Batch] = []
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.model.info
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        started = time.perf_counter()
+        try:
+            return self.model.generate(requests, config)
+        finally:
+            self.generate_s += time.perf_counter() - started
+            self.batches.append(signature(requests, config))
+
+
+class Timer:
+    """A pytest plugin for in-process runs: serves the loaded model, times the test loop."""
+
+    def __init__(self, model: MLLM | None) -> None:
+        self.model = model
+        self.loop_s = 0.0
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_multitrust_make_model(
+        self, spec: object, options: object, config: pytest.Config
+    ) -> MLLM | None:
+        return self.model
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            self.loop_s = time.perf_counter() - started
+
+
+def run_inprocess(args: list[str], workdir: Path, model: MLLM | None) -> Timer:
+    """``pytest.main(args)`` in ``workdir``, output captured; raises when it fails."""
+    timer = Timer(model)
+    out = io.StringIO()
+    old = Path.cwd()
+    os.chdir(workdir)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = pytest.main(args, plugins=[timer])
+    finally:
+        os.chdir(old)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"pytest {' '.join(args)} exited {code}:\n{out.getvalue()[-3000:]}")
+    return timer
+
+
+def selected_requests(
+    tasks: Sequence[TaskSpec], tier: str, limit: int | None, cap: int | None
+) -> Work:
+    """Per task: its decoding config and its requests, as the plugin builds them."""
+    from pytest_multitrust.imaging import render
+    from pytest_multitrust.tasks.data import read_samples, samples_for_tier
+
+    built = []
+    for task in tasks:
+        loaded = task.loader() if task.loader else read_samples(task.data)
+        samples = samples_for_tier(loaded, tier, limit)
+        tokens = min(task.max_new_tokens, cap) if cap else task.max_new_tokens
+        requests = [
+            build_request(s, task, render(s.image) if s.image is not None else None)
+            for s in samples
+        ]
+        built.append((GenerationConfig(max_new_tokens=tokens, seed=0), requests))
+    return built
+
+
+def bare_batches(work: Work, batch_size: int) -> list[tuple[GenerationConfig, list[Request]]]:
+    """The plugin's batches: each task's requests, longest first, ``batch_size`` at a time."""
+    batches = []
+    for config, requests in work:
+        order = length_order([request_length(r) for r in requests])
+        for start in range(0, len(order), batch_size):
+            batches.append((config, [requests[i] for i in order[start : start + batch_size]]))
+    return batches
+
+
+def bare_loop(model: MLLM, work: Work, batch_size: int) -> float:
+    """Seconds spent in ``generate`` over the plugin's batches."""
+    total = 0.0
+    for config, batch in bare_batches(work, batch_size):
+        started = time.perf_counter()
+        model.generate(batch, config)
+        total += time.perf_counter() - started
+    return total
+
+
+def subset(work: Work, count: int) -> Work:
+    """The first ``count`` requests of the selection, with their configs."""
+    kept: Work = []
+    left = count
+    for config, requests in work:
+        if left <= 0:
+            break
+        kept.append((config, requests[:left]))
+        left -= len(requests[:left])
+    return kept
+
+
+#: A plugin module for subprocess runs (``-p mt_bench_timer``): writes, as JSON, the
+#: seconds of ``pytest_collection`` and of the test phase as the main process sees it.
+SUBPROCESS_TIMER = """
+import json, os, time
+import pytest
+
+_times = {"collect_s": None, "items": 0, "first_start": None, "last_report": None}
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    started = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        _times["collect_s"] = time.perf_counter() - started
+        _times["items"] = len(session.items)
+
+def pytest_runtest_logstart(nodeid, location):
+    if _times["first_start"] is None:
+        _times["first_start"] = time.perf_counter()
+
+def pytest_runtest_logreport(report):
+    _times["last_report"] = time.perf_counter()
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput"):
+        return
+    start, end = _times.pop("first_start"), _times.pop("last_report")
+    _times["test_phase_s"] = end - start if start is not None and end is not None else None
+    with open(os.environ["MT_BENCH_TIMES"], "w") as out:
+        json.dump(_times, out)
+"""
+
+
+@dataclass(frozen=True)
+class SubprocessRun:
+    """The timings of one ``pytest`` subprocess."""
+
+    wall_s: float  # the whole subprocess
+    collect_s: float | None  # its pytest_collection hook (None under xdist's controller)
+    items: int  # items it collected (0 under xdist's controller)
+    test_phase_s: float | None  # first test started to last test reported
+
+
+def run_subprocess(args: list[str], workdir: Path, env: dict[str, str]) -> SubprocessRun:
+    """``python -m pytest -p mt_bench_timer args`` in ``workdir``; raises when it fails."""
+    times = workdir / "times.json"
+    times.unlink(missing_ok=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "mt_bench_timer", "-p", "no:hypothesispytest",
+         "-p", "no:anyio", *args],
+        cwd=workdir, capture_output=True, text=True, check=False, timeout=1800,
+        env={**env, "MT_BENCH_TIMES": str(times)},
+    )
+    wall_s = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"pytest {' '.join(args)} exited {done.returncode}:\n"
+                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    raw = json.loads(times.read_text(encoding="utf-8"))
+    return SubprocessRun(wall_s=wall_s, collect_s=raw["collect_s"], items=int(raw["items"]),
+                         test_phase_s=raw["test_phase_s"])
+
+
+def log(message: str, started: float) -> None:
+    """A progress line on stderr, with the seconds since ``started``."""
+    sys.stderr.write(f"[bench {time.perf_counter() - started:6.1f} s] {message}\n")
+    sys.stderr.flush()
+
+
+def peak_rss_mb(who: int) -> float:
+    peak = resource.getrusage(who).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def ratio(numerator: float | None, denominator: float | None, digits: int = 2) -> float | None:
+    """``numerator / denominator`` rounded, or None when either is missing or zero."""
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, digits)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--quick", action="store_true",
+                        help="small selection: about a minute on 2 idle CPU cores")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--tasks", help="comma list of task ids (at least 4 for xdist)")
+    parser.add_argument("--tier", choices=("smoke", "standard"))
+    parser.add_argument("--limit", type=int, help="samples per task variant")
+    parser.add_argument("--max-new-tokens", type=int, help="cap on each task's own limit")
+    parser.add_argument("--batch-size", type=int, default=8, help="batched size (default 8)")
+    parser.add_argument("--batch-subset", type=int, help="requests for the batch-1 comparison")
+    parser.add_argument("--repeat", type=int,
+                        help="timings of the bare loop and the plugin run (fastest kept)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    parser.add_argument("--models-dir", type=Path,
+                        help="where tiny-llava is built once and reused (default: the "
+                        "plugin's model cache, ~/.cache/pytest-multitrust/models)")
+    parser.add_argument("--torch-threads", type=int, default=1,
+                        help="CPU threads of every process (default 1; 0 = torch's default)")
+    parser.add_argument("--no-xdist", action="store_true", help="skip the xdist comparison")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    opts = parse_args(argv)
+    preset = QUICK if opts.quick else FULL
+    tasks_arg: str = opts.tasks or preset.tasks
+    tier: str = opts.tier or preset.tier
+    limit: int | None = opts.limit if opts.limit is not None else preset.limit
+    cap: int = opts.max_new_tokens or preset.max_new_tokens
+    batch_subset: int = opts.batch_subset or preset.batch_subset
+    repeat: int = max(1, opts.repeat or preset.repeat)
+
+    started_all = time.perf_counter()
+    load_before = os.getloadavg()
+    scratch = Path(tempfile.mkdtemp(prefix="mt-bench-"))
+    cache_dir = scratch / "cache"
+    workdir = scratch / "project"
+    workdir.mkdir()
+    (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (workdir / "mt_bench_timer.py").write_text(SUBPROCESS_TIMER, encoding="utf-8")
+    threads_env = {} if opts.torch_threads <= 0 else {
+        "OMP_NUM_THREADS": str(opts.torch_threads), "MKL_NUM_THREADS": str(opts.torch_threads)
+    }
+    sub_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    sub_env.update(threads_env, PYTHONPATH=str(workdir))
+    try:
+        import torch
+
+        from pytest_multitrust.models.hf import HFModel
+        from pytest_multitrust.models.registry import ModelOptions
+        from pytest_multitrust.models.tiny import ensure_tiny_llava
+        from pytest_multitrust.settings import default_cache_dir
+        from pytest_multitrust.tasks.registry import select_tasks
+
+        if opts.torch_threads > 0:
+            torch.set_num_threads(opts.torch_threads)
+        models_dir = (opts.models_dir or default_cache_dir() / "models").resolve()
+        models_dir.mkdir(parents=True, exist_ok=True)
+        cache_dir.mkdir()
+        (cache_dir / "models").symlink_to(models_dir, target_is_directory=True)
+        options = ModelOptions(device=opts.device, cache_dir=cache_dir / "models")
+        path = ensure_tiny_llava(options.cache_dir, seed=0)
+        model = HFModel.load(str(path), options=options, spec="tiny-llava")
+        log(f"model ready on {model.info.device} ({path})", started_all)
+        tasks = select_tasks(tasks_arg.split(","))
+        if not opts.no_xdist and len(tasks) < 4:
+            raise SystemExit("the xdist comparison needs at least 4 tasks (--tasks)")
+        work = selected_requests(tasks, tier, limit, cap)
+        samples = sum(len(r) for _, r in work)
+        common = [
+            "-p", "no:cacheprovider", "-q", "--mllm=tiny-llava", f"--mt-tasks={tasks_arg}",
+            f"--mt-tier={tier}", f"--mt-cache-dir={cache_dir}", f"--mt-device={opts.device}",
+            f"--mt-batch-size={opts.batch_size}", f"--mt-max-new-tokens={cap}",
+        ]
+        if limit is not None:
+            common.append(f"--mt-limit={limit}")
+        log(f"{samples} samples of {tasks_arg} built", started_all)
+
+        model.generate(work[0][1][:2], work[0][0])  # warm-up: first-call allocations
+        expected = [signature(b, c) for c, b in bare_batches(work, opts.batch_size)]
+        bare_times: list[float] = []
+        plugin_runs: list[tuple[float, TimedModel]] = []
+        for _ in range(repeat):
+            bare_times.append(bare_loop(model, work, opts.batch_size))
+            timed = TimedModel(model)
+            plugin_runs.append((run_inprocess([*common, "--mt-cache=off"], workdir, timed)
+                                .loop_s, timed))
+            log(f"bare loop {bare_times[-1]:.2f} s; plugin test loop {plugin_runs[-1][0]:.2f} s "
+                f"({timed.generate_s:.2f} s in generate)", started_all)
+        bare_s = min(bare_times)
+        plugin_s, timed = min(plugin_runs, key=lambda run: run[0])
+        same_batches = all(t.batches == expected for _, t in plugin_runs)
+
+        few = subset(work, batch_subset)
+        batch1_s = bare_loop(model, few, 1)
+        batched_s = bare_loop(model, few, opts.batch_size)
+        log(f"batch 1: {batch1_s:.2f} s, batch {opts.batch_size}: {batched_s:.2f} s",
+            started_all)
+
+        for suffix in ("", "-wal", "-shm"):
+            (cache_dir / (CACHE_FILE + suffix)).unlink(missing_ok=True)
+        cold = run_inprocess([*common, "--mt-cache=readwrite"], workdir, model)
+        warm = run_inprocess([*common, "--mt-cache=readwrite"], workdir, model)
+        log(f"cache: cold {cold.loop_s:.2f} s, warm {warm.loop_s:.3f} s", started_all)
+
+        collect_args = ["-p", "no:cacheprovider", "-q", "--collect-only", "--mllm=tiny-llava",
+                        "--mt-tasks=all", f"--mt-cache-dir={cache_dir}"]
+        run_subprocess(collect_args, workdir, sub_env)  # untimed: writes the bytecode
+        collect = run_subprocess(collect_args, workdir, sub_env)
+        log(f"collection: {collect.collect_s:.2f} s ({collect.wall_s:.2f} s wall)", started_all)
+
+        n0: SubprocessRun | None = None
+        n2: SubprocessRun | None = None
+        if not opts.no_xdist:
+            n0 = run_subprocess([*common, "--mt-cache=off", "-n", "0"], workdir, sub_env)
+            log(f"-n 0: {n0.wall_s:.2f} s", started_all)
+            n2 = run_subprocess([*common, "--mt-cache=off", "-n", "2"], workdir, sub_env)
+            log(f"-n 2: {n2.wall_s:.2f} s", started_all)
+
+        n0_wall, n2_wall = (n0.wall_s if n0 else None), (n2.wall_s if n2 else None)
+        n0_phase, n2_phase = (n0.test_phase_s if n0 else None), (n2.test_phase_s if n2 else None)
+        figures: dict[str, Any] = {
+            "overhead_ratio": ratio(plugin_s, bare_s, 3),
+            "batch_speedup": ratio(batch1_s, batched_s),
+            "cache_speedup": ratio(cold.loop_s, warm.loop_s),
+            "xdist_speedup": ratio(n0_wall, n2_wall),
+            "xdist_test_phase_speedup": ratio(n0_phase, n2_phase),
+            "collect_s": None if collect.collect_s is None else round(collect.collect_s, 3),
+            "peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_SELF), 1),
+            "peak_rss_children_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
+        }
+
+        def seconds(value: float | None, digits: int = 3) -> float | None:
+            return None if value is None else round(value, digits)
+
+        raw: dict[str, Any] = {
+            "bare_s": round(bare_s, 3),
+            "bare_s_all": [round(t, 3) for t in bare_times],
+            "plugin_s": round(plugin_s, 3),
+            "plugin_s_all": [round(t, 3) for t, _ in plugin_runs],
+            "plugin_generate_s": round(timed.generate_s, 3),
+            "plugin_other_s": round(plugin_s - timed.generate_s, 3),
+            "plugin_batches": len(timed.batches),
+            "same_batches": same_batches,
+            "batch1_s": round(batch1_s, 3),
+            "batched_s": round(batched_s, 3),
+            "batch_subset": sum(len(r) for _, r in few),
+            "cache_cold_s": round(cold.loop_s, 3),
+            "cache_warm_s": round(warm.loop_s, 3),
+            "xdist_n0_s": seconds(n0_wall, 2),
+            "xdist_n2_s": seconds(n2_wall, 2),
+            "xdist_n0_test_phase_s": seconds(n0_phase, 2),
+            "xdist_n2_test_phase_s": seconds(n2_phase, 2),
+            "collect_items": collect.items,
+            "collect_wall_s": round(collect.wall_s, 2),
+            "total_s": round(time.perf_counter() - started_all, 1),
+        }
+        result = {
+            "figures": figures,
+            "raw": raw,
+            "setup": {
+                "model": "tiny-llava",
+                "device": model.info.device,
+                "tasks": tasks_arg,
+                "tier": tier,
+                "limit": limit,
+                "max_new_tokens_cap": cap,
+                "samples": samples,
+                "batch_size": opts.batch_size,
+                "repeat": repeat,
+                "torch_threads": torch.get_num_threads(),
+                "quick": opts.quick,
+            },
+            "machine": {
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+                "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count(),
+                "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                "platform": platform.platform(),
+                "load_avg_1min": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+            },
+        }
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report(result)
+    if opts.json:
+        opts.json.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", "utf-8")
+    return result
+
+
+def report(result: dict[str, Any]) -> None:
+    """Print the figures with their raw times, then the whole result as JSON."""
+    f, r, s, m = result["figures"], result["raw"], result["setup"], result["machine"]
+    lines = [
+        f"tiny-llava on {s['device']} ({s['torch_threads']} torch threads; load average "
+        f"{m['load_avg_1min'][0]} -> {m['load_avg_1min'][1]} on {m['cpus']} cores): "
+        f"{s['samples']} samples of {s['tasks']} ({s['tier']}, limit {s['limit']}, "
+        f"max_new_tokens <= {s['max_new_tokens_cap']}), batch {s['batch_size']}",
+        f"overhead_ratio {f['overhead_ratio']!s:>7}  plugin test loop {r['plugin_s']} s "
+        f"(generate {r['plugin_generate_s']} s + other {r['plugin_other_s']} s) / bare "
+        f"generate loop {r['bare_s']} s; fastest of {s['repeat']}; same batches: "
+        f"{r['same_batches']}   target <= 1.10",
+        f"batch_speedup  {f['batch_speedup']!s:>7}  batch 1 {r['batch1_s']} s / batch "
+        f"{s['batch_size']} {r['batched_s']} s on {r['batch_subset']} requests   target >= 3",
+        f"cache_speedup  {f['cache_speedup']!s:>7}  cold {r['cache_cold_s']} s / warm "
+        f"{r['cache_warm_s']} s (test loops)   target >= 10",
+        f"xdist_speedup  {f['xdist_speedup']!s:>7}  -n 0 {r['xdist_n0_s']} s / -n 2 "
+        f"{r['xdist_n2_s']} s (whole runs); test phases {r['xdist_n0_test_phase_s']} s / "
+        f"{r['xdist_n2_test_phase_s']} s = {f['xdist_test_phase_speedup']}",
+        f"collect_s      {f['collect_s']!s:>7}  {r['collect_items']} items, every registered "
+        f"task (whole --collect-only process {r['collect_wall_s']} s)   target < 2",
+        f"peak_rss_mb    {f['peak_rss_mb']!s:>7}  (largest subprocess "
+        f"{f['peak_rss_children_mb']})",
+        f"total {r['total_s']} s",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n" + json.dumps(result, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
