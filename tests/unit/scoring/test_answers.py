@@ -220,3 +220,24 @@ def test_colour_names_and_synonyms(colour: str, alias: int, template: str, case:
     name = aliases[alias % len(aliases)]
     text = _CASES[case](template.format(c=name, s="circle"))
     assert extract_colour(text) == colour, text
+
+
+_PUNCTUATION = ".,;:!?()[]\"'*_-"
+
+
+@given(
+    pair=st.sampled_from([*zip(_CAPITALS, _WRONG, strict=True), ("8", "6"), ("1000", "100")]),
+    left=st.text(alphabet=_PUNCTUATION.replace(".", ""), max_size=3),  # ".8" is a decimal
+    right=st.text(alphabet=_PUNCTUATION, max_size=3),
+    case=st.integers(0, len(_CASES) - 1),
+    before=st.sampled_from(_SURROUNDINGS),
+    after=st.sampled_from(_ENDINGS),
+)
+def test_punctuation_around_the_answer_does_not_matter(
+    pair: tuple[str, str], left: str, right: str, case: int, before: str, after: str
+) -> None:
+    answer, wrong = pair
+    text = before + left + _CASES[case](answer) + right + after
+    assert judge_short_answer(text, [answer], [wrong]).correct, text
+    text = before + left + _CASES[case](wrong) + right + after
+    assert not judge_short_answer(text, [answer], [wrong]).correct, text
