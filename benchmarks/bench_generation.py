@@ -46,6 +46,12 @@ each is kept (noise from other work on the machine only ever adds time):
     Peak resident memory of this process (MiB), which ran the model and the in-process
     runs; ``peak_rss_children_mb`` is the largest subprocess (the xdist runs).
 
+Every in-process timing is also taken as CPU time of this process (``*_cpu`` figures and
+raw times; with one torch thread they count the same work as the wall times), and every
+subprocess's CPU time is its user + system time with its workers. On a machine shared with
+other work the wall times grow with the load while the CPU times barely move; the load
+average before and after the run is part of the result.
+
 Subprocesses run as a user's would on a second run: bytecode is written and read
 (``PYTHONDONTWRITEBYTECODE`` is dropped) and an untimed ``--collect-only`` run goes
 first. They run without the ``hypothesis`` and ``anyio`` pytest plugins, which come with
@@ -161,6 +167,7 @@ class Timer:
     def __init__(self, model: MLLM | None) -> None:
         self.model = model
         self.loop_s = 0.0
+        self.loop_cpu_s = 0.0
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_multitrust_make_model(
@@ -170,11 +177,12 @@ class Timer:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return (yield)
         finally:
             self.loop_s = time.perf_counter() - started
+            self.loop_cpu_s = time.process_time() - cpu
 
 
 def run_inprocess(args: list[str], workdir: Path, model: MLLM | None) -> Timer:
@@ -223,14 +231,23 @@ def bare_batches(work: Work, batch_size: int) -> list[tuple[GenerationConfig, li
     return batches
 
 
-def bare_loop(model: MLLM, work: Work, batch_size: int) -> float:
+@dataclass(frozen=True)
+class Seconds:
+    """A timing: wall-clock and CPU seconds of the same stretch of work."""
+
+    wall: float  # wall-clock seconds
+    cpu: float  # CPU seconds of the process (all its threads)
+
+
+def bare_loop(model: MLLM, work: Work, batch_size: int) -> Seconds:
     """Seconds spent in ``generate`` over the plugin's batches."""
-    total = 0.0
+    wall = cpu = 0.0
     for config, batch in bare_batches(work, batch_size):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         model.generate(batch, config)
-        total += time.perf_counter() - started
-    return total
+        wall += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
+    return Seconds(wall, cpu)
 
 
 def subset(work: Work, count: int) -> Work:
@@ -251,15 +268,17 @@ SUBPROCESS_TIMER = """
 import json, os, time
 import pytest
 
-_times = {"collect_s": None, "items": 0, "first_start": None, "last_report": None}
+_times = {"collect_s": None, "collect_cpu_s": None, "items": 0, "first_start": None,
+          "last_report": None}
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         return (yield)
     finally:
         _times["collect_s"] = time.perf_counter() - started
+        _times["collect_cpu_s"] = time.process_time() - cpu
         _times["items"] = len(session.items)
 
 def pytest_runtest_logstart(nodeid, location):
@@ -284,7 +303,9 @@ class SubprocessRun:
     """The timings of one ``pytest`` subprocess."""
 
     wall_s: float  # the whole subprocess
+    cpu_s: float  # its user + system CPU time, workers included
     collect_s: float | None  # its pytest_collection hook (None under xdist's controller)
+    collect_cpu_s: float | None  # CPU time of that hook
     items: int  # items it collected (0 under xdist's controller)
     test_phase_s: float | None  # first test started to last test reported
 
@@ -294,6 +315,7 @@ def run_subprocess(args: list[str], workdir: Path, env: dict[str, str]) -> Subpr
     times = workdir / "times.json"
     times.unlink(missing_ok=True)
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "mt_bench_timer", "-p", "no:hypothesispytest",
          "-p", "no:anyio", *args],
@@ -301,11 +323,14 @@ def run_subprocess(args: list[str], workdir: Path, env: dict[str, str]) -> Subpr
         env={**env, "MT_BENCH_TIMES": str(times)},
     )
     wall_s = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"pytest {' '.join(args)} exited {done.returncode}:\n"
                            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     raw = json.loads(times.read_text(encoding="utf-8"))
-    return SubprocessRun(wall_s=wall_s, collect_s=raw["collect_s"], items=int(raw["items"]),
+    return SubprocessRun(wall_s=wall_s, cpu_s=cpu_s, collect_s=raw["collect_s"],
+                         collect_cpu_s=raw["collect_cpu_s"], items=int(raw["items"]),
                          test_phase_s=raw["test_phase_s"])
 
 
@@ -408,23 +433,25 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
         model.generate(work[0][1][:2], work[0][0])  # warm-up: first-call allocations
         expected = [signature(b, c) for c, b in bare_batches(work, opts.batch_size)]
-        bare_times: list[float] = []
-        plugin_runs: list[tuple[float, TimedModel]] = []
+        bare_times: list[Seconds] = []
+        plugin_runs: list[tuple[Seconds, TimedModel]] = []
         for _ in range(repeat):
             bare_times.append(bare_loop(model, work, opts.batch_size))
             timed = TimedModel(model)
-            plugin_runs.append((run_inprocess([*common, "--mt-cache=off"], workdir, timed)
-                                .loop_s, timed))
-            log(f"bare loop {bare_times[-1]:.2f} s; plugin test loop {plugin_runs[-1][0]:.2f} s "
+            run = run_inprocess([*common, "--mt-cache=off"], workdir, timed)
+            plugin_runs.append((Seconds(run.loop_s, run.loop_cpu_s), timed))
+            log(f"bare loop {bare_times[-1].wall:.2f} s; plugin test loop {run.loop_s:.2f} s "
                 f"({timed.generate_s:.2f} s in generate)", started_all)
-        bare_s = min(bare_times)
-        plugin_s, timed = min(plugin_runs, key=lambda run: run[0])
+        bare = min(bare_times, key=lambda t: t.wall)
+        bare_s = bare.wall
+        plugin, timed = min(plugin_runs, key=lambda run: run[0].wall)
+        plugin_s = plugin.wall
         same_batches = all(t.batches == expected for _, t in plugin_runs)
 
         few = subset(work, batch_subset)
-        batch1_s = bare_loop(model, few, 1)
-        batched_s = bare_loop(model, few, opts.batch_size)
-        log(f"batch 1: {batch1_s:.2f} s, batch {opts.batch_size}: {batched_s:.2f} s",
+        batch1 = bare_loop(model, few, 1)
+        batched = bare_loop(model, few, opts.batch_size)
+        log(f"batch 1: {batch1.wall:.2f} s, batch {opts.batch_size}: {batched.wall:.2f} s",
             started_all)
 
         for suffix in ("", "-wal", "-shm"):
@@ -451,11 +478,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         n0_phase, n2_phase = (n0.test_phase_s if n0 else None), (n2.test_phase_s if n2 else None)
         figures: dict[str, Any] = {
             "overhead_ratio": ratio(plugin_s, bare_s, 3),
-            "batch_speedup": ratio(batch1_s, batched_s),
+            "batch_speedup": ratio(batch1.wall, batched.wall),
             "cache_speedup": ratio(cold.loop_s, warm.loop_s),
             "xdist_speedup": ratio(n0_wall, n2_wall),
             "xdist_test_phase_speedup": ratio(n0_phase, n2_phase),
             "collect_s": None if collect.collect_s is None else round(collect.collect_s, 3),
+            "overhead_ratio_cpu": ratio(plugin.cpu, bare.cpu, 3),
+            "batch_speedup_cpu": ratio(batch1.cpu, batched.cpu),
+            "cache_speedup_cpu": ratio(cold.loop_cpu_s, warm.loop_cpu_s),
+            "xdist_cpu_ratio": ratio(n2.cpu_s if n2 else None, n0.cpu_s if n0 else None),
+            "collect_cpu_s": None if collect.collect_cpu_s is None
+            else round(collect.collect_cpu_s, 3),
             "peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_SELF), 1),
             "peak_rss_children_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
         }
@@ -465,22 +498,30 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
         raw: dict[str, Any] = {
             "bare_s": round(bare_s, 3),
-            "bare_s_all": [round(t, 3) for t in bare_times],
+            "bare_s_all": [round(t.wall, 3) for t in bare_times],
+            "bare_cpu_s": round(bare.cpu, 3),
             "plugin_s": round(plugin_s, 3),
-            "plugin_s_all": [round(t, 3) for t, _ in plugin_runs],
+            "plugin_s_all": [round(t.wall, 3) for t, _ in plugin_runs],
+            "plugin_cpu_s": round(plugin.cpu, 3),
             "plugin_generate_s": round(timed.generate_s, 3),
             "plugin_other_s": round(plugin_s - timed.generate_s, 3),
             "plugin_batches": len(timed.batches),
             "same_batches": same_batches,
-            "batch1_s": round(batch1_s, 3),
-            "batched_s": round(batched_s, 3),
+            "batch1_s": round(batch1.wall, 3),
+            "batched_s": round(batched.wall, 3),
+            "batch1_cpu_s": round(batch1.cpu, 3),
+            "batched_cpu_s": round(batched.cpu, 3),
             "batch_subset": sum(len(r) for _, r in few),
             "cache_cold_s": round(cold.loop_s, 3),
             "cache_warm_s": round(warm.loop_s, 3),
+            "cache_cold_cpu_s": round(cold.loop_cpu_s, 3),
+            "cache_warm_cpu_s": round(warm.loop_cpu_s, 3),
             "xdist_n0_s": seconds(n0_wall, 2),
             "xdist_n2_s": seconds(n2_wall, 2),
             "xdist_n0_test_phase_s": seconds(n0_phase, 2),
             "xdist_n2_test_phase_s": seconds(n2_phase, 2),
+            "xdist_n0_cpu_s": seconds(n0.cpu_s if n0 else None, 2),
+            "xdist_n2_cpu_s": seconds(n2.cpu_s if n2 else None, 2),
             "collect_items": collect.items,
             "collect_wall_s": round(collect.wall_s, 2),
             "total_s": round(time.perf_counter() - started_all, 1),
@@ -531,15 +572,24 @@ def report(result: dict[str, Any]) -> None:
         f"(generate {r['plugin_generate_s']} s + other {r['plugin_other_s']} s) / bare "
         f"generate loop {r['bare_s']} s; fastest of {s['repeat']}; same batches: "
         f"{r['same_batches']}   target <= 1.10",
+        f"  cpu          {f['overhead_ratio_cpu']!s:>7}  {r['plugin_cpu_s']} s / "
+        f"{r['bare_cpu_s']} s",
         f"batch_speedup  {f['batch_speedup']!s:>7}  batch 1 {r['batch1_s']} s / batch "
         f"{s['batch_size']} {r['batched_s']} s on {r['batch_subset']} requests   target >= 3",
+        f"  cpu          {f['batch_speedup_cpu']!s:>7}  {r['batch1_cpu_s']} s / "
+        f"{r['batched_cpu_s']} s",
         f"cache_speedup  {f['cache_speedup']!s:>7}  cold {r['cache_cold_s']} s / warm "
         f"{r['cache_warm_s']} s (test loops)   target >= 10",
+        f"  cpu          {f['cache_speedup_cpu']!s:>7}  {r['cache_cold_cpu_s']} s / "
+        f"{r['cache_warm_cpu_s']} s",
         f"xdist_speedup  {f['xdist_speedup']!s:>7}  -n 0 {r['xdist_n0_s']} s / -n 2 "
         f"{r['xdist_n2_s']} s (whole runs); test phases {r['xdist_n0_test_phase_s']} s / "
         f"{r['xdist_n2_test_phase_s']} s = {f['xdist_test_phase_speedup']}",
+        f"  cpu          {f['xdist_cpu_ratio']!s:>7}  CPU spent by -n 2 / by -n 0: "
+        f"{r['xdist_n2_cpu_s']} s / {r['xdist_n0_cpu_s']} s",
         f"collect_s      {f['collect_s']!s:>7}  {r['collect_items']} items, every registered "
         f"task (whole --collect-only process {r['collect_wall_s']} s)   target < 2",
+        f"  cpu          {f['collect_cpu_s']!s:>7}",
         f"peak_rss_mb    {f['peak_rss_mb']!s:>7}  (largest subprocess "
         f"{f['peak_rss_children_mb']})",
         f"total {r['total_s']} s",
