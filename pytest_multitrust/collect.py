@@ -14,7 +14,6 @@ Sample items come first, then one threshold item per metric, so that under
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,7 +27,9 @@ from pytest_multitrust.records import (
 )
 
 if TYPE_CHECKING:
-    from _pytest._code.code import TerminalRepr  # noqa: F401  (type only)
+    from collections.abc import Iterator
+
+    from _pytest._code.code import TerminalRepr
 
     from pytest_multitrust.engine.runner import TaskRun
     from pytest_multitrust.session import PluginState
@@ -48,20 +49,30 @@ __all__ = [
 ROOT = "multitrust"
 
 
-class MultitrustRoot(pytest.Collector):
-    """Collects the selected built-in tasks, grouped by aspect."""
+class MultitrustRoot(pytest.Directory):
+    """Collects the selected built-in tasks, grouped by aspect.
+
+    A :class:`pytest.Directory` at ``<rootdir>/multitrust`` (a directory that need not
+    exist), and every node below shares that path: pytest then loads the conftest files
+    from the rootdir down to it, and their hooks (``pytest_runtest_setup``,
+    ``pytest_runtest_makereport``, ...) reach the trust tests as they reach the user's own.
+    """
 
     state: PluginState
 
     def collect(self) -> Iterator[AspectCollector]:
-        """One collector per aspect that has selected tasks, in paper order."""
+        """One collector per aspect that has selected or custom tasks, in paper order."""
+        from pytest_multitrust.custom.plugin import custom_tasks
+
         aspects: list[str] = []
-        for task in self.state.tasks:
-            if task.aspect not in aspects:
-                aspects.append(task.aspect)
+        for aspect in [t.aspect for t in self.state.tasks] + [
+            t.aspect for t in custom_tasks(self.config)
+        ]:
+            if aspect not in aspects:
+                aspects.append(aspect)
         for aspect in aspects:
             node = AspectCollector.from_parent(
-                self, name=aspect, nodeid=f"{ROOT}/{aspect}", path=self.path / aspect
+                self, name=aspect, nodeid=f"{ROOT}/{aspect}", path=self.path
             )
             node.state = self.state
             node.add_marker(pytest.mark.trust)
@@ -73,16 +84,19 @@ class AspectCollector(pytest.Collector):
 
     state: PluginState
 
-    def collect(self) -> Iterator[TaskCollector]:
-        """One collector per selected task of this aspect."""
+    def collect(self) -> Iterator[pytest.Collector]:
+        """One collector per selected task of this aspect, then its custom tasks."""
+        from pytest_multitrust.custom.plugin import custom_task_collectors
+
         for task in self.state.tasks:
             if task.aspect == self.name:
                 node = TaskCollector.from_parent(
-                    self, name=task.id, nodeid=f"{self.nodeid}/{task.id}", path=self.path / task.id
+                    self, name=task.id, nodeid=f"{self.nodeid}/{task.id}", path=self.path
                 )
                 node.state = self.state
                 node.task = task
                 yield node
+        yield from custom_task_collectors(self, self.name)
 
 
 class TaskCollector(pytest.Collector):

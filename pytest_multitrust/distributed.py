@@ -1,7 +1,9 @@
 """xdist integration: one task per worker, one GPU (group) per worker, worker facts.
 
 * **Scheduling.** :func:`make_scheduler` gives xdist a scope scheduler whose scope is the
-  trust task, so a task's samples and threshold tests run on one worker, in order.
+  trust task, so a task's samples and threshold tests run on one worker, in order. The
+  threshold tests of custom tasks (``@pytest.mark.trust(task=...)`` tests, which run
+  anywhere) are held back until every other test has finished (:func:`held_back`).
 * **``-n auto``.** :func:`auto_num_workers` starts one worker per visible GPU, or per
   ``--mt-gpus-per-worker`` GPUs; on a machine without GPUs xdist's own rule applies.
   GPUs are counted from ``CUDA_VISIBLE_DEVICES`` when set, else from ``nvidia-smi -L``:
@@ -57,6 +59,7 @@ __all__ = [
     "auto_worker_count",
     "cpu_threads_for",
     "gpus_from_nvidia_smi",
+    "held_back",
     "make_scheduler",
     "parse_visible_devices",
     "placement_facts",
@@ -112,13 +115,86 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    task_ids = frozenset(t.id for t in config.stash[STATE_KEY].tasks)
+
     class TaskScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
-        """LoadScope scheduling with the trust task as the scope."""
+        """LoadScope scheduling with the trust task as the scope, custom tasks last.
+
+        A custom task's threshold tests (:func:`held_back`) are judged on the controller
+        from the records of its sample tests, which may run on any worker: they are sent
+        only once every other test has finished, to one worker (the *last* one, kept
+        alive for them while the others are shut down). A worker runs the last test it
+        was given only when it gets more work or is shut down, which is why the last
+        worker gets them rather than an idle one.
+        """
+
+        _last: Any = None  # the worker that will run the held-back scopes
 
         def _split_scope(self, nodeid: str) -> str:
             return task_scope(nodeid)
 
+        def _send(self, node: Any, scope: str) -> None:
+            work_unit = self.workqueue.pop(scope)
+            self.assigned_work.setdefault(node, {})[scope] = work_unit
+            collection = self.registered_collections[node]
+            node.send_runtest_some(
+                [collection.index(nodeid) for nodeid, done in work_unit.items() if not done]
+            )
+
+        def _assign_work_unit(self, node: Any) -> None:
+            scope = next((s for s in self.workqueue if not held_back(s, task_ids)), None)
+            if scope is not None:
+                self._send(node, scope)
+                return
+            if self._last is None or self._last not in self.assigned_work:
+                self._last = node
+            if node is not self._last:
+                node.shutdown()  # it finishes what it holds, then leaves
+            self._release()
+
+        def _release(self) -> None:
+            last = self._last
+            if last is None or last not in self.assigned_work or last.shutting_down:
+                return
+            if not self.workqueue or any(not held_back(s, task_ids) for s in self.workqueue):
+                return
+            if any(self._pending_of(work) for node, work in self.assigned_work.items()
+                   if node is not last):
+                return
+            while self.workqueue:
+                self._send(last, next(iter(self.workqueue)))
+            last.shutdown()
+
+        def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+            super().mark_test_complete(node, item_index, duration)
+            self._release()
+
+        def remove_node(self, node: Any) -> str | None:
+            crashed: str | None = super().remove_node(node)
+            if node is self._last:
+                self._last = None
+            self._release()
+            return crashed
+
     return TaskScopeScheduling(config, log)
+
+
+def held_back(scope: str, task_ids: frozenset[str] | set[str]) -> bool:
+    """Whether a scheduling scope waits until every other test has finished.
+
+    True for the scope of a custom task (``multitrust/<aspect>/<task>`` whose task is
+    not among the run's built-in and registered ``task_ids``): it holds the task's
+    threshold tests, judged from sample tests that may run anywhere.
+
+    >>> held_back("multitrust/privacy/team.pii-email", {"S.4"})
+    True
+    >>> held_back("multitrust/safety/S.4", {"S.4"}), held_back("tests/t.py::test_a", {"S.4"})
+    (False, False)
+    """
+    if not scope.startswith(ROOT_PREFIX) or "::" in scope:
+        return False
+    parts = scope.split("/")
+    return len(parts) == 3 and parts[2] not in task_ids
 
 
 # -- GPUs: pure functions ---------------------------------------------------------------------

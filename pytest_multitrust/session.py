@@ -229,9 +229,13 @@ class MultitrustSession:
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        """Add the built-in trust suite to the session, beside the user's own tests."""
+        """Add the trust suite to the session, after the user's own tests.
+
+        Always, even with no built-in task selected: the threshold tests of custom tasks
+        (``@pytest.mark.trust(task=...)`` tests, collected first) live there too.
+        """
         report = yield
-        if isinstance(collector, pytest.Session) and self.state.tasks:
+        if isinstance(collector, pytest.Session):
             from pytest_multitrust.collect import ROOT, MultitrustRoot
 
             root = MultitrustRoot.from_parent(
