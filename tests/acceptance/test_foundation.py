@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from mt_helpers import parse_summary
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def test_oracle_gets_full_accuracy_on_t1(run_trust: Callable[..., pytest.RunResult]) -> None:
@@ -41,7 +44,8 @@ def test_echo_fails_s4_threshold_with_domain_message(
     output = result.stdout.str()
     assert re.search(r"S\.4 .*: rta = 0\.000, needs >= 0\.9", output)
     assert "worst samples:" in output
-    assert "Traceback" not in output and "runtest" not in output
+    assert "Traceback" not in output
+    assert "runtest" not in output
     # a missed sample is a MISS, not a failure: only the threshold tests fail
     assert re.search(r"2 failed, \d+ miss", output)
 
@@ -102,7 +106,8 @@ def test_unknown_model_does_not_import_torch(pytester: pytest.Pytester) -> None:
     code = (
         "import sys, pytest\n"
         "rc = pytest.main(['--mllm=does-not-exist', '-p', 'no:cacheprovider'])\n"
-        "print('RC', int(rc), 'TORCH', 'torch' in sys.modules, 'TF', 'transformers' in sys.modules)\n"
+        "print('RC', int(rc), 'TORCH', 'torch' in sys.modules,\n"
+        "      'TF', 'transformers' in sys.modules)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=pytester.path, timeout=120
@@ -115,14 +120,16 @@ def test_help_imports_no_heavy_module(pytester: pytest.Pytester) -> None:
     code = (
         "import sys, pytest\n"
         "pytest.main(['--help'])\n"
-        "heavy = [m for m in ('torch', 'transformers', 'PIL', 'numpy', 'scipy') if m in sys.modules]\n"
+        "names = ('torch', 'transformers', 'PIL', 'numpy', 'scipy')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=pytester.path, timeout=120
     )
     assert "HEAVY []" in out.stdout, out.stdout[-500:]
-    assert "--mllm=MLLM" in out.stdout and "--mt-tasks=MT_TASKS" in out.stdout
+    assert "--mllm=MLLM" in out.stdout
+    assert "--mt-tasks=MT_TASKS" in out.stdout
 
 
 def test_inactive_without_a_model(pytester: pytest.Pytester) -> None:
@@ -130,5 +137,18 @@ def test_inactive_without_a_model(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     output = result.stdout.str()
-    assert "multitrust/" not in output and "multitrust:" not in output
+    assert "multitrust/" not in output
+    assert "multitrust:" not in output
     assert "collected 1 item" in output
+
+
+def test_rootdir_conftest_hooks_reach_trust_tests(
+    pytester: pytest.Pytester, run_trust: Callable[..., pytest.RunResult]
+) -> None:
+    pytester.makeconftest(
+        "def pytest_runtest_setup(item):\n"
+        "    print('SETUP-HOOK', item.nodeid)\n"
+    )
+    result = run_trust("--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1", "-s")
+    seen = [line for line in result.outlines if "SETUP-HOOK multitrust/truthfulness/T.1::" in line]
+    assert len(seen) == 5 + 2, result.stdout.str()  # 5 variants x 1 sample, 2 threshold tests
