@@ -186,6 +186,7 @@ class CustomTrust:
         self.records: dict[str, dict[str, list[SampleRecord]]] = {}  # task -> test -> records
         self.finished: set[str] = set()  # test ids whose teardown has reported
         self._judged: dict[str, list[tuple[str, str]]] = {}  # test id -> properties judged
+        self._report_ids: dict[str, object] = {}  # sample test id -> its report's ``id``
 
     # -- collection (single process and workers) ---------------------------------------------
 
@@ -227,14 +228,17 @@ class CustomTrust:
     def tasks(self) -> list[CustomTask]:
         """The custom tasks of the tests collected so far (resolved once, then cached).
 
-        Resolving also gives each test the marker of its task's aspect, and records the
-        tests whose task's declarations conflict as errors.
+        Resolving also gives each test the marker of its task's aspect and its task id as
+        a ``-k`` keyword, and records the tests whose task's declarations conflict as
+        errors.
         """
         if self._tasks is None:
             tasks, errors = resolve_tasks(list(self.declarations.values()))
             self.errors.update(errors)
             aspects = {t.id: t.aspect for t in tasks}
             for nodeid, declaration in self.declarations.items():
+                if declaration.task_id is not None:  # -k team.pii-email selects them
+                    self._items[nodeid].extra_keyword_matches.add(declaration.task_id)
                 aspect = aspects.get(declaration.task_id or "", declaration.aspect)
                 if aspect in self.aspect_markers and aspect != CUSTOM_ASPECT:
                     self._items[nodeid].add_marker(getattr(pytest.mark, aspect))
@@ -404,6 +408,7 @@ class CustomTrust:
                 if record.task_id not in builtin:
                     self.records.setdefault(record.task_id, {}).setdefault(
                         report.nodeid, []).append(record)
+                    self._report_ids[report.nodeid] = getattr(report, "id", report.nodeid)
             elif name == PENDING_PROPERTY and isinstance(value, str):
                 pending = value
         if pending is not None:
@@ -430,12 +435,29 @@ class CustomTrust:
                                f"Skipped: {judgement.message}")
 
     def judge(self, task: CustomTask, metric: str, expected: Sequence[str]) -> Judgement:
-        """Judge a custom threshold test from the records that arrived here."""
+        """Judge a custom threshold test from the records that arrived here.
+
+        When it fails, its sample tests are remembered as failed for ``--lf`` too: the next
+        ``pytest --lf`` then collects and runs them with the threshold test (pytest
+        would otherwise skip the files whose tests all passed), as a failed built-in
+        threshold test generates its task's samples again.
+        """
         state = _state(self.config)
         if state is None:  # pragma: no cover - threshold tests exist only in active runs
             return Judgement("skipped", NO_MODEL, None)
-        return judge_custom_threshold(
+        judgement = judge_custom_threshold(
             task, metric, self.records.get(task.id, {}), list(expected),
             self.finished, state.settings,
         )
+        if judgement.outcome == "failed":
+            self._remember_failed(expected)
+        return judgement
+
+    def _remember_failed(self, nodeids: Sequence[str]) -> None:
+        lf = self.config.pluginmanager.get_plugin("lfplugin")
+        lastfailed = getattr(lf, "lastfailed", None)
+        if not isinstance(lastfailed, dict):  # -p no:cacheprovider, or another pytest
+            return
+        for nodeid in nodeids:
+            lastfailed[self._report_ids.get(nodeid, nodeid)] = True
 
