@@ -7,7 +7,6 @@ the items that survived deselection (``-k``, ``--lf``, ``--deselect``).
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.tasks.data import read_samples, samples_for_tier
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Generator, Sequence
 
     from pytest_multitrust.engine.cache import ImageCache
     from pytest_multitrust.engine.transform import TransformContext

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 SUMMARY = re.compile(
     r"^\s*(?P<task>[A-Z]\.\d+|\S+)\s+(?P<metric>\w+)\s+(?P<value>n/a|-?\d+\.\d+)\s+"

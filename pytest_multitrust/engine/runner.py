@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +26,8 @@ from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from pytest_multitrust.engine.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.scoring.context import ScoringContext

@@ -1,0 +1,1 @@
+"""Models under test: the backend protocol, the registry and the built-in backends."""

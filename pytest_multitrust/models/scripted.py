@@ -10,10 +10,13 @@ They need no torch and answer instantly, so their scores are known in advance.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 __all__ = ["REFUSAL_TEXT", "ScriptedModel"]
 

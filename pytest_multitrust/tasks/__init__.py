@@ -1,0 +1,1 @@
+"""Trust tasks: the task framework, data loading, the registry and the five aspects."""

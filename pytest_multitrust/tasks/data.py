@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, canonical_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "DataFile",
@@ -179,7 +181,7 @@ def read_samples(relative: str, root: Path | None = None) -> tuple[Sample, ...]:
 def samples_for_tier(
     samples: Sequence[Sample], tier: str, limit: int | None
 ) -> list[Sample]:
-    """The samples of a tier (``smoke`` keeps those flagged smoke), at most ``limit`` per variant."""
+    """The samples of a tier (``smoke`` keeps those flagged smoke), ``limit`` per variant."""
     kept = [s for s in samples if tier != "smoke" or s.smoke]
     if limit is None:
         return kept

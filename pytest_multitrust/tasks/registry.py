@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_multitrust.tasks.base import ASPECTS, TaskSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["all_tasks", "get_task", "register_task", "select_tasks"]
 

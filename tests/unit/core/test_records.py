@@ -26,8 +26,10 @@ def test_sample_record_round_trips_with_nan() -> None:
         verdict="pass", tags=("x",),
     )
     back = SampleRecord.from_json(record.to_json())
-    assert back.values["accuracy"] == 1.0 and math.isnan(back.values["other"])
-    assert back.tags == ("x",) and back.sample_id == record.sample_id
+    assert back.values["accuracy"] == 1.0
+    assert math.isnan(back.values["other"])
+    assert back.tags == ("x",)
+    assert back.sample_id == record.sample_id
     assert "NaN" not in record.to_json()
 
 
@@ -36,7 +38,8 @@ def test_metric_result_round_trips() -> None:
     back = MetricResult.from_json(result.to_json())
     assert math.isnan(back.value)
     assert back.worst == result.worst
-    assert back.n == 8 and back.op == ">="
+    assert back.n == 8
+    assert back.op == ">="
 
 
 def test_task_scope_groups_a_task_and_spreads_other_tests() -> None:
