@@ -65,6 +65,7 @@ __all__ = [
     "placement_facts",
     "plan_worker_devices",
     "task_scope",
+    "task_scope_scheduler",
     "threads_per_worker",
     "visible_gpus",
     "worker_index",
@@ -113,9 +114,20 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     if STATE_KEY not in config.stash or config.getoption("dist", default="no") != "load":
         return None
-    from xdist.scheduler import LoadScopeScheduling
-
     task_ids = frozenset(t.id for t in config.stash[STATE_KEY].tasks)
+    return task_scope_scheduler(config, log, task_ids)
+
+
+def task_scope_scheduler(config: Any, log: Any, task_ids: frozenset[str]) -> Any:
+    """A scope scheduler for xdist: the trust task is the scope, custom tasks go last.
+
+    Args:
+        config: the pytest config (xdist reads ``--tx``/``-n`` and ``--loadscope-reorder``).
+        log: xdist's log producer, or None.
+        task_ids: the run's built-in and registered tasks; any other task under
+            ``multitrust/`` is a custom one (:func:`held_back`).
+    """
+    from xdist.scheduler import LoadScopeScheduling
 
     class TaskScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
         """LoadScope scheduling with the trust task as the scope, custom tasks last.

@@ -128,8 +128,8 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
         where = f"{path}:{number}"
         try:
             raw = json.loads(line)
-        except ValueError as error:
-            problems.append(f"{where}: not valid JSON ({error.args[0]})")
+        except json.JSONDecodeError as error:  # the column, not the decoder's "line 1"
+            problems.append(f"{where}: not valid JSON at column {error.colno} ({error.msg})")
             continue
         found = _problems_of(raw, where, validator)
         if found:
