@@ -178,10 +178,12 @@ class SampleItem(_TrustItem):
         if record.verdict == "skip":
             pytest.skip(f"{self.task.id} sample {self.sample.id}: {record.skip_reason}")
         if record.verdict == "error":
-            raise SampleError(
+            from pytest_multitrust.reliability import terminal_safe
+
+            raise SampleError(terminal_safe(  # a server's or model's text must not drive the tty
                 f"{self.task.id} sample {self.sample.id}: {record.error}\n"
                 f"prompt: {_short(record.prompt)}"
-            )
+            ))
 
 
 class ThresholdItem(_TrustItem):

@@ -293,6 +293,9 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         same = state.surrogate_spec.raw.strip() == spec.raw.strip()
         state.surrogate = state.holder if same else ModelHolder(load=state._load_surrogate)
     distributed.activate(config, state)
+    from pytest_multitrust.reliability import register_guards
+
+    register_guards(config, settings.max_errors)
     config.pluginmanager.register(MultitrustSession(state), "multitrust-session")
     if hasattr(config, "workerinput"):
         from pytest_multitrust.report.worker import WorkerReporter

@@ -38,6 +38,7 @@ __all__ = [
     "parse_gpus_per_worker",
     "parse_inconclusive",
     "parse_judge",
+    "parse_max_errors",
     "parse_positive_int",
     "parse_refusal_rule",
     "parse_report_dir",
@@ -113,6 +114,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "before it counts as failed and is retried", "120"),
     ("multitrust_retries", "mt_retries", "retries of a failed openai: request (429, 5xx, "
      "timeout, dropped connection), with exponential backoff honouring Retry-After", "4"),
+    ("multitrust_max_errors", "mt_max_errors", "stop the run cleanly once N samples have ended "
+     "as errors (unanswered requests, bad data); the report keeps what arrived", "no limit"),
     ("multitrust_attack_eps", "mt_attack_eps", "L-infinity budget of the adversarial image "
      "attacks (R.4, R.5): N/255 or a number in (0, 1]", "16/255"),
     ("multitrust_attack_steps", "mt_attack_steps", "PGD iterations per attacked image", "50"),
@@ -215,6 +218,11 @@ def parse_retries(text: str) -> int:
     if not re.fullmatch(r"[0-9]+", value) or int(value) > 100:
         raise _fail("--mt-retries", text, "an integer from 0 to 100 such as 4")
     return int(value)
+
+
+def parse_max_errors(text: str) -> int:
+    """Parse ``--mt-max-errors``: a positive integer."""
+    return parse_positive_int(text, "--mt-max-errors")
 
 
 def parse_judge(text: str) -> str:
@@ -482,6 +490,7 @@ class Settings:
     concurrency: int = 8  # requests in flight per remote model per worker
     timeout_s: float = 120.0  # seconds per remote request attempt
     retries: int = 4  # retries of a failed remote request
+    max_errors: int | None = None  # stop the run after this many sample errors; None: never
     report_dir: Path | None = None  # --mt-report: where report files go; None = card only
     gate_mode: GateMode = "interval"  # judge gates on the 95% interval or the point value
     inconclusive: InconclusivePolicy = "pass"  # what an inconclusive gate counts as
@@ -603,6 +612,9 @@ class Settings:
             ),
             timeout_s=text("multitrust_timeout", "mt_timeout", parse_timeout, 120.0),  # type: ignore[arg-type]
             retries=text("multitrust_retries", "mt_retries", parse_retries, 4),  # type: ignore[arg-type]
+            max_errors=text(  # type: ignore[arg-type]
+                "multitrust_max_errors", "mt_max_errors", parse_max_errors, None
+            ),
             attack_eps=text(  # type: ignore[arg-type]
                 "multitrust_attack_eps", "mt_attack_eps", parse_attack_eps, 16 / 255
             ),

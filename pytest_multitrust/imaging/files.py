@@ -17,15 +17,25 @@ from pytest_multitrust.imaging.registry import register_drawer
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["load_image_file"]
+__all__ = ["MAX_PIXELS", "load_image_file", "to_rgb"]
+
+
+#: The largest image read from disk, in pixels (8192 x 8192). Bigger ones are refused
+#: before they are decoded: a few-kilobyte PNG can claim gigapixels (a decompression bomb).
+MAX_PIXELS = 8192 * 8192
 
 
 @register_drawer("file")
 def load_image_file(params: Mapping[str, Any]) -> Image.Image:
     """Load the image at ``params["path"]`` as RGB.
 
+    Any mode is accepted: palette, greyscale, CMYK and 16-bit images are converted, and
+    transparent pixels (alpha, or a palette's transparent colour) are laid over white,
+    the way a viewer shows them. Images over :data:`MAX_PIXELS` are refused unread.
+
     Raises:
-        DataError: naming the file when it is missing, unreadable or not an image.
+        DataError: naming the file when it is missing, unreadable, truncated, not an
+            image, or too large.
     """
     raw = params.get("path")
     if not isinstance(raw, str) or not raw:
@@ -35,7 +45,40 @@ def load_image_file(params: Mapping[str, Any]) -> Image.Image:
         raise DataError(f"{path}: image file not found (cwd {Path.cwd()})")
     try:
         with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DataError(
+                    f"{path}: image too large ({width}x{height} pixels, more than "
+                    f"{MAX_PIXELS:,}); refused before decoding (a decompression bomb?)"
+                )
             image.load()
-            return image.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+            return to_rgb(image)
+    except DataError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError) as error:
         raise DataError(f"{path}: not a readable image ({error})") from None
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """An RGB copy of ``image`` whatever its mode; transparency is composited over white.
+
+    16-bit and 32-bit greyscale (``I;16``, ``I``) keep their range: the top 8 bits are
+    kept rather than clipping every value above 255 to white.
+    """
+    if image.mode == "RGB":
+        return image.copy()
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        top = image.getextrema()[1]
+        wide = image.mode.startswith("I;16") or (isinstance(top, int | float) and top > 255)
+        high = 65535 if wide else 255
+        image = image.convert("I").point(lambda v: v * 255 / high).convert("L")
+    elif image.mode == "F":
+        image = image.point(lambda v: v * 255).convert("L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")

@@ -211,8 +211,10 @@ def _load_object(path: str, what: str) -> object:
     module_name, _, attribute = path.partition(":")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise pytest.UsageError(f"{what}: cannot import module {module_name!r}: {error}") from None
+    except Exception as error:  # a user module may fail with anything while it imports
+        raise pytest.UsageError(
+            f"{what}: cannot import module {module_name!r}: {type(error).__name__}: {error}"
+        ) from None
     try:
         return getattr(module, attribute)
     except AttributeError:
@@ -287,7 +289,8 @@ def prepare_model(
 
     Raises:
         PrerequisiteError: naming the model and how to fetch it.
-        pytest.UsageError: when an ``openai:`` server rejects the probe or is unreachable.
+        pytest.UsageError: when an ``openai:`` server rejects the probe or is unreachable,
+            or a ``py:`` module does not import or lacks its factory.
     """
     _register_builtins()
     if spec.scheme == "name":
@@ -298,6 +301,11 @@ def prepare_model(
         from pytest_multitrust.models.hf import prepare_hf
 
         prepare_hf(spec.target, options)
+    elif spec.scheme == "py":
+        # import the module now: one usage error before any test, not one failure per test
+        target = _load_object(spec.target, f"{option}={spec.display}")
+        if not callable(target):
+            raise pytest.UsageError(f"{option}={spec.display}: {spec.target} is not callable")
     elif spec.scheme == "openai":
         # one small request with an image: a server that rejects images or the model
         # name stops the run here, with the server's message, before any test runs

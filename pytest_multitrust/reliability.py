@@ -1,0 +1,202 @@
+r"""Fault handling that spans the run: error budget, SIGTERM, worker crashes, terminal text.
+
+* :class:`ErrorBudget` (``--mt-max-errors N``, controller only): counts the sample error
+  records as they arrive and stops the run cleanly once ``N`` have piled up; the report
+  still gets written, marked interrupted with the reason.
+* :func:`install_sigterm_handler`: ``SIGTERM`` (what CI runners and ``timeout`` send)
+  becomes a :class:`KeyboardInterrupt`, so a terminated run ends like Ctrl-C: what
+  arrived is reported (``status.interrupted``) and every completed response is already
+  in the response cache.
+* :func:`remove_crashed_node`: the xdist scheduler's answer to a worker that died. The
+  task it was running is *not* sent to another worker (the model that killed one worker
+  would kill the next, up to xdist's restart limit): its remaining tests are reported as
+  errors naming the crash, the worker's other, unstarted tasks are queued again.
+* :func:`terminal_safe`: model and server text made inert for a terminal (ANSI escape
+  sequences and other control characters shown as ``\x1b``).
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_multitrust.records import SAMPLE_PROPERTY, VERDICT_PROPERTY, SampleRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "ErrorBudget",
+    "install_sigterm_handler",
+    "register_guards",
+    "remove_crashed_node",
+    "terminal_safe",
+]
+
+# C0 controls but tab and newline, DEL, and the C1 range (which holds the 8-bit CSI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    r"""``text`` with every control character but tab and newline shown as an escape.
+
+    An ANSI sequence in a model's answer or a server's error (``\x1b[2J`` clears the
+    screen, ``\x1b]8;;`` makes links) then prints as text instead of acting.
+
+    >>> terminal_safe("ok \x1b[31mred\x1b[0m\r")
+    'ok \\x1b[31mred\\x1b[0m\\x0d'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+# -- --mt-max-errors -------------------------------------------------------------------------
+
+
+class ErrorBudget:
+    """Stops the run once ``limit`` sample error records have arrived (controller only)."""
+
+    def __init__(self, config: pytest.Config, limit: int) -> None:
+        """Watch the records of ``config``'s run; stop after ``limit`` errors."""
+        self.config = config
+        self.limit = limit  # errors allowed before the run stops
+        self.errors = 0  # sample error records seen so far
+        self.reason: str | None = None  # why the run was stopped, once it was
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Count error records; at the limit, ask pytest (or xdist) to stop."""
+        if report.when != "call" or self.reason is not None:
+            return
+        properties = [tuple(p) for p in report.user_properties]
+        if (VERDICT_PROPERTY, "error") not in properties:
+            return
+        self.errors += 1
+        if self.errors < self.limit:
+            return
+        last = next((SampleRecord.from_json(v) for n, v in properties
+                     if n == SAMPLE_PROPERTY and isinstance(v, str)), None)
+        where = f" (last: {last.task_id} {last.sample_id}: {last.error})" if last else ""
+        self.reason = terminal_safe(
+            f"--mt-max-errors={self.limit}: {self.errors} sample errors{where}"
+        )
+        self._stop(self.reason)
+
+    def _stop(self, reason: str) -> None:
+        dsession: Any = self.config.pluginmanager.getplugin("dsession")
+        if dsession is not None:  # xdist's controller loop reads its own flag
+            dsession.shouldstop = reason
+        session = self.config.stash.get(_SESSION_KEY, None)
+        if session is not None:  # pytest's own loop stops after the current test
+            session.shouldfail = reason
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Keep the session: its ``shouldfail`` is how pytest's own loop is told to stop."""
+        self.config.stash[_SESSION_KEY] = session
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """Say why the run stopped early."""
+        if self.reason is not None:
+            terminalreporter.write_sep("=", f"multitrust: stopped: {self.reason}", red=True)
+
+
+_SESSION_KEY = pytest.StashKey[pytest.Session]()
+
+
+# -- SIGTERM ---------------------------------------------------------------------------------
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"received signal {signal.Signals(signum).name}")
+
+
+def install_sigterm_handler() -> Callable[[], None] | None:
+    """Turn ``SIGTERM`` into ``KeyboardInterrupt`` in this process; return the undo.
+
+    Returns None (nothing installed) off the main thread, where Python cannot set signal
+    handlers, on platforms without ``SIGTERM``, or when someone else already handles it
+    (a handler that is not the default is left alone).
+    """
+    term = getattr(signal, "SIGTERM", None)
+    if term is None or threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(term)
+    if previous not in (signal.SIG_DFL, None):
+        return None
+    signal.signal(term, _raise_interrupt)
+
+    def undo() -> None:
+        if signal.getsignal(term) is _raise_interrupt:
+            signal.signal(term, previous)
+
+    return undo
+
+
+# -- worker crashes under xdist --------------------------------------------------------------
+
+
+def remove_crashed_node(scheduler: Any, node: Any) -> str | None:
+    """``remove_node`` of a scope scheduler that does not re-send a crashed task.
+
+    xdist's own scope scheduler puts the whole unfinished workload of a dead worker back
+    in the queue, so the task whose model killed the worker is sent to the next worker
+    and kills it too, until xdist runs out of restarts. Here the scope that was running
+    when the worker died is dropped: its unfinished tests other than the one that was
+    running (which xdist reports itself) are reported as errors that name the crash.
+    The worker's other scopes, not started yet, are queued again.
+
+    Returns:
+        The test that was running when the worker died, or None when the worker had no
+        unfinished work (a normal shutdown).
+    """
+    workload: dict[str, dict[str, bool]] = scheduler.assigned_work.pop(node)
+    if not scheduler._pending_of(workload):
+        return None
+    crashed_scope, crashitem = next(
+        (scope, nodeid) for scope, unit in workload.items()
+        for nodeid, done in unit.items() if not done
+    )
+    worker = str(getattr(getattr(node, "gateway", None), "id", "worker"))
+    unfinished = [nodeid for nodeid, done in workload[crashed_scope].items()
+                  if not done and nodeid != crashitem]
+    for scope, unit in workload.items():
+        if scope != crashed_scope and not all(unit.values()):
+            scheduler.workqueue[scope] = unit
+    message = (f"not run: worker {worker} crashed while running {crashitem}; the rest of "
+               f"{crashed_scope} is not sent to another worker")
+    config = scheduler.config
+    for nodeid in unfinished:
+        path = nodeid.split("::")[0]
+        report = pytest.TestReport(
+            nodeid=nodeid, location=(path, None, nodeid.split("::")[-1]), keywords={},
+            outcome="failed", longrepr=message, when="setup",
+        )
+        config.hook.pytest_runtest_logreport(report=report)
+    for other in scheduler.assigned_work:
+        scheduler._reschedule(other)
+    return crashitem
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+class _SignalRestorer:
+    """Puts the previous ``SIGTERM`` handler back when pytest unconfigures."""
+
+    def __init__(self, undo: Callable[[], None]) -> None:
+        self.undo = undo
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Restore the handler (pytester runs many sessions in one process)."""
+        self.undo()
+
+
+def register_guards(config: pytest.Config, max_errors: int | None) -> None:
+    """Install the run's guards: ``SIGTERM`` as an interrupt; the error budget (controller)."""
+    undo = install_sigterm_handler()
+    if undo is not None:
+        config.pluginmanager.register(_SignalRestorer(undo), "multitrust-sigterm")
+    if max_errors is not None and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ErrorBudget(config, max_errors), "multitrust-max-errors")
