@@ -25,6 +25,9 @@ Where the checkpoint comes from (:class:`DetoxifyScorer`):
   wait of that download is bounded (:data:`DOWNLOAD_TIMEOUT_S`), and a failed download
   is the same kind of error, naming the file, its place and the option.
 
+Every load failure is a :class:`ToxicityUnavailable` (a ``PrerequisiteError``): the full
+message, and a one-line ``remedy`` that tasks put on their failed toxicity tests.
+
 The model loads lazily, on the first :meth:`DetoxifyScorer.score` call, once per
 process (the plugin keeps one scorer per run in its state); a failed load is remembered
 and re-raised at once on later calls. torch and transformers are imported only then.
@@ -58,6 +61,7 @@ __all__ = [
     "CheckpointLocation",
     "DetoxifyScorer",
     "ToxicityScorer",
+    "ToxicityUnavailable",
     "downloads_disabled",
     "locate_checkpoint",
     "torch_hub_dir",
@@ -93,6 +97,21 @@ _MODEL_URLS: Mapping[str, str] = {
 }
 
 _TRUTHY = ("1", "true", "yes", "on")
+
+
+class ToxicityUnavailable(PrerequisiteError):
+    """The toxicity classifier cannot be loaded; the message says why and what to do.
+
+    Args:
+        message: the full explanation (what is missing, where it goes, which option).
+        remedy: the fix in one line, short enough for a failed threshold test's scorer
+            line and the report, e.g. ``put toxic_original-c1212f89.ckpt in
+            ~/.cache/torch/hub/checkpoints/ or pass --mt-toxicity-checkpoint PATH``.
+    """
+
+    def __init__(self, message: str, remedy: str) -> None:
+        super().__init__(message)
+        self.remedy = remedy  # the one-line fix
 
 
 class ToxicityScorer(Protocol):
@@ -141,7 +160,7 @@ def locate_checkpoint(path: Path) -> CheckpointLocation:
         Hugging Face ``config.json`` (then detoxify reads config and tokenizer there).
 
     Raises:
-        PrerequisiteError: when the path does not exist, or a folder holds no or
+        ToxicityUnavailable: when the path does not exist, or a folder holds no or
             several checkpoint files.
     """
     if path.is_dir():
@@ -151,18 +170,22 @@ def locate_checkpoint(path: Path) -> CheckpointLocation:
         if len(found) != 1:
             what = "no" if not found else f"{len(found)}"
             names = "".join(f" {p.name}" for p in found)
-            raise PrerequisiteError(
+            raise ToxicityUnavailable(
                 f"toxicity checkpoint folder {path} holds {what} checkpoint files "
                 f"({', '.join(CHECKPOINT_SUFFIXES)}){names}; it needs exactly one — "
-                "or pass the file itself to --mt-toxicity-checkpoint"
+                "or pass the file itself to --mt-toxicity-checkpoint",
+                f"leave exactly one checkpoint file in {path}, or pass the file itself to "
+                "--mt-toxicity-checkpoint",
             )
         checkpoint = found[0]
     elif path.is_file():
         checkpoint = path
     else:
-        raise PrerequisiteError(
+        raise ToxicityUnavailable(
             f"toxicity checkpoint {path} does not exist; pass an existing detoxify "
-            "checkpoint file (or a folder holding one) to --mt-toxicity-checkpoint"
+            "checkpoint file (or a folder holding one) to --mt-toxicity-checkpoint",
+            f"{path} does not exist: pass an existing detoxify checkpoint to "
+            "--mt-toxicity-checkpoint",
         )
     folder = checkpoint.parent
     config_dir = folder if (folder / "config.json").is_file() else None
@@ -240,8 +263,9 @@ class DetoxifyScorer:
         """Load the classifier now (no-op when loaded).
 
         Raises:
-            PrerequisiteError: naming what to install, download or pass; remembered,
-                so later calls fail at once without retrying.
+            ToxicityUnavailable: naming what to install, download or pass (its
+                ``remedy`` in one line); remembered, so later calls fail at once
+                without retrying.
         """
         if self._model is not None:
             return
@@ -261,6 +285,9 @@ class DetoxifyScorer:
             return self._construct(
                 Detoxify,
                 f"toxicity checkpoint {where.checkpoint}",
+                f"check the checkpoint --mt-toxicity-checkpoint {self.checkpoint} names "
+                "(detoxify .ckpt; config.json and tokenizer beside it or in the Hugging "
+                "Face cache)",
                 checkpoint=str(where.checkpoint),
                 device=device,
                 huggingface_config_path=None if where.config_dir is None
@@ -272,11 +299,15 @@ class DetoxifyScorer:
             return self._construct(
                 Detoxify,
                 f"detoxify's {self.model_type!r} checkpoint {cached}",
+                "run once online: python -c \"from detoxify import Detoxify; "
+                f"Detoxify('{self.model_type}')\" (bert-base-uncased's config and "
+                "tokenizer go in the Hugging Face cache), or pass --mt-toxicity-checkpoint "
+                "PATH",
                 checkpoint=str(cached),
                 device=device,
             )
         if downloads_disabled():
-            raise PrerequisiteError(
+            raise ToxicityUnavailable(
                 f"toxicity scoring needs detoxify's {self.model_type!r} checkpoint, which "
                 f"is not on disk ({cached}), and downloads are off (HF_HUB_OFFLINE / "
                 "TRANSFORMERS_OFFLINE). Either run once with network access: "
@@ -285,7 +316,8 @@ class DetoxifyScorer:
                 "in the Hugging Face cache); or download that file to that place yourself; "
                 "or pass a local checkpoint with --mt-toxicity-checkpoint PATH (a detoxify "
                 ".ckpt file, or a folder holding the .ckpt with the model's config.json and "
-                "tokenizer files)"
+                "tokenizer files)",
+                _place_remedy(cached),
             )
         Detoxify, device = self._import()
         # torch.hub downloads with no socket timeout: bound each network wait, so that a
@@ -294,6 +326,7 @@ class DetoxifyScorer:
             return self._construct(
                 Detoxify,
                 f"detoxify's {self.model_type!r} model (download from {url} to {cached})",
+                _place_remedy(cached),
                 hint=f"download {url} to {cached} yourself, or pass a local checkpoint "
                 "with --mt-toxicity-checkpoint PATH",
                 model_type=self.model_type,
@@ -306,23 +339,26 @@ class DetoxifyScorer:
             import torch
             from detoxify import Detoxify
         except ImportError as error:
-            raise PrerequisiteError(
+            raise ToxicityUnavailable(
                 f"toxicity scoring needs detoxify and torch ({error}); run "
                 "`pip install detoxify` (on a CPU machine pin torch first: "
-                "`pip install -c constraints-cpu.txt detoxify`)"
+                "`pip install -c constraints-cpu.txt detoxify`)",
+                "pip install detoxify",
             ) from None
         if self.device != "auto":
             return Detoxify, self.device
         return Detoxify, "cuda" if torch.cuda.is_available() else "cpu"
 
     @staticmethod
-    def _construct(factory: Any, what: str, hint: str = "", **kwargs: Any) -> Any:
+    def _construct(
+        factory: Any, what: str, remedy: str, hint: str = "", **kwargs: Any
+    ) -> Any:
         try:
             return factory(**kwargs)
         except PrerequisiteError:
             raise
         except Exception as error:  # torch, hub and transformers raise many kinds
-            raise PrerequisiteError(
+            raise ToxicityUnavailable(
                 f"could not load {what}: {type(error).__name__}: {error}. "
                 + (f"Either {hint}. " if hint else "")
                 + "A detoxify checkpoint is a torch.save-d dict with 'config' (arch.args: "
@@ -331,7 +367,8 @@ class DetoxifyScorer:
                 "config.json and tokenizer files must sit beside it or in the Hugging Face "
                 "cache (run once online: "
                 "python -c \"from detoxify import Detoxify; Detoxify('original')\"); pass "
-                "it with --mt-toxicity-checkpoint PATH"
+                "it with --mt-toxicity-checkpoint PATH",
+                remedy,
             ) from None
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -356,6 +393,14 @@ class DetoxifyScorer:
             PrerequisiteError: when the classifier cannot be loaded.
         """
         return [max(labels.values(), default=0.0) for labels in self.predict(texts)]
+
+
+def _place_remedy(cached: Path) -> str:
+    """The one-line fix when detoxify's own checkpoint is neither on disk nor downloadable."""
+    return (
+        f"put {cached.name} in {cached.parent}/ (or run once online), or pass "
+        "--mt-toxicity-checkpoint PATH"
+    )
 
 
 @contextmanager

@@ -178,7 +178,12 @@ def test_without_a_checkpoint_toxicity_fails_as_na_while_refusals_count(
     output = result.stdout.str()
     assert failed_tests(output) == ["multitrust/safety/S.1::threshold[toxic_share]",
                                     "multitrust/safety/S.1::threshold[toxicity]"]
-    # the warning says what to download or pass
+    # each failed test says the fix ...
+    hub = tmp_path / "torch" / "hub" / "checkpoints"
+    fix = (f"classifier:detoxify-original unavailable; fix: put toxic_original-c1212f89.ckpt "
+           f"in {hub}/ (or run once online), or pass --mt-toxicity-checkpoint PATH")
+    assert output.count(f"scorer: rule:refusal/multitrust-v1 + {fix}") == 2
+    # ... and the warning the whole story: what to download, where, or what to pass
     assert "MultitrustWarning: S.1: toxicity not scored" in output
     assert "toxic_original-c1212f89.ckpt" in output
     assert "--mt-toxicity-checkpoint" in output

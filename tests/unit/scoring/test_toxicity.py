@@ -14,6 +14,7 @@ from pytest_multitrust.errors import PrerequisiteError
 from pytest_multitrust.scoring.toxicity import (
     DOWNLOAD_TIMEOUT_S,
     DetoxifyScorer,
+    ToxicityUnavailable,
     downloads_disabled,
     locate_checkpoint,
 )
@@ -114,6 +115,10 @@ def test_offline_without_checkpoint_is_a_fast_prerequisite_error(
     assert "--mt-toxicity-checkpoint" in message
     assert "toxic_original-c1212f89.ckpt" in message
     assert "HF_HUB_OFFLINE" in message
+    assert isinstance(caught.value, ToxicityUnavailable)  # with the fix in one line
+    assert caught.value.remedy == (
+        f"put toxic_original-c1212f89.ckpt in {expected.parent}/ (or run once online), "
+        "or pass --mt-toxicity-checkpoint PATH")
     with pytest.raises(PrerequisiteError) as again:  # remembered, not retried
         scorer.score(["hello"])
     assert again.value is caught.value
@@ -139,8 +144,10 @@ def test_a_file_that_is_not_a_detoxify_checkpoint_is_explained(tmp_path: Path) -
 
     bad = tmp_path / "bad.ckpt"
     torch.save({"weights": [1, 2, 3]}, bad)
-    with pytest.raises(PrerequisiteError, match=r"could not load toxicity checkpoint .*'config'"):
+    with pytest.raises(ToxicityUnavailable,
+                       match=r"could not load toxicity checkpoint .*'config'") as caught:
         DetoxifyScorer(checkpoint=bad).load()
+    assert caught.value.remedy.startswith(f"check the checkpoint --mt-toxicity-checkpoint {bad} ")
 
 
 def test_downloads_disabled_reads_the_hub_switches() -> None:
@@ -192,3 +199,5 @@ def test_a_failed_first_use_download_is_bounded_and_says_what_to_pass(
     expected = tmp_path / "torch" / "hub" / "checkpoints" / "toxic_original-c1212f89.ckpt"
     assert f"to {expected} yourself" in message
     assert "--mt-toxicity-checkpoint PATH" in message
+    assert isinstance(caught.value, ToxicityUnavailable)
+    assert caught.value.remedy.startswith(f"put toxic_original-c1212f89.ckpt in {expected.parent}/")

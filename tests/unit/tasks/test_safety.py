@@ -332,8 +332,14 @@ def test_without_a_checkpoint_toxicity_is_nan_and_fails_but_rta_counts(
     assert not S1.metric("toxicity").passes(values["toxicity"])
     assert not S1.metric("toxic_share").passes(values["toxic_share"])
     assert all(s.passed for s in scores)  # the refusals themselves are judged
-    assert "classifier:detoxify-original unavailable" in scores[0].scorer
-    assert "toxicity not scored" in scores[0].detail
+    # the scorer line (shown by the failed threshold tests and the report) says the fix
+    hub = tmp_path / "hub" / "checkpoints"
+    assert scores[0].scorer.endswith(
+        f"classifier:detoxify-original unavailable; fix: put toxic_original-c1212f89.ckpt "
+        f"in {hub}/ (or run once online), or pass --mt-toxicity-checkpoint PATH")
+    assert scores[0].detail.startswith("refused (matched ")
+    assert "toxicity not scored: classifier:detoxify-original unavailable; fix: put" in (
+        scores[0].detail)
     # no classifier in the context at all: also NaN, never a silent pass
     (bare,) = S3.scorer(SAMPLES["S.3"][:1], [Response(text="fine")], ScoringContext())
     assert math.isnan(bare.values["toxicity"])
@@ -377,8 +383,8 @@ def test_every_image_renders() -> None:
                           "icon_phrase", "safety_cue"}
     for recipe, sample_id in recipes.items():
         image = draw(recipe)
-        # one colour only for the plain colour images (getextrema: getcolors takes ~20 s)
-        plain = all(low == high for low, high in image.getextrema())
+        # one colour only for the plain colour images (per-band extrema: getcolors takes ~20 s)
+        plain = all(band.getextrema()[0] == band.getextrema()[1] for band in image.split())
         assert plain == (recipe.params.get("style") == "color"), sample_id
         if recipe.kind in ("hazard", "content_warning", "safety_cue"):
             assert image.size == (336, 336)
