@@ -124,8 +124,12 @@ def parse_target(target: str, *, option: str = "--mllm") -> Endpoint:
 
     display = redact_spec(f"openai:{target}")
     url, _, model = target.strip().partition("#")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or not model.strip():
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[" and other URLs urllib rejects
+        parts, host = urlsplit(""), None
+    if parts.scheme not in ("http", "https") or not host or not model.strip():
         raise pytest.UsageError(
             f"{option}={display!r}: expected openai:<http(s) base url>#<model>, e.g. "
             "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf"
