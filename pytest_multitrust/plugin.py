@@ -140,6 +140,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "response is an error (default: off)",
     )
     group.addoption(
+        "--mt-data-fallback",
+        dest="mt_data_fallback",
+        action="store_true",
+        default=False,
+        help="with --mt-data=official:PATH, run tasks whose official data is missing on the "
+        "built-in data, marked in the report, instead of stopping (default: off; ini: "
+        "multitrust_data_fallback)",
+    )
+    parser.addini("multitrust_data_fallback", help="as --mt-data-fallback (default: false)",
+                  type="bool", default=False)
+    group.addoption(
         "--mt-check-batching",
         dest="mt_check_batching",
         action="store_true",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelSpec
     from pytest_multitrust.records import SampleRecord
+    from pytest_multitrust.report.model import DataVersion
     from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
@@ -52,6 +53,8 @@ class PluginState:
     surrogate_spec: ModelSpec | None = None  # the parsed --mt-surrogate, if any
     surrogate: ModelHolder | None = None  # loads the attack surrogate on first use
     toxicity: DetoxifyScorer = field(init=False)  # detoxify, loaded by its first scorer
+    data_versions: tuple[DataVersion, ...] | None = None  # provenance of --mt-data=official
+    report_notes: tuple[tuple[str, str], ...] = ()  # (key, text) notes for the report
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -274,6 +277,10 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         spec=spec,
         tasks=[get_task(task_id) for task_id in settings.task_ids],
     )
+    if settings.official_data is not None:
+        from pytest_multitrust.official import apply_official
+
+        apply_official(config, state)
     config.stash[STATE_KEY] = state
     from pytest_multitrust import distributed
     from pytest_multitrust.engine.cache import open_caches

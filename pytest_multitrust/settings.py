@@ -32,6 +32,7 @@ __all__ = [
     "parse_cache_mode",
     "parse_compare_fail",
     "parse_concurrency",
+    "parse_data_source",
     "parse_device",
     "parse_dtype",
     "parse_gate_mode",
@@ -124,6 +125,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("multitrust_surrogate", "mt_surrogate", "white-box model the image attacks are computed "
      "on and transferred from (tiny-llava, hf:<repo-or-path>, ...)", "the model under test "
      "when it is an hf: model; otherwise R.4/R.5 attacked samples are skipped"),
+    ("multitrust_data", "mt_data", "where the tasks' data comes from: builtin, or "
+     "official:PATH for the official MultiTrust data folder (MMTrustEval's data/), checked "
+     "before the run", "builtin"),
 )
 
 
@@ -501,6 +505,8 @@ class Settings:
     attack_steps: int = 50  # PGD iterations per attacked image
     attack_step_size: float = 1 / 255  # PGD step, [0, 1] units
     surrogate: str | None = None  # --mt-surrogate spec; None = attack the model under test
+    official_data: Path | None = None  # --mt-data=official:PATH, resolved; None = built-in
+    data_fallback: bool = False  # tasks without official data run on the built-in data
 
     @property
     def active(self) -> bool:
@@ -628,6 +634,9 @@ class Settings:
             surrogate=text(  # type: ignore[arg-type]
                 "multitrust_surrogate", "mt_surrogate", parse_surrogate, None
             ),
+            official_data=_official_data(config),
+            data_fallback=bool(config.getoption("mt_data_fallback", default=False))
+            or _ini_flag(config, "multitrust_data_fallback"),
         )
         if settings.rescore and settings.cache_mode == "off":
             raise pytest.UsageError(
@@ -639,6 +648,51 @@ class Settings:
         _check_thresholds(settings.thresholds)
         _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
+
+
+def parse_data_source(text: str) -> Path | None:
+    """Parse ``--mt-data``: ``builtin`` (``None``) or ``official:PATH`` (the path as given)."""
+    value = text.strip()
+    if value == "builtin":
+        return None
+    kind, _, path = value.partition(":")
+    if kind != "official" or not path.strip():
+        raise _fail("--mt-data", text, "builtin or official:PATH (the official MultiTrust "
+                    "data folder)")
+    return Path(path.strip()).expanduser()
+
+
+def _official_data(config: pytest.Config) -> Path | None:
+    """``--mt-data`` (relative to the invocation dir) or the ini key (relative to the ini).
+
+    Raises:
+        pytest.UsageError: when the folder does not exist.
+    """
+    option = config.getoption("mt_data", default=None)
+    if option is not None:
+        path = parse_data_source(str(option))
+        base = config.invocation_params.dir
+    else:
+        ini = config.getini("multitrust_data")
+        if not ini:
+            return None
+        path = parse_data_source(str(ini))
+        base = config.inipath.parent if config.inipath else config.rootpath
+    if path is None:
+        return None
+    resolved = path if path.is_absolute() else base / path
+    if not resolved.is_dir():
+        raise pytest.UsageError(
+            f"--mt-data=official:{path}: no such folder ({resolved}); point it at the "
+            "official MultiTrust data folder (the one holding truthfulness/, safety/, ...)"
+        )
+    return resolved
+
+
+def _ini_flag(config: pytest.Config, name: str) -> bool:
+    value = config.getini(name)
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1",
+                                                                                "yes", "on")
 
 
 def _optional_text(value: object) -> str | None:

@@ -146,10 +146,14 @@ def build_report(
     exit_status: int,
     interrupted: bool,
     reason: str,
+    data: Sequence[DataVersion] | None = None,
+    notes: Sequence[tuple[str, str]] = (),
 ) -> TrustReport:
     """Scores, gates (aspect/overall and task metrics) and provenance of one run.
 
     The comparison with a baseline and its regression gates are added by the caller.
+    ``data`` replaces the built-in data entries of the provenance (``--mt-data=official``);
+    ``notes`` go to the report's ``extra``.
     """
     specs = {t.id: t for t in tasks}
 
@@ -182,7 +186,7 @@ def build_report(
         device=_device(workers),
         workers=tuple(sorted(workers, key=lambda w: w.worker)),
         settings=settings_items(settings),
-        data=data_versions(tasks),
+        data=data_versions(tasks) if data is None else tuple(data),
         git_commit=commit,
         git_dirty=dirty,
         started=iso(started),
@@ -207,4 +211,5 @@ def build_report(
         gates=tuple(gates),
         comparison=None,
         samples=tuple(ordered_samples),
+        extra=tuple(notes),
     )

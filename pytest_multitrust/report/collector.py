@@ -171,6 +171,8 @@ class ResultCollector:
             exit_status=exitstatus,
             interrupted=interrupted,
             reason=reason,
+            data=self.state.data_versions,
+            notes=self.state.report_notes,
         )
         report = self._with_comparison(report)
         failed = report.failed_gates

@@ -335,6 +335,7 @@ def _provenance(report: TrustReport) -> str:
     items += [(f"setting {k}", val) for k, val in p.settings]
     items += [(f"data {d.task_id}", f"{d.path} v{d.version} sha256 {d.sha256[:16]}… "
                                     f"({d.samples} samples)") for d in p.data]
+    items += list(report.extra)
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(val)}</dd>" for k, val in items)
     return (f'<section><h2>Provenance</h2><details class="card"><summary>versions, model, '
             f"settings, data, timings</summary><dl>{rows}</dl></details></section>")

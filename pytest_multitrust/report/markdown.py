@@ -144,6 +144,11 @@ def render_markdown(report: TrustReport) -> str:
     if status.missing_tasks:
         out.append("")
         out.append(f"No result from: {md_text(', '.join(status.missing_tasks))}.")
+    if report.extra:
+        out.append("")
+        out.append("### Notes")
+        out.append("")
+        out.extend(f"- {md_text(key)}: {md_text(value)}" for key, value in report.extra)
     out.append("")
     return "\n".join(out)
 
