@@ -53,6 +53,10 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class ModelFacts:
     """The model under test as a worker loaded it."""
@@ -92,6 +96,7 @@ class WorkerFacts:
     peak_rss_mb: float | None  # peak resident memory of the process, MiB (None: unknown)
     peak_gpu_mb: float | None = None  # peak CUDA memory allocated, MiB (None: no CUDA)
     crashed: bool = False  # the worker went down with an error (set on the controller)
+    cuda_visible_devices: str | None = None  # the process's CUDA_VISIBLE_DEVICES; None: unset
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -102,6 +107,7 @@ class WorkerFacts:
             "peak_rss_mb": self.peak_rss_mb,
             "peak_gpu_mb": self.peak_gpu_mb,
             "crashed": self.crashed,
+            "cuda_visible_devices": self.cuda_visible_devices,
         }
 
     @classmethod
@@ -115,6 +121,7 @@ class WorkerFacts:
             peak_rss_mb=_opt_float(data.get("peak_rss_mb")),
             peak_gpu_mb=_opt_float(data.get("peak_gpu_mb")),
             crashed=bool(data.get("crashed", False)),
+            cuda_visible_devices=_opt_str(data.get("cuda_visible_devices")),
         )
 
 

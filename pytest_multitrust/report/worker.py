@@ -10,6 +10,7 @@ reads it in ``pytest_testnodedown``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,7 @@ def _peak_gpu_mb() -> float | None:
 
 
 def worker_facts(state: PluginState, worker: str) -> WorkerFacts:
-    """What this process knows: the loaded model (if any), load time, peak memory."""
+    """What this process knows: the loaded model (if any), load time, peak memory, GPUs."""
     model = ModelFacts.from_info(state.holder.get().info) if state.holder.loaded else None
     return WorkerFacts(
         worker=worker,
@@ -61,6 +62,8 @@ def worker_facts(state: PluginState, worker: str) -> WorkerFacts:
         load_s=state.holder.load_seconds,
         peak_rss_mb=peak_rss_mb(),
         peak_gpu_mb=_peak_gpu_mb(),
+        # a worker's own GPUs: pytest-multitrust set them in pytest_configure
+        cuda_visible_devices=os.environ.get("CUDA_VISIBLE_DEVICES"),
     )
 
 

@@ -7,6 +7,7 @@ registered by the test project's conftest, so these tests need neither torch nor
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 from pathlib import Path
@@ -158,12 +159,23 @@ def test_each_worker_sees_its_own_gpu_of_the_outer_cuda_visible_devices(
     project: Project,
 ) -> None:
     project.monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
-    result = project.run("-n", "2", tasks="X.1,X.2", cache_dir=False)
+    result = project.run("-n", "2", "--mt-report=out", tasks="X.1,X.2", cache_dir=False)
     assert result.ret == 0, result.stdout.str()
     assert seen(result) == {"gw0": "3", "gw1": "5"}
     workers = facts(result)
     assert {w: f["cuda"] for w, f in workers.items()} == {"gw0": "3", "gw1": "5"}
     assert all(f["device"] == "cpu" for f in workers.values())
+    # device, GPUs, load time and peak memory of each worker reach the report
+    report = json.loads((project.pytester.path / "out" / "report.json").read_text("utf-8"))
+    entries = {w["worker"]: w for w in report["provenance"]["workers"]}
+    assert {w: e["cuda_visible_devices"] for w, e in entries.items()} == {"gw0": "3", "gw1": "5"}
+    for entry in entries.values():
+        assert entry["model"]["device"] == "cpu"
+        assert entry["model"]["fingerprint"] == "fp-1"
+        assert 0 < entry["load_s"] < 60  # timed around the model factory
+        assert 20 < entry["peak_rss_mb"] < 4096  # a worker process, not KiB or bytes
+        assert entry["peak_gpu_mb"] is None  # CUDA never started
+        assert not entry["crashed"]
 
 
 def test_auto_starts_one_worker_per_gpu_group(project: Project) -> None:
