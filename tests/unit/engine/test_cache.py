@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing
 import sqlite3
 from pathlib import Path
@@ -314,3 +315,58 @@ def test_read_only_image_cache_draws_without_storing(db: SQLiteCache) -> None:
 
     ImageCache(db, write=False).image(ImageRecipe.make("shapes", seed=1), render)
     assert db.count(IMAGES) == 0
+
+
+# -- the hf fingerprint: every file that decides the answers enters the key ------------------
+
+HF_FILES = {
+    "config.json": '{"model_type": "llava"}',
+    "generation_config.json": '{"max_new_tokens": 20}',
+    "processor_config.json": '{"patch_size": 14}',
+    "preprocessor_config.json": '{"image_mean": [0.5, 0.5, 0.5]}',
+    "tokenizer.json": '{"model": {"vocab": {"a": 0}}}',
+    "tokenizer_config.json": '{"padding_side": "left"}',
+    "chat_template.jinja": "{{ messages }}",
+    "model-00001-of-00002.safetensors": "weights one",
+    "model-00002-of-00002.safetensors": "weights two",
+    "model.safetensors.index.json": json.dumps({"weight_map": {
+        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}),
+}
+
+
+def _hf_fingerprint(directory: Path, dtype: str = "float32") -> str:
+    import torch
+
+    from pytest_multitrust.models.hf import _fingerprint
+
+    return _fingerprint(directory, getattr(torch, dtype))
+
+
+@pytest.fixture
+def hf_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "model"
+    directory.mkdir()
+    for name, text in HF_FILES.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("name", sorted(HF_FILES))
+def test_changing_any_model_file_changes_the_hf_fingerprint(hf_dir: Path, name: str) -> None:
+    before = _hf_fingerprint(hf_dir)
+    path = hf_dir / name
+    path.write_text(path.read_text(encoding="utf-8").replace("}", " }") + " ", encoding="utf-8")
+    assert _hf_fingerprint(hf_dir) != before
+
+
+def test_the_hf_fingerprint_follows_the_dtype_not_the_path_or_other_files(
+    hf_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    before = _hf_fingerprint(hf_dir)
+    assert _hf_fingerprint(hf_dir, "bfloat16") != before
+    moved = shutil.copytree(hf_dir, tmp_path / "elsewhere" / "model")
+    (moved / "README.md").write_text("a model card", encoding="utf-8")
+    (moved / "unused.safetensors").write_text("not in the index", encoding="utf-8")
+    assert _hf_fingerprint(moved) == before
