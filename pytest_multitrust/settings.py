@@ -78,7 +78,7 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("multitrust_device", "mt_device", "device: auto, cpu, cuda, cuda:N or mps", "auto"),
     ("multitrust_dtype", "mt_dtype", "torch dtype: auto, float32, float16 or bfloat16", "auto"),
     ("multitrust_batch_size", "mt_batch_size", "generation batch size: N or auto",
-     "auto (the model's own)"),
+     "auto: the model's own; on a GPU it doubles up to 64 and halves on out-of-memory"),
     ("multitrust_max_new_tokens", "mt_max_new_tokens", "cap on generated tokens per answer",
      "each task's own"),
     ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),

@@ -7,8 +7,11 @@ so that a batch size that does not fit fails on the first batch, not the last), 
 every batch to the store as soon as it is generated, so a killed run resumes where it
 stopped.
 
-``--mt-batch-size auto`` (the default) starts at the model's own batch size and halves it
-whenever the device runs out of memory, for the rest of the process (:class:`BatchSizer`).
+``--mt-batch-size auto`` (the default) starts at the model's own batch size. On a CUDA
+device it doubles after every full batch that fitted, up to :data:`AUTO_MAX_BATCH`, until
+the device first runs out of memory; then it halves (retrying that batch) and stays at the
+largest size that fitted, for the rest of the process (:class:`BatchSizer`). Elsewhere (CPU,
+MPS, remote backends) it keeps the model's size and only halves on out-of-memory errors.
 ``--mt-check-batching`` generates a few samples of each task at batch 1 and as one batch
 and warns when the texts differ (:func:`compare_batching`): with left padding and greedy
 decoding they must not.
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
 
 __all__ = [
+    "AUTO_MAX_BATCH",
     "IMAGE_LENGTH",
     "BatchDrift",
     "BatchSizer",
@@ -46,6 +50,10 @@ __all__ = [
 #: model hundreds of tokens (576 for LLaVA-1.5), so requests with and without images
 #: never share a bucket when lengths differ otherwise.
 IMAGE_LENGTH = 2000
+
+#: The largest batch ``--mt-batch-size auto`` grows to on a CUDA device. Past it the
+#: longest request of a batch pads the others so much that throughput stops rising.
+AUTO_MAX_BATCH = 64
 
 
 def request_length(request: Request) -> int:
@@ -96,20 +104,23 @@ class BatchSizer:
     """The generation batch size of one process, shared by all its tasks.
 
     A fixed ``--mt-batch-size N`` is used as given. In ``auto`` mode (``requested`` is
-    None) the size starts at the model's ``default_batch_size`` and halves on every
-    out-of-memory error, down to 1; the smaller size then holds for the rest of the
-    process, so only the first batch that did not fit is retried.
+    None) the size starts at the model's ``default_batch_size``; :meth:`grow` doubles it
+    (up to ``limit``) after a full batch fitted on a GPU, and :meth:`shrink` halves it on
+    an out-of-memory error, down to 1. The first out-of-memory error *settles* the size:
+    it never grows again in this process, so only batches that did not fit are retried.
 
     Example:
         >>> sizer = BatchSizer(requested=None)
         >>> sizer.start(16)
         16
-        >>> sizer.shrink(), sizer.shrink()
-        (8, 4)
+        >>> sizer.grow(), sizer.shrink(), sizer.shrink(), sizer.grow()
+        (32, 16, 8, None)
     """
 
     requested: int | None = None  # --mt-batch-size; None = auto
+    limit: int = AUTO_MAX_BATCH  # auto: the largest size grow() reaches
     current: int | None = field(default=None, init=False)  # auto: size in use, once known
+    settled: bool = field(default=False, init=False)  # auto: an out-of-memory error fixed it
 
     @property
     def auto(self) -> bool:
@@ -124,9 +135,25 @@ class BatchSizer:
             self.current = max(1, model_default)
         return self.current
 
+    def grow(self) -> int | None:
+        """Double the size after a full batch fitted; None when it may not grow.
+
+        It may not with a fixed size, before :meth:`start`, at ``limit``, or once an
+        out-of-memory error settled the size.
+        """
+        if self.requested is not None or self.current is None or self.settled:
+            return None
+        if self.current >= self.limit:
+            return None
+        self.current = min(self.limit, self.current * 2)
+        return self.current
+
     def shrink(self) -> int | None:
         """Halve the size after an out-of-memory error; None when it cannot shrink."""
-        if self.requested is not None or self.current is None or self.current <= 1:
+        if self.requested is not None or self.current is None:
+            return None
+        self.settled = True
+        if self.current <= 1:
             return None
         self.current = max(1, self.current // 2)
         return self.current
@@ -159,7 +186,8 @@ def generate_batches(
     batch goes to ``store.put_many`` right after it is generated. A model exception errors
     the samples of its batch (their responses carry ``error``) instead of stopping the
     task, except an out-of-memory error in ``auto`` mode, which halves the batch size and
-    retries (with a :class:`MultitrustWarning`).
+    retries (with a :class:`MultitrustWarning`). In ``auto`` mode on a CUDA device a full
+    batch that fitted doubles the size for the next one (:meth:`BatchSizer.grow`).
 
     Args:
         model: the loaded model.
@@ -176,12 +204,15 @@ def generate_batches(
     order = [missing[j] for j in length_order([request_length(requests[i]) for i in missing])]
     fresh: dict[int, Response] = {}
     position = 0
+    on_gpu = model.info.device.startswith("cuda")
     while position < len(order):
         size = sizer.start(model.info.default_batch_size)
         chunk = order[position : position + size]
         batch = [requests[i] for i in chunk]
+        fitted = False
         try:
             out = _generate_one_batch(model, batch, config)
+            fitted = True
         except Exception as error:  # a model crash errors this batch's samples
             if is_out_of_memory(error) and (smaller := sizer.shrink()) is not None:
                 _release_device_memory()
@@ -197,6 +228,8 @@ def generate_batches(
         store.put_many(model, batch, config, out)
         fresh.update(zip(chunk, out, strict=True))
         position += len(chunk)
+        if fitted and on_gpu and len(chunk) == size and position < len(order):
+            sizer.grow()
     return [hit if hit is not None else fresh[i] for i, hit in enumerate(cached)]
 
 

@@ -50,9 +50,9 @@ class Recorder:
     """Answers with the prompt; records every batch; may fail above a batch size."""
 
     def __init__(self, default_batch_size: int = 4, fits: int | None = None,
-                 drift: bool = False) -> None:
+                 drift: bool = False, device: str = "cpu") -> None:
         self.info = ModelInfo(spec="r", backend="test", name="recorder", fingerprint="r",
-                              default_batch_size=default_batch_size)
+                              default_batch_size=default_batch_size, device=device)
         self.batches: list[list[str]] = []
         self.fits = fits
         self.drift = drift
@@ -138,6 +138,59 @@ def test_auto_batch_size_halves_on_out_of_memory_and_keeps_the_smaller_size() ->
     assert [len(b) for b in model.batches] == [2, 2]
 
 
+def test_auto_batch_size_grows_on_a_gpu_until_out_of_memory_then_stays() -> None:
+    requests = [req(f"q{i:03d}") for i in range(100)]
+    model = Recorder(default_batch_size=4, fits=20, device="cuda:0")
+    sizer = BatchSizer(None)
+    with pytest.warns(MultitrustWarning, match="out of memory at batch size 32") as record:
+        out = generate_batches(model, requests, CONFIG, NoStore(), sizer)
+    assert [r.error for r in out] == [None] * 100
+    # 4 -> 8 -> 16 fitted, 32 did not (retried at 16), then 16 for good
+    assert [len(b) for b in model.batches] == [4, 8, 16, 16, 16, 16, 16, 8]
+    assert len(record) == 1
+    assert (sizer.current, sizer.settled) == (16, True)
+    model.batches.clear()
+    generate_batches(model, requests[:40], CONFIG, NoStore(), sizer)  # next task
+    assert [len(b) for b in model.batches] == [16, 16, 8]
+
+
+def test_auto_batch_size_grows_up_to_its_limit_and_not_past_the_requests() -> None:
+    model = Recorder(default_batch_size=8, device="cuda:1")
+    sizer = BatchSizer(None, limit=32)
+    generate_batches(model, [req(f"q{i:03d}") for i in range(150)], CONFIG, NoStore(), sizer)
+    assert [len(b) for b in model.batches] == [8, 16, 32, 32, 32, 30]
+    assert sizer.current == 32
+    short = BatchSizer(None)
+    generate_batches(model, [req(f"q{i}") for i in range(8)], CONFIG, NoStore(), short)
+    assert short.current == 8  # a single, last batch does not grow the size
+
+
+@pytest.mark.parametrize("device", ["cpu", "mps", "remote"])
+def test_auto_batch_size_keeps_the_model_default_off_cuda(device: str) -> None:
+    model = Recorder(default_batch_size=4, device=device)
+    generate_batches(model, [req(f"q{i:02d}") for i in range(20)], CONFIG, NoStore(),
+                     BatchSizer(None))
+    assert [len(b) for b in model.batches] == [4] * 5
+
+
+def test_a_fixed_size_or_a_failed_batch_never_grows() -> None:
+    gpu = Recorder(default_batch_size=4, device="cuda:0")
+    generate_batches(gpu, [req(f"q{i:02d}") for i in range(12)], CONFIG, NoStore(),
+                     BatchSizer(3))
+    assert [len(b) for b in gpu.batches] == [3, 3, 3, 3]
+
+    class Broken(Recorder):
+        def generate(self, requests: Sequence[Request],
+                     config: GenerationConfig) -> list[Response]:
+            raise ValueError("bad input")
+
+    sizer = BatchSizer(None)
+    out = generate_batches(Broken(default_batch_size=2, device="cuda:0"),
+                           [req(f"q{i}") for i in range(6)], CONFIG, NoStore(), sizer)
+    assert all(r.error == "ValueError: bad input" for r in out)
+    assert sizer.current == 2
+
+
 def test_a_fixed_batch_size_that_does_not_fit_errors_its_samples() -> None:
     model = Recorder(fits=1)
     out = generate_batches(model, [req("a"), req("b")], CONFIG, NoStore(), BatchSizer(2))
@@ -182,8 +235,11 @@ def test_sizer_shrinks_only_in_auto_mode_and_not_below_one() -> None:
     assert fixed.shrink() is None
     auto = BatchSizer(None)
     assert auto.shrink() is None  # nothing started yet
+    assert auto.grow() is None
     assert auto.start(3) == 3
     assert (auto.shrink(), auto.shrink()) == (1, None)
+    assert auto.grow() is None  # an out-of-memory error settled the size
+    assert fixed.grow() is None
 
 
 def test_compare_batching_finds_drift_and_warns() -> None:
