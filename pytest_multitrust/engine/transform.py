@@ -50,7 +50,7 @@ class AttackSettings:
     eps: float = DEFAULT_ATTACK_EPS  # L∞ budget, pixel values in [0, 1]
     steps: int = DEFAULT_ATTACK_STEPS  # PGD iterations per image
     step_size: float = DEFAULT_ATTACK_STEP_SIZE  # change per iteration, [0, 1] units
-    seed: int = 0  # seeds the random start of each attack (with the sample id)
+    seed: int = 0  # seeds the random start of each attack (with the attack mode and image hash)
     surrogate: str | None = None  # --mt-surrogate spec; None = attack the model under test
 
 
