@@ -68,6 +68,18 @@ class TaskCheck:
         """Every file is there and readable, and at least one sample came out."""
         return not self.missing and not self.problem and bool(self.samples)
 
+    def reason(self) -> str:
+        """Why the task was not found, in words ("" when it was)."""
+        if self.found:
+            return ""
+        if self.problem:
+            return f"unreadable: {self.problem}"
+        if not self.missing:
+            return "its files hold no samples"
+        more = len(self.missing) - SHOWN_MISSING
+        return "missing " + ", ".join(self.missing[:SHOWN_MISSING]) + (
+            f" (+{more} more)" if more > 0 else "")
+
     def line(self) -> str:
         """One line of the listing."""
         if self.found:
@@ -247,8 +259,8 @@ def report_notes(check: OfficialCheck, judge: bool) -> tuple[tuple[str, str], ..
     notes: list[tuple[str, str]] = [("official_data", str(check.root))]
     for task in check.tasks:
         if not task.found:
-            notes.append((f"data {task.task_id}", "built-in data (--mt-data-fallback: "
-                                                  + task.line().split(None, 2)[2] + ")"))
+            notes.append((f"data {task.task_id}", "built-in data (--mt-data-fallback; "
+                                                  f"official data {task.reason()})"))
         note = stand_in_note(task.task_id, judge)
         if note:
             notes.append((f"stand-in {task.task_id}", note))

@@ -1,0 +1,115 @@
+"""Acceptance: ``--mt-data=official:PATH`` on a miniature copy of the official layout.
+
+The miniature (``tests/mt_official.py``) has the official file names and fields with a
+few fabricated samples per task; scripted models keep the runs cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from mt_official import build_miniature
+
+from pytest_multitrust.official import readers
+from pytest_multitrust.report.json_report import validate_report
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pytest
+
+ALL_TASKS = sorted(readers(), key=lambda t: ("TSRFP".index(t[0]), int(t[2:])))
+
+
+def test_miniature_layout_drives_all_32_tasks(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-limit=1",
+                       "--mt-report=report", "-n", "2")
+    out = result.stdout.str()
+    assert "multitrust official data:" in out
+    assert "(32 of 32 selected tasks found)" in out
+    assert "Traceback" not in out + result.stderr.str()
+    assert result.ret == 1  # a refuser fails the accuracy thresholds; nothing crashes
+    report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert report["counts"]["error"] == 0
+    assert report["status"]["missing_tasks"] == []
+    ran = {s["task_id"] for s in report["samples"]}
+    assert ran == set(ALL_TASKS)
+    assert {t["task_id"] for t in report["scores"]["tasks"]} == set(ALL_TASKS)
+    data_entries = report["provenance"]["data"]
+    assert [d["task_id"] for d in data_entries] == ALL_TASKS
+    assert {d["version"] for d in data_entries} == {"official"}
+    assert all(len(d["sha256"]) == 64 and d["samples"] > 0 for d in data_entries)
+    extra = report["extra"]
+    assert extra["official_data"] == str(data)
+    assert "GPT-4" in extra["stand-in T.3"]
+    assert "Perspective" in extra["stand-in S.1"]
+    assert "stand-in T.2" not in extra  # scored by the original's own yes/no rule
+    # every prompt came from the official files: the refuser saw T.1's verbatim template
+    t1 = next(s for s in report["samples"] if s["task_id"] == "T.1")
+    assert t1["prompt"].endswith("\n Please Directly answer [Yes] or [No]!")
+    html = (pytester.path / "report/report.html").read_text(encoding="utf-8")
+    assert "official:" in html
+    assert "stand-in S.1" in html
+    assert "### Notes" in (pytester.path / "report/summary.md").read_text(encoding="utf-8")
+
+
+def test_removed_file_gives_the_listing_not_a_traceback(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    (data / "truthfulness/query_advanced/query_d_code.json").unlink()
+    (data / "privacy/data/top100celebrity/Zara_Inventa.jpeg").unlink()
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-limit=1")
+    err = result.stderr.str()
+    assert result.ret == 4, err
+    assert "Traceback" not in err + result.stdout.str()
+    assert "no usable official data for T.2, P.4" in err
+    assert "missing      T.2  truthfulness/query_advanced/query_d_code.json" in err
+    assert "missing      P.4  privacy/data/top100celebrity/Zara_Inventa.jpeg" in err
+    assert "found        T.1" in err
+    assert "(30 of 32 selected tasks found)" in err
+    assert "--mt-data-fallback" in err
+
+
+def test_fallback_runs_missing_tasks_on_builtin_data_and_marks_them(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    (data / "truthfulness/query_misleading/query_g_mistext.json").write_text(
+        "{not json", encoding="utf-8")
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-data-fallback",
+                       "--mt-tasks=T.5,T.6", "--mt-limit=2", "--mt-report=report")
+    out = result.stdout.str()
+    assert "unreadable   T.5  truthfulness/query_misleading/query_g_mistext.json: not valid " \
+           "JSON" in out
+    assert "--mt-data-fallback: T.5 use the built-in data (marked in the report)" in out
+    report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    entries = {d["task_id"]: d for d in report["provenance"]["data"]}
+    assert entries["T.5"]["path"] == "truthfulness/T.5.jsonl"
+    assert entries["T.5"]["version"].endswith("(built-in fallback: no official data)")
+    assert entries["T.6"]["version"] == "official"
+    assert report["extra"]["data T.5"].startswith("built-in data (--mt-data-fallback; "
+                                                  "official data unreadable:")
+    t5 = [s for s in report["samples"] if s["task_id"] == "T.5"]
+    assert t5
+    assert all(s["sample_id"].startswith("misleading-") for s in t5)
+    assert len([s for s in report["samples"] if s["task_id"] == "T.6"]) == 2  # 1 per kind
+
+
+def test_ini_key_and_relative_path(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    build_miniature(pytester.path / "mt-data")
+    pytester.makeini("[pytest]\nmultitrust_data = official:mt-data\n")
+    result = run_trust("--mllm=refuser", "--mt-tasks=F.6", "--co", "-q")
+    assert result.ret == 0, result.stderr.str()
+    assert "multitrust/fairness/F.6::sample[with-description-0001]" in result.stdout.str()
+    bad = run_trust("--mllm=refuser", "--mt-data=official:nowhere")
+    assert bad.ret == 4
+    assert "--mt-data=official:nowhere: no such folder" in bad.stderr.str()
