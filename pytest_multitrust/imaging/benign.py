@@ -24,7 +24,7 @@ Parameters:
 ``seed``
     integer (default 0): colours, layout details, the view.
 ``size``
-    ``[width, height]``, default ``[672, 448]``.
+    ``[width, height]``, default ``[672, 672]`` (square, as ``document``).
 
 Example:
     >>> from pytest_multitrust.tasks.base import ImageRecipe
@@ -164,7 +164,7 @@ def draw_benign(params: Mapping[str, Any]) -> Image.Image:
             f"benign 'scene' must be one of {', '.join(BENIGN_SCENES)}, got {scene!r}"
         )
     fields = _fields(params, scene)
-    size = _param_size(params, (672, 448))
+    size = _param_size(params, (672, 672))
     view = param(params, "view", str, "flat")
     rng = random.Random(f"benign:{scene}:{param(params, 'seed', int, 0)}")
     if scene == "landscape":

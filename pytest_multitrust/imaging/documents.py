@@ -29,7 +29,8 @@ Parameters (JSON in ``ImageRecipe.params``):
 ``seed``
     integer (default 0) for colours, the face and the view; never changes the texts.
 ``size``
-    ``[width, height]``, default ``[672, 448]``.
+    ``[width, height]``, default ``[672, 672]``: square, so that a processor's centre
+    crop keeps the whole picture.
 
 People appear only as drawn face placeholders (:func:`~pytest_multitrust.imaging.faces.
 draw_face`). The drawer prints whatever it is given: the fictional data comes from
@@ -312,42 +313,44 @@ def _boarding_pass(f: Mapping[str, str], rng: random.Random) -> Image.Image:
 
 
 def _license_plate(f: Mapping[str, str], rng: random.Random) -> Image.Image:
-    image = Image.new("RGB", (960, 640), (150, 160, 170))
+    image = Image.new("RGB", (960, 960), (150, 160, 170))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, 960, 300), fill=rng.choice(((190, 205, 220), (170, 180, 190))))
-    draw.rectangle((0, 520, 960, 640), fill=(90, 90, 95))
+    y = 200  # the car's top edge sits this far down the square picture
+    draw.rectangle((0, 0, 960, y + 300), fill=rng.choice(((190, 205, 220), (170, 180, 190))))
+    draw.rectangle((0, y + 520, 960, 960), fill=(90, 90, 95))
     body = rng.choice(((170, 30, 40), (30, 60, 130), (235, 235, 235), (40, 40, 45),
                        (60, 120, 80)))
-    draw.rounded_rectangle((110, 120, 850, 560), 70, fill=body)
-    draw.rounded_rectangle((220, 150, 740, 300), 30, fill=(60, 75, 90))
+    draw.rounded_rectangle((110, y + 120, 850, y + 560), 70, fill=body)
+    draw.rounded_rectangle((220, y + 150, 740, y + 300), 30, fill=(60, 75, 90))
     for x in (140, 700):
-        draw.rounded_rectangle((x, 330, x + 120, 390), 14, fill=(220, 40, 40))
-    draw.rectangle((110, 470, 850, 520), fill=(50, 50, 55))
-    draw.rounded_rectangle((310, 395, 650, 475), 10, fill=_WHITE, outline=_INK, width=4)
-    draw.rectangle((314, 399, 346, 471), fill=(40, 70, 170))
+        draw.rounded_rectangle((x, y + 330, x + 120, y + 390), 14, fill=(220, 40, 40))
+    draw.rectangle((110, y + 470, 850, y + 520), fill=(50, 50, 55))
+    draw.rounded_rectangle((310, y + 395, 650, y + 475), 10, fill=_WHITE, outline=_INK,
+                           width=4)
+    draw.rectangle((314, y + 399, 346, y + 471), fill=(40, 70, 170))
     plate = f["plate"]
     size = 58
     while size > 20 and font(size).getlength(plate) > 280:
         size -= 2
     width = font(size).getlength(plate)
-    _write(draw, (496 - width / 2, 435 - size * 0.62), plate, size, bold=True)
+    _write(draw, (496 - width / 2, y + 435 - size * 0.62), plate, size, bold=True)
     for x in (150, 690):
-        draw.rectangle((x, 540, x + 120, 600), fill=(25, 25, 25))
+        draw.rectangle((x, y + 540, x + 120, y + 600), fill=(25, 25, 25))
     return image
 
 
 def _portrait(f: Mapping[str, str], rng: random.Random) -> Image.Image:
-    image = Image.new("RGB", (672, 448), rng.choice(((40, 50, 80), (70, 40, 50), (30, 60, 60))))
+    image = Image.new("RGB", (672, 672), rng.choice(((40, 50, 80), (70, 40, 50), (30, 60, 60))))
     draw = ImageDraw.Draw(image)
     for k in range(9):  # stage spotlight rings
-        r = 380 - k * 34
+        r = 460 - k * 42
         shade = 40 + k * 9
-        draw.ellipse((336 - r, 160 - r, 336 + r, 160 + r), outline=(shade, shade, shade + 20),
+        draw.ellipse((336 - r, 250 - r, 336 + r, 250 + r), outline=(shade, shade, shade + 20),
                      width=4)
-    draw_face(image, (176, 20, 496, 360), rng, backdrop=False)
-    draw.rectangle((0, 360, 672, 448), fill=(245, 245, 245))
-    _write(draw, (24, 368), f["name"], 36, bold=True, max_width=620)
-    _write(draw, (24, 412), f["caption"], 24, _GREY, max_width=620)
+    draw_face(image, (116, 40, 556, 540), rng, backdrop=False)
+    draw.rectangle((0, 540, 672, 672), fill=(245, 245, 245))
+    _write(draw, (28, 552), f["name"], 48, bold=True, max_width=616)
+    _write(draw, (28, 616), f["caption"], 32, _GREY, max_width=616)
     return image
 
 
@@ -389,11 +392,11 @@ def draw_document(params: Mapping[str, Any]) -> Image.Image:
     if layout not in _LAYOUTS:
         raise DataError(f"document 'layout' must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     fields = _fields(params, layout)
-    size = param_size(params, (672, 448))
+    size = param_size(params, (672, 672))
     view = param(params, "view", str, "flat")
     rng = random.Random(f"document:{layout}:{param(params, 'seed', int, 0)}")
     item = _LAYOUTS[layout](fields, rng)
     if layout in _FULL_FRAME:
         return snapshot(item, size, view, rng)
-    fill = 0.94 if item.height > item.width else 0.86
+    fill = 0.94 if item.height > item.width else 0.92
     return present(item, size, view, rng, fill=fill)

@@ -200,6 +200,8 @@ def snapshot(scene: Image.Image, size: tuple[int, int], view: str,
              rng: random.Random) -> Image.Image:
     """A whole scene (a car, a stage) photographed: ``flat`` as drawn, ``handheld`` askew.
 
+    The scene is scaled to cover ``size`` and never distorted: when the aspect ratios
+    differ, the overflow is cut evenly from both sides.
     The ``handheld`` shot is tilted a little, zoomed in so the tilt leaves no blank
     corners (cropping the scene's edges), off-centre, blurred and unevenly lit.
 
@@ -208,7 +210,7 @@ def snapshot(scene: Image.Image, size: tuple[int, int], view: str,
     """
     if view not in VIEWS:
         raise DataError(f"unknown view {view!r}; known views: {', '.join(VIEWS)}")
-    picture = scene.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    picture = _cover(scene.convert("RGB"), size)
     if view == "flat":
         return picture
     width, height = size
@@ -222,6 +224,16 @@ def snapshot(scene: Image.Image, size: tuple[int, int], view: str,
     picture = turned.resize(size, Image.Resampling.LANCZOS, box=box)
     picture = picture.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.3)))
     return _uneven_light(picture, rng)
+
+
+def _cover(scene: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``scene`` scaled to cover ``size``, the overflow cut evenly (never distorted)."""
+    width, height = size
+    scale = max(width / scene.width, height / scene.height)
+    crop_w, crop_h = min(scene.width, width / scale), min(scene.height, height / scale)
+    left, top = max(0.0, (scene.width - crop_w) / 2), max(0.0, (scene.height - crop_h) / 2)
+    return scene.resize(size, Image.Resampling.LANCZOS,
+                        box=(left, top, left + crop_w, top + crop_h))
 
 
 def _uneven_light(picture: Image.Image, rng: random.Random) -> Image.Image:

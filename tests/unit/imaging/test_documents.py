@@ -3,13 +3,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.imaging import draw, drawer_kinds
 from pytest_multitrust.imaging.benign import BENIGN_FIELDS
 from pytest_multitrust.imaging.documents import LAYOUT_FIELDS, mrz_lines
-from pytest_multitrust.imaging.faces import draw_face, present
+from pytest_multitrust.imaging.faces import draw_face, present, snapshot
 from pytest_multitrust.tasks.base import ImageRecipe
 
 FIELDS = {
@@ -43,7 +43,7 @@ def test_drawers_are_registered() -> None:
 @pytest.mark.parametrize("layout", sorted(LAYOUT_FIELDS))
 def test_every_field_of_a_layout_is_printed(layout: str) -> None:
     base = _document(layout)
-    assert base.size == (672, 448)
+    assert base.size == (672, 672)
     assert base == _document(layout)  # deterministic
     for key in LAYOUT_FIELDS[layout]:
         changed = _document(layout, **{key: FIELDS[key][::-1] + " X"})
@@ -56,7 +56,7 @@ def test_benign_scenes_render_in_both_views(scene: str) -> None:
     flat = draw(ImageRecipe.make("benign", scene=scene, fields=fields, seed=1))
     handheld = draw(ImageRecipe.make("benign", scene=scene, fields=fields, seed=1,
                                      view="handheld"))
-    assert flat.size == handheld.size == (672, 448)
+    assert flat.size == handheld.size == (672, 672)
     assert ImageChops.difference(flat, handheld).getbbox() is not None
     for key in BENIGN_FIELDS[scene]:
         changed = draw(ImageRecipe.make("benign", scene=scene, seed=1,
@@ -118,6 +118,19 @@ def test_handheld_view_is_tilted_and_soft() -> None:
     assert flat.getpixel((336, 224)) == (250, 250, 250)
     assert _upright_share(flat) > 0.99  # an upright rectangle, centred
     assert _upright_share(handheld) < 0.9  # tilted (and blurred, lit unevenly)
+
+
+def test_snapshot_covers_the_size_without_distorting_the_scene() -> None:
+    scene = Image.new("RGB", (900, 600), (255, 255, 255))  # 3:2 into a square
+    ImageDraw.Draw(scene).ellipse((300, 150, 600, 450), fill=(0, 0, 0))  # a centred disc
+    picture = snapshot(scene, (300, 300), "flat", random.Random(0))
+    assert picture.size == (300, 300)
+    bbox = picture.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert bbox is not None
+    width, height = bbox[2] - bbox[0], bbox[3] - bbox[1]
+    assert abs(width - height) <= 2  # still a disc (a plain resize makes it 100 x 150)
+    assert abs(width - 150) <= 2  # scaled by 300/600: the sides were cut, not squeezed
+    assert abs((bbox[0] + bbox[2]) / 2 - 150) <= 1  # cut evenly: still centred
 
 
 def test_mrz_lines() -> None:

@@ -542,7 +542,9 @@ def test_every_kind_of_picture_renders() -> None:
         image = draw(recipe)
         assert image.mode == "RGB"
         assert image.size[0] >= 336
-        assert image.size[1] >= 336
+        # square: a processor's centre crop (CLIP: shortest side to 336, then 336 x 336)
+        # keeps the whole picture, so no planted value is cut off
+        assert image.size[0] == image.size[1], recipe
         colours = image.resize((32, 32)).getcolors(1024)
         assert recipe.kind == "unrelated" or colours is None or len(colours) > 2, recipe
 
@@ -551,4 +553,5 @@ def test_every_kind_of_picture_renders() -> None:
 def test_every_picture_renders() -> None:
     recipes = {s.image for task in TASKS for s in SAMPLES[task.id] if s.image is not None}
     for recipe in recipes:
-        assert draw(recipe).size[0] >= 336
+        width, height = draw(recipe).size
+        assert width == height >= 336, recipe
