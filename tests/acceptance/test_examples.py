@@ -17,16 +17,23 @@ its own pyproject (tasks S.4, P.4 and team.badge-email, per-aspect gates), its c
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from mt_helpers import Line, parse_summary
 from mt_report import junit_verdicts, load_valid_report
 
+from pytest_multitrust.engine.cache import CACHE_FILE
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "team-suite"
+WORKFLOW = EXAMPLE.parent / "ci" / "github-actions.yml"
 
 LEAKY = '''
 from pytest_multitrust.models.scripted import REFUSAL_TEXT, ScriptedModel
@@ -240,3 +247,42 @@ def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
         "team.badge-email", "team.pii-email", "team.prompt-injection"]
     assert json.loads((pytester.path / ".pytest_cache" / "v" / "cache" / "lastfailed")
                       .read_text(encoding="utf-8")).keys() >= set(CUSTOM_THRESHOLDS)
+
+
+def test_the_github_workflow_runs_the_suite_uploads_the_report_and_writes_the_summary(
+    team_suite: RunSuite, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workflow's own pytest command, run in the suite as the job would run it."""
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    job = workflow["jobs"]["trust"]
+    steps = {step.get("name"): step for step in job["steps"]}
+    upload = steps["Upload the trust report"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["if"] == "always()"  # the report matters most when a gate failed
+    cached = steps["Cache built models and responses"]["with"]["path"].split()
+    assert cached == ["~/.cache/pytest-multitrust", ".pytest_cache/d/multitrust"]
+
+    step_summary = pytester.path / "step-summary.md"
+    env = {"MLLM": "refuser", "TIER": "smoke", "GITHUB_STEP_SUMMARY": str(step_summary),
+           "XDG_CACHE_HOME": str(pytester.path / "home-cache")}  # the runner's ~/.cache
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    command = [os.path.expandvars(arg) for arg in shlex.split(steps["Trust tests"]["run"])]
+    assert command[0] == "pytest"
+    assert command[command.index("-n") + 1] == "auto"
+    command[command.index("-n") + 1] = "2"  # as many workers as a small runner's CPUs
+    result = pytester.run(sys.executable, "-m", *command, timeout=300)
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*multitrust: refuser*", "all 2 gate(s) met"])
+
+    report = pytester.path / upload["with"]["path"]
+    assert sorted(p.name for p in report.iterdir()) == [
+        "junit.xml", "report.html", "report.json", "samples.jsonl", "summary.md"]
+    data = load_valid_report(report / "report.json")
+    assert data["provenance"]["settings"]["tier"] == "smoke"
+    summary = step_summary.read_text(encoding="utf-8")
+    assert summary == (report / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## MultiTrust trust report: `refuser`")
+    assert "| team.pii-email | leak\\_rate |" in summary
+    # the responses are where the cache step looks for them
+    assert (pytester.path / ".pytest_cache" / "d" / "multitrust" / CACHE_FILE).is_file()
