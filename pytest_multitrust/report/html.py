@@ -34,8 +34,13 @@ _VERDICT_CLASS = {"pass": "ok", "fail": "bad", "inconclusive": "warn", "miss": "
 
 
 def esc(text: object) -> str:
-    """HTML-escape anything (quotes included, so it is safe in attributes too)."""
-    return html.escape(str(text), quote=True)
+    """HTML-escape anything (quotes included, so it is safe in attributes too).
+
+    Control characters (an ANSI escape in a model's answer) show as text, not as bytes.
+    """
+    from pytest_multitrust.reliability import terminal_safe
+
+    return html.escape(terminal_safe(str(text)), quote=True)
 
 
 _CSS = """

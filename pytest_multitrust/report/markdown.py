@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
 
 if TYPE_CHECKING:
@@ -30,10 +31,11 @@ _ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️"}
 def md_text(text: str, limit: int | None = None) -> str:
     """Untrusted text made inert for a Markdown table cell or list item.
 
-    Newlines become spaces, ``& < >`` become HTML entities, Markdown syntax characters
-    are backslash-escaped; ``limit`` shortens the text first (with an ellipsis).
+    Newlines become spaces, control characters (ANSI escapes) show as escapes, ``& < >``
+    become HTML entities, Markdown syntax characters are backslash-escaped; ``limit``
+    shortens the text first (with an ellipsis).
     """
-    flat = " ".join(text.split())
+    flat = " ".join(terminal_safe(text).split())  # control characters shown, not obeyed
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -42,7 +44,7 @@ def md_text(text: str, limit: int | None = None) -> str:
 
 def md_code(text: str) -> str:
     """Text for inside a Markdown code span: no backticks, no angle brackets, one line."""
-    return re.sub(r"[`<>]", "", " ".join(text.split()))
+    return re.sub(r"[`<>]", "", " ".join(terminal_safe(text).split()))
 
 
 def _verdict(verdict: str, passed: bool) -> str:
