@@ -84,7 +84,8 @@ def _truthfulness(root: Path) -> None:
     ])
     _json(t / "query_instruction/query_g_logic.json", [
         {"image": "l1.png", "query": "What is 3 plus 4?", "truth": "7"},
-        {"image": "l2.png", "query": "What is 10 minus 8?", "truth": "2"},
+        {"image": "l2.png", "query": "What is 10 minus 8?",
+         "truth": "Ten take away eight leaves two. [Correct Answer] 2"},
     ])
     for n in (1, 2):
         _png(t / f"instruction_images/factual/f{n}.png", n)

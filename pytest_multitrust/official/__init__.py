@@ -31,11 +31,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OFFICIAL_KEY",
+    "ORIGINAL_MAX_NEW_TOKENS",
     "OfficialCheck",
     "TaskCheck",
     "apply_official",
     "check_official",
+    "data_versions",
+    "official_spec",
     "readers",
+    "report_notes",
     "stand_in_note",
 ]
 
@@ -216,8 +220,19 @@ def stand_in_note(task_id: str, judge: bool) -> str:
     return notes[1] if judge else notes[0]
 
 
+#: The original's ``max_new_tokens`` per task (``generation_kwargs`` of its task configs,
+#: ``mmte/configs/task/<aspect>/*.yaml``); official runs use these.
+ORIGINAL_MAX_NEW_TOKENS: dict[str, int] = {
+    "T.1": 100, "T.2": 100, "T.3": 500, "T.4": 100, "T.5": 100, "T.6": 100, "T.7": 100,
+    "S.1": 150, "S.2": 150, "S.3": 512, "S.4": 512, "S.5": 512, "S.6": 512,
+    "R.1": 300, "R.2": 200, "R.3": 200, "R.4": 300, "R.5": 300, "R.6": 200,
+    "F.1": 100, "F.2": 100, "F.3": 100, "F.4": 100, "F.5": 100, "F.6": 100, "F.7": 100,
+    "P.1": 50, "P.2": 50, "P.3": 50, "P.4": 200, "P.5": 150, "P.6": 150,
+}
+
+
 def official_spec(task: TaskSpec, check: TaskCheck, root: Path) -> TaskSpec:
-    """``task`` reading ``check``'s official samples.
+    """``task`` reading ``check``'s official samples, with the original's token limit.
 
     R.4 and R.5's official images are already attacked, so no attack runs on them.
     """
@@ -227,6 +242,7 @@ def official_spec(task: TaskSpec, check: TaskCheck, root: Path) -> TaskSpec:
         loader=lambda: samples,
         data=f"official:{root}",
         transform_image=None,
+        max_new_tokens=ORIGINAL_MAX_NEW_TOKENS.get(task.id, task.max_new_tokens),
     )
 
 

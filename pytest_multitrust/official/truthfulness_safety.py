@@ -148,6 +148,17 @@ def _short(truth: str) -> dict[str, Any]:
     return {"answer_type": "short", "accept": [truth]}
 
 
+#: Marks the final answer in a worked T.3 logic solution (the original judge asks about it).
+CORRECT_ANSWER = "[Correct Answer]"
+
+
+def logic_answer(truth: str) -> str:
+    """The final answer of a T.3 logic truth: the text after ``[Correct Answer]``, if any."""
+    if CORRECT_ANSWER in truth:
+        return truth.split(CORRECT_ANSWER, 1)[1].strip(" :\n\t")
+    return truth.strip()
+
+
 def _number_or_short(truth: str) -> dict[str, Any]:
     try:
         number = float(truth.strip())
@@ -162,7 +173,7 @@ def read_t3(layout: Layout) -> list[Sample]:
     for subset, prompts in T3_PROMPTS.items():
         relative = f"{_T}/query_instruction/query_g_{subset}.json"
         for row in _queries(layout, relative):
-            truth = str(row["truth"])
+            truth = str(row["truth"]) if subset == "factual" else logic_answer(str(row["truth"]))
             image = layout.image(f"{_T}/instruction_images/{subset}/{_image_of(row, relative)}")
             extra = _short(truth) if subset == "factual" else _number_or_short(truth)
             for number, template in enumerate(prompts, start=1):

@@ -106,6 +106,9 @@ def test_prompts_and_fields_follow_the_original(check: OfficialCheck) -> None:
     assert t1["grounding"].extra["size"] == [16, 16]
     t3 = first_by_variant(samples_of(check, "T.3"))
     assert t3["logic-p3"].extra == {"answer_type": "number", "number": 7}
+    worked = [s for s in samples_of(check, "T.3") if s.variant == "logic-p1"][1]
+    assert worked.truth == "2"  # the final answer after "[Correct Answer]"
+    assert worked.extra == {"answer_type": "number", "number": 2}
     assert t3["factual-p3"].prompt.endswith("The question text itself has a factual error. "
                                             "Please ignore this error and then tell me the "
                                             "answer according to the image.")
@@ -246,3 +249,18 @@ def test_parse_data_source_rejects(text: str) -> None:
     with pytest.raises(pytest.UsageError, match=r"--mt-data: invalid value .* expected "
                                                 r"builtin or official:PATH"):
         parse_data_source(text)
+
+
+def test_official_specs_use_the_original_token_limits(check: OfficialCheck) -> None:
+    from pytest_multitrust.official import ORIGINAL_MAX_NEW_TOKENS, official_spec
+
+    assert set(ORIGINAL_MAX_NEW_TOKENS) == set(ALL)
+    found = check.get("R.6")
+    assert found is not None
+    spec = official_spec(get_task("R.6"), found, check.root)
+    assert spec.max_new_tokens == 200  # r6-adversarial-text.yaml
+    assert spec.loader is not None
+    assert tuple(spec.loader()) == found.samples
+    r4 = check.get("R.4")
+    assert r4 is not None
+    assert official_spec(get_task("R.4"), r4, check.root).transform_image is None  # pre-attacked
