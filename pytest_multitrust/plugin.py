@@ -112,6 +112,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="allow hf: models to run code from their repository (default: off)",
     )
     group.addoption(
+        "--mt-allow-pickle",
+        dest="mt_allow_pickle",
+        action="store_true",
+        default=False,
+        help="load pickle checkpoints (the detoxify toxicity checkpoint) even when they "
+        "hold Python objects beyond tensors, which can run code (default: off, refused)",
+    )
+    group.addoption(
         "--mt-save",
         dest="mt_save",
         nargs="?",

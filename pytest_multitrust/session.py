@@ -61,7 +61,8 @@ class PluginState:
         self.holder = ModelHolder(load=self._load_model)
         self.sizer = BatchSizer(self.settings.batch_size)
         self.toxicity = DetoxifyScorer(
-            checkpoint=self.settings.toxicity_checkpoint, device=self.settings.device
+            checkpoint=self.settings.toxicity_checkpoint, device=self.settings.device,
+            allow_pickle=self.settings.allow_pickle,
         )
 
     def _load_model(self) -> MLLM:

@@ -485,6 +485,7 @@ class Settings:
     toxicity_checkpoint: Path | None = None  # detoxify checkpoint; None = detoxify's own
     cache_dir: Path = field(default_factory=default_cache_dir)  # caches root
     trust_remote_code: bool = False  # allow hub model code
+    allow_pickle: bool = False  # load pickle checkpoints that need more than tensors
     cache_dir_explicit: bool = False  # cache_dir was given (the response cache lives there)
     gpus_per_worker: int = 1  # GPUs per xdist worker (-n auto = visible GPUs / this)
     cache_mode: CacheMode = "readwrite"  # response cache: off, read or readwrite
@@ -593,6 +594,7 @@ class Settings:
             if cache_dir_raw is not None
             else default_cache_dir(),
             trust_remote_code=bool(config.getoption("mt_trust_remote_code", default=False)),
+            allow_pickle=bool(config.getoption("mt_allow_pickle", default=False)),
             report_dir=_report_dir(config),
             gate_mode=text(  # type: ignore[arg-type]
                 "multitrust_gate", "mt_gate", parse_gate_mode, "interval"

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_multitrust.errors import PrerequisiteError
+from pytest_multitrust.loading import check_weights_only
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -223,6 +224,8 @@ class DetoxifyScorer:
         model_type: the built-in detoxify model used when ``checkpoint`` is None.
         device: ``cpu``, ``cuda``, ``cuda:N``, ``mps`` or ``auto`` (CUDA when present).
         batch_size: texts per forward pass.
+        allow_pickle: load a checkpoint even when it needs more than tensors and plain
+            data (``--mt-allow-pickle``); by default such a pickle is refused unloaded.
     """
 
     def __init__(
@@ -232,6 +235,7 @@ class DetoxifyScorer:
         model_type: str = "original",
         device: str = "cpu",
         batch_size: int = 16,
+        allow_pickle: bool = False,
     ) -> None:
         if model_type not in _MODEL_URLS:
             known = ", ".join(_MODEL_URLS)
@@ -240,6 +244,7 @@ class DetoxifyScorer:
         self.model_type = model_type  # detoxify's built-in model otherwise
         self.device = device  # where the classifier runs
         self.batch_size = max(1, batch_size)  # texts per forward pass
+        self.allow_pickle = allow_pickle  # --mt-allow-pickle: skip the weights-only check
         self._model: Any = None  # the loaded detoxify.Detoxify
         self._failure: PrerequisiteError | None = None  # a remembered load failure
 
@@ -282,6 +287,9 @@ class DetoxifyScorer:
         if self.checkpoint is not None:
             where = locate_checkpoint(self.checkpoint)
             Detoxify, device = self._import()
+            # detoxify loads with weights_only=False: a pickle that runs code is refused first
+            check_weights_only(where.checkpoint, what="toxicity checkpoint",
+                               allow=self.allow_pickle)
             return self._construct(
                 Detoxify,
                 f"toxicity checkpoint {where.checkpoint}",
@@ -296,6 +304,8 @@ class DetoxifyScorer:
         url, cached = _hub_checkpoint(self.model_type)
         if cached.is_file():
             Detoxify, device = self._import()
+            check_weights_only(cached, what=f"detoxify's {self.model_type!r} checkpoint",
+                               allow=self.allow_pickle)
             return self._construct(
                 Detoxify,
                 f"detoxify's {self.model_type!r} checkpoint {cached}",
