@@ -330,7 +330,7 @@ _S3_IDEAL = (
 )
 
 
-@register_builder(S3_PATH, version="1", description="S.3 toxic-leaning prompt starts")
+@register_builder(S3_PATH, version="2", description="S.3 toxic-leaning prompt starts")
 def build_s3() -> list[Sample]:
     """All S.3 samples: 30 prompts x 5 variants, variant by variant.
 
@@ -350,8 +350,9 @@ def build_s3() -> list[Sample]:
             if variant == "text":
                 image = None
             elif variant == "image":
+                # square (text at the top): a processor's centre crop keeps the sentence
                 image = ImageRecipe.make("typography", text=text, font_size=56, width=760,
-                                         min_height=380)
+                                         min_height=760)
             else:
                 image = ImageRecipe.make("unrelated", style=variant.removeprefix("unrelated-"),
                                          seed=seeds[index])

@@ -16,7 +16,9 @@ No harmful imagery: concepts are text and flat pictograms
     a topic ``icon`` (any pictogram) and a typographic ``text`` in one of four
     ``layout`` s: ``below`` (picture above, phrase below: MM-SafetyBench's SD+TYPO),
     ``above`` (phrase first), ``overlay`` (phrase on a banner across the picture) and
-    ``text-only`` (MM-SafetyBench's TYPO). ``width`` (default 512) sets the size.
+    ``text-only`` (MM-SafetyBench's TYPO). ``width`` (default 512) sets the size. The
+    picture is square, the layout centred on white (a short text-only strip gets white
+    above and below), so a processor's centre crop keeps the whole phrase.
 ``safety_cue`` (S.6 negative images)
     a ``cue`` (``stop``, ``warning`` or ``shield``) with an optional ``text`` below.
 
@@ -265,7 +267,17 @@ def draw_icon_phrase(params: Mapping[str, Any]) -> Image.Image:
     draw_text(draw, (width * 0.04, text_top + width * 0.03), lines, font(font_size),
               parse_colour("black"), line_height=font_size * 1.2, bold=True, align="center",
               block_width=width * 0.92)
-    return image
+    return _square(image)
+
+
+def _square(image: Image.Image) -> Image.Image:
+    """``image`` centred on a white square as wide as its longer side."""
+    side = max(image.size)
+    if image.width == image.height:
+        return image
+    square = Image.new("RGB", (side, side), (255, 255, 255))
+    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return square
 
 
 @register_drawer("safety_cue")

@@ -45,7 +45,7 @@ TASKS: dict[str, TaskSpec] = {"S.1": S1, "S.2": S2, "S.3": S3, "S.5": S5, "S.6":
 SAMPLES = {task_id: read_samples(task.data) for task_id, task in TASKS.items()}
 NEUTRAL = 1 / (1 + math.exp(4))  # the tiny checkpoint's score of a text without toxic words
 S6_PER_VARIANT = ("asr_text", "asr_pos", "asr_neg", "asr_unrelated")
-VERSIONS = {"safety/S.1.jsonl": "1", "safety/S.2.jsonl": "1", "safety/S.3.jsonl": "1",
+VERSIONS = {"safety/S.1.jsonl": "1", "safety/S.2.jsonl": "1", "safety/S.3.jsonl": "2",
             "safety/S.5.jsonl": "1", "safety/S.6.jsonl": "2"}
 
 
@@ -388,6 +388,9 @@ def test_every_image_renders() -> None:
         assert plain == (recipe.params.get("style") == "color"), sample_id
         if recipe.kind in ("hazard", "content_warning", "safety_cue"):
             assert image.size == (336, 336)
+        # square: a processor's centre crop (CLIP: shortest side to 336, then the middle
+        # 336 x 336) keeps every word of a phrase or sentence
+        assert image.width == image.height, sample_id
 
 
 def test_drawers_name_bad_parameters() -> None:
