@@ -76,8 +76,18 @@ class Layout:
 
     # -- paths ------------------------------------------------------------------------------
 
-    def _file(self, relative: str) -> Path:
+    def _inside(self, relative: str) -> Path:
+        """``root / relative``, unless it leaves the root (``..``, absolute, a link out).
+
+        Annotations name the files, so they are user data: such a path is unreadable.
+        """
         path = self.root / relative
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise UnreadableData(relative, f"outside the data folder {self.root}")
+        return path
+
+    def _file(self, relative: str) -> Path:
+        path = self._inside(relative)
         if not path.is_file():
             raise MissingData(relative)
         self.files.add(relative)
@@ -113,8 +123,12 @@ class Layout:
         return names
 
     def image(self, relative: str) -> ImageRecipe:
-        """A ``file`` recipe for an image; a missing file is recorded, not raised."""
-        path = self.root / relative
+        """A ``file`` recipe for an image; a missing file is recorded, not raised.
+
+        Raises:
+            UnreadableData: for a path that leaves the data folder.
+        """
+        path = self._inside(relative)
         if path.is_file():
             self.images.add(relative)
         else:
