@@ -89,8 +89,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
      "Hugging Face config.json and tokenizer files", "detoxify's 'original' model from "
      "torch's hub cache, downloaded on first use when online"),
-    ("multitrust_cache_dir", "mt_cache_dir", "where built models, attacks and responses are "
-     "cached", "$XDG_CACHE_HOME/pytest-multitrust"),
+    ("multitrust_cache_dir", "mt_cache_dir", "where built models and attacks are cached; when "
+     "given, the response cache too (else it is in the pytest cache directory)",
+     "$XDG_CACHE_HOME/pytest-multitrust"),
     ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
      "samples.jsonl, report.html, summary.md", "none: terminal card only"),
     ("multitrust_gate", "mt_gate", "judge thresholds and gates on the point value, or on its "
