@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, TypeVar
 
@@ -18,6 +19,7 @@ __all__ = [
     "MetricResult",
     "SampleRecord",
     "WorstSample",
+    "escape_c1",
 ]
 
 SAMPLE_PROPERTY = "multitrust.sample"
@@ -33,6 +35,19 @@ def _nan_to_none(value: float) -> float | None:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def escape_c1(text: str) -> str:
+    r"""JSON text with DEL and the C1 controls (``\x9b`` is an 8-bit CSI) as ``\u`` escapes.
+
+    ``json.dumps(ensure_ascii=False)`` escapes only characters below 0x20, so a model's
+    8-bit terminal control would otherwise reach report files raw. Inside JSON such a
+    character can only stand in a string, where its escape means the same.
+    """
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dump(record: object) -> str:
     data = asdict(record)  # type: ignore[call-overload]
     for key, value in list(data.items()):
@@ -41,7 +56,7 @@ def _dump(record: object) -> str:
         elif isinstance(value, dict):
             data[key] = {k: _nan_to_none(v) if isinstance(v, float) else v
                          for k, v in value.items()}
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False))
 
 
 def _known(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +145,7 @@ class MetricResult:
         data["worst"] = [
             {**asdict(w), "value": _nan_to_none(w.value)} for w in self.worst
         ]
-        return json.dumps(data, sort_keys=True, ensure_ascii=False)
+        return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
     @classmethod
     def from_json(cls, text: str) -> MetricResult:

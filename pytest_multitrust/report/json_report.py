@@ -19,6 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import DataError
+from pytest_multitrust.records import escape_c1
 from pytest_multitrust.report.model import report_to_dict, sample_to_dict
 
 if TYPE_CHECKING:
@@ -71,13 +72,16 @@ def validate_report(data: Any, where: str = "report.json") -> None:
 
 def dumps(report: TrustReport) -> str:
     """``report.json`` text: indented, UTF-8, no NaN (NaN is written as null)."""
-    return json.dumps(report_to_dict(report), indent=1, ensure_ascii=False, allow_nan=False)
+    return escape_c1(
+        json.dumps(report_to_dict(report), indent=1, ensure_ascii=False, allow_nan=False)
+    )
 
 
 def samples_jsonl(report: TrustReport) -> str:
     """``samples.jsonl`` text: one sample record per line, in report order."""
     return "".join(
-        json.dumps(sample_to_dict(s), ensure_ascii=False, allow_nan=False, sort_keys=True) + "\n"
+        escape_c1(json.dumps(sample_to_dict(s), ensure_ascii=False, allow_nan=False,
+                             sort_keys=True)) + "\n"
         for s in report.samples
     )
 
