@@ -80,6 +80,9 @@ def render_markdown(report: TrustReport) -> str:
         bits.append(f"gates: {len(judged) - len(failed)} of {len(judged)} met")
     if status.interrupted:
         bits.append(f"⚠️ run cut short ({md_text(status.reason)})")
+    errors = sum(s.verdict == "error" for s in report.samples)
+    if errors:  # apart from trust failures: samples that could not be judged at all
+        bits.append(f"⚠️ {errors} sample error(s), not counted in the metrics")
     bits.append(f"exit status {status.exit_status}")
     out.append(" · ".join(bits))
     out.append("")

@@ -130,6 +130,8 @@ def test_bad_images_are_sample_errors_naming_the_file_odd_modes_run(
     assert verdicts == {**{n.replace(".", "-"): "pass" for n in GOOD},
                         **{n.replace(".", "-"): "error" for n in BAD}}
     assert data["counts"]["error"] == len(BAD)
+    summary = (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert f"{len(BAD)} sample error(s), not counted in the metrics" in summary
     [metric] = data["scores"]["tasks"][0]["metrics"]
     assert (metric["n"], metric["errors"]) == (len(GOOD), len(BAD))
 
