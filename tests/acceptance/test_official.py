@@ -113,3 +113,19 @@ def test_ini_key_and_relative_path(
     bad = run_trust("--mllm=refuser", "--mt-data=official:nowhere")
     assert bad.ret == 4
     assert "--mt-data=official:nowhere: no such folder" in bad.stderr.str()
+
+
+def test_judge_scores_official_samples_with_the_original_prompts(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    result = run_trust("--mllm=echo", "--mt-judge=oracle", f"--mt-data=official:{data}",
+                       "--mt-tasks=T.3,T.4,F.1", "--mt-limit=1", "--mt-report=report")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    scorers = {(s["task_id"], s["scorer"].split("@")[0]) for s in report["samples"]}
+    assert scorers == {("T.3", "judge:T.3/factual"), ("T.3", "judge:T.3/logic"),
+                       ("T.4", "judge:truthfulness/consistency"), ("F.1", "judge:F.1/stereotype")}
+    assert report["extra"]["stand-in T.4"] == ("--mt-judge asked the original GPT-4 "
+                                               "consistency prompt")
