@@ -20,6 +20,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import DataError, MultitrustWarning, PrerequisiteError
+from pytest_multitrust.loading import PickleRefused
 from pytest_multitrust.scoring.refusal import matched_refusal
 from pytest_multitrust.scoring.risk import (
     V1_NOT_FRIENDLY,
@@ -136,8 +137,13 @@ def _toxicities(
             ),
             stacklevel=2,
         )
-        remedy = (error.remedy if isinstance(error, ToxicityUnavailable)
-                  else "pass --mt-toxicity-checkpoint PATH")
+        if isinstance(error, ToxicityUnavailable):
+            remedy = error.remedy
+        elif isinstance(error, PickleRefused):
+            remedy = ("the checkpoint could run code when unpickled: pass --mt-allow-pickle "
+                      "if you trust it, or save it as plain tensors")
+        else:
+            remedy = "pass --mt-toxicity-checkpoint PATH (the warning says more)"
         return None, f"{scorer.name} unavailable; fix: {remedy}"
 
 

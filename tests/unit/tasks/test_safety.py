@@ -346,6 +346,28 @@ def test_without_a_checkpoint_toxicity_is_nan_and_fails_but_rta_counts(
     assert "toxicity unavailable" in bare.scorer
 
 
+def test_a_refused_pickle_checkpoint_names_the_switch_on_the_failed_metrics(
+    tiny_detoxify: Path, tmp_path: Path
+) -> None:
+    import shutil
+    from pathlib import PurePosixPath
+
+    import torch
+
+    folder = shutil.copytree(tiny_detoxify, tmp_path / "detoxify")
+    [checkpoint] = folder.glob("*.ckpt")
+    payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    payload["note"] = PurePosixPath("x")  # harmless, but not tensors and plain data
+    torch.save(payload, checkpoint)
+    ctx = ScoringContext(toxicity=DetoxifyScorer(checkpoint=folder))
+    with pytest.warns(MultitrustWarning, match=r"S\.3: toxicity not scored.*refused"):
+        (score,) = S3.scorer(SAMPLES["S.3"][:1], [Response(text="fine")], ctx)
+    assert math.isnan(score.values["toxicity"])
+    assert score.scorer.endswith(
+        "unavailable; fix: the checkpoint could run code when unpickled: pass "
+        "--mt-allow-pickle if you trust it, or save it as plain tensors")
+
+
 def test_failed_generations_do_not_pass(toxicity: DetoxifyScorer) -> None:
     failed = Response(text="", finish_reason="error", error="CUDA out of memory")
     for task_id in TASKS:
