@@ -8,6 +8,7 @@ registered by the test project's conftest, so these tests need neither torch nor
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 from pathlib import Path
@@ -73,6 +74,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 from pytest_multitrust.models.base import ModelInfo, Response
 
@@ -85,8 +87,10 @@ class Counting:
 
     def generate(self, requests, config):
         path = os.environ["MT_CALLS"]
+        torch = sys.modules.get("torch")
+        threads = torch.get_num_threads() if torch is not None else 0
         with open(path, "a") as calls:
-            calls.write(f"{os.getpid()} {len(requests)}\\n")
+            calls.write(f"{os.getpid()} {len(requests)} {threads}\\n")
         with open(path) as calls:
             done = len(calls.read().splitlines())
         if os.environ.get("MT_KILL_AT") and done >= int(os.environ["MT_KILL_AT"]):
@@ -97,6 +101,13 @@ class Counting:
 
 
 def make(options):
+    return Counting()
+
+
+def make_torch(options):
+    import torch
+
+    torch.set_num_threads(7)  # as if torch had picked this; the plugin may change it
     return Counting()
 '''
 
@@ -113,17 +124,23 @@ class Project:
         pytester.makepyfile(countmodel=COUNTMODEL)
         monkeypatch.setenv("MT_CALLS", str(self.calls))
         for name in ("MT_KILL_AT", "MT_DRIFT", "MT_FINGERPRINT", "MT_PROMPT_SUFFIX",
-                     "CUDA_VISIBLE_DEVICES", "PYTEST_XDIST_AUTO_NUM_WORKERS"):
+                     "CUDA_VISIBLE_DEVICES", "PYTEST_XDIST_AUTO_NUM_WORKERS",
+                     "OMP_NUM_THREADS"):
             monkeypatch.delenv(name, raising=False)
 
-    def run(self, *args: str, tasks: str = "X.1", cache_dir: bool = True) -> pytest.RunResult:
+    def run(self, *args: str, tasks: str = "X.1", cache_dir: bool = True,
+            model: str = "py:countmodel:make") -> pytest.RunResult:
         """Run pytest in a subprocess; return the result."""
         # without the hypothesis and anyio plugins a run starts in half the time
         options = ["-p", "no:hypothesispytest", "-p", "no:anyio",
-                   "--mllm=py:countmodel:make", f"--mt-tasks={tasks}"]
+                   f"--mllm={model}", f"--mt-tasks={tasks}"]
         if cache_dir:
             options.append(f"--mt-cache-dir={self.cache_dir}")
         return self.pytester.runpytest_subprocess(*options, *args, timeout=120)
+
+    def threads(self) -> set[int]:
+        """Torch threads seen by every generate call so far (0: torch not imported)."""
+        return {int(line.split()[2]) for line in self.calls.read_text().splitlines()}
 
     def generated(self) -> list[int]:
         """Batch sizes of every generate call so far; resets the count."""
@@ -201,6 +218,22 @@ def test_more_workers_than_gpus_share_them_with_a_warning(project: Project) -> N
     assert result.ret == 0, result.stdout.str()
     assert seen(result) == {"gw0": "7", "gw1": "7"}
     result.stdout.fnmatch_lines(["*MultitrustWarning: 2 xdist workers but only 1 GPU group*"])
+
+
+def test_a_cpu_model_gets_its_share_of_the_cores_per_worker(project: Project) -> None:
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    result = project.run("-n", "2", "--mt-cache=off", tasks="X.1,X.2",
+                         model="py:countmodel:make_torch")
+    assert result.ret == 0, result.stdout.str()
+    assert {f["threads"] for f in facts(result).values()} == {str(share)}
+    assert project.threads() == {share}
+    project.generated()
+    project.monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice wins
+    result = project.run("-n", "2", "--mt-cache=off", tasks="X.1,X.2",
+                         model="py:countmodel:make_torch")
+    assert result.ret == 0, result.stdout.str()
+    assert {f["threads"] for f in facts(result).values()} == {"0"}  # left alone
+    assert project.threads() == {7}
 
 
 # -- the response cache ---------------------------------------------------------------------
