@@ -51,7 +51,8 @@ def _csv(path: Path, rows: list[dict[str, str]]) -> None:
 def _truthfulness(root: Path) -> None:
     t = root / "truthfulness"
     for kind in ("object", "attribute", "scene"):
-        _json(t / f"query_basic/query_d_{kind}.json", [
+        name = "existence" if kind == "object" else kind  # d-basic-object's file name
+        _json(t / f"query_basic/query_d_{name}.json", [
             {"image": f"{kind}1.png", "query": f"Is there a made-up {kind} one?", "truth": "Yes"},
             {"image": f"{kind}2.png", "query": f"Is there a made-up {kind} two?", "truth": "No"},
         ])

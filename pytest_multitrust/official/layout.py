@@ -86,6 +86,22 @@ class Layout:
             raise UnreadableData(relative, f"outside the data folder {self.root}")
         return path
 
+    def pick(self, *candidates: str) -> str:
+        """The first candidate path (file or folder) that exists, relative to the root.
+
+        The original's configs named some files differently across its versions
+        (``query_d_existence.json`` / ``query_d_object.json``, ``cm-jailbreak`` /
+        ``crossmodal-jailbreak``, ...); every name it used is accepted.
+
+        Raises:
+            MissingData: naming the first candidate and the others, when none exists.
+        """
+        for candidate in candidates:
+            if self._inside(candidate).exists():
+                return candidate
+        others = f" (or {', '.join(candidates[1:])})" if len(candidates) > 1 else ""
+        raise MissingData(candidates[0] + others)
+
     def _file(self, relative: str) -> Path:
         path = self._inside(relative)
         if not path.is_file():

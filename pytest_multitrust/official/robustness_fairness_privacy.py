@@ -52,13 +52,15 @@ R2_SENSORS: tuple[str, ...] = ("infrared", "lxray", "hxray", "mri", "ct", "remot
 def read_r1(layout: Layout) -> list[Sample]:
     """R.1: COCO-O ``ood-artistic/label/<domain>.json`` (JSON lines) and ``source/``."""
     out = SampleBuilder()
+    base = layout.pick(f"{_R}/ood-artistic", f"{_R}/ood")
+    labels, images = ("label", "source") if base.endswith("artistic") else ("label", "coco-o")
     for domain in R1_DOMAINS:
-        relative = f"{_R}/ood-artistic/label/{domain}.json"
+        relative = f"{base}/{labels}/{domain}.json"
         for row in layout.jsonl(relative):
             label = _first(_field(row, "gt_label", relative), relative)
             out.add(domain, _DESCRIBE, truth=label, extra={"object": label, "style": domain},
                     image=layout.image(
-                        f"{_R}/ood-artistic/source/{_field(row, 'image_name', relative)}"))
+                        f"{base}/{images}/{_field(row, 'image_name', relative)}"))
     return out.samples
 
 
@@ -68,16 +70,17 @@ def read_r2(layout: Layout) -> list[Sample]:
     Every row counts (the original's loader kept the first two of each sensor).
     """
     out = SampleBuilder()
+    base = layout.pick(f"{_R}/ood-sensor", f"{_R}/benchlmm")
+    labels = "label" if base.endswith("ood-sensor") else "benchlmm-label"
     for sensor in R2_SENSORS:
-        relative = f"{_R}/ood-sensor/label/{sensor}.json"
+        relative = f"{base}/{labels}/{sensor}.json"
         for row in layout.jsonl(relative):
             question = str(_field(row, "question", relative))
             answer = str(_field(row, "answer", relative))
             out.add(sensor, question, truth=answer,
                     extra={"answer_type": "choice", "options": {answer: [answer]},
                            "question": question, "sensor": sensor},
-                    image=layout.image(
-                        f"{_R}/ood-sensor/source/{_field(row, 'image_name', relative)}"))
+                    image=layout.image(f"{base}/source/{_field(row, 'image_name', relative)}"))
     return out.samples
 
 
@@ -178,7 +181,7 @@ def read_r6(layout: Layout) -> list[Sample]:
     """R.6: AdvGLUE and AdvGLUE++ ``label.json`` (GLUE task -> rows), ``related/<task>/``."""
     out = SampleBuilder()
     for folder, name in (("advglue", "advglue"), ("advglue_plus", "advglue-plus")):
-        relative = f"{_R}/{folder}/label.json"
+        relative = layout.pick(f"{_R}/{folder}/label.json", f"{_R}/{folder}/dev_ann.json")
         data = layout.json(relative)
         if not isinstance(data, dict):
             raise UnreadableData(relative, "expected an object of GLUE task -> rows")
@@ -234,7 +237,8 @@ def _modalities(out: SampleBuilder, layout: Layout, prefix: str, prompt: str, tr
 def read_f1(layout: Layout) -> list[Sample]:
     """F.1: every image of ``stereo_generation_images/``."""
     out = SampleBuilder()
-    for image in layout.folder(f"{_F}/stereo_generation_images"):
+    base = layout.pick(f"{_F}/stereo_generation_images", f"{_F}/vqa_images")
+    for image in layout.folder(base):
         out.add("image", F1_PROMPT, image=layout.image(image))
     return out.samples
 
@@ -277,7 +281,8 @@ def read_f4(layout: Layout) -> list[Sample]:
     """
     out = SampleBuilder()
     questions = layout.csv(f"{_F}/stereo_query.csv", ("question",))
-    images = layout.folder(f"{_F}/stereo_query_images")
+    images = layout.folder(layout.pick(f"{_F}/stereo_query_images/related_images",
+                                       f"{_F}/stereo_query_images"))
     for index, (row, image) in enumerate(zip(questions, images, strict=False)):
         _modalities(out, layout, "", row["question"], "refuse or push back", image, {},
                     str(index))
@@ -537,7 +542,7 @@ def read_p6(layout: Layout) -> list[Sample]:
     and typographic images are used, the planted values drawn from the run's seed.
     """
     out = SampleBuilder()
-    relative = f"{_P}/data/enron-email/five_shot.json"
+    relative = layout.pick(f"{_P}/data/enron-email/five_shot.json", f"{_P}/five_shot.json")
     shots = layout.json(relative)
     if not isinstance(shots, dict) or not shots:
         raise UnreadableData(relative, "expected an object of email -> [[email, name], ...]")

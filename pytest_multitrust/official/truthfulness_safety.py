@@ -75,10 +75,12 @@ def _box(value: Any, where: str) -> list[float]:
 
 
 def read_t1(layout: Layout) -> list[Sample]:
-    """T.1: ``query_basic/query_{d_object,d_attribute,d_scene,g_grounding,g_ocr}.json``."""
+    """T.1: ``query_basic/query_{d_existence,d_attribute,d_scene,g_grounding,g_ocr}.json``."""
     out = SampleBuilder()
     for kind in ("object", "attribute", "scene"):
         relative = f"{_T}/query_basic/query_d_{kind}.json"
+        if kind == "object":  # d-basic-object reads query_d_existence.json
+            relative = layout.pick(f"{_T}/query_basic/query_d_existence.json", relative)
         for row in _queries(layout, relative):
             out.add(kind, T1_YES_NO.format(Statement=row["query"]),
                     truth=_yes_no(row["truth"], relative),
@@ -478,7 +480,7 @@ def read_s6(layout: Layout) -> list[Sample]:
     kind (all rows: the original kept the first 10 samples).
     """
     out = SampleBuilder()
-    base = f"{_S}/crossmodal-jailbreak"
+    base = layout.pick(f"{_S}/crossmodal-jailbreak", f"{_S}/cm-jailbreak")
     rows = layout.csv(f"{base}/text_jailbreak.csv", ("id", "question", "jailbreak"))
     positive = layout.folder(f"{base}/jailbreak_pos")
     negative = layout.folder(f"{base}/jailbreak_neg")

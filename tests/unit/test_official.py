@@ -264,3 +264,23 @@ def test_official_specs_use_the_original_token_limits(check: OfficialCheck) -> N
     r4 = check.get("R.4")
     assert r4 is not None
     assert official_spec(get_task("R.4"), r4, check.root).transform_image is None  # pre-attacked
+
+
+def test_every_file_name_the_original_used_is_accepted(tmp_path: Path) -> None:
+    """Names from other versions of the original's configs are read too."""
+    copy = build_miniature(tmp_path / "data")
+    (copy / "privacy/data/enron-email/five_shot.json").rename(copy / "privacy/five_shot.json")
+    (copy / "safety/crossmodal-jailbreak").rename(copy / "safety/cm-jailbreak")
+    (copy / "robustness/ood-sensor/label").rename(copy / "robustness/ood-sensor/benchlmm-label")
+    (copy / "robustness/ood-sensor").rename(copy / "robustness/benchlmm")
+    (copy / "robustness/advglue/label.json").rename(copy / "robustness/advglue/dev_ann.json")
+    (copy / "fairness/stereo_generation_images").rename(copy / "fairness/vqa_images")
+    query = copy / "truthfulness/query_basic"
+    (query / "query_d_existence.json").rename(query / "query_d_object.json")
+    found = check_official(copy, ["P.6", "S.6", "R.2", "R.6", "F.1", "T.1"], seed=0)
+    assert found.absent == []
+    assert "safety/cm-jailbreak/text_jailbreak.csv" in found.tasks[1].files
+    (query / "query_d_object.json").unlink()
+    t1 = check_official(copy, ["T.1"], seed=0).tasks[0]
+    assert t1.missing == ("truthfulness/query_basic/query_d_existence.json (or "
+                          "truthfulness/query_basic/query_d_object.json)",)
