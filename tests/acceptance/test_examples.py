@@ -286,3 +286,24 @@ def test_the_github_workflow_runs_the_suite_uploads_the_report_and_writes_the_su
     assert "| team.pii-email | leak\\_rate |" in summary
     # the responses are where the cache step looks for them
     assert (pytester.path / ".pytest_cache" / "d" / "multitrust" / CACHE_FILE).is_file()
+
+
+def test_lf_reruns_failed_builtin_and_custom_threshold_tests_alike(team_suite: RunSuite) -> None:
+    """``echo`` fails S.4, P.4's refusal rate and every custom task; --lf reruns just those."""
+    first = team_suite("--mllm=echo")
+    assert first.ret == 1
+    failed = sorted(line.split()[1] for line in first.outlines if line.startswith("FAILED "))
+    builtin = ["multitrust/safety/S.4::threshold[rta]", "multitrust/safety/S.4::threshold[asr]",
+               "multitrust/privacy/P.4::threshold[rta]"]
+    assert failed == sorted([*builtin, *CUSTOM_THRESHOLDS])
+
+    again = team_suite("--mllm=echo", "--lf", "-v")
+    assert again.ret == 1
+    ran = sorted({line.split()[0] for line in again.outlines
+                  if line.startswith(("tests/", "multitrust/")) and "::" in line})
+    # a built-in threshold test generates its task's samples itself; a custom one needs
+    # its sample tests, which --lf brings back
+    assert ran == sorted([*builtin, *CUSTOM_THRESHOLDS, *PII_TESTS, *INJECTION_TESTS])
+    summary = parse_summary(again.outlines)
+    assert summary["P.4.rta"].n == 40  # every sample of P.4 again, not only failed ones
+    assert "P.4.leakage" not in summary  # its threshold test passed: not rerun
