@@ -58,12 +58,19 @@ def _colour(verdict: str, passed: bool) -> Colour:
     return _COLOURS.get(verdict or ("pass" if passed else "fail"), "")
 
 
-def metric_line(m: MetricResult, width: int) -> tuple[str, Colour]:
-    """One task metric in the fixed layout, with its verdict colour."""
+def metric_line(m: MetricResult, width: int, id_width: int = 5) -> tuple[str, Colour]:
+    """One task metric in the fixed layout, with its verdict colour.
+
+    Args:
+        m: the metric.
+        width: the metric-name column width.
+        id_width: the task-id column width (custom task ids are longer than ``S.4``).
+    """
     ci = fmt_ci(m.ci_low, m.ci_high)
     errors = f"  errors={m.errors}" if m.errors else ""
     return (
-        f"{m.task_id:<5} {m.metric:<{width}}  {fmt(m.value):>5}  {m.op} {m.threshold:<5g}  "
+        f"{m.task_id:<{id_width}} {m.metric:<{width}}  {fmt(m.value):>5}  "
+        f"{m.op} {m.threshold:<5g}  "
         f"{verdict_word(m.verdict, m.passed)}  n={m.n}{errors}"
         + (f"  95% CI {ci}" if ci else "")
         + f"  ({m.task_name})",
@@ -96,6 +103,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
     scores = report.scores
     lines: list[tuple[str, Colour]] = []
     width = max([len(m.metric) for t in scores.tasks for m in t.metrics] or [6])
+    id_width = max([len(t.task_id) for t in scores.tasks] + [5])
     head = 12
     status = report.status
     lines.append(("trust scores: 0-1, higher is better, with 95% CI", ""))
@@ -115,7 +123,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         lines.append((_node_text(node, head), ""))
         for task in by_aspect.get(node.name, []):
             for metric in task.metrics:
-                text, colour = metric_line(metric, width)
+                text, colour = metric_line(metric, width, id_width)
                 lines.append(("  " + text, colour))
     not_run = [n.name for n in scores.aspects if not n.tasks]
     if not_run:
@@ -126,7 +134,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         lines.append(("custom (not in the MultiTrust scores)", ""))
         for task in by_aspect["custom"]:
             for metric in task.metrics:
-                text, colour = metric_line(metric, width)
+                text, colour = metric_line(metric, width, id_width)
                 lines.append(("  " + text, colour))
     if status.missing_tasks:
         lines.append(("", ""))

@@ -93,6 +93,19 @@ def test_metric_line_layout_is_stable() -> None:
     assert colour == "yellow"
 
 
+def test_card_aligns_long_custom_task_ids() -> None:
+    metrics = [
+        metric("S.4", "rta", 0.9, aspect="safety"),
+        metric("team.prompt-injection", "resisted", 1.0, aspect="safety"),
+    ]
+    lines = [text.strip() for text, _ in card_lines(report(metrics))]
+    rows = [line for line in lines if line.startswith(("S.4 ", "team.prompt-injection "))]
+    assert len(rows) == 2
+    value_columns = {row.index(" 0.900") if row.startswith("S.4") else row.index(" 1.000")
+                     for row in rows}
+    assert len(value_columns) == 1, rows
+
+
 def test_gate_section_names_the_failed_gates() -> None:
     lines = gate_lines(_report())
     text = "\n".join(t for t, _ in lines)
