@@ -1,13 +1,15 @@
 """Builders of T.2 (advanced cognitive inference) and T.3 (instruction enhancement).
 
 T.2 — nine variants of 20 yes/no questions (smoke: the first 10), each half Yes in every
-block of 10, every question decided by how the picture was drawn:
+block of 10, no question asked twice about the same picture, every question decided by
+how the picture was drawn:
 
 * ``spatial`` — two shapes separated along one axis (plus, sometimes, a distractor);
   "Is the red circle to the left of / above the blue square?".
 * ``temporal`` — one analog clock and "In N hours, will it be H o'clock?"; two clocks
-  on one morning, "Does clock 2 show a later time?"; numbered panels of a candle
-  burning down, ice melting, a plant growing, "Was picture 1 taken before picture 2?".
+  on one morning, "Does clock 2 show a later time?"; two numbered panels (two of three
+  stages) of a candle burning down, ice melting, a plant growing, "Was picture 1 taken
+  before picture 2?".
 * ``compare`` — two groups of dots (counts differ by 2 or more), an unlabelled bar
   chart (values differ by 25 % or more), two shapes of one kind (sides differ 1.6x).
 * ``daily`` — a full or empty glass, a full or low battery, a hot or cold
@@ -150,7 +152,8 @@ def _temporal(rng: random.Random, label: bool) -> Item:
         return question, label, image, why
     thing, what = rng.choice((("candle", "the candle burns down"), ("ice", "the ice melts"),
                               ("plant", "the plant grows")))
-    stages = [0, 2] if label else [2, 0]
+    early, late = rng.choice(((0, 1), (0, 2), (1, 2)))
+    stages = [early, late] if label else [late, early]
     image = ImageRecipe.make("sequence", subject=thing, stages=stages)
     question = "Was picture 1 taken before picture 2?"
     why = f"Over time {what}, so picture {'1' if label else '2'} shows the earlier moment."
@@ -369,15 +372,40 @@ _T2_MAKERS: dict[str, Callable[[random.Random, bool], Item]] = {
 }
 
 
-@register_builder(T2_PATH, version="2", description="T.2 drawn reasoning questions (yes/no)")
+#: Draws of one T.2 item before a repeat of an earlier question and picture is an error.
+_T2_TRIES = 50
+
+
+def _fresh_item(variant: str, rng: random.Random, label: bool,
+                seen: set[tuple[str, str]]) -> Item:
+    """A T.2 item of ``variant`` whose question and picture differ from every one in ``seen``.
+
+    Raises:
+        RuntimeError: when ``_T2_TRIES`` draws all repeat an earlier item (a maker with
+            too few distinct items for ``T2_PER_VARIANT``).
+    """
+    for _ in range(_T2_TRIES):
+        item = _T2_MAKERS[variant](rng, label)
+        key = (item[0], item[2].kind + item[2].params_json)
+        if key not in seen:
+            seen.add(key)
+            return item
+    raise RuntimeError(f"T.2 {variant}: no new item in {_T2_TRIES} draws (label {label})")
+
+
+@register_builder(T2_PATH, version="3", description="T.2 drawn reasoning questions (yes/no)")
 def build_t2() -> list[Sample]:
-    """All T.2 samples: nine variants of 20, half Yes in every block of 10."""
+    """All T.2 samples: nine variants of 20, half Yes in every block of 10, no repeats.
+
+    No two samples of a variant share both question and picture (v2 asked a few twice).
+    """
     samples: list[Sample] = []
     for number, variant in enumerate(T2_VARIANTS):
         rng = random.Random(_SEED * 100 + number)
         labels = balanced_labels(rng, T2_PER_VARIANT)
+        seen: set[tuple[str, str]] = set()
         for index, label in enumerate(labels):
-            samples.append(_yes_no(variant, index, _T2_MAKERS[variant](rng, label)))
+            samples.append(_yes_no(variant, index, _fresh_item(variant, rng, label, seen)))
     return mark_smoke(samples)
 
 

@@ -126,6 +126,18 @@ def test_counts_ids_and_tiers(task_id: str) -> None:
     assert TASKS[task_id].data == PATHS[task_id]
 
 
+@pytest.mark.parametrize("task_id", sorted(PATHS))
+def test_no_variant_asks_the_same_question_about_the_same_picture_twice(task_id: str) -> None:
+    # T.2 v2 repeated four (the same ice-melting panels three times): a repeat adds no
+    # evidence but narrows the confidence interval as if it did.
+    asked = Counter(
+        (s.variant, s.prompt, None if s.image is None else (s.image.kind, s.image.params_json))
+        for s in SAMPLES[task_id]
+    )
+    repeats = [key[:2] for key, count in asked.items() if count > 1]
+    assert not repeats, repeats
+
+
 @pytest.mark.parametrize("task_id", YES_NO)
 def test_yes_no_labels_are_balanced_in_every_variant_and_tier(task_id: str) -> None:
     for tier in (SAMPLES[task_id], smoke(task_id)):
