@@ -66,9 +66,7 @@ def test_refuser_and_echo_score_as_predicted(
 
 
 # A model that gives the ideal answer only without an image (T.4, T.7) or only under
-# T.3's third prompt. Served through ``py:`` rather than a conftest
-# ``pytest_multitrust_make_model``: a hook-provided name currently crashes the model
-# preparation at session start (KeyError in ``models.registry.prepare_model``).
+# T.3's third prompt, served through a ``py:`` spec (a module in the test directory).
 MODEL = '''
 from pytest_multitrust.models.scripted import ScriptedModel
 
