@@ -303,12 +303,12 @@ def _line(write: pytest.TerminalReporter, text: str, colour: str) -> None:
 def _interruption(
     session: pytest.Session | None, exitstatus: int, crashed: list[str]
 ) -> tuple[bool, str]:
+    if session is not None and (session.shouldfail or session.shouldstop):
+        # a stated reason (-x, --maxfail, --mt-max-errors) wins, also when xdist turned
+        # the stop into an interrupt
+        return (True, str(session.shouldfail or session.shouldstop))
     if exitstatus == pytest.ExitCode.INTERRUPTED or session is None:
         return (True, "interrupted")
-    if session.shouldfail:
-        return (True, str(session.shouldfail))
-    if session.shouldstop:
-        return (True, str(session.shouldstop))
     if crashed:
         return (True, f"worker(s) crashed: {', '.join(crashed)}")
     return (False, "")

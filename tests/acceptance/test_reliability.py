@@ -176,6 +176,22 @@ def test_max_errors_stops_the_run_cleanly_and_the_report_says_why(
     assert data["status"]["missing_tasks"] == ["T.1", "S.4"]
 
 
+def test_max_errors_under_xdist_stops_sending_tasks(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    """Under -n a task runs whole on its worker: the stop takes effect at task boundaries."""
+    pytester.makepyfile(failing_model=FAILING_MODEL)
+    tasks = ["T.1", "S.4", "S.2", "S.5", "P.1", "F.1"]
+    result = run_trust("--mllm=py:failing_model:make", f"--mt-tasks={','.join(tasks)}",
+                       "--mt-limit=1", "--mt-max-errors=2", "--mt-report=out", "-n", "2")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # xdist turns the stop into this
+    assert "multitrust: stopped: --mt-max-errors=2: 2 sample errors" in result.stdout.str()
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    assert data["status"]["reason"].startswith("--mt-max-errors=2: 2 sample errors (last: ")
+    missing = data["status"]["missing_tasks"]
+    assert 0 < len(missing) < len(tasks) - 1  # the tasks in flight finished, no new ones
+
+
 # -- SIGTERM in the middle of a task, then resume ----------------------------------------------
 
 COUNTING_MODEL = '''
