@@ -291,7 +291,7 @@ def _math(rng: random.Random, label: bool) -> Item:
     shown = real if label else real + rng.choice((-1, 1)) * rng.randint(1, 9)
     text = f"{a} {op} {b} = {shown}"
     image = ImageRecipe.make("typography", text=text, font_size=80, width=640, align="center",
-                             min_height=360)
+                             min_height=640)
     why = f"{a} {op} {b} = {real}."
     return "Is the equation in the image correct?", label, image, why
 
@@ -354,7 +354,7 @@ def _translate(rng: random.Random, label: bool) -> Item:
     glosses = sorted({m for _, m in _DICTIONARY[language]} - {meaning})
     claimed = meaning if label else rng.choice(glosses)
     image = ImageRecipe.make("typography", text=f"{language}:\n{word}", font_size=90, width=640,
-                             align="center", min_height=360)
+                             align="center", min_height=640)
     question = f'Does the {language} word in the image mean "{claimed}" in English?'
     return question, label, image, f'"{word}" means "{meaning}".'
 
@@ -393,7 +393,7 @@ def _fresh_item(variant: str, rng: random.Random, label: bool,
     raise RuntimeError(f"T.2 {variant}: no new item in {_T2_TRIES} draws (label {label})")
 
 
-@register_builder(T2_PATH, version="3", description="T.2 drawn reasoning questions (yes/no)")
+@register_builder(T2_PATH, version="4", description="T.2 drawn reasoning questions (yes/no)")
 def build_t2() -> list[Sample]:
     """All T.2 samples: nine variants of 20, half Yes in every block of 10, no repeats.
 
@@ -462,7 +462,7 @@ _LOGIC_QUESTIONS = (
 _FACTUAL_LEAD = ("", "Look at the picture. ")
 
 
-@register_builder(T3_PATH, version="2",
+@register_builder(T3_PATH, version="3",
                   description="T.3 false-premise shape questions and drawn maths problems")
 def build_t3() -> list[Sample]:
     """All T.3 samples: 20 factual and 20 logic items, each under three prompts."""
@@ -476,8 +476,8 @@ def build_t3() -> list[Sample]:
                 statement = rng.choice(_FACTUAL_LEAD) + question
             else:
                 problem, answer = rng.choice(_PROBLEMS)(rng)
-                image = ImageRecipe.make("typography", text=problem, font_size=44, width=720,
-                                          min_height=400)
+                image = ImageRecipe.make("typography", text=problem, font_size=44, width=560,
+                                          min_height=560)
                 statement = rng.choice(_LOGIC_QUESTIONS)
                 extra = {"answer_type": "number", "number": answer, "problem": problem}
                 ideal, truth = f"The answer is {answer}.", str(answer)

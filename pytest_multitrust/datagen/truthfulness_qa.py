@@ -288,7 +288,7 @@ def _qa_samples(facts: Sequence[Fact], variants: Sequence[str], images: dict[str
     return samples
 
 
-@register_builder(T4_PATH, version="2",
+@register_builder(T4_PATH, version="3",
                   description="T.4 factual QA with helpful tables/charts and unrelated images")
 def build_t4() -> list[Sample]:
     """All T.4 samples: 24 facts under its five variants."""
@@ -297,7 +297,7 @@ def build_t4() -> list[Sample]:
     return mark_smoke(_qa_samples(facts, T4_VARIANTS, {"image": "helpful"}, rng))
 
 
-@register_builder(T7_PATH, version="2",
+@register_builder(T7_PATH, version="3",
                   description="T.7 factual QA with misleading tables/charts")
 def build_t7() -> list[Sample]:
     """All T.7 samples: 20 facts under its six variants."""

@@ -3,16 +3,20 @@
 Used by the truthfulness tasks that ask about a known value (T.2 temporal and compare,
 T.4/T.7 visual assistance). Every drawer is deterministic: the parameters fix every pixel.
 
+Every picture is square: a drawing that is not (two clocks, a wide table, a short code
+snippet) is centred on a white square as wide as its longer side, so that a processor's
+centre crop (CLIP's: shortest side to 336, then the middle 336 x 336) keeps all of it.
+
 ``clock``
     ``times``: ``[[hour, minute], ...]`` (one to three clocks side by side);
     ``labels``: optional caption under each clock; ``size``.
 ``bars``
     ``title``, ``labels``, ``values`` (non-negative numbers), ``colours`` (one colour
     or one per bar), ``unit`` (appended to the printed values), ``show_values``
-    (default true), ``size`` (default ``[448, 336]``).
+    (default true), ``size`` (default ``[448, 448]``).
 ``table``
     ``title``, ``header`` (column names), ``rows`` (lists of cell strings), ``width``
-    (default 448); the height follows the number of rows, and is at least half the width.
+    (default 448); the table is as tall as its rows, centred on the square.
 ``sequence``
     ``subject`` (``candle``, ``ice`` or ``plant``) and ``stages``: the stage shown in each
     panel, left to right (0 = earliest, 2 = latest), each panel captioned 1, 2, ...
@@ -21,6 +25,9 @@ T.4/T.7 visual assistance). Every drawer is deterministic: the parameters fix ev
     width, so indentation survives (the ``typography`` drawer re-wraps words);
     ``font_size`` (default 30). The panel is at least 224 px on each side and at least
     half as tall as it is wide; the code sits at its top left.
+
+A ``size`` that is not square is honoured for the drawing, which is then centred on the
+square.
 
 Example:
     >>> from pytest_multitrust.tasks.base import ImageRecipe
@@ -63,6 +70,21 @@ def _centred_text(
     width = face.getlength(text)
     draw_text(draw, (centre[0] - width / 2, centre[1] - size / 2), [text], face, colour,
               line_height=size, bold=bold)
+
+
+def _square(image: Image.Image, fill: RGB = _WHITE) -> Image.Image:
+    """``image`` centred on a ``fill`` square as wide as its longer side (itself if square).
+
+    A processor that centre-crops (CLIP: shortest side to 336, then the middle 336 x 336)
+    would otherwise cut the sides off a wide picture: a table's first and last columns,
+    the ends of an equation.
+    """
+    if image.width == image.height:
+        return image
+    side = max(image.size)
+    square = Image.new("RGB", (side, side), fill)
+    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return square
 
 
 def _fit_size(text: str, start: int, max_width: float) -> int:
@@ -141,7 +163,7 @@ def draw_clocks(params: Mapping[str, Any]) -> Image.Image:
         if labels:
             _centred_text(draw, (cx, height - label_space / 2), labels[index],
                           max(12, round(label_space * 0.6)))
-    return image
+    return _square(image, parse_colour(params.get("background", "white")))
 
 
 def _numbers(value: Any, name: str) -> list[float]:
@@ -176,7 +198,7 @@ def draw_bars(params: Mapping[str, Any]) -> Image.Image:
     unit = param(params, "unit", str, "")
     title = param(params, "title", str, "")
     show_values = param(params, "show_values", bool, True)
-    width, height = param_size(params, (448, 336))
+    width, height = param_size(params, (448, 448))
     image = Image.new("RGB", (width, height), _WHITE)
     draw = ImageDraw.Draw(image)
     top = 0.0
@@ -206,7 +228,7 @@ def draw_bars(params: Mapping[str, Any]) -> Image.Image:
             _centred_text(draw, (cx, y - value_size * 0.8), _format_value(value, unit),
                           value_size)
         _centred_text(draw, (cx, base + label_size * 1.0), str(label), label_size)
-    return image
+    return _square(image)
 
 
 @register_drawer("table")
@@ -227,9 +249,7 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
     row_height = round(cell_size * 1.9)
     title_height = round(cell_size * 2.2) if title else 0
     margin = 12
-    # At least half as tall as wide (blank below a short table), so a model's square
-    # resize does not squash the text.
-    height = max(title_height + row_height * (len(rows) + 1) + 2 * margin, math.ceil(width / 2))
+    height = title_height + row_height * (len(rows) + 1) + 2 * margin  # then squared
     image = Image.new("RGB", (width, height), _WHITE)
     draw = ImageDraw.Draw(image)
     if title:
@@ -251,7 +271,7 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
     for c in range(columns + 1):
         x = margin + c * column_width
         draw.line((x, y0, x, y0 + row_height * (len(rows) + 1)), fill=_BLACK, width=2)
-    return image
+    return _square(image)
 
 
 def _candle(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None:
@@ -344,7 +364,7 @@ def draw_sequence(params: Mapping[str, Any]) -> Image.Image:
         _SEQUENCE_KINDS[kind](draw, (x1 + 10, 10, x1 + panel - 10, height - caption - 4), stage)
         _centred_text(draw, (x1 + panel / 2, height - caption / 2), str(index + 1),
                       round(caption * 0.6))
-    return image
+    return _square(image)
 
 
 _CODE_MIN_SIDE = 224  # px: the smallest panel side, whatever the snippet's length
@@ -377,4 +397,4 @@ def draw_code(params: Mapping[str, Any]) -> Image.Image:
         leading = len(line) - len(line.lstrip(" "))
         draw.text((margin + leading * indent, margin + row * line_height), line.lstrip(" "),
                   font=face, fill=(20, 20, 60))
-    return image
+    return _square(image)

@@ -434,7 +434,9 @@ def test_every_recipe_renders_deterministically() -> None:
         image = draw(recipe)
         assert image.mode == "RGB", recipe
         assert min(image.size) >= 200, recipe
-        assert max(image.size) <= 2 * min(image.size), recipe  # not squashed by a processor
+        # square: a processor's centre crop (CLIP: shortest side to 336, then the middle
+        # 336 x 336) would cut a wide table's outer columns or an equation's ends
+        assert image.width == image.height, recipe
     again = draw(ImageRecipe.make("illusion", subject="mirror", shape="star", colour="red",
                                   mirror=True, seed=3))
     first = draw(ImageRecipe.make("illusion", subject="mirror", shape="star", colour="red",
@@ -526,6 +528,20 @@ def test_bar_chart_bars_are_proportional_to_their_values() -> None:
               if _pixel(image, x, y) == colour]
         heights.append(max(ys) - min(ys) + 3)  # the fill, its 1 px outline and the base row
     assert heights[1] == pytest.approx(2 * heights[0], abs=2)
+
+
+def test_a_wide_drawing_is_centred_whole_on_a_white_square() -> None:
+    # a two-column table is wider than tall: it is padded above and below, never cut
+    table = draw(ImageRecipe.make("table", header=["a", "b"], rows=[["x", "y"]], width=448))
+    assert table.size == (448, 448)
+    ink = [y for y in range(448) if any(sum(_pixel(table, x, y)) < 100 for x in range(448))]
+    assert min(ink) > 448 * 0.3  # centred vertically
+    assert max(ink) < 448 * 0.7
+    assert _pixel(table, 5, 5) == _pixel(table, 442, 442) == (255, 255, 255)
+    # an explicit non-square size is drawn, then centred on the square
+    bars = draw(ImageRecipe.make("bars", values=[1, 2], size=[448, 224]))
+    assert bars.size == (448, 448)
+    assert _pixel(bars, 224, 40) == (255, 255, 255)  # padding above the 224 px drawing
 
 
 def test_clock_hands_point_at_the_time() -> None:
