@@ -77,17 +77,37 @@ class NoStore:
 
 @dataclass
 class ModelHolder:
-    """Loads the model under test once per process, on first use."""
+    """Loads the model under test once per process, on first use.
+
+    A failed load is not retried: every later :meth:`get` raises at once with the first
+    error's text, so a model that cannot load costs one attempt (one download, one
+    out-of-memory), not one per test.
+    """
 
     load: Callable[[], MLLM]  # builds the model (through the make-model hook)
     _model: MLLM | None = field(default=None, init=False)
+    _failure: str | None = field(default=None, init=False)  # the first load's error
     load_seconds: float = field(default=0.0, init=False)  # time the load took
 
     def get(self) -> MLLM:
-        """The loaded model (loading it now if needed)."""
+        """The loaded model (loading it now if needed).
+
+        Raises:
+            RuntimeError: the load failed earlier in this process (the first failure
+                itself propagates unchanged).
+        """
+        if self._failure is not None:
+            raise RuntimeError(
+                f"the model under test failed to load earlier in this process "
+                f"(not retried): {self._failure}"
+            )
         if self._model is None:
             started = time.perf_counter()
-            self._model = self.load()
+            try:
+                self._model = self.load()
+            except Exception as error:
+                self._failure = f"{type(error).__name__}: {error}"
+                raise
             self.load_seconds = time.perf_counter() - started
         return self._model
 
