@@ -50,6 +50,7 @@ __all__ = [
     "parse_tier",
     "parse_timeout",
     "parse_toxicity_checkpoint",
+    "user_path",
 ]
 
 Tier = Literal["smoke", "standard"]
@@ -134,6 +135,19 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
 
 def _fail(option: str, value: object, accepted: str) -> pytest.UsageError:
     return pytest.UsageError(f"{option}: invalid value {value!r}; expected {accepted}")
+
+
+def user_path(text: str, option: str) -> Path:
+    """``text`` as a path with a leading ``~``/``~user`` expanded.
+
+    Raises:
+        pytest.UsageError: when ``~user`` names no user (or no home directory is known),
+            naming ``option``.
+    """
+    try:
+        return Path(text).expanduser()
+    except RuntimeError as error:  # pathlib: "Could not determine home directory."
+        raise pytest.UsageError(f"{option}: cannot expand {text!r}: {error}") from None
 
 
 def parse_positive_int(text: str, option: str = "--mt-limit") -> int:
@@ -310,7 +324,7 @@ def parse_toxicity_checkpoint(text: str) -> Path:
         pytest.UsageError: when the path is empty or does not exist.
     """
     value = text.strip()
-    path = Path(value).expanduser()
+    path = user_path(value, "--mt-toxicity-checkpoint")
     if not value or not path.exists():
         raise _fail(
             "--mt-toxicity-checkpoint", text,
@@ -343,7 +357,7 @@ def parse_report_dir(text: str) -> Path:
     value = text.strip()
     if not value:
         raise _fail("--mt-report", text, "a directory path such as trust-report")
-    return Path(value).expanduser()
+    return user_path(value, "--mt-report")
 
 
 def parse_task_list(text: str) -> tuple[str, ...]:
@@ -591,7 +605,7 @@ class Settings:
                 "multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint",
                 parse_toxicity_checkpoint, None,
             ),
-            cache_dir=Path(str(cache_dir_raw)).expanduser()
+            cache_dir=user_path(str(cache_dir_raw), "--mt-cache-dir")
             if cache_dir_raw is not None
             else default_cache_dir(),
             trust_remote_code=bool(config.getoption("mt_trust_remote_code", default=False)),
@@ -662,7 +676,7 @@ def parse_data_source(text: str) -> Path | None:
     if kind != "official" or not path.strip():
         raise _fail("--mt-data", text, "builtin or official:PATH (the official MultiTrust "
                     "data folder)")
-    return Path(path.strip()).expanduser()
+    return user_path(path.strip(), "--mt-data")
 
 
 def _official_data(config: pytest.Config) -> Path | None:

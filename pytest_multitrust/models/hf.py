@@ -37,6 +37,7 @@ import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.settings import user_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -211,7 +212,7 @@ def _fetch_hint(repo: str) -> str:
 
 def _model_dir(repo_or_path: str, options: ModelOptions) -> Path:
     """The local directory of a model, downloaded if needed; its weights checked."""
-    local = Path(repo_or_path).expanduser()
+    local = user_path(repo_or_path, "--mllm")
     if local.is_dir():
         _check_model_dir(local, repo_or_path)
         return local
@@ -472,7 +473,8 @@ class HFModel:
         if device_map is None:
             model = model.to(device)
         model.eval()
-        name = Path(path_or_repo).name if Path(path_or_repo).expanduser().is_dir() else path_or_repo
+        local = user_path(path_or_repo, "--mllm")
+        name = Path(path_or_repo).name if local.is_dir() else path_or_repo
         info = ModelInfo(
             spec=spec,
             backend="hf",

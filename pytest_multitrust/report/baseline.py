@@ -25,7 +25,6 @@ import platform
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -34,11 +33,13 @@ from pytest_multitrust.errors import DataError
 from pytest_multitrust.report.gates import GateResult, counts_as_passed, judge, judged_on
 from pytest_multitrust.report.model import Comparison, Delta, report_from_dict
 from pytest_multitrust.report.scores import target_weights
+from pytest_multitrust.settings import user_path
 from pytest_multitrust.tasks.base import ASPECTS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from datetime import datetime
+    from pathlib import Path
 
     from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.report.model import TrustReport
@@ -139,7 +140,7 @@ def find_baseline(root: Path, ident: str, machine: str, cwd: Path) -> Path:
         raise pytest.UsageError(
             f"--mt-compare: no saved run in {root / machine}; save one first with --mt-save"
         )
-    as_path = Path(ident).expanduser()
+    as_path = user_path(ident, "--mt-compare")
     for candidate in (as_path, cwd / as_path):
         if candidate.suffix == ".json" and candidate.is_file():
             return candidate

@@ -42,7 +42,7 @@ PIECES = st.sampled_from([
     "<=", ">=", "=", ".", ",", "-", "+", "e", "1e309", "nan", "inf", "/255", "0.5", "100",
     "-1", "٣", "½", "\x1b[31m", "\x00", "\n", " ", "%", "s", "ms", "GPU-", "MIG-", "cuda:",
     "safety", "S.4", "T.1.accuracy", "overall", "all", "auto", "py:", "openai:", "hf:",
-    "http://[", "]", "[::1]", ":99999",
+    "http://[", "]", "[::1]", ":99999", "~", "/",
 ])
 TEXT = st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=8).map("".join))
 
@@ -63,6 +63,7 @@ OPTION_PARSERS = [*sorted(_PARSERS.items()), ("parse_positive_int", mt_settings.
 @pytest.mark.parametrize(("name", "parse"), OPTION_PARSERS, ids=[n for n, _ in OPTION_PARSERS])
 @settings(max_examples=80, deadline=None)
 @given(text=TEXT)
+@example(text="~no-such-user-0/x")  # pathlib's RuntimeError once escaped as a traceback
 def test_option_parsers_raise_only_usage_errors(
     name: str, parse: Callable[[str], object], text: str
 ) -> None:
@@ -131,3 +132,13 @@ def test_visible_devices_and_redaction_never_raise(text: str) -> None:
     assert all(d.strip() for d in devices)
     for shown in (redact_spec(text), redact_url(text), scrub(text, ())):
         assert isinstance(shown, str)
+
+
+@pytest.mark.parametrize("option", ["--mt-toxicity-checkpoint", "--mt-report", "--mt-data"])
+def test_unknown_home_directory_is_a_usage_error(option: str) -> None:
+    parse = {"--mt-toxicity-checkpoint": mt_settings.parse_toxicity_checkpoint,
+             "--mt-report": mt_settings.parse_report_dir,
+             "--mt-data": mt_settings.parse_data_source}[option]
+    text = "~no-such-user-0/x" if option != "--mt-data" else "official:~no-such-user-0/x"
+    with pytest.raises(pytest.UsageError, match=rf"{option}: cannot expand '~no-such-user-0/x'"):
+        parse(text)
