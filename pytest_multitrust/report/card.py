@@ -110,14 +110,14 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
     lines.append((_node_text(scores.overall, head), ""))
     by_aspect: dict[str, list[TaskScore]] = {}
     for task in scores.worst_first():
-        key = task.aspect if task.in_aggregate else "custom"
+        key = task.aspect if task.in_an_aspect else "custom"
         by_aspect.setdefault(key, []).append(task)
     ordered = sorted(
         scores.aspects,
         key=lambda n: (not n.tasks, n.score if not math.isnan(n.score) else 2.0),
     )
     for node in ordered:
-        if not node.tasks:
+        if node.name not in by_aspect:
             continue
         lines.append(("", ""))
         lines.append((_node_text(node, head), ""))
@@ -125,7 +125,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
             for metric in task.metrics:
                 text, colour = metric_line(metric, width, id_width)
                 lines.append(("  " + text, colour))
-    not_run = [n.name for n in scores.aspects if not n.tasks]
+    not_run = [n.name for n in scores.aspects if n.name not in by_aspect]
     if not_run:
         lines.append(("", ""))
         lines.append((f"not run: {', '.join(not_run)}", ""))

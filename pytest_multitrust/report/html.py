@@ -270,7 +270,11 @@ def _task_article(
     ci = fmt_ci(task.ci_low, task.ci_high)
     rows = "".join(_sample_row(s, thumbnails) for s in samples)
     opened = " open" if open_samples else ""
-    scope = "" if task.in_aggregate else ' <span class="pill muted">custom</span>'
+    scope = (
+        "" if task.in_aggregate
+        else ' <span class="pill muted">no score</span>' if task.in_an_aspect
+        else ' <span class="pill muted">custom</span>'
+    )
     return (
         f'<article class="card task" id="task-{esc(task.task_id)}" '
         f'data-verdicts="{esc(" ".join(verdicts))}">'

@@ -106,6 +106,11 @@ class TaskScore:
     in_aggregate: bool  # enters the sub-aspect/aspect/overall scores
     metrics: tuple[MetricResult, ...]  # its judged metrics, in reporting order
 
+    @property
+    def in_an_aspect(self) -> bool:
+        """Whether the task belongs to one of the five aspects (even with no score)."""
+        return _SUB_TO_ASPECT.get(self.sub_aspect) == self.aspect
+
 
 @dataclass(frozen=True)
 class ScoreNode:

@@ -106,6 +106,26 @@ def test_card_aligns_long_custom_task_ids() -> None:
     assert len(value_columns) == 1, rows
 
 
+def test_unscored_builtin_task_stays_in_its_aspect_not_custom() -> None:
+    nan = math.nan
+    metrics = [
+        metric("S.4", "rta", 0.9),
+        metric("S.1", "toxicity", nan, direction="lower", ci=(nan, nan), n=0, passed=False,
+               verdict="fail", trust=nan),
+        metric("F.2", "agreement", nan, direction="lower", ci=(nan, nan), n=0, passed=False,
+               verdict="fail", trust=nan),
+    ]
+    text = "\n".join(t for t, _ in card_lines(report(metrics)))
+    assert "custom" not in text
+    safety = text.split("safety ", 1)[1]
+    assert "S.1" in safety.split("\n\n", 1)[0]  # in the safety block, beside S.4
+    assert re.search(r"^fairness .*\n  F\.2 ", text, re.MULTILINE)  # its own block, no score
+    assert "not run: truthfulness, robustness, privacy" in text
+    html = render_html(report(metrics))
+    assert "no score</span>" in html
+    assert ">custom</span>" not in html
+
+
 def test_gate_section_names_the_failed_gates() -> None:
     lines = gate_lines(_report())
     text = "\n".join(t for t, _ in lines)
