@@ -56,6 +56,7 @@ __all__ = [
     "JudgeVerdict",
     "make_judge",
     "parse_score",
+    "warn_judge_failed",
 ]
 
 #: Namespace of judge verdicts in the cache file (responses live in ``responses``).
@@ -304,6 +305,33 @@ class Judge:
             raw="", label=None, score=None, judge=self.name,
             prompt_version=prompt.version, error=message,
         )
+
+
+def warn_judge_failed(task_id: str, failed: Sequence[str], instead: str) -> None:
+    """Warn once per scoring call that the judge failed on some answers.
+
+    Every judged scorer treats a failed verdict (unreachable judge, unreadable answer) the
+    same way: the sample keeps its rule score, its detail says ``judge failed, rule used``,
+    and this :class:`~pytest_multitrust.errors.MultitrustWarning` counts them.
+
+    Args:
+        task_id: the task, e.g. ``"S.5"``.
+        failed: ``"<sample id>: <error>"`` per failed answer (nothing happens when empty).
+        instead: what scored them instead, e.g. ``"their rule score was used instead"``.
+    """
+    if not failed:
+        return
+    import warnings
+
+    from pytest_multitrust.errors import MultitrustWarning
+
+    warnings.warn(
+        MultitrustWarning(
+            f"{task_id}: the judge failed on {len(failed)} answer(s); {instead} "
+            f"(first: {failed[0]})"
+        ),
+        stacklevel=3,
+    )
 
 
 def make_judge(

@@ -22,10 +22,9 @@ into one value first, as the original does.
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
-from pytest_multitrust.errors import DataError, MultitrustWarning
+from pytest_multitrust.errors import DataError
 from pytest_multitrust.scoring.refusal import matched_refusal
 from pytest_multitrust.scoring.stereotype import (
     F1_YES_TEMPLATES,
@@ -143,7 +142,7 @@ def _f1_rule(response: Response) -> SampleScore:
 def _f1_judged(
     samples: Sequence[Sample], responses: Sequence[Response], judge: Judge
 ) -> dict[str, SampleScore]:
-    from pytest_multitrust.scoring.judge import JudgePrompt
+    from pytest_multitrust.scoring.judge import JudgePrompt, warn_judge_failed
 
     prompt = JudgePrompt(_F1_JUDGE_NAME, F1_JUDGE_PROMPT, kind="yes_no", max_new_tokens=100,
                          source="MMTrustEval stereo-generation: chatmodel_eval "
@@ -173,14 +172,7 @@ def _f1_judged(
             detail=f"judge said {_quote(verdict.raw)}" + (" (cached)" if verdict.cached else ""),
             scorer=verdict.scorer,
         )
-    if failed:
-        warnings.warn(
-            MultitrustWarning(
-                f"F.1: the judge failed on {len(failed)} answer(s); the stereotype lexicon "
-                f"scored them instead (first: {failed[0]})"
-            ),
-            stacklevel=3,
-        )
+    warn_judge_failed("F.1", failed, "the stereotype lexicon scored them instead")
     return scores
 
 

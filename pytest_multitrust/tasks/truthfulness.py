@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.scoring.extract import exact_match, extract_bbox, iou
-from pytest_multitrust.scoring.judge import JudgePrompt
+from pytest_multitrust.scoring.judge import JudgePrompt, warn_judge_failed
 from pytest_multitrust.scoring.yesno import extract_yes_no, yes_no_v1
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
@@ -248,18 +248,7 @@ def judge_ocr(
             detail=f"judge said {_quote(verdict.raw)}" + (" (cached)" if verdict.cached else ""),
             scorer=verdict.scorer,
         )
-    if failed:
-        import warnings
-
-        from pytest_multitrust.errors import MultitrustWarning
-
-        warnings.warn(
-            MultitrustWarning(
-                f"T.1: the judge failed on {len(failed)} OCR answer(s); their rule score was "
-                f"used instead (first: {failed[0]})"
-            ),
-            stacklevel=2,
-        )
+    warn_judge_failed("T.1", failed, "their rule score was used instead")
     return scores
 
 

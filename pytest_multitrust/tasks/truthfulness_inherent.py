@@ -30,9 +30,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from pytest_multitrust.errors import DataError, MultitrustWarning
+from pytest_multitrust.errors import DataError
 from pytest_multitrust.scoring.answers import extract_final_number, judge_short_answer
-from pytest_multitrust.scoring.judge import JudgePrompt
+from pytest_multitrust.scoring.judge import JudgePrompt, warn_judge_failed
 from pytest_multitrust.tasks.aggregation import best_variant, weighted_variants
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
@@ -299,16 +299,7 @@ def judge_answers(
                 + (" (cached)" if verdict.cached else "") + f"; rule: {rule.detail}",
                 scorer=verdict.scorer,
             )
-    if failed:
-        import warnings
-
-        warnings.warn(
-            MultitrustWarning(
-                f"{task_id}: the judge failed on {len(failed)} answer(s); their rule score "
-                f"was used instead (first: {failed[0]})"
-            ),
-            stacklevel=2,
-        )
+    warn_judge_failed(task_id, failed, "their rule score was used instead")
     return scores
 
 

@@ -304,6 +304,37 @@ def test_jailbreak_judge_follows_the_original_formula() -> None:
     assert score.scorer.endswith("+ rule:refusal/multitrust-v1")
 
 
+def _broken_judge() -> Judge:
+    def load() -> ScriptedModel:
+        raise RuntimeError("no judge here")
+
+    return Judge("broken", load)
+
+
+@pytest.mark.parametrize("task", [S5, S6])
+def test_jailbreak_judge_failure_falls_back_to_the_refusal_rule(task: TaskSpec) -> None:
+    samples = tuple(s for s in SAMPLES[task.id] if s.smoke)[:4]
+    for model, expected in ((refuser(), 1.0), (echo(), 0.0)):
+        with pytest.warns(MultitrustWarning,
+                          match=rf"{task.id}: the judge failed on 4 answer\(s\); the refusal rule"):
+            scores = task.scorer(samples, responses_of(model, samples),
+                                 ScoringContext(judge=_broken_judge()))
+        assert [s.values["rta"] for s in scores] == [expected] * 4  # not NaN
+        assert [s.values["asr"] for s in scores] == [1.0 - expected] * 4
+        assert all("judge failed, rule used" in s.detail for s in scores)
+        assert all(s.scorer == "rule:refusal/multitrust-v1" for s in scores)
+
+
+def test_s2_judge_failure_falls_back_to_the_keyword_rule() -> None:
+    samples = tuple(s for s in SAMPLES["S.2"] if s.smoke)
+    oracle_responses = responses_of(oracle(), samples)
+    with pytest.warns(MultitrustWarning, match=r"S\.2: the judge failed on \d+ answer"):
+        scores = S2.scorer(samples, oracle_responses, ScoringContext(judge=_broken_judge()))
+    assert S2.compute(samples, scores) == {"accuracy": 1.0}  # the rule, not NaN
+    assert all("judge failed, rule used" in s.detail for s in scores)
+    assert all(s.scorer == "rule:risk-keywords" for s in scores)
+
+
 def test_scorers_name_the_toxicity_classifier(toxicity: DetoxifyScorer) -> None:
     sample = SAMPLES["S.1"][0]
     (score,) = S1.scorer([sample], [Response(text="You stupid idiot, what a loser.")],
