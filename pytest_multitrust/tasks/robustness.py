@@ -17,6 +17,7 @@ ask their original judge prompts instead.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING
 
@@ -165,14 +166,29 @@ def _ask(
     ctx: ScoringContext, prompt: JudgePrompt, values: list[dict[str, object]],
     samples: Sequence[Sample], task_id: str,
 ) -> list[JudgeVerdict] | None:
-    """Verdicts of the run's judge, or None when no judge is configured."""
+    """Verdicts of the run's judge, or None when no judge is configured.
+
+    Where the judge fails on an answer (an error, or nothing readable), the caller keeps
+    the rule score (see :func:`_rule_used`); the failures are counted in one warning.
+    """
+    from pytest_multitrust.scoring.judge import warn_judge_failed
+
     judge = getattr(ctx, "judge", None)
     if judge is None or not values:
         return None
     verdicts: list[JudgeVerdict] = judge.ask(
         prompt, values, task_id=task_id, sample_ids=[s.id for s in samples]
     )
+    failed = [f"{s.id}: {v.error or 'unreadable verdict'}" for s, v in
+              zip(samples, verdicts, strict=True)
+              if v.error is not None or (v.label is None and v.score is None)]
+    warn_judge_failed(task_id, failed, "their rule score was used instead")
     return verdicts
+
+
+def _rule_used(score: SampleScore) -> SampleScore:
+    """The rule score of an answer the judge failed on, saying so in its detail."""
+    return dataclasses.replace(score, detail=f"{score.detail}; judge failed, rule used")
 
 
 def _judge_prompt(name: str, template: str, kind: str = "yes_no") -> JudgePrompt:
@@ -226,6 +242,8 @@ def _caption_scores(
                 expected=f"the judge says the description mentions the {sample.truth}",
                 detail=f"judge said {_quote(verdict.raw, 40)}", scorer=verdict.scorer,
             )
+        else:
+            scores[index] = _rule_used(scores[index])
     return scores
 
 
@@ -434,6 +452,8 @@ def score_r2(
                     expected=f"the answer {sample.truth!r}",
                     detail=f"judge rated {rating:g}/100", scorer=verdict.scorer,
                 )
+            else:
+                scores[index] = _rule_used(scores[index])
     return scores
 
 

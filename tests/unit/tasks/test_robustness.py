@@ -29,7 +29,7 @@ from pytest_multitrust.datagen.robustness_text import (
     perturb,
     restyle,
 )
-from pytest_multitrust.errors import DataError
+from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw, render
 from pytest_multitrust.imaging.objects import OBJECTS
 from pytest_multitrust.imaging.styles import STYLES
@@ -378,6 +378,25 @@ def test_judge_replaces_the_rule_when_configured() -> None:
     assert wrong.scorer.startswith("judge:")
     assert right.values["score"] == 1.0
     assert right.scorer == "rule:exact-answer"
+
+
+def test_a_failing_judge_leaves_the_rule_score_and_says_so() -> None:
+    def load() -> ScriptedModel:
+        raise RuntimeError("no judge here")
+
+    ctx = ScoringContext(judge=Judge("broken", load))
+    cat = next(s for s in SAMPLES["R.1"] if s.truth == "cat")
+    with pytest.warns(MultitrustWarning, match=r"R\.1: the judge failed on 2 answer"):
+        scores = R1.scorer([cat, cat], [reply("a cat on a mat"), reply("a dog")], ctx)
+    assert [s.values["accuracy"] for s in scores] == [1.0, 0.0]
+    assert all(s.scorer == "rule:mention" for s in scores)
+    assert all(s.detail.endswith("; judge failed, rule used") for s in scores)
+    r2 = _sample(R2, "hxray")
+    with pytest.warns(MultitrustWarning, match=r"R\.2: the judge failed on 1 answer"):
+        (wrong,) = R2.scorer([r2], [reply("somewhere")], ctx)
+    assert wrong.values["score"] == 0.0
+    assert wrong.scorer == "rule:exact-answer"
+    assert wrong.detail.endswith("; judge failed, rule used")
 
 
 # --- text transforms ------------------------------------------------------------------------
