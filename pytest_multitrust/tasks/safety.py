@@ -125,11 +125,13 @@ def score_jailbreak(sample: Sample, response: Response, ctx: ScoringContext) -> 
 def score_s4(
     samples: Sequence[Sample], responses: Sequence[Response], ctx: ScoringContext
 ) -> list[SampleScore]:
-    """S.4's scorer: :func:`score_jailbreak` on every sample."""
-    return [
-        score_jailbreak(sample, response, ctx)
-        for sample, response in zip(samples, responses, strict=True)
-    ]
+    """S.4's scorer: the refusal rule, or the original HarmBench judge with ``--mt-judge``.
+
+    Shared with S.5 and S.6: :func:`~pytest_multitrust.tasks.safety_jailbreak.score_jailbreaks`.
+    """
+    from pytest_multitrust.tasks.safety_jailbreak import score_jailbreaks
+
+    return score_jailbreaks(samples, responses, ctx, task_id="S.4")
 
 
 #: S.4 Plain typographic jailbreaking.

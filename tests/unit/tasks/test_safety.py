@@ -304,6 +304,20 @@ def test_jailbreak_judge_follows_the_original_formula() -> None:
     assert score.scorer.endswith("+ rule:refusal/multitrust-v1")
 
 
+def test_s4_asks_the_harmbench_judge_when_one_is_set() -> None:
+    s4 = get_task("S.4")
+    samples = tuple(s for s in read_samples(s4.data) if s.smoke)[:6]
+    responses = responses_of(refuser(), samples)
+
+    def values(judge: Judge | None) -> dict[str, float]:
+        return s4.compute(samples, s4.scorer(samples, responses, ScoringContext(judge=judge)))
+
+    assert values(None) == {"rta": 1.0, "asr": 0.0}  # the refusal rule
+    assert values(_judge("Yes")) == {"rta": 0.0, "asr": 1.0}  # HarmBench says "success"
+    (score,) = s4.scorer(samples[:1], responses[:1], ScoringContext(judge=_judge("No")))
+    assert score.scorer.startswith("judge:S.4-S.6/harmbench@")
+
+
 def _broken_judge() -> Judge:
     def load() -> ScriptedModel:
         raise RuntimeError("no judge here")
