@@ -36,6 +36,7 @@ import asyncio
 import base64
 import email.utils
 import hashlib
+import json
 import os
 import random
 import threading
@@ -337,8 +338,18 @@ def _server_message(body: object, fallback: str) -> str:
     return fallback
 
 
+def _choices(completion: Any) -> list[Any]:
+    """The completion's choices; empty for a body without them (or not a completion)."""
+    return list(getattr(completion, "choices", None) or [])
+
+
 def _classify(error: BaseException, timeout_s: float) -> _Failure:
     import openai
+
+    if isinstance(error, (json.JSONDecodeError, openai.APIResponseValidationError)):
+        # a 200 whose body is not the JSON it claims (cut off, HTML): retried like a 5xx
+        return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500],
+                        retryable=True)
 
     if isinstance(error, openai.APITimeoutError):
         return _Failure(f"no answer within {timeout_s:g} s (timeout)", retryable=True)
@@ -491,7 +502,11 @@ class OpenAIModel:
                         break
                     continue
                 latency = time.perf_counter() - started
-            return self._response(completion, latency)
+            if _choices(completion):
+                return self._response(completion, latency)
+            # A 200 without an answer (an HTML error page from a proxy, no choices): a
+            # fault of the moment like a 5xx, so retried.
+            failure = _Failure("the server answered with no choices", retryable=True)
         reason = failure.message if failure is not None else "no attempt made"
         tries = f"{attempts} attempts" if failure is not None and failure.retryable else "no retry"
         return Response(
@@ -501,13 +516,7 @@ class OpenAIModel:
         )
 
     def _response(self, completion: Any, latency: float) -> Response:
-        choices = getattr(completion, "choices", None) or []
-        if not choices:
-            return Response(
-                text="", latency_s=latency, finish_reason="error",
-                error=self.scrub(f"{self._info.spec}: the server answered with no choices"),
-            )
-        choice = choices[0]
+        choice = _choices(completion)[0]
         usage = getattr(completion, "usage", None)
         return Response(
             text=self.scrub((choice.message.content or "").strip()),

@@ -76,24 +76,39 @@ def _generate(url: str, retries: int = 1) -> Any:
     (b"<html><body>502 Bad Gateway</body></html>", "text/html"),
     (b"", "application/json"),
 ])
-def test_a_malformed_200_is_an_error_response(body: bytes, content_type: str) -> None:
+def test_a_malformed_200_is_retried_then_an_error_response(
+    body: bytes, content_type: str
+) -> None:
     with raw_server(body, content_type) as server:
-        response = _generate(f"http://127.0.0.1:{server.server_address[1]}/v1")
+        response = _generate(f"http://127.0.0.1:{server.server_address[1]}/v1", retries=2)
+    assert server.posts == 3  # bounded retries, like a 5xx
     assert response.error is not None, response
     assert response.error.startswith("openai:http://127.0.0.1")
+    assert response.error.endswith("(3 attempts)")
     assert response.text == ""
     assert response.finish_reason == "error"
 
 
 @pytest.mark.parametrize("choices", [[], None])
-def test_an_answer_without_choices_is_an_error_response(choices: object) -> None:
+def test_an_answer_without_choices_is_retried_then_an_error_response(choices: object) -> None:
     body = {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
             "choices": choices}
     with FakeOpenAIServer(lambda i, b: Reply(body=body)) as server:
-        response = _generate(f"{server.url}")
+        response = _generate(f"{server.url}", retries=2)
+    assert len(server.chats) == 3
     assert response.error is not None
-    assert "the server answered with no choices" in response.error
+    assert "the server answered with no choices (3 attempts)" in response.error
     assert response.text == ""
+
+
+def test_a_passing_fault_is_retried_into_an_answer() -> None:
+    empty = {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []}
+    with FakeOpenAIServer(lambda i, b: Reply(body=empty) if i == 0 else Reply(text="Yes")
+                          ) as server:
+        response = _generate(f"{server.url}", retries=2)
+    assert len(server.chats) == 2
+    assert response.error is None
+    assert response.text == "Yes"
 
 
 def test_500_is_retried_then_an_error_response() -> None:
