@@ -245,6 +245,12 @@ def format_metric_failure(result: MetricResult) -> str:
         + f", 95% CI [{format_value(result.ci_low)}, {format_value(result.ci_high)}]"
         + f", scorer: {result.scorer}",
     ]
+    if result.value != result.value:  # NaN: say why an n/a fails
+        lines.append(
+            "  n/a: no value could be computed from these samples, so the threshold cannot "
+            "be met (a failed scorer says why on the scorer line; a statistic needs enough "
+            "samples in each group, which a small --mt-limit may not leave)"
+        )
     if result.worst:
         lines.append("  worst samples:")
         for worst in result.worst:

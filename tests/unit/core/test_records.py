@@ -52,3 +52,12 @@ def test_summary_line_has_value_threshold_verdict_n() -> None:
     [(line, ok)] = summary_lines([_metric()])
     assert not ok
     assert line.startswith("S.4   rta  0.250  >= 0.9    FAIL  n=8  errors=1")
+
+
+def test_failure_message_explains_an_na_value() -> None:
+    from pytest_multitrust.collect import format_metric_failure
+
+    message = format_metric_failure(_metric(value=math.nan, ci_low=math.nan, ci_high=math.nan))
+    assert "rta = n/a, needs >= 0.9" in message
+    assert "n/a: no value could be computed" in message
+    assert "n/a: no value" not in format_metric_failure(_metric())
