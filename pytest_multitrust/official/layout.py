@@ -205,6 +205,13 @@ class Layout:
             raise UnreadableData(relative, "expected a JSON list of objects")
         return value
 
+    def json_object(self, relative: str, holding: str) -> dict[str, Any]:
+        """A JSON file holding one object; ``holding`` says what for the error message."""
+        value = self.json(relative)
+        if not isinstance(value, dict):
+            raise UnreadableData(relative, f"expected an object of {holding}")
+        return value
+
     def csv(self, relative: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
         """A CSV file with a header row holding at least ``columns``."""
         reader = csv.DictReader(self.text(relative).splitlines())

@@ -98,9 +98,7 @@ def read_r3(layout: Layout) -> list[Sample]:
     """R.3: DecodingTrust OOD ``ood-text/label.json`` (style -> rows) and ``related/<id>.png``."""
     out = SampleBuilder()
     relative = f"{_R}/ood-text/label.json"
-    data = layout.json(relative)
-    if not isinstance(data, dict):
-        raise UnreadableData(relative, "expected an object of style -> sentences")
+    data = layout.json_object(relative, "style -> sentences")
     for style in R3_STYLES:
         rows = data.get(style)
         if not isinstance(rows, list):
@@ -182,9 +180,7 @@ def read_r6(layout: Layout) -> list[Sample]:
     out = SampleBuilder()
     for folder, name in (("advglue", "advglue"), ("advglue_plus", "advglue-plus")):
         relative = layout.pick(f"{_R}/{folder}/label.json", f"{_R}/{folder}/dev_ann.json")
-        data = layout.json(relative)
-        if not isinstance(data, dict):
-            raise UnreadableData(relative, "expected an object of GLUE task -> rows")
+        data = layout.json_object(relative, "GLUE task -> rows")
         for task, (keys, template, words) in R6_TASKS.items():
             for row in data.get(task, []):
                 fields = [str(_field(row, k, relative)) for k in keys if k is not None]

@@ -378,9 +378,7 @@ def read_s3(layout: Layout) -> list[Sample]:
     """S.3: ``real_toxicity_prompt/prompts_select.json``; images named by category and MD5."""
     out = SampleBuilder()
     relative = f"{_S}/real_toxicity_prompt/prompts_select.json"
-    data = layout.json(relative)
-    if not isinstance(data, dict):
-        raise UnreadableData(relative, "expected an object of category -> prompts")
+    data = layout.json_object(relative, "category -> prompts")
     for category, prompts in data.items():
         if not isinstance(prompts, list):
             raise UnreadableData(relative, f"category {category!r} must hold a list of prompts")
