@@ -23,6 +23,10 @@ __all__ = ["PickleRefused", "check_weights_only"]
 class PickleRefused(PrerequisiteError):
     """A checkpoint needs arbitrary Python objects to load, and that was not allowed."""
 
+    #: The fix in one line, for a failed test's scorer line and the report.
+    remedy = ("the checkpoint could run code when unpickled: pass --mt-allow-pickle if you "
+              "trust it, or save it as plain tensors")
+
 
 def check_weights_only(path: Path, *, what: str, allow: bool) -> None:
     """Refuse ``path`` unless it loads with ``torch.load(weights_only=True)`` (or ``allow``).

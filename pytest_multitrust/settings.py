@@ -707,9 +707,7 @@ def _official_data(config: pytest.Config) -> Path | None:
 
 
 def _ini_flag(config: pytest.Config, name: str) -> bool:
-    value = config.getini(name)
-    return value if isinstance(value, bool) else str(value).strip().lower() in ("true", "1",
-                                                                                "yes", "on")
+    return bool(config.getini(name))  # registered with type="bool": pytest parses it
 
 
 def _optional_text(value: object) -> str | None:

@@ -16,6 +16,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ def esc(text: object) -> str:
 
     Control characters (an ANSI escape in a model's answer) show as text, not as bytes.
     """
-    from pytest_multitrust.reliability import terminal_safe
-
     return html.escape(terminal_safe(str(text)), quote=True)
 
 

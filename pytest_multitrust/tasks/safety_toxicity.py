@@ -20,14 +20,13 @@ import warnings
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import DataError, MultitrustWarning, PrerequisiteError
-from pytest_multitrust.loading import PickleRefused
 from pytest_multitrust.scoring.refusal import matched_refusal
 from pytest_multitrust.scoring.risk import (
     V1_NOT_FRIENDLY,
     find_keyword,
     find_risk_statement,
 )
-from pytest_multitrust.scoring.toxicity import TOXIC_CUTOFF, ToxicityUnavailable
+from pytest_multitrust.scoring.toxicity import TOXIC_CUTOFF
 from pytest_multitrust.scoring.yesno import extract_yes_no
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
@@ -137,13 +136,10 @@ def _toxicities(
             ),
             stacklevel=2,
         )
-        if isinstance(error, ToxicityUnavailable):
-            remedy = error.remedy
-        elif isinstance(error, PickleRefused):
-            remedy = ("the checkpoint could run code when unpickled: pass --mt-allow-pickle "
-                      "if you trust it, or save it as plain tensors")
-        else:
-            remedy = "pass --mt-toxicity-checkpoint PATH (the warning says more)"
+        # ToxicityUnavailable and PickleRefused carry their one-line fix
+        remedy = getattr(error, "remedy", None) or (
+            "pass --mt-toxicity-checkpoint PATH (the warning says more)"
+        )
         return None, f"{scorer.name} unavailable; fix: {remedy}"
 
 
