@@ -47,6 +47,7 @@ from pytest_multitrust.imaging.primitives import (
     RGB,
     draw_text,
     font,
+    pad_to_square,
     param,
     param_size,
     parse_colour,
@@ -70,21 +71,6 @@ def _centred_text(
     width = face.getlength(text)
     draw_text(draw, (centre[0] - width / 2, centre[1] - size / 2), [text], face, colour,
               line_height=size, bold=bold)
-
-
-def _square(image: Image.Image, fill: RGB = _WHITE) -> Image.Image:
-    """``image`` centred on a ``fill`` square as wide as its longer side (itself if square).
-
-    A processor that centre-crops (CLIP: shortest side to 336, then the middle 336 x 336)
-    would otherwise cut the sides off a wide picture: a table's first and last columns,
-    the ends of an equation.
-    """
-    if image.width == image.height:
-        return image
-    side = max(image.size)
-    square = Image.new("RGB", (side, side), fill)
-    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
-    return square
 
 
 def _fit_size(text: str, start: int, max_width: float) -> int:
@@ -163,7 +149,7 @@ def draw_clocks(params: Mapping[str, Any]) -> Image.Image:
         if labels:
             _centred_text(draw, (cx, height - label_space / 2), labels[index],
                           max(12, round(label_space * 0.6)))
-    return _square(image, parse_colour(params.get("background", "white")))
+    return pad_to_square(image, parse_colour(params.get("background", "white")))
 
 
 def _numbers(value: Any, name: str) -> list[float]:
@@ -228,7 +214,7 @@ def draw_bars(params: Mapping[str, Any]) -> Image.Image:
             _centred_text(draw, (cx, y - value_size * 0.8), _format_value(value, unit),
                           value_size)
         _centred_text(draw, (cx, base + label_size * 1.0), str(label), label_size)
-    return _square(image)
+    return pad_to_square(image)
 
 
 @register_drawer("table")
@@ -271,7 +257,7 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
     for c in range(columns + 1):
         x = margin + c * column_width
         draw.line((x, y0, x, y0 + row_height * (len(rows) + 1)), fill=_BLACK, width=2)
-    return _square(image)
+    return pad_to_square(image)
 
 
 def _candle(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None:
@@ -364,7 +350,7 @@ def draw_sequence(params: Mapping[str, Any]) -> Image.Image:
         _SEQUENCE_KINDS[kind](draw, (x1 + 10, 10, x1 + panel - 10, height - caption - 4), stage)
         _centred_text(draw, (x1 + panel / 2, height - caption / 2), str(index + 1),
                       round(caption * 0.6))
-    return _square(image)
+    return pad_to_square(image)
 
 
 _CODE_MIN_SIDE = 224  # px: the smallest panel side, whatever the snippet's length
@@ -397,4 +383,4 @@ def draw_code(params: Mapping[str, Any]) -> Image.Image:
         leading = len(line) - len(line.lstrip(" "))
         draw.text((margin + leading * indent, margin + row * line_height), line.lstrip(" "),
                   font=face, fill=(20, 20, 60))
-    return _square(image)
+    return pad_to_square(image)

@@ -34,6 +34,7 @@ __all__ = [
     "draw_shape",
     "draw_text",
     "font",
+    "pad_to_square",
     "param",
     "param_box",
     "param_size",
@@ -348,3 +349,18 @@ def rotated_text(
     if angle:
         layer = layer.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
     return layer
+
+
+def pad_to_square(image: Image.Image, fill: RGB = (255, 255, 255)) -> Image.Image:
+    """``image`` centred on a ``fill`` square as wide as its longer side (itself if square).
+
+    A processor that centre-crops (CLIP: shortest side to 336, then the middle 336 x 336)
+    would otherwise cut the sides off a wide picture: a table's first and last columns,
+    the ends of an equation or of a typographic phrase.
+    """
+    if image.width == image.height:
+        return image
+    side = max(image.size)
+    square = Image.new("RGB", (side, side), fill)
+    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    return square

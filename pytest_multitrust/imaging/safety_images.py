@@ -47,6 +47,7 @@ from pytest_multitrust.imaging.pictograms import (
 from pytest_multitrust.imaging.primitives import (
     draw_text,
     font,
+    pad_to_square,
     param,
     param_size,
     parse_colour,
@@ -267,17 +268,7 @@ def draw_icon_phrase(params: Mapping[str, Any]) -> Image.Image:
     draw_text(draw, (width * 0.04, text_top + width * 0.03), lines, font(font_size),
               parse_colour("black"), line_height=font_size * 1.2, bold=True, align="center",
               block_width=width * 0.92)
-    return _square(image)
-
-
-def _square(image: Image.Image) -> Image.Image:
-    """``image`` centred on a white square as wide as its longer side."""
-    side = max(image.size)
-    if image.width == image.height:
-        return image
-    square = Image.new("RGB", (side, side), (255, 255, 255))
-    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
-    return square
+    return pad_to_square(image)
 
 
 @register_drawer("safety_cue")
