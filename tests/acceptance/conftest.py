@@ -11,6 +11,19 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+@pytest.fixture(autouse=True)
+def _inner_runs_as_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the inner pytest runs print the same on CI as on a developer's machine.
+
+    pytest prints the whole failure message in its short summary when ``CI`` or
+    ``BUILD_NUMBER`` is set, and the first line only otherwise; tests that count lines of
+    the inner output would see different counts on CI. The inner runs inherit this
+    environment (in-process and subprocess alike), so the variables go here.
+    """
+    for name in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def run_trust(
     pytester: pytest.Pytester, mt_cache_dir: Path
