@@ -2,12 +2,15 @@
 
 * tests never reach a model hub: ``HF_HUB_OFFLINE`` is set before transformers loads;
 * ``--run-gpu`` opts in to tests marked ``gpu``;
+* without the test extras installed, the run stops at once with the install line (instead
+  of one collection error per test module);
 * ``mt_cache_dir`` is one cache directory for built models, shared by the whole test
   session and by the pytest runs the acceptance tests start.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -17,6 +20,27 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+# Imported by the project's own tests only; the plugin itself never needs them.
+_TEST_EXTRAS = ("hypothesis", "fastapi", "uvicorn", "openai")
+
+
+def missing_test_extras() -> list[str]:
+    """The packages of the ``test`` extra that are not installed, in a fixed order."""
+    return [name for name in _TEST_EXTRAS if importlib.util.find_spec(name) is None]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    missing = missing_test_extras()
+    if missing:
+        raise pytest.UsageError(
+            f"these are pytest-multitrust's own tests; they need the test extras "
+            f"({', '.join(missing)} not installed): "
+            f"pip install -c constraints-cpu.txt -e '.[test]'. "
+            f"To test a model, run pytest --mllm=... from your own project's folder "
+            f"(README, Quick start), not from this repository's root."
+        )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
