@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AspectCollector",
+    "DataErrorItem",
     "MultitrustRoot",
     "SampleError",
     "SampleItem",
     "TaskCollector",
+    "TaskDataError",
     "ThresholdItem",
     "ThresholdMiss",
     "format_metric_failure",
@@ -106,8 +108,24 @@ class TaskCollector(pytest.Collector):
     task: TaskSpec
 
     def collect(self) -> Iterator[pytest.Item]:
-        """Sample items (tier and limit applied), then one threshold item per metric."""
-        samples = self.state.samples_for(self.task)
+        """Sample items (tier and limit applied), then one threshold item per metric.
+
+        When the task's data cannot be loaded (a bad line in a custom task's JSONL, a
+        user loader that raises), the task is dropped: one :class:`DataErrorItem` stands
+        for it and errors with the reason; every other task runs.
+        """
+        try:
+            samples = self.state.samples_for(self.task)
+        except Exception as error:
+            dropped = DataErrorItem.from_parent(
+                self, name="data", nodeid=f"{self.nodeid}::data"
+            )
+            dropped.task = self.task
+            dropped.error = error
+            dropped.add_marker(pytest.mark.trust)
+            dropped.add_marker(getattr(pytest.mark, self.task.aspect))
+            yield dropped
+            return
         for sample in samples:
             item = SampleItem.from_parent(
                 self, name=f"sample[{sample.id}]", nodeid=f"{self.nodeid}::sample[{sample.id}]"
@@ -133,6 +151,47 @@ class TaskCollector(pytest.Collector):
 
 class SampleError(Exception):
     """A sample could not be generated or scored (model crash, bad data)."""
+
+
+class TaskDataError(Exception):
+    """A task's data could not be loaded; the task is dropped."""
+
+
+class DataErrorItem(pytest.Item):
+    """Stands for a task whose data could not be loaded: fails once with the reason.
+
+    A collection error would stop the whole session before any test runs (pytest's
+    rule), built-in tasks included; this item drops only its task.
+    """
+
+    task: TaskSpec
+    error: Exception
+
+    def runtest(self) -> None:
+        """Fail with the load failure (the reason alone, see :meth:`repr_failure`)."""
+        from pytest_multitrust.errors import DataError
+        from pytest_multitrust.reliability import terminal_safe
+
+        reason = str(self.error) if isinstance(self.error, DataError) else (
+            f"{type(self.error).__name__}: {self.error}")
+        raise TaskDataError(terminal_safe(
+            f"{self.task.id}: the task's data could not be loaded, so the task is dropped "
+            f"(the other tasks run):\n{reason}"
+        ))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        """Where the test is shown: the trust suite's path and ``data``."""
+        return (str(self.path), None, self.name)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: str | None = None,
+    ) -> str | TerminalRepr:
+        """The reason alone, without a traceback of the plugin."""
+        if isinstance(excinfo.value, TaskDataError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
 
 
 class ThresholdMiss(Exception):

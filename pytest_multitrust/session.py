@@ -56,6 +56,7 @@ class PluginState:
     data_versions: tuple[DataVersion, ...] | None = None  # provenance of --mt-data=official
     report_notes: tuple[tuple[str, str], ...] = ()  # (key, text) notes for the report
     _samples: dict[str, list[Sample]] = field(default_factory=dict)
+    _load_errors: dict[str, Exception] = field(default_factory=dict)  # task id -> why
 
     def __post_init__(self) -> None:
         self.holder = ModelHolder(load=self._load_model)
@@ -101,17 +102,40 @@ class PluginState:
         )
 
     def samples_for(self, task: TaskSpec) -> list[Sample]:
-        """The task's samples in the selected tier, limited per variant."""
+        """The task's samples in the selected tier, limited per variant.
+
+        The data is read once per process: a load that failed (a bad line of a custom
+        task's JSONL, a user loader that raised) is remembered and raised again as it was,
+        never re-read, so only that task is dropped (see :meth:`load_error`).
+        """
+        failed = self._load_errors.get(task.id)
+        if failed is not None:
+            raise failed
         if task.id not in self._samples:
-            loaded: Sequence[Sample] = task.loader() if task.loader else read_samples(task.data)
+            try:
+                loaded: Sequence[Sample] = (
+                    task.loader() if task.loader else read_samples(task.data)
+                )
+            except Exception as error:
+                self._load_errors[task.id] = error
+                raise
             self._samples[task.id] = samples_for_tier(
                 loaded, self.settings.tier, self.settings.limit
             )
         return self._samples[task.id]
 
+    def load_error(self, task: TaskSpec) -> Exception | None:
+        """Why the task's data could not be loaded in this process (None: loaded or untried)."""
+        return self._load_errors.get(task.id)
+
     def prepare_runs(self, selected: dict[str, list[str]]) -> None:
-        """Build one run per task from the selected sample ids (after deselection)."""
+        """Build one run per task from the selected sample ids (after deselection).
+
+        A task whose data failed to load gets no run: its collector reported the error.
+        """
         for task in self.tasks:
+            if task.id in self._load_errors:
+                continue
             chosen = set(selected.get(task.id, ()))
             samples = [s for s in self.samples_for(task) if s.id in chosen]
             if not samples:  # only threshold tests selected: judge on every sample

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import DataError
+from pytest_multitrust.jsonl import json_lines
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, SampleScore
 
 if TYPE_CHECKING:
@@ -122,9 +123,7 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
     samples: list[Sample] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in json_lines(text):
         where = f"{path}:{number}"
         try:
             raw = json.loads(line)

@@ -22,13 +22,25 @@ MASK = "***"
 
 # Query parameters whose values are secrets (Azure's api-key, signed URLs, tokens).
 _SECRET_QUERY = re.compile(r"key|token|secret|sig|pass|auth|credential", re.IGNORECASE)
-# Credentials inside any URL found in free text: scheme://user:password@host.
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/@\s]+)@")
+# Credentials inside any URL found in free text: scheme://user:password@host. Linear time
+# on any text: a match may only start where a run of scheme characters starts (the
+# lookbehind) and every run is read once (possessive), so a long run without "://" is
+# passed over in one step instead of once per position (which was quadratic). The
+# scheme proper starts at the run's first letter, found in _mask_userinfo.
+_SCHEME_CHARS = r"A-Za-z0-9+.\-"
+_URL_USERINFO = re.compile(
+    rf"(?<![{_SCHEME_CHARS}])(?P<run>[{_SCHEME_CHARS}]++)://(?P<userinfo>[^/@\s]++)@"
+)
+_LETTER = re.compile(r"[A-Za-z]")
 
 
 def _mask_userinfo(match: re.Match[str]) -> str:
     """``scheme://user:***@`` (or ``scheme://***@`` for a lone token); masked text stays."""
-    return f"{match['scheme']}{_masked_userinfo(match['userinfo'])}@"
+    run = match["run"]
+    letter = _LETTER.search(run)
+    if letter is None:  # no scheme starts in the run ("123://"): not a URL, left alone
+        return match[0]
+    return f"{run}://{_masked_userinfo(match['userinfo'])}@"
 
 
 def _masked_userinfo(userinfo: str) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import random
 import re
 from typing import TYPE_CHECKING, Any
 
+from pytest_multitrust.jsonl import json_lines, text_lines
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 
 if TYPE_CHECKING:
@@ -186,9 +188,7 @@ class Layout:
     def jsonl(self, relative: str) -> list[dict[str, Any]]:
         """A file of one JSON object per line (blank lines skipped)."""
         rows: list[dict[str, Any]] = []
-        for number, line in enumerate(self.text(relative).splitlines(), start=1):
-            if not line.strip():
-                continue
+        for number, line in json_lines(self.text(relative)):
             try:
                 row = json.loads(line)
             except ValueError as error:
@@ -214,7 +214,7 @@ class Layout:
 
     def csv(self, relative: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
         """A CSV file with a header row holding at least ``columns``."""
-        reader = csv.DictReader(self.text(relative).splitlines())
+        reader = csv.DictReader(io.StringIO(self.text(relative), newline=""))
         found = tuple(reader.fieldnames or ())
         absent = [c for c in columns if c not in found]
         if absent:
@@ -224,7 +224,7 @@ class Layout:
 
     def lines(self, relative: str) -> list[str]:
         """The stripped lines of a text file (the original's ``load_txt``)."""
-        return [line.strip() for line in self.text(relative).splitlines()]
+        return [line.strip() for line in text_lines(self.text(relative))]
 
     def image_size(self, relative: str) -> list[int] | None:
         """``[width, height]`` of an image, or ``None`` when it cannot be opened."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import DataError
+from pytest_multitrust.jsonl import text_lines
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, canonical_json
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def parse_lines(lines: Iterable[str], source: str) -> list[Sample]:
     samples: list[Sample] = []
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line.strip(" \t\r\n"):  # JSON's whitespace only (not "\x1c")
             continue
         sample = sample_from_json(line, f"{source}:{number}")
         if sample.id in seen:
@@ -175,7 +176,7 @@ def read_samples(relative: str, root: Path | None = None) -> tuple[Sample, ...]:
             f"{entry.sha256[:12]}…); the file was changed or corrupted — reinstall, or "
             "regenerate with `python -m pytest_multitrust.datagen`"
         )
-    return tuple(parse_lines(payload.decode("utf-8").splitlines(), str(path)))
+    return tuple(parse_lines(text_lines(payload.decode("utf-8")), str(path)))
 
 
 def samples_for_tier(
