@@ -197,8 +197,12 @@ class DataErrorItem(pytest.Item):
 class ThresholdMiss(Exception):
     """A task metric missed its threshold."""
 
-    def __init__(self, result: MetricResult) -> None:
-        super().__init__(format_metric_failure(result))
+    def __init__(self, result: MetricResult, note: str = "") -> None:
+        """The failure of ``result``; ``note`` (why the task failed, say) is appended."""
+        from pytest_multitrust.reliability import terminal_safe
+
+        # task names, scorer details and answers can be model-made: inert in a terminal
+        super().__init__(terminal_safe(format_metric_failure(result) + note))
         self.result = result
 
 
@@ -218,10 +222,16 @@ class _TrustItem(pytest.Item):
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
     ) -> str | TerminalRepr:
-        """Domain message without traceback for our own failures."""
+        """Domain message without traceback for our own failures.
+
+        Anything else (a hook of the suite's conftest that raised, say) is shown as
+        Python prints it, without the frames of pytest and pluggy that led to it.
+        """
         if isinstance(excinfo.value, SampleError | ThresholdMiss):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+        from pytest_multitrust.reliability import format_failure
+
+        return format_failure(excinfo.value)
 
 
 class SampleItem(_TrustItem):
@@ -239,9 +249,11 @@ class SampleItem(_TrustItem):
         if record.verdict == "error":
             from pytest_multitrust.reliability import terminal_safe
 
+            details = self.run.take_failure_details()  # a task failure's traceback, once
             raise SampleError(terminal_safe(  # a server's or model's text must not drive the tty
                 f"{self.task.id} sample {self.sample.id}: {record.error}\n"
                 f"prompt: {_short(record.prompt)}"
+                + (f"\n\n{details}" if details else "")
             ))
 
 
@@ -277,7 +289,13 @@ class ThresholdItem(_TrustItem):
         )
         self.user_properties.append(("multitrust.n", str(result.n)))
         if not result.passed:
-            raise ThresholdMiss(result)
+            failure = self.run.failure
+            details = self.run.take_failure_details() if failure else ""
+            raise ThresholdMiss(
+                result,
+                (f"\n  every sample errored: {failure}" if failure else "")
+                + (f"\n\n{details}" if details else ""),
+            )
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -291,7 +309,13 @@ def format_value(value: float) -> str:
 
 
 def format_metric_failure(result: MetricResult) -> str:
-    """The one-screen message of a failed threshold test."""
+    """The one-screen message of a failed threshold test.
+
+    Inert in a terminal (:func:`~pytest_multitrust.reliability.terminal_safe`): the worst
+    samples' answers and scorer details, and custom task names, can be model- or user-made.
+    """
+    from pytest_multitrust.reliability import terminal_safe
+
     lines = [
         f"{result.task_id} {result.task_name}: {result.metric} = {format_value(result.value)}, "
         f"needs {result.op} {result.threshold:g}"
@@ -318,4 +342,4 @@ def format_metric_failure(result: MetricResult) -> str:
                 f"response: {_short(worst.response, 70)!r}"
                 + (f"  ({_short(worst.detail, 50)})" if worst.detail else "")
             )
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))

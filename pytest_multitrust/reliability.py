@@ -12,7 +12,11 @@ r"""Fault handling that spans the run: error budget, SIGTERM, worker crashes, te
   would kill the next, up to xdist's restart limit): its remaining tests are reported as
   errors naming the crash, the worker's other, unstarted tasks are queued again.
 * :func:`terminal_safe`: model and server text made inert for a terminal (ANSI escape
-  sequences and other control characters shown as ``\x1b``).
+  sequences and other control characters shown as ``\x1b``, lone surrogates as ``\ud83d``).
+* :func:`format_failure`: an exception's traceback as plain text, without the frames of
+  pytest and pluggy, for the one place a failure is shown in full.
+* :func:`is_fatal`: the exceptions that stop a run (Ctrl-C, ``pytest.exit``) rather than
+  fail what was running.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import re
 import signal
 import threading
+import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,26 +37,76 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ErrorBudget",
+    "format_failure",
     "install_sigterm_handler",
+    "is_fatal",
     "register_guards",
     "remove_crashed_node",
     "terminal_safe",
 ]
 
-# C0 controls but tab and newline, DEL, and the C1 range (which holds the 8-bit CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline, DEL, the C1 range (which holds the 8-bit CSI), the
+# bidirectional embeddings, overrides and isolates (they reorder what the reader sees),
+# and lone surrogates (half an emoji cut by a token limit: no encoding can write them).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def terminal_safe(text: str) -> str:
     r"""``text`` with every control character but tab and newline shown as an escape.
 
     An ANSI sequence in a model's answer or a server's error (``\x1b[2J`` clears the
-    screen, ``\x1b]8;;`` makes links) then prints as text instead of acting.
+    screen, ``\x1b]8;;`` makes links) then prints as text instead of acting. Bidirectional
+    overrides (``\u202e``) and lone surrogates (``\ud83d``) are shown the same way, so the
+    result is plain text that any UTF-8 terminal, file or XML document can hold.
 
     >>> terminal_safe("ok \x1b[31mred\x1b[0m\r")
     'ok \\x1b[31mred\\x1b[0m\\x0d'
+    >>> terminal_safe("cut \ud83d")
+    'cut \\ud83d'
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
+
+
+def is_fatal(error: BaseException) -> bool:
+    """Whether ``error`` stops the whole run: Ctrl-C or ``pytest.exit``.
+
+    SIGTERM counts as Ctrl-C once :func:`install_sigterm_handler` turned it into one.
+    Everything else a model, a scorer or a hook raises (``SystemExit`` included) fails
+    only what was running, and is remembered where a retry would repeat it.
+    """
+    return isinstance(error, KeyboardInterrupt | pytest.exit.Exception)
+
+
+# Frames of these packages say how pytest reached our code, not what went wrong.
+_PLUMBING = tuple(
+    str(Path(module.__file__).parent)
+    for module in (pytest, __import__("_pytest"), __import__("pluggy"))
+    if module.__file__
+)
+
+
+def _prune(summary: traceback.TracebackException) -> None:
+    summary.stack = traceback.StackSummary.from_list(
+        [frame for frame in summary.stack if not frame.filename.startswith(_PLUMBING)]
+    )
+    for linked in (summary.__cause__, summary.__context__):
+        if linked is not None:
+            _prune(linked)
+
+
+def format_failure(error: BaseException) -> str:
+    """The traceback of ``error`` (with its causes) as text, pytest and pluggy frames left out.
+
+    The result is :func:`terminal_safe`: it can carry a model's text.
+    """
+    summary = traceback.TracebackException.from_exception(error)
+    _prune(summary)
+    return terminal_safe("".join(summary.format()).rstrip("\n"))
 
 
 # -- --mt-max-errors -------------------------------------------------------------------------

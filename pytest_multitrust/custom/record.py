@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_multitrust.engine.batching import checked_response
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request, Response
 from pytest_multitrust.records import SampleRecord
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.tasks.base import oriented
 
 if TYPE_CHECKING:
@@ -54,6 +57,18 @@ def load_image(path: str | Path) -> ImageData:
     return ImageData.from_pil(load_image_file({"path": str(path)}))
 
 
+def _is_bool(value: object) -> bool:
+    """``bool`` or numpy's ``bool_`` (what ``numpy.all(...)`` returns)."""
+    kind = type(value)
+    return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
+
+
+def _arg(value: object, limit: int = 60) -> str:
+    """A caller's argument for an error message: its repr, shortened, inert in a terminal."""
+    text = repr(value)
+    return terminal_safe(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def _as_image(image: ImageLike) -> ImageData:
     return image if isinstance(image, ImageData) else load_image(image)
 
@@ -80,8 +95,18 @@ class SessionModel:
 
     @property
     def wrapped(self) -> MLLM:
-        """The loaded model itself (loaded on first use)."""
-        return self._holder.get()
+        """The loaded model itself (loaded on first use).
+
+        When it cannot load, the test fails with one line saying why (the first such test
+        of the process also shows the load's traceback); the load is not retried.
+        """
+        from pytest_multitrust.engine.runner import ModelLoadError
+
+        try:
+            return self._holder.get()
+        except ModelLoadError as error:
+            why = str(error) + (f"\n\n{error.details}" if error.details else "")
+        pytest.fail(why, pytrace=False)  # outside the except: no "during handling of" chain
 
     @property
     def info(self) -> ModelInfo:
@@ -252,11 +277,12 @@ class TrustSample:
 
         Args:
             score: the sample's value of the metric named in the marker (default metric
-                ``pass_rate``). Default: 1 when ``passed`` (0 for a lower-is-better metric),
-                else the opposite.
+                ``pass_rate``): a number from 0 to 1 (NaN and infinities are refused).
+                Default: 1 when ``passed`` (0 for a lower-is-better metric), else the
+                opposite.
             passed: whether the response met the sample's criterion (False reports the test
-                as ``MISS``). Default: the score, oriented so that higher is better, is at
-                least 0.5.
+                as ``MISS``): ``True`` or ``False``. Default: the score, oriented so that
+                higher is better, is at least 0.5.
             response: the response judged (default: the last :meth:`generate`); a string
                 is taken as the response text.
             request: the request sent (default: the one of the last :meth:`generate`).
@@ -268,6 +294,9 @@ class TrustSample:
 
         Returns:
             The record (also sent with the test's report).
+
+        A bad argument (a score out of range, ``passed="yes"``) fails this test only, with
+        the reason; nothing of it is recorded.
         """
         declaration = self.declaration
         if declaration is None or declaration.task_id is None:
@@ -280,15 +309,31 @@ class TrustSample:
             pytest.fail("trust_sample.record(): give score=..., passed=..., or both",
                         pytrace=False)
         direction = declaration.direction or "higher"
+        if passed is not None and not _is_bool(passed):
+            pytest.fail(
+                f"trust_sample.record(passed={_arg(passed)}): expected True or False",
+                pytrace=False)
         if score is None:
             good = bool(passed)
             score = 1.0 if good == (direction == "higher") else 0.0
-        if isinstance(score, bool) or not isinstance(score, int | float):
-            pytest.fail(f"trust_sample.record(score={score!r}): expected a number",
+        if _is_bool(score) or not isinstance(score, numbers.Real):
+            pytest.fail(f"trust_sample.record(score={_arg(score)}): expected a number",
                         pytrace=False)
         score = float(score)
+        if not 0.0 <= score <= 1.0:  # NaN and the infinities fail this too
+            pytest.fail(
+                f"trust_sample.record(score={score!r}): the value of metric "
+                f"{declaration.metric!r} must be a number from 0 to 1 (it is averaged into "
+                "the task's 0-1 trust score); to leave a sample out, skip or fail the test "
+                "instead", pytrace=False)
+        for name, text in (("expected", expected), ("detail", detail), ("scorer", scorer),
+                           ("variant", variant), ("sample_id", sample_id)):
+            if not isinstance(text, str) and not (name == "sample_id" and text is None):
+                pytest.fail(f"trust_sample.record({name}={_arg(text)}): expected a string",
+                            pytrace=False)
         if passed is None:
-            passed = not math.isnan(score) and oriented(score, direction) >= 0.5
+            passed = oriented(score, direction) >= 0.5
+        passed = bool(passed)
         identifier = self._sample_id(sample_id)
         if any(r.sample_id == identifier for r in self.records):
             pytest.fail(
@@ -303,6 +348,13 @@ class TrustSample:
         if response is None:
             pytest.fail("trust_sample.record(): no response to record: call "
                         "trust_sample.generate(...) first, or pass response=...",
+                        pytrace=False)
+        if not isinstance(response, Response):
+            pytest.fail(f"trust_sample.record(response={_arg(response)}): expected a "
+                        "Response or a string", pytrace=False)
+        response = checked_response(response)  # e.g. Response(text=None): an error
+        if request is not None and not isinstance(request, Request):
+            pytest.fail(f"trust_sample.record(request={_arg(request)}): expected a Request",
                         pytrace=False)
         images = request.images if request is not None else ()
         if self._on_image is not None:
@@ -329,7 +381,8 @@ class TrustSample:
         if response.error is not None:  # a failed generation errors the sample, as in built-ins
             self.records.append(dataclasses.replace(
                 record, verdict="error", values={declaration.metric: math.nan}))
-            pytest.fail(f"{identifier}: the model failed on this request: {response.error}",
-                        pytrace=False)
+            pytest.fail(terminal_safe(  # a server's text must not drive the terminal
+                f"{identifier}: the model failed on this request: {response.error}"),
+                pytrace=False)
         self.records.append(record)
         return record

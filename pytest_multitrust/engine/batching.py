@@ -19,6 +19,8 @@ decoding they must not.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ __all__ = [
     "IMAGE_LENGTH",
     "BatchDrift",
     "BatchSizer",
+    "checked_response",
     "compare_batching",
     "generate_batches",
     "is_out_of_memory",
@@ -163,14 +166,76 @@ def _error_responses(count: int, message: str) -> list[Response]:
     return [Response(text="", finish_reason="error", error=message) for _ in range(count)]
 
 
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def checked_response(answer: object) -> Response:
+    """One answer of a model as a well-formed :class:`Response`.
+
+    Anything that is not a :class:`Response` (a bare ``str``, ``None``), or a
+    ``Response`` whose ``text`` or ``error`` is not a string, becomes an error response
+    saying what came back: that sample errors, the batch's other answers are kept. Token
+    counts and latency that are not plain non-negative numbers are set to 0 (they are
+    bookkeeping: the answer stands). Any string is kept as it is (control characters,
+    lone surrogates, megabytes): the cache and the report store it exactly.
+
+    >>> checked_response("yes").error
+    "the model returned a str instead of a Response: 'yes'"
+    >>> checked_response(Response(text=None)).error  # type: ignore[arg-type]
+    'the model returned a Response whose text is None, not a string'
+    """
+    if not isinstance(answer, Response):
+        return Response(
+            text="", finish_reason="error",
+            error=f"the model returned a {type(answer).__name__} instead of a Response: "
+            f"{_short_repr(answer)}",
+        )
+    text: object = answer.text
+    error: object = answer.error
+    problem = None
+    if not isinstance(text, str):
+        problem = f"a Response whose text is {_short_repr(text)}, not a string"
+    elif error is not None and not isinstance(error, str):
+        problem = f"a Response whose error is {_short_repr(error)}, not a string or None"
+    if problem is not None:
+        return Response(text="", finish_reason="error",
+                        error=f"the model returned {problem}")
+    fixes: dict[str, object] = {}
+    for name in ("prompt_tokens", "completion_tokens"):
+        count = getattr(answer, name)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            fixes[name] = 0
+    latency = answer.latency_s
+    if (isinstance(latency, bool) or not isinstance(latency, int | float)
+            or not math.isfinite(latency) or latency < 0):
+        fixes["latency_s"] = 0.0
+    if not isinstance(answer.finish_reason, str):
+        fixes["finish_reason"] = "error" if error is not None else "stop"
+    if answer.cached:
+        fixes["cached"] = False  # only the response cache says what it served
+    return dataclasses.replace(answer, **fixes) if fixes else answer  # type: ignore[arg-type]
+
+
 def _generate_one_batch(
     model: MLLM, batch: Sequence[Request], config: GenerationConfig
 ) -> list[Response]:
-    """One ``generate`` call; raises on a model failure or a wrong number of responses."""
-    out = model.generate(batch, config)
+    """One ``generate`` call, its answers checked one by one (:func:`checked_response`).
+
+    Raises:
+        RuntimeError: the model returned something that is not a list, or a list of the
+            wrong length (no answer can then be tied to its request).
+    """
+    out: object = model.generate(batch, config)
+    if isinstance(out, str | bytes) or not isinstance(out, list | tuple):
+        raise RuntimeError(
+            f"the model returned a {type(out).__name__} instead of a list of "
+            f"{len(batch)} responses: {_short_repr(out)}"
+        )
     if len(out) != len(batch):
         raise RuntimeError(f"model returned {len(out)} responses for {len(batch)} requests")
-    return out
+    return [checked_response(answer) for answer in out]
 
 
 def generate_batches(
@@ -183,11 +248,13 @@ def generate_batches(
     """Responses for ``requests``, in order: cached where possible, else generated.
 
     Missing requests are generated longest first in batches of ``sizer``'s size; each
-    batch goes to ``store.put_many`` right after it is generated. A model exception errors
-    the samples of its batch (their responses carry ``error``) instead of stopping the
-    task, except an out-of-memory error in ``auto`` mode, which halves the batch size and
-    retries (with a :class:`MultitrustWarning`). In ``auto`` mode on a CUDA device a full
-    batch that fitted doubles the size for the next one (:meth:`BatchSizer.grow`).
+    batch goes to ``store.put_many`` right after it is generated. A model exception
+    (``SystemExit`` too) errors the samples of its batch (their responses carry ``error``)
+    instead of stopping the task; a malformed answer errors its own sample only
+    (:func:`checked_response`). An out-of-memory error in ``auto`` mode instead halves the
+    batch size and retries (with a :class:`MultitrustWarning`). In ``auto`` mode on a CUDA
+    device a full batch that fitted doubles the size for the next one
+    (:meth:`BatchSizer.grow`).
 
     Args:
         model: the loaded model.
@@ -213,7 +280,7 @@ def generate_batches(
         try:
             out = _generate_one_batch(model, batch, config)
             fitted = True
-        except Exception as error:  # a model crash errors this batch's samples
+        except (Exception, SystemExit) as error:  # a model crash errors this batch's samples
             if is_out_of_memory(error) and (smaller := sizer.shrink()) is not None:
                 _release_device_memory()
                 warnings.warn(

@@ -34,8 +34,10 @@ images, nor drawers registered elsewhere, whose code is not hashed).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import warnings
@@ -110,7 +112,8 @@ def cache_key(*parts: Any) -> str:
     'aab7e60fd2d50eee'
     """
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # "surrogatepass": a lone surrogate (half an emoji in a prompt or an answer) hashes too
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def response_key(
@@ -161,6 +164,7 @@ def data_version(task_id: str) -> str:
 
 
 def _encode(response: Response) -> str:
+    # ASCII JSON: any text, lone surrogates included, is stored and read back exactly
     return json.dumps(
         {
             "text": response.text,
@@ -170,15 +174,17 @@ def _encode(response: Response) -> str:
             "finish_reason": response.finish_reason,
         },
         sort_keys=True,
-        ensure_ascii=False,
+        ensure_ascii=True,
     )
 
 
 def _decode(value: str) -> Response | None:
     try:
         raw = json.loads(value)
+        if not isinstance(raw["text"], str):  # e.g. a null stored by an older version
+            return None
         return Response(
-            text=str(raw["text"]),
+            text=raw["text"],
             prompt_tokens=int(raw["prompt_tokens"]),
             completion_tokens=int(raw["completion_tokens"]),
             latency_s=float(raw["latency_s"]),
@@ -189,13 +195,40 @@ def _decode(value: str) -> Response | None:
         return None
 
 
+def _to_sql(text: str) -> str | bytes:
+    """``text`` as SQLite can hold it: itself, or its bytes when it is not valid Unicode.
+
+    A lone surrogate cannot be encoded as UTF-8, so such a string is stored as the bytes
+    ``surrogatepass`` gives (:func:`_from_sql` reads them back); any other string is
+    stored as text, as before.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+    return text
+
+
+def _from_sql(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogatepass")
+    return str(value)
+
+
+#: SQLite's result codes for a damaged file (``sqlite3.Error.sqlite_errorname``).
+_CORRUPT = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
 class SQLiteCache:
     """A namespaced key-value store in one SQLite file, safe for concurrent processes.
 
     The connection opens on first use (in the process that uses it), in WAL mode with a
-    busy timeout; every write is one short ``BEGIN IMMEDIATE`` transaction. When the file
-    cannot be opened or written (read-only disk, corrupt file), the cache warns once with
-    :class:`MultitrustWarning` and behaves as empty: a broken cache never fails a run.
+    busy timeout; every write is one short ``BEGIN IMMEDIATE`` transaction. Keys and
+    values may be any string (lone surrogates included). When the file cannot be opened or
+    written (read-only disk), the cache warns once with :class:`MultitrustWarning`, saying
+    what to do, and behaves as empty: a broken cache never fails a run. A corrupt file
+    (not a database, malformed pages) is moved aside once, to ``<name>.corrupt-<time>``,
+    and a fresh cache takes its place, so the warning does not come back on every run.
 
     Example:
         >>> store = SQLiteCache(tmp_path / "c.sqlite3")  # doctest: +SKIP
@@ -215,12 +248,15 @@ class SQLiteCache:
         self.busy_timeout_s = busy_timeout_s
         self._connection: sqlite3.Connection | None = None
         self._broken = False
+        self._inode: int | None = None  # the file this process opened (to move only it aside)
+        self._quarantined = False  # a corrupt file was moved aside by this process
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None or self._broken:
             return self._connection
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._inode = self.path.stat().st_ino if self.path.exists() else None
             connection = sqlite3.connect(
                 self.path, timeout=self.busy_timeout_s, isolation_level=None
             )
@@ -229,24 +265,74 @@ class SQLiteCache:
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
-            self._fail("cannot open", error)
+            if self._fail("cannot open", error):
+                return self._connect()
             return None
+        if self._inode is None and self.path.exists():
+            self._inode = self.path.stat().st_ino
         self._connection = connection
         return connection
 
-    def _fail(self, what: str, error: BaseException) -> None:
+    def _fail(self, what: str, error: BaseException) -> bool:
+        """Warn once and stop using the file; True when a corrupt file was replaced.
+
+        A corrupt file is moved aside (once per process) and the caller may reconnect to
+        a fresh one; any other failure turns the cache off for the rest of the process.
+        """
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._is_corrupt(error) and not self._quarantined:
+            self._quarantined = True
+            moved = self._move_aside()
+            where = f"moved it to {moved.name}" if moved else "another process moved it aside"
+            warnings.warn(
+                MultitrustWarning(
+                    f"response cache {self.path} is corrupt ({type(error).__name__}: {error}); "
+                    f"{where} and started a fresh cache (its responses are generated again; "
+                    "delete the moved file once you no longer need it)"
+                ),
+                stacklevel=3,
+            )
+            return True
         if not self._broken:
             warnings.warn(
                 MultitrustWarning(
                     f"response cache {self.path}: {what} ({type(error).__name__}: {error}); "
-                    "continuing without the cache"
+                    "continuing without the cache. Make its folder writable, choose another "
+                    "with --mt-cache-dir=DIR, or turn the cache off with --mt-cache=off"
                 ),
                 stacklevel=3,
             )
         self._broken = True
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        return False
+
+    @staticmethod
+    def _is_corrupt(error: BaseException) -> bool:
+        return getattr(error, "sqlite_errorname", None) in _CORRUPT
+
+    def _move_aside(self) -> Path | None:
+        """Rename the corrupt file (and its WAL files); None when it is no longer there.
+
+        Only the file this process opened is moved: when another worker has already
+        replaced it with a fresh cache (another inode), that one is left alone.
+        """
+        try:
+            if self._inode is not None and self.path.stat().st_ino != self._inode:
+                return None
+            target = self.path.with_name(
+                f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            )
+            self.path.rename(target)
+        except OSError:
+            return None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                self.path.with_name(self.path.name + suffix).rename(
+                    target.with_name(target.name + suffix)
+                )
+        self._inode = None
+        return target
 
     def get(self, namespace: str, key: str) -> str | None:
         """The value stored under ``(namespace, key)``, or None."""
@@ -265,11 +351,12 @@ class SQLiteCache:
                 marks = ",".join("?" * len(chunk))
                 rows = connection.execute(
                     f"SELECT key, value FROM entries WHERE namespace = ? AND key IN ({marks})",
-                    (namespace, *chunk),
+                    (namespace, *[_to_sql(key) for key in chunk]),
                 ).fetchall()
-                found.update((str(k), str(v)) for k, v in rows)
+                found.update((_from_sql(k), _from_sql(v)) for k, v in rows)
         except sqlite3.Error as error:
-            self._fail("cannot read", error)
+            if self._fail("cannot read", error):
+                return self.get_many(namespace, keys)
             return {}
         return found
 
@@ -279,7 +366,7 @@ class SQLiteCache:
 
     def put_many(self, namespace: str, items: Iterable[tuple[str, str]]) -> None:
         """Store several values in one transaction."""
-        rows = [(namespace, key, value, time.time()) for key, value in items]
+        rows = [(namespace, _to_sql(key), _to_sql(value), time.time()) for key, value in items]
         if not rows:
             return
         connection = self._connect()
@@ -298,7 +385,8 @@ class SQLiteCache:
                 raise
             connection.execute("COMMIT")
         except sqlite3.Error as error:
-            self._fail("cannot write", error)
+            if self._fail("cannot write", error):
+                self.put_many(namespace, [(_from_sql(r[1]), _from_sql(r[2])) for r in rows])
 
     def count(self, namespace: str) -> int:
         """How many entries ``namespace`` holds."""

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+import pytest
+
 from pytest_multitrust.engine.batching import BatchSizer, generate_batches, warn_on_drift
 from pytest_multitrust.models.base import (
     GenerationConfig,
@@ -23,6 +25,7 @@ from pytest_multitrust.models.base import (
     Response,
 )
 from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
+from pytest_multitrust.reliability import format_failure, is_fatal, terminal_safe
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
 
 if TYPE_CHECKING:
@@ -33,7 +36,14 @@ if TYPE_CHECKING:
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
 
-__all__ = ["ModelHolder", "ResponseStore", "TaskRun", "build_request", "metric_interval"]
+__all__ = [
+    "ModelHolder",
+    "ModelLoadError",
+    "ResponseStore",
+    "TaskRun",
+    "build_request",
+    "metric_interval",
+]
 
 
 class ResponseStore(Protocol):
@@ -75,41 +85,69 @@ class NoStore:
         """Discard."""
 
 
+class ModelLoadError(RuntimeError):
+    """The model under test could not be loaded in this process (the load is not retried).
+
+    ``str(error)`` is one line; :attr:`details` holds the load's traceback on the first
+    error a :class:`ModelHolder` raises, and is empty on the later ones, so the traceback
+    is shown once per process, not once per test.
+    """
+
+    def __init__(self, message: str, details: str = "") -> None:
+        """Say why the model is unavailable; ``details``: the traceback, the first time."""
+        super().__init__(message)
+        self.details = details  # the load's traceback (first error only), else ""
+
+
 @dataclass
 class ModelHolder:
     """Loads the model under test once per process, on first use.
 
-    A failed load is not retried: every later :meth:`get` raises at once with the first
-    error's text, so a model that cannot load costs one attempt (one download, one
-    out-of-memory), not one per test.
+    A failed load is not retried: every :meth:`get` raises :class:`ModelLoadError` with
+    the first error's text, so a model that cannot load costs one attempt (one download,
+    one out-of-memory), not one per test. Any exception of the load counts (a factory's
+    ``sys.exit`` too), except Ctrl-C and ``pytest.exit``.
     """
 
     load: Callable[[], MLLM]  # builds the model (through the make-model hook)
     _model: MLLM | None = field(default=None, init=False)
     _failure: str | None = field(default=None, init=False)  # the first load's error
+    _details: str = field(default="", init=False)  # its traceback, until handed out once
     load_seconds: float = field(default=0.0, init=False)  # time the load took
 
     def get(self) -> MLLM:
         """The loaded model (loading it now if needed).
 
         Raises:
-            RuntimeError: the load failed earlier in this process (the first failure
-                itself propagates unchanged).
+            ModelLoadError: the load failed, now or earlier in this process; the first
+                one raised carries the load's traceback in ``details``.
         """
-        if self._failure is not None:
-            raise RuntimeError(
-                f"the model under test failed to load earlier in this process "
-                f"(not retried): {self._failure}"
-            )
-        if self._model is None:
+        __tracebackhide__ = True  # pytest shows the test's line, not this plumbing
+        if self._model is not None:
+            return self._model
+        first = self._failure is None
+        if first:
             started = time.perf_counter()
             try:
                 self._model = self.load()
-            except Exception as error:
+            except BaseException as error:
+                if is_fatal(error):
+                    raise
                 self._failure = f"{type(error).__name__}: {error}"
-                raise
-            self.load_seconds = time.perf_counter() - started
-        return self._model
+                self._details = format_failure(error)
+            else:
+                self.load_seconds = time.perf_counter() - started
+                return self._model
+        details, self._details = self._details, ""
+        raise ModelLoadError(
+            terminal_safe(
+                f"the model under test failed to load (not retried): {self._failure}"
+                if first else
+                f"the model under test failed to load earlier in this process "
+                f"(not retried): {self._failure}"
+            ),
+            details,
+        )
 
     @property
     def loaded(self) -> bool:
@@ -167,6 +205,8 @@ class TaskRun:
     transform_context: TransformContext | None = None  # for TaskSpec.transform_image
     _records: dict[str, SampleRecord] | None = field(default=None, init=False)
     _scores: dict[str, SampleScore] = field(default_factory=dict, init=False)
+    failure: str | None = field(default=None, init=False)  # why the whole task failed, if it did
+    _failure_details: str = field(default="", init=False)  # its traceback, until shown once
 
     def record(self, sample_id: str) -> SampleRecord:
         """The scored record of one selected sample (runs the whole task on first call)."""
@@ -182,9 +222,57 @@ class TaskRun:
         return [records[s.id] for s in self.samples]
 
     def _ensure(self) -> dict[str, SampleRecord]:
+        """Run the task once; a failure of the whole run is remembered, never repeated.
+
+        Anything the run raises (a model's ``SystemExit``, a cache or scorer bug) makes
+        every sample an error record saying why, so each sample test errors at once with
+        one line and the task still reaches the report; only Ctrl-C and ``pytest.exit``
+        propagate. A ``pytest.skip`` raised by a model skips every sample.
+        """
         if self._records is None:
-            self._records = self._run()
+            try:
+                self._records = self._run()
+            except BaseException as error:
+                if is_fatal(error):
+                    raise
+                self._records = self._failed(error)
         return self._records
+
+    def _failed(self, error: BaseException) -> dict[str, SampleRecord]:
+        """The records of every sample after the task's run raised ``error``."""
+        nan_values = {m.name: math.nan for m in self.task.metrics}
+        if isinstance(error, pytest.skip.Exception):
+            return {
+                s.id: SampleRecord(
+                    task_id=self.task.id, sample_id=s.id, variant=s.variant, prompt=s.prompt,
+                    image_sha256=None, response="", values=nan_values, verdict="skip",
+                    scorer="", skip_reason=terminal_safe(str(error.msg)),
+                )
+                for s in self.samples
+            }
+        if isinstance(error, ModelLoadError):
+            self.failure, self._failure_details = str(error), error.details
+        else:
+            self.failure = terminal_safe(
+                f"the task's generation failed, not retried: {type(error).__name__}: {error}"
+            )
+            self._failure_details = format_failure(error)
+        return {
+            s.id: SampleRecord(
+                task_id=self.task.id, sample_id=s.id, variant=s.variant, prompt=s.prompt,
+                image_sha256=None, response="", values=nan_values, verdict="error",
+                error=self.failure,
+            )
+            for s in self.samples
+        }
+
+    def take_failure_details(self) -> str:
+        """The traceback of the task's failure the first time it is asked for, then ``""``.
+
+        The first test that reports the failure shows it; the others say it in one line.
+        """
+        details, self._failure_details = self._failure_details, ""
+        return details
 
     def _transform_context(self) -> TransformContext:
         """The context of the task's image transform (default: the model under test only)."""

@@ -6,6 +6,8 @@ For users who bring their own images, e.g. the official MultiTrust data. A relat
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,20 +46,31 @@ def load_image_file(params: Mapping[str, Any]) -> Image.Image:
     if not path.is_file():
         raise DataError(f"{path}: image file not found (cwd {Path.cwd()})")
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # PIL warns from 89 M pixels on and refuses from 179 M with its own words; our
+            # smaller limit answers every oversize image, with the same message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise DataError(
-                    f"{path}: image too large ({width}x{height} pixels, more than "
-                    f"{MAX_PIXELS:,}); refused before decoding (a decompression bomb?)"
-                )
+                raise _too_large(path, f"{width}x{height} pixels")
             image.load()
             return to_rgb(image)
     except DataError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
-            Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:  # so large that PIL refused it first
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        raise _too_large(path, f"{int(found[1]):,} pixels" if found else "its size") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise DataError(f"{path}: not a readable image ({error})") from None
+
+
+def _too_large(path: Path, size: str) -> DataError:
+    return DataError(
+        f"{path}: image too large ({size}, more than {MAX_PIXELS:,}); refused before "
+        "decoding (a decompression bomb?)"
+    )
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

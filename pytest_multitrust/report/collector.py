@@ -296,8 +296,10 @@ class ResultCollector:
 
 
 def _line(write: pytest.TerminalReporter, text: str, colour: str) -> None:
+    from pytest_multitrust.reliability import terminal_safe
+
     flags = {colour: True} if colour else {}
-    write.line(text, **flags)
+    write.line(terminal_safe(text), **flags)  # task names and reasons can be user-made
 
 
 def _interruption(

@@ -87,8 +87,18 @@ def samples_jsonl(report: TrustReport) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half a file."""
+    r"""Write ``text`` to ``path`` through a temporary file, so readers never see half a file.
+
+    Any string can be written: a character UTF-8 cannot hold (a lone surrogate the
+    renderers did not escape) is written as its ``\ud83d`` escape. Whatever happens, no
+    temporary file is left behind.
+    """
+    data = text.encode("utf-8", "backslashreplace")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

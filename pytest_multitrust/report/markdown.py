@@ -182,6 +182,6 @@ def append_step_summary(text: str, environ: Mapping[str, str]) -> Path | None:
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(text if text.endswith("\n") else text + "\n")
     return path

@@ -273,18 +273,20 @@ class Judge:
 
     @staticmethod
     def _generate(model: MLLM, requests: list[Request], config: GenerationConfig) -> list[Response]:
+        from pytest_multitrust.engine.batching import checked_response
         from pytest_multitrust.models.base import Response
 
         try:
-            responses = model.generate(requests, config)
-            if len(responses) != len(requests):
+            responses: object = model.generate(requests, config)
+            if not isinstance(responses, list | tuple) or len(responses) != len(requests):
+                count = len(responses) if isinstance(responses, list | tuple) else "no list of"
                 raise RuntimeError(
-                    f"the judge returned {len(responses)} answers for {len(requests)} questions"
+                    f"the judge returned {count} answers for {len(requests)} questions"
                 )
-        except Exception as error:  # a judge crash errors this chunk's verdicts only
+        except (Exception, SystemExit) as error:  # a judge crash errors this chunk's verdicts
             message = f"{type(error).__name__}: {error}"
             return [Response(text="", finish_reason="error", error=message) for _ in requests]
-        return responses
+        return [checked_response(answer) for answer in responses]  # Response(text=None): error
 
     def _verdict(self, prompt: JudgePrompt, raw: str, *, cached: bool) -> JudgeVerdict:
         label: bool | None = None
@@ -324,11 +326,14 @@ def warn_judge_failed(task_id: str, failed: Sequence[str], instead: str) -> None
     import warnings
 
     from pytest_multitrust.errors import MultitrustWarning
+    from pytest_multitrust.reliability import terminal_safe
 
     warnings.warn(
         MultitrustWarning(
-            f"{task_id}: the judge failed on {len(failed)} answer(s); {instead} "
-            f"(first: {failed[0]})"
+            terminal_safe(  # the first failure is a judge server's text
+                f"{task_id}: the judge failed on {len(failed)} answer(s); {instead} "
+                f"(first: {failed[0]})"
+            )
         ),
         stacklevel=3,
     )

@@ -157,7 +157,61 @@ def test_record_of_the_default_higher_is_better_metric() -> None:
     assert sample.record(score=0.7, response="x", sample_id="b").verdict == "pass"
     assert sample.record(score=0.2, response="x", sample_id="c").verdict == "miss"
     assert sample.record(score=0.2, passed=True, response="x", sample_id="d").verdict == "pass"
-    assert sample.record(score=math.nan, response="x", sample_id="e").verdict == "miss"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"score": math.inf}, r"record\(score=inf\): the value of metric 'pass_rate' must be "
+                              r"a number from 0 to 1"),
+        ({"score": -math.inf}, r"score=-inf\): .* from 0 to 1"),
+        ({"score": math.nan}, r"score=nan\): .* from 0 to 1 .*skip or fail the test"),
+        ({"score": 5.0}, r"score=5\.0\): .* from 0 to 1"),
+        ({"score": -0.5}, r"score=-0\.5\): .* from 0 to 1"),
+        ({"score": True}, r"score=True\): expected a number"),
+        ({"score": "0.5"}, r"score='0\.5'\): expected a number"),
+        ({"score": None, "passed": "yes"}, r"passed='yes'\): expected True or False"),
+        ({"score": 1.0, "passed": 1}, r"passed=1\): expected True or False"),
+        ({"score": 1.0, "detail": None}, r"detail=None\): expected a string"),
+        ({"score": 1.0, "expected": 3}, r"expected=3\): expected a string"),
+        ({"score": 1.0, "response": 42}, r"response=42\): expected a Response or a string"),
+        ({"score": 1.0, "response": "ok", "request": "hi"},
+         r"request='hi'\): expected a Request"),
+    ],
+)
+def test_bad_values_fail_the_test_with_the_reason_and_record_nothing(
+    kwargs: dict[str, object], message: str
+) -> None:
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    kwargs.setdefault("response", "x")
+    with pytest.raises(pytest.fail.Exception, match=message):
+        sample.record(**kwargs)  # type: ignore[arg-type]
+    assert sample.records == []
+
+
+def test_numpy_numbers_and_bools_are_accepted() -> None:
+    numpy = pytest.importorskip("numpy")
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    record = sample.record(score=numpy.float32(0.25), passed=numpy.bool_(True), response="x")
+    assert (record.values, record.verdict) == ({"pass_rate": 0.25}, "pass")
+    assert sample.record(score=numpy.int64(0), response="x", sample_id="b").verdict == "miss"
+
+
+def test_a_response_whose_text_is_none_is_an_error_not_the_text_none() -> None:
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    with pytest.raises(pytest.fail.Exception, match="text is None, not a string"):
+        sample.record(score=1.0, response=Response(text=None))  # type: ignore[arg-type]
+    [record] = sample.records
+    assert (record.verdict, record.response) == ("error", "")
+
+
+def test_a_server_error_with_terminal_controls_fails_the_test_inertly() -> None:
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    with pytest.raises(pytest.fail.Exception) as failure:
+        sample.record(score=1.0, response=Response(text="", error="bad \x1b[2J\x00 \ud83d"))
+    assert "bad \\x1b[2J\\x00 \\ud83d" in str(failure.value)
+    assert "\x1b" not in str(failure.value)
+    assert "\ud83d" not in str(failure.value)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,6 +95,27 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None
     with pytest.raises(DataError, match=r"image too large \(8200x8200 pixels") as caught:
         _load(path)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("side", "size"),
+    [(10_000, "10000x10000 pixels"),  # PIL would only warn (89 M to 179 M pixels)
+     (14_000, "196,000,000 pixels")],  # PIL would refuse with its own message
+)
+def test_every_oversize_image_gets_our_message_and_no_pil_warning(
+    tmp_path: Path, side: int, size: str
+) -> None:
+    path = tmp_path / "bomb.png"
+    Image.new("1", (side, side)).save(path)
+    assert path.stat().st_size < 100_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # -W error must not turn PIL's warning into a crash
+        with pytest.raises(DataError) as caught:
+            _load(path)
+    assert str(caught.value) == (
+        f"{path}: image too large ({size}, more than 67,108,864); refused before decoding "
+        "(a decompression bomb?)"
+    )
 
 
 def test_a_missing_file_or_a_directory_is_a_data_error(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_multitrust.engine.cache import (
     IMAGES,
@@ -222,19 +224,93 @@ def test_a_damaged_entry_is_a_miss(db: SQLiteCache) -> None:
     assert cache.get_many(FakeModel(), [request], CONFIG) == [None]
 
 
-def test_an_unusable_cache_file_warns_once_and_acts_empty(tmp_path: Path) -> None:
+def test_a_corrupt_cache_file_is_moved_aside_once_and_a_fresh_cache_used(
+    tmp_path: Path,
+) -> None:
     bad = tmp_path / "cache.sqlite3"
-    bad.write_bytes(b"this is not a database" * 100)
+    garbage = b"this is not a database" * 100
+    bad.write_bytes(garbage)
     cache = ResponseCache(SQLiteCache(bad), version_of=versions)
+
     def use_it() -> list[Response | None]:
         first = cache.get_many(FakeModel(), [make_request()], CONFIG)
         cache.put_many(FakeModel(), [make_request()], CONFIG, [Response(text="x")])
         return first + cache.get_many(FakeModel(), [make_request()], CONFIG)
 
-    with pytest.warns(MultitrustWarning, match="continuing without the cache") as record:
+    with pytest.warns(MultitrustWarning, match=r"is corrupt \(DatabaseError: file is not a "
+                      r"database\); moved it to cache\.sqlite3\.corrupt-\S+ and started a "
+                      r"fresh cache .*delete the moved file") as record:
         answers = use_it()
-    assert answers == [None, None]
     assert len(record) == 1
+    assert answers[0] is None
+    assert answers[1] is not None
+    assert answers[1].text == "x"
+    [moved] = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert moved.read_bytes() == garbage  # kept for whoever wants to look at it
+    # the next run (a new process) finds a good file: no warning, the answer is there
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = ResponseCache(SQLiteCache(bad), version_of=versions)
+        [hit] = again.get_many(FakeModel(), [make_request()], CONFIG)
+    assert hit is not None
+    assert hit.text == "x"
+
+
+def use_twice(cache: ResponseCache) -> list[Response | None]:
+    cache.put_many(FakeModel(), [make_request()], CONFIG, [Response(text="x")])
+    return cache.get_many(FakeModel(), [make_request()], CONFIG)
+
+
+def test_an_unusable_cache_folder_warns_once_with_what_to_do_and_acts_empty(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cache = ResponseCache(SQLiteCache(blocker / "cache.sqlite3"), version_of=versions)
+    with pytest.warns(MultitrustWarning, match=r"cannot open .*continuing without the cache\. "
+                      r"Make its folder writable, choose another with --mt-cache-dir=DIR, or "
+                      r"turn the cache off with --mt-cache=off") as record:
+        answers = use_twice(cache)
+    assert answers == [None]
+    assert len(record) == 1
+
+
+ODD_TEXTS = ["half an emoji \ud83d", "\udc00 low first", "\x00\x1b[2J\x9b", "\u2028\ufeff",
+             "A" * 100_000]
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_any_answer_text_is_stored_and_read_back_exactly(db: SQLiteCache, text: str) -> None:
+    cache = ResponseCache(db, version_of=versions)
+    request = make_request(text=text)  # the prompt may hold one too: its key still hashes
+    cache.put_many(FakeModel(), [request], CONFIG, [Response(text=text)])
+    [hit] = ResponseCache(db, version_of=versions).get_many(FakeModel(), [request], CONFIG)
+    assert hit is not None
+    assert (hit.text, hit.cached) == (text, True)
+
+
+@given(st.text(st.characters(exclude_categories=())), st.text(st.characters(exclude_categories=())))
+@settings(max_examples=60, deadline=None)
+def test_the_key_value_store_holds_any_string(key: str, value: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SQLiteCache(Path(folder) / "kv.sqlite3")
+        store.put("judge", key, value)
+        assert store.get("judge", key) == value
+        store.close()
+
+
+def test_a_none_text_stored_by_an_older_version_is_a_miss(db: SQLiteCache) -> None:
+    request = make_request()
+    key = response_key(INFO, request, CONFIG, versions("T.1"))
+    db.put(RESPONSES, key, json.dumps({"text": None, "prompt_tokens": 0, "completion_tokens": 0,
+                                       "latency_s": 0.0, "finish_reason": "stop"}))
+    assert ResponseCache(db, version_of=versions).get_many(FakeModel(), [request], CONFIG) == [
+        None
+    ]
 
 
 def _writer(path: str, worker: int, count: int) -> None:

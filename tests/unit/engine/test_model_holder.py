@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.engine.runner import ModelHolder
+from pytest_multitrust.engine.runner import ModelHolder, ModelLoadError
 from pytest_multitrust.models.scripted import refuser
 
 if TYPE_CHECKING:
@@ -19,10 +19,10 @@ def test_a_failed_load_is_not_retried() -> None:
         raise OSError("weights for hf:acme/model not found")
 
     holder = ModelHolder(load)
-    with pytest.raises(OSError, match="not found"):
+    with pytest.raises(ModelLoadError, match=r"load \(not retried\): OSError: .*not found"):
         holder.get()
     for _ in range(3):
-        with pytest.raises(RuntimeError, match=r"failed to load earlier .*OSError: weights"):
+        with pytest.raises(ModelLoadError, match=r"failed to load earlier .*OSError: weights"):
             holder.get()
     assert len(calls) == 1
     assert not holder.loaded
