@@ -130,3 +130,61 @@ def test_a_failing_request_never_errors_its_neighbours(
     failed = [r.error is not None for r in alone]
     # PaliGemma answers text-only chats from the tokenizer, which takes any text.
     assert failed == [False] * 2 + [name == "llava"] + [False] * 3 + [True]
+
+
+def _attack_image() -> ImageData:
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (48, 48), (200, 30, 30))
+    ImageDraw.Draw(picture).ellipse((8, 8, 36, 36), fill=(0, 0, 255))
+    return ImageData.from_pil(picture)
+
+
+@pytest.mark.parametrize("name", _families())
+def test_the_attack_runs_or_is_skipped_with_its_reason(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    from mt_families import BY_NAME
+
+    from pytest_multitrust.imaging.adversarial import (
+        AttackConfig,
+        AttackUnsupported,
+        budget_levels,
+        pgd_attack,
+    )
+
+    family = BY_NAME[name]
+    model = family_model(name)
+    configs = (
+        AttackConfig(mode="untargeted", prompt="Describe the image.", steps=4, caption_tokens=6),
+        AttackConfig(mode="targeted", prompt="Describe the image.", steps=4,
+                     target_text="A picture of a dog."),
+    )
+    for config in configs:
+        if family.attack != "yes":
+            with pytest.raises(AttackUnsupported, match=family.attack):
+                pgd_attack(model, _attack_image(), config)
+            continue
+        outcome = pgd_attack(model, _attack_image(), config)
+        assert outcome.moved, outcome.describe()
+        assert 0 < outcome.linf <= budget_levels(config.eps)
+
+
+def test_the_attack_loss_gets_only_forward_inputs(
+    family_model: Callable[..., HFModel],
+) -> None:
+    import torch
+
+    from pytest_multitrust.imaging.adversarial import _forward_inputs
+
+    model = family_model("paligemma")
+    inputs = model.encode(with_image("Describe the image.", 0))
+    assert {"labels", "token_type_ids"} <= set(inputs)  # what PaliGemma's processor gives
+    extra = _forward_inputs(model.model, inputs, 5)
+    assert "labels" not in extra
+    assert "input_ids" not in extra
+    length = inputs["input_ids"].shape[1]
+    # The reference is the causal suffix (1), as when PaliGemma generates it.
+    assert extra["token_type_ids"][0, length:].tolist() == [1] * 5
+    assert torch.equal(extra["token_type_ids"][:, :length], inputs["token_type_ids"])
+    assert extra["attention_mask"].shape == (1, length + 5)
