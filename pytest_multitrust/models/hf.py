@@ -13,10 +13,22 @@ Choices that matter for trust testing:
 * **Offline unless asked.** Only :func:`prepare_hf` (and :meth:`HFModel.load` for a model
   not yet on disk) downloads, never when ``HF_HUB_OFFLINE`` is set; loading itself reads
   local files only.
-* **Batch-invariant greedy decoding.** Prompts are padded on the left, so greedy outputs
-  at batch size 1 and N agree.
+* **Batch-invariant greedy decoding, in float32.** Prompts are padded on the left, so in
+  float32 greedy outputs at batch size 1 and N agree (checked on tiny checkpoints of
+  every supported family). In bfloat16 or float16 (what ``--mt-dtype auto`` picks on a
+  GPU) a numeric near-tie between two tokens can flip with the batch's shape: on CPU,
+  tiny LLaVA and PaliGemma gave 3 and 2 of 24 answers that differ between batch 24 and
+  batch 1. ``--mt-check-batching`` measures it per task; :meth:`HFModel.generate_together`
+  is its batch.
 * **Content fingerprint.** :attr:`HFModel.info` carries a hash of the weights, processor,
-  tokenizer and chat template files and the dtype, the key of the response cache.
+  tokenizer and chat template files and the dtype, the key of the response cache. The
+  batch size is deliberately not part of it: in float32 it does not change an answer, and
+  in half precision a cached answer is the one of the batch it was first generated in, so
+  a re-run repeats the first run exactly (a batch-size key would miss the cache each time
+  ``--mt-batch-size auto`` changed the size, without making answers batch-independent).
+* **One request, one outcome.** A request that fails errors only itself (see
+  :meth:`HFModel.generate`), and text-only requests reach models whose processor needs an
+  image (PaliGemma) through the tokenizer.
 
 This module imports torch and transformers inside functions only; the registry imports it
 lazily when an ``hf:`` spec is used.
@@ -599,6 +611,21 @@ class HFModel:
         Returns:
             One response per request, in the order of ``requests``.
         """
+        return self._generate(requests, config, cap=self._batch_size)
+
+    def generate_together(
+        self, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response]:
+        """Like :meth:`generate`, but one batch per kind whatever ``batch_size`` says.
+
+        ``--mt-check-batching`` compares this with single requests, so that the check
+        compares batch N with batch 1 even when the run itself uses batch size 1.
+        """
+        return self._generate(requests, config, cap=None)
+
+    def _generate(
+        self, requests: Sequence[Request], config: GenerationConfig, *, cap: int | None
+    ) -> list[Response]:
         responses: list[Response | None] = [None] * len(requests)
         with_images: list[tuple[int, list[dict[str, Any]]]] = []
         text_only: list[tuple[int, list[dict[str, Any]]]] = []
@@ -612,7 +639,7 @@ class HFModel:
                 continue
             (with_images if request.images else text_only).append((index, conversation))
         for group, no_images in ((with_images, False), (text_only, True)):
-            size = self._batch_size or max(len(group), 1)
+            size = cap or max(len(group), 1)
             for start in range(0, len(group), size):
                 chunk = group[start : start + size]
                 batch = self._answer([conv for _, conv in chunk], config, text_only=no_images)

@@ -188,3 +188,22 @@ def test_the_attack_loss_gets_only_forward_inputs(
     assert extra["token_type_ids"][0, length:].tolist() == [1] * 5
     assert torch.equal(extra["token_type_ids"][:, :length], inputs["token_type_ids"])
     assert extra["attention_mask"].shape == (1, length + 5)
+
+
+def test_check_batching_compares_a_real_batch_at_batch_size_one(
+    family_model: Callable[..., HFModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_multitrust.engine.batching import compare_batching
+
+    model = family_model("llava", 1)  # --mt-batch-size=1: generate() runs one at a time
+    rows: list[int] = []
+    original = model.model.generate
+
+    def counting(**inputs: object) -> object:
+        rows.append(int(inputs["input_ids"].shape[0]))  # type: ignore[attr-defined]
+        return original(**inputs)
+
+    monkeypatch.setattr(model.model, "generate", counting)
+    requests = [with_image(f"Describe {'the image ' * n}please.", n) for n in range(4)]
+    assert compare_batching(model, requests, GREEDY, subset=4) == []  # float32: no drift
+    assert rows == [4, 1, 1, 1, 1]  # one batch of 4, then each request alone
