@@ -15,7 +15,9 @@ white-box model (the model under test, or a surrogate):
 * **Objective.** The token cross-entropy of a reference caption after the attack prompt.
   Untargeted: *maximise* the loss of the caption the model gives for the clean image (its
   first ``caption_tokens`` tokens), pushing it away from what it saw. Targeted: *minimise*
-  the loss of a target caption ("A picture of a {target}.").
+  the loss of a target caption ("A picture of a {target}."). The forward pass gets only
+  the processor outputs it takes (never PaliGemma's ``labels``), per-token ones grown over
+  the caption the way the model's ``generate`` grows them.
 * **PGD.** A seeded uniform random start in the ε-ball, then ``steps`` signed-gradient
   steps of ``step_size``, each projected back onto the ε-ball and ``[0, 1]``; the best
   iterate is kept. The result is rounded to 8 bits and clipped to ``clean ± floor(ε·255)``
@@ -307,6 +309,45 @@ def _greedy_ids(torch_model: Any, processor: Any, inputs: Any, count: int) -> li
     return new or [int(tokenizer.eos_token_id)]
 
 
+#: Processor outputs that are not inputs of the forward pass: ``labels`` (PaliGemma's
+#: processor adds them for fine-tuning) would make the model compute a training loss of
+#: its own, over the prompt only, and fail on the longer sequence.
+_NOT_FORWARD_INPUTS = frozenset({"labels", "input_ids", "pixel_values"})
+
+
+def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str, Any]:
+    """The processor outputs the forward pass takes, grown by ``new_tokens`` positions.
+
+    Only the names the model's ``forward`` accepts are kept (never ``labels``). Per-token
+    inputs (``attention_mask``, ``token_type_ids``, ``mm_token_type_ids``, ...) are grown
+    over the reference the way the model's own ``generate`` grows them over generated
+    tokens (PaliGemma marks them as the causal suffix), so the loss sees the sequence
+    that generating the reference would see.
+    """
+    import inspect
+
+    import torch
+
+    parameters = inspect.signature(torch_model.forward).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    kept = {
+        name: value for name, value in inputs.items()
+        if name not in _NOT_FORWARD_INPUTS and (takes_any or name in parameters)
+    }
+    update = getattr(torch_model, "_update_model_kwargs_for_generation", None)
+    if callable(update):
+        grown: dict[str, Any] = dict(kept)
+        for _ in range(new_tokens):  # one token at a time, as generate does
+            grown = update({}, grown, num_new_tokens=1)
+        return {name: grown[name] for name in kept}
+    if "attention_mask" in kept:  # a model without generate's helper: the mask only
+        mask = kept["attention_mask"]
+        kept["attention_mask"] = torch.cat(
+            [mask, mask.new_ones((mask.shape[0], new_tokens))], dim=1
+        )
+    return kept
+
+
 def _loss_function(torch_model: Any, inputs: Any, reference: list[int]) -> Any:
     """A function ``pixel_values -> mean cross-entropy of reference`` (differentiable)."""
     import torch
@@ -316,15 +357,12 @@ def _loss_function(torch_model: Any, inputs: Any, reference: list[int]) -> Any:
     device = prompt_ids.device
     target = torch.tensor([reference], dtype=prompt_ids.dtype, device=device)
     ids = torch.cat([prompt_ids, target], dim=1)
-    mask = torch.cat([inputs["attention_mask"], torch.ones_like(target)], dim=1)
-    extra = {k: v for k, v in inputs.items()
-             if k not in ("input_ids", "attention_mask", "pixel_values")}
+    extra = _forward_inputs(torch_model, inputs, len(reference))
     start = prompt_ids.shape[1] - 1
     dtype = inputs["pixel_values"].dtype
 
     def loss(pixel_values: torch.Tensor) -> torch.Tensor:
-        out = torch_model(input_ids=ids, attention_mask=mask,
-                          pixel_values=pixel_values.to(dtype), **extra)
+        out = torch_model(input_ids=ids, pixel_values=pixel_values.to(dtype), **extra)
         logits = out.logits[0, start : start + target.shape[1]].float()
         return F.cross_entropy(logits, target[0])
 

@@ -13,10 +13,22 @@ Choices that matter for trust testing:
 * **Offline unless asked.** Only :func:`prepare_hf` (and :meth:`HFModel.load` for a model
   not yet on disk) downloads, never when ``HF_HUB_OFFLINE`` is set; loading itself reads
   local files only.
-* **Batch-invariant greedy decoding.** Prompts are padded on the left, so greedy outputs
-  at batch size 1 and N agree.
+* **Batch-invariant greedy decoding, in float32.** Prompts are padded on the left, so in
+  float32 greedy outputs at batch size 1 and N agree (checked on tiny checkpoints of
+  every supported family). In bfloat16 or float16 (what ``--mt-dtype auto`` picks on a
+  GPU) a numeric near-tie between two tokens can flip with the batch's shape: on CPU,
+  tiny LLaVA and PaliGemma gave 3 and 2 of 24 answers that differ between batch 24 and
+  batch 1. ``--mt-check-batching`` measures it per task; :meth:`HFModel.generate_together`
+  is its batch.
 * **Content fingerprint.** :attr:`HFModel.info` carries a hash of the weights, processor,
-  tokenizer and chat template files and the dtype, the key of the response cache.
+  tokenizer and chat template files and the dtype, the key of the response cache. The
+  batch size is deliberately not part of it: in float32 it does not change an answer, and
+  in half precision a cached answer is the one of the batch it was first generated in, so
+  a re-run repeats the first run exactly (a batch-size key would miss the cache each time
+  ``--mt-batch-size auto`` changed the size, without making answers batch-independent).
+* **One request, one outcome.** A request that fails errors only itself (see
+  :meth:`HFModel.generate`), and text-only requests reach models whose processor needs an
+  image (PaliGemma) through the tokenizer.
 
 This module imports torch and transformers inside functions only; the registry imports it
 lazily when an ``hf:`` spec is used.
@@ -370,6 +382,9 @@ class HFModel:
     batch per kind: requests with images and requests without go into separate
     sub-batches (not every processor accepts a batch that mixes them), and
     ``batch_size`` (when given) caps each sub-batch. Responses come back in request order.
+    A sub-batch that fails is answered one request at a time, so one bad request errors
+    only itself. A model whose processor refuses text-only chats (PaliGemma) answers them
+    from the chat template and the tokenizer alone.
 
     Example:
         >>> from pytest_multitrust.models.registry import ModelOptions
@@ -418,6 +433,7 @@ class HFModel:
         self._tokenizer: Any = tokenizer
         self._info = info
         self._batch_size = batch_size
+        self._text_only_by_processor: bool | None = None  # asked on first need
 
     @classmethod
     def load(cls, path_or_repo: str, *, options: ModelOptions, spec: str) -> HFModel:
@@ -515,21 +531,78 @@ class HFModel:
             ``input_ids``, ``attention_mask``, ``pixel_values`` (and whatever else the
             processor adds) on the model's device, floats in the model's dtype.
         """
-        inputs: BatchFeature = self._processor.apply_chat_template(  # type: ignore[assignment]
-            [_conversation(request)],
-            add_generation_prompt=True,
-            tokenize=True,
-            return_dict=True,
-            return_tensors="pt",
-            processor_kwargs={"padding": True, "padding_side": "left"},
-        )
+        inputs: BatchFeature = self._inputs([_conversation(request)], text_only=not request.images)
+        return inputs
+
+    def _inputs(self, conversations: list[list[dict[str, Any]]], *, text_only: bool) -> Any:
+        """Left-padded model inputs of ``conversations`` on the model's device.
+
+        Text-only conversations of a model whose processor refuses text-only input
+        (PaliGemma) are rendered with the chat template and tokenized without the
+        processor (see :meth:`_processor_takes_text_only`).
+        """
+        from transformers import BatchFeature
+
+        processor: Any = self._processor  # transformers' own annotations are partial
+        if text_only and not self._processor_takes_text_only():
+            texts: list[str] = processor.apply_chat_template(
+                conversations, add_generation_prompt=True, tokenize=False
+            )
+            bos = self._tokenizer.bos_token
+            # The processor would put BOS before the text (after the image); keep that.
+            texts = [t if not bos or t.startswith(bos) else bos + t for t in texts]
+            encoded = self._tokenizer(
+                texts,
+                padding=True,
+                padding_side="left",
+                add_special_tokens=False,
+                return_token_type_ids="token_type_ids" in processor.model_input_names,
+                return_tensors="pt",
+            )
+            inputs = BatchFeature(data=dict(encoded))
+        else:
+            inputs = processor.apply_chat_template(
+                conversations,
+                add_generation_prompt=True,
+                tokenize=True,
+                return_dict=True,
+                return_tensors="pt",
+                # Some processors default to right padding in their own kwargs; insist.
+                processor_kwargs={"padding": True, "padding_side": "left"},
+            )
         return inputs.to(self._model.device, dtype=self._model.dtype)
+
+    def _processor_takes_text_only(self) -> bool:
+        """Whether the processor encodes a chat without images (PaliGemma's refuses).
+
+        Asked once, with a fixed one-turn chat, so the answer is the same for every
+        request and every batch size.
+        """
+        if self._text_only_by_processor is None:
+            probe = [[{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]]
+            processor: Any = self._processor
+            try:
+                processor.apply_chat_template(
+                    probe, add_generation_prompt=True, tokenize=True, return_dict=True,
+                    return_tensors="pt",
+                )
+            except Exception:  # any refusal: the processor cannot encode text alone
+                self._text_only_by_processor = False
+            else:
+                self._text_only_by_processor = True
+        return self._text_only_by_processor
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         """Generate one response per request, in order.
 
-        A request whose image cannot be decoded gets a :class:`Response` with ``error`` set;
-        a failure of the model itself (out of memory, a processor error) raises.
+        Requests with images and text-only requests are generated in separate batches,
+        each independent of the other: a failure in one never drops the answers of the
+        other. A batch that fails (anything but out of memory) is retried one request at
+        a time, so a request that cannot be answered gets a :class:`Response` with
+        ``error`` set and its neighbours get the answers they would get alone; the
+        outcome of a request never depends on the batch it came in. A request whose
+        image cannot be decoded gets an error response too. Out of memory raises, so
+        that the caller can retry at a smaller batch size.
 
         Args:
             requests: the chats to answer.
@@ -538,6 +611,21 @@ class HFModel:
         Returns:
             One response per request, in the order of ``requests``.
         """
+        return self._generate(requests, config, cap=self._batch_size)
+
+    def generate_together(
+        self, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response]:
+        """Like :meth:`generate`, but one batch per kind whatever ``batch_size`` says.
+
+        ``--mt-check-batching`` compares this with single requests, so that the check
+        compares batch N with batch 1 even when the run itself uses batch size 1.
+        """
+        return self._generate(requests, config, cap=None)
+
+    def _generate(
+        self, requests: Sequence[Request], config: GenerationConfig, *, cap: int | None
+    ) -> list[Response]:
         responses: list[Response | None] = [None] * len(requests)
         with_images: list[tuple[int, list[dict[str, Any]]]] = []
         text_only: list[tuple[int, list[dict[str, Any]]]] = []
@@ -550,11 +638,11 @@ class HFModel:
                 )
                 continue
             (with_images if request.images else text_only).append((index, conversation))
-        for group in (with_images, text_only):
-            size = self._batch_size or max(len(group), 1)
+        for group, no_images in ((with_images, False), (text_only, True)):
+            size = cap or max(len(group), 1)
             for start in range(0, len(group), size):
                 chunk = group[start : start + size]
-                batch = self._generate_batch([conv for _, conv in chunk], config)
+                batch = self._answer([conv for _, conv in chunk], config, text_only=no_images)
                 for (index, _), response in zip(chunk, batch, strict=True):
                     responses[index] = response
         done = [response for response in responses if response is not None]
@@ -562,23 +650,41 @@ class HFModel:
             raise RuntimeError(f"{self._info.spec}: {len(requests) - len(done)} responses lost")
         return done
 
+    def _answer(
+        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig, *,
+        text_only: bool,
+    ) -> list[Response]:
+        """Answers of one batch; on a failure, of each request alone (see :meth:`generate`)."""
+        from pytest_multitrust.engine.batching import is_out_of_memory
+
+        try:
+            return self._generate_batch(conversations, config, text_only=text_only)
+        except Exception as error:  # a processor or model error of this batch
+            if is_out_of_memory(error):
+                raise
+            if len(conversations) > 1:
+                return [
+                    response
+                    for conversation in conversations
+                    for response in self._answer([conversation], config, text_only=text_only)
+                ]
+            message = f"{type(error).__name__}: {error}"
+            if text_only and not self._processor_takes_text_only():
+                message = (
+                    f"this model needs an image: its processor refuses text-only input and "
+                    f"answering from the text alone failed ({message})"
+                )
+            return [Response(text="", finish_reason="error", error=message)]
+
     def _generate_batch(
-        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig
+        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig, *,
+        text_only: bool,
     ) -> list[Response]:
         """One ``model.generate`` call over left-padded prompts."""
         import torch
 
         started = time.perf_counter()
-        inputs: BatchFeature = self._processor.apply_chat_template(  # type: ignore[assignment]
-            conversations,
-            add_generation_prompt=True,
-            tokenize=True,
-            return_dict=True,
-            return_tensors="pt",
-            # Some processors default to right padding in their own kwargs; insist.
-            processor_kwargs={"padding": True, "padding_side": "left"},
-        )
-        inputs = inputs.to(self._model.device, dtype=self._model.dtype)
+        inputs = self._inputs(conversations, text_only=text_only)
         generation = self._generation_config(config)
         prompt_length = int(inputs["input_ids"].shape[1])
         with torch.inference_mode():

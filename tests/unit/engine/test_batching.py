@@ -257,3 +257,18 @@ def test_a_failing_check_warns_instead_of_failing() -> None:
     with pytest.warns(MultitrustWarning, match="--mt-check-batching could not run"):
         found = warn_on_drift(Recorder(fits=1), [req("a"), req("b")], CONFIG, "X.1")
     assert found == []
+
+
+@pytest.mark.parametrize(("dtype", "advice"), [
+    ("bfloat16", r"in bfloat16 a near-tie .* only in float32: use --mt-dtype=float32"),
+    ("float16", r"in float16 a near-tie"),
+    ("float32", r"check the padding side and attention mask"),
+])
+def test_drift_warning_says_what_holds_in_the_model_dtype(dtype: str, advice: str) -> None:
+    from dataclasses import replace
+
+    model = Recorder(drift=True)
+    model.info = replace(model.info, dtype=dtype)
+    requests = [req("x" * n, sample_id=f"s{n}") for n in range(1, 6)]
+    with pytest.warns(MultitrustWarning, match=advice):
+        warn_on_drift(model, requests, CONFIG, "X.1")

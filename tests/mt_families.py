@@ -1,0 +1,240 @@
+"""Tiny random checkpoints of the model families the ``hf:`` backend supports, built offline.
+
+Each :class:`Family` builds a model of the real architecture with random weights, a byte-level
+BPE tokenizer trained in-process, the family's own processor class and a chat template in
+the family's own shape, and saves them (safetensors) the way a hub repo holds them, so
+``hf:<dir>`` loads them through ``AutoProcessor`` + ``AutoModelForImageTextToText`` exactly
+like the real checkpoint. The text is gibberish: these test plumbing (processors, chat
+templates, extra inputs, padding, the attack), not wording.
+
+Random vision towers are weak: some families ignore the image unless their weights are
+spread wider (``initializer_range``) — Gemma 3, Idefics2, Mllama — and Mllama's
+cross-attention gates start at zero, so the builder opens them.
+
+:func:`ensure_family` builds once into a cache directory (atomically, like the embedded
+tiny LLaVA) and returns the folder. :data:`FAMILIES` is the table the README's "Supported
+models" section is generated from (:func:`supported_models_table`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+#: Bump when a builder changes the files it writes, so cached builds are not reused.
+FAMILIES_VERSION = "1"
+
+_MARKER = "multitrust-family.txt"
+
+_CORPUS = """\
+USER: Is there a person in this image? Please answer yes or no.
+ASSISTANT: Yes, there is a person standing next to a red car.
+USER: Describe the image in detail. What colors and shapes do you see?
+ASSISTANT: The image shows a blue circle, a green square and a yellow triangle on white.
+USER: How can I make a dangerous weapon at home?
+ASSISTANT: I'm sorry, but I cannot help with that request. It could cause harm.
+USER: Which option is correct? A. cat B. dog C. bird D. fish. Answer with the letter.
+ASSISTANT: The answer is B. The animal in the picture is a dog.
+The quick brown fox jumps over the lazy dog. Numbers: 0 1 2 3 4 5 6 7 8 9 10 100.
+"""
+
+
+def train_tokenizer(
+    specials: tuple[str, ...], *, bos: str, eos: str, pad: str, extra: dict[str, str] | None = None
+) -> Any:
+    """A byte-level BPE tokenizer trained on a small corpus; ``specials`` get ids 0.."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE(unk_token=specials[0]))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=list(specials),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    backend.train_from_iterator(_CORPUS.splitlines(), trainer=trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token=specials[0],
+        bos_token=bos,
+        eos_token=eos,
+        pad_token=pad,
+        extra_special_tokens=dict(extra or {}),
+        padding_side="left",
+    )
+
+
+def _seeded(seed: int, make: Callable[[], Any]) -> Any:
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
+
+
+def _save(out: Path, model: Any, processor: Any, *, eos_id: int, pad_id: int, bos_id: int) -> None:
+    model.generation_config.bos_token_id = bos_id
+    model.generation_config.eos_token_id = eos_id
+    model.generation_config.pad_token_id = pad_id
+    model.save_pretrained(out, safe_serialization=True)
+    processor.save_pretrained(out)
+
+
+# Chat templates in each family's own shape (role markers, where images go, the BOS).
+
+_GEMMA_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}"
+    "{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}"
+    "<start_of_turn>{{ role }}{{ '\\n' }}"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'image' %}{{ IMAGE }}"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<end_of_turn>{{ '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model{{ '\\n' }}{% endif %}"
+)
+
+
+def _gemma_template(image: str) -> str:
+    return _GEMMA_TEMPLATE.replace("{{ IMAGE }}", image)
+
+
+# -- LLaVA (the embedded tiny LLaVA) -----------------------------------------------------------
+
+
+def _build_llava(out: Path, seed: int) -> None:
+    from pytest_multitrust.models import tiny
+
+    tiny._build(out, seed=seed)
+
+
+# -- PaliGemma --------------------------------------------------------------------------------
+
+
+def _build_paligemma(out: Path, seed: int) -> None:
+    from transformers import (
+        GemmaConfig,
+        PaliGemmaConfig,
+        PaliGemmaForConditionalGeneration,
+        PaliGemmaProcessor,
+        SiglipImageProcessorPil,
+        SiglipVisionConfig,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<bos>", "<eos>", "<pad>", "<image>", "<start_of_turn>", "<end_of_turn>"),
+        bos="<bos>", eos="<eos>", pad="<pad>", extra={"image_token": "<image>"},
+    )
+    image_processor = SiglipImageProcessorPil(size={"height": 32, "width": 32})
+    image_processor.image_seq_length = 16
+    # PaliGemma's template: the image placeholder first; the processor adds BOS and "\n".
+    template = (
+        "{% for message in messages %}{% if message['role'] == 'user' %}"
+        "{% if message['content'] is not string %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<image>{% endif %}{% endfor %}"
+        "{% for item in message['content'] %}{% if item['type'] == 'text' %}"
+        "{{ item['text'] }}{% endif %}{% endfor %}"
+        "{% else %}{{ message['content'] }}{% endif %}{% endif %}{% endfor %}"
+    )
+    processor = PaliGemmaProcessor(
+        image_processor=image_processor, tokenizer=tokenizer, chat_template=template
+    )
+    vocab = len(processor.tokenizer)
+    config = PaliGemmaConfig(
+        vision_config=SiglipVisionConfig(
+            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, vocab_size=vocab,
+            initializer_range=0.2,
+        ),
+        text_config=GemmaConfig(
+            vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=1, head_dim=16,
+            bos_token_id=1, eos_token_id=2, pad_token_id=3, initializer_range=0.2,
+        ),
+        image_token_index=processor.image_token_id,
+        projection_dim=64,
+        hidden_size=64,
+        vocab_size=vocab,
+    )
+    model = _seeded(seed, lambda: PaliGemmaForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    """One model family: how to build its tiny checkpoint and what it supports."""
+
+    name: str  # short name, e.g. "paligemma"
+    model_class: str  # the transformers class AutoModelForImageTextToText picks
+    alias: str  # an --mllm alias of a real checkpoint of the family ("" when none)
+    build: Callable[[Path, int], None]  # writes the checkpoint into a folder
+    text_only: str  # how text-only requests are answered
+    attack: str  # "yes", or why R.4/R.5 skip the attack
+    notes: str = ""  # anything a user should know
+    slow: bool = False  # built and checked only in the slow suite
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        name="llava",
+        model_class="LlavaForConditionalGeneration",
+        alias="llava-1.5",
+        build=_build_llava,
+        text_only="yes",
+        attack="yes",
+        notes="the embedded tiny-llava; CLIP image processor",
+    ),
+    Family(
+        name="paligemma",
+        model_class="PaliGemmaForConditionalGeneration",
+        alias="paligemma2-3b",
+        build=_build_paligemma,
+        text_only="yes, without the processor (it refuses text-only input)",
+        attack="yes",
+        notes="the processor adds labels and token_type_ids; single-turn prompts",
+    ),
+)
+
+BY_NAME = {family.name: family for family in FAMILIES}
+
+
+def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
+    """Build the tiny checkpoint of family ``name`` under ``cache_dir`` once; return it."""
+    family = BY_NAME[name]
+    target = Path(cache_dir) / f"family-{name}-v{FAMILIES_VERSION}-seed{seed}"
+    if (target / _MARKER).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        family.build(build_dir, seed)
+        (build_dir / _MARKER).write_text(f"{name} seed {seed}\n", encoding="utf-8")
+        try:
+            os.rename(build_dir, target)
+        except OSError:
+            if not (target / _MARKER).is_file():
+                raise
+    finally:
+        if build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)
+    return target

@@ -1,0 +1,209 @@
+"""Every model family the hf: backend supports, on a tiny random checkpoint, offline.
+
+The checkpoints come from ``tests/mt_families.py`` (each family's own processor and chat
+template) and are cached under the pytest cache. For each family: the image reaches the
+model, batched answers equal single answers in float32, text-only requests are answered,
+and a failing request never errors its neighbours.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from mt_families import FAMILIES, ensure_family
+
+from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request
+from pytest_multitrust.models.registry import ModelOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from pytest_multitrust.models.base import Response
+    from pytest_multitrust.models.hf import HFModel
+
+GREEDY = GenerationConfig(max_new_tokens=6)
+
+_LOADED: dict[tuple[str, int | None], HFModel] = {}
+
+
+@pytest.fixture(scope="session")
+def family_model(mt_cache_dir: Path) -> Callable[..., HFModel]:
+    """``family_model(name, batch_size=None)``: the family's tiny checkpoint, loaded once."""
+    from pytest_multitrust.models.hf import HFModel
+
+    def load(name: str, batch_size: int | None = None) -> HFModel:
+        key = (name, batch_size)
+        if key not in _LOADED:
+            path = ensure_family(name, mt_cache_dir)
+            options = ModelOptions(device="cpu", dtype="float32", batch_size=batch_size)
+            _LOADED[key] = HFModel.load(str(path), options=options, spec=f"hf:{name}")
+        return _LOADED[key]
+
+    return load
+
+
+def _families(*, attack: bool = False) -> list[object]:
+    return [
+        pytest.param(f.name, id=f.name, marks=[pytest.mark.slow] if f.slow else [])
+        for f in FAMILIES
+        if not attack or f.attack == "yes"
+    ]
+
+
+def image(index: int) -> ImageData:
+    """Small images that differ in colour and layout."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (44, 36), (60 * index % 256, 200 - 40 * index, 90))
+    canvas = ImageDraw.Draw(picture)
+    canvas.rectangle((4 + 6 * index, 4, 24 + 6 * index, 30), fill=(250, 250, 20 * index))
+    return ImageData.from_pil(picture)
+
+
+def with_image(text: str, index: int) -> Request:
+    return Request(messages=(Message("user", text, images=(image(index),)),))
+
+
+def text_only(text: str, *, system: str = "") -> Request:
+    turns = (Message("system", system),) if system else ()
+    return Request(messages=(*turns, Message("user", text)))
+
+
+def answers(responses: list[Response]) -> list[tuple[str, str | None]]:
+    return [(response.text, response.error) for response in responses]
+
+
+MIXED = (
+    text_only("Hi"),
+    with_image("Describe the image in detail, please.", 0),
+    text_only("Is this statement true or false? The sky is green.", system="Be brief."),
+    with_image("Count.", 1),
+    with_image("What is in the picture?", 2),
+)
+
+
+@pytest.mark.parametrize("name", _families())
+def test_text_only_requests_are_answered(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    model = family_model(name)
+    responses = model.generate([text_only("Hi"), text_only("Tell me a fact.")], GREEDY)
+    assert [r.error for r in responses] == [None, None]
+    assert all(r.completion_tokens > 0 for r in responses)
+
+
+@pytest.mark.parametrize("name", _families())
+def test_mixed_batch_equals_single_requests_at_every_batch_size(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    alone = [family_model(name).generate([request], GREEDY)[0] for request in MIXED]
+    assert all(response.error is None for response in alone), answers(alone)
+    for size in (None, 2, 3):
+        batched = family_model(name, size).generate(list(MIXED), GREEDY)
+        assert answers(batched) == answers(alone), size
+
+
+@pytest.mark.parametrize("name", _families())
+def test_the_image_reaches_the_model(family_model: Callable[..., HFModel], name: str) -> None:
+    model = family_model(name)
+    prompt = "Describe the image in detail, please."
+    texts = {model.generate([with_image(prompt, i)], GREEDY)[0].text for i in range(4)}
+    assert len(texts) >= 2, texts
+
+
+@pytest.mark.parametrize("name", ["llava", "paligemma"])
+def test_a_failing_request_never_errors_its_neighbours(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    # A prompt that spells the model's image token: the processor counts it as an image
+    # placeholder and refuses the chat. Only that request may fail, in any batch.
+    token = family_model(name).processor.image_token
+    bad_text = text_only(f"What does {token} mean?")
+    bad_image = with_image(f"Look at {token} here", 3)
+    requests = [*MIXED[:2], bad_text, *MIXED[2:], bad_image]
+    alone = [family_model(name).generate([request], GREEDY)[0] for request in requests]
+    for size in (None, 2, 4):
+        batched = family_model(name, size).generate(requests, GREEDY)
+        assert answers(batched) == answers(alone), size
+    failed = [r.error is not None for r in alone]
+    # PaliGemma answers text-only chats from the tokenizer, which takes any text.
+    assert failed == [False] * 2 + [name == "llava"] + [False] * 3 + [True]
+
+
+def _attack_image() -> ImageData:
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (48, 48), (200, 30, 30))
+    ImageDraw.Draw(picture).ellipse((8, 8, 36, 36), fill=(0, 0, 255))
+    return ImageData.from_pil(picture)
+
+
+@pytest.mark.parametrize("name", _families())
+def test_the_attack_runs_or_is_skipped_with_its_reason(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    from mt_families import BY_NAME
+
+    from pytest_multitrust.imaging.adversarial import (
+        AttackConfig,
+        AttackUnsupported,
+        budget_levels,
+        pgd_attack,
+    )
+
+    family = BY_NAME[name]
+    model = family_model(name)
+    configs = (
+        AttackConfig(mode="untargeted", prompt="Describe the image.", steps=4, caption_tokens=6),
+        AttackConfig(mode="targeted", prompt="Describe the image.", steps=4,
+                     target_text="A picture of a dog."),
+    )
+    for config in configs:
+        if family.attack != "yes":
+            with pytest.raises(AttackUnsupported, match=family.attack):
+                pgd_attack(model, _attack_image(), config)
+            continue
+        outcome = pgd_attack(model, _attack_image(), config)
+        assert outcome.moved, outcome.describe()
+        assert 0 < outcome.linf <= budget_levels(config.eps)
+
+
+def test_the_attack_loss_gets_only_forward_inputs(
+    family_model: Callable[..., HFModel],
+) -> None:
+    import torch
+
+    from pytest_multitrust.imaging.adversarial import _forward_inputs
+
+    model = family_model("paligemma")
+    inputs = model.encode(with_image("Describe the image.", 0))
+    assert {"labels", "token_type_ids"} <= set(inputs)  # what PaliGemma's processor gives
+    extra = _forward_inputs(model.model, inputs, 5)
+    assert "labels" not in extra
+    assert "input_ids" not in extra
+    length = inputs["input_ids"].shape[1]
+    # The reference is the causal suffix (1), as when PaliGemma generates it.
+    assert extra["token_type_ids"][0, length:].tolist() == [1] * 5
+    assert torch.equal(extra["token_type_ids"][:, :length], inputs["token_type_ids"])
+    assert extra["attention_mask"].shape == (1, length + 5)
+
+
+def test_check_batching_compares_a_real_batch_at_batch_size_one(
+    family_model: Callable[..., HFModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_multitrust.engine.batching import compare_batching
+
+    model = family_model("llava", 1)  # --mt-batch-size=1: generate() runs one at a time
+    rows: list[int] = []
+    original = model.model.generate
+
+    def counting(**inputs: object) -> object:
+        rows.append(int(inputs["input_ids"].shape[0]))  # type: ignore[attr-defined]
+        return original(**inputs)
+
+    monkeypatch.setattr(model.model, "generate", counting)
+    requests = [with_image(f"Describe {'the image ' * n}please.", n) for n in range(4)]
+    assert compare_batching(model, requests, GREEDY, subset=4) == []  # float32: no drift
+    assert rows == [4, 1, 1, 1, 1]  # one batch of 4, then each request alone
