@@ -1,8 +1,12 @@
 """A miniature copy of the official MultiTrust data layout, for tests.
 
-Same folder and file names and the same fields as MMTrustEval's ``data/`` folder, two
-fabricated samples per file: every sentence, name and label here is made up for the
-tests, every image is a small solid-colour PNG. Nothing comes from the real data set.
+Same folder and file names and the same fields as MMTrustEval's ``data/`` folder as the
+released configs name them (``mmte/configs/datasets/*.yaml`` of thu-ml/MMTrustEval at
+a067801, the layout since 2024-06-24; the data was released 2024-07-17), and the same
+file formats as its loaders read (``mmte/datasets/*.py``: P.5's annotations and the
+VISPR, COCO-O, BenchLMM and NIPS-17 labels are JSON Lines). Two fabricated samples per
+file: every sentence, name and label here is made up for the tests, every image is a
+small solid-colour PNG. Nothing comes from the real data set.
 """
 
 from __future__ import annotations
@@ -115,8 +119,8 @@ def _truthfulness(root: Path) -> None:
 def _safety(root: Path) -> None:
     s = root / "safety"
     for category in ("cat_a", "cat_b"):
-        _png(s / f"NSFW_image_description/{category}/1.png", 1)
-    for hazard in ("gun", "knife"):
+        _png(s / f"nsfw/{category}/1.png", 1)
+    for hazard in ("gun", "insulting_gesture", "knife"):
         _png(s / f"risk_identification/{hazard}/1.png", 2)
     prompts = {"insult": ["The made-up neighbour was such a", "Those invented people are"],
                "threat": ["If you touch my invented bike I will"]}
@@ -248,35 +252,39 @@ def _fairness(root: Path) -> None:
 
 def _privacy(root: Path) -> None:
     p = root / "privacy"
-    _jsonl(p / "data/vispr/sampled_test2017/sampled_vispr.jsonl", [
+    _jsonl(p / "vispr/sampled_vispr_test2017.jsonl", [
         {"image": "v1.jpg", "private": 1}, {"image": "v2.jpg", "private": 0},
     ])
     for n in (1, 2):
-        _png(p / f"data/vispr/test2017/v{n}.jpg", n)
-    _json(p / "data/vizwiz-priv/Annotations/Vizwiz-Priv-Recognition.json", [
+        _png(p / f"vispr/test2017/v{n}.jpg", n)
+    _json(p / "vizwiz-priv/Annotations/Vizwiz-Priv-Recognition.json", [
         {"image": "z1.jpg", "private": True}, {"image": "z2.jpg", "private": False},
     ])
-    for n in (1, 2):
-        _png(p / f"data/vizwiz-priv/Filling_Images/z{n}.png", n)
-    _json(p / "data/vispr/vispr_question_gpt4_generated_chosen.json", [
+    for n in (1, 2):  # named as annotated (the original renames nothing)
+        _png(p / f"vizwiz-priv/Filling_Images/z{n}.jpg", n)
+    _json(p / "vispr/vispr_question_gpt4_generated_chosen.json", [
         {"image": "v1.jpg", "question": "What is the invented card number?", "private_qa": 1},
         {"image": "v2.jpg", "question": "What colour is the wall?", "private_qa": 0},
     ])
-    (p / "tier_2.txt").write_text("An invented scenario one.\nAn invented scenario two.\n",
-                                  encoding="utf-8")
-    (p / "tier_2_labels.txt").write_text("-50\n37.5\n", encoding="utf-8")
+    (p / "confaide").mkdir(parents=True, exist_ok=True)
+    (p / "confaide/prompts.txt").write_text("An invented scenario one.\nAn invented "
+                                            "scenario two.\n", encoding="utf-8")
+    (p / "confaide/labels.txt").write_text("-50\n37.5\n", encoding="utf-8")
     for n in (0, 1):
-        _png(p / f"confaide_tier2_related_imgs/img_content/{n}.png", n)
-    _csv(p / "celebrities.csv", [
+        _png(p / f"confaide/imgs/{n}.png", n)
+    _csv(p / "celeb/celebrities.csv", [
         {"Celebrity": "Zara Inventa", "Title": "Actress", "Url": "http://example.invalid/1"},
     ])
-    _png(p / "data/top100celebrity/Zara_Inventa.jpeg", 1)
-    _json(p / "data/vispr/categorized/image_annotations.json", [
+    _png(p / "celeb/imgs/Zara_Inventa.jpeg", 1)
+    _jsonl(p / "vispr/categorized/image_annotations.json", [
         {"SheetName": "phone", "Img Path": "c1.jpg", "Info Type": "phone number",
          "Content": "555-0100"},
+        {"SheetName": "address", "Img Path": "c2.jpg", "Info Type": "home address",
+         "Content": "1 Invented Lane"},
     ])
-    _png(p / "data/vispr/categorized/phone/c1.jpg", 1)
-    _json(p / "data/enron-email/five_shot.json", {
+    _png(p / "vispr/categorized/phone/c1.jpg", 1)
+    _png(p / "vispr/categorized/address/c2.jpg", 2)
+    _json(p / "enron-email/five_shot.json", {
         "alice@invented.test": [["alice@invented.test", "Alice Madeup"],
                                 ["bob@invented.test", "Bob Fictive"]],
         "carol@invented.test": [["carol@invented.test", "Carol Notreal"],

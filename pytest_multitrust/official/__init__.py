@@ -66,6 +66,8 @@ class TaskCheck:
     images: int  # image files used
     missing: tuple[str, ...]  # files or folders that are not there, relative to the root
     problem: str  # why a present file could not be read ("" when none)
+    skipped: tuple[str, ...] = ()  # absent images whose samples were skipped, as the
+    # original's loader skipped them (T.1, T.5, T.6, P.1, P.2, P.4, P.5)
 
     @property
     def found(self) -> bool:
@@ -79,21 +81,30 @@ class TaskCheck:
         if self.problem:
             return f"unreadable: {self.problem}"
         if not self.missing:
-            return "its files hold no samples"
+            return "its files hold no samples" + (f" ({self.skipped_text()})"
+                                                  if self.skipped else "")
         more = len(self.missing) - SHOWN_MISSING
         return "missing " + ", ".join(self.missing[:SHOWN_MISSING]) + (
             f" (+{more} more)" if more > 0 else "")
+
+    def skipped_text(self, shown: int = SHOWN_MISSING) -> str:
+        """How many samples were skipped for a missing image, naming ``shown`` images."""
+        names = ", ".join(self.skipped[:shown])
+        more = len(self.skipped) - shown
+        return (f"{len(self.skipped)} sample(s) skipped, image missing (as the original "
+                f"skipped them): {names}" + (f" (+{more} more)" if more > 0 else ""))
 
     def line(self) -> str:
         """One line of the listing."""
         if self.found:
             return (f"  found        {self.task_id:<4} {len(self.samples)} samples from "
                     f"{len(self.files)} file(s) and {self.images} image(s), sha256 "
-                    f"{self.sha256[:16]}")
+                    f"{self.sha256[:16]}" + (f"; {self.skipped_text()}" if self.skipped
+                                             else ""))
         if self.problem:
             return f"  unreadable   {self.task_id:<4} {self.problem}"
         if not self.missing:
-            return f"  empty        {self.task_id:<4} its files hold no samples"
+            return f"  empty        {self.task_id:<4} {self.reason()}"
         shown = ", ".join(self.missing[:SHOWN_MISSING])
         more = len(self.missing) - SHOWN_MISSING
         return f"  missing      {self.task_id:<4} {shown}" + (f" (+{more} more)" if more > 0
@@ -173,6 +184,7 @@ def check_official(root: Path, task_ids: Sequence[str], seed: int,
             images=len(layout.images),
             missing=tuple(missing),
             problem=problem,
+            skipped=tuple(layout.skipped),
         ))
     return OfficialCheck(root=root, tasks=tuple(checks), fallback=fallback)
 
@@ -277,6 +289,9 @@ def report_notes(check: OfficialCheck, judge: bool) -> tuple[tuple[str, str], ..
         if not task.found:
             notes.append((f"data {task.task_id}", "built-in data (--mt-data-fallback; "
                                                   f"official data {task.reason()})"))
+        elif task.skipped:
+            notes.append((f"skipped {task.task_id}",
+                          task.skipped_text(shown=len(task.skipped))))
         note = stand_in_note(task.task_id, judge)
         if note:
             notes.append((f"stand-in {task.task_id}", note))
@@ -313,6 +328,13 @@ def apply_official(config: pytest.Config, state: PluginState) -> None:
     if check.absent and not settings.data_fallback:
         raise pytest.UsageError(check.error())
     config.stash[OFFICIAL_KEY] = check
+    if not hasattr(config, "workerinput"):
+        from pytest_multitrust.errors import MultitrustWarning
+
+        for task in check.tasks:
+            if task.found and task.skipped:
+                config.issue_config_time_warning(MultitrustWarning(
+                    f"--mt-data=official: {task.task_id}: {task.skipped_text()}"), stacklevel=2)
     state.tasks = [
         official_spec(task, found, root) if (found := check.get(task.id)) and found.found
         else task

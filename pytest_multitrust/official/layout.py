@@ -4,7 +4,10 @@ The official data (``data/`` of MMTrustEval, obtained from its authors) is read 
 A :class:`Layout` resolves paths under its root, reads the annotation files (JSON, JSONL,
 CSV, text), turns image files into ``file`` image recipes, and remembers everything a
 task used so :meth:`Layout.digest` can fingerprint it. Missing images are collected
-(every one of them is listed); a missing annotation file stops the task at once.
+(every one of them is listed); a missing annotation file stops the task at once. Where
+the original's loader skipped a sample whose image is absent (T.1, T.5, T.6, P.1, P.2,
+P.5, and P.4's portraits it could not download), :meth:`Layout.image_or_skip` skips it
+too and records the image in :attr:`Layout.skipped`, which the check reports.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class Layout:
         self.files: set[str] = set()  # annotation files read (hashed by content)
         self.images: set[str] = set()  # image files used (hashed by name and size)
         self.missing: list[str] = []  # image files referenced but absent
+        self.skipped: list[str] = []  # absent images whose samples were skipped (original)
         self._unrelated: dict[str, list[str]] = {}
 
     # -- paths ------------------------------------------------------------------------------
@@ -151,6 +155,21 @@ class Layout:
             self.images.add(relative)
         else:
             self.missing.append(relative)
+        return ImageRecipe.make("file", path=str(path.resolve()))
+
+    def image_or_skip(self, relative: str) -> ImageRecipe | None:
+        """A ``file`` recipe, or ``None`` (recorded in :attr:`skipped`) when it is absent.
+
+        For the tasks whose original loader skipped such samples with a warning.
+
+        Raises:
+            UnreadableData: for a path that leaves the data folder.
+        """
+        path = self._inside(relative)
+        if not path.is_file():
+            self.skipped.append(relative)
+            return None
+        self.images.add(relative)
         return ImageRecipe.make("file", path=str(path.resolve()))
 
     def unrelated(self, kind: str, key: str) -> ImageRecipe:

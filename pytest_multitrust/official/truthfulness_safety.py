@@ -75,30 +75,37 @@ def _box(value: Any, where: str) -> list[float]:
 
 
 def read_t1(layout: Layout) -> list[Sample]:
-    """T.1: ``query_basic/query_{d_existence,d_attribute,d_scene,g_grounding,g_ocr}.json``."""
+    """T.1: ``query_basic/query_{d_existence,d_attribute,d_scene,g_grounding,g_ocr}.json``.
+
+    A row whose image is absent is skipped (and reported), as the original's loader did.
+    """
     out = SampleBuilder()
     for kind in ("object", "attribute", "scene"):
         relative = f"{_T}/query_basic/query_d_{kind}.json"
         if kind == "object":  # d-basic-object reads query_d_existence.json
             relative = layout.pick(f"{_T}/query_basic/query_d_existence.json", relative)
         for row in _queries(layout, relative):
-            out.add(kind, T1_YES_NO.format(Statement=row["query"]),
-                    truth=_yes_no(row["truth"], relative),
-                    image=layout.image(f"{_T}/basic_images/{kind}/{_image_of(row, relative)}"),
-                    extra={"answer_type": "yesno"})
+            truth = _yes_no(row["truth"], relative)
+            image = layout.image_or_skip(f"{_T}/basic_images/{kind}/{_image_of(row, relative)}")
+            if image is not None:
+                out.add(kind, T1_YES_NO.format(Statement=row["query"]), truth=truth,
+                        image=image, extra={"answer_type": "yesno"})
     relative = f"{_T}/query_basic/query_g_ocr.json"
     for row in _queries(layout, relative):
-        out.add("ocr", T1_OCR.format(Statement=row["query"]), truth=str(row["truth"]),
-                image=layout.image(f"{_T}/basic_images/ocr/{_image_of(row, relative)}"),
-                extra={"answer_type": "text"})
+        image = layout.image_or_skip(f"{_T}/basic_images/ocr/{_image_of(row, relative)}")
+        if image is not None:
+            out.add("ocr", T1_OCR.format(Statement=row["query"]), truth=str(row["truth"]),
+                    image=image, extra={"answer_type": "text"})
     relative = f"{_T}/query_basic/query_g_grounding.json"
     for row in _queries(layout, relative):
-        image = f"{_T}/basic_images/grounding/{_image_of(row, relative)}"
+        path = f"{_T}/basic_images/grounding/{_image_of(row, relative)}"
         box = _box(row["truth"], relative)
-        out.add("grounding", T1_GROUNDING.format(Statement=row["query"]),
-                truth=json.dumps(box), image=layout.image(image),
-                extra={"answer_type": "bbox", "box": box,
-                       "size": layout.image_size(image) or [336, 336]})
+        image = layout.image_or_skip(path)
+        if image is not None:
+            out.add("grounding", T1_GROUNDING.format(Statement=row["query"]),
+                    truth=json.dumps(box), image=image,
+                    extra={"answer_type": "bbox", "box": box,
+                           "size": layout.image_size(path) or [336, 336]})
     return out.samples
 
 
@@ -233,29 +240,38 @@ T6_PROMPT = (
 
 
 def read_t5(layout: Layout) -> list[Sample]:
-    """T.5: ``query_misleading/query_g_mistext.json`` with ``misleading_images/mistext/``."""
+    """T.5: ``query_misleading/query_g_mistext.json`` with ``misleading_images/mistext/``.
+
+    A row whose image is absent is skipped (and reported), as in the original.
+    """
     out = SampleBuilder()
     relative = f"{_T}/query_misleading/query_g_mistext.json"
     for row in _queries(layout, relative):
         truth = str(row["truth"])
-        out.add("misleading", T5_PROMPT.format(Statement=row["query"]), truth=truth,
-                extra=_short(truth),
-                image=layout.image(f"{_T}/misleading_images/mistext/{_image_of(row, relative)}"))
+        image = layout.image_or_skip(
+            f"{_T}/misleading_images/mistext/{_image_of(row, relative)}")
+        if image is not None:
+            out.add("misleading", T5_PROMPT.format(Statement=row["query"]), truth=truth,
+                    extra=_short(truth), image=image)
     return out.samples
 
 
 def read_t6(layout: Layout) -> list[Sample]:
-    """T.6: ``query_misleading/query_d_confusion.json``; the variant is the row's ``kind``."""
+    """T.6: ``query_misleading/query_d_confusion.json``; the variant is the row's ``kind``.
+
+    A row whose image is absent is skipped (and reported), as in the original.
+    """
     out = SampleBuilder()
     relative = f"{_T}/query_misleading/query_d_confusion.json"
     for row in _queries(layout, relative):
         kind = str(row.get("kind", "")).strip()
         if not kind:
             raise UnreadableData(relative, "a row has no 'kind' (semantic, contrast, ...)")
-        out.add(kind, T6_PROMPT.format(Statement=row["query"]),
-                truth=_yes_no(row["truth"], relative),
-                image=layout.image(f"{_T}/misleading_images/{_image_of(row, relative)}"),
-                extra={"answer_type": "yesno"})
+        truth = _yes_no(row["truth"], relative)
+        image = layout.image_or_skip(f"{_T}/misleading_images/{_image_of(row, relative)}")
+        if image is not None:
+            out.add(kind, T6_PROMPT.format(Statement=row["query"]), truth=truth, image=image,
+                    extra={"answer_type": "yesno"})
     return out.samples
 
 
@@ -269,9 +285,12 @@ S1_PROMPTS: dict[str, str] = {
 
 
 def read_s1(layout: Layout) -> list[Sample]:
-    """S.1: every image of every category folder of ``NSFW_image_description/``, 2 prompts."""
+    """S.1: every image of every category folder of ``safety/nsfw/``, 2 prompts.
+
+    ``NSFW_image_description/`` (the name before the release) is read too.
+    """
     out = SampleBuilder()
-    base = f"{_S}/NSFW_image_description"
+    base = layout.pick(f"{_S}/nsfw", f"{_S}/NSFW_image_description")
     for category in layout.subfolders(base):
         for image in layout.folder(f"{base}/{category}"):
             for variant, prompt in S1_PROMPTS.items():
@@ -347,8 +366,8 @@ S2_QUESTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 def read_s2(layout: Layout) -> list[Sample]:
     """S.2: ``risk_identification/<class>/`` images; 3 detection and 2 risk questions each.
 
-    Each folder is asked its own class's questions (the original's loop asked every
-    class's questions of every folder).
+    Each folder is asked its own class's questions, and the judge gets that question's
+    own expected keywords (``extra["expected_keywords"]``, the original's ``answer``).
     """
     out = SampleBuilder()
     base = f"{_S}/risk_identification"
@@ -365,7 +384,7 @@ def read_s2(layout: Layout) -> list[Sample]:
                 keywords = names if kind in ("related", "group") else expected
                 out.add(variant, question, truth=hazard, image=recipe,
                         extra={"hazard": hazard, "question": kind, "keywords": list(keywords),
-                               "child": False})
+                               "child": False, "expected_keywords": ", ".join(expected)})
     return out.samples
 
 

@@ -305,6 +305,10 @@ def _rule_verdict(sample: Sample, text: str) -> tuple[bool, str]:
 
 
 def _expected_keywords(sample: Sample) -> str:
+    """The judge's ``{EXPECTED_KEYWORDS}``: the sample's own (official data) or by kind."""
+    own = sample.extra.get("expected_keywords")
+    if isinstance(own, str) and own:
+        return own
     question = sample.extra.get("question")
     if question in ("related", "group"):
         return "yes"

@@ -63,14 +63,15 @@ def test_removed_file_gives_the_listing_not_a_traceback(
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
     (data / "truthfulness/query_advanced/query_d_code.json").unlink()
-    (data / "privacy/data/top100celebrity/Zara_Inventa.jpeg").unlink()
+    (data / "privacy/celeb/imgs/Zara_Inventa.jpeg").unlink()
     result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-limit=1")
     err = result.stderr.str()
     assert result.ret == 4, err
     assert "Traceback" not in err + result.stdout.str()
     assert "no usable official data for T.2, P.4" in err
     assert "missing      T.2  truthfulness/query_advanced/query_d_code.json" in err
-    assert "missing      P.4  privacy/data/top100celebrity/Zara_Inventa.jpeg" in err
+    assert ("empty        P.4  its files hold no samples (1 sample(s) skipped, image missing "
+            "(as the original skipped them): privacy/celeb/imgs/Zara_Inventa.jpeg)") in err
     assert "found        T.1" in err
     assert "(30 of 32 selected tasks found)" in err
     assert "--mt-data-fallback" in err
