@@ -238,3 +238,63 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
         if build_dir.exists():
             shutil.rmtree(build_dir, ignore_errors=True)
     return target
+
+
+# -- a family that needs torchvision ------------------------------------------------------------
+
+
+def build_qwen2_vl_files(out: Path, seed: int = 0) -> Path:
+    """A tiny Qwen2-VL checkpoint whose processor files are written by hand.
+
+    Without torchvision transformers cannot build a ``Qwen2VLProcessor`` (its video
+    processor needs torchvision), so the processor files are the JSON a hub checkpoint
+    ships; loading them is what needs torchvision.
+    """
+    import json
+
+    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+
+    out.mkdir(parents=True, exist_ok=True)
+    specials = ("<unk>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|vision_start|>",
+                "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+    tokenizer = train_tokenizer(specials, bos="<|im_start|>", eos="<|im_end|>",
+                                pad="<|endoftext|>")
+    tokenizer.save_pretrained(out)
+    config = Qwen2VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+            "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
+            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3],
+                                "rope_theta": 10000.0},
+        },
+        vision_config={"depth": 1, "embed_dim": 32, "hidden_size": 64, "num_heads": 2,
+                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
+        image_token_id=6, video_token_id=7, vision_start_token_id=4,
+    )
+    model = _seeded(seed, lambda: Qwen2VLForConditionalGeneration(config))
+    model.save_pretrained(out, safe_serialization=True)
+    files = {
+        "preprocessor_config.json": {
+            "image_processor_type": "Qwen2VLImageProcessor", "processor_class": "Qwen2VLProcessor",
+            "min_pixels": 3136, "max_pixels": 12544, "patch_size": 14, "merge_size": 2,
+            "temporal_patch_size": 2,
+        },
+        "video_preprocessor_config.json": {
+            "video_processor_type": "Qwen2VLVideoProcessor", "processor_class": "Qwen2VLProcessor",
+        },
+        "processor_config.json": {"processor_class": "Qwen2VLProcessor"},
+    }
+    for name, content in files.items():
+        (out / name).write_text(json.dumps(content, indent=2), encoding="utf-8")
+    (out / "chat_template.jinja").write_text(
+        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+        encoding="utf-8",
+    )
+    return out

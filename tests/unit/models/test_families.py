@@ -207,3 +207,127 @@ def test_check_batching_compares_a_real_batch_at_batch_size_one(
     requests = [with_image(f"Describe {'the image ' * n}please.", n) for n in range(4)]
     assert compare_batching(model, requests, GREEDY, subset=4) == []  # float32: no drift
     assert rows == [4, 1, 1, 1, 1]  # one batch of 4, then each request alone
+
+
+# -- missing packages are named at load time ------------------------------------------------
+
+
+def test_a_processor_that_imports_a_missing_module_is_named_at_load(
+    tmp_path: Path, mt_cache_dir: Path
+) -> None:
+    import json
+    import shutil
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.hf import HFModel
+
+    model_dir = tmp_path / "custom"
+    shutil.copytree(ensure_family("llava", mt_cache_dir), model_dir)
+    config_file = model_dir / "processor_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["auto_map"] = {"AutoProcessor": "processing_custom.CustomProcessor"}
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    (model_dir / "processing_custom.py").write_text(
+        "import multitrust_absent_pkg\nfrom transformers import LlavaProcessor\n\n\n"
+        "class CustomProcessor(LlavaProcessor):\n    pass\n",
+        encoding="utf-8",
+    )
+    options = ModelOptions(device="cpu", dtype="float32", trust_remote_code=True)
+    with pytest.raises(PrerequisiteError) as caught:
+        HFModel.load(str(model_dir), options=options, spec="hf:custom")
+    message = str(caught.value)
+    assert "it needs multitrust_absent_pkg, not installed here" in message
+    assert message.endswith("pip install multitrust_absent_pkg")
+    assert "trust_remote_code" not in message
+
+
+def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
+    mt_cache_dir: Path,
+) -> None:
+    import importlib.util
+
+    from mt_families import build_qwen2_vl_files
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.hf import HFModel
+
+    model_dir = mt_cache_dir / "family-qwen2-vl-files-v1"
+    if not (model_dir / "chat_template.jinja").is_file():
+        build_qwen2_vl_files(model_dir)
+    options = ModelOptions(device="cpu", dtype="float32")
+    if importlib.util.find_spec("torchvision") is not None:  # the vision extra installed
+        model = HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
+        assert model.generate([text_only("Hi")], GREEDY)[0].error is None
+        return
+    with pytest.raises(PrerequisiteError) as caught:
+        HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
+    message = str(caught.value)
+    assert "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'" \
+        in message
+    assert "--index-url https://download.pytorch.org/whl/cpu" in message
+    assert "trust_remote_code" not in message
+
+
+@pytest.mark.parametrize(("error", "packages"), [
+    (ModuleNotFoundError("No module named 'num2words.lang'", name="num2words.lang"),
+     ["num2words"]),
+    (ImportError("Package `num2words` is required to run SmolVLM processor. Install it with "
+                 "`pip install num2words`."), ["num2words"]),
+    (ImportError("\nPixtralProcessor requires the Torchvision library but it was not found in "
+                 "your environment."), ["torchvision"]),
+    (ImportError("This modeling file requires the following packages that were not found in "
+                 "your environment: einops, timm. Run `pip install einops timm`"),
+     ["einops", "timm"]),
+    (ValueError("Unrecognized processing class in /m"), []),
+    (OSError("No such file: config.json"), []),
+])
+def test_missing_packages_are_read_from_transformers_errors(
+    error: BaseException, packages: list[str]
+) -> None:
+    from pytest_multitrust.models.hf import missing_packages
+
+    assert missing_packages(error) == packages
+
+
+def test_the_smolvlm_message_of_this_transformers_is_recognised() -> None:
+    import inspect
+
+    from transformers.models.smolvlm import processing_smolvlm
+    from transformers.utils import import_utils
+
+    from pytest_multitrust.models.hf import missing_packages
+
+    real = import_utils.TORCHVISION_IMPORT_ERROR.format("Qwen2VLVideoProcessor")
+    assert missing_packages(ImportError(real)) == ["torchvision"]
+    source = inspect.getsource(processing_smolvlm)
+    assert "Package `num2words` is required" in source  # the text missing_packages reads
+
+
+def test_an_alias_that_needs_torchvision_says_so_before_any_download() -> None:
+    import importlib.util
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.registry import (
+        ALIAS_NEEDS,
+        ALIASES,
+        parse_model_spec,
+        prepare_model,
+    )
+
+    assert set(ALIAS_NEEDS) <= set(ALIASES)
+    options = ModelOptions(device="cpu", dtype="float32")
+    for alias in ("qwen2.5-vl-7b", "smolvlm-2b"):
+        if importlib.util.find_spec("torchvision") is not None:  # the check passes
+            problem = ""
+            try:
+                prepare_model(parse_model_spec(alias), options)
+            except PrerequisiteError as error:  # e.g. the weights are not on disk
+                problem = str(error)
+            assert "needs torchvision" not in problem
+            continue
+        with pytest.raises(PrerequisiteError) as caught:
+            prepare_model(parse_model_spec(alias), options)  # HF_HUB_OFFLINE: no download
+        message = str(caught.value)
+        assert message.startswith(f"--mllm={alias}: the processor of ")
+        assert "needs torchvision" in message
+        assert "pip install 'pytest-multitrust[vision]'" in message
