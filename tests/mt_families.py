@@ -172,6 +172,153 @@ def _build_paligemma(out: Path, seed: int) -> None:
     _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
 
 
+# -- Gemma 3 -----------------------------------------------------------------------------------
+
+
+def _build_gemma3(out: Path, seed: int) -> None:
+    from transformers import (
+        Gemma3Config,
+        Gemma3ForConditionalGeneration,
+        Gemma3ImageProcessorPil,
+        Gemma3Processor,
+        Gemma3TextConfig,
+        SiglipVisionConfig,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<bos>", "<eos>", "<pad>", "<start_of_image>", "<end_of_image>",
+         "<image_soft_token>", "<start_of_turn>", "<end_of_turn>"),
+        bos="<bos>", eos="<end_of_turn>", pad="<pad>",
+        extra={"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>",
+               "image_token": "<image_soft_token>"},
+    )
+    processor = Gemma3Processor(
+        image_processor=Gemma3ImageProcessorPil(size={"height": 32, "width": 32}),
+        tokenizer=tokenizer,
+        image_seq_length=4,
+        chat_template=_gemma_template("<start_of_image>"),
+    )
+    vocab = len(tokenizer)
+    config = Gemma3Config(
+        text_config=Gemma3TextConfig(
+            vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=1, head_dim=16, sliding_window=64,
+            bos_token_id=1, eos_token_id=8, pad_token_id=3, initializer_range=0.2,
+            tie_word_embeddings=False,
+        ),
+        vision_config=SiglipVisionConfig(
+            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, initializer_range=0.2,
+        ),
+        mm_tokens_per_image=4,
+        boi_token_index=4, eoi_token_index=5, image_token_index=6,
+        initializer_range=0.2,
+        tie_word_embeddings=False,  # tied random embeddings repeat the last token forever
+    )
+    def make() -> Any:
+        import torch
+
+        built = Gemma3ForConditionalGeneration(config)
+        # transformers initialises the image projection to zeros: no image would matter.
+        projector = built.model.multi_modal_projector.mm_input_projection_weight
+        with torch.no_grad():
+            projector.normal_(0.0, 0.2)
+        return built
+
+    model = _seeded(seed, make)
+    _save(out, model, processor, bos_id=1, eos_id=8, pad_id=3)
+
+
+# -- Idefics2 and Idefics3 -----------------------------------------------------------------------
+
+_IDEFICS_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}{{ message['role'].capitalize() }}: "
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'image' %}<image>"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<end_of_utterance>{{ '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+_IDEFICS_SPECIALS = ("<unk>", "<s>", "</s>", "<pad>", "<fake_token_around_image>", "<image>",
+                     "<end_of_utterance>", "<global-img>")
+
+
+def _build_idefics2(out: Path, seed: int) -> None:
+    from transformers import (
+        Idefics2Config,
+        Idefics2ForConditionalGeneration,
+        Idefics2ImageProcessorPil,
+        Idefics2Processor,
+    )
+
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
+                                pad="<pad>")
+    processor = Idefics2Processor(
+        image_processor=Idefics2ImageProcessorPil(
+            size={"shortest_edge": 32, "longest_edge": 32}, do_image_splitting=False
+        ),
+        tokenizer=tokenizer,
+        image_seq_len=4,
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+    config = Idefics2Config(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        perceiver_config={"hidden_size": 64, "resampler_n_latents": 4, "resampler_depth": 1,
+                          "resampler_n_heads": 2, "resampler_head_dim": 16,
+                          "num_key_value_heads": 1, "initializer_range": 0.2},
+        text_config={"model_type": "mistral", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        image_token_id=5,
+    )
+    model = _seeded(seed, lambda: Idefics2ForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
+
+
+def _build_idefics3(out: Path, seed: int) -> None:
+    from transformers import (
+        Idefics3Config,
+        Idefics3ForConditionalGeneration,
+        Idefics3ImageProcessorPil,
+        Idefics3Processor,
+    )
+
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
+                                pad="<pad>")
+    processor = Idefics3Processor(
+        image_processor=Idefics3ImageProcessorPil(
+            size={"longest_edge": 32}, max_image_size={"longest_edge": 32},
+            do_image_splitting=False,
+        ),
+        tokenizer=tokenizer,
+        image_seq_len=4,  # (32 / 8)² patches / scale_factor²
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+    config = Idefics3Config(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        text_config={"model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        scale_factor=2,
+        initializer_range=0.2,
+        image_token_id=5,
+    )
+    model = _seeded(seed, lambda: Idefics3ForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -207,6 +354,39 @@ FAMILIES: tuple[Family, ...] = (
         text_only="yes, without the processor (it refuses text-only input)",
         attack="yes",
         notes="the processor adds labels and token_type_ids; single-turn prompts",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="gemma3",
+        model_class="Gemma3ForConditionalGeneration",
+        alias="gemma-3-4b",
+        build=_build_gemma3,
+        text_only="yes",
+        attack="yes",
+        notes="random weights ignore the image unless spread wider (initializer_range 0.2)",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="idefics2",
+        model_class="Idefics2ForConditionalGeneration",
+        alias="idefics2-8b",
+        build=_build_idefics2,
+        text_only="yes",
+        attack="yes",
+        notes="perceiver resampler; random weights ignore the image unless spread wider",
+    ),
+    Family(
+        name="idefics3",
+        model_class="Idefics3ForConditionalGeneration",
+        alias="idefics3-8b",
+        build=_build_idefics3,
+        text_only="yes",
+        attack="its resampling filter (LANCZOS) is not replayed",
+        notes="pixel_attention_mask; image splitting off in the tiny build",
     ),
 )
 
