@@ -120,6 +120,54 @@ def _build_llava(out: Path, seed: int) -> None:
     tiny._build(out, seed=seed)
 
 
+# -- LLaVA-NeXT --------------------------------------------------------------------------------
+
+
+def _build_llava_next(out: Path, seed: int) -> None:
+    from transformers import (
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaNextConfig,
+        LlavaNextForConditionalGeneration,
+        LlavaNextImageProcessorPil,
+        LlavaNextProcessor,
+    )
+
+    from pytest_multitrust.models import tiny
+
+    tokenizer = train_tokenizer(("<unk>", "<s>", "</s>", "<pad>", "<image>"), bos="<s>",
+                                eos="</s>", pad="<pad>", extra={"image_token": "<image>"})
+    pinpoints = [[32, 32], [32, 64], [64, 32]]
+    processor = LlavaNextProcessor(
+        image_processor=LlavaNextImageProcessorPil(
+            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
+            image_grid_pinpoints=pinpoints,
+        ),
+        tokenizer=tokenizer,
+        patch_size=8,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=tiny._CHAT_TEMPLATE,
+    )
+    config = LlavaNextConfig(
+        vision_config=CLIPVisionConfig(
+            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, projection_dim=32,
+        ),
+        text_config=LlamaConfig(
+            vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
+            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
+            bos_token_id=1, eos_token_id=2, pad_token_id=3,
+        ),
+        image_grid_pinpoints=pinpoints,
+        image_token_index=4,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    model = _seeded(seed, lambda: LlavaNextForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
 # -- PaliGemma --------------------------------------------------------------------------------
 
 
@@ -319,6 +367,130 @@ def _build_idefics3(out: Path, seed: int) -> None:
     _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
 
 
+# -- Mllama (Llama 3.2 Vision) ------------------------------------------------------------------
+
+
+def _build_mllama(out: Path, seed: int) -> None:
+    from transformers import (
+        MllamaConfig,
+        MllamaForConditionalGeneration,
+        MllamaImageProcessorPil,
+        MllamaProcessor,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<|begin_of_text|>", "<|eot_id|>", "<|finetune_right_pad_id|>", "<|image|>",
+         "<|start_header_id|>", "<|end_header_id|>", "<|python_tag|>"),
+        bos="<|begin_of_text|>", eos="<|eot_id|>", pad="<|finetune_right_pad_id|>",
+    )
+    template = (
+        "{{ bos_token }}{% for message in messages %}"
+        "<|start_header_id|>{{ message['role'] }}<|end_header_id|>{{ '\\n\\n' }}"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<|image|>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|eot_id|>{% endfor %}"
+        "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>"
+        "{{ '\\n\\n' }}{% endif %}"
+    )
+    processor = MllamaProcessor(
+        image_processor=MllamaImageProcessorPil(size={"height": 32, "width": 32},
+                                                max_image_tiles=1),
+        tokenizer=tokenizer,
+        chat_template=template,
+    )
+    config = MllamaConfig(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2, "num_global_layers": 1,
+                       "attention_heads": 4, "intermediate_layers_indices": [0],
+                       "vision_output_dim": 64, "max_num_tiles": 1,
+                       "supported_aspect_ratios": [[1, 1]], "initializer_range": 0.2},
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+                     "num_hidden_layers": 2, "num_attention_heads": 4,
+                     "num_key_value_heads": 2, "cross_attention_layers": [1],
+                     "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        image_token_index=4,
+    )
+
+    def make() -> Any:
+        import torch
+
+        built = MllamaForConditionalGeneration(config)
+        # The cross-attention gates start at zero (tanh(0) = 0): no image would matter.
+        with torch.no_grad():
+            for name, parameter in built.named_parameters():
+                if name.endswith(("cross_attn_attn_gate", "cross_attn_mlp_gate")):
+                    parameter.fill_(1.0)
+        return built
+
+    model = _seeded(seed, make)
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- Aya Vision -----------------------------------------------------------------------------------
+
+
+def _build_aya_vision(out: Path, seed: int) -> None:
+    from transformers import (
+        AyaVisionConfig,
+        AyaVisionForConditionalGeneration,
+        AyaVisionProcessor,
+        GotOcr2ImageProcessorPil,
+    )
+
+    specials = ("<UNK>", "<BOS_TOKEN>", "<|END_OF_TURN_TOKEN|>", "<PAD>", "<image>",
+                "<|START_OF_IMG|>", "<|END_OF_IMG|>", "<|IMG_PATCH|>", "<|IMG_LINE_BREAK|>",
+                "TILE", "TILE_GLOBAL", "<|START_OF_TURN_TOKEN|>", "<|USER_TOKEN|>",
+                "<|CHATBOT_TOKEN|>", "<|SYSTEM_TOKEN|>")
+    tokenizer = train_tokenizer(specials, bos="<BOS_TOKEN>", eos="<|END_OF_TURN_TOKEN|>",
+                                pad="<PAD>")
+    roles = {"system": "<|SYSTEM_TOKEN|>", "user": "<|USER_TOKEN|>",
+             "assistant": "<|CHATBOT_TOKEN|>"}
+    template = (
+        "{{ bos_token }}{% for message in messages %}<|START_OF_TURN_TOKEN|>"
+        + "".join(
+            f"{{% {'if' if i == 0 else 'elif'} message['role'] == '{role}' %}}{token}"
+            for i, (role, token) in enumerate(roles.items())
+        )
+        + "{% endif %}"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<image>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|END_OF_TURN_TOKEN|>{% endfor %}"
+        "{% if add_generation_prompt %}<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>{% endif %}"
+    )
+    processor = AyaVisionProcessor(
+        # The processor crops images to tiles (plus a global view), as the real one does.
+        image_processor=GotOcr2ImageProcessorPil(size={"height": 32, "width": 32},
+                                                 max_patches=2),
+        tokenizer=tokenizer,
+        patch_size=8,
+        img_size=32,
+        downsample_factor=2,  # (32 / (8 · 2))² = 4 patch tokens per image
+        chat_template=template,
+    )
+    config = AyaVisionConfig(
+        vision_config={"model_type": "siglip_vision_model", "image_size": 32, "patch_size": 8,
+                       "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        text_config={"model_type": "cohere2", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "sliding_window": 64, "bos_token_id": 1, "eos_token_id": 2,
+                     "pad_token_id": 3, "initializer_range": 0.2},
+        downsample_factor=2,
+        image_token_index=7,
+        vision_feature_select_strategy="full",
+        vision_feature_layer=-1,
+        tie_word_embeddings=False,
+    )
+    model = _seeded(seed, lambda: AyaVisionForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -387,6 +559,47 @@ FAMILIES += (
         text_only="yes",
         attack="its resampling filter (LANCZOS) is not replayed",
         notes="pixel_attention_mask; image splitting off in the tiny build",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="llava-next",
+        model_class="LlavaNextForConditionalGeneration",
+        alias="llava-1.6-mistral-7b",
+        build=_build_llava_next,
+        text_only="yes",
+        attack="tiling or dynamic resolution is not supported",
+        notes="any-resolution tiling (image_sizes); the image adds a tile grid of tokens",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="mllama",
+        model_class="MllamaForConditionalGeneration",
+        alias="llama-3.2-11b-vision",
+        build=_build_mllama,
+        text_only="yes",
+        attack="yes",
+        notes="cross-attention to the image (cross_attention_mask, aspect ratios, tiles); "
+        "the tiny build opens the gates, which start at zero. The attack needs one tile "
+        "slot (max_image_tiles=1, as here): real checkpoints have 4, and R.4/R.5 skip "
+        "them, saying so",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="aya-vision",
+        model_class="AyaVisionForConditionalGeneration",
+        alias="",
+        build=_build_aya_vision,
+        text_only="yes",
+        attack="yes",
+        notes="Cohere2 text model; the GotOcr2 image processor crops a non-square image to "
+        "tiles plus a global view, which the attack does not replay (R.4/R.5 draw square "
+        "images: one tile)",
     ),
 )
 

@@ -357,7 +357,7 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
     if callable(update):
         grown: dict[str, Any] = dict(kept)
         for _ in range(new_tokens):  # one token at a time, as generate does
-            grown = update({}, grown, num_new_tokens=1)
+            grown = update({}, grown, is_encoder_decoder=False, num_new_tokens=1)
         return {name: grown[name] for name in kept}
     if "attention_mask" in kept:  # a model without generate's helper: the mask only
         mask = kept["attention_mask"]
@@ -368,12 +368,13 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
 
 
 def _loss_function(
-    torch_model: Any, inputs: Any, reference: list[int], *, images_axis: bool = False
+    torch_model: Any, inputs: Any, reference: list[int],
+    *, layout: tuple[int, ...] | None = None,
 ) -> Any:
     """A function ``pixel_values -> mean cross-entropy of reference`` (differentiable).
 
-    With ``images_axis`` the model takes ``(batch, images, C, H, W)`` and a
-    ``(1, C, H, W)`` input gets that axis added (a 5-dimensional one is passed as is).
+    With ``layout`` (the processor's ``pixel_values`` shape, image and tile axes of 1) a
+    ``(1, C, H, W)`` input is reshaped to it; an input of that shape is passed as is.
     """
     import torch
     import torch.nn.functional as F
@@ -387,8 +388,8 @@ def _loss_function(
     dtype = inputs["pixel_values"].dtype
 
     def loss(pixel_values: torch.Tensor) -> torch.Tensor:
-        if images_axis and pixel_values.dim() == 4:
-            pixel_values = pixel_values.unsqueeze(1)
+        if layout is not None:
+            pixel_values = pixel_values.reshape(layout)
         out = torch_model(input_ids=ids, pixel_values=pixel_values.to(dtype), **extra)
         logits = out.logits[0, start : start + target.shape[1]].float()
         return F.cross_entropy(logits, target[0])
@@ -455,9 +456,12 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
     clean_u8 = _to_tensor(image, device)
     x0 = clean_u8.float() / 255.0
     expected = clean_inputs["pixel_values"].float()
-    images_axis = expected.dim() == 5 and expected.shape[:2] == (1, 1)
-    if images_axis:  # (batch, images, C, H, W): Idefics2/3 give one image an axis of its own
-        expected = expected[:, 0]
+    # One image may come with axes of its own: (batch, images, C, H, W) from Idefics2/3,
+    # (batch, images, tiles, C, H, W) from Mllama. With all of them 1, attack through them.
+    layout = tuple(int(n) for n in expected.shape)
+    images_axis = len(layout) > 4 and all(n == 1 for n in layout[:-3])
+    if images_axis:
+        expected = expected.reshape(1, *layout[-3:])
     with torch.no_grad():
         replayed = replay(x0)
         if tuple(replayed.shape) == tuple(expected.shape):
@@ -483,7 +487,8 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
         reference = _greedy_ids(torch_model, processor, clean_inputs, config.caption_tokens)
     else:
         reference = processor.tokenizer(config.target_text, add_special_tokens=False)["input_ids"]
-    loss_of = _loss_function(torch_model, clean_inputs, reference, images_axis=images_axis)
+    loss_of = _loss_function(torch_model, clean_inputs, reference,
+                             layout=layout if images_axis else None)
     sign = 1.0 if config.mode == "untargeted" else -1.0
     eps, step = config.eps, config.step_size
     generator = torch.Generator(device="cpu").manual_seed(_seed(config, image.sha256))
