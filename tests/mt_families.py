@@ -691,3 +691,27 @@ def build_qwen2_vl_files(out: Path, seed: int = 0) -> Path:
         encoding="utf-8",
     )
     return out
+
+
+# -- the README table -------------------------------------------------------------------------
+
+
+def supported_models_table() -> str:
+    """The README's "Supported models" table, one row per family of :data:`FAMILIES`."""
+    lines = [
+        "| family | transformers class | `--mllm` alias | text-only requests | R.4/R.5 attack | "
+        "notes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family in FAMILIES:
+        alias = f"`{family.alias}`" if family.alias else "—"
+        attack = "yes" if family.attack == "yes" else f"no: {family.attack}"
+        lines.append(
+            f"| {family.name} | `{family.model_class}` | {alias} | {family.text_only} | "
+            f"{attack} | {family.notes} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python tests/mt_families.py: print the table for the README
+    print(supported_models_table(), end="")

@@ -45,11 +45,10 @@ def family_model(mt_cache_dir: Path) -> Callable[..., HFModel]:
     return load
 
 
-def _families(*, attack: bool = False) -> list[object]:
+def _families() -> list[object]:
     return [
         pytest.param(f.name, id=f.name, marks=[pytest.mark.slow] if f.slow else [])
         for f in FAMILIES
-        if not attack or f.attack == "yes"
     ]
 
 
@@ -332,3 +331,28 @@ def test_an_alias_that_needs_torchvision_says_so_before_any_download() -> None:
         assert message.startswith(f"--mllm={alias}: the processor of ")
         assert "needs torchvision" in message
         assert "pip install 'pytest-multitrust[vision]'" in message
+
+
+def test_readme_table_matches_the_families() -> None:
+    from pathlib import Path
+
+    from mt_families import supported_models_table
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    assert supported_models_table() in readme
+
+
+def test_a_tiled_image_is_refused_with_the_reason(family_model: Callable[..., HFModel]) -> None:
+    from PIL import Image
+
+    from pytest_multitrust.imaging.adversarial import (
+        AttackConfig,
+        AttackUnsupported,
+        pgd_attack,
+    )
+
+    wide = ImageData.from_pil(Image.new("RGB", (96, 32), (10, 200, 30)))
+    config = AttackConfig(mode="untargeted", prompt="Describe the image.", steps=1)
+    # Aya Vision crops a 3:1 image into tiles plus a global view: several images.
+    with pytest.raises(AttackUnsupported, match="tiling or dynamic resolution"):
+        pgd_attack(family_model("aya-vision"), wide, config)
