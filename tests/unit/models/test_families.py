@@ -246,14 +246,10 @@ def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
 ) -> None:
     import importlib.util
 
-    from mt_families import build_qwen2_vl_files
-
     from pytest_multitrust.errors import PrerequisiteError
     from pytest_multitrust.models.hf import HFModel
 
-    model_dir = mt_cache_dir / "family-qwen2-vl-files-v1"
-    if not (model_dir / "chat_template.jinja").is_file():
-        build_qwen2_vl_files(model_dir)
+    model_dir = ensure_family("qwen2-vl-files", mt_cache_dir)
     options = ModelOptions(device="cpu", dtype="float32")
     if importlib.util.find_spec("torchvision") is not None:  # the vision extra installed
         model = HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
