@@ -352,3 +352,36 @@ def test_a_tiled_image_is_refused_with_the_reason(family_model: Callable[..., HF
     # Aya Vision crops a 3:1 image into tiles plus a global view: several images.
     with pytest.raises(AttackUnsupported, match="tiling or dynamic resolution"):
         pgd_attack(family_model("aya-vision"), wide, config)
+
+
+@pytest.mark.parametrize("name", ["llava", "paligemma"])
+def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    token = family_model(name).processor.image_token
+    pool = (
+        *MIXED,
+        text_only(f"Spell {token} for me"),  # the processor refuses it, where it reads text
+        with_image(f"{token}{token} twice", 2),  # two placeholders, one image
+        text_only(""),  # an empty prompt
+        with_image("Ünïcödé ✓ \u202e reversed", 1),
+    )
+    alone = {
+        index: answers(family_model(name).generate([request], GREEDY))[0]
+        for index, request in enumerate(pool)
+    }
+
+    @settings(max_examples=12, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        picks=st.lists(st.integers(0, len(pool) - 1), min_size=1, max_size=7),
+        size=st.sampled_from([None, 1, 2, 3]),
+    )
+    def check(picks: list[int], size: int | None) -> None:
+        batched = family_model(name, size).generate([pool[i] for i in picks], GREEDY)
+        assert answers(batched) == [alone[i] for i in picks]
+
+    check()
