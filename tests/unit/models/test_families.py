@@ -88,10 +88,14 @@ MIXED = (
 def test_text_only_requests_are_answered(
     family_model: Callable[..., HFModel], name: str
 ) -> None:
+    from mt_families import BY_NAME
+
     model = family_model(name)
     responses = model.generate([text_only("Hi"), text_only("Tell me a fact.")], GREEDY)
     assert [r.error for r in responses] == [None, None]
     assert all(r.completion_tokens > 0 for r in responses)
+    # The table says which path answers: the processor ("yes") or the tokenizer alone.
+    assert model._processor_takes_text_only() == (BY_NAME[name].text_only == "yes")
 
 
 @pytest.mark.parametrize("name", _families())
