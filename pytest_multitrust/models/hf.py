@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import importlib.util
 import json
 import os
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "VISION_EXTRA",
     "HFModel",
+    "broken_torchvision",
     "install_line",
     "missing_packages",
     "prepare_hf",
@@ -414,6 +416,29 @@ def install_line(packages: Sequence[str]) -> str:
     return "; ".join(commands)
 
 
+def broken_torchvision() -> str | None:
+    """Why an installed torchvision does not import, with the remedy; None when it does.
+
+    A torchvision built for another torch (e.g. the package index's build beside a CPU
+    torch: ``operator torchvision::nms does not exist``) makes transformers fail to import
+    its auto classes, for every model, torchvision-free families included.
+    """
+    if importlib.util.find_spec("torchvision") is None:
+        return None
+    try:
+        importlib.import_module("torchvision")
+    except Exception as error:  # a binary built for another torch fails in many ways
+        import torch
+
+        return (
+            f"torchvision is installed but does not import beside torch {torch.__version__} "
+            f"({type(error).__name__}: {error}); it must be the build made for this torch: "
+            "`pip uninstall torchvision` (only the families of the vision extra need it), "
+            "or install the matching build from the index your torch came from"
+        )
+    return None
+
+
 # -- fingerprint ----------------------------------------------------------------------------
 
 
@@ -538,7 +563,14 @@ class HFModel:
             pytest.UsageError: for a malformed device or dtype.
         """
         import transformers
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        try:
+            from transformers import AutoModelForImageTextToText, AutoProcessor
+        except (ImportError, RuntimeError) as error:
+            broken = broken_torchvision()
+            if broken is None:
+                raise
+            raise PrerequisiteError(f"{spec}: transformers cannot start: {broken}") from error
         from transformers.utils import logging as hf_logging
 
         device = resolve_device(options.device)

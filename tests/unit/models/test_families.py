@@ -389,3 +389,48 @@ def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
         assert answers(batched) == [alone[i] for i in picks]
 
     check()
+
+
+def test_a_torchvision_built_for_another_torch_is_named_at_load(
+    tmp_path: Path, mt_cache_dir: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A torchvision whose binary does not match torch fails while it imports, as the
+    # package index's 0.28.0 does beside torch 2.13.0+cpu; transformers then cannot import
+    # AutoProcessor at all, for any family.
+    site = tmp_path / "site"
+    (site / "torchvision").mkdir(parents=True)
+    (site / "torchvision" / "__init__.py").write_text(
+        'raise RuntimeError("operator torchvision::nms does not exist")\n', encoding="utf-8"
+    )
+    info = site / "torchvision-0.28.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: torchvision\nVersion: 0.28.0\n", encoding="utf-8"
+    )
+    model_dir = ensure_family("llava", mt_cache_dir)
+    script = (
+        "from pytest_multitrust.errors import PrerequisiteError\n"
+        "from pytest_multitrust.models.hf import HFModel\n"
+        "from pytest_multitrust.models.registry import ModelOptions\n"
+        "try:\n"
+        f"    HFModel.load({str(model_dir)!r}, options=ModelOptions(device='cpu'),"
+        " spec='hf:llava')\n"
+        "except PrerequisiteError as error:\n"
+        "    print(error)\n"
+    )
+    root = Path(__file__).parents[3]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)]),
+                   "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=environment, timeout=120, check=True)
+    assert done.stdout.startswith(
+        "hf:llava: transformers cannot start: torchvision is installed but does not import "
+        "beside torch "
+    ), done.stdout + done.stderr[-2000:]
+    assert "(RuntimeError: operator torchvision::nms does not exist)" in done.stdout
+    assert "`pip uninstall torchvision`" in done.stdout
