@@ -120,6 +120,54 @@ def _build_llava(out: Path, seed: int) -> None:
     tiny._build(out, seed=seed)
 
 
+# -- LLaVA-NeXT --------------------------------------------------------------------------------
+
+
+def _build_llava_next(out: Path, seed: int) -> None:
+    from transformers import (
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaNextConfig,
+        LlavaNextForConditionalGeneration,
+        LlavaNextImageProcessorPil,
+        LlavaNextProcessor,
+    )
+
+    from pytest_multitrust.models import tiny
+
+    tokenizer = train_tokenizer(("<unk>", "<s>", "</s>", "<pad>", "<image>"), bos="<s>",
+                                eos="</s>", pad="<pad>", extra={"image_token": "<image>"})
+    pinpoints = [[32, 32], [32, 64], [64, 32]]
+    processor = LlavaNextProcessor(
+        image_processor=LlavaNextImageProcessorPil(
+            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
+            image_grid_pinpoints=pinpoints,
+        ),
+        tokenizer=tokenizer,
+        patch_size=8,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=tiny._CHAT_TEMPLATE,
+    )
+    config = LlavaNextConfig(
+        vision_config=CLIPVisionConfig(
+            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, projection_dim=32,
+        ),
+        text_config=LlamaConfig(
+            vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
+            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
+            bos_token_id=1, eos_token_id=2, pad_token_id=3,
+        ),
+        image_grid_pinpoints=pinpoints,
+        image_token_index=4,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-1,
+    )
+    model = _seeded(seed, lambda: LlavaNextForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
 # -- PaliGemma --------------------------------------------------------------------------------
 
 
@@ -172,6 +220,277 @@ def _build_paligemma(out: Path, seed: int) -> None:
     _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
 
 
+# -- Gemma 3 -----------------------------------------------------------------------------------
+
+
+def _build_gemma3(out: Path, seed: int) -> None:
+    from transformers import (
+        Gemma3Config,
+        Gemma3ForConditionalGeneration,
+        Gemma3ImageProcessorPil,
+        Gemma3Processor,
+        Gemma3TextConfig,
+        SiglipVisionConfig,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<bos>", "<eos>", "<pad>", "<start_of_image>", "<end_of_image>",
+         "<image_soft_token>", "<start_of_turn>", "<end_of_turn>"),
+        bos="<bos>", eos="<end_of_turn>", pad="<pad>",
+        extra={"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>",
+               "image_token": "<image_soft_token>"},
+    )
+    processor = Gemma3Processor(
+        image_processor=Gemma3ImageProcessorPil(size={"height": 32, "width": 32}),
+        tokenizer=tokenizer,
+        image_seq_length=4,
+        chat_template=_gemma_template("<start_of_image>"),
+    )
+    vocab = len(tokenizer)
+    config = Gemma3Config(
+        text_config=Gemma3TextConfig(
+            vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+            num_attention_heads=4, num_key_value_heads=1, head_dim=16, sliding_window=64,
+            bos_token_id=1, eos_token_id=8, pad_token_id=3, initializer_range=0.2,
+            tie_word_embeddings=False,
+        ),
+        vision_config=SiglipVisionConfig(
+            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
+            num_hidden_layers=2, num_attention_heads=4, initializer_range=0.2,
+        ),
+        mm_tokens_per_image=4,
+        boi_token_index=4, eoi_token_index=5, image_token_index=6,
+        initializer_range=0.2,
+        tie_word_embeddings=False,  # tied random embeddings repeat the last token forever
+    )
+    def make() -> Any:
+        import torch
+
+        built = Gemma3ForConditionalGeneration(config)
+        # transformers initialises the image projection to zeros: no image would matter.
+        projector = built.model.multi_modal_projector.mm_input_projection_weight
+        with torch.no_grad():
+            projector.normal_(0.0, 0.2)
+        return built
+
+    model = _seeded(seed, make)
+    _save(out, model, processor, bos_id=1, eos_id=8, pad_id=3)
+
+
+# -- Idefics2 and Idefics3 -----------------------------------------------------------------------
+
+_IDEFICS_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}{{ message['role'].capitalize() }}: "
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for item in message['content'] %}"
+    "{% if item['type'] == 'image' %}<image>"
+    "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<end_of_utterance>{{ '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+_IDEFICS_SPECIALS = ("<unk>", "<s>", "</s>", "<pad>", "<fake_token_around_image>", "<image>",
+                     "<end_of_utterance>", "<global-img>")
+
+
+def _build_idefics2(out: Path, seed: int) -> None:
+    from transformers import (
+        Idefics2Config,
+        Idefics2ForConditionalGeneration,
+        Idefics2ImageProcessorPil,
+        Idefics2Processor,
+    )
+
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
+                                pad="<pad>")
+    processor = Idefics2Processor(
+        image_processor=Idefics2ImageProcessorPil(
+            size={"shortest_edge": 32, "longest_edge": 32}, do_image_splitting=False
+        ),
+        tokenizer=tokenizer,
+        image_seq_len=4,
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+    config = Idefics2Config(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        perceiver_config={"hidden_size": 64, "resampler_n_latents": 4, "resampler_depth": 1,
+                          "resampler_n_heads": 2, "resampler_head_dim": 16,
+                          "num_key_value_heads": 1, "initializer_range": 0.2},
+        text_config={"model_type": "mistral", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        image_token_id=5,
+    )
+    model = _seeded(seed, lambda: Idefics2ForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
+
+
+def _build_idefics3(out: Path, seed: int) -> None:
+    from transformers import (
+        Idefics3Config,
+        Idefics3ForConditionalGeneration,
+        Idefics3ImageProcessorPil,
+        Idefics3Processor,
+    )
+
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
+                                pad="<pad>")
+    processor = Idefics3Processor(
+        image_processor=Idefics3ImageProcessorPil(
+            size={"longest_edge": 32}, max_image_size={"longest_edge": 32},
+            do_image_splitting=False,
+        ),
+        tokenizer=tokenizer,
+        image_seq_len=4,  # (32 / 8)² patches / scale_factor²
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+    config = Idefics3Config(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        text_config={"model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        scale_factor=2,
+        initializer_range=0.2,
+        image_token_id=5,
+    )
+    model = _seeded(seed, lambda: Idefics3ForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
+
+
+# -- Mllama (Llama 3.2 Vision) ------------------------------------------------------------------
+
+
+def _build_mllama(out: Path, seed: int) -> None:
+    from transformers import (
+        MllamaConfig,
+        MllamaForConditionalGeneration,
+        MllamaImageProcessorPil,
+        MllamaProcessor,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<|begin_of_text|>", "<|eot_id|>", "<|finetune_right_pad_id|>", "<|image|>",
+         "<|start_header_id|>", "<|end_header_id|>", "<|python_tag|>"),
+        bos="<|begin_of_text|>", eos="<|eot_id|>", pad="<|finetune_right_pad_id|>",
+    )
+    template = (
+        "{{ bos_token }}{% for message in messages %}"
+        "<|start_header_id|>{{ message['role'] }}<|end_header_id|>{{ '\\n\\n' }}"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<|image|>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|eot_id|>{% endfor %}"
+        "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>"
+        "{{ '\\n\\n' }}{% endif %}"
+    )
+    processor = MllamaProcessor(
+        image_processor=MllamaImageProcessorPil(size={"height": 32, "width": 32},
+                                                max_image_tiles=1),
+        tokenizer=tokenizer,
+        chat_template=template,
+    )
+    config = MllamaConfig(
+        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
+                       "intermediate_size": 64, "num_hidden_layers": 2, "num_global_layers": 1,
+                       "attention_heads": 4, "intermediate_layers_indices": [0],
+                       "vision_output_dim": 64, "max_num_tiles": 1,
+                       "supported_aspect_ratios": [[1, 1]], "initializer_range": 0.2},
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+                     "num_hidden_layers": 2, "num_attention_heads": 4,
+                     "num_key_value_heads": 2, "cross_attention_layers": [1],
+                     "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
+                     "initializer_range": 0.2},
+        image_token_index=4,
+    )
+
+    def make() -> Any:
+        import torch
+
+        built = MllamaForConditionalGeneration(config)
+        # The cross-attention gates start at zero (tanh(0) = 0): no image would matter.
+        with torch.no_grad():
+            for name, parameter in built.named_parameters():
+                if name.endswith(("cross_attn_attn_gate", "cross_attn_mlp_gate")):
+                    parameter.fill_(1.0)
+        return built
+
+    model = _seeded(seed, make)
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- Aya Vision -----------------------------------------------------------------------------------
+
+
+def _build_aya_vision(out: Path, seed: int) -> None:
+    from transformers import (
+        AyaVisionConfig,
+        AyaVisionForConditionalGeneration,
+        AyaVisionProcessor,
+        GotOcr2ImageProcessorPil,
+    )
+
+    specials = ("<UNK>", "<BOS_TOKEN>", "<|END_OF_TURN_TOKEN|>", "<PAD>", "<image>",
+                "<|START_OF_IMG|>", "<|END_OF_IMG|>", "<|IMG_PATCH|>", "<|IMG_LINE_BREAK|>",
+                "TILE", "TILE_GLOBAL", "<|START_OF_TURN_TOKEN|>", "<|USER_TOKEN|>",
+                "<|CHATBOT_TOKEN|>", "<|SYSTEM_TOKEN|>")
+    tokenizer = train_tokenizer(specials, bos="<BOS_TOKEN>", eos="<|END_OF_TURN_TOKEN|>",
+                                pad="<PAD>")
+    roles = {"system": "<|SYSTEM_TOKEN|>", "user": "<|USER_TOKEN|>",
+             "assistant": "<|CHATBOT_TOKEN|>"}
+    template = (
+        "{{ bos_token }}{% for message in messages %}<|START_OF_TURN_TOKEN|>"
+        + "".join(
+            f"{{% {'if' if i == 0 else 'elif'} message['role'] == '{role}' %}}{token}"
+            for i, (role, token) in enumerate(roles.items())
+        )
+        + "{% endif %}"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<image>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|END_OF_TURN_TOKEN|>{% endfor %}"
+        "{% if add_generation_prompt %}<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>{% endif %}"
+    )
+    processor = AyaVisionProcessor(
+        # The processor crops images to tiles (plus a global view), as the real one does.
+        image_processor=GotOcr2ImageProcessorPil(size={"height": 32, "width": 32},
+                                                 max_patches=2),
+        tokenizer=tokenizer,
+        patch_size=8,
+        img_size=32,
+        downsample_factor=2,  # (32 / (8 · 2))² = 4 patch tokens per image
+        chat_template=template,
+    )
+    config = AyaVisionConfig(
+        vision_config={"model_type": "siglip_vision_model", "image_size": 32, "patch_size": 8,
+                       "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 4, "initializer_range": 0.2},
+        text_config={"model_type": "cohere2", "vocab_size": len(tokenizer), "hidden_size": 64,
+                     "intermediate_size": 128, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "sliding_window": 64, "bos_token_id": 1, "eos_token_id": 2,
+                     "pad_token_id": 3, "initializer_range": 0.2},
+        downsample_factor=2,
+        image_token_index=7,
+        vision_feature_select_strategy="full",
+        vision_feature_layer=-1,
+        tie_word_embeddings=False,
+    )
+    model = _seeded(seed, lambda: AyaVisionForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -210,12 +529,90 @@ FAMILIES: tuple[Family, ...] = (
     ),
 )
 
+FAMILIES += (
+    Family(
+        name="gemma3",
+        model_class="Gemma3ForConditionalGeneration",
+        alias="gemma-3-4b",
+        build=_build_gemma3,
+        text_only="yes",
+        attack="yes",
+        notes="random weights ignore the image unless spread wider (initializer_range 0.2)",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="idefics2",
+        model_class="Idefics2ForConditionalGeneration",
+        alias="idefics2-8b",
+        build=_build_idefics2,
+        text_only="yes",
+        attack="yes",
+        notes="perceiver resampler; random weights ignore the image unless spread wider",
+    ),
+    Family(
+        name="idefics3",
+        model_class="Idefics3ForConditionalGeneration",
+        alias="idefics3-8b",
+        build=_build_idefics3,
+        text_only="yes",
+        attack="its resampling filter (LANCZOS) is not replayed",
+        notes="pixel_attention_mask; image splitting off in the tiny build",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="llava-next",
+        model_class="LlavaNextForConditionalGeneration",
+        alias="llava-1.6-mistral-7b",
+        build=_build_llava_next,
+        text_only="yes",
+        attack="tiling or dynamic resolution is not supported",
+        notes="any-resolution tiling (image_sizes); the image adds a tile grid of tokens",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="mllama",
+        model_class="MllamaForConditionalGeneration",
+        alias="llama-3.2-11b-vision",
+        build=_build_mllama,
+        text_only="yes",
+        attack="yes",
+        notes="cross-attention to the image (cross_attention_mask, aspect ratios, tiles); "
+        "the tiny build opens the gates, which start at zero. The attack needs one tile "
+        "slot (max_image_tiles=1, as here): real checkpoints have 4, and R.4/R.5 skip "
+        "them, saying so",
+    ),
+)
+
+FAMILIES += (
+    Family(
+        name="aya-vision",
+        model_class="AyaVisionForConditionalGeneration",
+        alias="",
+        build=_build_aya_vision,
+        text_only="yes",
+        attack="yes",
+        notes="Cohere2 text model; the GotOcr2 image processor crops a non-square image to "
+        "tiles plus a global view, which the attack does not replay (R.4/R.5 draw square "
+        "images: one tile)",
+    ),
+)
+
 BY_NAME = {family.name: family for family in FAMILIES}
 
 
 def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
-    """Build the tiny checkpoint of family ``name`` under ``cache_dir`` once; return it."""
-    family = BY_NAME[name]
+    """Build the tiny checkpoint of family ``name`` under ``cache_dir`` once; return it.
+
+    ``name`` is a family of :data:`FAMILIES` or one of :data:`UNLISTED` (built here, not
+    run: e.g. a family whose processor needs a package this install lacks).
+    """
+    build = BY_NAME[name].build if name in BY_NAME else UNLISTED[name]
     target = Path(cache_dir) / f"family-{name}-v{FAMILIES_VERSION}-seed{seed}"
     if (target / _MARKER).is_file():
         return target
@@ -227,7 +624,7 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        family.build(build_dir, seed)
+        build(build_dir, seed)
         (build_dir / _MARKER).write_text(f"{name} seed {seed}\n", encoding="utf-8")
         try:
             os.rename(build_dir, target)
@@ -238,3 +635,90 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
         if build_dir.exists():
             shutil.rmtree(build_dir, ignore_errors=True)
     return target
+
+
+# -- a family that needs torchvision ------------------------------------------------------------
+
+
+def build_qwen2_vl_files(out: Path, seed: int = 0) -> None:
+    """A tiny Qwen2-VL checkpoint whose processor files are written by hand.
+
+    Without torchvision transformers cannot build a ``Qwen2VLProcessor`` (its video
+    processor needs torchvision), so the processor files are the JSON a hub checkpoint
+    ships; loading them is what needs torchvision.
+    """
+    import json
+
+    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+
+    out.mkdir(parents=True, exist_ok=True)
+    specials = ("<unk>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|vision_start|>",
+                "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+    tokenizer = train_tokenizer(specials, bos="<|im_start|>", eos="<|im_end|>",
+                                pad="<|endoftext|>")
+    tokenizer.save_pretrained(out)
+    config = Qwen2VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+            "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
+            "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
+            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3],
+                                "rope_theta": 10000.0},
+        },
+        vision_config={"depth": 1, "embed_dim": 32, "hidden_size": 64, "num_heads": 2,
+                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
+        image_token_id=6, video_token_id=7, vision_start_token_id=4,
+    )
+    model = _seeded(seed, lambda: Qwen2VLForConditionalGeneration(config))
+    model.save_pretrained(out, safe_serialization=True)
+    files = {
+        "preprocessor_config.json": {
+            "image_processor_type": "Qwen2VLImageProcessor", "processor_class": "Qwen2VLProcessor",
+            "min_pixels": 3136, "max_pixels": 12544, "patch_size": 14, "merge_size": 2,
+            "temporal_patch_size": 2,
+        },
+        "video_preprocessor_config.json": {
+            "video_processor_type": "Qwen2VLVideoProcessor", "processor_class": "Qwen2VLProcessor",
+        },
+        "processor_config.json": {"processor_class": "Qwen2VLProcessor"},
+    }
+    for name, content in files.items():
+        (out / name).write_text(json.dumps(content, indent=2), encoding="utf-8")
+    (out / "chat_template.jinja").write_text(
+        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for item in message['content'] %}"
+        "{% if item['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+        encoding="utf-8",
+    )
+
+
+#: Checkpoints :func:`ensure_family` builds that are not rows of :data:`FAMILIES`.
+UNLISTED: dict[str, Callable[[Path, int], None]] = {"qwen2-vl-files": build_qwen2_vl_files}
+
+
+# -- the README table -------------------------------------------------------------------------
+
+
+def supported_models_table() -> str:
+    """The README's "Supported models" table, one row per family of :data:`FAMILIES`."""
+    lines = [
+        "| family | transformers class | `--mllm` alias | text-only requests | R.4/R.5 attack | "
+        "notes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family in FAMILIES:
+        alias = f"`{family.alias}`" if family.alias else "—"
+        attack = "yes" if family.attack == "yes" else f"no: {family.attack}"
+        lines.append(
+            f"| {family.name} | `{family.model_class}` | {alias} | {family.text_only} | "
+            f"{attack} | {family.notes} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python tests/mt_families.py: print the table for the README
+    print(supported_models_table(), end="")

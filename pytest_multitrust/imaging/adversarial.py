@@ -218,10 +218,22 @@ class _Replay:
         self.do_resize = bool(getattr(ip, "do_resize", False))
         size = getattr(ip, "size", None)
         self.shortest = _size_field(size, "shortest_edge") if size is not None else None
+        self.longest = _size_field(size, "longest_edge") if size is not None else None
+        if self.shortest and self.longest:  # Idefics2: both bound one square size
+            self.longest = None if self.shortest == self.longest else self.longest
         self.height = _size_field(size, "height") if size is not None else None
         self.width = _size_field(size, "width") if size is not None else None
         resample = getattr(ip, "resample", 3)
-        self.mode = _MODES.get(int(getattr(resample, "value", resample) or 3), "bicubic")
+        resample_id = int(getattr(resample, "value", resample) or 3)
+        if self.do_resize and resample_id not in _MODES:  # LANCZOS (Idefics3), BOX, HAMMING
+            from PIL import Image
+
+            filter_name = Image.Resampling(resample_id).name
+            raise AttackUnsupported(
+                f"{self.name}: its resampling filter ({filter_name}) is not replayed; only "
+                "nearest, bilinear and bicubic are"
+            )
+        self.mode = _MODES[resample_id]
         self.do_center_crop = bool(getattr(ip, "do_center_crop", False))
         crop = getattr(ip, "crop_size", None)
         self.crop = (
@@ -233,13 +245,20 @@ class _Replay:
         self.do_normalize = bool(getattr(ip, "do_normalize", False))
         self.mean = tuple(float(v) for v in (getattr(ip, "image_mean", None) or (0, 0, 0)))
         self.std = tuple(float(v) for v in (getattr(ip, "image_std", None) or (1, 1, 1)))
-        if self.do_resize and not self.shortest and not (self.height and self.width):
+        if self.shortest and self.longest:
+            raise AttackUnsupported(f"{self.name}: resize size {size!r} is not supported")
+        if self.do_resize and not (self.shortest or self.longest) and not (
+                self.height and self.width):
             raise AttackUnsupported(f"{self.name}: resize size {size!r} is not supported")
         # PIL-based processors resize in two 8-bit passes; tensor-based ones in one float
         # pass. Which one this processor is, is decided on the clean image (see _compute).
         self.pil_passes = True
 
     def _resized(self, height: int, width: int) -> tuple[int, int]:
+        if self.longest:  # the longest edge to a size, the aspect ratio kept (Idefics3)
+            short, long = min(height, width), max(height, width)
+            new_long, new_short = self.longest, int(self.longest * short / long)
+            return (new_long, new_short) if height >= width else (new_short, new_long)
         if self.shortest:
             short, long = min(height, width), max(height, width)
             new_short, new_long = self.shortest, int(self.shortest * long / short)
@@ -338,7 +357,7 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
     if callable(update):
         grown: dict[str, Any] = dict(kept)
         for _ in range(new_tokens):  # one token at a time, as generate does
-            grown = update({}, grown, num_new_tokens=1)
+            grown = update({}, grown, is_encoder_decoder=False, num_new_tokens=1)
         return {name: grown[name] for name in kept}
     if "attention_mask" in kept:  # a model without generate's helper: the mask only
         mask = kept["attention_mask"]
@@ -348,8 +367,15 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
     return kept
 
 
-def _loss_function(torch_model: Any, inputs: Any, reference: list[int]) -> Any:
-    """A function ``pixel_values -> mean cross-entropy of reference`` (differentiable)."""
+def _loss_function(
+    torch_model: Any, inputs: Any, reference: list[int],
+    *, layout: tuple[int, ...] | None = None,
+) -> Any:
+    """A function ``pixel_values -> mean cross-entropy of reference`` (differentiable).
+
+    With ``layout`` (the processor's ``pixel_values`` shape, image and tile axes of 1) a
+    ``(1, C, H, W)`` input is reshaped to it; an input of that shape is passed as is.
+    """
     import torch
     import torch.nn.functional as F
 
@@ -362,6 +388,8 @@ def _loss_function(torch_model: Any, inputs: Any, reference: list[int]) -> Any:
     dtype = inputs["pixel_values"].dtype
 
     def loss(pixel_values: torch.Tensor) -> torch.Tensor:
+        if layout is not None:
+            pixel_values = pixel_values.reshape(layout)
         out = torch_model(input_ids=ids, pixel_values=pixel_values.to(dtype), **extra)
         logits = out.logits[0, start : start + target.shape[1]].float()
         return F.cross_entropy(logits, target[0])
@@ -428,6 +456,12 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
     clean_u8 = _to_tensor(image, device)
     x0 = clean_u8.float() / 255.0
     expected = clean_inputs["pixel_values"].float()
+    # One image may come with axes of its own: (batch, images, C, H, W) from Idefics2/3,
+    # (batch, images, tiles, C, H, W) from Mllama. With all of them 1, attack through them.
+    layout = tuple(int(n) for n in expected.shape)
+    images_axis = len(layout) > 4 and all(n == 1 for n in layout[:-3])
+    if images_axis:
+        expected = expected.reshape(1, *layout[-3:])
     with torch.no_grad():
         replayed = replay(x0)
         if tuple(replayed.shape) == tuple(expected.shape):
@@ -453,7 +487,8 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
         reference = _greedy_ids(torch_model, processor, clean_inputs, config.caption_tokens)
     else:
         reference = processor.tokenizer(config.target_text, add_special_tokens=False)["input_ids"]
-    loss_of = _loss_function(torch_model, clean_inputs, reference)
+    loss_of = _loss_function(torch_model, clean_inputs, reference,
+                             layout=layout if images_axis else None)
     sign = 1.0 if config.mode == "untargeted" else -1.0
     eps, step = config.eps, config.step_size
     generator = torch.Generator(device="cpu").manual_seed(_seed(config, image.sha256))

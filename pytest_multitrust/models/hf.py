@@ -3,8 +3,10 @@
 ``hf:<repo-or-path>`` loads a model with ``AutoProcessor`` and
 ``AutoModelForImageTextToText`` and talks to it through its own chat template, the way
 the model card does, so any image-text-to-text model that transformers runs natively works
-(LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...). The embedded ``tiny-llava`` goes
-through this backend too.
+(LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...; the README's "Supported models" lists
+the families checked on tiny checkpoints, and those whose processors need the ``vision``
+extra). The embedded ``tiny-llava`` goes through this backend too. A package a processor
+needs and this install lacks is named at load time, with the line that installs it.
 
 Choices that matter for trust testing:
 
@@ -38,9 +40,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import importlib.util
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +63,16 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.models.registry import ModelOptions
 
-__all__ = ["HFModel", "prepare_hf", "resolve_device", "resolve_dtype"]
+__all__ = [
+    "VISION_EXTRA",
+    "HFModel",
+    "broken_torchvision",
+    "install_line",
+    "missing_packages",
+    "prepare_hf",
+    "resolve_device",
+    "resolve_dtype",
+]
 
 #: Bump when a change here alters what a given model generates (prompting, decoding),
 #: so cached responses of the old code are not reused.
@@ -330,6 +343,102 @@ def _check_model_dir(directory: Path, label: str) -> None:
     raise PrerequisiteError(f"hf:{label}: no *.safetensors weights in {directory}")
 
 
+# -- missing packages -----------------------------------------------------------------------
+
+#: Packages of the ``vision`` extra: the processors of Qwen2-VL, Qwen2.5-VL, Qwen3-VL,
+#: InternVL, LLaVA-OneVision, SmolVLM and Mistral3 (Pixtral) need torchvision in
+#: transformers 5 (SmolVLM's also num2words).
+VISION_EXTRA = ("torchvision", "num2words")
+
+#: transformers' display names of packages that pip knows by another name.
+_PIP_NAMES = {"pytorch": "torch", "pil": "pillow", "pillow": "pillow", "sklearn": "scikit-learn"}
+
+_MISSING_PATTERNS = (
+    # requires_backends: "Qwen2VLVideoProcessor requires the Torchvision library but it
+    # was not found in your environment."
+    re.compile(r"requires the ([\w.-]+) library but it was not found"),
+    # SmolVLM: "Package `num2words` is required to run SmolVLM processor."
+    re.compile(r"[Pp]ackage `([\w.-]+)` is required"),
+)
+# Remote code: "This modeling file requires the following packages that were not found
+# in your environment: a, b. Run `pip install a b`"
+_MISSING_LIST = re.compile(r"following packages that were not found in your environment: ([^.]+)")
+
+
+def missing_packages(error: BaseException) -> list[str]:
+    """The packages a load failure says are not installed (pip names), in order.
+
+    Reads ``ModuleNotFoundError.name`` and the messages transformers raises for a
+    missing backend (``requires the Torchvision library``), a processor's own check
+    (``Package `num2words` is required``) and remote code's import check.
+
+    >>> missing_packages(ModuleNotFoundError("No module named 'num2words'", name="num2words"))
+    ['num2words']
+    >>> missing_packages(ImportError("X requires the Torchvision library but it was not found"))
+    ['torchvision']
+    """
+    found: list[str] = []
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        found.append(error.name.partition(".")[0])
+    text = str(error)
+    for pattern in _MISSING_PATTERNS:
+        found.extend(match.group(1) for match in pattern.finditer(text))
+    for match in _MISSING_LIST.finditer(text):
+        found.extend(name.strip() for name in match.group(1).split(",") if name.strip())
+    names = [_PIP_NAMES.get(name.lower(), name.lower()) for name in found]
+    return list(dict.fromkeys(names))
+
+
+def install_line(packages: Sequence[str]) -> str:
+    """The command that installs ``packages`` (the ``vision`` extra for its members).
+
+    >>> install_line(["torchvision"])  # doctest: +ELLIPSIS
+    "pip install 'pytest-multitrust[vision]' (torchvision must be the build of your torch..."
+    >>> install_line(["num2words"])
+    "pip install 'pytest-multitrust[vision]'"
+    >>> install_line(["einops", "timm"])
+    'pip install einops timm'
+    """
+    extra = [name for name in packages if name in VISION_EXTRA]
+    others = [name for name in packages if name not in VISION_EXTRA]
+    commands = []
+    if extra:
+        command = "pip install 'pytest-multitrust[vision]'"
+        if "torchvision" in extra:
+            command += (
+                " (torchvision must be the build of your torch: with a CPU-only torch, "
+                "install it from the same index, e.g. `pip install torchvision --index-url "
+                "https://download.pytorch.org/whl/cpu`)"
+            )
+        commands.append(command)
+    if others:
+        commands.append("pip install " + " ".join(others))
+    return "; ".join(commands)
+
+
+def broken_torchvision() -> str | None:
+    """Why an installed torchvision does not import, with the remedy; None when it does.
+
+    A torchvision built for another torch (e.g. the package index's build beside a CPU
+    torch: ``operator torchvision::nms does not exist``) makes transformers fail to import
+    its auto classes, for every model, torchvision-free families included.
+    """
+    if importlib.util.find_spec("torchvision") is None:
+        return None
+    try:
+        importlib.import_module("torchvision")
+    except Exception as error:  # a binary built for another torch fails in many ways
+        import torch
+
+        return (
+            f"torchvision is installed but does not import beside torch {torch.__version__} "
+            f"({type(error).__name__}: {error}); it must be the build made for this torch: "
+            "`pip uninstall torchvision` (only the families of the vision extra need it), "
+            "or install the matching build from the index your torch came from"
+        )
+    return None
+
+
 # -- fingerprint ----------------------------------------------------------------------------
 
 
@@ -454,7 +563,14 @@ class HFModel:
             pytest.UsageError: for a malformed device or dtype.
         """
         import transformers
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        try:
+            from transformers import AutoModelForImageTextToText, AutoProcessor
+        except (ImportError, RuntimeError) as error:
+            broken = broken_torchvision()
+            if broken is None:
+                raise
+            raise PrerequisiteError(f"{spec}: transformers cannot start: {broken}") from error
         from transformers.utils import logging as hf_logging
 
         device = resolve_device(options.device)
@@ -478,6 +594,13 @@ class HFModel:
                 device_map=device_map,
             )
         except (OSError, ValueError, KeyError, ImportError) as error:
+            missing = missing_packages(error)
+            if missing:
+                raise PrerequisiteError(
+                    f"{spec}: transformers {transformers.__version__} cannot load {directory}: "
+                    f"it needs {', '.join(missing)}, not installed here; "
+                    f"{install_line(missing)}"
+                ) from error
             remote = "" if trust else " If it needs its own code, enable trust_remote_code."
             raise PrerequisiteError(
                 f"{spec}: transformers {transformers.__version__} cannot load {directory} "

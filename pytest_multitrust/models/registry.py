@@ -16,6 +16,7 @@ Factories (:func:`make_model`) import their backend lazily.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALIASES",
+    "ALIAS_NEEDS",
     "ENTRY_POINT_GROUP",
     "ModelOptions",
     "ModelSpec",
@@ -70,6 +72,24 @@ ALIASES: Mapping[str, str] = {
     "llama-3.2-11b-vision": "hf:meta-llama/Llama-3.2-11B-Vision-Instruct",
     "gemma-3-4b": "hf:google/gemma-3-4b-it",
     "paligemma2-3b": "hf:google/paligemma2-3b-mix-224",
+}
+
+
+_VISION = ("torchvision",)
+
+#: Packages beyond the default install that an alias's processor imports: those of the
+#: ``vision`` extra (``pip install 'pytest-multitrust[vision]'``). Checked before a
+#: download, so a missing one is named before gigabytes of weights are fetched.
+ALIAS_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "llava-onevision-0.5b": _VISION,
+    "llava-onevision-7b": _VISION,
+    "qwen2-vl-2b": _VISION,
+    "qwen2-vl-7b": _VISION,
+    "qwen2.5-vl-3b": _VISION,
+    "qwen2.5-vl-7b": _VISION,
+    "internvl3-1b": _VISION,
+    "internvl3-8b": _VISION,
+    "smolvlm-2b": ("torchvision", "num2words"),
 }
 
 
@@ -298,8 +318,15 @@ def prepare_model(
         if entry is not None and entry.prepare is not None:
             entry.prepare(spec, options)
     elif spec.scheme == "hf":
-        from pytest_multitrust.models.hf import prepare_hf
+        from pytest_multitrust.models.hf import install_line, prepare_hf
 
+        needs = ALIAS_NEEDS.get(spec.alias_of or "", ())
+        missing = [name for name in needs if importlib.util.find_spec(name) is None]
+        if missing:
+            raise PrerequisiteError(
+                f"{option}={spec.display}: the processor of {spec.target.removeprefix('hf:')} "
+                f"needs {', '.join(missing)}, not installed here; {install_line(missing)}"
+            )
         prepare_hf(spec.target, options)
     elif spec.scheme == "py":
         # import the module now: one usage error before any test, not one failure per test

@@ -8,6 +8,7 @@ and a failing request never errors its neighbours.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -44,11 +45,10 @@ def family_model(mt_cache_dir: Path) -> Callable[..., HFModel]:
     return load
 
 
-def _families(*, attack: bool = False) -> list[object]:
+def _families() -> list[object]:
     return [
         pytest.param(f.name, id=f.name, marks=[pytest.mark.slow] if f.slow else [])
         for f in FAMILIES
-        if not attack or f.attack == "yes"
     ]
 
 
@@ -88,10 +88,14 @@ MIXED = (
 def test_text_only_requests_are_answered(
     family_model: Callable[..., HFModel], name: str
 ) -> None:
+    from mt_families import BY_NAME
+
     model = family_model(name)
     responses = model.generate([text_only("Hi"), text_only("Tell me a fact.")], GREEDY)
     assert [r.error for r in responses] == [None, None]
     assert all(r.completion_tokens > 0 for r in responses)
+    # The table says which path answers: the processor ("yes") or the tokenizer alone.
+    assert model._processor_takes_text_only() == (BY_NAME[name].text_only == "yes")
 
 
 @pytest.mark.parametrize("name", _families())
@@ -162,7 +166,7 @@ def test_the_attack_runs_or_is_skipped_with_its_reason(
     )
     for config in configs:
         if family.attack != "yes":
-            with pytest.raises(AttackUnsupported, match=family.attack):
+            with pytest.raises(AttackUnsupported, match=re.escape(family.attack)):
                 pgd_attack(model, _attack_image(), config)
             continue
         outcome = pgd_attack(model, _attack_image(), config)
@@ -207,3 +211,226 @@ def test_check_batching_compares_a_real_batch_at_batch_size_one(
     requests = [with_image(f"Describe {'the image ' * n}please.", n) for n in range(4)]
     assert compare_batching(model, requests, GREEDY, subset=4) == []  # float32: no drift
     assert rows == [4, 1, 1, 1, 1]  # one batch of 4, then each request alone
+
+
+# -- missing packages are named at load time ------------------------------------------------
+
+
+def test_a_processor_that_imports_a_missing_module_is_named_at_load(
+    tmp_path: Path, mt_cache_dir: Path
+) -> None:
+    import json
+    import shutil
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.hf import HFModel
+
+    model_dir = tmp_path / "custom"
+    shutil.copytree(ensure_family("llava", mt_cache_dir), model_dir)
+    config_file = model_dir / "processor_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["auto_map"] = {"AutoProcessor": "processing_custom.CustomProcessor"}
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    (model_dir / "processing_custom.py").write_text(
+        "import multitrust_absent_pkg\nfrom transformers import LlavaProcessor\n\n\n"
+        "class CustomProcessor(LlavaProcessor):\n    pass\n",
+        encoding="utf-8",
+    )
+    options = ModelOptions(device="cpu", dtype="float32", trust_remote_code=True)
+    with pytest.raises(PrerequisiteError) as caught:
+        HFModel.load(str(model_dir), options=options, spec="hf:custom")
+    message = str(caught.value)
+    assert "it needs multitrust_absent_pkg, not installed here" in message
+    assert message.endswith("pip install multitrust_absent_pkg")
+    assert "trust_remote_code" not in message
+
+
+def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
+    mt_cache_dir: Path,
+) -> None:
+    import importlib.util
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.hf import HFModel
+
+    model_dir = ensure_family("qwen2-vl-files", mt_cache_dir)
+    options = ModelOptions(device="cpu", dtype="float32")
+    if importlib.util.find_spec("torchvision") is not None:  # the vision extra installed
+        model = HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
+        assert model.generate([text_only("Hi")], GREEDY)[0].error is None
+        return
+    with pytest.raises(PrerequisiteError) as caught:
+        HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
+    message = str(caught.value)
+    assert "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'" \
+        in message
+    assert "--index-url https://download.pytorch.org/whl/cpu" in message
+    assert "trust_remote_code" not in message
+
+
+@pytest.mark.parametrize(("error", "packages"), [
+    (ModuleNotFoundError("No module named 'num2words.lang'", name="num2words.lang"),
+     ["num2words"]),
+    (ImportError("Package `num2words` is required to run SmolVLM processor. Install it with "
+                 "`pip install num2words`."), ["num2words"]),
+    (ImportError("\nPixtralProcessor requires the Torchvision library but it was not found in "
+                 "your environment."), ["torchvision"]),
+    (ImportError("This modeling file requires the following packages that were not found in "
+                 "your environment: einops, timm. Run `pip install einops timm`"),
+     ["einops", "timm"]),
+    (ValueError("Unrecognized processing class in /m"), []),
+    (OSError("No such file: config.json"), []),
+])
+def test_missing_packages_are_read_from_transformers_errors(
+    error: BaseException, packages: list[str]
+) -> None:
+    from pytest_multitrust.models.hf import missing_packages
+
+    assert missing_packages(error) == packages
+
+
+def test_the_smolvlm_message_of_this_transformers_is_recognised() -> None:
+    import inspect
+
+    from transformers.models.smolvlm import processing_smolvlm
+    from transformers.utils import import_utils
+
+    from pytest_multitrust.models.hf import missing_packages
+
+    real = import_utils.TORCHVISION_IMPORT_ERROR.format("Qwen2VLVideoProcessor")
+    assert missing_packages(ImportError(real)) == ["torchvision"]
+    source = inspect.getsource(processing_smolvlm)
+    assert "Package `num2words` is required" in source  # the text missing_packages reads
+
+
+def test_an_alias_that_needs_torchvision_says_so_before_any_download() -> None:
+    import importlib.util
+
+    from pytest_multitrust.errors import PrerequisiteError
+    from pytest_multitrust.models.registry import (
+        ALIAS_NEEDS,
+        ALIASES,
+        parse_model_spec,
+        prepare_model,
+    )
+
+    assert set(ALIAS_NEEDS) <= set(ALIASES)
+    options = ModelOptions(device="cpu", dtype="float32")
+    for alias in ("qwen2.5-vl-7b", "smolvlm-2b"):
+        if importlib.util.find_spec("torchvision") is not None:  # the check passes
+            problem = ""
+            try:
+                prepare_model(parse_model_spec(alias), options)
+            except PrerequisiteError as error:  # e.g. the weights are not on disk
+                problem = str(error)
+            assert "needs torchvision" not in problem
+            continue
+        with pytest.raises(PrerequisiteError) as caught:
+            prepare_model(parse_model_spec(alias), options)  # HF_HUB_OFFLINE: no download
+        message = str(caught.value)
+        assert message.startswith(f"--mllm={alias}: the processor of ")
+        assert "needs torchvision" in message
+        assert "pip install 'pytest-multitrust[vision]'" in message
+
+
+def test_readme_table_matches_the_families() -> None:
+    from pathlib import Path
+
+    from mt_families import supported_models_table
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    assert supported_models_table() in readme
+
+
+def test_a_tiled_image_is_refused_with_the_reason(family_model: Callable[..., HFModel]) -> None:
+    from PIL import Image
+
+    from pytest_multitrust.imaging.adversarial import (
+        AttackConfig,
+        AttackUnsupported,
+        pgd_attack,
+    )
+
+    wide = ImageData.from_pil(Image.new("RGB", (96, 32), (10, 200, 30)))
+    config = AttackConfig(mode="untargeted", prompt="Describe the image.", steps=1)
+    # Aya Vision crops a 3:1 image into tiles plus a global view: several images.
+    with pytest.raises(AttackUnsupported, match="tiling or dynamic resolution"):
+        pgd_attack(family_model("aya-vision"), wide, config)
+
+
+@pytest.mark.parametrize("name", ["llava", "paligemma"])
+def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
+    family_model: Callable[..., HFModel], name: str
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    token = family_model(name).processor.image_token
+    pool = (
+        *MIXED,
+        text_only(f"Spell {token} for me"),  # the processor refuses it, where it reads text
+        with_image(f"{token}{token} twice", 2),  # two placeholders, one image
+        text_only(""),  # an empty prompt
+        with_image("Ünïcödé ✓ \u202e reversed", 1),
+    )
+    alone = {
+        index: answers(family_model(name).generate([request], GREEDY))[0]
+        for index, request in enumerate(pool)
+    }
+
+    @settings(max_examples=12, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        picks=st.lists(st.integers(0, len(pool) - 1), min_size=1, max_size=7),
+        size=st.sampled_from([None, 1, 2, 3]),
+    )
+    def check(picks: list[int], size: int | None) -> None:
+        batched = family_model(name, size).generate([pool[i] for i in picks], GREEDY)
+        assert answers(batched) == [alone[i] for i in picks]
+
+    check()
+
+
+def test_a_torchvision_built_for_another_torch_is_named_at_load(
+    tmp_path: Path, mt_cache_dir: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A torchvision whose binary does not match torch fails while it imports, as the
+    # package index's 0.28.0 does beside torch 2.13.0+cpu; transformers then cannot import
+    # AutoProcessor at all, for any family.
+    site = tmp_path / "site"
+    (site / "torchvision").mkdir(parents=True)
+    (site / "torchvision" / "__init__.py").write_text(
+        'raise RuntimeError("operator torchvision::nms does not exist")\n', encoding="utf-8"
+    )
+    info = site / "torchvision-0.28.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: torchvision\nVersion: 0.28.0\n", encoding="utf-8"
+    )
+    model_dir = ensure_family("llava", mt_cache_dir)
+    script = (
+        "from pytest_multitrust.errors import PrerequisiteError\n"
+        "from pytest_multitrust.models.hf import HFModel\n"
+        "from pytest_multitrust.models.registry import ModelOptions\n"
+        "try:\n"
+        f"    HFModel.load({str(model_dir)!r}, options=ModelOptions(device='cpu'),"
+        " spec='hf:llava')\n"
+        "except PrerequisiteError as error:\n"
+        "    print(error)\n"
+    )
+    root = Path(__file__).parents[3]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)]),
+                   "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=environment, timeout=120, check=True)
+    assert done.stdout.startswith(
+        "hf:llava: transformers cannot start: torchvision is installed but does not import "
+        "beside torch "
+    ), done.stdout + done.stderr[-2000:]
+    assert "(RuntimeError: operator torchvision::nms does not exist)" in done.stdout
+    assert "`pip uninstall torchvision`" in done.stdout
