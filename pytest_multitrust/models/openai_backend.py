@@ -56,7 +56,7 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
-from pytest_multitrust.models.redact import redact_spec, redact_url, scrub
+from pytest_multitrust.models.redact import redact_spec, redact_url, scrub, split_credentials
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -114,34 +114,51 @@ def parse_target(target: str, *, option: str = "--mllm") -> Endpoint:
         option: the option it came from, for messages.
 
     Raises:
-        pytest.UsageError: when the URL is not http(s) or the model name is missing.
+        pytest.UsageError: when the URL is not http(s), the model name is missing or the
+            port is not a number from 1 to 65535; the message shows the key masked.
 
     Example:
         >>> e = parse_target("https://:sk-1@host:8000/v1/#org/model")
         >>> (e.base_url, e.model, e.display)
         ('https://host:8000/v1', 'org/model', 'openai:https://***@host:8000/v1/#org/model')
     """
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
     display = redact_spec(f"openai:{target}")
-    url, _, model = target.strip().partition("#")
+    # the userinfo first: an unencoded "/", "?", "#" or "@" in a key must not end the host
+    bare, userinfo = split_credentials(target.strip(), model=True)
+    url, _, model = bare.partition("#")
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:  # "http://[" and other URLs urllib rejects
         parts, host = urlsplit(""), None
+    try:
+        port_ok = parts.port != 0  # urllib checks the port when it is read
+    except ValueError:
+        port_ok = False
+    if userinfo is None and "@" in target and (
+        "@" in parts.netloc or not host or not port_ok or not model.strip()
+    ):  # an "@" not followed by a host and "#<model>": never guess where the key ends
+        raise pytest.UsageError(
+            f"{option}={display!r}: cannot tell the credentials from the host; expected "
+            "openai:<http(s)://[user:key@]host[:port]/path>#<model>; write a '@' of the key "
+            f"as %40, or set the key in {' or '.join(API_KEY_VARIABLES)}"
+        )
     if parts.scheme not in ("http", "https") or not host or not model.strip():
         raise pytest.UsageError(
             f"{option}={display!r}: expected openai:<http(s) base url>#<model>, e.g. "
             "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf"
         )
+    if not port_ok:  # the port is in the display (not echoed: it may hold a key's part)
+        raise pytest.UsageError(
+            f"{option}={display!r}: the port is not a number from 1 to 65535"
+        )
     key: str | None = None
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, netloc = netloc.rpartition("@")
+    if userinfo is not None:
         user, sep, password = userinfo.partition(":")
-        key = password if sep else user
-    base_url = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
+        key = unquote(password if sep else user)
+    base_url = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
     return Endpoint(base_url=base_url, model=model.strip(), api_key=key or None, display=display)
 
 

@@ -74,3 +74,82 @@ def test_a_bad_custom_task_is_dropped_alone_and_every_other_task_runs(
     data = load_valid_report(pytester.path / "out" / "report.json")
     counted = {t["task_id"]: t["metrics"][0]["n"] for t in data["scores"]["tasks"]}
     assert counted == {"T.1": 10, "team.good": 2}  # every other task ran in full
+
+
+# -- option values that crashed or passed silently are usage errors (#19 items 9, 12) ----------
+
+KEY = "c2stbGl2ZS0x/Mj+M?0#NTY@3=="  # a base64 key written unencoded: "/", "?", "#", "@"
+
+LOGGING_MODEL = '''
+from pathlib import Path
+
+from pytest_multitrust import ScriptedModel
+
+Path("imported.log").write_text("the model module was imported")
+
+
+def make(options):
+    Path("loaded.log").write_text("the model was loaded")
+    return ScriptedModel.constant("fine", name="logging")
+'''
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--mllm=openai:http://u:" + KEY + "@127.0.0.1:notaport/v1#m"],
+     "--mllm='openai:http://u:***@127.0.0.1:notaport/v1#m': the port is not a number"),
+    (["--mllm=openai:https://:" + KEY + "@127.0.0.1:99999/v1#m"],
+     "--mllm='openai:https://***@127.0.0.1:99999/v1#m': the port is not a number"),
+    (["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@h:0/v1#j"],
+     "--mt-judge='openai:http://me:***@h:0/v1#j': the port is not a number"),
+    (["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@/v1#j"],
+     "--mt-judge='openai:http://me:***@/v1#j': cannot tell the credentials from the host"),
+    (["--mllm=vllm:llava-hf/llava-1.5-7b-hf"],
+     "--mllm='vllm:llava-hf/llava-1.5-7b-hf': there is no vllm: model kind; serve the model "
+     "with vLLM's OpenAI-compatible server (vllm serve <repo>) and pass "
+     "--mllm=openai:http://127.0.0.1:8000/v1#<repo>"),
+    (["--mllm=py:logging_model:make", "--mt-seed=9223372036854775808"],
+     "--mt-seed: invalid value '9223372036854775808'; expected an integer from 0 to "
+     "9223372036854775807"),
+    (["--mllm=py:logging_model:make", "--mt-seed=" + "9" * 5000],
+     "--mt-seed: invalid value"),
+    (["--mllm=py:logging_model:make", "--mt-report=a_file/report"],
+     "a_file/report: cannot hold a directory: "),
+    (["--mllm=py:logging_model:make", "--mt-report=a_file"],
+     "a_file: is a file, not a directory"),
+], ids=["port-word", "port-range", "judge-port-0", "judge-no-host", "vllm", "seed-2**63",
+        "seed-5000-digits", "report-under-a-file", "report-is-a-file"])
+def test_bad_values_are_usage_errors_before_any_model_loads_with_keys_masked(
+    run_trust: RunTrust, pytester: pytest.Pytester, args: list[str], expected: str
+) -> None:
+    pytester.makepyfile(logging_model=LOGGING_MODEL)
+    (pytester.path / "a_file").write_text("not a folder", encoding="utf-8")
+    result = run_trust(*args, "--mt-tasks=T.1", "--mt-limit=1")
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, out
+    assert expected in out
+    assert "INTERNALERROR" not in out
+    assert "Traceback" not in out
+    assert "ExceptionGroup" not in out
+    for fragment in (KEY, KEY[:4], KEY[-6:]):
+        assert fragment not in out
+    assert not (pytester.path / "loaded.log").exists()
+    assert not (pytester.path / "a_file" / "report").exists()
+
+
+def test_an_ini_report_folder_under_a_file_is_a_usage_error(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    pytester.makeini("[pytest]\nmultitrust_report = a_file/out\n")
+    (pytester.path / "a_file").write_text("not a folder", encoding="utf-8")
+    result = run_trust("--mllm=echo", "--mt-tasks=T.1", "--mt-limit=1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "multitrust_report=" in result.stderr.str()
+    assert "cannot hold a directory" in result.stderr.str()
+
+
+def test_the_largest_seed_runs(run_trust: RunTrust) -> None:
+    result = run_trust("--mllm=echo", "--mt-tasks=T.1,S.4", "--mt-limit=1",
+                       "--mt-seed=9223372036854775807", "--mt-cache=readwrite",
+                       "--mt-report=out")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()  # echo misses
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
