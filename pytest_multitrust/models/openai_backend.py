@@ -355,9 +355,57 @@ def _server_message(body: object, fallback: str) -> str:
     return fallback
 
 
+def _get(value: Any, name: str) -> Any:
+    """A field of a parsed body part: the client's model, or a raw dict it left as is."""
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
 def _choices(completion: Any) -> list[Any]:
     """The completion's choices; empty for a body without them (or not a completion)."""
-    return list(getattr(completion, "choices", None) or [])
+    choices = _get(completion, "choices")
+    return list(choices) if isinstance(choices, list | tuple) else []
+
+
+def _tokens(usage: Any, name: str) -> int:
+    """A token count of ``usage``; 0 when absent or not a non-negative whole number."""
+    value = _get(usage, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value) if 0 <= value < 2**63 else 0
+
+
+def _answer_text(choice: Any) -> str | _Failure:
+    """The text of a choice, or why the choice is malformed.
+
+    ``content`` may be a string, null (empty answer; a ``refusal`` text is taken when the
+    server sends one), or a list of ``{"type": "text", "text": ...}`` parts as some
+    servers send; anything else (a number, an object, a choice without ``message``) is
+    a malformed answer, retried like a 5xx.
+    """
+    message = _get(choice, "message")
+    if message is None or isinstance(message, str | int | float | bool | list):
+        return _Failure(f"malformed response (a choice without a message object: "
+                        f"{_short_repr(choice)})", retryable=True)
+    content = _get(message, "content")
+    if content is None:
+        refusal = _get(message, "refusal")
+        return refusal if isinstance(refusal, str) else ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(
+        isinstance(_get(part, "text"), str) for part in content
+    ):
+        return "".join(_get(part, "text") for part in content)
+    return _Failure(f"malformed response (the message content is "
+                    f"{type(content).__name__}, not text: {_short_repr(content)})",
+                    retryable=True)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _classify(error: BaseException, timeout_s: float) -> _Failure:
@@ -384,7 +432,14 @@ def _classify(error: BaseException, timeout_s: float) -> _Failure:
             retry_after=retry_after_seconds(headers),
             status=status,
         )
-    return _Failure(f"{type(error).__name__}: {error}"[:500], retryable=False)
+    if isinstance(error, TimeoutError):  # the whole request overran (asyncio.wait_for)
+        return _Failure(f"no answer within {timeout_s:g} s (timeout)", retryable=True)
+    if isinstance(error, openai.OpenAIError):
+        return _Failure(f"{type(error).__name__}: {error}"[:500], retryable=False)
+    # anything else came out of reading a body the client could not make sense of (a
+    # JSON list or string, fields of the wrong type): a fault of the moment, like a 5xx
+    return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500],
+                    retryable=True)
 
 
 class OpenAIModel:
@@ -507,11 +562,16 @@ class OpenAIModel:
             async with semaphore:
                 started = time.perf_counter()
                 try:
-                    completion = await client.chat.completions.create(
-                        model=self.endpoint.model,
-                        messages=cast("Any", messages),
+                    # The client's timeout bounds each read; wait_for bounds the whole
+                    # request, so a server trickling bytes cannot hold it for longer.
+                    completion = await asyncio.wait_for(
+                        client.chat.completions.create(
+                            model=self.endpoint.model,
+                            messages=cast("Any", messages),
+                            timeout=self.policy.timeout_s,
+                            **parameters,
+                        ),
                         timeout=self.policy.timeout_s,
-                        **parameters,
                     )
                 except Exception as error:
                     failure = _classify(error, self.policy.timeout_s)
@@ -519,11 +579,17 @@ class OpenAIModel:
                         break
                     continue
                 latency = time.perf_counter() - started
-            if _choices(completion):
-                return self._response(completion, latency)
-            # A 200 without an answer (an HTML error page from a proxy, no choices): a
-            # fault of the moment like a 5xx, so retried.
-            failure = _Failure("the server answered with no choices", retryable=True)
+            choices = _choices(completion)
+            if not choices:
+                # A 200 without an answer (an HTML error page from a proxy, no choices): a
+                # fault of the moment like a 5xx, so retried.
+                failure = _Failure("the server answered with no choices", retryable=True)
+                continue
+            text = _answer_text(choices[0])
+            if isinstance(text, _Failure):  # a choice without message, content not text
+                failure = text
+                continue
+            return self._response(completion, choices[0], text, latency)
         reason = failure.message if failure is not None else "no attempt made"
         tries = f"{attempts} attempts" if failure is not None and failure.retryable else "no retry"
         return Response(
@@ -532,15 +598,15 @@ class OpenAIModel:
             error=self.scrub(f"{self._info.spec}: {reason} ({tries})"),
         )
 
-    def _response(self, completion: Any, latency: float) -> Response:
-        choice = _choices(completion)[0]
-        usage = getattr(completion, "usage", None)
+    def _response(self, completion: Any, choice: Any, text: str, latency: float) -> Response:
+        usage = _get(completion, "usage")
+        finish = _get(choice, "finish_reason")
         return Response(
-            text=self.scrub((choice.message.content or "").strip()),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            text=self.scrub(text.strip()),
+            prompt_tokens=_tokens(usage, "prompt_tokens"),
+            completion_tokens=_tokens(usage, "completion_tokens"),
             latency_s=latency,
-            finish_reason=str(choice.finish_reason or "stop"),
+            finish_reason=finish if isinstance(finish, str) and finish else "stop",
         )
 
 
