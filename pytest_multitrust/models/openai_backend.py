@@ -38,10 +38,11 @@ import email.utils
 import hashlib
 import json
 import os
+import queue
 import random
 import threading
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -59,6 +60,8 @@ from pytest_multitrust.models.base import (
 from pytest_multitrust.models.redact import redact_spec, redact_url, scrub, split_credentials
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from openai import AsyncOpenAI
 
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
@@ -307,12 +310,15 @@ class _LoopThread:
             return self._loop
 
     def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure())
+        future = self.submit(coroutine)
         try:
             return future.result()
         except BaseException:  # KeyboardInterrupt included: stop the in-flight requests
             future.cancel()
             raise
+
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._ensure())
 
     def close(self, final: Coroutine[Any, Any, None] | None = None) -> None:
         with self._lock:
@@ -521,6 +527,34 @@ class OpenAIModel:
             return []
         return self._loop.run(self._generate_all(list(requests), config))
 
+    def generate_each(
+        self, requests: Sequence[Request], config: GenerationConfig
+    ) -> Iterator[tuple[int, Response]]:
+        """Like :meth:`generate`, but yield ``(index, response)`` as each answer arrives.
+
+        The engine stores each answer in the response cache as it comes, so an
+        interrupt (Ctrl-C, ``SIGTERM``) in the middle of a batch loses only the requests
+        still in flight, which are cancelled when the generator is closed or interrupted.
+        """
+        if not requests:
+            return
+        arrived: queue.Queue[tuple[int, Response] | BaseException] = queue.Queue()
+        future = self._loop.submit(
+            self._generate_all(list(requests), config, lambda i, r: arrived.put((i, r)))
+        )
+        future.add_done_callback(
+            lambda done: None if done.cancelled() or done.exception() is None
+            else arrived.put(cast("BaseException", done.exception()))
+        )
+        try:
+            for _ in range(len(requests)):
+                item = arrived.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:  # an interrupt, or the caller stopped early: stop what is in flight
+            future.cancel()
+
     def close(self) -> None:
         """Close the connection pool and stop the event-loop thread."""
         client, self._client = self._client, None
@@ -528,13 +562,23 @@ class OpenAIModel:
         self._loop.close(client.close() if client is not None else None)
 
     async def _generate_all(
-        self, requests: list[Request], config: GenerationConfig
+        self,
+        requests: list[Request],
+        config: GenerationConfig,
+        arrived: Callable[[int, Response], None] | None = None,
     ) -> list[Response]:
         if self._client is None:
             self._client = self._make_client()
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
-        return list(await asyncio.gather(*(self._complete(r, config) for r in requests)))
+
+        async def one(index: int, request: Request) -> Response:
+            response = await self._complete(request, config)
+            if arrived is not None:
+                arrived(index, response)
+            return response
+
+        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
 
     def _make_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI

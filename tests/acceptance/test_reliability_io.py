@@ -5,10 +5,19 @@ its task; option values that used to crash are usage errors; interrupts lose not
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from mt_report import load_valid_report
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 RunTrust = Callable[..., pytest.RunResult]
 
@@ -153,3 +162,81 @@ def test_the_largest_seed_runs(run_trust: RunTrust) -> None:
                        "--mt-report=out")
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()  # echo misses
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+# -- interrupts (#19 item 10) -----------------------------------------------------------------
+
+
+def _popen_trust(pytester: pytest.Pytester, mt_cache_dir: Path, *args: str,
+                 log: Path) -> subprocess.Popen[bytes]:
+    """The inner pytest as a child process of its own (signals go to it alone)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+             f"--mt-cache-dir={mt_cache_dir.parent}", *args],
+            cwd=pytester.path, stdout=out, stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_on_openai_keeps_every_answer_that_arrived(
+    pytester: pytest.Pytester, mt_cache_dir: Path, signum: signal.Signals
+) -> None:
+    # T.1 at --mt-limit=4: 20 samples in one batch (8 in flight at a time). The server
+    # answers the first 12 and holds the other 8; the run is interrupted while they hang.
+    # The 12 answers must be in the response cache: the re-run asks the server for 8 only.
+    from mt_openai import FakeOpenAIServer, Reply
+
+    from pytest_multitrust.models.openai_backend import PROBE_PROMPT
+
+    hold = threading.Event()
+    answered: list[str] = []
+
+    def script(_index: int, body: dict[str, Any]) -> Reply:
+        prompt = str(body["messages"][-1]["content"])
+        if PROBE_PROMPT in prompt:
+            return Reply(text="white")
+        if hold.is_set() and len(answered) >= 12:
+            return Reply(text="[Yes]", delay_s=60)
+        answered.append(prompt)
+        return Reply(text="[Yes]")
+
+    args = ("--mt-tasks=T.1", "--mt-limit=4", "--mt-concurrency=8", "--mt-cache=readwrite",
+            "--mt-cache-dir=cache", "--mt-report=out", "--mt-retries=2")
+    with FakeOpenAIServer(script) as server:
+        spec = f"--mllm=openai:{server.url}#fake"
+        hold.set()
+        first = _popen_trust(pytester, mt_cache_dir, spec, *args, log=pytester.path / "1.log")
+        try:
+            _wait_for(lambda: len(server.chats) >= 1 + 20, 120, "all 20 requests")
+            time.sleep(0.5)  # the 12 answers reach the client
+            first.send_signal(signum)
+            first.wait(timeout=30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        out = (pytester.path / "1.log").read_text(encoding="utf-8")
+        assert first.returncode == pytest.ExitCode.INTERRUPTED, out
+        assert len(answered) == 12
+        data = load_valid_report(pytester.path / "out" / "report.json")
+        assert data["status"]["interrupted"] is True
+
+        hold.clear()
+        before = len(server.chats)
+        second = _popen_trust(pytester, mt_cache_dir, spec, *args, log=pytester.path / "2.log")
+        second.wait(timeout=120)
+        out = (pytester.path / "2.log").read_text(encoding="utf-8")
+        assert second.returncode in (0, 1), out
+        asked = [c for c in server.chats[before:] if PROBE_PROMPT not in str(c.body)]
+    assert len(asked) == 20 - 12, out  # only what never arrived
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    assert data["status"]["interrupted"] is False
+    assert sum(s["cached"] for s in data["samples"]) == 12
