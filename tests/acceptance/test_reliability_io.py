@@ -4,20 +4,20 @@ its task; option values that used to crash are usage errors; interrupts lose not
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 from mt_report import load_valid_report
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 RunTrust = Callable[..., pytest.RunResult]
 
@@ -178,6 +178,18 @@ def _popen_trust(pytester: pytest.Pytester, mt_cache_dir: Path, *args: str,
         )
 
 
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    with contextlib.suppress(OSError):
+        return "\nState:\tZ" not in status.read_text(encoding="utf-8")
+    return True
+
+
 def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -240,3 +252,65 @@ def test_an_interrupt_on_openai_keeps_every_answer_that_arrived(
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["status"]["interrupted"] is False
     assert sum(s["cached"] for s in data["samples"]) == 12
+
+
+SLOW_MODEL = '''
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+from pytest_multitrust import ScriptedModel
+
+ORACLE = ScriptedModel(name="slow-oracle", answer=lambda r: r.reference or "")
+
+
+class Slow:
+    info = dataclasses.replace(ORACLE.info, backend="py")
+
+    def generate(self, requests, config=None):
+        with Path("generated.log").open("a") as log:
+            log.write(f"{os.getpid()} {time.monotonic():.3f}\\n")
+        time.sleep(1.0)
+        return ORACLE.generate(requests, config)
+
+
+def make(options):
+    return Slow()
+'''
+
+
+def test_sigterm_to_the_xdist_controller_stops_every_worker_at_once(
+    pytester: pytest.Pytester, mt_cache_dir: Path
+) -> None:
+    # Two tasks of 30-50 batches of 1 s each, one per worker. SIGTERM goes to the controller
+    # alone (as `timeout` and many CI runners send it): each worker used to go on with its
+    # whole task until xdist's teardown killed it 10 s later; now it stops at once.
+    pytester.makepyfile(slow_model=SLOW_MODEL)
+    log = pytester.path / "generated.log"
+    run = _popen_trust(pytester, mt_cache_dir, "--mllm=py:slow_model:make",
+                       "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-batch-size=2",
+                       "--mt-cache=off", "--mt-report=out", "-n", "2",
+                       log=pytester.path / "run.log")
+    try:
+        _wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 4, 120,
+                  "four generations")
+        workers = {int(line.split()[0]) for line in log.read_text().splitlines()}
+        assert len(workers) == 2
+        signalled = time.monotonic()
+        run.send_signal(signal.SIGTERM)
+        run.wait(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        if run.poll() is None:
+            run.kill()
+    out = (pytester.path / "run.log").read_text(encoding="utf-8")
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, out
+    started_after = [line for line in log.read_text().splitlines()
+                     if float(line.split()[1]) > signalled + 0.5]
+    assert started_after == [], out  # no worker began another batch (before: ~10)
+    assert took < 30, took
+    assert not [pid for pid in workers if _alive(pid)]  # gone with the controller
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    assert data["status"]["interrupted"] is True
+    assert "INTERNALERROR" not in out
