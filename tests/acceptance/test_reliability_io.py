@@ -280,8 +280,9 @@ def make(options):
 '''
 
 
-def test_sigterm_to_the_xdist_controller_stops_every_worker_at_once(
-    pytester: pytest.Pytester, mt_cache_dir: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_an_interrupt_of_the_xdist_controller_stops_every_worker_at_once(
+    pytester: pytest.Pytester, mt_cache_dir: Path, signum: signal.Signals
 ) -> None:
     # Two tasks of 30-50 batches of 1 s each, one per worker. SIGTERM goes to the controller
     # alone (as `timeout` and many CI runners send it): each worker used to go on with its
@@ -298,7 +299,7 @@ def test_sigterm_to_the_xdist_controller_stops_every_worker_at_once(
         workers = {int(line.split()[0]) for line in log.read_text().splitlines()}
         assert len(workers) == 2
         signalled = time.monotonic()
-        run.send_signal(signal.SIGTERM)
+        run.send_signal(signum)
         run.wait(timeout=60)
         took = time.monotonic() - signalled
     finally:
