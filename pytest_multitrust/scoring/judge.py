@@ -252,13 +252,23 @@ class Judge:
         ids = list(sample_ids) if len(sample_ids) == len(texts) else [""] * len(texts)
         size = max(1, info.default_batch_size)
         fresh: list[tuple[str, str]] = []
+        store = self.cache if cacheable and self.write else None
         for start in range(0, len(missing), size):
             chunk = missing[start : start + size]
             requests = [
                 Request(messages=(Message("user", texts[i]),), task_id=task_id, sample_id=ids[i])
                 for i in chunk
             ]
-            responses = self._generate(model, requests, config)
+            stored: set[int] = set()
+
+            def keep(
+                j: int, response: Response, chunk: list[int] = chunk, stored: set[int] = stored
+            ) -> None:  # a remote judge's verdict is stored as soon as it arrives
+                if store is not None and response.error is None:
+                    store.put_many(JUDGE_NAMESPACE, [(keys[chunk[j]], response.text)])
+                    stored.add(chunk[j])
+
+            responses = self._generate(model, requests, config, keep)
             self.stats.generated += len(chunk)
             for i, response in zip(chunk, responses, strict=True):
                 if response.error is not None:
@@ -266,17 +276,24 @@ class Judge:
                     verdicts[i] = self._failed(prompt, f"judge {self.name}: {response.error}")
                     continue
                 verdicts[i] = self._verdict(prompt, response.text, cached=False)
-                fresh.append((keys[i], response.text))
+                if i not in stored:
+                    fresh.append((keys[i], response.text))
         if cacheable and self.write and self.cache is not None and fresh:
             self.cache.put_many(JUDGE_NAMESPACE, fresh)
         return [v for v in verdicts if v is not None]
 
     @staticmethod
-    def _generate(model: MLLM, requests: list[Request], config: GenerationConfig) -> list[Response]:
+    def _generate(
+        model: MLLM,
+        requests: list[Request],
+        config: GenerationConfig,
+        keep: Callable[[int, Response], None] | None = None,
+    ) -> list[Response]:
+        from pytest_multitrust.engine.batching import _generate_one_batch
         from pytest_multitrust.models.base import Response
 
-        try:
-            responses = model.generate(requests, config)
+        try:  # a remote judge hands each answer to keep as it arrives (interrupts lose none)
+            responses = _generate_one_batch(model, requests, config, keep)
             if len(responses) != len(requests):
                 raise RuntimeError(
                     f"the judge returned {len(responses)} answers for {len(requests)} questions"
