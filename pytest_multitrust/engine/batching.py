@@ -235,7 +235,10 @@ def generate_batches(
             batch: list[Request] = batch,
             kept: dict[int, Response] = kept,
         ) -> None:  # each answer of a remote model is stored as soon as it arrives
-            store.put_many(model, [batch[index]], config, [response])
+            try:
+                store.put_many(model, [batch[index]], config, [response])
+            except Exception:  # a failed write: left to the batch's write below
+                return
             kept[index] = response
 
         try:

@@ -265,7 +265,10 @@ class Judge:
                 j: int, response: Response, chunk: list[int] = chunk, stored: set[int] = stored
             ) -> None:  # a remote judge's verdict is stored as soon as it arrives
                 if store is not None and response.error is None:
-                    store.put_many(JUDGE_NAMESPACE, [(keys[chunk[j]], response.text)])
+                    try:
+                        store.put_many(JUDGE_NAMESPACE, [(keys[chunk[j]], response.text)])
+                    except Exception:  # a failed write: left to the write below
+                        return
                     stored.add(chunk[j])
 
             responses = self._generate(model, requests, config, keep)
