@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_multitrust.models.base import GenerationConfig, Message, Request
 from pytest_multitrust.models.openai_backend import OpenAIModel, RetryPolicy, parse_target
@@ -251,3 +253,36 @@ def test_a_trickling_first_attempt_is_retried_into_an_answer() -> None:
         finally:
             model.close()
     assert (response.error, response.text) == (None, "fast")
+
+
+ANY_TEXT = st.one_of(
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=40),  # surrogates too
+    st.sampled_from(["\ud83d", "a\udc00b", "\x00\x1b[2J\x9b", "\u2028\u2029\x85", " " * 5,
+                     "x" * 200_000, "https://u:sk-abcd1234@h/v1", "null", "{}"]),
+)
+
+
+def test_any_string_a_server_returns_is_the_answer() -> None:
+    # Lone surrogates (a UTF-16 text cut mid-emoji at the token limit), control characters,
+    # megabyte answers without spaces: each is an answer, never an error or a crash.
+    contents: dict[str, str] = {}
+
+    def script(_index: int, prompt: str) -> Raw:
+        return Raw(_completion([_message(contents[prompt])]))
+
+    with raw_server(script) as server:
+        model = _model(server, retries=0)
+        try:
+            @settings(max_examples=40, deadline=None)
+            @given(st.lists(ANY_TEXT, min_size=1, max_size=4))
+            def check(texts: list[str]) -> None:
+                prompts = [f"p{len(contents) + i}" for i in range(len(texts))]
+                contents.update(zip(prompts, texts, strict=True))
+                responses = model.generate(_requests(prompts), GenerationConfig())
+                for text, response in zip(texts, responses, strict=True):
+                    assert response.error is None, response.error
+                    assert response.text == model.scrub(text.strip())
+
+            check()
+        finally:
+            model.close()
