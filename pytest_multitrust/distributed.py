@@ -486,6 +486,7 @@ class DistributedPlugin:
         self.plan: DevicePlan | None = None
         self.device = ""
         self.torch_threads = 0
+        self.nodes: dict[str, Any] = {}  # controller: local workers up, by worker id
         workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
         self.worker_id = str(workerinput["workerid"]) if workerinput else "main"
         self.worker_count = int(workerinput["workercount"]) if workerinput else 1
@@ -537,8 +538,38 @@ class DistributedPlugin:
             node.workerinput[WORKER_DEVICES_INPUT] = ",".join(devices)
 
     @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodeready(self, node: Any) -> None:
+        """Remember a local worker, to pass an interrupt on to it."""
+        spec = node.gateway.spec
+        if getattr(spec, "popen", False) and not getattr(spec, "via", None):
+            self.nodes[str(node.gateway.id)] = node
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Pass an interrupt of the controller (Ctrl-C, ``SIGTERM``) on to every worker.
+
+        A signal sent to the controller alone (``kill``, ``timeout``, a CI runner) used to
+        let each worker finish its whole current task before xdist's teardown killed it,
+        so the partial report came late or never. Each worker gets ``SIGTERM``, which it
+        takes as an interrupt: it stops within seconds, its completed responses cached.
+        """
+        import signal
+
+        for worker_id, node in sorted(self.nodes.items()):
+            try:
+                pid = int(node.gateway._rinfo().pid)  # cached by xdist when it set up
+                os.kill(pid, signal.SIGTERM)
+            except (OSError, AttributeError, ValueError, TypeError) as error:
+                self.config.issue_config_time_warning(
+                    MultitrustWarning(f"could not pass the interrupt on to {worker_id}: "
+                                      f"{error}"),
+                    stacklevel=2,
+                )
+        self.nodes.clear()
+
+    @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         """Keep the placement a worker sent back (nothing when it crashed)."""
+        self.nodes.pop(str(getattr(getattr(node, "gateway", None), "id", "")), None)
         output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
         text = output.get(PLACEMENT_OUTPUT_KEY)
         if not isinstance(text, str):

@@ -172,11 +172,15 @@ def parse_max_new_tokens(text: str) -> int:
     return parse_positive_int(text, "--mt-max-new-tokens")
 
 
+#: The largest ``--mt-seed``: seeds travel as signed 64-bit integers (SQLite, torch).
+MAX_SEED = 2**63 - 1
+
+
 def parse_seed(text: str) -> int:
-    """Parse ``--mt-seed``: a non-negative integer."""
+    """Parse ``--mt-seed``: an integer from 0 to 2**63 - 1."""
     value = text.strip()
-    if not re.fullmatch(r"[0-9]+", value):
-        raise _fail("--mt-seed", text, "a non-negative integer such as 0")
+    if not re.fullmatch(r"[0-9]{1,25}", value) or int(value) > MAX_SEED:
+        raise _fail("--mt-seed", text, f"an integer from 0 to {MAX_SEED} such as 0")
     return int(value)
 
 
@@ -714,18 +718,42 @@ def _optional_text(value: object) -> str | None:
     return None if value is None else str(value).strip()
 
 
+def _check_report_dir(path: Path, option: str = "--mt-report") -> Path:
+    """``path`` if a report directory can be made and written there, else a usage error.
+
+    Checked before any model loads: a file in the way (``out/report.json/x``) or a
+    folder without write access was otherwise found only when the report was written,
+    after the whole run, and the run still exited 0. Nothing is created here.
+
+    Raises:
+        pytest.UsageError: naming the path and what is in the way.
+    """
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is" if existing == path else f"cannot hold a directory: {existing} is"
+        raise pytest.UsageError(
+            f"{option}={path}: {what} a file, not a directory; give a directory path"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"{option}={path}: no write permission in {existing}")
+    return path
+
+
 def _report_dir(config: pytest.Config) -> Path | None:
     """``--mt-report`` (relative to the invocation dir) or the ini key (relative to the ini)."""
     option = config.getoption("mt_report", default=None)
     if option is not None:
         path = option if isinstance(option, Path) else parse_report_dir(str(option))
-        return path if path.is_absolute() else config.invocation_params.dir / path
+        absolute = path if path.is_absolute() else config.invocation_params.dir / path
+        return _check_report_dir(absolute)
     ini_value = config.getini("multitrust_report")
     if not ini_value:
         return None
     path = parse_report_dir(str(ini_value))
     base = config.inipath.parent if config.inipath is not None else config.rootpath
-    return path if path.is_absolute() else base / path
+    return _check_report_dir(path if path.is_absolute() else base / path, "multitrust_report")
 
 
 def _compare_fail(value: object) -> tuple[RegressionLimit, ...]:

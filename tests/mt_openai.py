@@ -78,6 +78,7 @@ def completion(
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # many clients connect at once (the default 5 drops some)
     fake: FakeOpenAIServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

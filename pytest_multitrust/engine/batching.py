@@ -31,7 +31,7 @@ from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import Response
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_multitrust.engine.runner import ResponseStore
     from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
@@ -220,14 +220,32 @@ def checked_response(answer: object) -> Response:
 
 
 def _generate_one_batch(
-    model: MLLM, batch: Sequence[Request], config: GenerationConfig
+    model: MLLM,
+    batch: Sequence[Request],
+    config: GenerationConfig,
+    keep: Callable[[int, Response], None] | None = None,
 ) -> list[Response]:
     """One ``generate`` call, its answers checked one by one (:func:`checked_response`).
+
+    A model with ``generate_each`` (a remote one: answers arrive one by one) hands each
+    checked answer to ``keep`` as it arrives, so an interrupt loses only those still in
+    flight.
 
     Raises:
         RuntimeError: the model returned something that is not a list, or a list of the
             wrong length (no answer can then be tied to its request).
     """
+    each = getattr(model, "generate_each", None)
+    if keep is not None and callable(each):
+        arrived: dict[int, Response] = {}
+        for index, response in each(batch, config):
+            checked = checked_response(response)
+            arrived[index] = checked
+            keep(index, checked)
+        if sorted(arrived) != list(range(len(batch))):
+            raise RuntimeError(f"model returned {len(arrived)} responses for {len(batch)} "
+                               "requests")
+        return [arrived[i] for i in range(len(batch))]
     out: object = model.generate(batch, config)
     if isinstance(out, str | bytes) or not isinstance(out, list | tuple):
         raise RuntimeError(
@@ -278,8 +296,22 @@ def generate_batches(
         chunk = order[position : position + size]
         batch = [requests[i] for i in chunk]
         fitted = False
+        kept: dict[int, Response] = {}
+
+        def keep(
+            index: int,
+            response: Response,
+            batch: list[Request] = batch,
+            kept: dict[int, Response] = kept,
+        ) -> None:  # each answer of a remote model is stored as soon as it arrives
+            try:
+                store.put_many(model, [batch[index]], config, [response])
+            except Exception:  # a failed write: left to the batch's write below
+                return
+            kept[index] = response
+
         try:
-            out = _generate_one_batch(model, batch, config)
+            out = _generate_one_batch(model, batch, config, keep)
             fitted = True
         except (Exception, SystemExit) as error:  # a model crash errors this batch's samples
             if is_out_of_memory(error) and (smaller := sizer.shrink()) is not None:
@@ -292,8 +324,10 @@ def generate_batches(
                     stacklevel=2,
                 )
                 continue
-            out = _error_responses(len(batch), f"{type(error).__name__}: {error}")
-        store.put_many(model, batch, config, out)
+            failed = _error_responses(len(batch), f"{type(error).__name__}: {error}")
+            out = [kept.get(j, failed[j]) for j in range(len(batch))]  # arrived answers stay
+        rest = [j for j in range(len(batch)) if j not in kept]
+        store.put_many(model, [batch[j] for j in rest], config, [out[j] for j in rest])
         fresh.update(zip(chunk, out, strict=True))
         position += len(chunk)
         if fitted and on_gpu and len(chunk) == size and position < len(order):

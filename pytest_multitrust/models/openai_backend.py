@@ -38,10 +38,11 @@ import email.utils
 import hashlib
 import json
 import os
+import queue
 import random
 import threading
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -56,9 +57,11 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
-from pytest_multitrust.models.redact import redact_spec, redact_url, scrub
+from pytest_multitrust.models.redact import redact_spec, redact_url, scrub, split_credentials
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from openai import AsyncOpenAI
 
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
@@ -114,34 +117,51 @@ def parse_target(target: str, *, option: str = "--mllm") -> Endpoint:
         option: the option it came from, for messages.
 
     Raises:
-        pytest.UsageError: when the URL is not http(s) or the model name is missing.
+        pytest.UsageError: when the URL is not http(s), the model name is missing or the
+            port is not a number from 1 to 65535; the message shows the key masked.
 
     Example:
         >>> e = parse_target("https://:sk-1@host:8000/v1/#org/model")
         >>> (e.base_url, e.model, e.display)
         ('https://host:8000/v1', 'org/model', 'openai:https://***@host:8000/v1/#org/model')
     """
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
     display = redact_spec(f"openai:{target}")
-    url, _, model = target.strip().partition("#")
+    # the userinfo first: an unencoded "/", "?", "#" or "@" in a key must not end the host
+    bare, userinfo = split_credentials(target.strip(), model=True)
+    url, _, model = bare.partition("#")
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:  # "http://[" and other URLs urllib rejects
         parts, host = urlsplit(""), None
+    try:
+        port_ok = parts.port != 0  # urllib checks the port when it is read
+    except ValueError:
+        port_ok = False
+    if userinfo is None and "@" in target and (
+        "@" in parts.netloc or not host or not port_ok or not model.strip()
+    ):  # an "@" not followed by a host and "#<model>": never guess where the key ends
+        raise pytest.UsageError(
+            f"{option}={display!r}: cannot tell the credentials from the host; expected "
+            "openai:<http(s)://[user:key@]host[:port]/path>#<model>; write a '@' of the key "
+            f"as %40, or set the key in {' or '.join(API_KEY_VARIABLES)}"
+        )
     if parts.scheme not in ("http", "https") or not host or not model.strip():
         raise pytest.UsageError(
             f"{option}={display!r}: expected openai:<http(s) base url>#<model>, e.g. "
             "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf"
         )
+    if not port_ok:  # the port is in the display (not echoed: it may hold a key's part)
+        raise pytest.UsageError(
+            f"{option}={display!r}: the port is not a number from 1 to 65535"
+        )
     key: str | None = None
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, netloc = netloc.rpartition("@")
+    if userinfo is not None:
         user, sep, password = userinfo.partition(":")
-        key = password if sep else user
-    base_url = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
+        key = unquote(password if sep else user)
+    base_url = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
     return Endpoint(base_url=base_url, model=model.strip(), api_key=key or None, display=display)
 
 
@@ -290,12 +310,15 @@ class _LoopThread:
             return self._loop
 
     def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure())
+        future = self.submit(coroutine)
         try:
             return future.result()
         except BaseException:  # KeyboardInterrupt included: stop the in-flight requests
             future.cancel()
             raise
+
+    def submit(self, coroutine: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._ensure())
 
     def close(self, final: Coroutine[Any, Any, None] | None = None) -> None:
         with self._lock:
@@ -338,9 +361,57 @@ def _server_message(body: object, fallback: str) -> str:
     return fallback
 
 
+def _get(value: Any, name: str) -> Any:
+    """A field of a parsed body part: the client's model, or a raw dict it left as is."""
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
 def _choices(completion: Any) -> list[Any]:
     """The completion's choices; empty for a body without them (or not a completion)."""
-    return list(getattr(completion, "choices", None) or [])
+    choices = _get(completion, "choices")
+    return list(choices) if isinstance(choices, list | tuple) else []
+
+
+def _tokens(usage: Any, name: str) -> int:
+    """A token count of ``usage``; 0 when absent or not a non-negative whole number."""
+    value = _get(usage, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value) if 0 <= value < 2**63 else 0
+
+
+def _answer_text(choice: Any) -> str | _Failure:
+    """The text of a choice, or why the choice is malformed.
+
+    ``content`` may be a string, null (empty answer; a ``refusal`` text is taken when the
+    server sends one), or a list of ``{"type": "text", "text": ...}`` parts as some
+    servers send; anything else (a number, an object, a choice without ``message``) is
+    a malformed answer, retried like a 5xx.
+    """
+    message = _get(choice, "message")
+    if message is None or isinstance(message, str | int | float | bool | list):
+        return _Failure(f"malformed response (a choice without a message object: "
+                        f"{_short_repr(choice)})", retryable=True)
+    content = _get(message, "content")
+    if content is None:
+        refusal = _get(message, "refusal")
+        return refusal if isinstance(refusal, str) else ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(
+        isinstance(_get(part, "text"), str) for part in content
+    ):
+        return "".join(_get(part, "text") for part in content)
+    return _Failure(f"malformed response (the message content is "
+                    f"{type(content).__name__}, not text: {_short_repr(content)})",
+                    retryable=True)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _classify(error: BaseException, timeout_s: float) -> _Failure:
@@ -367,7 +438,14 @@ def _classify(error: BaseException, timeout_s: float) -> _Failure:
             retry_after=retry_after_seconds(headers),
             status=status,
         )
-    return _Failure(f"{type(error).__name__}: {error}"[:500], retryable=False)
+    if isinstance(error, TimeoutError):  # the whole request overran (asyncio.wait_for)
+        return _Failure(f"no answer within {timeout_s:g} s (timeout)", retryable=True)
+    if isinstance(error, openai.OpenAIError):
+        return _Failure(f"{type(error).__name__}: {error}"[:500], retryable=False)
+    # anything else came out of reading a body the client could not make sense of (a
+    # JSON list or string, fields of the wrong type): a fault of the moment, like a 5xx
+    return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500],
+                    retryable=True)
 
 
 class OpenAIModel:
@@ -449,6 +527,34 @@ class OpenAIModel:
             return []
         return self._loop.run(self._generate_all(list(requests), config))
 
+    def generate_each(
+        self, requests: Sequence[Request], config: GenerationConfig
+    ) -> Iterator[tuple[int, Response]]:
+        """Like :meth:`generate`, but yield ``(index, response)`` as each answer arrives.
+
+        The engine stores each answer in the response cache as it comes, so an
+        interrupt (Ctrl-C, ``SIGTERM``) in the middle of a batch loses only the requests
+        still in flight, which are cancelled when the generator is closed or interrupted.
+        """
+        if not requests:
+            return
+        arrived: queue.Queue[tuple[int, Response] | BaseException] = queue.Queue()
+        future = self._loop.submit(
+            self._generate_all(list(requests), config, lambda i, r: arrived.put((i, r)))
+        )
+        future.add_done_callback(
+            lambda done: None if done.cancelled() or done.exception() is None
+            else arrived.put(cast("BaseException", done.exception()))
+        )
+        try:
+            for _ in range(len(requests)):
+                item = arrived.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:  # an interrupt, or the caller stopped early: stop what is in flight
+            future.cancel()
+
     def close(self) -> None:
         """Close the connection pool and stop the event-loop thread."""
         client, self._client = self._client, None
@@ -456,13 +562,23 @@ class OpenAIModel:
         self._loop.close(client.close() if client is not None else None)
 
     async def _generate_all(
-        self, requests: list[Request], config: GenerationConfig
+        self,
+        requests: list[Request],
+        config: GenerationConfig,
+        arrived: Callable[[int, Response], None] | None = None,
     ) -> list[Response]:
         if self._client is None:
             self._client = self._make_client()
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)
-        return list(await asyncio.gather(*(self._complete(r, config) for r in requests)))
+
+        async def one(index: int, request: Request) -> Response:
+            response = await self._complete(request, config)
+            if arrived is not None:
+                arrived(index, response)
+            return response
+
+        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
 
     def _make_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI
@@ -490,11 +606,16 @@ class OpenAIModel:
             async with semaphore:
                 started = time.perf_counter()
                 try:
-                    completion = await client.chat.completions.create(
-                        model=self.endpoint.model,
-                        messages=cast("Any", messages),
+                    # The client's timeout bounds each read; wait_for bounds the whole
+                    # request, so a server trickling bytes cannot hold it for longer.
+                    completion = await asyncio.wait_for(
+                        client.chat.completions.create(
+                            model=self.endpoint.model,
+                            messages=cast("Any", messages),
+                            timeout=self.policy.timeout_s,
+                            **parameters,
+                        ),
                         timeout=self.policy.timeout_s,
-                        **parameters,
                     )
                 except Exception as error:
                     failure = _classify(error, self.policy.timeout_s)
@@ -502,11 +623,17 @@ class OpenAIModel:
                         break
                     continue
                 latency = time.perf_counter() - started
-            if _choices(completion):
-                return self._response(completion, latency)
-            # A 200 without an answer (an HTML error page from a proxy, no choices): a
-            # fault of the moment like a 5xx, so retried.
-            failure = _Failure("the server answered with no choices", retryable=True)
+            choices = _choices(completion)
+            if not choices:
+                # A 200 without an answer (an HTML error page from a proxy, no choices): a
+                # fault of the moment like a 5xx, so retried.
+                failure = _Failure("the server answered with no choices", retryable=True)
+                continue
+            text = _answer_text(choices[0])
+            if isinstance(text, _Failure):  # a choice without message, content not text
+                failure = text
+                continue
+            return self._response(completion, choices[0], text, latency)
         reason = failure.message if failure is not None else "no attempt made"
         tries = f"{attempts} attempts" if failure is not None and failure.retryable else "no retry"
         return Response(
@@ -515,15 +642,15 @@ class OpenAIModel:
             error=self.scrub(f"{self._info.spec}: {reason} ({tries})"),
         )
 
-    def _response(self, completion: Any, latency: float) -> Response:
-        choice = _choices(completion)[0]
-        usage = getattr(completion, "usage", None)
+    def _response(self, completion: Any, choice: Any, text: str, latency: float) -> Response:
+        usage = _get(completion, "usage")
+        finish = _get(choice, "finish_reason")
         return Response(
-            text=self.scrub((choice.message.content or "").strip()),
-            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            text=self.scrub(text.strip()),
+            prompt_tokens=_tokens(usage, "prompt_tokens"),
+            completion_tokens=_tokens(usage, "completion_tokens"),
             latency_s=latency,
-            finish_reason=str(choice.finish_reason or "stop"),
+            finish_reason=finish if isinstance(finish, str) and finish else "stop",
         )
 
 

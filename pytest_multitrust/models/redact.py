@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["MASK", "redact_spec", "redact_url", "scrub"]
+__all__ = ["MASK", "redact_spec", "redact_url", "scrub", "split_credentials"]
 
 #: What a secret is replaced with.
 MASK = "***"
@@ -49,6 +49,79 @@ def _masked_userinfo(userinfo: str) -> str:
     return f"{user}:{MASK}" if sep and user else MASK
 
 
+# A host and optional port right after a URL's "@" (the port is checked by the caller).
+_HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]*\]|[^\s/?#@\[\]:]+)(?::[^\s/?#@]*)?")
+
+
+def split_credentials(url: str, *, model: bool = False) -> tuple[str, str | None]:
+    """``url`` without its userinfo, and the userinfo (None when there is none).
+
+    Keys are often written unencoded, and base64 keys hold ``/`` (others ``?``, ``#``,
+    ``@``), which ``urllib`` takes for the end of the host: the password then became a
+    path and was shown in clear. Here the userinfo runs from ``://`` to the last ``@``
+    that a host (and, for ``model=True``, a ``#<model>`` further on) follows.
+
+    Args:
+        url: ``scheme://[userinfo@]host...``; with ``model=True``, an ``openai:`` target
+            ``<url>#<model>`` (then an ``@`` inside the model name is not taken).
+        model: whether ``url`` must end in ``#<model>``.
+
+    Example:
+        >>> split_credentials("https://u:ab/c+d==@host:8000/v1#m", model=True)
+        ('https://host:8000/v1#m', 'u:ab/c+d==')
+        >>> split_credentials("https://host/v1#org/model@rev", model=True)
+        ('https://host/v1#org/model@rev', None)
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url, None
+    # the last "#" followed by a non-blank model name: a model must start after the host
+    last_hash = rest.rfind("#", 0, len(rest.rstrip()) - 1)
+    at = len(rest)
+    while (at := rest.rfind("@", 0, at)) >= 0:
+        host = _HOST_PORT.match(rest, at + 1)
+        if host is None or host.end() == at + 1:
+            continue
+        end = host.end()
+        if end < len(rest) and rest[end] not in "/?#":
+            continue
+        if model and last_hash < end:
+            continue
+        return f"{scheme}://{rest[at + 1:]}", rest[:at]
+    return url, None
+
+
+def _plain_url(url: str) -> bool:
+    """Whether ``url`` reads as ``scheme://host[:port][/path]`` with nothing left over."""
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and "@" not in parts.netloc and parts.port != 0
+    except ValueError:  # a port that is no number, "http://["
+        return False
+
+
+def _credentials_or_worse(url: str) -> tuple[str, str | None]:
+    """:func:`split_credentials`, else everything up to the last ``@`` counts as secret.
+
+    For display only: a malformed URL with an ``@`` may hide a key anywhere before it.
+    """
+    bare, userinfo = split_credentials(url)
+    if userinfo is not None:
+        return bare, userinfo
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return url, None
+    return f"{scheme}://{rest[at + 1:]}", rest[:at]
+
+
+def _with_userinfo(url: str, userinfo: str | None) -> str:
+    if userinfo is None:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{_masked_userinfo(userinfo)}@{rest}"
+
+
 def redact_url(url: str) -> str:
     """The URL with its password (or lone user token) and secret query values masked.
 
@@ -57,7 +130,14 @@ def redact_url(url: str) -> str:
         'https://me:***@api.example.com/v1?api-key=***&x=1'
         >>> redact_url("http://127.0.0.1:8000/v1")
         'http://127.0.0.1:8000/v1'
+        >>> redact_url("https://:Zm9v/YmFy+=@host/v1")  # an unencoded "/" in the key
+        'https://***@host/v1'
     """
+    bare, userinfo = split_credentials(url)
+    if userinfo is None and not _plain_url(url):
+        bare, userinfo = _credentials_or_worse(url)
+    if userinfo is not None:
+        return _with_userinfo(redact_url(bare), userinfo)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -86,9 +166,15 @@ def redact_spec(raw: str) -> str:
     """
     scheme, sep, target = raw.strip().partition(":")
     if sep and scheme == "openai":
-        url, hash_sep, model = target.partition("#")
-        return f"openai:{redact_url(url)}{hash_sep}{model}"
-    return _URL_USERINFO.sub(_mask_userinfo, raw)
+        bare, userinfo = split_credentials(target, model=True)
+        if userinfo is None and not _plain_url(target.partition("#")[0]):
+            # not "<url>#<model>" as it stands (no model, or a "#" of the key taken for
+            # the model's start): mask whatever a URL's credentials may be
+            bare, userinfo = _credentials_or_worse(target)
+        url, hash_sep, model = bare.partition("#")
+        return f"openai:{_with_userinfo(redact_url(url), userinfo)}{hash_sep}{model}"
+    bare, userinfo = _credentials_or_worse(raw)
+    return _URL_USERINFO.sub(_mask_userinfo, _with_userinfo(bare, userinfo))
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:

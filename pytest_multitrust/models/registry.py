@@ -4,8 +4,8 @@ A model spec is what the user types after ``--mllm``:
 
 * a registered name: ``tiny-llava``, ``refuser``, ``echo``, ``oracle``;
 * an alias of a hub model: ``llava-1.5`` means ``hf:llava-hf/llava-1.5-7b-hf``;
-* a scheme: ``hf:<repo-or-path>``, ``openai:<base_url>#<model>``, ``vllm:<repo>``,
-  ``py:package.module:factory``;
+* a scheme: ``hf:<repo-or-path>``, ``openai:<base_url>#<model>``,
+  ``py:package.module:factory`` (a vLLM server is an ``openai:`` model);
 * a name from the ``pytest_multitrust.models`` entry-point group.
 
 Resolution (:func:`parse_model_spec`) is pure and imports no backend, so an unknown
@@ -45,8 +45,8 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "pytest_multitrust.models"
 
-Scheme = Literal["name", "hf", "openai", "vllm", "py", "entrypoint"]
-SCHEMES: tuple[str, ...] = ("hf", "openai", "vllm", "py")
+Scheme = Literal["name", "hf", "openai", "py", "entrypoint"]
+SCHEMES: tuple[str, ...] = ("hf", "openai", "py")
 
 #: Short names for Hugging Face models of the MultiTrust family that transformers runs
 #: natively (image-text-to-text). Values are full specs.
@@ -178,7 +178,7 @@ def _usage(raw: str, why: str, option: str = "--mllm") -> pytest.UsageError:
     names = ", ".join(known_names())
     return pytest.UsageError(
         f"{option}={redact_spec(raw)!r}: {why}. Known models: {names}; or a scheme: "
-        "hf:<repo-or-path>, openai:<base_url>#<model>, vllm:<repo>, py:<module>:<factory>"
+        "hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>"
     )
 
 
@@ -210,16 +210,19 @@ def parse_model_spec(
             raise _usage(
                 raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make", option
             )
-        if scheme == "openai" and (
-            not target.startswith(("http://", "https://"))
-            or not target.partition("#")[2].strip()
-            or not target.partition("#")[0].partition("://")[2].strip("/")
-        ):
-            raise _usage(
-                raw, "expected openai:<http(s) base url>#<model>, e.g. "
-                "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf", option,
-            )
+        if scheme == "openai":  # URL, credentials and port checked now, not at first use
+            from pytest_multitrust.models.openai_backend import parse_target
+
+            parse_target(target, option=option)
         return ModelSpec(raw=raw, scheme=scheme, target=target, alias_of=alias_of)  # type: ignore[arg-type]
+    if sep and scheme == "vllm" and text not in extra_names:  # advertised once, never built
+        from pytest_multitrust.models.redact import redact_spec
+
+        raise pytest.UsageError(
+            f"{option}={redact_spec(raw)!r}: there is no vllm: model kind; serve the "
+            "model with vLLM's OpenAI-compatible server (vllm serve <repo>) and pass "
+            f"{option}=openai:http://127.0.0.1:8000/v1#<repo>"
+        )
     if text in _NAMED or text in extra_names:
         return ModelSpec(raw=raw, scheme="name", target=text, alias_of=alias_of)
     if text in _entry_point_names():
@@ -265,10 +268,8 @@ def make_model(spec: ModelSpec, options: ModelOptions) -> MLLM:
         if not callable(factory):
             raise pytest.UsageError(f"--mllm={spec.raw}: {target} is not callable")
         model = factory(options)
-    elif spec.scheme == "openai":
+    else:  # openai
         model = _backend_factory("openai")(spec, options)
-    else:  # vllm
-        model = _backend_factory("vllm")(spec, options)
     if not isinstance(model, MLLM):
         raise pytest.UsageError(
             f"--mllm={spec.raw}: the factory returned {type(model).__name__}, which has no "

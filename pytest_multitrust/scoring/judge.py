@@ -252,13 +252,26 @@ class Judge:
         ids = list(sample_ids) if len(sample_ids) == len(texts) else [""] * len(texts)
         size = max(1, info.default_batch_size)
         fresh: list[tuple[str, str]] = []
+        store = self.cache if cacheable and self.write else None
         for start in range(0, len(missing), size):
             chunk = missing[start : start + size]
             requests = [
                 Request(messages=(Message("user", texts[i]),), task_id=task_id, sample_id=ids[i])
                 for i in chunk
             ]
-            responses = self._generate(model, requests, config)
+            stored: set[int] = set()
+
+            def keep(
+                j: int, response: Response, chunk: list[int] = chunk, stored: set[int] = stored
+            ) -> None:  # a remote judge's verdict is stored as soon as it arrives
+                if store is not None and response.error is None:
+                    try:
+                        store.put_many(JUDGE_NAMESPACE, [(keys[chunk[j]], response.text)])
+                    except Exception:  # a failed write: left to the write below
+                        return
+                    stored.add(chunk[j])
+
+            responses = self._generate(model, requests, config, keep)
             self.stats.generated += len(chunk)
             for i, response in zip(chunk, responses, strict=True):
                 if response.error is not None:
@@ -266,27 +279,35 @@ class Judge:
                     verdicts[i] = self._failed(prompt, f"judge {self.name}: {response.error}")
                     continue
                 verdicts[i] = self._verdict(prompt, response.text, cached=False)
-                fresh.append((keys[i], response.text))
+                if i not in stored:
+                    fresh.append((keys[i], response.text))
         if cacheable and self.write and self.cache is not None and fresh:
             self.cache.put_many(JUDGE_NAMESPACE, fresh)
         return [v for v in verdicts if v is not None]
 
     @staticmethod
-    def _generate(model: MLLM, requests: list[Request], config: GenerationConfig) -> list[Response]:
-        from pytest_multitrust.engine.batching import checked_response
+    def _generate(
+        model: MLLM,
+        requests: list[Request],
+        config: GenerationConfig,
+        keep: Callable[[int, Response], None] | None = None,
+    ) -> list[Response]:
+        from pytest_multitrust.engine.batching import _generate_one_batch
         from pytest_multitrust.models.base import Response
 
-        try:
-            responses: object = model.generate(requests, config)
-            if not isinstance(responses, list | tuple) or len(responses) != len(requests):
-                count = len(responses) if isinstance(responses, list | tuple) else "no list of"
+        try:  # a remote judge hands each answer to keep as it arrives (interrupts lose none)
+            # _generate_one_batch checks every answer (Response(text=None) is an error) and
+            # raises on something that is no list of len(requests) answers.
+            responses = _generate_one_batch(model, requests, config, keep)
+            if len(responses) != len(requests):
+                count = len(responses)
                 raise RuntimeError(
                     f"the judge returned {count} answers for {len(requests)} questions"
                 )
         except (Exception, SystemExit) as error:  # a judge crash errors this chunk's verdicts
             message = f"{type(error).__name__}: {error}"
             return [Response(text="", finish_reason="error", error=message) for _ in requests]
-        return [checked_response(answer) for answer in responses]  # Response(text=None): error
+        return responses
 
     def _verdict(self, prompt: JudgePrompt, raw: str, *, cached: bool) -> JudgeVerdict:
         label: bool | None = None
