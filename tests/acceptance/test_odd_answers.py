@@ -21,6 +21,7 @@ import shutil
 import zlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -79,7 +80,7 @@ ANY_TEXT = st.lists(
     st.one_of(
         st.characters(exclude_categories=()),
         st.sampled_from(["\ud83d", "\ude00", "\x00", "\x1b[2J", "\x9b31m", "\u202e", "\r",
-                         "\u2028", "\x1b]8;;http://x\x07", " yes ", "I'm sorry"]),
+                         "\u2028", "\uffff", "\x1b]8;;http://x\x07", " yes ", "I'm sorry"]),
     ),
     max_size=12,
 ).map("".join)
@@ -142,7 +143,7 @@ def _check_run(result: pytest.RunResult, folder: Path, script: list[list[str]]) 
 
 @given(script=st.lists(ENTRY, min_size=1, max_size=10))
 @example(script=[("text", "Yes \ud83d"), ("str", "Yes"), ("text-none", ""), ("none", ""),
-                 ("text", "\x1b[2J\x00No\u202e"), ("mega", "A"), ("error", "down \x1b[31m")])
+                 ("text", "\x1b[2J\x00No\u202e\uffff"), ("mega", "A"), ("error", "down \x1b[31m")])
 @settings(max_examples=2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_answer_is_an_error_or_a_scored_answer_once_with_a_complete_report(
@@ -158,9 +159,18 @@ def test_any_answer_is_an_error_or_a_scored_answer_once_with_a_complete_report(
     (folder / "script.json").write_text(json.dumps(script), encoding="ascii")
     entries = [list(e) for e in script]
 
-    first = _check_run(run_trust(*ARGS, "-n", "2", timeout=600), folder, entries)
+    first = _check_run(run_trust(*ARGS, "-n", "2", "--junitxml=junit.xml", timeout=600),
+                       folder, entries)
     assert len(first) == 16
     assert Counter(first).most_common(1)[0][1] == 1  # exactly one generation per request
+    reported = {s["sample_id"]: s for s in load_valid_report(folder / "out" / "report.json")[
+        "samples"]}
+    junit = ElementTree.parse(folder / "junit.xml")
+    carried = [json.loads(p.get("value", "")) for p in junit.iter("property")
+               if p.get("name") == "multitrust.sample"]
+    assert len(carried) == 16
+    for record in carried:  # JUnit holds each answer exactly too
+        assert record["response"] == reported[record["sample_id"]]["response"]
 
     again = _check_run(run_trust(*ARGS), folder, entries)[len(first):]
     data = load_valid_report(folder / "out" / "report.json")
