@@ -253,3 +253,64 @@ def test_model_text_in_a_threshold_failure_is_shown_escaped(
     assert "worst samples:" in out
     assert "model said \\x1b[2J\\x00\\x9b31m\\u202eevil" in out
     assert not any(c in out for c in "\x00\x1b\x9b\u202e\x07")
+
+
+# -- a bug in a suite's own task code ----------------------------------------------------------
+
+BUGGY_CONFTEST = '''
+from pytest_multitrust import MetricSpec, Sample, SampleScore, TaskSpec, register_task
+from pytest_multitrust.custom import sample_scorer
+
+SAMPLES = [Sample(id=f"s{i}", variant="default", prompt=f"Question {i}?") for i in range(4)]
+CALLS = []
+
+
+@sample_scorer
+def crashes(sample, response):
+    CALLS.append(sample.id)
+    raise SystemExit(f"scorer gave up on {sample.id}")
+
+
+@sample_scorer
+def fine(sample, response):
+    return SampleScore({"ok": 1.0}, passed=True)
+
+
+def broken_mean(samples, scores, metric):
+    return 1 / 0
+
+
+register_task(TaskSpec(id="team.crash", name="Crashing scorer", aspect="safety",
+                       sub_aspect="jailbreaking", summary="s", scorer=crashes,
+                       metrics=(MetricSpec("ok", "higher", 0.5),), loader=lambda: SAMPLES))
+register_task(TaskSpec(id="team.mean", name="Broken aggregate", aspect="safety",
+                       sub_aspect="jailbreaking", summary="s", scorer=fine,
+                       metrics=(MetricSpec("ok", "higher", 0.5, aggregate=broken_mean),),
+                       loader=lambda: SAMPLES))
+
+
+def pytest_sessionfinish(session):
+    print(f"\\nscorer calls: {len(CALLS)}")
+'''
+
+
+def test_a_bug_in_a_task_is_reported_once_per_test_briefly_and_the_task_run_once(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(BUGGY_CONFTEST)
+    result = run_trust("--mllm=echo", "--mt-tasks=team.crash,team.mean", "--mt-report=out",
+                       "-s")
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert "scorer calls: 1" in out  # the scorer's task ran once, not once per test
+    assert out.count("the task's generation failed, not retried: SystemExit: scorer gave up "
+                     "on s0") == 4 + 1  # four sample tests and the threshold test
+    assert out.count("Traceback (most recent call last)") == 2  # one per broken task
+    assert "ZeroDivisionError: division by zero" in out  # the aggregate's bug, with its line
+    assert "return 1 / 0" in out
+    assert "site-packages/_pytest" not in out
+    assert "site-packages/pluggy" not in out
+    assert len(out.splitlines()) < 150
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    crashed = [s for s in data["samples"] if s["task_id"] == "team.crash"]
+    assert [s["verdict"] for s in crashed] == ["error"] * 4
