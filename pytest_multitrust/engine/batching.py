@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import Response
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -366,12 +367,12 @@ def warn_on_drift(
     """
     try:
         drifts = compare_batching(model, requests, config, subset)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         warnings.warn(
-            MultitrustWarning(
+            MultitrustWarning(terminal_safe(  # the error can carry a model's text
                 f"{task_id}: --mt-check-batching could not run ({type(error).__name__}: "
                 f"{error})"
-            ),
+            )),
             stacklevel=2,
         )
         return []
