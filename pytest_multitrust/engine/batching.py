@@ -214,8 +214,6 @@ def checked_response(answer: object) -> Response:
         fixes["latency_s"] = 0.0
     if not isinstance(answer.finish_reason, str):
         fixes["finish_reason"] = "error" if error is not None else "stop"
-    if answer.cached:
-        fixes["cached"] = False  # only the response cache says what it served
     return dataclasses.replace(answer, **fixes) if fixes else answer  # type: ignore[arg-type]
 
 
@@ -236,7 +234,9 @@ def _generate_one_batch(
         )
     if len(out) != len(batch):
         raise RuntimeError(f"model returned {len(out)} responses for {len(batch)} requests")
-    return [checked_response(answer) for answer in out]
+    checked = [checked_response(answer) for answer in out]
+    # fresh answers: only the response cache says what it served
+    return [dataclasses.replace(r, cached=False) if r.cached else r for r in checked]
 
 
 def generate_batches(

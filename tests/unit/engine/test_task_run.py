@@ -201,7 +201,9 @@ def test_checked_response_keeps_the_answer_and_zeroes_bad_bookkeeping() -> None:
     fixed = checked_response(odd)
     assert (fixed.text, fixed.error, fixed.prompt_tokens, fixed.completion_tokens,
             fixed.latency_s, fixed.finish_reason, fixed.cached) == ("ok", None, 0, 0, 0.0,
-                                                                    "stop", False)
+                                                                    "stop", True)
+    model = Scripted([odd])  # a model cannot claim its fresh answers came from the cache
+    assert {r.cached for r in make_run(model).records()} == {False}
 
 
 def test_an_attack_that_needs_a_model_that_cannot_load_fails_the_task_with_its_traceback(
