@@ -21,6 +21,7 @@ r"""Fault handling that spans the run: error budget, SIGTERM, worker crashes, te
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
@@ -82,9 +83,10 @@ def is_fatal(error: BaseException) -> bool:
     return isinstance(error, KeyboardInterrupt | pytest.exit.Exception)
 
 
-# Frames of these packages say how pytest reached our code, not what went wrong.
+# Frames of these packages say how pytest reached our code, not what went wrong. The
+# separator ends each folder: ".../pytest/" must not match ".../pytest_multitrust/".
 _PLUMBING = tuple(
-    str(Path(module.__file__).parent)
+    str(Path(module.__file__).parent) + os.sep
     for module in (pytest, __import__("_pytest"), __import__("pluggy"))
     if module.__file__
 )

@@ -88,7 +88,12 @@ class CustomThresholdItem(pytest.Item):
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
     ) -> str | TerminalRepr:
-        """The domain message, without a traceback."""
+        """The domain message, without a traceback.
+
+        Anything else is shown as Python prints it, without pytest's and pluggy's frames.
+        """
         if isinstance(excinfo.value, CustomThresholdError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+        from pytest_multitrust.reliability import format_failure
+
+        return format_failure(excinfo.value)

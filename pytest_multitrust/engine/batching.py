@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import Response
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -214,8 +215,6 @@ def checked_response(answer: object) -> Response:
         fixes["latency_s"] = 0.0
     if not isinstance(answer.finish_reason, str):
         fixes["finish_reason"] = "error" if error is not None else "stop"
-    if answer.cached:
-        fixes["cached"] = False  # only the response cache says what it served
     return dataclasses.replace(answer, **fixes) if fixes else answer  # type: ignore[arg-type]
 
 
@@ -254,7 +253,9 @@ def _generate_one_batch(
         )
     if len(out) != len(batch):
         raise RuntimeError(f"model returned {len(out)} responses for {len(batch)} requests")
-    return [checked_response(answer) for answer in out]
+    checked = [checked_response(answer) for answer in out]
+    # fresh answers: only the response cache says what it served
+    return [dataclasses.replace(r, cached=False) if r.cached else r for r in checked]
 
 
 def generate_batches(
@@ -405,12 +406,12 @@ def warn_on_drift(
     """
     try:
         drifts = compare_batching(model, requests, config, subset)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         warnings.warn(
-            MultitrustWarning(
+            MultitrustWarning(terminal_safe(  # the error can carry a model's text
                 f"{task_id}: --mt-check-batching could not run ({type(error).__name__}: "
                 f"{error})"
-            ),
+            )),
             stacklevel=2,
         )
         return []

@@ -318,6 +318,8 @@ class TaskRun:
                     requests.append(None)
                     continue
                 requests.append(build_request(sample, self.task, image))
+            except ModelLoadError:  # an attack needs the model: the whole task fails
+                raise
             except Exception as error:  # bad data is a sample-level error, not a crash
                 build_errors[sample.id] = f"{type(error).__name__}: {error}"
                 requests.append(None)

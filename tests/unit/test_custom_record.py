@@ -254,3 +254,9 @@ def test_without_a_model_the_recorder_skips() -> None:
     sample = TrustSample(NODEID, None, None)
     with pytest.raises(pytest.skip.Exception, match="no model under test: pass --mllm"):
         sample.generate("hello")
+
+
+def test_a_cached_response_stays_marked_cached_in_the_record() -> None:
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    record = sample.record(score=1.0, response=Response(text="hit", cached=True))
+    assert record.cached is True

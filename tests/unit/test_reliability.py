@@ -18,7 +18,7 @@ from PIL import Image
 from pytest_multitrust.custom.data import read_custom_samples
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.imaging.files import MAX_PIXELS, load_image_file
-from pytest_multitrust.reliability import install_sigterm_handler, terminal_safe
+from pytest_multitrust.reliability import format_failure, install_sigterm_handler, terminal_safe
 from pytest_multitrust.tasks.data import parse_lines, sample_from_json
 
 if TYPE_CHECKING:
@@ -242,3 +242,41 @@ def test_terminal_safe_leaves_no_control_character_but_tab_and_newline(text: str
     assert not any((ord(c) < 32 and c not in "\t\n") or 0x7F <= ord(c) <= 0x9F for c in shown)
     if not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in text):
         assert shown == text
+
+
+def test_format_failure_leaves_out_pytest_and_pluggy_frames_only() -> None:
+    import pluggy
+
+    def ours() -> None:
+        raise ValueError("bad \x1b[2J")
+
+    manager = pluggy.PluginManager("demo")  # a real pluggy frame between the two of ours
+
+    class Spec:
+        @pluggy.HookspecMarker("demo")
+        def hook(self) -> None: ...
+
+    class Impl:
+        @pluggy.HookimplMarker("demo")
+        def hook(self) -> None:
+            ours()
+
+    manager.add_hookspecs(Spec)
+    manager.register(Impl())
+    try:
+        manager.hook.hook()
+    except ValueError as error:
+        text = format_failure(error)
+    assert text.startswith("Traceback (most recent call last):")
+    assert "in ours" in text
+    assert "in hook" in text
+    assert "site-packages/pluggy" not in text
+    assert text.endswith("ValueError: bad \\x1b[2J")  # terminal-safe
+
+
+def test_plumbing_folders_do_not_swallow_similarly_named_packages() -> None:
+    from pytest_multitrust import reliability
+
+    assert all(folder.endswith(os.sep) for folder in reliability._PLUMBING)
+    assert not any(f"{folder[:-1]}_multitrust{os.sep}x.py".startswith(folder)
+                   for folder in reliability._PLUMBING)

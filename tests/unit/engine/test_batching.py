@@ -272,3 +272,21 @@ def test_drift_warning_says_what_holds_in_the_model_dtype(dtype: str, advice: st
     requests = [req("x" * n, sample_id=f"s{n}") for n in range(1, 6)]
     with pytest.warns(MultitrustWarning, match=advice):
         warn_on_drift(model, requests, CONFIG, "X.1")
+
+
+class Exiting(Recorder):
+    """A model that calls sys.exit with a terminal control sequence in its message."""
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        raise SystemExit("bye \x1b[2J")
+
+
+def test_a_model_exit_during_the_drift_check_is_an_inert_warning() -> None:
+    with pytest.warns(MultitrustWarning, match=r"could not run \(SystemExit: bye \\x1b\[2J\)"):
+        assert warn_on_drift(Exiting(), [req("a"), req("b")], CONFIG, "X.1") == []
+
+
+def test_a_model_exit_in_generate_errors_its_batch_only() -> None:
+    out = generate_batches(Exiting(default_batch_size=2), [req("a"), req("b"), req("c")],
+                           CONFIG, NoStore(), BatchSizer(2))
+    assert [r.error for r in out] == ["SystemExit: bye \x1b[2J"] * 3

@@ -6,6 +6,7 @@ model is a small fake whose answers each test chooses, counting every request it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -14,7 +15,13 @@ import pytest
 
 from pytest_multitrust.engine.batching import checked_response
 from pytest_multitrust.engine.runner import ModelHolder, ModelLoadError, NoStore, TaskRun
-from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.models.base import (
+    GenerationConfig,
+    ImageData,
+    ModelInfo,
+    Request,
+    Response,
+)
 from pytest_multitrust.scoring.context import ScoringContext
 from pytest_multitrust.tasks.data import read_samples
 from pytest_multitrust.tasks.registry import get_task
@@ -22,6 +29,7 @@ from pytest_multitrust.tasks.registry import get_task
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pytest_multitrust.engine.transform import TransformContext
     from pytest_multitrust.models.base import MLLM
 
 TASK = get_task("T.1")
@@ -193,4 +201,25 @@ def test_checked_response_keeps_the_answer_and_zeroes_bad_bookkeeping() -> None:
     fixed = checked_response(odd)
     assert (fixed.text, fixed.error, fixed.prompt_tokens, fixed.completion_tokens,
             fixed.latency_s, fixed.finish_reason, fixed.cached) == ("ok", None, 0, 0, 0.0,
-                                                                    "stop", False)
+                                                                    "stop", True)
+    model = Scripted([odd])  # a model cannot claim its fresh answers came from the cache
+    assert {r.cached for r in make_run(model).records()} == {False}
+
+
+def test_an_attack_that_needs_a_model_that_cannot_load_fails_the_task_with_its_traceback(
+) -> None:
+    def load() -> MLLM:
+        raise OSError("no weights")
+
+    def attack(sample: object, image: ImageData, context: TransformContext) -> object:
+        context.model()  # white-box attacks load the model under test first
+        raise AssertionError("unreachable")
+
+    task = dataclasses.replace(TASK, transform_image=attack)  # type: ignore[arg-type]
+    run = TaskRun(task=task, samples=SAMPLES, holder=ModelHolder(load),
+                  context=ScoringContext(), config=GenerationConfig(),
+                  render=lambda _s: ImageData(png=b"png"))
+    records = run.records()
+    assert {r.error for r in records} == {
+        "the model under test failed to load (not retried): OSError: no weights"}
+    assert "OSError: no weights" in run.take_failure_details()
