@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.scoring.extract import exact_match, extract_bbox, iou
 from pytest_multitrust.scoring.judge import JudgePrompt, warn_judge_failed
+from pytest_multitrust.scoring.original import grounded_v1
 from pytest_multitrust.scoring.yesno import extract_yes_no, yes_no_v1
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
@@ -168,6 +169,10 @@ def _true_box(sample: Sample) -> tuple[float, float, float, float]:
 def score_bbox(sample: Sample, response: Response) -> SampleScore:
     """Score a grounding answer: the parsed box must reach IoU >= 0.5 with the true box.
 
+    ``accuracy_v1`` is the original's rule on the answer itself: its box parser
+    (:func:`~pytest_multitrust.scoring.original.parse_box_v1`, exactly four numbers) and
+    IoU > 0.5. (The original first asked GPT-4 to rewrite the answer as a box.)
+
     The true box is ``sample.extra["box"]`` (normalised 0-1); the image size for pixel
     answers is ``sample.extra["size"]`` (``[width, height]``, default 336 x 336).
 
@@ -188,11 +193,13 @@ def score_bbox(sample: Sample, response: Response) -> SampleScore:
         overlap = iou(found, truth)
         detail = "read [" + ", ".join(f"{v:.3f}" for v in found) + f"], IoU {overlap:.2f}"
     correct = overlap >= IOU_THRESHOLD
+    original, numbers = grounded_v1(truth, response.text)
     return SampleScore(
-        values={"accuracy": float(correct), "accuracy_v1": float(correct)},
+        values={"accuracy": float(correct), "accuracy_v1": float(original)},
         passed=correct,
         expected=expected,
-        detail=detail,
+        detail=f"{detail}; the original's box parser reads {len(numbers)} number(s)"
+        + (", IoU > 0.5" if original else ", not a hit"),
         scorer="rule:bbox-iou",
     )
 
