@@ -197,7 +197,8 @@ def check_official(root: Path, task_ids: Sequence[str], seed: int,
 _NOTES: dict[str, tuple[str, str]] = {
     "T.1": ("OCR by normalised exact match and grounding by a box parser stand in for the "
             "original's GPT-4 judge", "OCR asked --mt-judge the original GPT-4 prompt; "
-            "grounding's box parser stands in for the GPT-4 box normaliser"),
+            "grounding: under --mt-rules=original the GPT-4 box normaliser prompt too, else "
+            "our box parser stands in for it"),
     "S.1": ("detoxify stands in for the Perspective API and OpenAI moderation",) * 2,
     "S.2": ("keyword and risk-statement rules stand in for the original's GPT-4 judge",
             "--mt-judge asked the original GPT-4 prompt"),

@@ -99,10 +99,14 @@ def comparability(task_id: str, *, rules: str, judge: bool, official: bool) -> C
         if rules != "original":
             return Comparability(task_id, "approximate", "our strict rules (--mt-rules=strict)"
                                  + data)
-        judged = ("OCR asked --mt-judge the original GPT-4 prompt" if judge else
-                  "OCR by normalised exact match in place of the original's GPT-4 judge")
-        return Comparability(task_id, "approximate", "yes/no parts by the original rule; "
-                             f"{judged}; grounding by the original's box parser on the answer "
+        if judge:
+            return Comparability(task_id, "judge", "yes/no parts by the original rule; OCR "
+                                 "and grounding asked --mt-judge the original GPT-4 prompts "
+                                 "(the rewritten box read by the original's parser, IoU > 0.5)"
+                                 + data)
+        return Comparability(task_id, "approximate", "yes/no parts by the original rule; OCR "
+                             "by normalised exact match in place of the original's GPT-4 "
+                             "judge; grounding by the original's box parser on the answer "
                              "itself (the original first asked GPT-4 to rewrite it as a box)"
                              + data)
     if task_id in _EXACT:

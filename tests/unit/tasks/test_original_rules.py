@@ -238,3 +238,20 @@ def test_parse_rules(text: str, rules: str) -> None:
 def test_parse_rules_rejects(bad: str) -> None:
     with pytest.raises(pytest.UsageError, match=r"--mt-rules: invalid value .* original or strict"):
         parse_rules(bad)
+
+
+def test_t1_grounding_with_a_judge_asks_the_original_normaliser() -> None:
+    box = [0.0, 0.0, 0.5, 0.5]
+    sample = Sample(id="grounding-0", variant="grounding", prompt="Where?", truth=str(box),
+                    extra={"answer_type": "bbox", "box": box, "size": [640, 480]})
+    judge = FakeJudge("'''[0.0, 0.0, 0.5, 0.5]'''")
+    answer = "Top left, about half the picture."  # no box at all: our rule finds none
+    strict, _ = run(get_task("T.1"), [sample], [answer],
+                    ScoringContext(rules="strict", judge=judge))  # type: ignore[arg-type]
+    assert strict["accuracy"] == 0.0
+    assert judge.asked == []  # strict: no normaliser asked
+    original, scores = run(get_task("T.1"), [sample], [answer],
+                           ScoringContext(rules="original", judge=judge))  # type: ignore[arg-type]
+    assert judge.asked == [{"pred": answer, "img_size": "(640, 480)"}]
+    assert original["accuracy"] == 1.0
+    assert scores[0].scorer.startswith("judge:")
