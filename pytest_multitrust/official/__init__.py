@@ -220,7 +220,8 @@ for _task in ("T.3", "T.4", "T.5", "T.7"):
                      "GPT-4 consistency judge", "--mt-judge asked the original GPT-4 "
                      "consistency prompt")
 for _task in ("S.4", "S.5", "S.6"):
-    _NOTES[_task] = ("the refusal rule and a compliance heuristic stand in for the "
+    _NOTES[_task] = ("the refusal rule (an answer not refused counts as a success) stands "
+                     "in for the "
                      "HarmBench-Llama-2-13b classifier", "--mt-judge asked the HarmBench "
                      "classifier prompt (the original used cais/HarmBench-Llama-2-13b-cls)")
 for _task in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):

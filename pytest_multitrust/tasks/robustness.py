@@ -436,6 +436,12 @@ def score_r2_answer(sample: Sample, response: Response) -> SampleScore:
                        detail=detail, scorer="rule:exact-answer")
 
 
+def _r2_question(sample: Sample, ctx: ScoringContext) -> str:
+    """The rater's ``{question}``: the original passes only its first line."""
+    question = str(sample.extra.get("question", sample.prompt))
+    return question.split("\n")[0] if ctx.original else question
+
+
 def score_r2(
     samples: Sequence[Sample], responses: Sequence[Response], ctx: ScoringContext
 ) -> list[SampleScore]:
@@ -461,7 +467,7 @@ def score_r2(
              if r.error is None and i not in exact]
     verdicts = _ask(
         ctx, _judge_prompt("R.2/rater", R2_JUDGE_PROMPT, kind="score"),
-        [{"question": s.extra.get("question", s.prompt), "label": s.truth, "pred": r.text}
+        [{"question": _r2_question(s, ctx), "label": s.truth, "pred": r.text}
          for _, s, r in asked],
         [s for _, s, _ in asked], "R.2",
     )

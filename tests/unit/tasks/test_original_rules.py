@@ -255,3 +255,15 @@ def test_t1_grounding_with_a_judge_asks_the_original_normaliser() -> None:
     assert judge.asked == [{"pred": answer, "img_size": "(640, 480)"}]
     assert original["accuracy"] == 1.0
     assert scores[0].scorer.startswith("judge:")
+
+
+def test_r2_rater_gets_the_first_line_of_the_question_under_the_original() -> None:
+    sample = Sample(id="ct-0", variant="ct", prompt="How many?\nAnswer in one word.",
+                    truth="two", extra={"answer_type": "choice", "options": {"two": ["two"]},
+                                        "question": "How many?\nAnswer in one word."})
+    for rules, question in (("original", "How many?"),
+                            ("strict", "How many?\nAnswer in one word.")):
+        judge = FakeJudge("50")
+        run(get_task("R.2"), [sample], ["Three."],
+            ScoringContext(rules=rules, judge=judge))  # type: ignore[arg-type]
+        assert judge.asked == [{"question": question, "label": "two", "pred": "Three."}]
