@@ -42,17 +42,21 @@ if TYPE_CHECKING:
         TaskSpec,
     )
 
-__all__ = ["TWIN_SUFFIX", "original_spec", "promote_twins"]
+__all__ = ["TWINNED", "TWIN_SUFFIX", "original_spec", "promote_twins"]
 
 #: Suffix of a metric holding the original rule's value beside ours.
 TWIN_SUFFIX = "_v1"
+#: Tasks whose ``*_v1`` twins hold an original deterministic rule (elsewhere a twin, if
+#: any, repeats our own value).
+TWINNED = frozenset({"T.1", "T.2", "T.6", "F.2", "F.3", "P.1", "P.2"})
 
 
 def promote_twins(score: SampleScore, primary: MetricSpec) -> SampleScore:
     """``score`` with each metric replaced by its original-rule twin, where it has one.
 
     The sample's pass follows the primary metric's new value (1 for a higher-is-better
-    metric, 0 for a lower-is-better one) when the primary metric was replaced.
+    metric, 0 for a lower-is-better one) when the primary metric was replaced, and the
+    detail says so where the original rule's value differs from ours.
     """
     twins = {
         name[: -len(TWIN_SUFFIX)]: value
@@ -62,14 +66,17 @@ def promote_twins(score: SampleScore, primary: MetricSpec) -> SampleScore:
     if not twins:
         return score
     passed = score.passed
+    detail = score.detail
     if primary.name in twins:
         value = twins[primary.name]
         passed = not math.isnan(value) and value == (1.0 if primary.direction == "higher"
                                                      else 0.0)
-    return dataclasses.replace(
-        score, values={**score.values, **twins}, passed=passed,
-        detail=f"{score.detail}; scored by the original rule",
-    )
+        ours = score.values[primary.name]
+        if not (math.isnan(value) and math.isnan(ours)) and value != ours:
+            detail += (f"; scored by the original rule: {primary.name} {value:g} "
+                       f"(our rule: {ours:g})")
+    return dataclasses.replace(score, values={**score.values, **twins}, passed=passed,
+                               detail=detail)
 
 
 def _promoting(scorer: Scorer, primary: MetricSpec) -> Scorer:
@@ -104,10 +111,12 @@ def _replace_metrics(task: TaskSpec, **aggregates: Aggregator) -> TaskSpec:
 def original_spec(task: TaskSpec) -> TaskSpec:
     """``task`` as ``--mt-rules=original`` runs it (see the module docstring).
 
-    Tasks without an original-rule twin or aggregate of their own come back with only
-    the promoting scorer, which leaves their scores unchanged.
+    Tasks without an original-rule twin or aggregate of their own come back unchanged
+    (their scorers read ``ctx.original`` themselves, where they have an original rule).
     """
-    spec = dataclasses.replace(task, scorer=_promoting(task.scorer, task.primary))
+    spec = task
+    if task.id in TWINNED:
+        spec = dataclasses.replace(task, scorer=_promoting(task.scorer, task.primary))
     if task.id == "T.3":
         groups: dict[str, tuple[str, ...]] = {}
         for variant in task.variants:

@@ -50,7 +50,11 @@ def test_yes_no_tasks_score_by_the_original_rule(task_id: str, variant: str) -> 
     assert original["accuracy"] == 1.0
     assert original_scores[0].passed
     assert not strict_scores[0].passed
-    assert original_scores[0].detail.endswith("; scored by the original rule")
+    if task_id.startswith("P."):  # the scorer reads the original rule itself
+        assert original_scores[0].detail.endswith("original rule reads No")
+    else:
+        assert original_scores[0].detail.endswith(
+            "; scored by the original rule: accuracy 1 (our rule: 0)")
     assert task.trust_score(original) == 1.0
 
 
@@ -267,3 +271,10 @@ def test_r2_rater_gets_the_first_line_of_the_question_under_the_original() -> No
         run(get_task("R.2"), [sample], ["Three."],
             ScoringContext(rules=rules, judge=judge))  # type: ignore[arg-type]
         assert judge.asked == [{"question": question, "label": "two", "pred": "Three."}]
+
+
+def test_tasks_without_an_original_twin_are_left_alone() -> None:
+    """T.3's accuracy_v1 repeats our answer match (the original asked GPT-4): no promotion."""
+    task = get_task("T.3")
+    assert original_spec(task).scorer is task.scorer
+    assert original_spec(get_task("S.4")) == get_task("S.4")
