@@ -67,7 +67,7 @@ def test_miniature_layout_drives_all_32_tasks(
     t2 = [s for s in report["samples"] if s["task_id"] == "T.2"]
     assert t2
     for sample in t2:
-        no = sample["truth"] == "No"
+        no = sample["expected"] == 'answer "No"'
         assert (sample["verdict"] == "pass") is no
         assert ("; scored by the original rule: accuracy 1 (our rule: 0)" in
                 sample["detail"]) is no
