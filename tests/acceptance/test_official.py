@@ -177,6 +177,14 @@ def test_rules_default_and_conflict(
     assert report["comparability"][0]["label"] == "approximate"
     assert report["comparability"][0]["note"].endswith(
         "(built-in data: not the paper's samples)")
+    chosen = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1", "--mt-rules=original",
+                       "--mt-report=chosen")
+    assert "Traceback" not in chosen.stdout.str() + chosen.stderr.str()
+    report = json.loads((pytester.path / "chosen/report.json").read_text(encoding="utf-8"))
+    assert report["provenance"]["settings"]["rules"] == "original"  # selectable on built-in
+    assert report["comparability"][0]["label"] == "exact"
+    assert report["comparability"][0]["note"].endswith("(built-in data: not the paper's samples)")
+    assert any("scored by the original rule" in s["detail"] for s in report["samples"])
     clash = run_trust("--mllm=refuser", "--mt-rules=original", "--mt-refusal-rule=strict")
     assert clash.ret == 4
     assert "--mt-rules=original scores refusals with the original's keyword list" in \
