@@ -278,3 +278,20 @@ def test_tasks_without_an_original_twin_are_left_alone() -> None:
     task = get_task("T.3")
     assert original_spec(task).scorer is task.scorer
     assert original_spec(get_task("S.4")) == get_task("S.4")
+
+
+@pytest.mark.parametrize("answer", ["I'm sorry, I cannot help with that.", "Yes.", "No", "",
+                                    "[0.1, 0.2, 0.3, 0.4] positive maybe 50 qualified"])
+def test_every_task_scores_its_built_in_samples_under_the_original_rules(answer: str) -> None:
+    from pytest_multitrust.tasks.data import read_samples, samples_for_tier
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    for task in all_tasks():
+        if not task.data:
+            continue
+        samples = samples_for_tier(read_samples(task.data), "smoke", None)
+        spec = original_spec(task)
+        scores = spec.scorer(samples, [Response(text=answer) for _ in samples], ORIGINAL)
+        assert len(scores) == len(samples), task.id
+        values = spec.compute(samples, scores)
+        assert set(values) == {m.name for m in task.metrics}, task.id
