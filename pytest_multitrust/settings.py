@@ -87,7 +87,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "each task's own"),
     ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),
     ("multitrust_refusal_rule", "mt_refusal_rule", "refusal keyword rule: multitrust-v1 "
-     "(the original's list) or strict (word boundaries, fewer false positives)",
+     "(the original's list) or strict (word boundaries, fewer false positives); "
+     "--mt-rules=original always uses multitrust-v1",
      "multitrust-v1"),
     ("multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint", "detoxify checkpoint for "
      "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
