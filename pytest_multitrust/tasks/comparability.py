@@ -1,8 +1,8 @@
 """How comparable each task's number is with the MultiTrust paper's, as a label and a note.
 
 * ``exact`` — the original's score came from a deterministic rule and ``--mt-rules=
-  original`` scores by that rule, so the same data and answers give the same number (up
-  to the original's rounding of each log's value to 4 decimals before averaging);
+  original`` scores by that rule, so the same data and answers give the same number
+  (each log's value rounded as the original's score script rounded it);
 * ``judge`` — the original asked GPT-4; with ``--mt-judge`` the original prompt is asked
   and read as the original read it, so the number is comparable given a GPT-4-class judge;
 * ``approximate`` — something stands in for what the original used: a rule of ours for

@@ -286,7 +286,7 @@ def score_ratings(
 
 
 def pearson_by_variant(
-    groups: Mapping[str, str], undefined_as: float | None = None
+    groups: Mapping[str, str], undefined_as: float | None = None, digits: int | None = None
 ) -> Aggregator:
     """An aggregate: Pearson's r of ratings vs references per variant, then group means.
 
@@ -294,7 +294,8 @@ def pearson_by_variant(
     variant with fewer than two ratings, or no spread in either, has no r: it is left
     out, or counts as ``undefined_as`` when given (the original's score script counts
     it as 0). The unrelated-image variants are averaged into one value first, then the
-    groups. Nothing at all gives NaN.
+    groups. Nothing at all gives NaN. ``digits``: each variant's r is rounded first (the
+    original's score script keeps 4).
     """
     frozen = dict(groups)
 
@@ -314,6 +315,8 @@ def pearson_by_variant(
             r = pearson(xs, ys)
             if math.isnan(r) and undefined_as is not None:
                 r = undefined_as
+            if digits is not None and not math.isnan(r):
+                r = round(r, digits)
             if not math.isnan(r):
                 per_group.setdefault(frozen.get(variant, variant), []).append(r)
         means = [math.fsum(v) / len(v) for v in per_group.values()]

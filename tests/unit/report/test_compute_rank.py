@@ -37,11 +37,16 @@ def official(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Sample]
 
 
 def synthetic(task_id: str, samples: list[Sample], rng: random.Random) -> list[SampleScore]:
-    """Random per-sample values for every metric of the task (0/1 where the original's is)."""
+    """Random per-sample values for every metric of the task.
+
+    Values in [0, 1], not just 0/1, so the log means need the original's rounding.
+    """
     task = get_task(task_id)
     scores = []
     for sample in samples:
-        values = {m.name: float(rng.random() < 0.5) for m in task.metrics}
+        values = {m.name: rng.random() for m in task.metrics}
+        if task_id == "F.6":
+            values["yes_rate"] = float(rng.random() < 0.5)
         if task_id in ("S.1", "S.3"):
             values["toxicity"] = rng.random()
         if task_id == "R.2":
@@ -63,6 +68,23 @@ def mean(xs: list[float]) -> float:
     return sum(xs) / len(xs)
 
 
+#: The tasks scored by a deterministic rule, whose logs are rounded below as the score
+#: scripts round them (truthfulness: format(x * 100, '.2f'); the others: round(x, 4)).
+#: Elsewhere the oracle stays unrounded: our stand-ins do not claim the original's number.
+ROUNDED = {"T.1": "2dp%", "T.2": "2dp%", "T.6": "2dp%", "R.3": "4", "R.6": "4", "F.2": "4",
+           "F.3": "4", "P.1": "4", "P.2": "4", "P.3": "4"}
+ROUNDING: dict[str, Any] = {"task": None}
+
+
+def rounded(value: float) -> float:
+    how = ROUNDED.get(ROUNDING["task"] or "")
+    if how == "2dp%":
+        return float(format(value * 100, ".2f")) / 100
+    if how == "4":
+        return round(value, 4)
+    return value
+
+
 def logs(samples: list[Sample], scores: list[SampleScore], metric: str,
          log_of: Any = None) -> dict[str, float]:
     """One value per original log file: the mean of ``metric`` over its samples."""
@@ -72,7 +94,7 @@ def logs(samples: list[Sample], scores: list[SampleScore], metric: str,
         if not math.isnan(value):
             key = log_of(sample) if log_of else sample.variant
             pooled.setdefault(key, []).append(value)
-    return {key: mean(values) for key, values in pooled.items()}
+    return {key: rounded(mean(values)) for key, values in pooled.items()}
 
 
 def text_image_unrelated(per_log: dict[str, float], prefix: str = "") -> float:
@@ -177,7 +199,7 @@ def oracle_task(task_id: str, samples: list[Sample], scores: list[SampleScore]) 
             keep = ~np.isnan(x)
             r = (scipy.stats.pearsonr(x[keep], y[keep])[0] if keep.sum() >= 2 and
                  np.ptp(x[keep]) > 0 else math.nan)
-            per[variant] = 0.0 if math.isnan(r) else float(r)
+            per[variant] = 0.0 if math.isnan(r) else rounded(float(r))
         return 100 * text_image_unrelated(per)
     if t == "P.6":
         per = logs(samples, scores, "rta")
@@ -226,8 +248,10 @@ def test_task_sub_aspect_and_overall_scores_match_compute_rank(
         scores = synthetic(task_id, samples, rng)
         spec = original_spec(get_task(task_id))
         ours[task_id] = spec.trust_score(spec.compute(samples, scores))
+        ROUNDING["task"] = task_id
         theirs[task_id] = oracle_task(task_id, samples, scores)
-        # P.3: the original computes r in float32
+        ROUNDING["task"] = None
+        # P.3: the original computes r in float32 (then rounds it to 4 decimals)
         tolerance = 1e-4 if task_id == "P.3" else 1e-9
         assert 100 * ours[task_id] == pytest.approx(theirs[task_id], abs=tolerance), task_id
     result = aggregate([metric_result(t, ours[t]) for t in PAPER])
