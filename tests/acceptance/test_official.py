@@ -192,3 +192,22 @@ def test_rules_default_and_conflict(
     bad = run_trust("--mllm=refuser", "--mt-rules=v1")
     assert bad.ret == 4
     assert "--mt-rules: invalid value 'v1'; expected original or strict" in bad.stderr.str()
+
+
+def test_missing_images_the_original_skipped_are_warned_and_reported(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    (data / "truthfulness/misleading_images/mistext/m2.png").unlink()
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.5",
+                       "--mt-report=report")
+    out = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in out
+    skipped = ("1 sample(s) skipped, image missing (as the original skipped them): "
+               "truthfulness/misleading_images/mistext/m2.png")
+    assert "found        T.5  1 samples from 1 file(s) and 1 image(s)" in out
+    assert f"MultitrustWarning: --mt-data=official: T.5: {skipped}" in out
+    report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert report["extra"]["skipped T.5"] == skipped
+    assert len([s for s in report["samples"] if s["task_id"] == "T.5"]) == 1
