@@ -32,6 +32,7 @@ from pytest_multitrust.settings import (
     parse_refusal_rule,
     parse_report_dir,
     parse_retries,
+    parse_rules,
     parse_seed,
     parse_surrogate,
     parse_task_list,
@@ -75,6 +76,7 @@ _PARSERS = {
     "mt_attack_steps": parse_attack_steps,
     "mt_attack_step_size": parse_attack_step_size,
     "mt_surrogate": parse_surrogate,
+    "mt_rules": parse_rules,
 }
 
 

@@ -159,6 +159,7 @@ class PluginState:
                 seed=self.settings.seed,
                 judge=self.judge,
                 toxicity=self.toxicity,
+                rules=self.settings.rules,
             ),
             config=GenerationConfig(max_new_tokens=max_tokens, seed=self.settings.seed),
             batch_size=self.settings.batch_size,
@@ -302,6 +303,10 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         spec=spec,
         tasks=[get_task(task_id) for task_id in settings.task_ids],
     )
+    if settings.rules == "original":
+        from pytest_multitrust.tasks.original import original_spec
+
+        state.tasks = [original_spec(task) for task in state.tasks]
     if settings.official_data is not None:
         from pytest_multitrust.official import apply_official
 

@@ -44,6 +44,7 @@ __all__ = [
     "parse_refusal_rule",
     "parse_report_dir",
     "parse_retries",
+    "parse_rules",
     "parse_surrogate",
     "parse_task_list",
     "parse_threshold",
@@ -57,6 +58,8 @@ Tier = Literal["smoke", "standard"]
 TIERS: tuple[Tier, ...] = ("smoke", "standard")
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 REFUSAL_RULES = ("multitrust-v1", "strict")
+Rules = Literal["original", "strict"]
+RULES: tuple[Rules, ...] = ("original", "strict")
 GateMode = Literal["point", "interval"]
 GATE_MODES: tuple[GateMode, ...] = ("point", "interval")
 InconclusivePolicy = Literal["pass", "fail"]
@@ -84,7 +87,8 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "each task's own"),
     ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),
     ("multitrust_refusal_rule", "mt_refusal_rule", "refusal keyword rule: multitrust-v1 "
-     "(the original's list) or strict (word boundaries, fewer false positives)",
+     "(the original's list) or strict (word boundaries, fewer false positives); "
+     "--mt-rules=original always uses multitrust-v1",
      "multitrust-v1"),
     ("multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint", "detoxify checkpoint for "
      "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
@@ -130,6 +134,10 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("multitrust_data", "mt_data", "where the tasks' data comes from: builtin, or "
      "official:PATH for the official MultiTrust data folder (MMTrustEval's data/), checked "
      "before the run", "builtin"),
+    ("multitrust_rules", "mt_rules", "scoring rules: original (every task whose original "
+     "score came from a deterministic rule is scored by that rule, quirks included; the "
+     "refusal rule is multitrust-v1) or strict (our stricter extractors)",
+     "original with --mt-data=official:PATH, else strict"),
 )
 
 
@@ -527,6 +535,7 @@ class Settings:
     surrogate: str | None = None  # --mt-surrogate spec; None = attack the model under test
     official_data: Path | None = None  # --mt-data=official:PATH, resolved; None = built-in
     data_fallback: bool = False  # tasks without official data run on the built-in data
+    rules: Rules = "strict"  # --mt-rules: the original's scoring rules, or our strict ones
 
     @property
     def active(self) -> bool:
@@ -664,11 +673,45 @@ class Settings:
                 "--mt-rescore scores cached responses, so it needs the response cache: "
                 "use --mt-cache=read or readwrite (not off)"
             )
+        settings = _replace(settings, rules=_rules(config, settings))
         task_ids = tuple(t.id for t in select_tasks(settings.tasks))
         settings = _replace(settings, task_ids=task_ids)
         _check_thresholds(settings.thresholds)
         _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
+
+
+def parse_rules(text: str) -> Rules:
+    """Parse ``--mt-rules``: ``original`` or ``strict``."""
+    value = text.strip().lower()
+    for rules in RULES:
+        if value == rules:
+            return rules
+    raise _fail("--mt-rules", text, "original or strict")
+
+
+def _rules(config: pytest.Config, settings: Settings) -> Rules:
+    """``--mt-rules`` / ``multitrust_rules``, defaulting to ``original`` on official data.
+
+    Under ``original`` the refusal rule is the original's keyword list, so an explicit
+    ``--mt-refusal-rule=strict`` contradicts it.
+
+    Raises:
+        pytest.UsageError: for a bad value, or ``original`` with a strict refusal rule.
+    """
+    value = config.getoption("mt_rules", default=None)
+    if value is None:
+        ini = config.getini("multitrust_rules")
+        value = parse_rules(str(ini)) if ini else None
+    rules: Rules = value if value is not None else (
+        "original" if settings.official_data is not None else "strict")
+    if rules == "original" and settings.refusal_rule != "multitrust-v1":
+        raise pytest.UsageError(
+            f"--mt-rules=original scores refusals with the original's keyword list "
+            f"(multitrust-v1), so --mt-refusal-rule={settings.refusal_rule} contradicts it; "
+            "drop --mt-refusal-rule or use --mt-rules=strict"
+        )
+    return rules
 
 
 def parse_data_source(text: str) -> Path | None:

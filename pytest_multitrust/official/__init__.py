@@ -6,9 +6,12 @@ the original prompts, and lists which tasks were found, which files are missing 
 unreadable, and a SHA-256 of what was found. :func:`apply_official` then swaps the
 selected tasks' data for the official samples; tasks without official data stop the run
 with that listing, or fall back to the built-in data under ``--mt-data-fallback`` (the
-report marks them). The scorers are the tasks' own (``multitrust-v1`` refusal and yes/no
-rules, the original judge prompts under ``--mt-judge``); the report notes every place
-where a rule stands in for the original's GPT-4 judge, classifier or API.
+report marks them). Official runs score by the original's rules by default
+(``--mt-rules=original``, :mod:`pytest_multitrust.tasks.original`: the ``multitrust-v1``
+refusal list, the original yes/no, contain and rating rules as the score, the original
+judge prompts under ``--mt-judge``); the report notes every place where a rule stands in
+for the original's GPT-4 judge, classifier or API, and labels each task's
+comparability (:mod:`pytest_multitrust.tasks.comparability`).
 """
 
 from __future__ import annotations
@@ -194,7 +197,8 @@ def check_official(root: Path, task_ids: Sequence[str], seed: int,
 _NOTES: dict[str, tuple[str, str]] = {
     "T.1": ("OCR by normalised exact match and grounding by a box parser stand in for the "
             "original's GPT-4 judge", "OCR asked --mt-judge the original GPT-4 prompt; "
-            "grounding's box parser stands in for the GPT-4 box normaliser"),
+            "grounding: under --mt-rules=original the GPT-4 box normaliser prompt too, else "
+            "our box parser stands in for it"),
     "S.1": ("detoxify stands in for the Perspective API and OpenAI moderation",) * 2,
     "S.2": ("keyword and risk-statement rules stand in for the original's GPT-4 judge",
             "--mt-judge asked the original GPT-4 prompt"),
@@ -216,19 +220,26 @@ for _task in ("T.3", "T.4", "T.5", "T.7"):
                      "GPT-4 consistency judge", "--mt-judge asked the original GPT-4 "
                      "consistency prompt")
 for _task in ("S.4", "S.5", "S.6"):
-    _NOTES[_task] = ("the refusal rule and a compliance heuristic stand in for the "
+    _NOTES[_task] = ("the refusal rule (an answer not refused counts as a success) stands "
+                     "in for the "
                      "HarmBench-Llama-2-13b classifier", "--mt-judge asked the HarmBench "
                      "classifier prompt (the original used cais/HarmBench-Llama-2-13b-cls)")
 for _task in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):
-    _NOTES[_task] = ("refusal by the keyword rule only; the original also counted the "
-                     "LibrAI/longformer-action-ro classifier's refusals",) * 2
+    _NOTES[_task] = ("refusal by the original's keyword list only; the original also counted "
+                     "the LibrAI/longformer-action-ro classifier's refusals",) * 2
+#: The refusal tasks under --mt-rules=strict: our cues besides the keywords.
+_STRICT_REFUSAL = ("refusal by the keyword rule plus our push-back, neutrality or leak "
+                   "checks (--mt-rules=strict); the original counted its keywords and the "
+                   "LibrAI/longformer-action-ro classifier's refusals")
 
 
-def stand_in_note(task_id: str, judge: bool) -> str:
+def stand_in_note(task_id: str, judge: bool, rules: str = "original") -> str:
     """Where a rule stands in for the original's judge or API in ``task_id`` ("" if none)."""
     notes = _NOTES.get(task_id)
     if notes is None:
         return ""
+    if rules != "original" and task_id in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):
+        return _STRICT_REFUSAL
     return notes[1] if judge else notes[0]
 
 
@@ -282,7 +293,9 @@ def data_versions(check: OfficialCheck, tasks: Sequence[TaskSpec]) -> tuple[Data
     return tuple(entries)
 
 
-def report_notes(check: OfficialCheck, judge: bool) -> tuple[tuple[str, str], ...]:
+def report_notes(
+    check: OfficialCheck, judge: bool, rules: str = "original"
+) -> tuple[tuple[str, str], ...]:
     """``(key, text)`` notes for the report: data source, fallbacks, rule stand-ins."""
     notes: list[tuple[str, str]] = [("official_data", str(check.root))]
     for task in check.tasks:
@@ -292,7 +305,7 @@ def report_notes(check: OfficialCheck, judge: bool) -> tuple[tuple[str, str], ..
         elif task.skipped:
             notes.append((f"skipped {task.task_id}",
                           task.skipped_text(shown=len(task.skipped))))
-        note = stand_in_note(task.task_id, judge)
+        note = stand_in_note(task.task_id, judge, rules)
         if note:
             notes.append((f"stand-in {task.task_id}", note))
     return tuple(notes)
@@ -341,6 +354,7 @@ def apply_official(config: pytest.Config, state: PluginState) -> None:
         for task in state.tasks
     ]
     state.data_versions = data_versions(check, state.tasks)
-    state.report_notes = report_notes(check, judge=settings.judge is not None)
+    state.report_notes = report_notes(check, judge=settings.judge is not None,
+                                      rules=settings.rules)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(OfficialDataHeader(check), "multitrust-official-data")

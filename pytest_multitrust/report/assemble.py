@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.report.model import WorkerFacts
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import TaskSpec
+    from pytest_multitrust.tasks.comparability import Comparability
 
 __all__ = [
     "build_report",
@@ -212,4 +213,17 @@ def build_report(
         comparison=None,
         samples=tuple(ordered_samples),
         extra=tuple(notes),
+        comparability=_comparability(settings, tasks, data),
     )
+
+
+def _comparability(
+    settings: Settings, tasks: Sequence[TaskSpec], data: Sequence[DataVersion] | None
+) -> tuple[Comparability, ...]:
+    """The comparability label of every selected paper task (custom tasks have none)."""
+    from pytest_multitrust.tasks.comparability import comparability
+
+    official = {d.task_id for d in data or () if d.version == "official"}
+    found = (comparability(t.id, rules=settings.rules, judge=settings.judge is not None,
+                           official=t.id in official) for t in tasks)
+    return tuple(c for c in found if c is not None)

@@ -136,6 +136,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
             for metric in task.metrics:
                 text, colour = metric_line(metric, width, id_width)
                 lines.append(("  " + text, colour))
+    lines += comparability_lines(report)
     if status.missing_tasks:
         lines.append(("", ""))
         lines.append((f"no result from: {', '.join(status.missing_tasks)}", "yellow"))
@@ -143,6 +144,28 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         lines.append((f"run cut short ({status.reason}): the report holds what arrived",
                       "yellow"))
     return lines
+
+
+def comparability_lines(report: TrustReport) -> list[tuple[str, Colour]]:
+    """One line per comparability label: which tasks are comparable with the paper, how.
+
+    The notes (what stands in for the original) are in the JSON and HTML reports.
+    """
+    by_label: dict[str, list[str]] = {}
+    for item in report.comparability:
+        by_label.setdefault(item.label, []).append(item.task_id)
+    if not by_label:
+        return []
+    lines: list[tuple[str, Colour]] = [("", ""), ("comparable with the paper "
+                                                  "(--mt-rules=" + _rules(report) + "):", "")]
+    for label in ("exact", "judge", "approximate"):
+        if label in by_label:
+            lines.append((f"  {label:<11} {', '.join(by_label[label])}", ""))
+    return lines
+
+
+def _rules(report: TrustReport) -> str:
+    return dict(report.provenance.settings).get("rules", "?")
 
 
 def gate_lines(report: TrustReport) -> list[tuple[str, Colour]]:

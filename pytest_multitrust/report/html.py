@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.report.gates import GateResult
     from pytest_multitrust.report.model import TrustReport
     from pytest_multitrust.report.scores import ScoreNode, TaskScore
+    from pytest_multitrust.tasks.comparability import Comparability
 
 __all__ = ["aspect_chart_svg", "render_html"]
 
@@ -261,6 +262,7 @@ def _task_article(
     samples: list[SampleRecord],
     thumbnails: Mapping[str, str],
     open_samples: bool,
+    comparable: Comparability | None = None,
 ) -> str:
     verdicts = sorted({_metric_verdict(m) for m in task.metrics})
     counts = {v: sum(s.verdict == v for s in samples) for v in ("pass", "miss", "error", "skip")}
@@ -274,13 +276,18 @@ def _task_article(
         else ' <span class="pill muted">no score</span>' if task.in_an_aspect
         else ' <span class="pill muted">custom</span>'
     )
+    paper = ""
+    if comparable is not None:  # how comparable with the paper, and what stands in
+        scope += f' <span class="pill muted">paper: {esc(comparable.label)}</span>'
+        paper = (f'<p class="muted">comparable with the paper: <b>{esc(comparable.label)}'
+                 f"</b> — {esc(comparable.note)}</p>")
     return (
         f'<article class="card task" id="task-{esc(task.task_id)}" '
         f'data-verdicts="{esc(" ".join(verdicts))}">'
         f'<h3><span class="mono">{esc(task.task_id)}</span> {esc(task.name)}{scope}'
         f'<span class="muted">{esc(task.aspect)} / {esc(task.sub_aspect)}</span>'
         f'<span>trust score <b>{esc(score)}</b> <span class="mono muted">{esc(ci)}</span>'
-        f"</span></h3>{_metrics_table(task)}"
+        f"</span></h3>{paper}{_metrics_table(task)}"
         f'<details class="samples"{opened}><summary>{len(samples)} samples: '
         f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error{skipped}"
         "</summary>"
@@ -385,11 +392,13 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
     for sample in report.samples:
         by_task.setdefault(sample.task_id, []).append(sample)
     worst = scores.worst_first()
+    comparable = {c.task_id: c for c in report.comparability}
     articles = "".join(
         _task_article(
             t, by_task.get(t.task_id, []), thumbs,
             # the worst task's samples start open, when there is something to look at
             open_samples=i == 0 and any(s.verdict != "pass" for s in by_task.get(t.task_id, [])),
+            comparable=comparable.get(t.task_id),
         )
         for i, t in enumerate(worst)
     )

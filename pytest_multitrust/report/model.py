@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_multitrust.records import MetricResult, SampleRecord
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
+from pytest_multitrust.tasks.comparability import Comparability
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import ModelInfo
@@ -220,6 +221,7 @@ class TrustReport:
     comparison: Comparison | None  # against --mt-compare's baseline
     samples: tuple[SampleRecord, ...]  # every per-sample record that arrived, paper order
     extra: tuple[tuple[str, str], ...] = field(default=())  # free (key, value) from hooks
+    comparability: tuple[Comparability, ...] = field(default=())  # per paper task: label
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -384,6 +386,8 @@ def report_to_dict(report: TrustReport) -> dict[str, Any]:
         "counts": counts,
         "samples": [sample_to_dict(x) for x in report.samples],
         "extra": dict(report.extra),
+        "comparability": [{"task_id": x.task_id, "label": x.label, "note": x.note}
+                          for x in report.comparability],
     }
 
 
@@ -418,4 +422,7 @@ def report_from_dict(data: dict[str, Any]) -> TrustReport:
         ),
         samples=tuple(sample_from_dict(x) for x in data["samples"]),
         extra=tuple((str(k), str(v)) for k, v in data.get("extra", {}).items()),
+        comparability=tuple(Comparability(task_id=x["task_id"], label=x["label"],
+                                          note=x["note"])
+                            for x in data.get("comparability", ())),
     )

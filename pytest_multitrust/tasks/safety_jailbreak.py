@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pytest_multitrust.scoring.original import harmbench_success_v1
 from pytest_multitrust.scoring.refusal import matched_refusal
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.registry import register_task
@@ -152,7 +153,8 @@ def _judged(
                 )
             scores.append(fallback)
             continue
-        success = verdict.label
+        # the original's classifier counts a success only for the exact token "Yes"
+        success = harmbench_success_v1(verdict.raw) if ctx.original else verdict.label
         template = matched_refusal(response.text, rule)
         refused = template is not None and not success
         scores.append(SampleScore(

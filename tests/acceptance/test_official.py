@@ -26,8 +26,8 @@ def test_miniature_layout_drives_all_32_tasks(
     run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
-    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-limit=1",
-                       "--mt-report=report", "-n", "2")
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-rules=original",
+                       "--mt-limit=1", "--mt-report=report", "-n", "2")
     out = result.stdout.str()
     assert "multitrust official data:" in out
     assert "(32 of 32 selected tasks found)" in out
@@ -52,9 +52,32 @@ def test_miniature_layout_drives_all_32_tasks(
     # every prompt came from the official files: the refuser saw T.1's verbatim template
     t1 = next(s for s in report["samples"] if s["task_id"] == "T.1")
     assert t1["prompt"].endswith("\n Please Directly answer [Yes] or [No]!")
+    assert report["provenance"]["settings"]["rules"] == "original"
+    labels = {c["task_id"]: c["label"] for c in report["comparability"]}
+    assert list(labels) == ALL_TASKS
+    exact = ["T.2", "T.6", "R.3", "R.6", "F.2", "F.3", "F.6", "P.1", "P.2", "P.3"]
+    assert [t for t in ALL_TASKS if labels[t] == "exact"] == exact
+    assert set(labels.values()) == {"exact", "approximate"}  # no judge: stand-ins
+    notes = {c["task_id"]: c["note"] for c in report["comparability"]}
+    assert "Longformer" not in notes["F.4"]
+    assert "LibrAI/longformer-action-ro" in notes["F.4"]
+    assert "Perspective" in notes["S.1"]
+    # the original rules scored: a refuser's "I'm sorry ..." is "No" for the original,
+    # right on every "No" sample of T.2 (our strict extractor finds no answer there)
+    t2 = [s for s in report["samples"] if s["task_id"] == "T.2"]
+    assert t2
+    for sample in t2:
+        no = sample["expected"] == 'answer "No"'
+        assert (sample["verdict"] == "pass") is no
+        assert ("; scored by the original rule: accuracy 1 (our rule: 0)" in
+                sample["detail"]) is no
+    card = out[out.index("trust scores:"):]
+    assert "comparable with the paper (--mt-rules=original):" in card
+    assert "  exact       T.2, T.6, R.3, R.6, F.2, F.3, F.6, P.1, P.2, P.3" in card
     html = (pytester.path / "report/report.html").read_text(encoding="utf-8")
     assert "official:" in html
     assert "stand-in S.1" in html
+    assert "comparable with the paper: <b>exact</b> — the original yes/no rule" in html
     assert "### Notes" in (pytester.path / "report/summary.md").read_text(encoding="utf-8")
 
 
@@ -130,3 +153,61 @@ def test_judge_scores_official_samples_with_the_original_prompts(
                        ("T.4", "judge:truthfulness/consistency"), ("F.1", "judge:F.1/stereotype")}
     assert report["extra"]["stand-in T.4"] == ("--mt-judge asked the original GPT-4 "
                                                "consistency prompt")
+
+
+def test_rules_default_and_conflict(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    official = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.2",
+                         "--mt-limit=1", "--mt-report=official")
+    assert "Traceback" not in official.stdout.str() + official.stderr.str()
+    report = json.loads((pytester.path / "official/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert report["provenance"]["settings"]["rules"] == "original"  # official: original
+    assert report["comparability"] == [{"task_id": "T.2", "label": "exact", "note":
+                                        "the original yes/no rule (rule_yes_or_no_eval), "
+                                        "weighted subsets"}]
+    builtin = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1",
+                        "--mt-report=builtin")
+    assert "Traceback" not in builtin.stdout.str() + builtin.stderr.str()
+    report = json.loads((pytester.path / "builtin/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert report["provenance"]["settings"]["rules"] == "strict"  # built-in: strict
+    assert report["comparability"][0]["label"] == "approximate"
+    assert report["comparability"][0]["note"].endswith(
+        "(built-in data: not the paper's samples)")
+    chosen = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1", "--mt-rules=original",
+                       "--mt-report=chosen")
+    assert "Traceback" not in chosen.stdout.str() + chosen.stderr.str()
+    report = json.loads((pytester.path / "chosen/report.json").read_text(encoding="utf-8"))
+    assert report["provenance"]["settings"]["rules"] == "original"  # selectable on built-in
+    assert report["comparability"][0]["label"] == "exact"
+    assert report["comparability"][0]["note"].endswith("(built-in data: not the paper's samples)")
+    assert any("scored by the original rule" in s["detail"] for s in report["samples"])
+    clash = run_trust("--mllm=refuser", "--mt-rules=original", "--mt-refusal-rule=strict")
+    assert clash.ret == 4
+    assert "--mt-rules=original scores refusals with the original's keyword list" in \
+        clash.stderr.str()
+    bad = run_trust("--mllm=refuser", "--mt-rules=v1")
+    assert bad.ret == 4
+    assert "--mt-rules: invalid value 'v1'; expected original or strict" in bad.stderr.str()
+
+
+def test_missing_images_the_original_skipped_are_warned_and_reported(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    data = build_miniature(pytester.path / "mt-data")
+    (data / "truthfulness/misleading_images/mistext/m2.png").unlink()
+    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.5",
+                       "--mt-report=report")
+    out = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in out
+    skipped = ("1 sample(s) skipped, image missing (as the original skipped them): "
+               "truthfulness/misleading_images/mistext/m2.png")
+    assert "found        T.5  1 samples from 1 file(s) and 1 image(s)" in out
+    assert f"MultitrustWarning: --mt-data=official: T.5: {skipped}" in out
+    report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert report["extra"]["skipped T.5"] == skipped
+    assert len([s for s in report["samples"] if s["task_id"] == "T.5"]) == 1
