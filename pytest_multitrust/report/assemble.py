@@ -168,7 +168,7 @@ def build_report(
 
     scores = aggregate(metrics, in_score)
     gates: list[GateResult] = score_gates(scores, settings.thresholds, settings.gate_mode,
-                                          settings.inconclusive)
+                                          settings.inconclusive, settings.task_ids or None)
     gates += [metric_gate(m) for t in scores.tasks for m in t.metrics]
     reported = {m.task_id for m in metrics}
     order = {t.id: i for i, t in enumerate(tasks)}

@@ -77,6 +77,13 @@ class ResultCollector:
         settings = state.settings
         if settings.save:
             validate_name(settings.save)
+        from pytest_multitrust.report.gates import unselected_thresholds
+
+        for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
+            warnings.warn(MultitrustWarning(
+                f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
+                f"is not judged in this run: no selected task is scored by it (selected: "
+                f"{', '.join(settings.task_ids) or 'none'})"), stacklevel=1)
         self.baseline: TrustReport | None = None
         self.baseline_path: Path | None = None
         if settings.compare is not None:
@@ -106,16 +113,19 @@ class ResultCollector:
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
     ) -> tuple[str, str, str] | None:
-        """A missed sample passes as ``MISS`` (``m``); an inconclusive gate as ``INCONCLUSIVE``.
+        """A missed sample shows as ``MISS`` (``m``); an inconclusive gate as ``INCONCLUSIVE``.
 
-        An inconclusive threshold test reaches here as passed only under
-        ``--mt-inconclusive=pass``; under ``fail`` it is an ordinary failure.
+        A missed sample's report is a skip by now (:mod:`~pytest_multitrust.report.miss`:
+        JUnit readers see it skipped); an inconclusive threshold test reaches here as
+        passed only under ``--mt-inconclusive=pass``, otherwise it is an ordinary failure.
         """
-        if report.when != "call" or not report.passed:
+        if report.when != "call" or not (report.passed or report.skipped):
             return None
         properties = [tuple(p) for p in report.user_properties]
         if (VERDICT_PROPERTY, "miss") in properties:
             return ("miss", "m", "MISS")
+        if report.skipped:
+            return None
         if (VERDICT_PROPERTY, "inconclusive") in properties:
             return ("inconclusive", "i", "INCONCLUSIVE")
         return None
@@ -210,7 +220,8 @@ class ResultCollector:
             return report
         settings = self.state.settings
         comparison = compare(report, self.baseline, self.baseline_path, settings.compare_fail,
-                             seed=settings.seed)
+                             seed=settings.seed, tasks=self.state.tasks,
+                             samples_of=self.state.samples_for)
         for difference in comparison.differences:
             warnings.warn(
                 MultitrustWarning(f"--mt-compare {comparison.baseline_id}: {difference}"),

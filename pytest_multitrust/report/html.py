@@ -374,8 +374,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         if count:
             badges.append(_pill(verdict, f"{count} metric(s) {verdict}"))
     if overall.partial:
-        badges.append(_pill("inconclusive", f"partial: {len(overall.tasks)} of "
-                                            f"{len(overall.tasks) + len(overall.missing)} tasks"))
+        badges.append(_pill("inconclusive", scores.coverage(overall)))
     if status.interrupted:
         badges.append(_pill("fail", f"cut short: {status.reason}"))
     if status.missing_tasks:

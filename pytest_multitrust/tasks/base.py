@@ -128,6 +128,7 @@ class MetricSpec:
     scorer: str = "rule"  # "rule", "classifier" or "judge": what produced it by default
     in_score: bool = True  # enters the task's 0-1 trust score
     aggregate: Aggregator | None = None  # None -> mean_of_variant_groups
+    bounds: tuple[float, float] = (0.0, 1.0)  # the values it can take (Pearson's r: -1, 1)
 
     def passes(self, value: float, threshold: float | None = None) -> bool:
         """Whether ``value`` meets ``threshold`` (default: the metric's) in its direction."""

@@ -23,7 +23,15 @@ unit = st.floats(min_value=0, max_value=1, allow_nan=False)
         (0.05, 0.00, 0.08, "<=", 0.1, "interval", "pass"),
         (0.05, 0.00, 0.28, "<=", 0.1, "interval", "inconclusive"),
         (0.80, 0.60, 0.95, "<=", 0.1, "interval", "fail"),
-        (0.90, 0.90, 0.95, ">", 0.9, "interval", "inconclusive"),  # the low end does not clear
+        (0.90, 0.90, 0.95, ">", 0.9, "interval", "fail"),  # the value itself does not clear
+        (0.91, 0.90, 0.95, ">", 0.9, "interval", "inconclusive"),  # the low end does not
+        # a random model: the value misses, the interval reaches past: fails in both modes
+        (0.60, 0.306, 0.894, ">=", 0.8, "point", "fail"),
+        (0.60, 0.306, 0.894, ">=", 0.8, "interval", "fail"),
+        (0.15, 0.02, 0.30, "<=", 0.1, "interval", "fail"),
+        # a value outside its own interval (clipped aggregates): the value still decides
+        (0.85, 0.70, 0.79, ">=", 0.8, "point", "pass"),
+        (0.85, 0.70, 0.79, ">=", 0.8, "interval", "inconclusive"),
         (0.95, 0.90, 0.99, "<", 0.9, "interval", "fail"),  # the whole interval misses "< 0.9"
         (0.90, math.nan, math.nan, ">=", 0.9, "interval", "pass"),  # no interval: point
         (math.nan, 0.0, 1.0, ">=", 0.0, "interval", "fail"),  # nothing counted
@@ -94,10 +102,10 @@ def test_aspect_gates_on_aggregated_scores() -> None:
     assert gates["safety>=0.95"].passed
     assert gates["safety<=0.5"].verdict == "fail"
     assert not gates["safety<=0.5"].passed
-    assert gates["privacy>=0.5"].verdict == "inconclusive"
-    assert gates["privacy>=0.5"].note == "no task of privacy ran"
+    assert gates["privacy>=0.5"].verdict == "fail"  # nothing counted never passes
+    assert gates["privacy>=0.5"].note == "no score: no task of privacy reported one"
     assert "partial: 1 of 6 tasks" in gates["safety>=0.8"].note
-    assert [g.label for g in r.failed_gates] == ["safety <= 0.5"]
+    assert [g.label for g in r.failed_gates] == ["safety <= 0.5", "privacy >= 0.5"]
 
 
 def test_inconclusive_fail_policy_fails_the_run() -> None:
