@@ -206,7 +206,11 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
             found.append(f"{name} version differs: {old_v} vs {new_v}")
     if cur.machine_id != base.machine_id:
         found.append(f"machine differs: {base.machine_id} vs {cur.machine_id}")
-    old_settings, new_settings = dict(base.settings), dict(cur.settings)
+    from pytest_multitrust.report.assemble import setting_text
+
+    # text on both sides: a baseline written before settings were typed holds "0" for 0
+    old_settings = {k: setting_text(v) for k, v in base.settings}
+    new_settings = {k: setting_text(v) for k, v in cur.settings}
     for key in COMPARED_SETTINGS:
         if old_settings.get(key) != new_settings.get(key):
             found.append(f"setting {key} differs: {old_settings.get(key)} vs "

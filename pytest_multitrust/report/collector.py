@@ -77,13 +77,6 @@ class ResultCollector:
         settings = state.settings
         if settings.save:
             validate_name(settings.save)
-        from pytest_multitrust.report.gates import unselected_thresholds
-
-        for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
-            warnings.warn(MultitrustWarning(
-                f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
-                f"is not judged in this run: no selected task is scored by it (selected: "
-                f"{', '.join(settings.task_ids) or 'none'})"), stacklevel=1)
         self.baseline: TrustReport | None = None
         self.baseline_path: Path | None = None
         if settings.compare is not None:
@@ -164,8 +157,16 @@ class ResultCollector:
 
     def _finish(self, session: pytest.Session | None, exitstatus: int) -> None:
         from pytest_multitrust.report.assemble import build_report
+        from pytest_multitrust.report.gates import unselected_thresholds
 
         settings = self.state.settings
+        # ini thresholds may serve several selections: the ones this run cannot judge are
+        # noted once (on the command line they are usage errors, see settings)
+        for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
+            warnings.warn(MultitrustWarning(
+                f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
+                f"is not judged in this run: no selected task is scored by it (selected: "
+                f"{', '.join(settings.task_ids) or 'none'})"), stacklevel=1)
         interrupted, reason = _interruption(session, exitstatus, sorted(self.crashed))
         workers = self._worker_facts()
         report = build_report(

@@ -51,7 +51,11 @@ def test_report_json_round_trips_and_follows_the_schema() -> None:
     r = _report()
     data = json.loads(dumps(r))
     validate_report(data)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
+    settings = data["provenance"]["settings"]  # typed, not text
+    assert (settings["seed"], settings["limit"], settings["rescore"]) == (0, None, False)
+    assert settings["thresholds"] == ["safety>=0.8", "overall>=0.5"]
+    assert settings["timeout_s"] == 120.0
     assert data["counts"] == {"pass": 2, "miss": 1, "error": 0}
     back = report_from_dict(data)
     assert report_to_dict(back) == report_to_dict(r)
