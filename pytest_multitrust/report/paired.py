@@ -38,7 +38,7 @@ import math
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.tasks.base import Sample, SampleScore, oriented
@@ -52,6 +52,7 @@ __all__ = [
     "BOOTSTRAP_RESAMPLES",
     "PairedChange",
     "ScoreRule",
+    "VariantMeanRule",
     "combine",
     "paired_change",
     "percentile_interval",
@@ -83,6 +84,9 @@ def spec_rule(
         metric: one metric's oriented value instead of the trust score.
     """
     chosen = [task.metric(metric)] if metric else [m for m in task.metrics if m.in_score]
+    if all(spec.aggregate is None for spec in chosen):
+        return VariantMeanRule(tuple((m.name, m.direction) for m in chosen),
+                               dict(task.variant_groups))
 
     def rule(records: Sequence[SampleRecord]) -> float:
         found = [samples.get(r.sample_id) or Sample(id=r.sample_id, variant=r.variant,
@@ -113,22 +117,88 @@ def records_rule(
         metric: one metric's oriented value instead of the trust score.
     """
     names = [metric] if metric else sorted(directions)
+    return VariantMeanRule(
+        tuple((n, "lower" if directions.get(n) == "lower" else "higher") for n in names), {}
+    )
 
-    def rule(records: Sequence[SampleRecord]) -> float:
+
+@dataclass(frozen=True)
+class VariantMeanRule:
+    """A score of per-variant means (:func:`~pytest_multitrust.tasks.base.mean_of_variant_groups`).
+
+    Each metric is its mean per variant (NaN values skipped), variants of one group
+    averaged, then the mean over groups; the score is the mean of the oriented metrics
+    that have a value. Most tasks score this way; their bootstrap runs vectorised.
+    """
+
+    metrics: tuple[tuple[str, str], ...]  # (metric name, "higher" or "lower")
+    groups: Mapping[str, str]  # variant -> group (a variant not named is its own group)
+
+    def __call__(self, records: Sequence[SampleRecord]) -> float:
+        """The score of ``records``."""
         parts = []
-        for name in names:
+        for name, direction in self.metrics:
             per_variant: dict[str, list[float]] = {}
             for record in records:
                 value = record.values.get(name, math.nan)
                 if not math.isnan(value):
                     per_variant.setdefault(record.variant, []).append(value)
-            if per_variant:
-                means = [math.fsum(v) / len(v) for v in per_variant.values()]
+            per_group: dict[str, list[float]] = {}
+            for variant, values in per_variant.items():
+                per_group.setdefault(self.groups.get(variant, variant), []).append(
+                    math.fsum(values) / len(values))
+            if per_group:
+                means = [math.fsum(v) / len(v) for v in per_group.values()]
                 mean = math.fsum(means) / len(means)
-                parts.append(1.0 - mean if directions.get(name) == "lower" else mean)
+                parts.append(1.0 - mean if direction == "lower" else mean)
         return math.fsum(parts) / len(parts) if parts else math.nan
 
-    return rule
+    def draws(
+        self, new: Sequence[SampleRecord], old: Sequence[SampleRecord], picks: Sequence[Any]
+    ) -> list[float]:
+        """``score(new) - score(old)`` for every resample, with numpy.
+
+        Args:
+            new: the current run's shared records.
+            old: the baseline's, in the same order.
+            picks: per variant stratum, a (resamples x stratum size) array of record indices.
+        """
+        import numpy as np
+
+        def scores(records: Sequence[SampleRecord]) -> Any:
+            parts = []
+            for name, direction in self.metrics:
+                raw = np.array([r.values.get(name, math.nan) for r in records], dtype=float)
+                known = ~np.isnan(raw)
+                filled = np.where(known, raw, 0.0)
+                group_sum: dict[str, Any] = {}
+                group_count: dict[str, Any] = {}
+                for pick in picks:
+                    count = known[pick].sum(axis=1)
+                    mean = np.divide(filled[pick].sum(axis=1), count,
+                                     out=np.zeros(count.shape), where=count > 0)
+                    group = self.groups.get(records[int(pick[0, 0])].variant,
+                                            records[int(pick[0, 0])].variant)
+                    group_sum[group] = group_sum.get(group, 0.0) + mean
+                    group_count[group] = group_count.get(group, 0) + (count > 0)
+                total = np.zeros(len(picks[0]))
+                groups = np.zeros(len(picks[0]))
+                for group, summed in group_sum.items():
+                    n = group_count[group]
+                    total += np.divide(summed, n, out=np.zeros(n.shape), where=n > 0)
+                    groups += n > 0
+                value = np.divide(total, groups, out=np.full(total.shape, np.nan),
+                                  where=groups > 0)
+                parts.append(1.0 - value if direction == "lower" else value)
+            stacked = np.vstack(parts)
+            known_parts = ~np.isnan(stacked)
+            summed = np.where(known_parts, stacked, 0.0).sum(axis=0)
+            count = known_parts.sum(axis=0)
+            return np.divide(summed, count, out=np.full(summed.shape, np.nan),
+                             where=count > 0)
+
+        result: list[float] = (scores(new) - scores(old)).tolist()
+        return result
 
 
 def shared_pairs(
@@ -186,14 +256,16 @@ def paired_change(
     strata: dict[str, list[int]] = {}
     for index, (record, _) in enumerate(pairs):
         strata.setdefault(record.variant, []).append(index)
-    groups = [np.asarray(members) for members in strata.values()]
     rng = np.random.default_rng(seed)
-    draws: list[float] = []
-    for _ in range(resamples):
-        picked = np.concatenate(
-            [members[rng.integers(0, members.size, size=members.size)] for members in groups]
-        ).tolist()
-        draws.append(rule([new[i] for i in picked]) - rule([old[i] for i in picked]))
+    picks = [np.asarray(members)[rng.integers(0, len(members), size=(resamples, len(members)))]
+             for members in strata.values()]
+    if isinstance(rule, VariantMeanRule):
+        draws = rule.draws(new, old, picks)
+    else:
+        draws = []
+        for b in range(resamples):
+            picked = np.concatenate([pick[b] for pick in picks]).tolist()
+            draws.append(rule([new[i] for i in picked]) - rule([old[i] for i in picked]))
     return PairedChange(change, tuple(draws), len(pairs))
 
 

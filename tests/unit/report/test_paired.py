@@ -18,6 +18,7 @@ from mt_report import metric, report
 from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.report.baseline import compare
 from pytest_multitrust.report.paired import (
+    VariantMeanRule,
     combine,
     paired_change,
     percentile_interval,
@@ -167,3 +168,35 @@ def test_aggregates_combine_tasks_with_renormalised_weights() -> None:
     both = combine({"X.1": a}, {"X.1": 0.25, "X.2": 0.75})  # X.2 has no paired change
     assert (both.change, both.shared) == (-1.0, 1)
     assert set(both.draws) == {-1.0}
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.0, 1.0, 0.5, math.nan]),
+                               st.sampled_from([0.0, 1.0, 0.25, math.nan])),
+                     min_size=1, max_size=25),
+       seed=st.integers(0, 2**32))
+def test_vectorised_draws_equal_the_statistic_recomputed_on_each_resample(
+    rows: list[tuple[int, float, float]], seed: int
+) -> None:
+    # T.4's groups: the three unrelated-image variants count as one
+    rule = VariantMeanRule((("accuracy", "higher"),), {
+        "unrelated-color": "unrelated", "unrelated-nature": "unrelated",
+        "unrelated-noise": "unrelated"})
+    variants = ("text", "image", "unrelated-color", "unrelated-nature", "unrelated-noise")
+    new = [_record("T.4", f"t-{i}", variants[v], {"accuracy": a}) for i, (v, a, _) in
+           enumerate(rows)]
+    old = [_record("T.4", f"t-{i}", variants[v], {"accuracy": b}) for i, (v, _, b) in
+           enumerate(rows)]
+    rng = np.random.default_rng(seed)
+    strata: dict[str, list[int]] = {}
+    for i, record in enumerate(new):
+        strata.setdefault(record.variant, []).append(i)
+    picks = [np.asarray(m)[rng.integers(0, len(m), size=(30, len(m)))] for m in strata.values()]
+    fast = rule.draws(new, old, picks)
+    for b in range(30):
+        picked = np.concatenate([p[b] for p in picks]).tolist()
+        slow = rule([new[i] for i in picked]) - rule([old[i] for i in picked])
+        if math.isnan(slow):
+            assert math.isnan(fast[b])
+        else:
+            assert fast[b] == pytest.approx(slow, abs=1e-12)
