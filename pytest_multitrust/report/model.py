@@ -192,8 +192,8 @@ class Delta:
     baseline: float  # the baseline's score (NaN when it has none)
     current: float  # this run's score (NaN when it has none)
     change: float  # current - baseline on the full runs (NaN when either is missing)
-    paired_change: float  # mean change on the shared samples (trust scale)
-    paired_low: float  # 95 % paired-bootstrap interval of paired_change, low end
+    paired_change: float  # change of the same score recomputed on the shared samples
+    paired_low: float  # 95 % paired-bootstrap interval of paired_change (contains it), low
     paired_high: float  # ... high end
     shared: int  # samples both runs scored with the same prompt and image
 

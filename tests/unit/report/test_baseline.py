@@ -232,3 +232,15 @@ def test_saved_run_loads_back_and_bad_files_are_data_errors(tmp_path: Path) -> N
     (tmp_path / "junk.json").write_text("{")
     with pytest.raises(DataError, match="cannot read the saved run"):
         load_baseline(tmp_path / "junk.json")
+
+
+def test_a_baseline_with_text_settings_compares_equal_to_typed_ones() -> None:
+    current, baseline = _pair([1.0], [1.0])
+    typed = dict(current.provenance.settings)
+    assert (typed["seed"], typed["limit"], typed["tier"]) == (0, None, "standard")
+    as_text = dataclasses.replace(baseline, provenance=dataclasses.replace(
+        baseline.provenance,
+        settings=tuple((k, "" if v is None else str(v)) for k, v in current.provenance.settings
+                       if not isinstance(v, tuple)),
+    ))
+    assert not [d for d in differences(current, as_text) if d.startswith("setting")]
