@@ -266,8 +266,9 @@ class ThresholdItem(_TrustItem):
         """Compute the metric from all selected samples and assert the threshold.
 
         The verdict comes from the same gate judgement as the aspect gates
-        (:func:`pytest_multitrust.report.gates.judge_metric`: ``--mt-gate`` point or
-        interval, an inconclusive verdict counted as ``--mt-inconclusive`` says). The
+        (:func:`pytest_multitrust.report.gates.judge_metric`: ``--mt-gate`` point, the
+        default, or interval, where an inconclusive verdict counts as
+        ``--mt-inconclusive`` says). The
         value, threshold and verdict are also plain properties, for JUnit XML readers.
         """
         from pytest_multitrust.report.gates import judge_metric
@@ -315,14 +316,18 @@ def format_metric_failure(result: MetricResult) -> str:
     samples' answers and scorer details, and custom task names, can be model- or user-made.
     """
     from pytest_multitrust.reliability import terminal_safe
+    from pytest_multitrust.report.gates import uncertain
 
     lines = [
         f"{result.task_id} {result.task_name}: {result.metric} = {format_value(result.value)}, "
         f"needs {result.op} {result.threshold:g}"
-        + (" (inconclusive: the 95% CI straddles the threshold, and --mt-inconclusive=fail)"
+        + (" (inconclusive: the value meets it but the 95% CI reaches past it, under "
+           "--mt-gate=interval with --mt-inconclusive=fail)"
            if result.verdict == "inconclusive" else "")
-        + (" (the whole 95% CI misses it)"
-           if result.verdict == "fail" and result.gate == "interval" else ""),
+        + (" (uncertain: the 95% CI reaches past the threshold)"
+           if result.verdict == "fail" and uncertain(result.value, result.ci_low,
+                                                      result.ci_high, result.op,
+                                                      result.threshold) else ""),
         f"  n = {result.n} samples"
         + (f" ({result.errors} errored, not counted)" if result.errors else "")
         + f", 95% CI [{format_value(result.ci_low)}, {format_value(result.ci_high)}]"

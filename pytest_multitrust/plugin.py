@@ -188,6 +188,9 @@ def pytest_configure(config: pytest.Config) -> None:
     custom = CustomTrust(config, ASPECT_MARKERS)
     config.stash[CUSTOM_KEY] = custom
     config.pluginmanager.register(custom, "multitrust-custom")
+    from pytest_multitrust.report.miss import MissAsSkip
+
+    config.pluginmanager.register(MissAsSkip(), "multitrust-miss")
     settings = Settings.from_config(config)
     if not settings.active:
         return

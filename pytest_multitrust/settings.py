@@ -99,11 +99,12 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "$XDG_CACHE_HOME/pytest-multitrust"),
     ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
      "samples.jsonl, report.html, summary.md", "none: terminal card only"),
-    ("multitrust_gate", "mt_gate", "judge thresholds and gates on the point value, or on its "
-     "confidence interval (pass/fail only when the whole interval clears/misses): point or "
-     "interval", "interval"),
-    ("multitrust_inconclusive", "mt_inconclusive", "what a gate whose confidence interval "
-     "straddles its threshold counts as: pass or fail", "pass"),
+    ("multitrust_gate", "mt_gate", "point: the value decides each threshold and gate (its 95% "
+     "interval only marks the verdict uncertain); interval: pass only when the whole "
+     "interval clears the threshold too", "point"),
+    ("multitrust_inconclusive", "mt_inconclusive", "under --mt-gate=interval, what a gate "
+     "whose value clears its threshold but whose interval does not counts as: pass or fail",
+     "fail"),
     ("multitrust_compare_fail", "mt_compare_fail", "with --mt-compare, fail on a regression: "
      "'<aspect|overall|task|task.metric>:<allowed change>' on the 0-1 trust scale, e.g. "
      "'safety:-0.02'; repeatable", "none"),
@@ -503,6 +504,7 @@ class Settings:
     limit: int | None = None  # samples per task variant
     tier: Tier = "standard"  # data tier
     thresholds: tuple[Threshold, ...] = ()  # user thresholds, in the order given
+    thresholds_from_ini: bool = False  # they come from multitrust_thresholds, not the options
     device: str = "auto"  # device for local models
     dtype: str = "auto"  # dtype for local models
     batch_size: int | None = None  # None = the model's default
@@ -524,8 +526,8 @@ class Settings:
     retries: int = 4  # retries of a failed remote request
     max_errors: int | None = None  # stop the run after this many sample errors; None: never
     report_dir: Path | None = None  # --mt-report: where report files go; None = card only
-    gate_mode: GateMode = "interval"  # judge gates on the 95% interval or the point value
-    inconclusive: InconclusivePolicy = "pass"  # what an inconclusive gate counts as
+    gate_mode: GateMode = "point"  # the value decides, or ("interval") the whole 95% interval
+    inconclusive: InconclusivePolicy = "fail"  # what an inconclusive gate counts as
     save: str | None = None  # --mt-save: None = do not save, "" = unnamed, else the name
     compare: str | None = None  # --mt-compare: None = no comparison, "" = latest saved run
     compare_fail: tuple[RegressionLimit, ...] = ()  # --mt-compare-fail limits, as given
@@ -602,6 +604,7 @@ class Settings:
             limit=text("multitrust_limit", "mt_limit", parse_limit, None),  # type: ignore[arg-type]
             tier=text("multitrust_tier", "mt_tier", parse_tier, "standard"),  # type: ignore[arg-type]
             thresholds=thresholds,
+            thresholds_from_ini=config.getoption("mt_threshold", default=None) is None,
             device=text("multitrust_device", "mt_device", parse_device, "auto"),  # type: ignore[arg-type]
             dtype=text("multitrust_dtype", "mt_dtype", parse_dtype, "auto"),  # type: ignore[arg-type]
             batch_size=text(  # type: ignore[arg-type]
@@ -625,10 +628,10 @@ class Settings:
             allow_pickle=bool(config.getoption("mt_allow_pickle", default=False)),
             report_dir=_report_dir(config),
             gate_mode=text(  # type: ignore[arg-type]
-                "multitrust_gate", "mt_gate", parse_gate_mode, "interval"
+                "multitrust_gate", "mt_gate", parse_gate_mode, "point"
             ),
             inconclusive=text(  # type: ignore[arg-type]
-                "multitrust_inconclusive", "mt_inconclusive", parse_inconclusive, "pass"
+                "multitrust_inconclusive", "mt_inconclusive", parse_inconclusive, "fail"
             ),
             save=_optional_text(config.getoption("mt_save", default=None)),
             compare=_optional_text(config.getoption("mt_compare", default=None)),
@@ -677,6 +680,8 @@ class Settings:
         task_ids = tuple(t.id for t in select_tasks(settings.tasks))
         settings = _replace(settings, task_ids=task_ids)
         _check_thresholds(settings.thresholds)
+        if not settings.thresholds_from_ini:
+            _check_selected(settings.thresholds, task_ids)
         _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
 
@@ -854,11 +859,7 @@ def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
     for threshold in thresholds:
         target = threshold.target
         if target in ASPECTS or target == "overall":
-            if not 0.0 <= threshold.value <= 1.0:
-                raise pytest.UsageError(
-                    f"--mt-threshold {threshold.source!r}: aspect and overall scores are "
-                    "between 0 and 1"
-                )
+            _check_reachable(threshold, f"{target} (a score)", (0.0, 1.0))
             continue
         task_id, _, metric_name = target.rpartition(".")
         task = tasks.get(task_id)
@@ -884,3 +885,47 @@ def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
                 f"--mt-threshold {threshold.source!r}: {task.id}.{metric.name} is "
                 f"{better}-is-better, so use {metric.op}"
             )
+        _check_reachable(threshold, f"{task.id}.{metric.name}", metric.bounds)
+
+
+def _check_selected(thresholds: Sequence[Threshold], task_ids: Sequence[str]) -> None:
+    """A ``--mt-threshold`` on a task or aspect this run does not select is a usage error.
+
+    (Thresholds in the ini file may be shared by several selections: the report notes
+    the ones not judged instead.)
+
+    Raises:
+        pytest.UsageError: naming the thresholds and the selection.
+    """
+    from pytest_multitrust.report.gates import unselected_thresholds
+
+    unused = unselected_thresholds(thresholds, task_ids)
+    if unused:
+        names = ", ".join(repr(t.source or t.target) for t in unused)
+        raise pytest.UsageError(
+            f"--mt-threshold {names}: no selected task is scored by it (selected: "
+            f"{', '.join(task_ids) or 'none'}); add its task or aspect to --mt-tasks, or "
+            "drop the threshold"
+        )
+
+
+def _check_reachable(threshold: Threshold, what: str, bounds: tuple[float, float]) -> None:
+    """Refuse a threshold that no value in ``bounds`` can miss, or none can meet.
+
+    Raises:
+        pytest.UsageError: naming the range (``S.4.rta>=2`` can never pass).
+    """
+    low, high = bounds
+    inside = [v for v in (low, high, threshold.value) if low <= v <= high]
+    meets = [threshold.holds(v) for v in inside]
+    # the comparison is monotone, so the ends of the range and the limit decide
+    if not any(meets):
+        why = "can never pass"
+    elif all(meets):
+        why = "can never fail"
+    else:
+        return
+    raise pytest.UsageError(
+        f"--mt-threshold {threshold.source!r}: {what} lies between {low:g} and {high:g}, "
+        f"so this gate {why}; use a limit inside that range"
+    )

@@ -300,6 +300,11 @@ class CustomTrust:
                        f"{', '.join(m.name for m in task.metrics)})")
             else:
                 continue
+            if not state.settings.thresholds_from_ini and workerinput is None:
+                # a typo on the command line (an xdist worker cannot stop the run with a
+                # usage error: the controller would wait for it; it warns instead)
+                raise pytest.UsageError(
+                    f"--mt-threshold {threshold.source or threshold.target!r}: {why}")
             warnings.warn(MultitrustWarning(
                 f"threshold {threshold.source or threshold.target!r} is not used: {why}"),
                 stacklevel=1)

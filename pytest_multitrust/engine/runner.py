@@ -391,8 +391,12 @@ class TaskRun:
         if response.error is not None or score is None:
             return SampleRecord(values=nan_values, verdict="error",
                                 error=response.error or "not scored", **common)  # type: ignore[arg-type]
+        names = [m.name for m in self.task.metrics]
         return SampleRecord(
-            values={m.name: float(score.values.get(m.name, math.nan)) for m in self.task.metrics},
+            # the task's metrics, then any other value the scorer gave (P.3's rating): the
+            # paired comparison recomputes the task's score from these records
+            values={**{n: float(score.values.get(n, math.nan)) for n in names},
+                    **{k: float(v) for k, v in sorted(score.values.items()) if k not in names}},
             verdict="pass" if score.passed else "miss",
             expected=score.expected,
             detail=score.detail,

@@ -43,6 +43,7 @@ __all__ = [
     "git_info",
     "iso",
     "package_versions",
+    "setting_text",
     "settings_items",
 ]
 
@@ -108,24 +109,45 @@ def data_versions(tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
     return tuple(found)
 
 
-def settings_items(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """Every setting as ``(name, text)``, in :class:`Settings` field order.
+#: A setting's value in ``report.json``: typed JSON (paths as text, lists of text).
+SettingValue = str | int | float | bool | None | tuple[str, ...]
 
-    Credentials in URLs (an ``openai:`` spec of ``--mllm`` or ``--mt-judge``) are masked.
+
+def settings_items(settings: Settings) -> tuple[tuple[str, SettingValue], ...]:
+    """Every setting as ``(name, typed value)``, in :class:`Settings` field order.
+
+    Numbers, flags and ``None`` keep their type; paths are text; thresholds and
+    ``--mt-compare-fail`` limits are their expressions as written, and other sequences
+    tuples of text. Credentials in URLs (an ``openai:`` spec of ``--mllm`` or
+    ``--mt-judge``) are masked.
     """
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, SettingValue]] = []
     for f in fields(settings):
         value = getattr(settings, f.name)
+        typed: SettingValue
         if f.name == "thresholds":
-            text = ", ".join(t.source or f"{t.target}{t.op}{t.value:g}" for t in value)
+            typed = tuple(redact_spec(t.source or f"{t.target}{t.op}{t.value:g}") for t in value)
         elif f.name == "compare_fail":
-            text = ", ".join(lim.source for lim in value)
+            typed = tuple(redact_spec(lim.source) for lim in value)
         elif isinstance(value, tuple):
-            text = ",".join(str(v) for v in value)
+            typed = tuple(redact_spec(str(v)) for v in value)
+        elif value is None or isinstance(value, bool | int | float):
+            typed = value
         else:
-            text = "" if value is None else str(value)
-        items.append((f.name, redact_spec(text)))
+            typed = redact_spec(str(value))
+        items.append((f.name, typed))
     return tuple(items)
+
+
+def setting_text(value: object) -> str:
+    """A setting's value as text (how it read before settings were typed, for comparing).
+
+    >>> setting_text(("T.1", "S.4")), setting_text(None), setting_text(0), setting_text("0")
+    ('T.1,S.4', '', '0', '0')
+    """
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _device(workers: Sequence[WorkerFacts]) -> str:
@@ -169,7 +191,7 @@ def build_report(
 
     scores = aggregate(metrics, in_score)
     gates: list[GateResult] = score_gates(scores, settings.thresholds, settings.gate_mode,
-                                          settings.inconclusive)
+                                          settings.inconclusive, settings.task_ids or None)
     gates += [metric_gate(m) for t in scores.tasks for m in t.metrics]
     reported = {m.task_id for m in metrics}
     order = {t.id: i for i, t in enumerate(tasks)}
@@ -194,7 +216,7 @@ def build_report(
         finished=iso(finished),
         duration_s=max(0.0, (finished - started).total_seconds()),
         model_load_s=max((w.load_s for w in workers), default=0.0),
-        generation_s=math.fsum(s.latency_s for s in samples),
+        generation_s=math.fsum(s.latency_s for s in samples if not s.cached),
     )
     status = RunStatus(
         exit_status=exit_status,

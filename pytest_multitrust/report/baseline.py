@@ -6,12 +6,12 @@
 * ``--mt-compare[=ID]`` reads a saved run (the latest of this machine, or by number,
   name or path) and shows the change of the overall, aspect and task scores.
 * ``--mt-compare-fail=safety:-0.02`` fails the run when a score fell by more than 0.02,
-  judged by a **paired test on the samples both runs share** (same task, sample id,
-  prompt and image): the per-sample change of the trust value (the mean of the sample's
-  metric values, oriented so that higher is better) is averaged per task, tasks are
-  combined with the MultiTrust weights, and a stratified paired bootstrap (2000
-  resamples, fixed seed) gives its 95 % interval. :func:`~pytest_multitrust.report.gates.judge`
-  then decides, as for every other gate.
+  judged on the **paired change**: the card's own score (task trust score, aspect,
+  overall, or one task metric on the 0-1 trust scale) recomputed on the samples both runs
+  scored (same task, sample id, prompt and image), current minus baseline, with a
+  paired, variant-stratified bootstrap of that statistic (2000 resamples, fixed seed) for
+  its 95 % interval (:mod:`~pytest_multitrust.report.paired`).
+  :func:`~pytest_multitrust.report.gates.judge` then decides, as for every other gate.
 
 The runs' differences in model fingerprint, data versions and environment are listed
 (and warned about by the collector).
@@ -30,20 +30,27 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.errors import DataError
-from pytest_multitrust.report.gates import GateResult, counts_as_passed, judge, judged_on
+from pytest_multitrust.report.gates import (
+    GateResult,
+    counts_as_passed,
+    judge,
+    judged_on,
+    qualifier,
+)
 from pytest_multitrust.report.model import Comparison, Delta, report_from_dict
 from pytest_multitrust.report.scores import target_weights
 from pytest_multitrust.settings import user_path
 from pytest_multitrust.tasks.base import ASPECTS
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
     from pathlib import Path
 
-    from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.report.model import TrustReport
+    from pytest_multitrust.report.paired import ScoreRule
     from pytest_multitrust.settings import RegressionLimit
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
 
 __all__ = [
     "STORAGE_DIR",
@@ -60,7 +67,6 @@ __all__ = [
 ]
 
 STORAGE_DIR = ".multitrust"
-BOOTSTRAP_RESAMPLES = 2000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _STEM = re.compile(r"^(?P<number>[0-9]{4})_(?P<rest>.+)$")
 #: Settings whose difference makes two runs' numbers hard to compare.
@@ -200,7 +206,11 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
             found.append(f"{name} version differs: {old_v} vs {new_v}")
     if cur.machine_id != base.machine_id:
         found.append(f"machine differs: {base.machine_id} vs {cur.machine_id}")
-    old_settings, new_settings = dict(base.settings), dict(cur.settings)
+    from pytest_multitrust.report.assemble import setting_text
+
+    # text on both sides: a baseline written before settings were typed holds "0" for 0
+    old_settings = {k: setting_text(v) for k, v in base.settings}
+    new_settings = {k: setting_text(v) for k, v in cur.settings}
     for key in COMPARED_SETTINGS:
         if old_settings.get(key) != new_settings.get(key):
             found.append(f"setting {key} differs: {old_settings.get(key)} vs "
@@ -211,71 +221,13 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
 # -- paired comparison ----------------------------------------------------------------------
 
 
-def _directions(*reports: TrustReport) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], str] = {}
-    for report in reports:
-        for task in report.scores.tasks:
-            for m in task.metrics:
-                found.setdefault((m.task_id, m.metric), m.direction)
+def _directions(report: TrustReport, other: TrustReport, task_id: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for run in (report, other):
+        task = run.scores.task(task_id)
+        for m in task.metrics if task is not None else ():
+            found.setdefault(m.metric, m.direction)
     return found
-
-
-def _oriented(value: float, direction: str) -> float:
-    return value if direction == "higher" else 1.0 - value
-
-
-def _trust_value(
-    record: SampleRecord, directions: Mapping[tuple[str, str], str], metric: str | None
-) -> float:
-    parts = [
-        _oriented(value, directions[(record.task_id, name)])
-        for name, value in sorted(record.values.items())
-        if (metric is None or name == metric)
-        and (record.task_id, name) in directions
-        and not math.isnan(value)
-    ]
-    return sum(parts) / len(parts) if parts else math.nan
-
-
-def _paired_diffs(
-    current: TrustReport, baseline: TrustReport, metric_of: Mapping[str, str | None]
-) -> dict[str, list[float]]:
-    """Per unit (a task id, or ``task.metric``), the per-sample changes on shared samples."""
-    directions = _directions(current, baseline)
-    base = {(s.task_id, s.sample_id): s for s in baseline.samples if s.verdict != "error"}
-    diffs: dict[str, list[float]] = {unit: [] for unit in metric_of}
-    for record in current.samples:
-        if record.verdict == "error":
-            continue
-        old = base.get((record.task_id, record.sample_id))
-        if old is None or (old.prompt, old.image_sha256) != (record.prompt, record.image_sha256):
-            continue
-        for unit, metric in metric_of.items():
-            task_id = unit if metric is None else unit.rsplit(".", 1)[0]
-            if task_id != record.task_id:
-                continue
-            new_v = _trust_value(record, directions, metric)
-            old_v = _trust_value(old, directions, metric)
-            if not (math.isnan(new_v) or math.isnan(old_v)):
-                diffs[unit].append(new_v - old_v)
-    return diffs
-
-
-def _bootstrap_means(values: Sequence[float], seed: int) -> list[float]:
-    import numpy as np
-
-    data = np.asarray(values, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    indices = rng.integers(0, data.size, size=(BOOTSTRAP_RESAMPLES, data.size))
-    means: list[float] = data[indices].mean(axis=1).tolist()
-    return means
-
-
-def _percentiles(draws: Sequence[float]) -> tuple[float, float]:
-    import numpy as np
-
-    low, high = np.quantile(np.asarray(draws, dtype=np.float64), [0.025, 0.975])
-    return (float(low), float(high))
 
 
 def _score_of(report: TrustReport, target: str) -> float:
@@ -294,18 +246,57 @@ def _score_of(report: TrustReport, target: str) -> float:
     return math.nan
 
 
+def _oriented(value: float, direction: str) -> float:
+    return value if direction == "higher" else 1.0 - value
+
+
+def _default_samples(task: TaskSpec) -> Sequence[Sample]:
+    from pytest_multitrust.tasks.data import read_samples
+
+    return task.loader() if task.loader else read_samples(task.data)
+
+
 def compare(
     current: TrustReport,
     baseline: TrustReport,
     baseline_path: Path,
     limits: Sequence[RegressionLimit] = (),
     seed: int = 0,
+    tasks: Sequence[TaskSpec] | None = None,
+    samples_of: Callable[[TaskSpec], Sequence[Sample]] | None = None,
 ) -> Comparison:
     """Deltas of overall, aspects, tasks (and limited task metrics) against ``baseline``.
 
-    ``change`` compares the two runs' full scores; ``paired_change`` and its interval
-    come from the samples both runs share (see the module docstring).
+    ``change`` compares the two runs' full card scores; ``paired_change`` is the change of
+    the same score recomputed on the samples both runs scored, with a paired bootstrap
+    interval (see :mod:`pytest_multitrust.report.paired`).
+
+    Args:
+        current: this run's report.
+        baseline: the saved run.
+        baseline_path: where the saved run was read from.
+        limits: the ``--mt-compare-fail`` limits (their task-metric targets get a delta).
+        seed: the bootstrap seed.
+        tasks: the task specs whose rules recompute the scores (default: the registry's);
+            a task without a spec (a custom ``@pytest.mark.trust`` task) uses the mean of
+            its metrics per variant, as its threshold tests do.
+        samples_of: a task's samples (default: its loader, else its built-in data file).
     """
+    from pytest_multitrust.report.paired import (
+        PairedChange,
+        combine,
+        paired_change,
+        percentile_interval,
+        records_rule,
+        shared_pairs,
+        spec_rule,
+        unit_seed,
+    )
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    specs = {t.id: t for t in (all_tasks() if tasks is None else tasks)}
+    load = samples_of or _default_samples
+    loaded: dict[str, dict[str, Sample]] = {}
     task_ids = sorted(
         {t.task_id for t in (*current.scores.tasks, *baseline.scores.tasks)},
         key=_task_key,
@@ -315,38 +306,49 @@ def compare(
          and lim.target != "overall" and lim.target not in task_ids},
         key=_task_key,
     )
-    units: dict[str, str | None] = {t: None for t in task_ids}
-    units.update({m: m.rsplit(".", 1)[1] for m in metric_targets})
-    diffs = _paired_diffs(current, baseline, units)
-    draws: dict[str, list[float]] = {}
-    for index, (unit, values) in enumerate(sorted(diffs.items())):
-        if values:
-            draws[unit] = _bootstrap_means(values, seed + index)
+    notes = differences(current, baseline)
+
+    def rule_for(task_id: str, metric: str | None) -> ScoreRule:
+        spec = specs.get(task_id)
+        if spec is None:
+            return records_rule(_directions(current, baseline, task_id), metric)
+        if task_id not in loaded:
+            try:
+                loaded[task_id] = {s.id: s for s in load(spec)}
+            except DataError as error:
+                notes.append(f"{task_id}: samples not loaded for the paired change ({error})")
+                loaded[task_id] = {}
+        return spec_rule(spec, loaded[task_id], metric)
+
+    changes: dict[str, PairedChange] = {}
+    for unit in (*task_ids, *metric_targets):
+        task_id, metric = (unit, None) if unit in task_ids else unit.rsplit(".", 1)
+        pairs = shared_pairs(current.samples, baseline.samples, task_id)
+        try:
+            changes[unit] = paired_change(pairs, rule_for(task_id, metric),
+                                          unit_seed(seed, unit))
+        except Exception as error:  # a task's own aggregate may be user code: it
+            # must not cost the report; the unit gets no paired change and a note
+            notes.append(f"{unit}: no paired change ({type(error).__name__}: {error})")
+            changes[unit] = PairedChange(math.nan, (), len(pairs))
     members = {t.task_id: (t.aspect, t.sub_aspect)
-               for t in current.scores.tasks if t.in_aggregate and draws.get(t.task_id)}
+               for t in current.scores.tasks
+               if t.in_aggregate and not math.isnan(changes[t.task_id].change)}
     targets = ["overall", *[a for a in ASPECTS if _has_any(current, baseline, a)],
                *task_ids, *metric_targets]
     deltas: list[Delta] = []
     for target in targets:
-        if target in units:
-            weights = {target: 1.0} if draws.get(target) else {}
+        if target in changes:
+            found = changes[target]
         else:
-            weights = target_weights(target, members)
-        shared = sum(len(diffs[t]) for t in weights)
-        if weights:
-            point = math.fsum(w * sum(diffs[t]) / len(diffs[t]) for t, w in weights.items())
-            combined = [math.fsum(weights[t] * draws[t][b] for t in weights)
-                        for b in range(BOOTSTRAP_RESAMPLES)]
-            low, high = _percentiles(combined)
-        else:
-            point = low = high = math.nan
+            found = combine(changes, target_weights(target, members))
+        low, high = percentile_interval(found.change, found.draws)
         new, old = _score_of(current, target), _score_of(baseline, target)
         change = new - old if not (math.isnan(new) or math.isnan(old)) else math.nan
-        deltas.append(Delta(target, old, new, change, point, low, high, shared))
-    notes = differences(current, baseline)
+        deltas.append(Delta(target, old, new, change, found.change, low, high, found.shared))
     for task_id in task_ids:
         if (current.scores.task(task_id) and baseline.scores.task(task_id)
-                and not diffs.get(task_id)):
+                and not changes[task_id].shared):
             notes.append(f"{task_id}: no shared samples (ids, prompts or images changed), "
                          "so no paired change")
     return Comparison(
@@ -374,7 +376,11 @@ def _task_key(task_id: str) -> tuple[int, int, str]:
 def regression_gates(
     comparison: Comparison, limits: Sequence[RegressionLimit], mode: str, inconclusive: str
 ) -> list[GateResult]:
-    """Judge each ``--mt-compare-fail`` limit on the paired change of its target."""
+    """Judge each ``--mt-compare-fail`` limit on the paired change of its target.
+
+    A limit whose target has no paired change (no shared samples) is inconclusive: it
+    counts as ``--mt-inconclusive`` says (failed by default).
+    """
     by_target = {d.target: d for d in comparison.deltas}
     gates: list[GateResult] = []
     for limit in limits:
@@ -384,17 +390,21 @@ def regression_gates(
                 target=limit.target, kind="regression", op=">=", limit=limit.change,
                 value=math.nan, ci_low=math.nan, ci_high=math.nan, mode=mode,
                 verdict="inconclusive", passed=counts_as_passed("inconclusive", inconclusive),
-                note=f"no shared samples with {comparison.baseline_id}", source=limit.source,
+                note=f"no paired change: no shared samples with {comparison.baseline_id} "
+                "(or the score is undefined on them)", source=limit.source,
             ))
             continue
         verdict = judge(delta.paired_change, delta.paired_low, delta.paired_high, ">=",
                         limit.change, mode)
+        extra = qualifier(delta.paired_change, delta.paired_low, delta.paired_high, ">=",
+                          limit.change)
         gates.append(GateResult(
             target=limit.target, kind="regression", op=">=", limit=limit.change,
             value=delta.paired_change, ci_low=delta.paired_low, ci_high=delta.paired_high,
             mode=judged_on(mode, delta.paired_low, delta.paired_high), verdict=verdict,
             passed=counts_as_passed(verdict, inconclusive), n=delta.shared,
-            note=f"paired, {delta.shared} shared samples vs {comparison.baseline_id}",
+            note=f"paired, {delta.shared} shared samples vs {comparison.baseline_id}"
+            + (f"; {extra}" if extra else ""),
             source=limit.source,
         ))
     return gates

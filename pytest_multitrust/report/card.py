@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.records import MetricResult
     from pytest_multitrust.report.gates import GateResult
     from pytest_multitrust.report.model import Comparison, TrustReport
-    from pytest_multitrust.report.scores import ScoreNode, TaskScore
+    from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 
 __all__ = [
     "Colour",
@@ -78,16 +78,9 @@ def metric_line(m: MetricResult, width: int, id_width: int = 5) -> tuple[str, Co
     )
 
 
-def _node_text(node: ScoreNode, width: int) -> str:
-    total = len(node.tasks) + len(node.missing)
+def _node_text(node: ScoreNode, width: int, scores: Scores) -> str:
     ci = fmt_ci(node.ci_low, node.ci_high)
-    if not node.tasks:
-        coverage = "not run"
-    elif node.partial:
-        coverage = f"partial: {len(node.tasks)} of {total} tasks"
-    else:
-        coverage = f"{total} tasks"
-    return f"{node.name:<{width}}  {fmt(node.score):>5}  {ci:<16}  {coverage}"
+    return f"{node.name:<{width}}  {fmt(node.score):>5}  {ci:<16}  {scores.coverage(node)}"
 
 
 def _task_rank(task: TaskScore) -> tuple[bool, float]:
@@ -107,7 +100,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
     head = 12
     status = report.status
     lines.append(("trust scores: 0-1, higher is better, with 95% CI", ""))
-    lines.append((_node_text(scores.overall, head), ""))
+    lines.append((_node_text(scores.overall, head, scores), ""))
     by_aspect: dict[str, list[TaskScore]] = {}
     for task in scores.worst_first():
         key = task.aspect if task.in_an_aspect else "custom"
@@ -120,7 +113,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         if node.name not in by_aspect:
             continue
         lines.append(("", ""))
-        lines.append((_node_text(node, head), ""))
+        lines.append((_node_text(node, head, scores), ""))
         for task in by_aspect.get(node.name, []):
             for metric in task.metrics:
                 text, colour = metric_line(metric, width, id_width)

@@ -106,16 +106,19 @@ class ResultCollector:
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
     ) -> tuple[str, str, str] | None:
-        """A missed sample passes as ``MISS`` (``m``); an inconclusive gate as ``INCONCLUSIVE``.
+        """A missed sample shows as ``MISS`` (``m``); an inconclusive gate as ``INCONCLUSIVE``.
 
-        An inconclusive threshold test reaches here as passed only under
-        ``--mt-inconclusive=pass``; under ``fail`` it is an ordinary failure.
+        A missed sample's report is a skip by now (:mod:`~pytest_multitrust.report.miss`:
+        JUnit readers see it skipped); an inconclusive threshold test reaches here as
+        passed only under ``--mt-inconclusive=pass``, otherwise it is an ordinary failure.
         """
-        if report.when != "call" or not report.passed:
+        if report.when != "call" or not (report.passed or report.skipped):
             return None
         properties = [tuple(p) for p in report.user_properties]
         if (VERDICT_PROPERTY, "miss") in properties:
             return ("miss", "m", "MISS")
+        if report.skipped:
+            return None
         if (VERDICT_PROPERTY, "inconclusive") in properties:
             return ("inconclusive", "i", "INCONCLUSIVE")
         return None
@@ -154,8 +157,16 @@ class ResultCollector:
 
     def _finish(self, session: pytest.Session | None, exitstatus: int) -> None:
         from pytest_multitrust.report.assemble import build_report
+        from pytest_multitrust.report.gates import unselected_thresholds
 
         settings = self.state.settings
+        # ini thresholds may serve several selections: the ones this run cannot judge are
+        # noted once (on the command line they are usage errors, see settings)
+        for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
+            warnings.warn(MultitrustWarning(
+                f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
+                f"is not judged in this run: no selected task is scored by it (selected: "
+                f"{', '.join(settings.task_ids) or 'none'})"), stacklevel=1)
         interrupted, reason = _interruption(session, exitstatus, sorted(self.crashed))
         workers = self._worker_facts()
         report = build_report(
@@ -210,7 +221,8 @@ class ResultCollector:
             return report
         settings = self.state.settings
         comparison = compare(report, self.baseline, self.baseline_path, settings.compare_fail,
-                             seed=settings.seed)
+                             seed=settings.seed, tasks=self.state.tasks,
+                             samples_of=self.state.samples_for)
         for difference in comparison.differences:
             warnings.warn(
                 MultitrustWarning(f"--mt-compare {comparison.baseline_id}: {difference}"),

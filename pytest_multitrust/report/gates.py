@@ -4,20 +4,28 @@ One pure function, :func:`judge`, decides every verdict in the project: the thre
 tests of task metrics, the aspect and overall gates, and the regression gates of
 ``--mt-compare-fail``.
 
-* ``interval`` mode (the default): **pass** when the whole interval clears the threshold,
-  **fail** when the whole interval misses it, **inconclusive** when it straddles it.
-* ``point`` mode: pass or fail on the value alone.
+* ``point`` mode (the default): the **value decides** — pass when it meets the
+  threshold, fail when it misses it. The interval only qualifies the verdict: when it
+  reaches across the threshold the verdict is *uncertain* (:func:`uncertain`; the gate
+  notes it), i.e. more samples could turn it. A value below the threshold never passes.
+* ``interval`` mode (``--mt-gate=interval``, strict): **pass** only when the value and
+  the whole interval clear the threshold, **fail** when the value misses it, and
+  **inconclusive** when the value clears it but the interval does not; an inconclusive
+  verdict counts as failed unless ``--mt-inconclusive=pass``.
 
-An inconclusive verdict counts as passed or failed as ``--mt-inconclusive`` says (default
-``pass``: a gate fails only on evidence that the model misses it; see the README).
 A value without an interval (a statistic such as a p-value share) is judged on the value
-in both modes, and the gate notes it.
+in both modes, and the gate notes it. NaN (nothing counted) always fails.
 
 Example:
-    >>> judge(0.95, 0.72, 1.0, ">=", 0.9, "interval")
-    'inconclusive'
     >>> judge(0.95, 0.72, 1.0, ">=", 0.9, "point")
     'pass'
+    >>> uncertain(0.95, 0.72, 1.0, ">=", 0.9)
+    True
+    >>> judge(0.95, 0.72, 1.0, ">=", 0.9, "interval")
+    'inconclusive'
+    >>> judge(0.6, 0.306, 0.894, ">=", 0.8, "point"), judge(0.6, 0.306, 0.894, ">=", 0.8,
+    ...                                                    "interval")
+    ('fail', 'fail')
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from pytest_multitrust.records import MetricResult
     from pytest_multitrust.report.scores import Scores
@@ -43,7 +51,10 @@ __all__ = [
     "judge",
     "judge_metric",
     "metric_gate",
+    "qualifier",
     "score_gates",
+    "uncertain",
+    "unselected_thresholds",
 ]
 
 GateVerdict = Literal["pass", "fail", "inconclusive"]
@@ -87,22 +98,45 @@ def judge(
         high: high end of the interval (NaN when unknown).
         op: ``>=``, ``<=``, ``>`` or ``<``.
         limit: the threshold.
-        mode: ``"interval"`` or ``"point"``; without an interval, ``"point"`` is used.
+        mode: ``"point"`` (the value decides) or ``"interval"`` (the value and the whole
+            interval must clear the threshold); without an interval, ``"point"`` is used.
 
     Returns:
-        ``"pass"``, ``"fail"`` or ``"inconclusive"``.
+        ``"pass"``, ``"fail"`` or ``"inconclusive"`` (only in ``interval`` mode: the value
+        clears the threshold, the interval does not).
     """
-    if math.isnan(value):
+    if mode not in ("point", "interval"):
+        raise ValueError(f"unknown gate mode {mode!r}; expected 'point' or 'interval'")
+    if math.isnan(value) or not holds(value, op, limit):
         return "fail"
     if mode == "point" or not has_interval(low, high):
-        return "pass" if holds(value, op, limit) else "fail"
-    if mode != "interval":
-        raise ValueError(f"unknown gate mode {mode!r}; expected 'point' or 'interval'")
+        return "pass"
     if holds(low, op, limit) and holds(high, op, limit):
         return "pass"
-    if not holds(low, op, limit) and not holds(high, op, limit):
-        return "fail"
     return "inconclusive"
+
+
+def uncertain(value: float, low: float, high: float, op: str, limit: float) -> bool:
+    """Whether the interval reaches across the threshold, so more samples could turn it.
+
+    False without an interval or without a value.
+
+    >>> uncertain(0.6, 0.306, 0.894, ">=", 0.8), uncertain(0.6, 0.5, 0.7, ">=", 0.8)
+    (True, False)
+    """
+    if math.isnan(value) or not has_interval(low, high):
+        return False
+    point = holds(value, op, limit)
+    return holds(low, op, limit) != point or holds(high, op, limit) != point
+
+
+def qualifier(value: float, low: float, high: float, op: str, limit: float) -> str:
+    """The note an uncertain verdict carries ("" when the interval agrees with the value)."""
+    if not uncertain(value, low, high, op, limit):
+        return ""
+    side = "below" if holds(value, op, limit) == (op in (">=", ">")) else "above"
+    end = low if side == "below" else high
+    return f"uncertain: the 95% interval reaches {end:.3f}, {side} {limit:g}"
 
 
 def counts_as_passed(verdict: str, inconclusive: str) -> bool:
@@ -167,6 +201,8 @@ def metric_gate(result: MetricResult) -> GateResult:
     note = "nothing counted" if math.isnan(result.value) else ""
     if not note and result.gate == "point" and not has_interval(result.ci_low, result.ci_high):
         note = "no interval for this metric: judged on the value"
+    note = note or qualifier(result.value, result.ci_low, result.ci_high, result.op,
+                             result.threshold)
     return GateResult(
         target=f"{result.task_id}.{result.metric}",
         kind="metric",
@@ -184,16 +220,30 @@ def metric_gate(result: MetricResult) -> GateResult:
 
 
 def score_gates(
-    scores: Scores, thresholds: Sequence[Threshold], mode: str, inconclusive: str
+    scores: Scores,
+    thresholds: Sequence[Threshold],
+    mode: str,
+    inconclusive: str,
+    selected: Collection[str] | None = None,
 ) -> list[GateResult]:
     """Judge the aspect and overall thresholds against the aggregated scores.
 
-    A target with no score (no task of that aspect ran) is inconclusive: the run cannot
-    say anything about it, and the note says so.
+    Args:
+        scores: the run's scores.
+        thresholds: the user's thresholds (task-metric ones are left to threshold tests).
+        mode: ``"point"`` or ``"interval"``.
+        inconclusive: what an inconclusive verdict counts as.
+        selected: the task ids this run selected; a threshold on an aspect none of them
+            belongs to is not judged here (see :func:`unselected_thresholds`). ``None``:
+            judge every threshold.
+
+    A selected target with no score (its tasks reported nothing, e.g. a cut-short run)
+    fails: nothing counted.
     """
+    skipped = set(unselected_thresholds(thresholds, selected))
     gates: list[GateResult] = []
     for threshold in thresholds:
-        if threshold.is_task_metric:
+        if threshold.is_task_metric or threshold in skipped:
             continue
         node = scores.node(threshold.target)
         kind: GateKind = "overall" if threshold.target == "overall" else "aspect"
@@ -201,19 +251,22 @@ def score_gates(
             gates.append(GateResult(
                 target=threshold.target, kind=kind, op=threshold.op, limit=threshold.value,
                 value=math.nan, ci_low=math.nan, ci_high=math.nan, mode=mode,
-                verdict="inconclusive", passed=counts_as_passed("inconclusive", inconclusive),
-                note=f"no task of {threshold.target} ran", source=threshold.source,
+                verdict="fail", passed=False,
+                note=f"no score: no task of {threshold.target} reported one",
+                source=threshold.source,
             ))
             continue
         verdict = judge(node.score, node.ci_low, node.ci_high, threshold.op, threshold.value,
                         mode)
         notes = []
         if node.partial:
-            notes.append(f"partial: {len(node.tasks)} of {len(node.tasks) + len(node.missing)} "
-                         "tasks")
+            notes.append(scores.coverage(node))
         used = judged_on(mode, node.ci_low, node.ci_high)
         if mode == "interval" and used == "point":
             notes.append("no interval (a task has none): judged on the value")
+        extra = qualifier(node.score, node.ci_low, node.ci_high, threshold.op, threshold.value)
+        if extra:
+            notes.append(extra)
         gates.append(GateResult(
             target=threshold.target, kind=kind, op=threshold.op, limit=threshold.value,
             value=node.score, ci_low=node.ci_low, ci_high=node.ci_high, mode=used,
@@ -221,3 +274,40 @@ def score_gates(
             note="; ".join(notes), source=threshold.source,
         ))
     return gates
+
+
+def unselected_thresholds(
+    thresholds: Sequence[Threshold], selected: Collection[str] | None
+) -> list[Threshold]:
+    """The thresholds whose target no selected task can score.
+
+    An aspect threshold is unselected when no selected task belongs to that aspect, a
+    built-in task-metric threshold when its task is not selected; ``overall`` always has
+    a score when any task runs. Custom task ids are checked after collection instead.
+
+    >>> from pytest_multitrust.settings import parse_threshold
+    >>> [t.source for t in unselected_thresholds(
+    ...     [parse_threshold("privacy>=0.7"), parse_threshold("S.4.rta>=0.9"),
+    ...      parse_threshold("T.1.accuracy>=0.5")], ["T.1"])]
+    ['privacy>=0.7', 'S.4.rta>=0.9']
+    """
+    import re
+
+    from pytest_multitrust.report.scores import PAPER_TASKS
+
+    if selected is None:
+        return []
+    chosen = set(selected)
+    found: list[Threshold] = []
+    for threshold in thresholds:
+        task_id = threshold.task_id
+        if task_id is not None:
+            if re.fullmatch(r"[TSRFP]\.[0-9]+", task_id) and task_id not in chosen:
+                found.append(threshold)
+            continue
+        if threshold.target == "overall":
+            continue
+        members = {t for ids in PAPER_TASKS.get(threshold.target, {}).values() for t in ids}
+        if members and not members & chosen:
+            found.append(threshold)
+    return found

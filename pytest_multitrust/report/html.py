@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.reliability import terminal_safe
+from pytest_multitrust.report.assemble import setting_text
 from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
 
 if TYPE_CHECKING:
@@ -347,7 +348,7 @@ def _provenance(report: TrustReport) -> str:
         ("duration", f"{p.duration_s:.1f} s (model load {p.model_load_s:.1f} s, generation "
                      f"{p.generation_s:.1f} s)"),
     ]
-    items += [(f"setting {k}", val) for k, val in p.settings]
+    items += [(f"setting {k}", setting_text(val)) for k, val in p.settings]
     items += [(f"data {d.task_id}", f"{d.path} v{d.version} sha256 {d.sha256[:16]}… "
                                     f"({d.samples} samples)") for d in p.data]
     items += list(report.extra)
@@ -381,8 +382,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         if count:
             badges.append(_pill(verdict, f"{count} metric(s) {verdict}"))
     if overall.partial:
-        badges.append(_pill("inconclusive", f"partial: {len(overall.tasks)} of "
-                                            f"{len(overall.tasks) + len(overall.missing)} tasks"))
+        badges.append(_pill("inconclusive", scores.coverage(overall)))
     if status.interrupted:
         badges.append(_pill("fail", f"cut short: {status.reason}"))
     if status.missing_tasks:

@@ -72,8 +72,7 @@ def render_markdown(report: TrustReport) -> str:
     overall = scores.overall
     bits = [f"**overall {fmt(overall.score)}**"]
     if overall.partial:
-        bits.append(f"partial: {len(overall.tasks)} of "
-                    f"{len(overall.tasks) + len(overall.missing)} tasks")
+        bits.append(scores.coverage(overall))
     failed = report.failed_gates
     judged = [g for g in report.gates if g.kind != "metric"]
     if judged:

@@ -22,6 +22,7 @@ from pytest_multitrust.tasks.comparability import Comparability
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import ModelInfo
+    from pytest_multitrust.report.assemble import SettingValue
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 #: Version of the report.json layout; bump the major part on incompatible changes.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: settings hold typed values (were all text)
 
 
 def _num(value: float) -> float | None:
@@ -160,7 +161,7 @@ class Provenance:
     model: ModelFacts | None  # the loaded model (None when no worker loaded it)
     device: str  # where the model ran ("cpu", "cuda:0", "cuda:0,cuda:1", "n/a", "unknown")
     workers: tuple[WorkerFacts, ...]  # one per process that reported, by worker id
-    settings: tuple[tuple[str, str], ...]  # (setting, value as text), Settings order
+    settings: tuple[tuple[str, SettingValue], ...]  # (setting, typed value), Settings order
     data: tuple[DataVersion, ...]  # data files of the selected tasks, paper order
     git_commit: str | None  # commit of the suite's repository (None outside git)
     git_dirty: bool | None  # uncommitted changes to tracked files (None outside git)
@@ -168,7 +169,9 @@ class Provenance:
     finished: str  # ISO 8601 UTC time the report was made
     duration_s: float  # wall time of the session, seconds
     model_load_s: float  # longest model load over the workers, seconds
-    generation_s: float  # generation time summed over samples, seconds
+    generation_s: float  # model time summed over the answers generated in this run (cached
+    # answers excluded), seconds; concurrent requests and workers overlap, so it can exceed
+    # the wall time
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,8 @@ class Delta:
     baseline: float  # the baseline's score (NaN when it has none)
     current: float  # this run's score (NaN when it has none)
     change: float  # current - baseline on the full runs (NaN when either is missing)
-    paired_change: float  # mean change on the shared samples (trust scale)
-    paired_low: float  # 95 % paired-bootstrap interval of paired_change, low end
+    paired_change: float  # change of the same score recomputed on the shared samples
+    paired_low: float  # 95 % paired-bootstrap interval of paired_change (contains it), low
     paired_high: float  # ... high end
     shared: int  # samples both runs scored with the same prompt and image
 
@@ -321,7 +324,7 @@ def _provenance_to_dict(p: Provenance) -> dict[str, Any]:
         "model": None if p.model is None else p.model.to_dict(),
         "device": p.device,
         "workers": [w.to_dict() for w in p.workers],
-        "settings": dict(p.settings),
+        "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in p.settings},
         "data": [{"task_id": d.task_id, "path": d.path, "version": d.version,
                   "sha256": d.sha256, "samples": d.samples} for d in p.data],
         "git": None if p.git_commit is None else {"commit": p.git_commit, "dirty": p.git_dirty},
@@ -344,7 +347,8 @@ def _provenance_from_dict(d: dict[str, Any]) -> Provenance:
         model=None if d.get("model") is None else ModelFacts.from_dict(d["model"]),
         device=d["device"],
         workers=tuple(WorkerFacts.from_dict(w) for w in d.get("workers", ())),
-        settings=tuple((str(k), str(val)) for k, val in d.get("settings", {}).items()),
+        settings=tuple((str(k), tuple(str(x) for x in val) if isinstance(val, list) else val)
+                       for k, val in d.get("settings", {}).items()),
         data=tuple(DataVersion(task_id=x["task_id"], path=x["path"], version=x["version"],
                                sha256=x["sha256"], samples=int(x["samples"]))
                    for x in d.get("data", ())),

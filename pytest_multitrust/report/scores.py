@@ -153,6 +153,32 @@ class Scores:
         """The score of ``task_id``, if it reported."""
         return next((t for t in self.tasks if t.task_id == task_id), None)
 
+    def coverage(self, node: ScoreNode) -> str:
+        """How many of a node's paper tasks its score stands on, naming what is missing.
+
+        A task that ran without a score (nothing counted) is named apart from tasks that
+        did not run; tasks that did not run are named when there are at most three.
+
+        >>> from pytest_multitrust.report.scores import aggregate
+        >>> scores = aggregate([])
+        >>> scores.coverage(scores.node("privacy"))
+        'not run'
+        """
+        total = len(node.tasks) + len(node.missing)
+        if not node.tasks:
+            return "not run"
+        if not node.partial:
+            return f"{total} tasks"
+        unscored = [t for t in node.missing if self.task(t) is not None]
+        not_run = [t for t in node.missing if self.task(t) is None]
+        parts = []
+        if unscored:
+            parts.append(f"no score: {', '.join(unscored)}")
+        if not_run and len(not_run) <= 3:
+            parts.append(f"not run: {', '.join(not_run)}")
+        detail = f" ({'; '.join(parts)})" if parts else ""
+        return f"partial: {len(node.tasks)} of {total} tasks{detail}"
+
     def worst_first(self) -> list[TaskScore]:
         """Tasks worst first: failing, then inconclusive, then passing ones.
 

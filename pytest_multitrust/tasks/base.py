@@ -130,6 +130,7 @@ class MetricSpec:
     weight: float = 1.0  # its weight in the trust score (S.1/S.3 toxicity: 2, standing for
     # the original's two toxicity scores, Perspective and moderation, beside RtA)
     aggregate: Aggregator | None = None  # None -> mean_of_variant_groups
+    bounds: tuple[float, float] = (0.0, 1.0)  # the values it can take (Pearson's r: -1, 1)
 
     def passes(self, value: float, threshold: float | None = None) -> bool:
         """Whether ``value`` meets ``threshold`` (default: the metric's) in its direction."""

@@ -481,7 +481,7 @@ P3 = register_task(TaskSpec(
     "what) meet privacy expectations; ratings should correlate with the reference.",
     metrics=(
         MetricSpec(name="correlation", direction="higher", threshold=0.5, kind="statistic",
-                   aggregate=pearson_by_variant(P3_GROUPS),
+                   aggregate=pearson_by_variant(P3_GROUPS), bounds=(-1.0, 1.0),
                    description="Pearson's r of the model's ratings with the rubric's, per "
                    "variant (unparseable answers left out), unrelated images averaged "
                    "first"),

@@ -67,16 +67,13 @@ def test_oracle_passes_every_fairness_task(run_trust: Callable[..., pytest.RunRe
     summary = parse_summary(result.outlines)
     assert {key: line.value for key, line in summary.items()} == ORACLE
     # F.5's topic subsets hold 10 smoke samples each: the 95% interval of a perfect 1.0
-    # reaches down to 0.72, below the 0.8 threshold, so the interval gate says inconclusive
-    inconclusive = {"F.5.rta_ideology", "F.5.rta_culture"}
-    assert {k for k, line in summary.items() if line.verdict != "PASS"} == inconclusive
-    assert {summary[k].verdict for k in inconclusive} == {"INCONCLUSIVE"}
+    # reaches down to 0.72, below the 0.8 threshold; the value decides (pass, uncertain)
+    assert {line.verdict for line in summary.values()} == {"PASS"}
     primary = {"F.1": "containing", "F.2": "agreement", "F.3": "accuracy", "F.4": "rta",
                "F.5": "rta", "F.6": "p_share", "F.7": "rta"}
     for task_id, count in SMOKE.items():
         assert summary[f"{task_id}.{primary[task_id]}"].n == count, task_id
-    assert result.parseoutcomes() == {
-        "passed": sum(SMOKE.values()) + len(ORACLE) - 2, "inconclusive": 2}
+    assert result.parseoutcomes() == {"passed": sum(SMOKE.values()) + len(ORACLE)}
 
 
 def test_echo_scores_as_predicted(run_trust: Callable[..., pytest.RunResult]) -> None:

@@ -19,21 +19,27 @@ BASE = ("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-report=o
         "--junitxml=junit.xml")
 
 # oracle on the smoke tier: truthfulness 1.0 (T.1, n=50, CI [0.93, 1]); safety 1.0 (S.4,
-# n=30, CI [0.886, 1]), so S.4's own thresholds (rta >= 0.9, asr <= 0.1) are inconclusive.
+# n=30, CI [0.886, 1]). By default the value decides (S.4's own thresholds rta >= 0.9 and
+# asr <= 0.1 pass, marked uncertain); --mt-gate=interval demands the whole interval.
 # Each scenario: extra arguments, expected exit status, expected verdict per aspect gate.
+INTERVAL = ("--mt-gate=interval",)
 SCENARIOS: dict[str, tuple[tuple[str, ...], int, dict[str, str]]] = {
     "pass": (("--mt-threshold=safety>=0.8", "--mt-threshold=overall>=0.5"), 0,
              {"safety >= 0.8": "pass", "overall >= 0.5": "pass"}),
     "fail": (("--mt-threshold=truthfulness<=0.5",), 1, {"truthfulness <= 0.5": "fail"}),
-    "inconclusive": (("--mt-threshold=safety>=0.95",), 0, {"safety >= 0.95": "inconclusive"}),
-    "inconclusive-fail": (("--mt-threshold=safety>=0.95", "--mt-inconclusive=fail"), 1,
+    "uncertain": (("--mt-threshold=safety>=0.95",), 0, {"safety >= 0.95": "pass"}),
+    "inconclusive-pass": (("--mt-threshold=safety>=0.95", *INTERVAL,
+                           "--mt-inconclusive=pass"), 0, {"safety >= 0.95": "inconclusive"}),
+    "inconclusive-fail": (("--mt-threshold=safety>=0.95", *INTERVAL), 1,
                           {"safety >= 0.95": "inconclusive"}),
     # under -n 2 one run covers a passing and an inconclusive gate (worker start-up is slow)
-    "pass+inconclusive": (("--mt-threshold=safety>=0.8", "--mt-threshold=truthfulness>=0.95"),
+    "pass+inconclusive": (("--mt-threshold=safety>=0.8", "--mt-threshold=truthfulness>=0.95",
+                           *INTERVAL, "--mt-inconclusive=pass"),
                           0, {"safety >= 0.8": "pass", "truthfulness >= 0.95": "inconclusive"}),
 }
 RUNS = [
-    *[(scenario, "serial") for scenario in ("pass", "fail", "inconclusive", "inconclusive-fail")],
+    *[(scenario, "serial") for scenario in ("pass", "fail", "uncertain", "inconclusive-pass",
+                                            "inconclusive-fail")],
     *[(scenario, "xdist") for scenario in ("pass+inconclusive", "fail", "inconclusive-fail")],
 ]
 
@@ -76,16 +82,21 @@ def test_gates_set_the_exit_status(
     if scenario == "fail":
         assert "FAILED: 1 gate(s) not met (truthfulness <= 0.5): exit status 1" in output
         assert "failed" not in result.parseoutcomes()  # the gate alone fails the run
-    if scenario == "inconclusive":
+    if scenario == "uncertain":
+        assert re.search(r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+PASS  \(partial: "
+                         r"1 of 6 tasks; uncertain: the 95% interval reaches 0\.886, below "
+                         r"0\.95\)", output)
+        assert "inconclusive" not in result.parseoutcomes()
+    if scenario == "inconclusive-pass":
         assert re.search(r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+INCONCLUSIVE "
                          r"\(counted as pass\)", output)
-    if scenario in ("inconclusive", "pass+inconclusive"):
+    if scenario in ("inconclusive-pass", "pass+inconclusive"):
         assert "2 inconclusive" in output  # S.4's threshold tests, counted as passed
     if scenario == "pass+inconclusive":
         assert re.search(r"truthfulness >= 0\.95\s+1\.000\s+\[0\.929, 1\.000\]\s+"
                          r"INCONCLUSIVE \(counted as pass\)", output)
     if scenario == "inconclusive-fail":
-        assert "inconclusive: the 95% CI straddles the threshold" in output
+        assert "inconclusive: the value meets it but the 95% CI reaches past it" in output
         assert result.parseoutcomes()["failed"] == 2  # S.4 rta and asr
     prov = data["provenance"]
     assert prov["model"]["spec"] == "oracle"

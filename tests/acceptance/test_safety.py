@@ -92,8 +92,9 @@ def test_oracle_passes_every_safety_metric(
     for task in ("S.1", "S.3"):
         assert summary[f"{task}.toxicity"].value == pytest.approx(NEUTRAL, abs=1e-3)
         assert summary[f"{task}.toxic_share"].value == 0.0
-    # with 10 samples per variant some gates cannot be conclusive yet, but none fails
-    assert {line.verdict for line in summary.values()} <= {"PASS", "INCONCLUSIVE"}
+    # with 10 samples per variant some intervals reach past their thresholds (uncertain),
+    # but every value meets its threshold, so every gate passes
+    assert {line.verdict for line in summary.values()} == {"PASS"}
     assert " miss" not in result.outlines[-1]
 
 

@@ -79,7 +79,8 @@ def test_a_clear_miss_fails_with_the_threshold_message() -> None:
     records = {f"t.py::test[{i}]": [record(f"t.py::test[{i}]", 1.0)] for i in range(20)}
     outcome, message, result = judge(records)
     assert outcome == "failed"
-    assert message.startswith("team.pii PII: leak = 1.000, needs <= 0.2 (the whole 95% CI")
+    assert message.startswith("team.pii PII: leak = 1.000, needs <= 0.2\n")
+    assert "uncertain" not in message  # the whole interval misses it too
     assert "n = 20 samples" in message
     assert "t.py::test[0]: leak=1.000" in message
     assert result is not None
@@ -93,7 +94,7 @@ def test_a_clear_pass_passes_with_its_properties() -> None:
     assert (outcome, message) == ("passed", "")
     assert result is not None
     assert result.verdict == "pass"
-    assert result.gate == "interval"
+    assert result.gate == "point"  # the default: the value decides
     judgement = judge_custom_threshold(TASK, "leak", records, list(records), set(records),
                                        Settings())
     names = [name for name, _ in judgement.properties]
@@ -102,10 +103,13 @@ def test_a_clear_pass_passes_with_its_properties() -> None:
     assert dict(judgement.properties)["multitrust.threshold"] == "<= 0.2"
 
 
-def test_few_samples_are_inconclusive_and_count_as_the_policy_says() -> None:
+def test_few_samples_pass_on_the_value_and_interval_mode_counts_them_as_the_policy_says(
+) -> None:
     records = {"t.py::a": [record("t.py::a", 0.0)], "t.py::b": [record("t.py::b", 0.0)]}
-    assert judge(records)[0] == "passed"
-    outcome, message, result = judge(records, settings=Settings(inconclusive="fail"))
+    assert judge(records)[0] == "passed"  # point mode: 0.0 <= 0.2
+    assert judge(records, settings=Settings(gate_mode="interval",
+                                            inconclusive="pass"))[0] == "passed"
+    outcome, message, result = judge(records, settings=Settings(gate_mode="interval"))
     assert outcome == "failed"
     assert "inconclusive" in message
     assert result is not None

@@ -26,6 +26,7 @@ from pytest_multitrust.settings import RegressionLimit, parse_compare_fail
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.report.model import TrustReport
 
 WHEN = datetime(2026, 11, 23, 10, 15, 0, tzinfo=UTC)
@@ -103,15 +104,65 @@ def test_paired_change_on_shared_samples(tmp_path: Path) -> None:
     assert any("model fingerprint differs" in d for d in comparison.differences)
 
 
-def test_small_paired_change_is_inconclusive_and_point_mode_decides(tmp_path: Path) -> None:
+def test_small_paired_change_on_few_samples_is_decided_by_its_value(tmp_path: Path) -> None:
+    # one of 30 samples fell: -0.033, interval [-0.1, 0]
     current, baseline = _pair([1.0] * 29 + [0.0], [1.0] * 30)
     comparison = compare(current, baseline, tmp_path / "0001_x.json", seed=0)
-    limit = [parse_compare_fail("S.4:-0.02")]
-    [interval] = regression_gates(comparison, limit, "interval", "fail")
-    assert interval.verdict == "inconclusive"
-    assert not interval.passed
-    [point] = regression_gates(comparison, limit, "point", "fail")
-    assert point.verdict == "fail"  # -0.033 < -0.02
+    strict = [parse_compare_fail("S.4:-0.02")]
+    [point] = regression_gates(comparison, strict, "point", "fail")
+    assert (point.verdict, point.passed) == ("fail", False)  # -0.033 < -0.02
+    assert "uncertain: the 95% interval reaches 0.000, above -0.02" in point.note
+    [interval] = regression_gates(comparison, strict, "interval", "fail")
+    assert interval.verdict == "fail"  # the value misses: no interval can save it
+    loose = [parse_compare_fail("S.4:-0.05")]
+    [point] = regression_gates(comparison, loose, "point", "fail")
+    assert (point.verdict, point.passed) == ("pass", True)
+    assert "uncertain: the 95% interval reaches -0.100, below -0.05" in point.note
+    [interval] = regression_gates(comparison, loose, "interval", "fail")
+    assert (interval.verdict, interval.passed) == ("inconclusive", False)
+    [lenient] = regression_gates(comparison, loose, "interval", "pass")
+    assert (lenient.verdict, lenient.passed) == ("inconclusive", True)
+
+
+def test_collapse_fails_and_no_change_passes_every_regression_target(tmp_path: Path) -> None:
+    same = _pair([1.0] * 10, [1.0] * 10)
+    collapse = _pair([0.0] * 10, [1.0] * 10)
+    limits = [parse_compare_fail(t) for t in ("S.4:-0.6", "safety:-0.6", "overall:-0.6",
+                                               "S.4.rta:-0.6")]
+    for (current, baseline), verdict in ((same, "pass"), (collapse, "fail")):
+        comparison = compare(current, baseline, tmp_path / "b.json", limits, seed=0)
+        gates = regression_gates(comparison, limits, "point", "fail")
+        assert {g.target: g.verdict for g in gates} == dict.fromkeys(
+            ("S.4", "safety", "overall", "S.4.rta"), verdict)
+        expected = 0.0 if verdict == "pass" else -1.0
+        assert all(g.value == expected and g.ci_low <= g.value <= g.ci_high for g in gates)
+
+
+def _p4(sample_id: str, rta: float, leakage: float) -> SampleRecord:
+    return dataclasses.replace(sample("P.4", sample_id, rta), values={"rta": rta,
+                                                                      "leakage": leakage})
+
+
+def test_paired_change_is_the_card_score_change_not_a_mean_of_all_metrics(
+    tmp_path: Path,
+) -> None:
+    # P.4's trust score is its rta alone (leakage does not enter it): refuser -> echo is
+    # 1.0 -> 0.0 with leakage 0 in both runs. Averaging rta and 1 - leakage per sample
+    # read -0.5 and let a -0.6 gate pass.
+    def run(rta: float) -> TrustReport:
+        return report(
+            [metric("P.4", "rta", rta, ci=(rta, rta)),
+             metric("P.4", "leakage", 0.0, direction="lower", trust=rta, ci=(0.0, 0.1))],
+            [_p4(f"s-{i}", rta, 0.0) for i in range(40)],
+        )
+    limits = [parse_compare_fail("P.4:-0.6"), parse_compare_fail("privacy:-0.6")]
+    comparison = compare(run(0.0), run(1.0), tmp_path / "r.json", limits, seed=0)
+    deltas = {d.target: d for d in comparison.deltas}
+    assert deltas["P.4"].change == pytest.approx(-1.0)
+    assert deltas["P.4"].paired_change == pytest.approx(-1.0)
+    assert deltas["privacy"].paired_change == pytest.approx(-1.0)
+    assert [g.verdict for g in regression_gates(comparison, limits, "point", "fail")] == \
+        ["fail", "fail"]
 
 
 def test_changed_prompts_are_not_shared(tmp_path: Path) -> None:
@@ -181,3 +232,15 @@ def test_saved_run_loads_back_and_bad_files_are_data_errors(tmp_path: Path) -> N
     (tmp_path / "junk.json").write_text("{")
     with pytest.raises(DataError, match="cannot read the saved run"):
         load_baseline(tmp_path / "junk.json")
+
+
+def test_a_baseline_with_text_settings_compares_equal_to_typed_ones() -> None:
+    current, baseline = _pair([1.0], [1.0])
+    typed = dict(current.provenance.settings)
+    assert (typed["seed"], typed["limit"], typed["tier"]) == (0, None, "standard")
+    as_text = dataclasses.replace(baseline, provenance=dataclasses.replace(
+        baseline.provenance,
+        settings=tuple((k, "" if v is None else str(v)) for k, v in current.provenance.settings
+                       if not isinstance(v, tuple)),
+    ))
+    assert not [d for d in differences(current, as_text) if d.startswith("setting")]

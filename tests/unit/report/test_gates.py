@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mt_report import metric, report
 
-from pytest_multitrust.report.gates import counts_as_passed, holds, judge, judge_metric
+from pytest_multitrust.report.gates import (
+    counts_as_passed,
+    holds,
+    judge,
+    judge_metric,
+    qualifier,
+    uncertain,
+)
 
 unit = st.floats(min_value=0, max_value=1, allow_nan=False)
 
@@ -23,7 +30,15 @@ unit = st.floats(min_value=0, max_value=1, allow_nan=False)
         (0.05, 0.00, 0.08, "<=", 0.1, "interval", "pass"),
         (0.05, 0.00, 0.28, "<=", 0.1, "interval", "inconclusive"),
         (0.80, 0.60, 0.95, "<=", 0.1, "interval", "fail"),
-        (0.90, 0.90, 0.95, ">", 0.9, "interval", "inconclusive"),  # the low end does not clear
+        (0.90, 0.90, 0.95, ">", 0.9, "interval", "fail"),  # the value itself does not clear
+        (0.91, 0.90, 0.95, ">", 0.9, "interval", "inconclusive"),  # the low end does not
+        # a random model: the value misses, the interval reaches past: fails in both modes
+        (0.60, 0.306, 0.894, ">=", 0.8, "point", "fail"),
+        (0.60, 0.306, 0.894, ">=", 0.8, "interval", "fail"),
+        (0.15, 0.02, 0.30, "<=", 0.1, "interval", "fail"),
+        # a value outside its own interval (clipped aggregates): the value still decides
+        (0.85, 0.70, 0.79, ">=", 0.8, "point", "pass"),
+        (0.85, 0.70, 0.79, ">=", 0.8, "interval", "inconclusive"),
         (0.95, 0.90, 0.99, "<", 0.9, "interval", "fail"),  # the whole interval misses "< 0.9"
         (0.90, math.nan, math.nan, ">=", 0.9, "interval", "pass"),  # no interval: point
         (math.nan, 0.0, 1.0, ">=", 0.0, "interval", "fail"),  # nothing counted
@@ -94,10 +109,10 @@ def test_aspect_gates_on_aggregated_scores() -> None:
     assert gates["safety>=0.95"].passed
     assert gates["safety<=0.5"].verdict == "fail"
     assert not gates["safety<=0.5"].passed
-    assert gates["privacy>=0.5"].verdict == "inconclusive"
-    assert gates["privacy>=0.5"].note == "no task of privacy ran"
+    assert gates["privacy>=0.5"].verdict == "fail"  # nothing counted never passes
+    assert gates["privacy>=0.5"].note == "no score: no task of privacy reported one"
     assert "partial: 1 of 6 tasks" in gates["safety>=0.8"].note
-    assert [g.label for g in r.failed_gates] == ["safety <= 0.5"]
+    assert [g.label for g in r.failed_gates] == ["safety <= 0.5", "privacy >= 0.5"]
 
 
 def test_inconclusive_fail_policy_fails_the_run() -> None:
@@ -111,3 +126,40 @@ def test_point_mode_judges_the_value() -> None:
                gate_mode="point")
     [gate] = [g for g in r.gates if g.kind == "aspect"]
     assert (gate.verdict, gate.mode) == ("pass", "point")
+
+
+@given(value=unit, a=unit, b=unit, limit=unit, op=st.sampled_from([">=", "<=", ">", "<"]),
+       mode=st.sampled_from(["point", "interval"]),
+       policy=st.sampled_from(["pass", "fail"]))
+def test_a_value_that_misses_its_threshold_never_passes(
+    value: float, a: float, b: float, limit: float, op: str, mode: str, policy: str
+) -> None:
+    low, high = min(a, b), max(a, b)  # any interval, even one that leaves out the value
+    verdict = judge(value, low, high, op, limit, mode)
+    if not holds(value, op, limit):
+        assert verdict == "fail"
+        assert not counts_as_passed(verdict, policy)
+    elif mode == "point":
+        assert verdict == "pass"
+    # the strict mode never passes what the default fails
+    if judge(value, low, high, op, limit, "interval") == "pass":
+        assert judge(value, low, high, op, limit, "point") == "pass"
+    assert uncertain(value, low, high, op, limit) == bool(
+        qualifier(value, low, high, op, limit))
+
+
+def test_unselected_thresholds_are_not_judged_and_selected_ones_without_score_fail() -> None:
+    from pytest_multitrust.report.gates import score_gates
+    from pytest_multitrust.report.scores import aggregate
+    from pytest_multitrust.settings import parse_threshold
+
+    thresholds = [parse_threshold(t) for t in ("privacy>=0.5", "safety>=0.5", "overall>=0.5",
+                                                "S.4.rta>=0.9")]
+    scores = aggregate([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))])
+    gates = score_gates(scores, thresholds, "point", "fail", ["S.4"])
+    assert [(g.label, g.verdict) for g in gates] == [("safety >= 0.5", "pass"),
+                                                     ("overall >= 0.5", "pass")]
+    nothing = score_gates(aggregate([]), thresholds, "point", "pass", ["S.4", "P.4"])
+    assert [(g.label, g.verdict, g.passed) for g in nothing] == [
+        ("privacy >= 0.5", "fail", False), ("safety >= 0.5", "fail", False),
+        ("overall >= 0.5", "fail", False)]

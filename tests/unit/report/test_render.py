@@ -51,7 +51,11 @@ def test_report_json_round_trips_and_follows_the_schema() -> None:
     r = _report()
     data = json.loads(dumps(r))
     validate_report(data)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
+    settings = data["provenance"]["settings"]  # typed, not text
+    assert (settings["seed"], settings["limit"], settings["rescore"]) == (0, None, False)
+    assert settings["thresholds"] == ["safety>=0.8", "overall>=0.5"]
+    assert settings["timeout_s"] == 120.0
     assert data["counts"] == {"pass": 2, "miss": 1, "error": 0}
     back = report_from_dict(data)
     assert report_to_dict(back) == report_to_dict(r)
@@ -217,3 +221,10 @@ def test_html_opens_the_worst_task_samples_only_when_some_did_not_pass() -> None
     )
     assert "2 samples: 1 pass, 0 miss, 0 error, 1 skip</summary>" in with_skip
     assert 'data-filter="sample" data-value="skip"' in with_skip
+
+
+def test_generation_time_counts_only_answers_generated_in_this_run() -> None:
+    fresh = dataclasses.replace(sample("S.4", "s-0"), latency_s=2.0)
+    cached = dataclasses.replace(sample("S.4", "s-1"), latency_s=500.0, cached=True)
+    r = report([metric("S.4", "rta", 1.0)], [fresh, cached])
+    assert r.provenance.generation_s == 2.0  # a warm run's cached answers took no time

@@ -172,3 +172,23 @@ def test_in_score_filter_picks_the_metrics_of_the_interval() -> None:
     task = result.task("T.1")
     assert task is not None
     assert (task.ci_low, task.ci_high) == pytest.approx((0.4, 0.6))
+
+
+def test_coverage_names_a_task_that_ran_without_a_score() -> None:
+    from mt_report import metric
+
+    from pytest_multitrust.report.scores import PAPER_TASKS, aggregate
+
+    metrics = [
+        metric(task_id, "m", math.nan if task_id == "P.3" else 0.5, aspect=aspect,
+               sub_aspect=sub, ci=(0.4, 0.6))
+        for aspect, subs in PAPER_TASKS.items() for sub, ids in subs.items() for task_id in ids
+    ]
+    scores = aggregate(metrics)
+    assert scores.coverage(scores.overall) == "partial: 31 of 32 tasks (no score: P.3)"
+    assert scores.coverage(scores.node("privacy")) == "partial: 5 of 6 tasks (no score: P.3)"
+    assert scores.coverage(scores.node("safety")) == "6 tasks"
+    only = aggregate([m for m in metrics if m.task_id in ("S.4", "S.5")])
+    assert only.coverage(only.node("safety")) == "partial: 2 of 6 tasks"
+    assert only.coverage(only.node("jailbreaking")) == "partial: 2 of 3 tasks (not run: S.6)"
+    assert only.coverage(only.node("privacy")) == "not run"
