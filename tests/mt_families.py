@@ -63,7 +63,7 @@ def train_tokenizer(
         show_progress=False,
     )
     backend.train_from_iterator(_CORPUS.splitlines(), trainer=trainer)
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=backend,
         unk_token=specials[0],
         bos_token=bos,
@@ -138,7 +138,7 @@ def _build_llava_next(out: Path, seed: int) -> None:
     tokenizer = train_tokenizer(("<unk>", "<s>", "</s>", "<pad>", "<image>"), bos="<s>",
                                 eos="</s>", pad="<pad>", extra={"image_token": "<image>"})
     pinpoints = [[32, 32], [32, 64], [64, 32]]
-    processor = LlavaNextProcessor(
+    processor = LlavaNextProcessor(  # type: ignore[no-untyped-call]
         image_processor=LlavaNextImageProcessorPil(
             size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
             image_grid_pinpoints=pinpoints,
@@ -186,7 +186,7 @@ def _build_paligemma(out: Path, seed: int) -> None:
         bos="<bos>", eos="<eos>", pad="<pad>", extra={"image_token": "<image>"},
     )
     image_processor = SiglipImageProcessorPil(size={"height": 32, "width": 32})
-    image_processor.image_seq_length = 16
+    image_processor.image_seq_length = 16  # type: ignore[attr-defined]
     # PaliGemma's template: the image placeholder first; the processor adds BOS and "\n".
     template = (
         "{% for message in messages %}{% if message['role'] == 'user' %}"
@@ -196,12 +196,12 @@ def _build_paligemma(out: Path, seed: int) -> None:
         "{{ item['text'] }}{% endif %}{% endfor %}"
         "{% else %}{{ message['content'] }}{% endif %}{% endif %}{% endfor %}"
     )
-    processor = PaliGemmaProcessor(
+    processor = PaliGemmaProcessor(  # type: ignore[no-untyped-call]
         image_processor=image_processor, tokenizer=tokenizer, chat_template=template
     )
     vocab = len(processor.tokenizer)
     config = PaliGemmaConfig(
-        vision_config=SiglipVisionConfig(
+        vision_config=SiglipVisionConfig(  # type: ignore[call-arg]
             image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
             num_hidden_layers=2, num_attention_heads=4, vocab_size=vocab,
             initializer_range=0.2,
@@ -254,7 +254,7 @@ def _build_gemma3(out: Path, seed: int) -> None:
             bos_token_id=1, eos_token_id=8, pad_token_id=3, initializer_range=0.2,
             tie_word_embeddings=False,
         ),
-        vision_config=SiglipVisionConfig(
+        vision_config=SiglipVisionConfig(  # type: ignore[call-arg]
             image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
             num_hidden_layers=2, num_attention_heads=4, initializer_range=0.2,
         ),
@@ -350,7 +350,7 @@ def _build_idefics3(out: Path, seed: int) -> None:
         image_seq_len=4,  # (32 / 8)² patches / scale_factor²
         chat_template=_IDEFICS_TEMPLATE,
     )
-    config = Idefics3Config(
+    config = Idefics3Config(  # type: ignore[call-arg]
         vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
                        "intermediate_size": 64, "num_hidden_layers": 2,
                        "num_attention_heads": 4, "initializer_range": 0.2},
@@ -394,7 +394,7 @@ def _build_mllama(out: Path, seed: int) -> None:
         "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>"
         "{{ '\\n\\n' }}{% endif %}"
     )
-    processor = MllamaProcessor(
+    processor = MllamaProcessor(  # type: ignore[no-untyped-call]
         image_processor=MllamaImageProcessorPil(size={"height": 32, "width": 32},
                                                 max_image_tiles=1),
         tokenizer=tokenizer,
@@ -623,7 +623,7 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
     try:
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         build(build_dir, seed)
         (build_dir / _MARKER).write_text(f"{name} seed {seed}\n", encoding="utf-8")
         try:

@@ -238,9 +238,9 @@ def _generate_one_batch(
     if keep is not None and callable(each):
         arrived: dict[int, Response] = {}
         for index, response in each(batch, config):
-            checked = checked_response(response)
-            arrived[index] = checked
-            keep(index, checked)
+            answer = checked_response(response)
+            arrived[index] = answer
+            keep(index, answer)
         if sorted(arrived) != list(range(len(batch))):
             raise RuntimeError(f"model returned {len(arrived)} responses for {len(batch)} "
                                "requests")
