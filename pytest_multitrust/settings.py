@@ -99,9 +99,9 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
      "$XDG_CACHE_HOME/pytest-multitrust"),
     ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
      "samples.jsonl, report.html, summary.md", "none: terminal card only"),
-    ("multitrust_gate", "mt_gate", "point: the value decides each threshold and gate (its 95% "
-     "interval only marks the verdict uncertain); interval: pass only when the whole "
-     "interval clears the threshold too", "point"),
+    ("multitrust_gate", "mt_gate", "point: the value decides each threshold and gate (its "
+     "confidence interval only marks the verdict uncertain); interval: pass only when the "
+     "whole interval clears the threshold too", "point"),
     ("multitrust_inconclusive", "mt_inconclusive", "under --mt-gate=interval, what a gate "
      "whose value clears its threshold but whose interval does not counts as: pass or fail",
      "fail"),
@@ -682,6 +682,14 @@ class Settings:
         _check_thresholds(settings.thresholds)
         if not settings.thresholds_from_ini:
             _check_selected(settings.thresholds, task_ids)
+        if config.getoption("mt_compare_fail", default=None) is not None:
+            # a task target ("S.4") reads as the task's score, a task metric as itself
+            _check_selected(
+                [Threshold(f"{lim.target}.score" if re.fullmatch(r"[TSRFP]\.[0-9]+", lim.target)
+                           else lim.target, ">=", 0.0, lim.source)
+                 for lim in settings.compare_fail],
+                task_ids, "--mt-compare-fail",
+            )
         _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
 
@@ -888,7 +896,9 @@ def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
         _check_reachable(threshold, f"{task.id}.{metric.name}", metric.bounds)
 
 
-def _check_selected(thresholds: Sequence[Threshold], task_ids: Sequence[str]) -> None:
+def _check_selected(
+    thresholds: Sequence[Threshold], task_ids: Sequence[str], option: str = "--mt-threshold"
+) -> None:
     """A ``--mt-threshold`` on a task or aspect this run does not select is a usage error.
 
     (Thresholds in the ini file may be shared by several selections: the report notes
@@ -903,7 +913,7 @@ def _check_selected(thresholds: Sequence[Threshold], task_ids: Sequence[str]) ->
     if unused:
         names = ", ".join(repr(t.source or t.target) for t in unused)
         raise pytest.UsageError(
-            f"--mt-threshold {names}: no selected task is scored by it (selected: "
+            f"{option} {names}: no selected task is scored by it (selected: "
             f"{', '.join(task_ids) or 'none'}); add its task or aspect to --mt-tasks, or "
             "drop the threshold"
         )
