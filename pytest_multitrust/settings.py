@@ -150,12 +150,15 @@ def user_path(text: str, option: str) -> Path:
     """``text`` as a path with a leading ``~``/``~user`` expanded.
 
     Raises:
-        pytest.UsageError: when ``~user`` names no user (or no home directory is known),
+        pytest.UsageError: when ``~user`` names no user (or no home directory is known)
+            or the text holds a NUL character,
             naming ``option``.
     """
+    if "\x00" in text:  # no file system takes it; os calls raise ValueError on it
+        raise pytest.UsageError(f"{option}: {text!r} holds a NUL character; give a path")
     try:
         return Path(text).expanduser()
-    except RuntimeError as error:  # pathlib: "Could not determine home directory."
+    except (RuntimeError, ValueError) as error:  # "Could not determine home directory."
         raise pytest.UsageError(f"{option}: cannot expand {text!r}: {error}") from None
 
 

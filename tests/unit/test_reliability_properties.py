@@ -64,6 +64,7 @@ OPTION_PARSERS = [*sorted(_PARSERS.items()), ("parse_positive_int", mt_settings.
 @settings(max_examples=80, deadline=None)
 @given(text=TEXT)
 @example(text="~no-such-user-0/x")  # pathlib's RuntimeError once escaped as a traceback
+@example(text="~\x00")  # pwd's ValueError (embedded null byte) once escaped too
 def test_option_parsers_raise_only_usage_errors(
     name: str, parse: Callable[[str], object], text: str
 ) -> None:
@@ -142,3 +143,9 @@ def test_unknown_home_directory_is_a_usage_error(option: str) -> None:
     text = "~no-such-user-0/x" if option != "--mt-data" else "official:~no-such-user-0/x"
     with pytest.raises(pytest.UsageError, match=rf"{option}: cannot expand '~no-such-user-0/x'"):
         parse(text)
+
+
+@pytest.mark.parametrize("text", ["~\x00", "out\x00/x", "~root\x00"])
+def test_a_nul_in_a_path_option_is_a_usage_error(text: str) -> None:
+    with pytest.raises(pytest.UsageError, match=r"--mt-report: .* holds a NUL character"):
+        mt_settings.parse_report_dir(text)
