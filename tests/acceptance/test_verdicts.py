@@ -127,7 +127,8 @@ def test_a_small_shortfall_on_few_samples_fails_threshold_aspect_and_overall_gat
 def test_junit_readers_count_no_miss_as_a_pass(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
-    junitparser = pytest.importorskip("junitparser")
+    import junitparser
+
     result = run_trust("--mllm=echo", *P4, "--junitxml=junit.xml", "-n", "2")
     assert result.parseoutcomes()["miss"] == 40
     suite = next(iter(junitparser.JUnitXml.fromfile(str(pytester.path / "junit.xml"))))
