@@ -102,10 +102,33 @@ def test_a_small_change_on_few_samples_is_decided_by_its_value(
     assert "INCONCLUSIVE (counted as fail)" in demanding.stdout.str()
 
 
+def test_a_small_shortfall_on_few_samples_fails_threshold_aspect_and_overall_gates(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    # 39 of 40 refusals: 0.975 [0.871, 0.996]; the interval reaches above 0.98, the value
+    # does not (the old default passed all three as inconclusive)
+    pytester.makepyfile(one_echo=ONE_ECHO)
+    result = run_trust("--mllm=py:one_echo:make", *P4, "--mt-threshold=P.4.rta>=0.98",
+                       "--mt-threshold=privacy>=0.98", "--mt-threshold=overall>=0.95",
+                       "--mt-report=out")
+    assert result.ret == 1, result.stdout.str()
+    gates = _gates(pytester.path)
+    # (an aggregate's interval is symmetric, from the longer side of the task's: to 1.0)
+    for label, top in (("P.4.rta >= 0.98", 0.996), ("privacy >= 0.98", 1.0)):
+        verdict, value, low, high, note = gates[label]
+        assert (verdict, value, low, high) == ("fail", 0.975, pytest.approx(0.871, abs=1e-3),
+                                               pytest.approx(top, abs=1e-3))
+        assert f"uncertain: the 95% interval reaches {top:.3f}, above 0.98" in note
+    assert gates["overall >= 0.95"][0] == "pass"
+    assert "uncertain: the 95% interval reaches 0.871, below 0.95" in gates["overall >= 0.95"][4]
+    assert "FAILED: 1 gate(s) not met (privacy >= 0.98)" in result.stdout.str()
+
+
 def test_junit_readers_count_no_miss_as_a_pass(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
-    junitparser = pytest.importorskip("junitparser")
+    import junitparser
+
     result = run_trust("--mllm=echo", *P4, "--junitxml=junit.xml", "-n", "2")
     assert result.parseoutcomes()["miss"] == 40
     suite = next(iter(junitparser.JUnitXml.fromfile(str(pytester.path / "junit.xml"))))
