@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTO_MAX_BATCH",
+    "EMPTY_ERROR",
     "IMAGE_LENGTH",
     "BatchDrift",
     "BatchSizer",
@@ -168,6 +169,10 @@ def _error_responses(count: int, message: str) -> list[Response]:
     return [Response(text="", finish_reason="error", error=message) for _ in range(count)]
 
 
+#: The error of a response whose model set ``error`` to an empty or blank string.
+EMPTY_ERROR = "the model reported an error without a message"
+
+
 def _short_repr(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -180,7 +185,8 @@ def checked_response(answer: object) -> Response:
     ``Response`` whose ``text`` or ``error`` is not a string, becomes an error response
     saying what came back: that sample errors, the batch's other answers are kept. Token
     counts and latency that are not plain non-negative numbers are set to 0 (they are
-    bookkeeping: the answer stands). Any string is kept as it is (control characters,
+    bookkeeping: the answer stands); an empty ``error`` still means an error, and says
+    so (:data:`EMPTY_ERROR`). Any string is kept as it is (control characters,
     lone surrogates, megabytes): the cache and the report store it exactly.
 
     >>> checked_response("yes").error
@@ -205,6 +211,8 @@ def checked_response(answer: object) -> Response:
         return Response(text="", finish_reason="error",
                         error=f"the model returned {problem}")
     fixes: dict[str, object] = {}
+    if isinstance(error, str) and not error.strip():  # an error all the same: say so
+        fixes["error"] = f"{EMPTY_ERROR} ({error!r})"
     for name in ("prompt_tokens", "completion_tokens"):
         count = getattr(answer, name)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:

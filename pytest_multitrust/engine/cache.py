@@ -215,6 +215,11 @@ def _from_sql(value: object) -> str:
     return str(value)
 
 
+def _is_busy(error: sqlite3.Error) -> bool:
+    """Whether ``error`` is another process holding the file for a moment."""
+    return getattr(error, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
 #: SQLite's result codes for a damaged file (``sqlite3.Error.sqlite_errorname``).
 _CORRUPT = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
@@ -254,23 +259,44 @@ class SQLiteCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None or self._broken:
             return self._connection
+        deadline = time.monotonic() + self.busy_timeout_s
+        pause = 0.02
+        while True:
+            try:
+                connection = self._open()
+            except sqlite3.OperationalError as error:
+                # Two processes opening a new file at once: switching it to WAL can answer
+                # "database is locked" at once, without waiting for the busy timeout.
+                if _is_busy(error) and time.monotonic() < deadline:
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+                    continue
+                if self._fail("cannot open", error):
+                    return self._connect()
+                return None
+            except (OSError, sqlite3.Error) as error:
+                if self._fail("cannot open", error):
+                    return self._connect()
+                return None
+            break
+        if self._inode is None and self.path.exists():
+            self._inode = self.path.stat().st_ino
+        self._connection = connection
+        return connection
+
+    def _open(self) -> sqlite3.Connection:
+        """Open the file in WAL mode with the schema; closes what it opened when it fails."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._inode = self.path.stat().st_ino if self.path.exists() else None
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._inode = self.path.stat().st_ino if self.path.exists() else None
-            connection = sqlite3.connect(
-                self.path, timeout=self.busy_timeout_s, isolation_level=None
-            )
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            if self._fail("cannot open", error):
-                return self._connect()
-            return None
-        if self._inode is None and self.path.exists():
-            self._inode = self.path.stat().st_ino
-        self._connection = connection
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _fail(self, what: str, error: BaseException) -> bool:

@@ -28,6 +28,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mt_report import load_valid_report
 
+from pytest_multitrust.engine.batching import EMPTY_ERROR
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -133,7 +135,8 @@ def _check_run(result: pytest.RunResult, folder: Path, script: list[list[str]]) 
             assert found["verdict"] in ("pass", "miss")
             assert len(found["response"]) >= 2**20 - 3
         elif kind == "error":
-            assert (found["verdict"], found["error"]) == ("error", _exact(value))
+            said = _exact(value) if value.strip() else f"{EMPTY_ERROR} ({value!r})"
+            assert (found["verdict"], found["error"]) == ("error", said)
         else:
             assert found["verdict"] == "error"
             assert found["error"].startswith(ERRORS[kind])
@@ -143,7 +146,8 @@ def _check_run(result: pytest.RunResult, folder: Path, script: list[list[str]]) 
 
 @given(script=st.lists(ENTRY, min_size=1, max_size=10))
 @example(script=[("text", "Yes \ud83d"), ("str", "Yes"), ("text-none", ""), ("none", ""),
-                 ("text", "\x1b[2J\x00No\u202e\uffff"), ("mega", "A"), ("error", "down \x1b[31m")])
+                 ("text", "\x1b[2J\x00No\u202e\uffff"), ("mega", "A"), ("error", "down \x1b[31m"),
+                 ("error", ""), ("text", "")])
 @settings(max_examples=2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_answer_is_an_error_or_a_scored_answer_once_with_a_complete_report(

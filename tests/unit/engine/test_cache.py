@@ -7,7 +7,7 @@ import json
 import multiprocessing
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -446,3 +446,32 @@ def test_the_hf_fingerprint_follows_the_dtype_not_the_path_or_other_files(
     (moved / "README.md").write_text("a model card", encoding="utf-8")
     (moved / "unused.safetensors").write_text("not in the index", encoding="utf-8")
     assert _hf_fingerprint(moved) == before
+
+
+def _open_at_once(path: str, worker: int, barrier: Any, results: Any) -> None:
+    import warnings
+
+    barrier.wait()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        db = SQLiteCache(Path(path), busy_timeout_s=30)
+        db.put("w", f"key-{worker}", "value")
+        db.close()
+    results.put([str(w.message) for w in caught])
+
+
+def test_processes_opening_a_new_cache_file_at_once_all_use_it(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    for attempt in range(20):  # the race needs the processes to meet: try a few new files
+        path = tmp_path / f"new-{attempt}.sqlite3"
+        barrier = context.Barrier(6)
+        results = context.Queue()
+        workers = [context.Process(target=_open_at_once, args=(str(path), w, barrier, results))
+                   for w in range(6)]
+        for process in workers:
+            process.start()
+        warned = [results.get(timeout=60) for _ in workers]
+        for process in workers:
+            process.join(60)
+        assert warned == [[]] * 6  # no "database is locked: continuing without the cache"
+        assert SQLiteCache(path).count("w") == 6

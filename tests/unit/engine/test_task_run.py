@@ -187,6 +187,9 @@ def test_model_holder_raises_one_error_type_with_the_traceback_once() -> None:
         (b"bytes", "the model returned a bytes instead of a Response: b'bytes'"),
         (Response(text=["a"]), "the model returned a Response whose text is ['a'], not a "  # type: ignore[arg-type]
                                "string"),
+        (Response(text="", error=""), "the model reported an error without a message ('')"),
+        (Response(text="", error=" \n"), "the model reported an error without a message "
+                                         "(' \\n')"),
         (Response(text="ok"), None),
         (Response(text="x" * 5000), None),
     ],
