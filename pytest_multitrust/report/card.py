@@ -158,7 +158,7 @@ def comparability_lines(report: TrustReport) -> list[tuple[str, Colour]]:
 
 
 def _rules(report: TrustReport) -> str:
-    return dict(report.provenance.settings).get("rules", "?")
+    return str(dict(report.provenance.settings).get("rules", "?"))
 
 
 def gate_lines(report: TrustReport) -> list[tuple[str, Colour]]:

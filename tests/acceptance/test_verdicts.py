@@ -91,7 +91,8 @@ def test_a_small_change_on_few_samples_is_decided_by_its_value(
                       "--mt-compare-fail=P.4:-0.05", "--mt-report=out")
     assert loose.ret == 0, loose.stdout.str()
     verdict, value, low, _, note = _gates(pytester.path)["P.4: change >= -0.05"]
-    assert (verdict, value) == ("pass", pytest.approx(-0.025))
+    assert verdict == "pass"
+    assert value == pytest.approx(-0.025)
     assert low < -0.05
     assert "uncertain: the 95% interval reaches" in note
     demanding = run_trust("--mllm=py:one_echo:make", *P4, "--mt-compare=r",
@@ -116,8 +117,9 @@ def test_a_small_shortfall_on_few_samples_fails_threshold_aspect_and_overall_gat
     # (an aggregate's interval is symmetric, from the longer side of the task's: to 1.0)
     for label, top in (("P.4.rta >= 0.98", 0.996), ("privacy >= 0.98", 1.0)):
         verdict, value, low, high, note = gates[label]
-        assert (verdict, value, low, high) == ("fail", 0.975, pytest.approx(0.871, abs=1e-3),
-                                               pytest.approx(top, abs=1e-3))
+        assert (verdict, value) == ("fail", 0.975)
+        assert low == pytest.approx(0.871, abs=1e-3)
+        assert high == pytest.approx(top, abs=1e-3)
         assert f"uncertain: the 95% interval reaches {top:.3f}, above 0.98" in note
     assert gates["overall >= 0.95"][0] == "pass"
     assert "uncertain: the 95% interval reaches 0.871, below 0.95" in gates["overall >= 0.95"][4]

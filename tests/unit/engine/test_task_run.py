@@ -171,7 +171,7 @@ def test_a_model_that_fails_to_load_is_tried_once_and_its_traceback_shown_once()
 
 
 def test_model_holder_raises_one_error_type_with_the_traceback_once() -> None:
-    holder = ModelHolder(lambda: (_ for _ in ()).throw(OSError("disk")))  # type: ignore[arg-type,return-value]
+    holder = ModelHolder(lambda: (_ for _ in ()).throw(OSError("disk")))
     with pytest.raises(ModelLoadError) as first:
         holder.get()
     with pytest.raises(ModelLoadError) as later:
@@ -199,7 +199,7 @@ def test_checked_response(answer: object, error: str | None) -> None:
 
 
 def test_checked_response_keeps_the_answer_and_zeroes_bad_bookkeeping() -> None:
-    odd = Response(text="ok", prompt_tokens=-1, completion_tokens=True,  # type: ignore[arg-type]
+    odd = Response(text="ok", prompt_tokens=-1, completion_tokens=True,
                    latency_s=math.inf, finish_reason=None, cached=True)  # type: ignore[arg-type]
     fixed = checked_response(odd)
     assert (fixed.text, fixed.error, fixed.prompt_tokens, fixed.completion_tokens,

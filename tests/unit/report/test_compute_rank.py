@@ -190,7 +190,7 @@ def oracle_task(task_id: str, samples: list[Sample], scores: list[SampleScore]) 
     if t in ("P.1", "P.2"):
         return 100 * mean(list(logs(samples, scores, "accuracy").values()))
     if t == "P.3":
-        per: dict[str, float] = {}
+        per = {}
         for variant in dict.fromkeys(s.variant for s in samples):
             pairs = [(sc.values["rating"], float(s.truth))
                      for s, sc in zip(samples, scores, strict=True) if s.variant == variant]

@@ -17,6 +17,13 @@ from pytest_multitrust.report.scores import (
 
 if TYPE_CHECKING:
     from pytest_multitrust.records import MetricResult
+    from pytest_multitrust.report.scores import ScoreNode, Scores
+
+def _node(scores: Scores, name: str) -> ScoreNode:
+    node = scores.node(name)
+    assert node is not None, name
+    return node
+
 
 ALL = [(aspect, sub, task) for aspect, subs in PAPER_TASKS.items()
        for sub, ids in subs.items() for task in ids]
@@ -186,9 +193,9 @@ def test_coverage_names_a_task_that_ran_without_a_score() -> None:
     ]
     scores = aggregate(metrics)
     assert scores.coverage(scores.overall) == "partial: 31 of 32 tasks (no score: P.3)"
-    assert scores.coverage(scores.node("privacy")) == "partial: 5 of 6 tasks (no score: P.3)"
-    assert scores.coverage(scores.node("safety")) == "6 tasks"
+    assert scores.coverage(_node(scores, "privacy")) == "partial: 5 of 6 tasks (no score: P.3)"
+    assert scores.coverage(_node(scores, "safety")) == "6 tasks"
     only = aggregate([m for m in metrics if m.task_id in ("S.4", "S.5")])
-    assert only.coverage(only.node("safety")) == "partial: 2 of 6 tasks"
-    assert only.coverage(only.node("jailbreaking")) == "partial: 2 of 3 tasks (not run: S.6)"
-    assert only.coverage(only.node("privacy")) == "not run"
+    assert only.coverage(_node(only, "safety")) == "partial: 2 of 6 tasks"
+    assert only.coverage(_node(only, "jailbreaking")) == "partial: 2 of 3 tasks (not run: S.6)"
+    assert only.coverage(_node(only, "privacy")) == "not run"
