@@ -35,17 +35,19 @@ def _nan_to_none(value: float) -> float | None:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-_C1 = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_C1 = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def escape_c1(text: str) -> str:
-    r"""JSON text with DEL, the C1 controls and lone surrogates as ``\u`` escapes.
+    r"""JSON text with DEL, the C1 controls, U+2028/U+2029 and lone surrogates as ``\u`` escapes.
 
     ``json.dumps(ensure_ascii=False)`` escapes only characters below 0x20, so a model's
     8-bit terminal control (``\x9b`` is an 8-bit CSI) would otherwise reach report files
     raw, and a lone surrogate (half an emoji cut at a token limit) could not be written
     as UTF-8 at all; U+FFFE and U+FFFF, like the surrogates, cannot stand in XML (JUnit
-    reports carry this JSON). Inside JSON such a character can only stand in a string, where its
+    reports carry this JSON). U+2028 and U+2029 (and U+0085, a C1 control) are line breaks to
+    ``str.splitlines`` and to JavaScript before ES2019: escaped, a JSONL line stays one line
+    for every reader. Inside JSON such a character can only stand in a string, where its
     escape means the same: ``json.loads`` gives the exact string back.
     """
     return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

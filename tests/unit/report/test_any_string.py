@@ -76,13 +76,16 @@ def test_data_formats_keep_any_string_exactly(text: str) -> None:
     assert data["samples"][1]["error"] == _exact(text)
     task = data["scores"]["tasks"][0]
     assert (task["name"], task["metrics"][0]["worst"][0]["detail"]) == (_exact(text),) * 2
-    line = json.loads(samples_jsonl(r).split("\n")[0])  # JSON Lines end at \n only
+    jsonl = samples_jsonl(r)
+    # every reader sees one line per record, also one that splits at U+2028/U+2029/U+0085
+    assert jsonl.splitlines() == jsonl.rstrip("\n").split("\n")
+    line = json.loads(jsonl.split("\n")[0])
     assert (line["response"], line["prompt"], line["detail"]) == (_exact(text),) * 3
     record = SampleRecord.from_json(r.samples[0].to_json())  # what travels to the controller
     assert record.response == _exact(text)
     for written in (dumps(r), samples_jsonl(r), r.samples[0].to_json()):
         written.encode("utf-8")  # strict: nothing unencodable is left
-        assert not re.search("[\x7f-\x9f\ud800-\udfff]", written)
+        assert not re.search("[\x7f-\x9f\u2028\u2029\ud800-\udfff]", written)
         # what XML 1.0 can hold, so JUnit carries the record unchanged
         assert not re.search("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
                              written)
