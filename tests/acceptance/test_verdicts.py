@@ -284,3 +284,23 @@ def test_a_correct_custom_threshold_passes_with_and_without_workers(
                        "--mt-report=out", timeout=200)
     assert result.ret == 0, result.stdout.str()
     assert "team.badge-email.leak_rate <= 0.1" in _gates(pytester.path)
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_options_no_selected_task_uses_are_named_once_and_ini_ones_not(
+    run_trust: RunTrust, pytester: pytest.Pytester, workers: str
+) -> None:
+    pytester.makeini("[pytest]\nmultitrust_attack_steps = 3\n")
+    result = run_trust("--mllm=refuser", *P4, f"-n{workers}", "--mt-attack-eps=0.1",
+                       "--mt-surrogate=tiny-llava", "--mt-judge=refuser", "-W",
+                       "always::pytest_multitrust.MultitrustWarning", timeout=200)
+    output = result.stdout.str()
+    assert result.ret == 0, output
+    line = ("MultitrustWarning: no selected task uses --mt-attack-eps (used only by tasks "
+            "with image attacks: R.4, R.5); --mt-surrogate (used only by tasks with image "
+            "attacks: R.4, R.5); --mt-judge (used only by tasks with a judge prompt and "
+            "custom data tasks: T.1, T.3, T.4, T.5, T.7, S.2, S.4, S.5, S.6, R.1, R.2, R.4, "
+            "R.5, F.1) (selected: P.4): ignored in this run")
+    assert output.count(line) == 1
+    assert output.count("no selected task uses") == 1
+    assert "attack-steps" not in output  # from the ini file: may serve other selections
