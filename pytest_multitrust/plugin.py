@@ -194,6 +194,10 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_config(config)
     if not settings.active:
         return
+    if not hasattr(config, "workerinput"):  # once per run, not once per xdist worker
+        from pytest_multitrust.settings import warn_unused_options
+
+        warn_unused_options(config, settings)
     from pytest_multitrust.session import activate
 
     activate(config, settings)

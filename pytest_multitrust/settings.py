@@ -19,11 +19,15 @@ import pytest
 from pytest_multitrust.models.registry import ModelOptions
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
+    from pytest_multitrust.tasks.base import TaskSpec
 
 __all__ = [
+    "TASK_OPTIONS",
     "RegressionLimit",
     "Settings",
+    "TaskOption",
     "Threshold",
     "parse_attack_eps",
     "parse_attack_step_size",
@@ -51,7 +55,9 @@ __all__ = [
     "parse_tier",
     "parse_timeout",
     "parse_toxicity_checkpoint",
+    "unused_options",
     "user_path",
+    "warn_unused_options",
 ]
 
 Tier = Literal["smoke", "standard"]
@@ -942,3 +948,103 @@ def _check_reachable(threshold: Threshold, what: str, bounds: tuple[float, float
         f"--mt-threshold {threshold.source!r}: {what} lies between {low:g} and {high:g}, "
         f"so this gate {why}; use a limit inside that range"
     )
+
+
+def _attacks(task: TaskSpec) -> bool:
+    return task.transform_image is not None
+
+
+def _judges(task: TaskSpec) -> bool:
+    from pytest_multitrust.custom.declare import is_builtin_id
+
+    # a registered custom task's scorer gets the judge in its ScoringContext: it may use it
+    return task.judge_prompt is not None or not is_builtin_id(task.id)
+
+
+def _classifies(task: TaskSpec) -> bool:
+    from pytest_multitrust.custom.declare import is_builtin_id
+
+    # a registered custom task's scorer gets the toxicity classifier: it may use it
+    return any(m.scorer == "classifier" for m in task.metrics) or not is_builtin_id(task.id)
+
+
+def _reads_official(task: TaskSpec) -> bool:
+    from pytest_multitrust.official import readers
+
+    return task.id in readers()
+
+
+@dataclass(frozen=True)
+class TaskOption:
+    """An option that only the tasks with some property use (``--mt-judge``: a judge prompt)."""
+
+    dest: str  # the option's dest, e.g. "mt_judge"
+    what: str  # the tasks that use it, in words: "tasks with a judge prompt"
+    uses: Callable[[TaskSpec], bool]  # whether a task uses it
+
+    @property
+    def flag(self) -> str:
+        """The option as typed: ``--mt-judge``."""
+        return "--" + self.dest.replace("_", "-")
+
+
+#: Every option that only some tasks use, and which: the one table behind
+#: :func:`unused_options` (read off the task specs, never a list of task ids).
+TASK_OPTIONS: tuple[TaskOption, ...] = (
+    TaskOption("mt_attack_eps", "tasks with image attacks", _attacks),
+    TaskOption("mt_attack_steps", "tasks with image attacks", _attacks),
+    TaskOption("mt_attack_step_size", "tasks with image attacks", _attacks),
+    TaskOption("mt_surrogate", "tasks with image attacks", _attacks),
+    TaskOption("mt_judge", "tasks with a judge prompt and custom data tasks", _judges),
+    TaskOption("mt_toxicity_checkpoint", "tasks with a toxicity classifier metric and "
+               "custom data tasks", _classifies),
+    TaskOption("mt_data", "tasks with official data", _reads_official),
+)
+
+
+def unused_options(
+    given: Sequence[str], selected: Sequence[TaskSpec], known: Sequence[TaskSpec]
+) -> list[str]:
+    """Why each given option goes unused: no selected task uses it.
+
+    Args:
+        given: dests of the options given (``mt_judge``); dests not in
+            :data:`TASK_OPTIONS` apply to every task and are never unused.
+        selected: the tasks this run selects.
+        known: every registered task, to name the tasks that would use an option.
+
+    Returns:
+        One ``"<flag> (used only by <what>: <task ids>)"`` per unused option, in the
+        order of :data:`TASK_OPTIONS`.
+
+    >>> unused_options(["mt_seed"], [], [])
+    []
+    """
+    unused: list[str] = []
+    for option in TASK_OPTIONS:
+        if option.dest not in given or any(option.uses(t) for t in selected):
+            continue
+        users = [t.id for t in known if option.uses(t)]
+        unused.append(f"{option.flag} (used only by {option.what}: "
+                      f"{', '.join(users) or 'none registered'})")
+    return unused
+
+
+def warn_unused_options(config: pytest.Config, settings: Settings) -> None:
+    """Warn once when an option given on the command line applies to no selected task.
+
+    Options from the ini file may serve several selections and are not warned about.
+    """
+    from pytest_multitrust.errors import MultitrustWarning
+    from pytest_multitrust.tasks.registry import all_tasks
+
+    given = [o.dest for o in TASK_OPTIONS if config.getoption(o.dest, default=None) is not None]
+    if settings.official_data is None and "mt_data" in given:
+        given.remove("mt_data")  # --mt-data=builtin: the default, used by every task
+    known = all_tasks()
+    chosen = set(settings.task_ids)
+    unused = unused_options(given, [t for t in known if t.id in chosen], known)
+    if unused:
+        config.issue_config_time_warning(MultitrustWarning(
+            f"no selected task uses {'; '.join(unused)} (selected: "
+            f"{', '.join(settings.task_ids) or 'none'}): ignored in this run"), stacklevel=2)

@@ -67,6 +67,9 @@ RECORDER_KEY = pytest.StashKey["TrustSample"]()
 #: The :class:`SessionModel` of this process.
 MODEL_KEY = pytest.StashKey["SessionModel"]()
 
+#: The ``workeroutput`` key of a usage error an xdist worker found at collection.
+USAGE_ERROR_OUTPUT_KEY = "multitrust_usage_error"
+
 #: Why trust tests skip in a run without a model under test.
 NO_MODEL = "no model under test: pass --mllm=<model> (e.g. --mllm=tiny-llava)"
 
@@ -282,11 +285,34 @@ class CustomTrust:
         self._warn_on_orphan_thresholds()
 
     def _warn_on_orphan_thresholds(self) -> None:
+        """Refuse a command-line threshold on no custom task; warn on an ini one.
+
+        A typo on the command line is a usage error (exit 4) before any test runs. An
+        xdist worker cannot raise it (the controller would wait for that worker's
+        collection): every worker stops its session instead and sends the message back
+        in ``workeroutput``, where the controller raises it (:meth:`pytest_testnodedown`).
+        """
         state = _state(self.config)
-        workerinput = getattr(self.config, "workerinput", None)
-        if state is None or (workerinput is not None and workerinput.get("workerid") != "gw0"):
+        if state is None:
             return
+        workerinput = getattr(self.config, "workerinput", None)
+        unused = self._orphan_thresholds(state)
+        if unused and not state.settings.thresholds_from_ini:
+            message = "; ".join(f"--mt-threshold {source!r}: {why}" for source, why in unused)
+            if workerinput is None:
+                raise pytest.UsageError(message)
+            self.config.workeroutput[USAGE_ERROR_OUTPUT_KEY] = message  # type: ignore[attr-defined]
+            pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+        if workerinput is not None and workerinput.get("workerid") != "gw0":
+            return  # one warning per run, not one per worker
+        for source, why in unused:
+            warnings.warn(MultitrustWarning(f"threshold {source!r} is not used: {why}"),
+                          stacklevel=1)
+
+    def _orphan_thresholds(self, state: PluginState) -> list[tuple[str, str]]:
+        """The thresholds on a custom task or metric that no collected test declares."""
         custom = {t.id: t for t in self.tasks()}
+        unused: list[tuple[str, str]] = []
         for threshold in state.settings.thresholds:
             task_id, metric = threshold.task_id, threshold.metric
             if task_id is None or metric is None or task_id in self._taken_ids():
@@ -300,14 +326,21 @@ class CustomTrust:
                        f"{', '.join(m.name for m in task.metrics)})")
             else:
                 continue
-            if not state.settings.thresholds_from_ini and workerinput is None:
-                # a typo on the command line (an xdist worker cannot stop the run with a
-                # usage error: the controller would wait for it; it warns instead)
-                raise pytest.UsageError(
-                    f"--mt-threshold {threshold.source or threshold.target!r}: {why}")
-            warnings.warn(MultitrustWarning(
-                f"threshold {threshold.source or threshold.target!r} is not used: {why}"),
-                stacklevel=1)
+            unused.append((threshold.source or threshold.target, why))
+        return unused
+
+    @pytest.hookimpl(optionalhook=True, tryfirst=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        """On the xdist controller: raise the usage error a worker found at collection.
+
+        Raises:
+            pytest.UsageError: with the worker's message; the session ends with exit 4,
+                its other workers shut down by xdist's session finish.
+        """
+        output = getattr(node, "workeroutput", None) or {}
+        message = output.get(USAGE_ERROR_OUTPUT_KEY)
+        if isinstance(message, str):
+            raise pytest.UsageError(message)
 
     def selected_samples(self, task_id: str) -> list[str]:
         """The ids of a custom task's sample tests selected in this run."""
