@@ -66,13 +66,19 @@ def metric_line(m: MetricResult, width: int, id_width: int = 5) -> tuple[str, Co
         width: the metric-name column width.
         id_width: the task-id column width (custom task ids are longer than ``S.4``).
     """
+    from pytest_multitrust.report.gates import uncertain
+
     ci = fmt_ci(m.ci_low, m.ci_high)
     errors = f"  errors={m.errors}" if m.errors else ""
+    # the value decides; an interval reaching across the threshold only qualifies it
+    flagged = m.verdict in ("pass", "fail") and uncertain(
+        m.value, m.ci_low, m.ci_high, m.op, m.threshold)
     return (
         f"{m.task_id:<{id_width}} {m.metric:<{width}}  {fmt(m.value):>5}  "
         f"{m.op} {m.threshold:<5g}  "
         f"{verdict_word(m.verdict, m.passed)}  n={m.n}{errors}"
         + (f"  95% CI {ci}" if ci else "")
+        + ("  uncertain" if flagged else "")
         + f"  ({m.task_name})",
         _colour(m.verdict, m.passed),
     )

@@ -97,6 +97,20 @@ def test_metric_line_layout_is_stable() -> None:
     assert colour == "yellow"
 
 
+@pytest.mark.parametrize(("value", "ci", "verdict", "flag"), [
+    (1.0, (0.886, 1.0), "pass", True),    # the value passes, the interval reaches below 0.9
+    (0.95, (0.91, 0.99), "pass", False),  # the whole interval passes
+    (0.6, (0.306, 0.894), "fail", False),  # the interval never reaches the threshold 0.9
+    (0.85, (0.7, 0.95), "fail", True),    # fails on its value, the interval reaches past
+    (0.95, (0.85, 1.0), "inconclusive", False),  # INCONCLUSIVE says it already
+])
+def test_metric_line_marks_a_verdict_its_interval_reaches_across(
+    value: float, ci: tuple[float, float], verdict: str, flag: bool
+) -> None:
+    line, _ = metric_line(metric("S.4", "rta", value, ci=ci, threshold=0.9, verdict=verdict), 4)
+    assert ("  uncertain  (task S.4)" in line) is flag, line
+
+
 def test_card_aligns_long_custom_task_ids() -> None:
     metrics = [
         metric("S.4", "rta", 0.9, aspect="safety"),
