@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -210,3 +211,32 @@ def test_a_factory_is_built_once_without_xdist_and_checked_on_the_controller_wit
     spread = run_trust(*args, "-n", "2")
     assert spread.ret == alone.ret, spread.stdout.str()[-3000:]
     assert sorted(builds.read_text(encoding="utf-8").split()) == ["gw0", "gw1", "main"]
+
+
+def test_a_device_that_is_not_there_stops_before_any_test(
+    run_trust: Callable[..., pytest.RunResult], mt_cache_dir: Path,
+) -> None:
+    model = ensure_family_in_child("llava", mt_cache_dir)
+    result = run_trust(f"--mllm=hf:{model}", "--mt-device=cuda:99", "--mt-tasks=T.1",
+                       "--mt-limit=1", "-n", "2")
+    line = _assert_stopped_before_tests(result, "device 'cuda:99'")
+    assert re.search(r"needs CUDA|only \d+ CUDA device", line), line
+
+
+def test_a_family_whose_processor_needs_torchvision_names_the_extra_before_any_test(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester, mt_cache_dir: Path,
+) -> None:
+    model = ensure_family_in_child("qwen2-vl-files", mt_cache_dir)
+    args = (f"--mllm=hf:{model}", "--mt-device=cpu", "--mt-dtype=float32", "--mt-tasks=T.1",
+            "--mt-limit=1")
+    has_torchvision = pytester.run(
+        sys.executable, "-c", "import torchvision", timeout=120
+    ).ret == 0  # asked in a child: importing torchvision here would import torch
+    result = run_trust(*args)
+    if has_torchvision:  # the vision extra installed: the family runs
+        assert result.ret in (0, 1), result.stdout.str()[-3000:]
+        return
+    line = _assert_stopped_before_tests(
+        result, "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
+    )
+    assert "trust_remote_code" not in line
