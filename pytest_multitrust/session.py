@@ -266,14 +266,18 @@ class MultitrustSession:
                     images=False,
                 )
             except PrerequisiteError as error:
-                raise pytest.UsageError(f"--mt-judge={judge.display}: {error}") from None
+                raise pytest.UsageError(
+                    terminal_safe(f"--mt-judge={judge.display}: {error}")
+                ) from None
         surrogate = self.state.surrogate_spec
         if surrogate is not None and surrogate.raw.strip() != self.state.spec.raw.strip():
             try:
                 prepare_model(surrogate, self.state.settings.model_options(),
                               option="--mt-surrogate")
             except PrerequisiteError as error:
-                raise pytest.UsageError(f"--mt-surrogate={surrogate.display}: {error}") from None
+                raise pytest.UsageError(
+                    terminal_safe(f"--mt-surrogate={surrogate.display}: {error}")
+                ) from None
 
     def _build_first(self, config: pytest.Config) -> None:
         """Build a factory's model before any test; one that cannot be built stops the run.

@@ -240,3 +240,13 @@ def test_a_family_whose_processor_needs_torchvision_names_the_extra_before_any_t
         result, "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
     )
     assert "trust_remote_code" not in line
+
+
+def test_an_hf_judge_that_cannot_load_stops_before_any_test(
+    run_trust: Callable[..., pytest.RunResult], llava_copy: Path,
+) -> None:
+    _truncate(llava_copy / "config.json", 40)
+    result = run_trust("--mllm=echo", f"--mt-judge=hf:{llava_copy}", "--mt-tasks=T.1",
+                       "--mt-limit=1", "-n", "2")
+    line = _assert_stopped_before_tests(result, "config.json' is not a valid JSON file")
+    assert line.startswith(f"ERROR: --mt-judge=hf:{llava_copy}: ")
