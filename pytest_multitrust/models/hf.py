@@ -6,7 +6,9 @@ the model card does, so any image-text-to-text model that transformers runs nati
 (LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...; the README's "Supported models" lists
 the families checked on tiny checkpoints, and those whose processors need the ``vision``
 extra). The embedded ``tiny-llava`` goes through this backend too. A package a processor
-needs and this install lacks is named at load time, with the line that installs it.
+needs and this install lacks is named with the line that installs it, before any test:
+:func:`check_hf` checks a model without its weights (config, architecture, processor,
+chat template, weight headers) before the tests start, and :meth:`HFModel.load` loads it.
 
 Choices that matter for trust testing:
 
