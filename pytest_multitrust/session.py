@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.engine.batching import BatchSizer
-from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore, TaskRun
+from pytest_multitrust.engine.runner import (
+    ModelHolder,
+    ModelLoadError,
+    NoStore,
+    ResponseStore,
+    TaskRun,
+)
 from pytest_multitrust.models.base import GenerationConfig
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.scoring.context import ScoringContext
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.tasks.data import read_samples, samples_for_tier
@@ -213,6 +220,17 @@ def _render(sample: Sample) -> ImageData | None:
     return render(sample.image)
 
 
+def _release_memory() -> None:
+    """Free what a dropped model held: Python objects, and torch's cached GPU blocks."""
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
+
+
 STATE_KEY = pytest.StashKey[PluginState]()
 
 
@@ -235,7 +253,11 @@ class MultitrustSession:
         try:
             prepare_model(self.state.spec, self.state.settings.model_options())
         except PrerequisiteError as error:
-            raise pytest.UsageError(f"--mllm={self.state.spec.display}: {error}") from None
+            raise pytest.UsageError(
+                terminal_safe(f"--mllm={self.state.spec.display}: {error}")
+            ) from None
+        if self.state.spec.scheme in ("name", "py", "entrypoint"):
+            self._build_first(config)
         judge = self.state.judge_spec
         if judge is not None and judge.raw.strip() != self.state.spec.raw.strip():
             try:  # the judge is asked text only: its probe sends no image
@@ -244,14 +266,46 @@ class MultitrustSession:
                     images=False,
                 )
             except PrerequisiteError as error:
-                raise pytest.UsageError(f"--mt-judge={judge.display}: {error}") from None
+                raise pytest.UsageError(
+                    terminal_safe(f"--mt-judge={judge.display}: {error}")
+                ) from None
         surrogate = self.state.surrogate_spec
         if surrogate is not None and surrogate.raw.strip() != self.state.spec.raw.strip():
             try:
                 prepare_model(surrogate, self.state.settings.model_options(),
                               option="--mt-surrogate")
             except PrerequisiteError as error:
-                raise pytest.UsageError(f"--mt-surrogate={surrogate.display}: {error}") from None
+                raise pytest.UsageError(
+                    terminal_safe(f"--mt-surrogate={surrogate.display}: {error}")
+                ) from None
+
+    def _build_first(self, config: pytest.Config) -> None:
+        """Build a factory's model before any test; one that cannot be built stops the run.
+
+        ``hf:`` models are checked without their weights by ``prepare_model``; a named,
+        ``py:`` or entry-point model is whatever its factory returns, so the factory runs
+        here. Without xdist this process runs the tests and keeps the model; under ``-n``
+        the workers build their own, and this copy is dropped.
+
+        Raises:
+            pytest.UsageError: naming the error and where the factory raised it.
+        """
+        holder = self.state.holder
+        local = config.getoption("dist", default="no") == "no"
+        checking = holder if local else ModelHolder(load=self.state._load_model)
+        try:
+            checking.get()
+        except ModelLoadError as error:
+            cause = error.cause  # a usage error of the registry names --mllm itself
+            raise pytest.UsageError(
+                cause if cause.startswith("--mllm=") else
+                f"--mllm={self.state.spec.display}: the model failed to load before any test "
+                f"ran: {cause}{error.origin}"
+            ) from None
+        finally:
+            if not local:
+                del checking
+                _release_memory()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(

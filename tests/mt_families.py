@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -635,6 +637,26 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
         if build_dir.exists():
             shutil.rmtree(build_dir, ignore_errors=True)
     return target
+
+
+def ensure_family_in_child(name: str, cache_dir: Path) -> Path:
+    """:func:`ensure_family` in a child process; for tests that use ``pytester``.
+
+    Building imports torch and transformers in the process that calls it. A test using
+    ``pytester`` drops every module imported during the test when it ends, and torch
+    cannot be imported twice in one process (a later ``import torch`` fails with
+    ``SystemError: ... bad call flags`` and the run segfaults at exit).
+    """
+    code = (
+        "import sys, pathlib\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "from mt_families import ensure_family\n"
+        f"print(ensure_family({name!r}, pathlib.Path({str(cache_dir)!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return Path(done.stdout.strip().splitlines()[-1])
 
 
 # -- a family that needs torchvision ------------------------------------------------------------

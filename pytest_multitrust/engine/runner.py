@@ -93,10 +93,19 @@ class ModelLoadError(RuntimeError):
     is shown once per process, not once per test.
     """
 
-    def __init__(self, message: str, details: str = "") -> None:
-        """Say why the model is unavailable; ``details``: the traceback, the first time."""
+    def __init__(
+        self, message: str, details: str = "", *, cause: str = "", origin: str = ""
+    ) -> None:
+        """Say why the model is unavailable; ``details``: the traceback, the first time.
+
+        ``cause`` is the load's error (``Type: message``; a prerequisite's or usage error's
+        message alone) and ``origin`` where it was raised (`` (raised at file:line, in
+        function)``, empty for a prerequisite's or usage error).
+        """
         super().__init__(message)
         self.details = details  # the load's traceback (first error only), else ""
+        self.cause = cause or message  # the load's own error, without this sentence
+        self.origin = origin  # " (raised at FILE:LINE, in NAME)" or ""
 
 
 @dataclass
@@ -113,6 +122,8 @@ class ModelHolder:
     _model: MLLM | None = field(default=None, init=False)
     _failure: str | None = field(default=None, init=False)  # the first load's error
     _details: str = field(default="", init=False)  # its traceback, until handed out once
+    _cause: str = field(default="", init=False)  # the first load's error, for a usage error
+    _origin: str = field(default="", init=False)  # where the first load's error was raised
     load_seconds: float = field(default=0.0, init=False)  # time the load took
 
     def get(self) -> MLLM:
@@ -135,6 +146,7 @@ class ModelHolder:
                     raise
                 self._failure = f"{type(error).__name__}: {error}"
                 self._details = format_failure(error)
+                self._cause, self._origin = _describe(error)
             else:
                 self.load_seconds = time.perf_counter() - started
                 return self._model
@@ -147,12 +159,40 @@ class ModelHolder:
                 f"(not retried): {self._failure}"
             ),
             details,
+            cause=self._cause,
+            origin=self._origin,
         )
 
     @property
     def loaded(self) -> bool:
         """Whether the model has been loaded in this process."""
         return self._model is not None
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    """A load error as (cause, origin): ``Type: message`` and where it was raised.
+
+    A :class:`PrerequisiteError` or usage error is its message alone, with no origin: it
+    names the cause itself. Otherwise the origin is the innermost frame outside installed
+    packages (the user's factory rather than torch's allocator).
+    """
+    import sysconfig
+    import traceback
+
+    from pytest_multitrust.errors import PrerequisiteError
+
+    if isinstance(error, PrerequisiteError | pytest.UsageError):
+        return terminal_safe(str(error)), ""
+    cause = terminal_safe(f"{type(error).__name__}: {error}")
+    frames = traceback.extract_tb(error.__traceback__)
+    installed = tuple(
+        sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    )
+    own = [frame for frame in frames if not frame.filename.startswith(installed)]
+    if not (own or frames):
+        return cause, ""
+    frame = (own or frames)[-1]
+    return cause, terminal_safe(f" (raised at {frame.filename}:{frame.lineno}, in {frame.name})")
 
 
 def build_request(sample: Sample, task: TaskSpec, image: ImageData | None) -> Request:

@@ -6,7 +6,9 @@ the model card does, so any image-text-to-text model that transformers runs nati
 (LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...; the README's "Supported models" lists
 the families checked on tiny checkpoints, and those whose processors need the ``vision``
 extra). The embedded ``tiny-llava`` goes through this backend too. A package a processor
-needs and this install lacks is named at load time, with the line that installs it.
+needs and this install lacks is named with the line that installs it, before any test:
+:func:`check_hf` checks a model without its weights (config, architecture, processor,
+chat template, weight headers) before the tests start, and :meth:`HFModel.load` loads it.
 
 Choices that matter for trust testing:
 
@@ -67,6 +69,7 @@ __all__ = [
     "VISION_EXTRA",
     "HFModel",
     "broken_torchvision",
+    "check_hf",
     "install_line",
     "missing_packages",
     "prepare_hf",
@@ -99,6 +102,9 @@ _DTYPES = ("float32", "float16", "bfloat16")
 _SAMPLING_FIELDS = ("temperature", "top_p", "top_k", "min_p", "typical_p")
 
 _DEFAULT_BATCH_SIZE = 8
+
+#: Characters of a load error quoted in a message (transformers' can run to pages).
+_CAUSE_LIMIT = 400
 
 
 # -- devices and dtypes -------------------------------------------------------------------
@@ -439,6 +445,173 @@ def broken_torchvision() -> str | None:
     return None
 
 
+# -- checking a model before the tests -----------------------------------------------------
+
+
+def check_hf(repo_or_path: str, options: ModelOptions, *, images: bool = True) -> None:
+    """Check that a model will load, without loading its weights.
+
+    Run once before any test (on the xdist controller, or the only process), after
+    :func:`prepare_hf`, so a model that cannot load stops the run with the cause instead of
+    failing every test. It checks what can fail at load time short of the weights' values:
+    transformers imports (a broken torchvision), the device exists, ``config.json`` parses
+    and names an image-text-to-text architecture this transformers builds (the model is
+    built on the ``meta`` device: no memory, no weights read), the processor loads (a
+    package it imports is named with its install line), it has a tokenizer and a chat
+    template, and it encodes a one-image chat (``images=False``: renders a text-only
+    chat), and every safetensors file has a readable header covering the file. Not
+    checked: whether the weights fit in memory, and their values.
+
+    Args:
+        repo_or_path: a local model directory or a hub repo id.
+        options: device and trust_remote_code are used.
+        images: whether the model will be sent images (a judge is asked text only).
+
+    Raises:
+        PrerequisiteError: naming the cause (and the install line of a missing package).
+        pytest.UsageError: for a malformed device.
+    """
+    try:
+        from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
+    except (ImportError, RuntimeError) as error:
+        broken = broken_torchvision()
+        raise PrerequisiteError(
+            f"transformers cannot start: {broken or f'{type(error).__name__}: {error}'}"
+        ) from error
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    resolve_device(options.device)  # asks torch whether the device exists; puts nothing on it
+    directory = _model_dir(repo_or_path, options)
+    trust = options.trust_remote_code
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        config = AutoConfig.from_pretrained(
+            str(directory), trust_remote_code=trust, local_files_only=True
+        )
+        with torch.device("meta"):  # the architecture is built, no weight is allocated
+            AutoModelForImageTextToText.from_config(  # type: ignore[no-untyped-call]
+                config, trust_remote_code=trust
+            )
+        processor: Any = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+            str(directory), trust_remote_code=trust, local_files_only=True
+        )
+    except Exception as error:  # config, class and processor code fail in many ways
+        raise PrerequisiteError(_cannot_load(error, directory, trust=trust)) from error
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+    problem = _processor_problem(processor)
+    if problem is not None:
+        raise PrerequisiteError(problem)
+    _check_encoding(processor, images=images)
+    _check_weight_headers(directory)
+
+
+def _cannot_load(error: BaseException, directory: Path, *, trust: bool) -> str:
+    """Why transformers cannot load ``directory``, as one sentence.
+
+    A missing package is named with its install line; any other error is quoted, with the
+    ``--mt-trust-remote-code`` hint only when the model ships its own code.
+    """
+    import transformers
+
+    version = transformers.__version__
+    missing = missing_packages(error)
+    if missing:
+        return (
+            f"transformers {version} cannot load {directory}: it needs {', '.join(missing)}, "
+            f"not installed here; {install_line(missing)}"
+        )
+    hint = (
+        " The model ships its own code (auto_map); --mt-trust-remote-code runs it."
+        if not trust and _ships_code(directory) else ""
+    )
+    text = " ".join(str(error).split())  # one line
+    unrecognized = re.match(r"Unrecognized configuration class <class '[\w.]+\.(\w+)'>", text)
+    if unrecognized:  # transformers lists every class it knows: hundreds of characters
+        text = (
+            f"{unrecognized.group(1)} is not an image-text-to-text model: there is no "
+            "AutoModelForImageTextToText class for it"
+        )
+    elif len(text) > _CAUSE_LIMIT:
+        text = text[: _CAUSE_LIMIT - 1] + "…"
+    return (
+        f"transformers {version} cannot load {directory} ({type(error).__name__}: {text})."
+        f"{hint}"
+    )
+
+
+def _ships_code(directory: Path) -> bool:
+    """Whether a model directory names its own classes (``auto_map`` in a config file)."""
+    for path in directory.glob("*.json"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if '"auto_map"' in text:
+            return True
+    return False
+
+
+def _processor_problem(processor: Any) -> str | None:
+    """What the backend needs and ``processor`` lacks (a tokenizer, a chat template)."""
+    if getattr(processor, "tokenizer", None) is None:
+        return "the processor has no tokenizer"
+    if getattr(processor, "chat_template", None) is None:
+        return (
+            "the processor has no chat template (chat_template.jinja or chat_template.json); "
+            "add one to the model directory"
+        )
+    return None
+
+
+def _check_encoding(processor: Any, *, images: bool) -> None:
+    """Encode a one-image chat as :meth:`HFModel.generate` does (text only: render it)."""
+    content: list[dict[str, Any]] = [{"type": "text", "text": "Describe the image."}]
+    if images:
+        from PIL import Image
+
+        content.insert(0, {"type": "image", "image": Image.new("RGB", (32, 32), (90, 140, 200))})
+    chat = [[{"role": "user", "content": content}]]
+    try:
+        if images:
+            processor.apply_chat_template(
+                chat, add_generation_prompt=True, tokenize=True, return_dict=True,
+                return_tensors="pt", processor_kwargs={"padding": True, "padding_side": "left"},
+            )
+        else:
+            processor.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    except Exception as error:  # template and processor code fail in many ways
+        missing = missing_packages(error)
+        if missing:
+            raise PrerequisiteError(
+                f"the processor needs {', '.join(missing)}, not installed here; "
+                f"{install_line(missing)}"
+            ) from error
+        what = "a chat with one image" if images else "a text-only chat"
+        raise PrerequisiteError(
+            f"the processor and chat template cannot encode {what} "
+            f"({type(error).__name__}: {error})"
+        ) from error
+
+
+def _check_weight_headers(directory: Path) -> None:
+    """Every safetensors file opens: its header parses and the file holds all its data."""
+    from safetensors import safe_open
+
+    for path in _weight_files(directory):
+        try:
+            with safe_open(str(path), framework="pt"):  # reads the header only
+                pass
+        except Exception as error:  # truncated, not safetensors, unreadable
+            raise PrerequisiteError(
+                f"{path} is not a complete safetensors file ({type(error).__name__}: {error}); "
+                "copy or download it again"
+            ) from error
+
+
 # -- fingerprint ----------------------------------------------------------------------------
 
 
@@ -522,14 +695,10 @@ class HFModel:
         Raises:
             PrerequisiteError: when the processor has no chat template or tokenizer.
         """
-        tokenizer = getattr(processor, "tokenizer", None)
-        if tokenizer is None:
-            raise PrerequisiteError(f"{info.spec}: the processor has no tokenizer")
-        if getattr(processor, "chat_template", None) is None:
-            raise PrerequisiteError(
-                f"{info.spec}: the processor has no chat template (chat_template.jinja or "
-                "chat_template.json); add one to the model directory"
-            )
+        problem = _processor_problem(processor)
+        if problem is not None:
+            raise PrerequisiteError(f"{info.spec}: {problem}")
+        tokenizer: Any = getattr(processor, "tokenizer")  # noqa: B009 - untyped attribute
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         # Left padding keeps every prompt's last token at the end of the row, where
@@ -562,8 +731,6 @@ class HFModel:
                 device is unavailable, or transformers cannot load the model.
             pytest.UsageError: for a malformed device or dtype.
         """
-        import transformers
-
         try:
             from transformers import AutoModelForImageTextToText, AutoProcessor
         except (ImportError, RuntimeError) as error:
@@ -594,17 +761,8 @@ class HFModel:
                 device_map=device_map,
             )
         except (OSError, ValueError, KeyError, ImportError) as error:
-            missing = missing_packages(error)
-            if missing:
-                raise PrerequisiteError(
-                    f"{spec}: transformers {transformers.__version__} cannot load {directory}: "
-                    f"it needs {', '.join(missing)}, not installed here; "
-                    f"{install_line(missing)}"
-                ) from error
-            remote = "" if trust else " If it needs its own code, enable trust_remote_code."
             raise PrerequisiteError(
-                f"{spec}: transformers {transformers.__version__} cannot load {directory} "
-                f"({type(error).__name__}: {error}).{remote}"
+                f"{spec}: {_cannot_load(error, directory, trust=trust)}"
             ) from error
         finally:
             if bars:

@@ -300,7 +300,10 @@ def prepare_model(
     """Make the model's files available (build or download) once, before tests run.
 
     Called on the xdist controller (or the only process) so that workers only load. An
-    ``openai:`` server gets a capability probe instead (one small request).
+    ``hf:`` model is then checked without its weights (:func:`~pytest_multitrust.models.hf.
+    check_hf`: config, architecture, processor, chat template, weight headers), so one
+    that cannot load stops the run here. An ``openai:`` server gets a capability probe
+    instead (one small request).
 
     Args:
         spec: the parsed spec.
@@ -319,7 +322,7 @@ def prepare_model(
         if entry is not None and entry.prepare is not None:
             entry.prepare(spec, options)
     elif spec.scheme == "hf":
-        from pytest_multitrust.models.hf import install_line, prepare_hf
+        from pytest_multitrust.models.hf import check_hf, install_line, prepare_hf
 
         needs = ALIAS_NEEDS.get(spec.alias_of or "", ())
         missing = [name for name in needs if importlib.util.find_spec(name) is None]
@@ -329,6 +332,7 @@ def prepare_model(
                 f"needs {', '.join(missing)}, not installed here; {install_line(missing)}"
             )
         prepare_hf(spec.target, options)
+        check_hf(spec.target, options, images=images)  # config, processor: no weights
     elif spec.scheme == "py":
         # import the module now: one usage error before any test, not one failure per test
         target = _load_object(spec.target, f"{option}={spec.display}")

@@ -8,38 +8,15 @@ task and the attacked one; the slow one runs every task of every family.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from mt_families import FAMILIES
+from mt_families import ensure_family_in_child as ensure_family
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-TESTS = Path(__file__).resolve().parents[1]
-
-
-def ensure_family(name: str, cache_dir: Path) -> Path:
-    """``mt_families.ensure_family`` in a child process.
-
-    Building imports torch and transformers in the process that calls it. Here that is a
-    test using ``pytester``, which drops every module imported during the test when it
-    ends; torch cannot be imported twice in one process (a later ``import torch`` fails
-    with ``SystemError: ... bad call flags`` and the run segfaults at exit).
-    """
-    code = (
-        "import sys, pathlib\n"
-        f"sys.path.insert(0, {str(TESTS)!r})\n"
-        "from mt_families import ensure_family\n"
-        f"print(ensure_family({name!r}, pathlib.Path({str(cache_dir)!r})))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return Path(done.stdout.strip().splitlines()[-1])
+    from pathlib import Path
 
 
 def _run_family(
