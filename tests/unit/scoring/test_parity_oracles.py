@@ -371,3 +371,38 @@ def test_f6_chi_square_matches_the_original(rows: list[tuple[str, str]]) -> None
     test = independence_test(groups, [suitable_v1(a) for _, a in rows])
     ours = 1.0 if len(test.groups) == 1 else test.p_value  # f6_tests(single_group=1.0)
     assert ours == pytest.approx(_orig_f6_p(groups, suitable), abs=1e-12)
+
+
+# Values of scipy 1.13.1 / numpy 2.0.2 (the original's env/requirements.txt), computed in a
+# separate virtual environment: pearsonr(float32 ratings, float32 references). Our float64
+# r rounds to another 4th decimal on each of these (5 of 29,771 random variants; pearson_v1
+# was bit-equal to that scipy on all 29,771).
+FLOAT32_CASES = [
+    ([-50.0, -50.0, -100.0, 50.0, -100.0], [50.0, 50.0, 0.0, -50.0, 0.0],
+     -0.48794999718666077, -0.4879),
+    ([-100.0, 50.0, -100.0, 50.0, 100.0], [50.0, -50.0, -100.0, 50.0, 100.0],
+     0.48794999718666077, 0.4879),
+    ([-100.0, 50.0, -50.0, 100.0, 50.0, -100.0], [100.0, -100.0, 0.0, -100.0, 50.0, -50.0],
+     -0.5214499831199646, -0.5214),
+]
+
+
+@pytest.mark.parametrize(("xs", "ys", "scipy_113", "rounded"), FLOAT32_CASES)
+def test_p3_correlation_v1_is_the_original_float32_value(
+    xs: list[float], ys: list[float], scipy_113: float, rounded: float
+) -> None:
+    from pytest_multitrust.scoring.infoflow import pearson_v1
+    from pytest_multitrust.tasks.base import Sample, SampleScore
+    from pytest_multitrust.tasks.original import original_spec
+    from pytest_multitrust.tasks.registry import get_task
+
+    assert pearson_v1(xs, ys) == scipy_113
+    assert round(pearson(xs, ys), 4) != rounded  # float64 rounds the other way
+    task = original_spec(get_task("P.3"))
+    samples = [Sample(id=f"p{i}", variant="text", prompt="rate", truth=str(y))
+               for i, y in enumerate(ys)]
+    scores = [SampleScore(values={"rating": x, "correlation": 0.0, "unparseable": 0.0},
+                          passed=True) for x in xs]
+    aggregate = task.metric("correlation").aggregate
+    assert aggregate is not None
+    assert aggregate(samples, scores, "correlation") == rounded
