@@ -378,8 +378,9 @@ def regression_gates(
 ) -> list[GateResult]:
     """Judge each ``--mt-compare-fail`` limit on the paired change of its target.
 
-    A limit whose target has no paired change (no shared samples) is inconclusive: it
-    counts as ``--mt-inconclusive`` says (failed by default).
+    A limit whose target has no paired change (no shared samples, or a score undefined on
+    them) fails whatever ``--mt-inconclusive`` says: nothing was measured, and NaN never
+    passes a gate (as an aspect gate without a score fails).
     """
     by_target = {d.target: d for d in comparison.deltas}
     gates: list[GateResult] = []
@@ -389,7 +390,7 @@ def regression_gates(
             gates.append(GateResult(
                 target=limit.target, kind="regression", op=">=", limit=limit.change,
                 value=math.nan, ci_low=math.nan, ci_high=math.nan, mode=mode,
-                verdict="inconclusive", passed=counts_as_passed("inconclusive", inconclusive),
+                verdict="fail", passed=False,
                 note=f"no paired change: no shared samples with {comparison.baseline_id} "
                 "(or the score is undefined on them)", source=limit.source,
             ))

@@ -86,19 +86,20 @@ def spec_rule(
     chosen = [task.metric(metric)] if metric else [m for m in task.metrics if m.in_score]
     if all(spec.aggregate is None for spec in chosen):
         return VariantMeanRule(tuple((m.name, m.direction) for m in chosen),
-                               dict(task.variant_groups))
+                               dict(task.variant_groups), tuple(m.weight for m in chosen))
 
     def rule(records: Sequence[SampleRecord]) -> float:
         found = [samples.get(r.sample_id) or Sample(id=r.sample_id, variant=r.variant,
                                                     prompt=r.prompt) for r in records]
         scores = [SampleScore(values=r.values, passed=r.verdict == "pass") for r in records]
-        parts = []
+        parts: list[tuple[float, float]] = []
         for spec in chosen:
             aggregate = spec.aggregate or task.mean_by_variant
             value = aggregate(found, scores, spec.name) if records else math.nan
             if not math.isnan(value):
-                parts.append(oriented(value, spec.direction))
-        return math.fsum(parts) / len(parts) if parts else math.nan
+                parts.append((oriented(value, spec.direction), spec.weight))
+        total = math.fsum(w for _, w in parts)
+        return math.fsum(v * w for v, w in parts) / total if parts and total > 0 else math.nan
 
     return rule
 
@@ -127,17 +128,22 @@ class VariantMeanRule:
     """A score of per-variant means (:func:`~pytest_multitrust.tasks.base.mean_of_variant_groups`).
 
     Each metric is its mean per variant (NaN values skipped), variants of one group
-    averaged, then the mean over groups; the score is the mean of the oriented metrics
-    that have a value. Most tasks score this way; their bootstrap runs vectorised.
+    averaged, then the mean over groups; the score is the weighted mean of the oriented
+    metrics that have a value (:meth:`TaskSpec.trust_score`'s weights: S.1/S.3 toxicity
+    weighs 2). Most tasks score this way; their bootstrap runs vectorised.
     """
 
     metrics: tuple[tuple[str, str], ...]  # (metric name, "higher" or "lower")
     groups: Mapping[str, str]  # variant -> group (a variant not named is its own group)
+    weights: tuple[float, ...] = ()  # per metric, in order (empty: every metric weighs 1)
+
+    def _weight(self, index: int) -> float:
+        return self.weights[index] if index < len(self.weights) else 1.0
 
     def __call__(self, records: Sequence[SampleRecord]) -> float:
         """The score of ``records``."""
-        parts = []
-        for name, direction in self.metrics:
+        parts: list[tuple[float, float]] = []
+        for index, (name, direction) in enumerate(self.metrics):
             per_variant: dict[str, list[float]] = {}
             for record in records:
                 value = record.values.get(name, math.nan)
@@ -150,8 +156,9 @@ class VariantMeanRule:
             if per_group:
                 means = [math.fsum(v) / len(v) for v in per_group.values()]
                 mean = math.fsum(means) / len(means)
-                parts.append(1.0 - mean if direction == "lower" else mean)
-        return math.fsum(parts) / len(parts) if parts else math.nan
+                parts.append((1.0 - mean if direction == "lower" else mean, self._weight(index)))
+        total = math.fsum(w for _, w in parts)
+        return math.fsum(v * w for v, w in parts) / total if parts and total > 0 else math.nan
 
     def draws(
         self, new: Sequence[SampleRecord], old: Sequence[SampleRecord], picks: Sequence[Any]
@@ -167,7 +174,9 @@ class VariantMeanRule:
 
         def scores(records: Sequence[SampleRecord]) -> Any:
             parts = []
-            for name, direction in self.metrics:
+            weights = []
+            for index, (name, direction) in enumerate(self.metrics):
+                weights.append(self._weight(index))
                 raw = np.array([r.values.get(name, math.nan) for r in records], dtype=float)
                 known = ~np.isnan(raw)
                 filled = np.where(known, raw, 0.0)
@@ -192,10 +201,11 @@ class VariantMeanRule:
                 parts.append(1.0 - value if direction == "lower" else value)
             stacked = np.vstack(parts)
             known_parts = ~np.isnan(stacked)
-            summed = np.where(known_parts, stacked, 0.0).sum(axis=0)
-            count = known_parts.sum(axis=0)
-            return np.divide(summed, count, out=np.full(summed.shape, np.nan),
-                             where=count > 0)
+            column = np.asarray(weights, dtype=float)[:, None]
+            summed = (np.where(known_parts, stacked, 0.0) * column).sum(axis=0)
+            total = (known_parts * column).sum(axis=0)
+            return np.divide(summed, total, out=np.full(summed.shape, np.nan),
+                             where=total > 0)
 
         result: list[float] = (scores(new) - scores(old)).tolist()
         return result

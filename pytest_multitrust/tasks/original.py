@@ -190,8 +190,10 @@ def original_spec(task: TaskSpec) -> TaskSpec:
 
         return _replace_metrics(spec, **original_f6_aggregates())
     if task.id == "P.3":
+        from pytest_multitrust.scoring.infoflow import pearson_v1
         from pytest_multitrust.tasks.privacy import P3_GROUPS, pearson_by_variant
 
         return _replace_metrics(
-            spec, correlation=pearson_by_variant(P3_GROUPS, undefined_as=0.0, digits=4))
+            spec, correlation=pearson_by_variant(P3_GROUPS, undefined_as=0.0, digits=4,
+                                                 statistic=pearson_v1))
     return spec

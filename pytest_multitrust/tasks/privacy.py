@@ -46,7 +46,7 @@ from pytest_multitrust.tasks.registry import register_task
 from pytest_multitrust.tasks.truthfulness import error_score
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from pytest_multitrust.models.base import Response
     from pytest_multitrust.scoring.context import ScoringContext
@@ -286,7 +286,8 @@ def score_ratings(
 
 
 def pearson_by_variant(
-    groups: Mapping[str, str], undefined_as: float | None = None, digits: int | None = None
+    groups: Mapping[str, str], undefined_as: float | None = None, digits: int | None = None,
+    statistic: Callable[[Sequence[float], Sequence[float]], float] = pearson,
 ) -> Aggregator:
     """An aggregate: Pearson's r of ratings vs references per variant, then group means.
 
@@ -295,7 +296,8 @@ def pearson_by_variant(
     out, or counts as ``undefined_as`` when given (the original's score script counts
     it as 0). The unrelated-image variants are averaged into one value first, then the
     groups. Nothing at all gives NaN. ``digits``: each variant's r is rounded first (the
-    original's score script keeps 4).
+    original's score script keeps 4). ``statistic``: how r is computed (the original's
+    float32 arithmetic is :func:`~pytest_multitrust.scoring.infoflow.pearson_v1`).
     """
     frozen = dict(groups)
 
@@ -312,7 +314,7 @@ def pearson_by_variant(
             for sample in samples:
                 pairs.setdefault(sample.variant, ([], []))
         for variant, (xs, ys) in pairs.items():
-            r = pearson(xs, ys)
+            r = statistic(xs, ys)
             if math.isnan(r) and undefined_as is not None:
                 r = undefined_as
             if digits is not None and not math.isnan(r):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from datetime import UTC, datetime
@@ -174,9 +175,11 @@ def test_changed_prompts_are_not_shared(tmp_path: Path) -> None:
     comparison = compare(current, changed, tmp_path / "0001_x.json", seed=0)
     assert all(d.shared == 0 and math.isnan(d.paired_change) for d in comparison.deltas)
     assert any("S.4: no shared samples" in d for d in comparison.differences)
-    [gate] = regression_gates(comparison, [parse_compare_fail("overall:0")], "interval", "pass")
-    assert gate.verdict == "inconclusive"
-    assert "no shared samples" in gate.note
+    for mode, policy in itertools.product(("point", "interval"), ("pass", "fail")):
+        # nothing measured: NaN never passes, whatever --mt-inconclusive says
+        [gate] = regression_gates(comparison, [parse_compare_fail("overall:0")], mode, policy)
+        assert (gate.verdict, gate.passed) == ("fail", False)
+        assert "no shared samples" in gate.note
 
 
 def test_metric_target_is_measured_on_the_trust_scale(tmp_path: Path) -> None:
