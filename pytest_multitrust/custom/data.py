@@ -117,7 +117,8 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
     except OSError as error:
         raise DataError(f"{path}: cannot read the custom task data ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from None
+        line = error.object[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not UTF-8 text ({error.reason})") from None
     validator = jsonschema.Draft202012Validator(load_sample_schema())
     root = folder.resolve()
     samples: list[Sample] = []
@@ -129,6 +130,9 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
             raw = json.loads(line)
         except json.JSONDecodeError as error:  # the column, not the decoder's "line 1"
             problems.append(f"{where}: not valid JSON at column {error.colno} ({error.msg})")
+            continue
+        except (ValueError, RecursionError) as error:  # an int of > 4300 digits, deep nesting
+            problems.append(f"{where}: not valid JSON ({error})")
             continue
         found = _problems_of(raw, where, validator)
         if found:

@@ -201,6 +201,16 @@ def test_unreadable_files_name_the_file_and_the_fault(tmp_path: Path) -> None:
            "'Yes' or 'No', got 'maybe'" in lines
 
 
+def test_json_nested_too_deeply_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    copy = build_miniature(tmp_path / "data")
+    (copy / "truthfulness/query_basic/query_d_scene.json").write_text(
+        "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    found = check_official(copy, ["T.1"], seed=0)
+    lines = "\n".join(found.listing())
+    assert "unreadable   T.1  truthfulness/query_basic/query_d_scene.json: not valid JSON " \
+           "(maximum recursion depth exceeded" in lines
+
+
 def test_unrelated_folder_missing_is_listed(tmp_path: Path) -> None:
     copy = build_miniature(tmp_path / "data")
     for path in (copy / "unrelated_images").glob("noise_*"):
