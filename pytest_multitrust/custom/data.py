@@ -117,8 +117,8 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
     except OSError as error:
         raise DataError(f"{path}: cannot read the custom task data ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        line = error.object[: error.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not UTF-8 text ({error.reason})") from None
+        bad_line = error.object[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{bad_line}: not UTF-8 text ({error.reason})") from None
     validator = jsonschema.Draft202012Validator(load_sample_schema())
     root = folder.resolve()
     samples: list[Sample] = []
