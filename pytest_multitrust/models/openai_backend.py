@@ -58,6 +58,7 @@ from pytest_multitrust.models.base import (
     Response,
 )
 from pytest_multitrust.models.redact import redact_spec, redact_url, scrub, split_credentials
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -707,7 +708,7 @@ def probe(
     if "HTTP 401" in response.error or "HTTP 403" in response.error:
         hint = f"; set the key in {' or '.join(API_KEY_VARIABLES)}"
     what = "one image and the prompt" if images else "the prompt"
-    raise pytest.UsageError(
+    raise pytest.UsageError(terminal_safe(  # pytest prints it raw: the server wrote part
         f"{option}={endpoint.display}: the capability probe ({what} {PROBE_PROMPT!r}) "
         f"failed: {response.error}{hint}"
-    )
+    ))

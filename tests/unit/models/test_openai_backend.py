@@ -343,6 +343,18 @@ def test_probe_quotes_the_server_when_it_rejects(reply: Reply, quoted: str) -> N
     assert content[0]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
+def test_probe_failure_shows_the_server_text_inertly() -> None:
+    reply = Reply(status=400, body={"error": {"message": "no \x1b[2J\x1b]0;pwn\x07 \u202e"}})
+    with FakeOpenAIServer(lambda i, body: reply) as server:
+        spec = parse_model_spec(f"openai:{server.url}#m\x1b[31m")
+        with pytest.raises(pytest.UsageError) as info:
+            probe(spec, ModelOptions(retries=0))
+    message = str(info.value)  # pytest prints a usage error as it is
+    assert r"HTTP 400: no \x1b[2J\x1b]0;pwn\x07 \u202e" in message
+    assert r"#m\x1b[31m" in message
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in message)
+
+
 def test_probe_of_a_judge_sends_no_image() -> None:
     def text_only(index: int, body: dict[str, Any]) -> Reply:
         if isinstance(body["messages"][0]["content"], list):
