@@ -622,6 +622,15 @@ class OpenAIModel:
                     failure = _classify(error, self.policy.timeout_s)
                     if not failure.retryable:
                         break
+                    wait = failure.retry_after
+                    if wait is not None and not wait <= self.policy.max_retry_after_s:
+                        # a retry sooner than asked is futile, and waiting (a quota reset in
+                        # hours) would hold the run: this request errors now
+                        failure = _Failure(
+                            f"{failure.message}; the server asks to wait {wait:.0f} s before "
+                            f"a retry, more than {self.policy.max_retry_after_s:g} s",
+                            retryable=False, retry_after=wait, status=failure.status)
+                        break
                     continue
                 latency = time.perf_counter() - started
             choices = _choices(completion)

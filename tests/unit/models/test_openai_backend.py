@@ -210,6 +210,24 @@ def test_429_then_200_waits_for_retry_after(models: list[OpenAIModel]) -> None:
     assert second.at - first.at >= 0.95  # waited what the server asked, not 0.01 s
 
 
+@pytest.mark.parametrize("wait", ["86400", "99999999999999999999", "1e999", "inf",
+                                  "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_past_the_cap_errors_at_once(
+    models: list[OpenAIModel], wait: str
+) -> None:
+    quota = Reply(status=429, body={"error": {"message": "quota"}}, headers={"Retry-After": wait})
+    with FakeOpenAIServer(lambda i, body: quota) as server:
+        model = _model(models, server, policy=RetryPolicy(retries=2, backoff_s=0.01,
+                                                          max_retry_after_s=2.0))
+        started = time.monotonic()
+        [response] = model.generate([_request("q")], GenerationConfig())
+    assert time.monotonic() - started < 1.5  # not the 2 s cap, twice
+    assert len(server.chats) == 1
+    assert response.error is not None
+    assert "HTTP 429: quota; the server asks to wait " in response.error
+    assert "s before a retry, more than 2 s (no retry)" in response.error
+
+
 def test_5xx_is_retried_then_becomes_an_error_response(models: list[OpenAIModel]) -> None:
     down = Reply(status=503, body={"error": {"message": "overloaded"}})
     with FakeOpenAIServer(lambda i, body: down) as server:
