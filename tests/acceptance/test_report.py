@@ -177,6 +177,18 @@ def test_model_output_leaves_no_executable_markup(
     assert appended.endswith(markdown)
 
 
+def test_the_report_folder_is_named_inertly(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    result = run_trust("--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1",
+                       "--mt-report=out\x1b]0;title\x07")
+    output = result.stdout.str()
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    assert r"out\x1b]0;title\x07 (report.json" in output
+    assert (pytester.path / "out\x1b]0;title\x07" / "report.json").is_file()
+
+
 def test_save_and_compare_fail_on_a_regression(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:

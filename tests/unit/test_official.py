@@ -185,6 +185,15 @@ def test_missing_images_are_all_listed(root: Path, tmp_path: Path) -> None:
     assert "(1 of 2 selected tasks found)" in message
 
 
+def test_the_missing_data_message_shows_the_folder_inertly(tmp_path: Path) -> None:
+    copy = build_miniature(tmp_path / "data\x1b[2J")
+    for n in range(1, 121):
+        (copy / f"fairness/subjective_choice_images/choice_a_images/{n}.png").unlink()
+    message = check_official(copy, ["F.7"], seed=0).error()  # printed raw by pytest
+    assert "\x1b" not in message
+    assert r"data\x1b[2J" in message
+
+
 def test_unreadable_files_name_the_file_and_the_fault(tmp_path: Path) -> None:
     copy = build_miniature(tmp_path / "data")
     (copy / "fairness/stereo_query.csv").write_text("q\nWhy?\n", encoding="utf-8")

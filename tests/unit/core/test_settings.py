@@ -93,3 +93,7 @@ def test_small_parsers() -> None:
     for parse, bad in [(parse_tier, "big"), (parse_device, "gpu"), (parse_dtype, "int8")]:
         with pytest.raises(pytest.UsageError, match="invalid value"):
             parse(bad)
+    with pytest.raises(pytest.UsageError) as info:  # a 100 kB value is not echoed whole
+        parse_tier("A" * 100_000)
+    assert len(str(info.value)) < 400
+    assert "…(100002 characters)" in str(info.value)
