@@ -240,6 +240,17 @@ def test_sigterm_becomes_a_keyboard_interrupt_until_undone() -> None:
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+def test_a_repeated_sigterm_while_stopping_is_ignored() -> None:
+    undo = install_sigterm_handler()
+    assert undo is not None
+    try:
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            _terminate_self()
+        _terminate_self()  # a second one while the run stops: ignored, nothing raised
+    finally:
+        undo()
+
+
 def test_a_handler_someone_else_installed_is_left_alone() -> None:
     def theirs(signum: int, frame: object) -> None:
         """Someone else's handler."""
