@@ -86,9 +86,16 @@ def _field(error: Any) -> str:
 
 def _problems_of(raw: Any, where: str, validator: Any) -> list[str]:
     return [
-        f"{where}: {_field(error)}: {error.message}"
+        f"{where}: {_field(error)}: {_shortened(error.message)}"
         for error in sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     ]
+
+
+def _shortened(message: str, limit: int = 300) -> str:
+    """A schema message quotes the value: a 100 kB id is not echoed whole."""
+    if len(message) <= limit:
+        return message
+    return f"{message[: limit - 60]}…({len(message)} characters)"
 
 
 def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> list[Sample]:

@@ -192,6 +192,19 @@ def test_json_the_parser_cannot_take_is_a_data_error_naming_the_line(
         parse_lines([line], "built.jsonl")
 
 
+def test_a_huge_bad_value_is_quoted_shortened(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text(json.dumps({"id": "a" * 100_000, "prompt": "p"}) + "\n"
+                    + json.dumps(list(range(50_000))) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_custom_samples(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert all(len(line) < 500 for line in lines)
+    assert lines[1].startswith(f"  {path}:1: id: 'aaaa")
+    assert lines[2].startswith(f"  {path}:2: (line): [0, 1, 2")
+
+
 def test_a_file_not_utf8_names_the_line_of_the_bad_byte(tmp_path: Path) -> None:
     path = tmp_path / "data.jsonl"
     path.write_bytes(b'{"id": "a", "prompt": "p"}\n{"id": "b", "prompt": "\xff"}\n')
