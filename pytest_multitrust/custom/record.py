@@ -212,6 +212,10 @@ class TrustSample:
             reference: the ideal answer (only the scripted ``oracle`` model reads it).
             sample_id: the sample's own id when a test records several.
         """
+        for name, text in (("prompt", prompt), ("system", system), ("reference", reference)):
+            if not isinstance(text, str) and not (name != "prompt" and text is None):
+                pytest.fail(f"trust_sample.generate({name}={_arg(text)}): expected a string"
+                            + (" or a Request" if name == "prompt" else ""), pytrace=False)
         images: tuple[ImageData, ...] = ()
         if image is not None:
             many: Sequence[ImageLike] = (

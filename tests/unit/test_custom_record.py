@@ -199,6 +199,26 @@ def test_numpy_numbers_and_bools_are_accepted() -> None:
     assert sample.record(score=numpy.int64(0), response="x", sample_id="b").verdict == "miss"
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"prompt": None}, r"generate\(prompt=None\): expected a string or a Request"),
+        ({"prompt": 123}, r"generate\(prompt=123\): expected a string or a Request"),
+        ({"prompt": b"hi"}, r"generate\(prompt=b'hi'\): expected a string"),
+        ({"prompt": "hi", "system": 1}, r"generate\(system=1\): expected a string$"),
+        ({"prompt": "hi", "reference": ["a"]}, r"generate\(reference=\['a'\]\): expected"),
+    ],
+)
+def test_bad_generate_arguments_fail_the_test_with_the_reason(
+    kwargs: dict[str, object], message: str
+) -> None:
+    model = EchoModel()
+    sample = recorder(model, kwargs={"task": "team.x", "aspect": "safety"})
+    with pytest.raises(pytest.fail.Exception, match=message):
+        sample.generate(**kwargs)  # type: ignore[arg-type]
+    assert model.calls == []
+
+
 def test_a_negative_zero_score_is_recorded_as_zero() -> None:
     sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
     record = sample.record(score=-0.0, response="x")
