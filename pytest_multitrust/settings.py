@@ -454,7 +454,7 @@ def parse_threshold(text: str) -> Threshold:
         pytest.UsageError: naming the expression and the accepted forms.
     """
     match = _THRESHOLD.match(text)
-    if not match:
+    if not match or not math.isfinite(float(match["value"])):  # 400 digits: inf
         raise _fail(
             "--mt-threshold", text,
             "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "
