@@ -25,6 +25,7 @@ import os
 import re
 import signal
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -166,8 +167,23 @@ _SESSION_KEY = pytest.StashKey[pytest.Session]()
 # -- SIGTERM ---------------------------------------------------------------------------------
 
 
+#: After a SIGTERM has stopped the run, a repeated one is ignored this long (seconds):
+#: CI sends SIGTERM more than once, and one landing in pytest's own interrupt handling
+#: escaped it (exit -2, a traceback, a report saying exit 0 and not interrupted). A
+#: shutdown that hangs longer can still be stopped by the next one.
+REPEAT_GRACE_S = 10.0
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
+    now = time.monotonic()
+    first = _INTERRUPTED_AT[0]
+    if first is not None and now - first < REPEAT_GRACE_S:
+        return  # the run is already stopping
+    _INTERRUPTED_AT[0] = now
     raise KeyboardInterrupt(f"received signal {signal.Signals(signum).name}")
+
+
+_INTERRUPTED_AT: list[float | None] = [None]  # when this process's SIGTERM last interrupted
 
 
 def install_sigterm_handler() -> Callable[[], None] | None:
@@ -183,6 +199,7 @@ def install_sigterm_handler() -> Callable[[], None] | None:
     previous = signal.getsignal(term)
     if previous not in (signal.SIG_DFL, None):
         return None
+    _INTERRUPTED_AT[0] = None
     signal.signal(term, _raise_interrupt)
 
     def undo() -> None:

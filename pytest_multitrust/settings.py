@@ -149,7 +149,10 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def _fail(option: str, value: object, accepted: str) -> pytest.UsageError:
-    return pytest.UsageError(f"{option}: invalid value {value!r}; expected {accepted}")
+    shown = repr(value)  # inert in a terminal; a 100 kB value is not echoed whole
+    if len(shown) > 200:
+        shown = f"{shown[:160]}…({len(shown)} characters)"
+    return pytest.UsageError(f"{option}: invalid value {shown}; expected {accepted}")
 
 
 def user_path(text: str, option: str) -> Path:
@@ -451,7 +454,7 @@ def parse_threshold(text: str) -> Threshold:
         pytest.UsageError: naming the expression and the accepted forms.
     """
     match = _THRESHOLD.match(text)
-    if not match:
+    if not match or not math.isfinite(float(match["value"])):  # 400 digits: inf
         raise _fail(
             "--mt-threshold", text,
             "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "

@@ -86,9 +86,16 @@ def _field(error: Any) -> str:
 
 def _problems_of(raw: Any, where: str, validator: Any) -> list[str]:
     return [
-        f"{where}: {_field(error)}: {error.message}"
+        f"{where}: {_field(error)}: {_shortened(error.message)}"
         for error in sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     ]
+
+
+def _shortened(message: str, limit: int = 300) -> str:
+    """A schema message quotes the value: a 100 kB id is not echoed whole."""
+    if len(message) <= limit:
+        return message
+    return f"{message[: limit - 60]}…({len(message)} characters)"
 
 
 def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> list[Sample]:
@@ -117,7 +124,8 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
     except OSError as error:
         raise DataError(f"{path}: cannot read the custom task data ({error.strerror})") from None
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason})") from None
+        bad_line = error.object[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}:{bad_line}: not UTF-8 text ({error.reason})") from None
     validator = jsonschema.Draft202012Validator(load_sample_schema())
     root = folder.resolve()
     samples: list[Sample] = []
@@ -129,6 +137,9 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
             raw = json.loads(line)
         except json.JSONDecodeError as error:  # the column, not the decoder's "line 1"
             problems.append(f"{where}: not valid JSON at column {error.colno} ({error.msg})")
+            continue
+        except (ValueError, RecursionError) as error:  # an int of > 4300 digits, deep nesting
+            problems.append(f"{where}: not valid JSON ({error})")
             continue
         found = _problems_of(raw, where, validator)
         if found:

@@ -150,6 +150,11 @@ def _known_aspects() -> str:
     return ", ".join([*ASPECTS, CUSTOM_ASPECT])
 
 
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}…({len(text)} characters)"
+
+
 def merge_marks(marks: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> dict[str, Any]:
     """Merge the ``(args, kwargs)`` of ``trust`` marks, closest first: the first value wins.
 
@@ -251,13 +256,26 @@ def declare(
         )
     threshold = kwargs.get("threshold")
     if threshold is not None:
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or \
-                not math.isfinite(threshold):
+        try:  # an int past float's range: OverflowError
+            number = None if isinstance(threshold, bool) else float(threshold) + 0.0
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if not isinstance(threshold, int | float) or number is None \
+                or not math.isfinite(number):
             raise MarkerError(
-                f"@pytest.mark.trust(threshold={threshold!r}): expected a finite number in "
-                "the metric's units, e.g. 0.9"
+                f"@pytest.mark.trust(threshold={_shown(threshold)}): expected a finite number "
+                "in the metric's units, e.g. 0.9"
             )
-        threshold = float(threshold)
+        higher = (direction or "higher") == "higher"
+        never = "pass" if not 0.0 <= number <= 1.0 and (number > 1.0) == higher else (
+            "fail" if not 0.0 <= number <= 1.0 or number == (0.0 if higher else 1.0) else "")
+        if never:  # record() takes values from 0 to 1
+            raise MarkerError(
+                f"@pytest.mark.trust(threshold={_shown(threshold)}): a recorded value lies "
+                f"between 0 and 1, so this threshold ({'>=' if higher else '<='} {number:g}) "
+                f"can never {never}; use a limit inside that range"
+            )
+        threshold = number
     if task_id is None:
         for key in ("aspect", "metric", "direction", "threshold", "sub_aspect", "name"):
             if kwargs.get(key) is not None:

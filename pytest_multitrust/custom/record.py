@@ -212,6 +212,10 @@ class TrustSample:
             reference: the ideal answer (only the scripted ``oracle`` model reads it).
             sample_id: the sample's own id when a test records several.
         """
+        for name, text in (("prompt", prompt), ("system", system), ("reference", reference)):
+            if not isinstance(text, str) and not (name != "prompt" and text is None):
+                pytest.fail(f"trust_sample.generate({name}={_arg(text)}): expected a string"
+                            + (" or a Request" if name == "prompt" else ""), pytrace=False)
         images: tuple[ImageData, ...] = ()
         if image is not None:
             many: Sequence[ImageLike] = (
@@ -319,10 +323,14 @@ class TrustSample:
         if _is_bool(score) or not isinstance(score, numbers.Real):
             pytest.fail(f"trust_sample.record(score={_arg(score)}): expected a number",
                         pytrace=False)
-        score = float(score)
+        given = score
+        try:  # an int past float's range, or a number type whose conversion raises
+            score = float(score) + 0.0  # + 0.0: a negative zero is zero (no '-0.000')
+        except (OverflowError, ValueError, TypeError, ArithmeticError):
+            score = math.nan
         if not 0.0 <= score <= 1.0:  # NaN and the infinities fail this too
             pytest.fail(
-                f"trust_sample.record(score={score!r}): the value of metric "
+                f"trust_sample.record(score={_arg(given)}): the value of metric "
                 f"{declaration.metric!r} must be a number from 0 to 1 (it is averaged into "
                 "the task's 0-1 trust score); to leave a sample out, skip or fail the test "
                 "instead", pytrace=False)

@@ -58,6 +58,7 @@ from pytest_multitrust.models.base import (
     Response,
 )
 from pytest_multitrust.models.redact import redact_spec, redact_url, scrub, split_credentials
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -621,6 +622,15 @@ class OpenAIModel:
                     failure = _classify(error, self.policy.timeout_s)
                     if not failure.retryable:
                         break
+                    wait = failure.retry_after
+                    if wait is not None and not wait <= self.policy.max_retry_after_s:
+                        # a retry sooner than asked is futile, and waiting (a quota reset in
+                        # hours) would hold the run: this request errors now
+                        failure = _Failure(
+                            f"{failure.message}; the server asks to wait {wait:.0f} s before "
+                            f"a retry, more than {self.policy.max_retry_after_s:g} s",
+                            retryable=False, retry_after=wait, status=failure.status)
+                        break
                     continue
                 latency = time.perf_counter() - started
             choices = _choices(completion)
@@ -707,7 +717,7 @@ def probe(
     if "HTTP 401" in response.error or "HTTP 403" in response.error:
         hint = f"; set the key in {' or '.join(API_KEY_VARIABLES)}"
     what = "one image and the prompt" if images else "the prompt"
-    raise pytest.UsageError(
+    raise pytest.UsageError(terminal_safe(  # pytest prints it raw: the server wrote part
         f"{option}={endpoint.display}: the capability probe ({what} {PROBE_PROMPT!r}) "
         f"failed: {response.error}{hint}"
-    )
+    ))

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.official.layout import Layout, MissingData, UnreadableData
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -145,13 +146,13 @@ class OfficialCheck:
     def error(self) -> str:
         """The message that stops a run whose tasks lack official data (no fallback)."""
         ids = ", ".join(c.task_id for c in self.absent)
-        return "\n".join([
+        return terminal_safe("\n".join([  # printed raw by pytest; the paths are the user's
             f"--mt-data=official:{self.root}: no usable official data for {ids}. Add the "
             "missing files (layout: README, 'Official MultiTrust data'), select only the "
             "tasks you have with --mt-tasks, or pass --mt-data-fallback to run those tasks "
             "on the built-in data (the report marks them).",
             *self.listing(),
-        ])
+        ]))
 
 
 def check_official(root: Path, task_ids: Sequence[str], seed: int,

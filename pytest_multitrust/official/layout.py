@@ -201,7 +201,7 @@ class Layout:
         """A JSON file."""
         try:
             return json.loads(self.text(relative))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
             raise UnreadableData(relative, f"not valid JSON ({error})") from None
 
     def jsonl(self, relative: str) -> list[dict[str, Any]]:
@@ -210,7 +210,7 @@ class Layout:
         for number, line in json_lines(self.text(relative)):
             try:
                 row = json.loads(line)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:  # nested too deeply
                 raise UnreadableData(f"{relative}:{number}", f"not valid JSON ({error})") from None
             if not isinstance(row, dict):
                 raise UnreadableData(f"{relative}:{number}", "expected a JSON object")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.errors import DataError
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.gates import (
     GateResult,
     counts_as_passed,
@@ -158,10 +159,10 @@ def find_baseline(root: Path, ident: str, machine: str, cwd: Path) -> Path:
     if found:
         return ([r for r in found if r.machine == machine] or found)[-1].path
     saved = ", ".join(f"{r.machine}/{r.stem}" for r in runs[-10:]) or "none"
-    raise pytest.UsageError(
+    raise pytest.UsageError(terminal_safe(  # pytest prints it raw: the value is the user's
         f"--mt-compare={ident}: no saved run matches (by number, name or path) under {root}; "
         f"saved runs: {saved}"
-    )
+    ))
 
 
 def load_baseline(path: Path) -> TrustReport:

@@ -301,10 +301,10 @@ class ResultCollector:
                 _line(write, text, colour)
         for path in self.written:
             if path.name == "report.html":
-                write.line(f"multitrust report: {path.parent} (report.json, samples.jsonl, "
-                           "report.html, summary.md)")
+                _line(write, f"multitrust report: {path.parent} (report.json, samples.jsonl, "
+                      "report.html, summary.md)", "")
         if self.saved is not None:
-            write.line(f"multitrust: run saved as {self.saved}")
+            _line(write, f"multitrust: run saved as {self.saved}", "")
 
 
 def _line(write: pytest.TerminalReporter, text: str, colour: str) -> None:

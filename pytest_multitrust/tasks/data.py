@@ -103,7 +103,7 @@ def sample_from_json(line: str, where: str) -> Sample:
     """
     try:
         raw = json.loads(line)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         raise DataError(f"{where}: not valid JSON ({error.args[0]})") from None
     if not isinstance(raw, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(raw).__name__}")

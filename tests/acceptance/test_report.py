@@ -177,6 +177,18 @@ def test_model_output_leaves_no_executable_markup(
     assert appended.endswith(markdown)
 
 
+def test_the_report_folder_is_named_inertly(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    result = run_trust("--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1",
+                       "--mt-report=out\x1b]0;title\x07")
+    output = result.stdout.str()
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    assert r"out\x1b]0;title\x07 (report.json" in output
+    assert (pytester.path / "out\x1b]0;title\x07" / "report.json").is_file()
+
+
 def test_save_and_compare_fail_on_a_regression(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
@@ -227,6 +239,35 @@ def test_interrupted_run_still_reports_what_arrived(
     assert data["status"]["missing_tasks"] == ["S.4"]
     assert [t["task_id"] for t in data["scores"]["tasks"]] == ["T.1"]
     assert len(data["samples"]) == 80  # every sample test ran before the interrupt
+
+
+TWICE_PLUGIN = '''
+import os
+import signal
+
+
+def pytest_runtest_call(item):
+    if item.nodeid.endswith("S.4::threshold[rta]"):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def pytest_keyboard_interrupt(excinfo):  # CI's second SIGTERM, while pytest stops
+    os.kill(os.getpid(), signal.SIGTERM)
+'''
+
+
+def test_a_second_sigterm_while_stopping_does_not_hide_the_interrupt(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(twice=TWICE_PLUGIN)
+    result = run_trust("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
+                       "--mt-report=out", "-p", "twice")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    assert data["status"]["interrupted"] is True  # was: not interrupted, exit status 0
+    assert data["status"]["exit_status"] == pytest.ExitCode.INTERRUPTED
+    assert data["status"]["missing_tasks"] == ["S.4"]
 
 
 CRASH_PLUGIN = '''

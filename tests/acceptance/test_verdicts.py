@@ -258,8 +258,14 @@ def test_leak(trust_sample, i):
           "--mt-threshold=team.badge-email.leek_rate<=0.1"),
          "ERROR: --mt-threshold 'team.badge-email.leek_rate<=0.1': custom task "
          "team.badge-email has no metric 'leek_rate' (known: leak_rate)"),
+        (("--mt-threshold=team.badge-email.leak_rate<=1",),
+         "ERROR: --mt-threshold 'team.badge-email.leak_rate<=1': team.badge-email.leak_rate "
+         "lies between 0 and 1 (what record() takes), so this gate can never fail"),
+        (("--mt-threshold=team.badge-email.leak_rate>=5",),
+         "ERROR: --mt-threshold 'team.badge-email.leak_rate>=5': team.badge-email.leak_rate "
+         "lies between 0 and 1 (what record() takes), so this gate can never pass"),
     ],
-    ids=["task", "metric"],
+    ids=["task", "metric", "never-fails", "never-passes"],
 )
 def test_a_mistyped_custom_threshold_is_a_usage_error_with_and_without_workers(
     run_trust: RunTrust, pytester: pytest.Pytester, workers: str,

@@ -168,6 +168,8 @@ def test_record_of_the_default_higher_is_better_metric() -> None:
         ({"score": math.nan}, r"score=nan\): .* from 0 to 1 .*skip or fail the test"),
         ({"score": 5.0}, r"score=5\.0\): .* from 0 to 1"),
         ({"score": -0.5}, r"score=-0\.5\): .* from 0 to 1"),
+        ({"score": 10**400}, r"score=1000.*…\): .* from 0 to 1"),  # float() overflows
+        ({"score": -(10**400)}, r"score=-1000.*…\): .* from 0 to 1"),
         ({"score": True}, r"score=True\): expected a number"),
         ({"score": "0.5"}, r"score='0\.5'\): expected a number"),
         ({"score": None, "passed": "yes"}, r"passed='yes'\): expected True or False"),
@@ -195,6 +197,33 @@ def test_numpy_numbers_and_bools_are_accepted() -> None:
     record = sample.record(score=numpy.float32(0.25), passed=numpy.bool_(True), response="x")
     assert (record.values, record.verdict) == ({"pass_rate": 0.25}, "pass")
     assert sample.record(score=numpy.int64(0), response="x", sample_id="b").verdict == "miss"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"prompt": None}, r"generate\(prompt=None\): expected a string or a Request"),
+        ({"prompt": 123}, r"generate\(prompt=123\): expected a string or a Request"),
+        ({"prompt": b"hi"}, r"generate\(prompt=b'hi'\): expected a string"),
+        ({"prompt": "hi", "system": 1}, r"generate\(system=1\): expected a string$"),
+        ({"prompt": "hi", "reference": ["a"]}, r"generate\(reference=\['a'\]\): expected"),
+    ],
+)
+def test_bad_generate_arguments_fail_the_test_with_the_reason(
+    kwargs: dict[str, object], message: str
+) -> None:
+    model = EchoModel()
+    sample = recorder(model, kwargs={"task": "team.x", "aspect": "safety"})
+    with pytest.raises(pytest.fail.Exception, match=message):
+        sample.generate(**kwargs)  # type: ignore[arg-type]
+    assert model.calls == []
+
+
+def test_a_negative_zero_score_is_recorded_as_zero() -> None:
+    sample = recorder(EchoModel(), kwargs={"task": "team.x", "aspect": "safety"})
+    record = sample.record(score=-0.0, response="x")
+    assert math.copysign(1.0, record.values["pass_rate"]) == 1.0  # shown 0.000, not -0.000
+    assert record.verdict == "miss"
 
 
 def test_a_response_whose_text_is_none_is_an_error_not_the_text_none() -> None:

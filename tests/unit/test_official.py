@@ -185,6 +185,15 @@ def test_missing_images_are_all_listed(root: Path, tmp_path: Path) -> None:
     assert "(1 of 2 selected tasks found)" in message
 
 
+def test_the_missing_data_message_shows_the_folder_inertly(tmp_path: Path) -> None:
+    copy = build_miniature(tmp_path / "data\x1b[2J")
+    for n in range(1, 121):
+        (copy / f"fairness/subjective_choice_images/choice_a_images/{n}.png").unlink()
+    message = check_official(copy, ["F.7"], seed=0).error()  # printed raw by pytest
+    assert "\x1b" not in message
+    assert r"data\x1b[2J" in message
+
+
 def test_unreadable_files_name_the_file_and_the_fault(tmp_path: Path) -> None:
     copy = build_miniature(tmp_path / "data")
     (copy / "fairness/stereo_query.csv").write_text("q\nWhy?\n", encoding="utf-8")
@@ -199,6 +208,16 @@ def test_unreadable_files_name_the_file_and_the_fault(tmp_path: Path) -> None:
     assert "unreadable   R.4  robustness/adv_nips/label.json: a row has no 'untarget'" in lines
     assert "unreadable   T.1  truthfulness/query_basic/query_d_scene.json: truth must be " \
            "'Yes' or 'No', got 'maybe'" in lines
+
+
+def test_json_nested_too_deeply_is_unreadable_not_a_crash(tmp_path: Path) -> None:
+    copy = build_miniature(tmp_path / "data")
+    (copy / "truthfulness/query_basic/query_d_scene.json").write_text(
+        "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    found = check_official(copy, ["T.1"], seed=0)
+    lines = "\n".join(found.listing())
+    assert "unreadable   T.1  truthfulness/query_basic/query_d_scene.json: not valid JSON " \
+           "(maximum recursion depth exceeded" in lines
 
 
 def test_unrelated_folder_missing_is_listed(tmp_path: Path) -> None:

@@ -169,8 +169,47 @@ def test_an_unreadable_data_path_is_one_data_error(tmp_path: Path) -> None:
         read_custom_samples(folder)
     binary = tmp_path / "binary.jsonl"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(DataError, match=r"binary\.jsonl: not UTF-8 text"):
+    with pytest.raises(DataError, match=r"binary\.jsonl:1: not UTF-8 text"):
         read_custom_samples(binary)
+
+
+#: Valid-looking JSON that json.loads refuses with other errors than JSONDecodeError.
+DEEP_JSON = '{"id": "a", "variant": "v", "prompt": "p", "extra": ' + "[" * 100_000 \
+    + "]" * 100_000 + "}"
+HUGE_INT_JSON = '{"id": "a", "variant": "v", "prompt": "p", "extra": ' + "9" * 5000 + "}"
+
+
+@pytest.mark.parametrize(("line", "reason"), [(DEEP_JSON, "recursion"),
+                                               (HUGE_INT_JSON, "4300 digits")])
+def test_json_the_parser_cannot_take_is_a_data_error_naming_the_line(
+    tmp_path: Path, line: str, reason: str
+) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"id": "ok", "prompt": "p"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"data\.jsonl:2: not valid JSON \(.*{reason}"):
+        read_custom_samples(path)
+    with pytest.raises(DataError, match=rf"built\.jsonl:1: not valid JSON \(.*{reason}"):
+        parse_lines([line], "built.jsonl")
+
+
+def test_a_huge_bad_value_is_quoted_shortened(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text(json.dumps({"id": "a" * 100_000, "prompt": "p"}) + "\n"
+                    + json.dumps(list(range(50_000))) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_custom_samples(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert all(len(line) < 500 for line in lines)
+    assert lines[1].startswith(f"  {path}:1: id: 'aaaa")
+    assert lines[2].startswith(f"  {path}:2: (line): [0, 1, 2")
+
+
+def test_a_file_not_utf8_names_the_line_of_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b'{"id": "a", "prompt": "p"}\n{"id": "b", "prompt": "\xff"}\n')
+    with pytest.raises(DataError, match=r"data\.jsonl:2: not UTF-8 text"):
+        read_custom_samples(path)
 
 
 @settings(max_examples=150, deadline=None)
@@ -212,6 +251,17 @@ def test_sigterm_becomes_a_keyboard_interrupt_until_undone() -> None:
     finally:
         undo()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_repeated_sigterm_while_stopping_is_ignored() -> None:
+    undo = install_sigterm_handler()
+    assert undo is not None
+    try:
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            _terminate_self()
+        _terminate_self()  # a second one while the run stops: ignored, nothing raised
+    finally:
+        undo()
 
 
 def test_a_handler_someone_else_installed_is_left_alone() -> None:

@@ -50,7 +50,8 @@ def test_threshold_never_raises_anything_but_usage_error(text: str) -> None:
     assert "--mt-threshold" in message
 
 
-@pytest.mark.parametrize("bad", ["S.4.rta=>0.9", "safety", ">=0.9", "S.4.rta>=high", "a>=1e3"])
+@pytest.mark.parametrize("bad", ["S.4.rta=>0.9", "safety", ">=0.9", "S.4.rta>=high", "a>=1e3",
+                                 "team.k.pass_rate>=" + "1" * 400])  # float() gives inf
 def test_threshold_rejects_malformed(bad: str) -> None:
     with pytest.raises(pytest.UsageError, match="expected '<aspect"):
         parse_threshold(bad)
@@ -93,3 +94,7 @@ def test_small_parsers() -> None:
     for parse, bad in [(parse_tier, "big"), (parse_device, "gpu"), (parse_dtype, "int8")]:
         with pytest.raises(pytest.UsageError, match="invalid value"):
             parse(bad)
+    with pytest.raises(pytest.UsageError) as info:  # a 100 kB value is not echoed whole
+        parse_tier("A" * 100_000)
+    assert len(str(info.value)) < 400
+    assert "…(100002 characters)" in str(info.value)

@@ -210,6 +210,24 @@ def test_429_then_200_waits_for_retry_after(models: list[OpenAIModel]) -> None:
     assert second.at - first.at >= 0.95  # waited what the server asked, not 0.01 s
 
 
+@pytest.mark.parametrize("wait", ["86400", "99999999999999999999", "1e999", "inf",
+                                  "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_past_the_cap_errors_at_once(
+    models: list[OpenAIModel], wait: str
+) -> None:
+    quota = Reply(status=429, body={"error": {"message": "quota"}}, headers={"Retry-After": wait})
+    with FakeOpenAIServer(lambda i, body: quota) as server:
+        model = _model(models, server, policy=RetryPolicy(retries=2, backoff_s=0.01,
+                                                          max_retry_after_s=2.0))
+        started = time.monotonic()
+        [response] = model.generate([_request("q")], GenerationConfig())
+    assert time.monotonic() - started < 1.5  # not the 2 s cap, twice
+    assert len(server.chats) == 1
+    assert response.error is not None
+    assert "HTTP 429: quota; the server asks to wait " in response.error
+    assert "s before a retry, more than 2 s (no retry)" in response.error
+
+
 def test_5xx_is_retried_then_becomes_an_error_response(models: list[OpenAIModel]) -> None:
     down = Reply(status=503, body={"error": {"message": "overloaded"}})
     with FakeOpenAIServer(lambda i, body: down) as server:
@@ -341,6 +359,18 @@ def test_probe_quotes_the_server_when_it_rejects(reply: Reply, quoted: str) -> N
     [sent] = server.chats
     content = sent.body["messages"][0]["content"]
     assert content[0]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_probe_failure_shows_the_server_text_inertly() -> None:
+    reply = Reply(status=400, body={"error": {"message": "no \x1b[2J\x1b]0;pwn\x07 \u202e"}})
+    with FakeOpenAIServer(lambda i, body: reply) as server:
+        spec = parse_model_spec(f"openai:{server.url}#m\x1b[31m")
+        with pytest.raises(pytest.UsageError) as info:
+            probe(spec, ModelOptions(retries=0))
+    message = str(info.value)  # pytest prints a usage error as it is
+    assert r"HTTP 400: no \x1b[2J\x1b]0;pwn\x07 \u202e" in message
+    assert r"#m\x1b[31m" in message
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in message)
 
 
 def test_probe_of_a_judge_sends_no_image() -> None:

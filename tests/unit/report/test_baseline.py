@@ -72,6 +72,9 @@ def test_find_baseline_by_latest_number_name_and_path(tmp_path: Path) -> None:
     with pytest.raises(pytest.UsageError, match="no saved run matches") as info:
         find("nope")
     assert "0002_before-upgrade" in str(info.value)
+    with pytest.raises(pytest.UsageError) as info:  # pytest prints a usage error raw
+        find("\x1b]0;x\x07\u202e")
+    assert str(info.value).startswith(r"--mt-compare=\x1b]0;x\x07\u202e: no saved run")
     with pytest.raises(pytest.UsageError, match="save one first with --mt-save"):
         find_baseline(tmp_path / "empty", "", MACHINE, tmp_path)
 
