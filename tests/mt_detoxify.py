@@ -21,11 +21,12 @@ the same folder, byte for byte, on every build.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pytest_multitrust.models.tiny import build_once
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: Words the tiny classifier treats as toxic (mild insults; no slurs).
 TOXIC_WORDS: tuple[str, ...] = (
@@ -51,21 +52,8 @@ def build_tiny_detoxify(parent: Path) -> Path:
     sharing ``parent`` never see a half-written folder.
     """
     target = parent / f"tiny-detoxify-v{VERSION}"
-    if (target / CHECKPOINT_NAME).is_file():
-        return target
-    parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".tiny-detoxify-", dir=parent))
-    try:
-        _write(scratch, target)
-        try:
-            os.rename(scratch, target)
-        except OSError:  # another session won the race
-            if not (target / CHECKPOINT_NAME).is_file():
-                raise
-    finally:
-        if scratch.exists():
-            shutil.rmtree(scratch, ignore_errors=True)
-    return target
+    # _write saves the checkpoint last: a folder holding it is a finished build
+    return build_once(target, CHECKPOINT_NAME, lambda scratch: _write(scratch, target))
 
 
 def _write(folder: Path, final: Path) -> None:

@@ -18,14 +18,13 @@ models" section is generated from (:func:`supported_models_table`).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pytest_multitrust.models.tiny import build_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -616,27 +615,15 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
     """
     build = BY_NAME[name].build if name in BY_NAME else UNLISTED[name]
     target = Path(cache_dir) / f"family-{name}-v{FAMILIES_VERSION}-seed{seed}"
-    if (target / _MARKER).is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        shutil.rmtree(target, ignore_errors=True)
-    build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+
+    def written(out: Path) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        build(build_dir, seed)
-        (build_dir / _MARKER).write_text(f"{name} seed {seed}\n", encoding="utf-8")
-        try:
-            os.rename(build_dir, target)
-        except OSError:
-            if not (target / _MARKER).is_file():
-                raise
-    finally:
-        if build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
-    return target
+        build(out, seed)
+        (out / _MARKER).write_text(f"{name} seed {seed}\n", encoding="utf-8")
+
+    return build_once(target, _MARKER, written)
 
 
 def ensure_family_in_child(name: str, cache_dir: Path) -> Path:

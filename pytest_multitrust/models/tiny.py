@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from transformers import PreTrainedTokenizerFast
 
-__all__ = ["TINY_LLAVA_VERSION", "ensure_tiny_llava", "tiny_llava_dir"]
+__all__ = ["TINY_LLAVA_VERSION", "build_once", "ensure_tiny_llava", "tiny_llava_dir"]
 
 #: Bump when anything below changes the built files, so old caches are not reused.
 TINY_LLAVA_VERSION = "1"
@@ -125,8 +127,34 @@ def ensure_tiny_llava(cache_dir: Path, *, seed: int = 0) -> Path:
         >>> path.name  # doctest: +SKIP
         'tiny-llava-v1-seed0'
     """
-    target = tiny_llava_dir(cache_dir, seed=seed)
-    if (target / _COMPLETE_MARKER).is_file():
+
+    def build(out: Path) -> None:
+        _build(out, seed=seed)
+        (out / _COMPLETE_MARKER).write_text(
+            f"tiny LLaVA v{TINY_LLAVA_VERSION}, seed {seed}, built by pytest-multitrust\n",
+            encoding="utf-8",
+        )
+
+    return build_once(tiny_llava_dir(cache_dir, seed=seed), _COMPLETE_MARKER, build)
+
+
+def build_once(target: Path, complete: str, build: Callable[[Path], None]) -> Path:
+    """Build a folder once, atomically: ``target`` is whole or absent, never half-written.
+
+    Safe from several processes at once (xdist workers, concurrent test sessions): each
+    builds into its own temporary folder beside ``target`` and renames it into place; the
+    first rename wins and the others discard their copy.
+
+    Args:
+        target: the folder to build.
+        complete: a file ``build`` writes last; ``target`` holding it is a finished build
+            (returned at once), a ``target`` without it is moved aside and rebuilt.
+        build: writes the folder's files into the directory it is given.
+
+    Returns:
+        ``target``.
+    """
+    if (target / complete).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
@@ -134,16 +162,12 @@ def ensure_tiny_llava(cache_dir: Path, *, seed: int = 0) -> Path:
         _discard(target)
     build_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        _build(build_dir, seed=seed)
-        (build_dir / _COMPLETE_MARKER).write_text(
-            f"tiny LLaVA v{TINY_LLAVA_VERSION}, seed {seed}, built by pytest-multitrust\n",
-            encoding="utf-8",
-        )
+        build(build_dir)
         try:
             os.rename(build_dir, target)
         except OSError:
             # Another process renamed its build first (the target is non-empty now).
-            if not (target / _COMPLETE_MARKER).is_file():
+            if not (target / complete).is_file():
                 raise
     finally:
         if build_dir.exists():

@@ -141,15 +141,9 @@ R6_PROMPTS: Mapping[str, str] = {
     "sst2": "For the given sentence, label the sentiment of the sentence as positive or "
     "negative. sentence: {first} The answer should be exactly 'positive' or 'negative'.",
 }
-#: The original's answer -> label mapping per GLUE task (``rule_contain_adv_eval``).
-R6_LABELS: Mapping[str, Mapping[str, str]] = {
-    "mnli": {"yes": "0", "maybe": "1", "no": "2"},
-    "mnli-mm": {"yes": "0", "maybe": "1", "no": "2"},
-    "qnli": {"yes": "0", "no": "1"},
-    "qqp": {"yes": "1", "no": "0"},
-    "rte": {"yes": "0", "no": "1"},
-    "sst2": {"negative": "0", "positive": "1"},
-}
+#: The original's answer -> label mapping per GLUE task (``rule_contain_adv_eval``): the
+#: one table the original rule also reads, so prompts, data and both rules cannot drift.
+R6_LABELS: Mapping[str, Mapping[str, str]] = ADV_ANSWERS
 
 
 def _quote(text: str, limit: int = 60) -> str:
