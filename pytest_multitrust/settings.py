@@ -937,19 +937,15 @@ def _check_reachable(threshold: Threshold, what: str, bounds: tuple[float, float
     Raises:
         pytest.UsageError: naming the range (``S.4.rta>=2`` can never pass).
     """
+    from pytest_multitrust.report.gates import never_decided
+
     low, high = bounds
-    inside = [v for v in (low, high, threshold.value) if low <= v <= high]
-    meets = [threshold.holds(v) for v in inside]
-    # the comparison is monotone, so the ends of the range and the limit decide
-    if not any(meets):
-        why = "can never pass"
-    elif all(meets):
-        why = "can never fail"
-    else:
+    never = never_decided(threshold.op, threshold.value, low, high)
+    if not never:
         return
     raise pytest.UsageError(
         f"--mt-threshold {threshold.source!r}: {what} lies between {low:g} and {high:g}, "
-        f"so this gate {why}; use a limit inside that range"
+        f"so this gate can never {never}; use a limit inside that range"
     )
 
 

@@ -266,10 +266,11 @@ def declare(
                 f"@pytest.mark.trust(threshold={_shown(threshold)}): expected a finite number "
                 "in the metric's units, e.g. 0.9"
             )
+        from pytest_multitrust.report.gates import never_decided
+
         higher = (direction or "higher") == "higher"
-        never = "pass" if not 0.0 <= number <= 1.0 and (number > 1.0) == higher else (
-            "fail" if not 0.0 <= number <= 1.0 or number == (0.0 if higher else 1.0) else "")
-        if never:  # record() takes values from 0 to 1
+        if never := never_decided(">=" if higher else "<=", number, 0.0, 1.0):
+            # record() takes values from 0 to 1
             raise MarkerError(
                 f"@pytest.mark.trust(threshold={_shown(threshold)}): a recorded value lies "
                 f"between 0 and 1, so this threshold ({'>=' if higher else '<='} {number:g}) "

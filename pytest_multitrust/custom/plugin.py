@@ -42,6 +42,7 @@ from pytest_multitrust.custom.judge import (
 )
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.records import SAMPLE_PROPERTY, VERDICT_PROPERTY, SampleRecord
+from pytest_multitrust.report.gates import never_decided
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Sequence
@@ -324,13 +325,11 @@ class CustomTrust:
             elif metric not in {m.name for m in task.metrics}:
                 why = (f"custom task {task_id} has no metric {metric!r} (known: "
                        f"{', '.join(m.name for m in task.metrics)})")
-            elif not any(meets := [threshold.holds(v) for v in (0.0, 1.0, threshold.value)
-                                   if 0.0 <= v <= 1.0]) or all(meets):
+            elif never := never_decided(threshold.op, threshold.value, 0.0, 1.0):
                 # record() takes values from 0 to 1: a limit they all meet (or none) decides
                 # nothing, as for the built-in metrics' ranges
                 why = (f"{task_id}.{metric} lies between 0 and 1 (what record() takes), so "
-                       f"this gate can never {'fail' if any(meets) else 'pass'}; use a "
-                       "limit inside that range")
+                       f"this gate can never {never}; use a limit inside that range")
             else:
                 continue
             unused.append((threshold.source or threshold.target, why))

@@ -51,6 +51,7 @@ __all__ = [
     "judge",
     "judge_metric",
     "metric_gate",
+    "never_decided",
     "qualifier",
     "score_gates",
     "uncertain",
@@ -80,6 +81,24 @@ def holds(value: float, op: str, limit: float) -> bool:
     if op == ">":
         return value > limit
     return value < limit
+
+
+def never_decided(op: str, limit: float, low: float, high: float) -> Literal["", "pass", "fail"]:
+    """What a threshold ``op limit`` on a value within ``[low, high]`` can never do.
+
+    ``"pass"`` when no value in the range meets it, ``"fail"`` when every value does (a
+    gate that decides nothing), ``""`` when some values meet it and some miss. The
+    comparison is monotone, so the ends of the range and the limit decide.
+
+    >>> [never_decided(">=", limit, 0, 1) for limit in (2, -0.5, 0.9, 0, 1)]
+    ['pass', 'fail', '', 'fail', '']
+    >>> never_decided(">", 0, 0, 1), never_decided("<=", 1, 0, 1), never_decided("<", 0, 0, 1)
+    ('', 'fail', 'pass')
+    """
+    meets = [holds(v, op, limit) for v in (low, high, limit) if low <= v <= high]
+    if not any(meets):
+        return "pass"
+    return "fail" if all(meets) else ""
 
 
 def has_interval(low: float, high: float) -> bool:
