@@ -46,6 +46,7 @@ __all__ = [
     "checked_response",
     "compare_batching",
     "generate_batches",
+    "generate_one_batch",
     "is_out_of_memory",
     "length_order",
     "request_length",
@@ -226,7 +227,7 @@ def checked_response(answer: object) -> Response:
     return dataclasses.replace(answer, **fixes) if fixes else answer  # type: ignore[arg-type]
 
 
-def _generate_one_batch(
+def generate_one_batch(
     model: MLLM,
     batch: Sequence[Request],
     config: GenerationConfig,
@@ -320,7 +321,7 @@ def generate_batches(
             kept[index] = response
 
         try:
-            out = _generate_one_batch(model, batch, config, keep)
+            out = generate_one_batch(model, batch, config, keep)
             fitted = True
         except (Exception, SystemExit) as error:  # a model crash errors this batch's samples
             if is_out_of_memory(error) and (smaller := sizer.shrink()) is not None:
@@ -388,10 +389,10 @@ def compare_batching(
     # generate_together, so that the check compares a real batch even at batch size 1.
     together_of = getattr(model, "generate_together", None)
     batched = (together_of(picked, config) if callable(together_of)
-               else _generate_one_batch(model, picked, config))
+               else generate_one_batch(model, picked, config))
     drifts: list[BatchDrift] = []
     for request, together in zip(picked, batched, strict=True):
-        [alone] = _generate_one_batch(model, [request], config)
+        [alone] = generate_one_batch(model, [request], config)
         if (alone.text, alone.error) != (together.text, together.error):
             drifts.append(BatchDrift(request.sample_id, alone.text, together.text, len(picked)))
     return drifts

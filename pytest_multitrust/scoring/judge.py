@@ -292,13 +292,13 @@ class Judge:
         config: GenerationConfig,
         keep: Callable[[int, Response], None] | None = None,
     ) -> list[Response]:
-        from pytest_multitrust.engine.batching import _generate_one_batch
+        from pytest_multitrust.engine.batching import generate_one_batch
         from pytest_multitrust.models.base import Response
 
         try:  # a remote judge hands each answer to keep as it arrives (interrupts lose none)
-            # _generate_one_batch checks every answer (Response(text=None) is an error) and
+            # generate_one_batch checks every answer (Response(text=None) is an error) and
             # raises on something that is no list of len(requests) answers.
-            responses = _generate_one_batch(model, requests, config, keep)
+            responses = generate_one_batch(model, requests, config, keep)
             if len(responses) != len(requests):
                 count = len(responses)
                 raise RuntimeError(
