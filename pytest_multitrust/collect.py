@@ -201,8 +201,9 @@ class ThresholdMiss(Exception):
         """The failure of ``result``; ``note`` (why the task failed, say) is appended."""
         from pytest_multitrust.reliability import terminal_safe
 
-        # task names, scorer details and answers can be model-made: inert in a terminal
-        super().__init__(terminal_safe(format_metric_failure(result) + note))
+        # format_metric_failure is inert in a terminal already; the note may hold
+        # model-made text (an error) too
+        super().__init__(format_metric_failure(result) + terminal_safe(note))
         self.result = result
 
 
