@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     path = ensure_tiny_llava(Path(tempfile.gettempdir()) / "multitrust-bench-models")
-    model = HFModel.load(str(path), options=ModelOptions(device="cpu", dtype="float32"),
-                         spec="tiny-llava")
+    model = HFModel.load(
+        str(path), options=ModelOptions(device="cpu", dtype="float32"), spec="tiny-llava"
+    )
     config = GenerationConfig(max_new_tokens=32)
 
     def caption(image: Any, prompt: str) -> str:
@@ -69,38 +70,62 @@ def main(argv: list[str] | None = None) -> int:
             mode = str(sample.extra["attack"])
             attack = AttackConfig(
                 mode=mode,  # type: ignore[arg-type]
-                prompt=sample.prompt, eps=args.eps, steps=args.steps,
+                prompt=sample.prompt,
+                eps=args.eps,
+                steps=args.steps,
                 step_size=args.step_size,
                 target_text=target_caption(str(sample.extra["target"]))
-                if mode == "targeted" else "",
+                if mode == "targeted"
+                else "",
             )
             wall, cpu = time.perf_counter(), time.process_time()
             outcome = pgd_attack(model, clean, attack)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             before, after = caption(clean, sample.prompt), caption(outcome.image, sample.prompt)
-            rows.append({
-                "task": task, "sample": sample.id, "mode": mode, "object": sample.truth,
-                "target": sample.extra.get("target"), "seconds": round(wall, 3),
-                "cpu_seconds": round(cpu, 3), "loss_clean": round(outcome.loss_clean, 4),
-                "loss_adv": round(outcome.loss_adv, 4), "moved": outcome.moved,
-                "caption_changed": before != after, "linf": outcome.linf,
-                "budget": outcome.budget,
-            })
-            sheet.append((clean, outcome.image, f"{task} {sample.id} {mode} {sample.truth}"
-                          + (f" -> {sample.extra['target']}" if mode == "targeted" else "")
-                          + f"  loss {outcome.loss_clean:.2f}->{outcome.loss_adv:.2f}"
-                          + f"  L∞ {outcome.linf}/255"))
+            rows.append(
+                {
+                    "task": task,
+                    "sample": sample.id,
+                    "mode": mode,
+                    "object": sample.truth,
+                    "target": sample.extra.get("target"),
+                    "seconds": round(wall, 3),
+                    "cpu_seconds": round(cpu, 3),
+                    "loss_clean": round(outcome.loss_clean, 4),
+                    "loss_adv": round(outcome.loss_adv, 4),
+                    "moved": outcome.moved,
+                    "caption_changed": before != after,
+                    "linf": outcome.linf,
+                    "budget": outcome.budget,
+                }
+            )
+            sheet.append(
+                (
+                    clean,
+                    outcome.image,
+                    f"{task} {sample.id} {mode} {sample.truth}"
+                    + (f" -> {sample.extra['target']}" if mode == "targeted" else "")
+                    + f"  loss {outcome.loss_clean:.2f}->{outcome.loss_adv:.2f}"
+                    + f"  L∞ {outcome.linf}/255",
+                )
+            )
     seconds = [r["seconds"] for r in rows]
     cpu_seconds = [r["cpu_seconds"] for r in rows]
     summary = {
-        "model": "tiny-llava", "device": "cpu", "threads": args.threads, "steps": args.steps,
-        "eps": args.eps, "step_size": args.step_size, "attacks": len(rows),
+        "model": "tiny-llava",
+        "device": "cpu",
+        "threads": args.threads,
+        "steps": args.steps,
+        "eps": args.eps,
+        "step_size": args.step_size,
+        "attacks": len(rows),
         "seconds_per_attack_median": round(statistics.median(seconds), 3),
         "cpu_seconds_per_attack_median": round(statistics.median(cpu_seconds), 3),
         "seconds_per_step_median": round(statistics.median(seconds) / max(1, args.steps), 4),
         "moved_rate": sum(r["moved"] for r in rows) / len(rows),
         "caption_changed_rate": sum(r["caption_changed"] for r in rows) / len(rows),
-        "max_linf": max(r["linf"] for r in rows), "load_average": os.getloadavg()[0],
+        "max_linf": max(r["linf"] for r in rows),
+        "load_average": os.getloadavg()[0],
         "samples": rows,
     }
     if args.sheet is not None:

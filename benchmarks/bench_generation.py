@@ -145,10 +145,17 @@ class Preset:
     repeat: int  # timings of bare loop and plugin run (paired; the median ratio is kept)
 
 
-QUICK = Preset(tasks="T.1,T.2,T.5,T.6", tier="smoke", limit=3, max_new_tokens=48,
-               batch_subset=16, repeat=3)
-FULL = Preset(tasks="T.1,T.2,T.4,T.5,T.6,T.7", tier="smoke", limit=None, max_new_tokens=64,
-              batch_subset=32, repeat=3)
+QUICK = Preset(
+    tasks="T.1,T.2,T.5,T.6", tier="smoke", limit=3, max_new_tokens=48, batch_subset=16, repeat=3
+)
+FULL = Preset(
+    tasks="T.1,T.2,T.4,T.5,T.6,T.7",
+    tier="smoke",
+    limit=None,
+    max_new_tokens=64,
+    batch_subset=32,
+    repeat=3,
+)
 
 
 def signature(requests: Sequence[Request], config: GenerationConfig) -> Batch:
@@ -335,21 +342,42 @@ def run_subprocess(args: list[str], workdir: Path, env: dict[str, str]) -> Subpr
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "mt_bench_timer", "-p", "no:hypothesispytest",
-         "-p", "no:anyio", *args],
-        cwd=workdir, capture_output=True, text=True, check=False, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "mt_bench_timer",
+            "-p",
+            "no:hypothesispytest",
+            "-p",
+            "no:anyio",
+            *args,
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
         env={**env, "MT_BENCH_TIMES": str(times)},
     )
     wall_s = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"pytest {' '.join(args)} exited {done.returncode}:\n"
-                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"pytest {' '.join(args)} exited {done.returncode}:\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     raw = json.loads(times.read_text(encoding="utf-8"))
-    return SubprocessRun(wall_s=wall_s, cpu_s=cpu_s, collect_s=raw["collect_s"],
-                         collect_cpu_s=raw["collect_cpu_s"], items=int(raw["items"]),
-                         test_phase_s=raw["test_phase_s"])
+    return SubprocessRun(
+        wall_s=wall_s,
+        cpu_s=cpu_s,
+        collect_s=raw["collect_s"],
+        collect_cpu_s=raw["collect_cpu_s"],
+        items=int(raw["items"]),
+        test_phase_s=raw["test_phase_s"],
+    )
 
 
 def log(message: str, started: float) -> None:
@@ -372,8 +400,9 @@ def ratio(numerator: float | None, denominator: float | None, digits: int = 2) -
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
-    parser.add_argument("--quick", action="store_true",
-                        help="small selection: about a minute on 2 idle CPU cores")
+    parser.add_argument(
+        "--quick", action="store_true", help="small selection: about a minute on 2 idle CPU cores"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--tasks", help="comma list of task ids (at least 4 for xdist)")
     parser.add_argument("--tier", choices=("smoke", "standard"))
@@ -381,14 +410,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, help="cap on each task's own limit")
     parser.add_argument("--batch-size", type=int, default=8, help="batched size (default 8)")
     parser.add_argument("--batch-subset", type=int, help="requests for the batch-1 comparison")
-    parser.add_argument("--repeat", type=int,
-                        help="bare loop + plugin run pairs (the median ratio is kept)")
+    parser.add_argument(
+        "--repeat", type=int, help="bare loop + plugin run pairs (the median ratio is kept)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    parser.add_argument("--models-dir", type=Path,
-                        help="where tiny-llava is built once and reused (default: the "
-                        "plugin's model cache, ~/.cache/pytest-multitrust/models)")
-    parser.add_argument("--torch-threads", type=int, default=1,
-                        help="CPU threads of every process (default 1; 0 = torch's default)")
+    parser.add_argument(
+        "--models-dir",
+        type=Path,
+        help="where tiny-llava is built once and reused (default: the "
+        "plugin's model cache, ~/.cache/pytest-multitrust/models)",
+    )
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="CPU threads of every process (default 1; 0 = torch's default)",
+    )
     parser.add_argument("--no-xdist", action="store_true", help="skip the xdist comparison")
     return parser.parse_args(argv)
 
@@ -411,9 +448,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     workdir.mkdir()
     (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     (workdir / "mt_bench_timer.py").write_text(SUBPROCESS_TIMER, encoding="utf-8")
-    threads_env = {} if opts.torch_threads <= 0 else {
-        "OMP_NUM_THREADS": str(opts.torch_threads), "MKL_NUM_THREADS": str(opts.torch_threads)
-    }
+    threads_env = (
+        {}
+        if opts.torch_threads <= 0
+        else {
+            "OMP_NUM_THREADS": str(opts.torch_threads),
+            "MKL_NUM_THREADS": str(opts.torch_threads),
+        }
+    )
     sub_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     sub_env.update(threads_env, PYTHONPATH=str(workdir))
     try:
@@ -441,9 +483,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         work = selected_requests(tasks, tier, limit, cap)
         samples = sum(len(r) for _, r in work)
         common = [
-            "-p", "no:cacheprovider", "-q", "--mllm=tiny-llava", f"--mt-tasks={tasks_arg}",
-            f"--mt-tier={tier}", f"--mt-cache-dir={cache_dir}", f"--mt-device={opts.device}",
-            f"--mt-batch-size={opts.batch_size}", f"--mt-max-new-tokens={cap}",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--mllm=tiny-llava",
+            f"--mt-tasks={tasks_arg}",
+            f"--mt-tier={tier}",
+            f"--mt-cache-dir={cache_dir}",
+            f"--mt-device={opts.device}",
+            f"--mt-batch-size={opts.batch_size}",
+            f"--mt-max-new-tokens={cap}",
         ]
         if limit is not None:
             common.append(f"--mt-limit={limit}")
@@ -458,8 +507,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             timed = TimedModel(model)
             run = run_inprocess([*common, "--mt-cache=off"], workdir, timed)
             plugin_runs.append((Seconds(run.loop_s, run.loop_cpu_s), timed))
-            log(f"bare loop {bare_times[-1].wall:.2f} s; plugin test loop {run.loop_s:.2f} s "
-                f"({timed.generate_s:.2f} s in generate)", started_all)
+            log(
+                f"bare loop {bare_times[-1].wall:.2f} s; plugin test loop {run.loop_s:.2f} s "
+                f"({timed.generate_s:.2f} s in generate)",
+                started_all,
+            )
         pairs = [run[0].wall / b.wall for b, run in zip(bare_times, plugin_runs, strict=True)]
         cpu_pairs = [run[0].cpu / b.cpu for b, run in zip(bare_times, plugin_runs, strict=True)]
         middle = sorted(range(repeat), key=lambda i: pairs[i])[(repeat - 1) // 2]
@@ -474,8 +526,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         few = subset(work, batch_subset)
         batch1 = bare_loop(model, few, 1)
         batched = bare_loop(model, few, opts.batch_size)
-        log(f"batch 1: {batch1.wall:.2f} s, batch {opts.batch_size}: {batched.wall:.2f} s",
-            started_all)
+        log(
+            f"batch 1: {batch1.wall:.2f} s, batch {opts.batch_size}: {batched.wall:.2f} s",
+            started_all,
+        )
 
         cache_runs: list[tuple[Timer, Timer]] = []
         for _ in range(repeat):
@@ -487,11 +541,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             log(f"cache: cold {cold.loop_s:.2f} s, warm {warm.loop_s:.3f} s", started_all)
         cache_pairs = [c.loop_s / w.loop_s for c, w in cache_runs]
         cache_cpu_pairs = [c.loop_cpu_s / w.loop_cpu_s for c, w in cache_runs]
-        cold, warm = cache_runs[sorted(range(repeat), key=lambda i: cache_pairs[i])[
-            (repeat - 1) // 2]]
+        cold, warm = cache_runs[
+            sorted(range(repeat), key=lambda i: cache_pairs[i])[(repeat - 1) // 2]
+        ]
 
-        collect_args = ["-p", "no:cacheprovider", "-q", "--collect-only", "--mllm=tiny-llava",
-                        "--mt-tasks=all", f"--mt-cache-dir={cache_dir}"]
+        collect_args = [
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--collect-only",
+            "--mllm=tiny-llava",
+            "--mt-tasks=all",
+            f"--mt-cache-dir={cache_dir}",
+        ]
         run_subprocess(collect_args, workdir, sub_env)  # untimed: writes the bytecode
         collect = run_subprocess(collect_args, workdir, sub_env)
         log(f"collection: {collect.collect_s:.2f} s ({collect.wall_s:.2f} s wall)", started_all)
@@ -520,7 +582,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "batch_speedup_cpu": ratio(batch1.cpu, batched.cpu),
             "cache_speedup_cpu": round(statistics.median(cache_cpu_pairs), 2),
             "xdist_cpu_ratio": ratio(n2.cpu_s if n2 else None, n0.cpu_s if n0 else None),
-            "collect_cpu_s": None if collect.collect_cpu_s is None
+            "collect_cpu_s": None
+            if collect.collect_cpu_s is None
             else round(collect.collect_cpu_s, 3),
             "peak_rss_mb": round(peak_rss_mb(resource.RUSAGE_SELF), 1),
             "peak_rss_children_mb": round(peak_rss_mb(resource.RUSAGE_CHILDREN), 1),
@@ -583,7 +646,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "machine": {
                 "python": platform.python_version(),
                 "torch": torch.__version__,
-                "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                "cpus": len(os.sched_getaffinity(0))
+                if hasattr(os, "sched_getaffinity")
                 else os.cpu_count(),
                 "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
                 "platform": platform.platform(),
@@ -633,8 +697,7 @@ def report(result: dict[str, Any]) -> None:
         f"collect_s      {f['collect_s']!s:>7}  {r['collect_items']} items, every registered "
         f"task (whole --collect-only process {r['collect_wall_s']} s)   target < 2",
         f"  cpu          {f['collect_cpu_s']!s:>7}",
-        f"peak_rss_mb    {f['peak_rss_mb']!s:>7}  (largest subprocess "
-        f"{f['peak_rss_children_mb']})",
+        f"peak_rss_mb    {f['peak_rss_mb']!s:>7}  (largest subprocess {f['peak_rss_children_mb']})",
         f"total {r['total_s']} s",
     ]
     sys.stdout.write("\n".join(lines) + "\n" + json.dumps(result, sort_keys=True) + "\n")

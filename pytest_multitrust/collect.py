@@ -117,9 +117,7 @@ class TaskCollector(pytest.Collector):
         try:
             samples = self.state.samples_for(self.task)
         except Exception as error:
-            dropped = DataErrorItem.from_parent(
-                self, name="data", nodeid=f"{self.nodeid}::data"
-            )
+            dropped = DataErrorItem.from_parent(self, name="data", nodeid=f"{self.nodeid}::data")
             dropped.task = self.task
             dropped.error = error
             dropped.add_marker(pytest.mark.trust)
@@ -138,7 +136,8 @@ class TaskCollector(pytest.Collector):
             yield item
         for metric in self.task.metrics:
             threshold = ThresholdItem.from_parent(
-                self, name=f"threshold[{metric.name}]",
+                self,
+                name=f"threshold[{metric.name}]",
                 nodeid=f"{self.nodeid}::threshold[{metric.name}]",
             )
             threshold.task = self.task
@@ -172,12 +171,17 @@ class DataErrorItem(pytest.Item):
         from pytest_multitrust.errors import DataError
         from pytest_multitrust.reliability import terminal_safe
 
-        reason = str(self.error) if isinstance(self.error, DataError) else (
-            f"{type(self.error).__name__}: {self.error}")
-        raise TaskDataError(terminal_safe(
-            f"{self.task.id}: the task's data could not be loaded, so the task is dropped "
-            f"(the other tasks run):\n{reason}"
-        ))
+        reason = (
+            str(self.error)
+            if isinstance(self.error, DataError)
+            else (f"{type(self.error).__name__}: {self.error}")
+        )
+        raise TaskDataError(
+            terminal_safe(
+                f"{self.task.id}: the task's data could not be loaded, so the task is dropped "
+                f"(the other tasks run):\n{reason}"
+            )
+        )
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         """Where the test is shown: the trust suite's path and ``data``."""
@@ -251,11 +255,12 @@ class SampleItem(_TrustItem):
             from pytest_multitrust.reliability import terminal_safe
 
             details = self.run.take_failure_details()  # a task failure's traceback, once
-            raise SampleError(terminal_safe(  # a server's or model's text must not drive the tty
-                f"{self.task.id} sample {self.sample.id}: {record.error}\n"
-                f"prompt: {_short(record.prompt)}"
-                + (f"\n\n{details}" if details else "")
-            ))
+            raise SampleError(
+                terminal_safe(  # a server's or model's text must not drive the tty
+                    f"{self.task.id} sample {self.sample.id}: {record.error}\n"
+                    f"prompt: {_short(record.prompt)}" + (f"\n\n{details}" if details else "")
+                )
+            )
 
 
 class ThresholdItem(_TrustItem):
@@ -283,9 +288,7 @@ class ThresholdItem(_TrustItem):
         self.user_properties.append((METRIC_PROPERTY, result.to_json()))
         self.user_properties.append((VERDICT_PROPERTY, result.verdict))
         self.user_properties.append(("multitrust.value", format_value(result.value)))
-        self.user_properties.append(
-            ("multitrust.threshold", f"{result.op} {result.threshold:g}")
-        )
+        self.user_properties.append(("multitrust.threshold", f"{result.op} {result.threshold:g}"))
         self.user_properties.append(
             ("multitrust.ci", f"[{format_value(result.ci_low)}, {format_value(result.ci_high)}]")
         )
@@ -322,13 +325,18 @@ def format_metric_failure(result: MetricResult) -> str:
     lines = [
         f"{result.task_id} {result.task_name}: {result.metric} = {format_value(result.value)}, "
         f"needs {result.op} {result.threshold:g}"
-        + (" (inconclusive: the value meets it but the 95% CI reaches past it, under "
-           "--mt-gate=interval with --mt-inconclusive=fail)"
-           if result.verdict == "inconclusive" else "")
-        + (" (uncertain: the 95% CI reaches past the threshold)"
-           if result.verdict == "fail" and uncertain(result.value, result.ci_low,
-                                                      result.ci_high, result.op,
-                                                      result.threshold) else ""),
+        + (
+            " (inconclusive: the value meets it but the 95% CI reaches past it, under "
+            "--mt-gate=interval with --mt-inconclusive=fail)"
+            if result.verdict == "inconclusive"
+            else ""
+        )
+        + (
+            " (uncertain: the 95% CI reaches past the threshold)"
+            if result.verdict == "fail"
+            and uncertain(result.value, result.ci_low, result.ci_high, result.op, result.threshold)
+            else ""
+        ),
         f"  n = {result.n} samples"
         + (f" ({result.errors} errored, not counted)" if result.errors else "")
         + f", 95% CI [{format_value(result.ci_low)}, {format_value(result.ci_high)}]"

@@ -170,8 +170,11 @@ def task_scope_scheduler(config: Any, log: Any, task_ids: frozenset[str]) -> Any
                 return
             if not self.workqueue or any(not held_back(s, task_ids) for s in self.workqueue):
                 return
-            if any(self._pending_of(work) for node, work in self.assigned_work.items()
-                   if node is not last):
+            if any(
+                self._pending_of(work)
+                for node, work in self.assigned_work.items()
+                if node is not last
+            ):
                 return
             while self.workqueue:
                 self._send(last, next(iter(self.workqueue)))
@@ -383,9 +386,7 @@ def run_nvidia_smi() -> str | None:
     if tool is None:
         return None
     try:
-        done = subprocess.run(
-            [tool, "-L"], capture_output=True, text=True, timeout=20, check=False
-        )
+        done = subprocess.run([tool, "-L"], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -560,8 +561,7 @@ class DistributedPlugin:
                 os.kill(pid, signal.SIGTERM)
             except (OSError, AttributeError, ValueError, TypeError) as error:
                 self.config.issue_config_time_warning(
-                    MultitrustWarning(f"could not pass the interrupt on to {worker_id}: "
-                                      f"{error}"),
+                    MultitrustWarning(f"could not pass the interrupt on to {worker_id}: {error}"),
                     stacklevel=2,
                 )
         self.nodes.clear()

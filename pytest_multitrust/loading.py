@@ -24,8 +24,10 @@ class PickleRefused(PrerequisiteError):
     """A checkpoint needs arbitrary Python objects to load, and that was not allowed."""
 
     #: The fix in one line, for a failed test's scorer line and the report.
-    remedy = ("the checkpoint could run code when unpickled: pass --mt-allow-pickle if you "
-              "trust it, or save it as plain tensors")
+    remedy = (
+        "the checkpoint could run code when unpickled: pass --mt-allow-pickle if you "
+        "trust it, or save it as plain tensors"
+    )
 
 
 def check_weights_only(path: Path, *, what: str, allow: bool) -> None:
@@ -48,8 +50,14 @@ def check_weights_only(path: Path, *, what: str, allow: bool) -> None:
     try:
         torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        reason = next((line.strip() for line in str(error).splitlines()
-                       if "Unsupported global" in line or "GLOBAL" in line), "")
+        reason = next(
+            (
+                line.strip()
+                for line in str(error).splitlines()
+                if "Unsupported global" in line or "GLOBAL" in line
+            ),
+            "",
+        )
         raise PickleRefused(
             f"{what} {path}: refused: it is a pickle that holds Python objects beyond "
             f"tensors and plain data{f' ({reason})' if reason else ''}, and loading it "

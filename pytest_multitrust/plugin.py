@@ -158,8 +158,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "built-in data, marked in the report, instead of stopping (default: off; ini: "
         "multitrust_data_fallback)",
     )
-    parser.addini("multitrust_data_fallback", help="as --mt-data-fallback (default: false)",
-                  type="bool", default=False)
+    parser.addini(
+        "multitrust_data_fallback",
+        help="as --mt-data-fallback (default: false)",
+        type="bool",
+        default=False,
+    )
     group.addoption(
         "--mt-check-batching",
         dest="mt_check_batching",

@@ -59,8 +59,9 @@ def _dump(record: object) -> str:
         if isinstance(value, float):
             data[key] = _nan_to_none(value)
         elif isinstance(value, dict):
-            data[key] = {k: _nan_to_none(v) if isinstance(v, float) else v
-                         for k, v in value.items()}
+            data[key] = {
+                k: _nan_to_none(v) if isinstance(v, float) else v for k, v in value.items()
+            }
     return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False))
 
 
@@ -104,8 +105,9 @@ class SampleRecord:
     def from_json(cls, text: str) -> SampleRecord:
         """Parse :meth:`to_json` output (null values read back as NaN)."""
         data = _known(cls, json.loads(text))
-        data["values"] = {k: math.nan if v is None else float(v)
-                          for k, v in data.get("values", {}).items()}
+        data["values"] = {
+            k: math.nan if v is None else float(v) for k, v in data.get("values", {}).items()
+        }
         data["tags"] = tuple(data.get("tags", ()))
         return cls(**data)
 
@@ -147,9 +149,7 @@ class MetricResult:
     def to_json(self) -> str:
         """Serialise to a JSON string (NaN written as null)."""
         data = json.loads(_dump(self))
-        data["worst"] = [
-            {**asdict(w), "value": _nan_to_none(w.value)} for w in self.worst
-        ]
+        data["worst"] = [{**asdict(w), "value": _nan_to_none(w.value)} for w in self.worst]
         return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
     @classmethod

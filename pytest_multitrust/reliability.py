@@ -135,8 +135,14 @@ class ErrorBudget:
         self.errors += 1
         if self.errors < self.limit:
             return
-        last = next((SampleRecord.from_json(v) for n, v in properties
-                     if n == SAMPLE_PROPERTY and isinstance(v, str)), None)
+        last = next(
+            (
+                SampleRecord.from_json(v)
+                for n, v in properties
+                if n == SAMPLE_PROPERTY and isinstance(v, str)
+            ),
+            None,
+        )
         where = f" (last: {last.task_id} {last.sample_id}: {last.error})" if last else ""
         self.reason = terminal_safe(
             f"--mt-max-errors={self.limit}: {self.errors} sample errors{where}"
@@ -230,23 +236,34 @@ def remove_crashed_node(scheduler: Any, node: Any) -> str | None:
     if not scheduler._pending_of(workload):
         return None
     crashed_scope, crashitem = next(
-        (scope, nodeid) for scope, unit in workload.items()
-        for nodeid, done in unit.items() if not done
+        (scope, nodeid)
+        for scope, unit in workload.items()
+        for nodeid, done in unit.items()
+        if not done
     )
     worker = str(getattr(getattr(node, "gateway", None), "id", "worker"))
-    unfinished = [nodeid for nodeid, done in workload[crashed_scope].items()
-                  if not done and nodeid != crashitem]
+    unfinished = [
+        nodeid
+        for nodeid, done in workload[crashed_scope].items()
+        if not done and nodeid != crashitem
+    ]
     for scope, unit in workload.items():
         if scope != crashed_scope and not all(unit.values()):
             scheduler.workqueue[scope] = unit
-    message = (f"not run: worker {worker} crashed while running {crashitem}; the rest of "
-               f"{crashed_scope} is not sent to another worker")
+    message = (
+        f"not run: worker {worker} crashed while running {crashitem}; the rest of "
+        f"{crashed_scope} is not sent to another worker"
+    )
     config = scheduler.config
     for nodeid in unfinished:
         path = nodeid.split("::")[0]
         report = pytest.TestReport(
-            nodeid=nodeid, location=(path, None, nodeid.split("::")[-1]), keywords={},
-            outcome="failed", longrepr=message, when="setup",
+            nodeid=nodeid,
+            location=(path, None, nodeid.split("::")[-1]),
+            keywords={},
+            outcome="failed",
+            longrepr=message,
+            when="setup",
         )
         config.hook.pytest_runtest_logreport(report=report)
     for other in scheduler.assigned_work:

@@ -69,7 +69,8 @@ class PluginState:
         self.holder = ModelHolder(load=self._load_model)
         self.sizer = BatchSizer(self.settings.batch_size)
         self.toxicity = DetoxifyScorer(
-            checkpoint=self.settings.toxicity_checkpoint, device=self.settings.device,
+            checkpoint=self.settings.toxicity_checkpoint,
+            device=self.settings.device,
             allow_pickle=self.settings.allow_pickle,
         )
 
@@ -99,8 +100,10 @@ class PluginState:
         settings = self.settings
         return TransformContext(
             attack=AttackSettings(
-                eps=settings.attack_eps, steps=settings.attack_steps,
-                step_size=settings.attack_step_size, seed=settings.seed,
+                eps=settings.attack_eps,
+                steps=settings.attack_steps,
+                step_size=settings.attack_step_size,
+                seed=settings.seed,
                 surrogate=settings.surrogate,
             ),
             model=self.holder.get,
@@ -120,9 +123,7 @@ class PluginState:
             raise failed
         if task.id not in self._samples:
             try:
-                loaded: Sequence[Sample] = (
-                    task.loader() if task.loader else read_samples(task.data)
-                )
+                loaded: Sequence[Sample] = task.loader() if task.loader else read_samples(task.data)
             except Exception as error:
                 self._load_errors[task.id] = error
                 raise
@@ -234,7 +235,6 @@ def _release_memory() -> None:
 STATE_KEY = pytest.StashKey[PluginState]()
 
 
-
 class MultitrustSession:
     """The class plugin of an active run (every process that runs tests)."""
 
@@ -262,7 +262,9 @@ class MultitrustSession:
         if judge is not None and judge.raw.strip() != self.state.spec.raw.strip():
             try:  # the judge is asked text only: its probe sends no image
                 prepare_model(
-                    judge, self.state.settings.model_options(), option="--mt-judge",
+                    judge,
+                    self.state.settings.model_options(),
+                    option="--mt-judge",
                     images=False,
                 )
             except PrerequisiteError as error:
@@ -272,8 +274,9 @@ class MultitrustSession:
         surrogate = self.state.surrogate_spec
         if surrogate is not None and surrogate.raw.strip() != self.state.spec.raw.strip():
             try:
-                prepare_model(surrogate, self.state.settings.model_options(),
-                              option="--mt-surrogate")
+                prepare_model(
+                    surrogate, self.state.settings.model_options(), option="--mt-surrogate"
+                )
             except PrerequisiteError as error:
                 raise pytest.UsageError(
                     terminal_safe(f"--mt-surrogate={surrogate.display}: {error}")
@@ -298,8 +301,9 @@ class MultitrustSession:
         except ModelLoadError as error:
             cause = error.cause  # a usage error of the registry names --mllm itself
             raise pytest.UsageError(
-                cause if cause.startswith("--mllm=") else
-                f"--mllm={self.state.spec.display}: the model failed to load before any test "
+                cause
+                if cause.startswith("--mllm=")
+                else f"--mllm={self.state.spec.display}: the model failed to load before any test "
                 f"ran: {cause}{error.origin}"
             ) from None
         finally:

@@ -75,76 +75,184 @@ CACHE_MODES: tuple[CacheMode, ...] = ("off", "read", "readwrite")
 
 #: (ini key, option dest, help, default shown in help) for every setting.
 OPTIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("multitrust_mllm", "mllm", "model under test: a name (tiny-llava, refuser, echo, oracle, "
-     "llava-1.5, ...), hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>",
-     "none: the plugin stays inactive"),
-    ("multitrust_tasks", "mt_tasks", "comma list of task ids (S.4), aspects (safety) or 'all'",
-     "all"),
+    (
+        "multitrust_mllm",
+        "mllm",
+        "model under test: a name (tiny-llava, refuser, echo, oracle, "
+        "llava-1.5, ...), hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>",
+        "none: the plugin stays inactive",
+    ),
+    (
+        "multitrust_tasks",
+        "mt_tasks",
+        "comma list of task ids (S.4), aspects (safety) or 'all'",
+        "all",
+    ),
     ("multitrust_limit", "mt_limit", "at most N samples per task variant", "no limit"),
-    ("multitrust_tier", "mt_tier", "data tier: smoke (~10 per variant) or standard (>=100 per "
-     "task)", "standard"),
-    ("multitrust_thresholds", "mt_threshold", "threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' "
-     "or 'safety>=0.8'; repeatable", "each metric's own"),
+    (
+        "multitrust_tier",
+        "mt_tier",
+        "data tier: smoke (~10 per variant) or standard (>=100 per task)",
+        "standard",
+    ),
+    (
+        "multitrust_thresholds",
+        "mt_threshold",
+        "threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' or 'safety>=0.8'; repeatable",
+        "each metric's own",
+    ),
     ("multitrust_device", "mt_device", "device: auto, cpu, cuda, cuda:N or mps", "auto"),
     ("multitrust_dtype", "mt_dtype", "torch dtype: auto, float32, float16 or bfloat16", "auto"),
-    ("multitrust_batch_size", "mt_batch_size", "generation batch size: N or auto",
-     "auto: the model's own; on a GPU it doubles up to 64 and halves on out-of-memory"),
-    ("multitrust_max_new_tokens", "mt_max_new_tokens", "cap on generated tokens per answer",
-     "each task's own"),
+    (
+        "multitrust_batch_size",
+        "mt_batch_size",
+        "generation batch size: N or auto",
+        "auto: the model's own; on a GPU it doubles up to 64 and halves on out-of-memory",
+    ),
+    (
+        "multitrust_max_new_tokens",
+        "mt_max_new_tokens",
+        "cap on generated tokens per answer",
+        "each task's own",
+    ),
     ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),
-    ("multitrust_refusal_rule", "mt_refusal_rule", "refusal keyword rule: multitrust-v1 "
-     "(the original's list) or strict (word boundaries, fewer false positives); "
-     "--mt-rules=original always uses multitrust-v1",
-     "multitrust-v1"),
-    ("multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint", "detoxify checkpoint for "
-     "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
-     "Hugging Face config.json and tokenizer files", "detoxify's 'original' model from "
-     "torch's hub cache, downloaded on first use when online"),
-    ("multitrust_cache_dir", "mt_cache_dir", "where built models and attacks are cached; when "
-     "given, the response cache too (else it is in the pytest cache directory)",
-     "$XDG_CACHE_HOME/pytest-multitrust"),
-    ("multitrust_report", "mt_report", "directory for the trust report: report.json, "
-     "samples.jsonl, report.html, summary.md", "none: terminal card only"),
-    ("multitrust_gate", "mt_gate", "point: the value decides each threshold and gate (its "
-     "confidence interval only marks the verdict uncertain); interval: pass only when the "
-     "whole interval clears the threshold too", "point"),
-    ("multitrust_inconclusive", "mt_inconclusive", "under --mt-gate=interval, what a gate "
-     "whose value clears its threshold but whose interval does not counts as: pass or fail",
-     "fail"),
-    ("multitrust_compare_fail", "mt_compare_fail", "with --mt-compare, fail on a regression: "
-     "'<aspect|overall|task|task.metric>:<allowed change>' on the 0-1 trust scale, e.g. "
-     "'safety:-0.02'; repeatable", "none"),
-    ("multitrust_gpus_per_worker", "mt_gpus_per_worker", "GPUs given to each xdist worker; "
-     "-n auto starts one worker per this many visible GPUs", "1"),
-    ("multitrust_cache", "mt_cache", "response cache: off, read (use cached responses, store "
-     "nothing) or readwrite", "readwrite"),
-    ("multitrust_judge", "mt_judge", "judge model for the tasks whose original scoring asked a "
-     "judge (their original prompt, greedy): any model spec, e.g. "
-     "openai:<base_url>#<model>, hf:<repo-or-path> or a scripted name",
-     "none: rule-based scoring"),
-    ("multitrust_concurrency", "mt_concurrency", "requests in flight at once to an openai: "
-     "server, per model and per worker", "8"),
-    ("multitrust_timeout", "mt_timeout", "seconds one request to an openai: server may take "
-     "before it counts as failed and is retried", "120"),
-    ("multitrust_retries", "mt_retries", "retries of a failed openai: request (429, 5xx, "
-     "timeout, dropped connection), with exponential backoff honouring Retry-After", "4"),
-    ("multitrust_max_errors", "mt_max_errors", "stop the run cleanly once N samples have ended "
-     "as errors (unanswered requests, bad data); the report keeps what arrived", "no limit"),
-    ("multitrust_attack_eps", "mt_attack_eps", "L-infinity budget of the adversarial image "
-     "attacks (R.4, R.5): N/255 or a number in (0, 1]", "16/255"),
+    (
+        "multitrust_refusal_rule",
+        "mt_refusal_rule",
+        "refusal keyword rule: multitrust-v1 "
+        "(the original's list) or strict (word boundaries, fewer false positives); "
+        "--mt-rules=original always uses multitrust-v1",
+        "multitrust-v1",
+    ),
+    (
+        "multitrust_toxicity_checkpoint",
+        "mt_toxicity_checkpoint",
+        "detoxify checkpoint for "
+        "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
+        "Hugging Face config.json and tokenizer files",
+        "detoxify's 'original' model from torch's hub cache, downloaded on first use when online",
+    ),
+    (
+        "multitrust_cache_dir",
+        "mt_cache_dir",
+        "where built models and attacks are cached; when "
+        "given, the response cache too (else it is in the pytest cache directory)",
+        "$XDG_CACHE_HOME/pytest-multitrust",
+    ),
+    (
+        "multitrust_report",
+        "mt_report",
+        "directory for the trust report: report.json, samples.jsonl, report.html, summary.md",
+        "none: terminal card only",
+    ),
+    (
+        "multitrust_gate",
+        "mt_gate",
+        "point: the value decides each threshold and gate (its "
+        "confidence interval only marks the verdict uncertain); interval: pass only when the "
+        "whole interval clears the threshold too",
+        "point",
+    ),
+    (
+        "multitrust_inconclusive",
+        "mt_inconclusive",
+        "under --mt-gate=interval, what a gate "
+        "whose value clears its threshold but whose interval does not counts as: pass or fail",
+        "fail",
+    ),
+    (
+        "multitrust_compare_fail",
+        "mt_compare_fail",
+        "with --mt-compare, fail on a regression: "
+        "'<aspect|overall|task|task.metric>:<allowed change>' on the 0-1 trust scale, e.g. "
+        "'safety:-0.02'; repeatable",
+        "none",
+    ),
+    (
+        "multitrust_gpus_per_worker",
+        "mt_gpus_per_worker",
+        "GPUs given to each xdist worker; -n auto starts one worker per this many visible GPUs",
+        "1",
+    ),
+    (
+        "multitrust_cache",
+        "mt_cache",
+        "response cache: off, read (use cached responses, store nothing) or readwrite",
+        "readwrite",
+    ),
+    (
+        "multitrust_judge",
+        "mt_judge",
+        "judge model for the tasks whose original scoring asked a "
+        "judge (their original prompt, greedy): any model spec, e.g. "
+        "openai:<base_url>#<model>, hf:<repo-or-path> or a scripted name",
+        "none: rule-based scoring",
+    ),
+    (
+        "multitrust_concurrency",
+        "mt_concurrency",
+        "requests in flight at once to an openai: server, per model and per worker",
+        "8",
+    ),
+    (
+        "multitrust_timeout",
+        "mt_timeout",
+        "seconds one request to an openai: server may take "
+        "before it counts as failed and is retried",
+        "120",
+    ),
+    (
+        "multitrust_retries",
+        "mt_retries",
+        "retries of a failed openai: request (429, 5xx, "
+        "timeout, dropped connection), with exponential backoff honouring Retry-After",
+        "4",
+    ),
+    (
+        "multitrust_max_errors",
+        "mt_max_errors",
+        "stop the run cleanly once N samples have ended "
+        "as errors (unanswered requests, bad data); the report keeps what arrived",
+        "no limit",
+    ),
+    (
+        "multitrust_attack_eps",
+        "mt_attack_eps",
+        "L-infinity budget of the adversarial image "
+        "attacks (R.4, R.5): N/255 or a number in (0, 1]",
+        "16/255",
+    ),
     ("multitrust_attack_steps", "mt_attack_steps", "PGD iterations per attacked image", "50"),
-    ("multitrust_attack_step_size", "mt_attack_step_size", "PGD step: N/255 or a number in "
-     "(0, 1]", "1/255"),
-    ("multitrust_surrogate", "mt_surrogate", "white-box model the image attacks are computed "
-     "on and transferred from (tiny-llava, hf:<repo-or-path>, ...)", "the model under test "
-     "when it is an hf: model; otherwise R.4/R.5 attacked samples are skipped"),
-    ("multitrust_data", "mt_data", "where the tasks' data comes from: builtin, or "
-     "official:PATH for the official MultiTrust data folder (MMTrustEval's data/), checked "
-     "before the run", "builtin"),
-    ("multitrust_rules", "mt_rules", "scoring rules: original (every task whose original "
-     "score came from a deterministic rule is scored by that rule, quirks included; the "
-     "refusal rule is multitrust-v1) or strict (our stricter extractors)",
-     "original with --mt-data=official:PATH, else strict"),
+    (
+        "multitrust_attack_step_size",
+        "mt_attack_step_size",
+        "PGD step: N/255 or a number in (0, 1]",
+        "1/255",
+    ),
+    (
+        "multitrust_surrogate",
+        "mt_surrogate",
+        "white-box model the image attacks are computed "
+        "on and transferred from (tiny-llava, hf:<repo-or-path>, ...)",
+        "the model under test "
+        "when it is an hf: model; otherwise R.4/R.5 attacked samples are skipped",
+    ),
+    (
+        "multitrust_data",
+        "mt_data",
+        "where the tasks' data comes from: builtin, or "
+        "official:PATH for the official MultiTrust data folder (MMTrustEval's data/), checked "
+        "before the run",
+        "builtin",
+    ),
+    (
+        "multitrust_rules",
+        "mt_rules",
+        "scoring rules: original (every task whose original "
+        "score came from a deterministic rule is scored by that rule, quirks included; the "
+        "refusal rule is multitrust-v1) or strict (our stricter extractors)",
+        "original with --mt-data=official:PATH, else strict",
+    ),
 )
 
 
@@ -288,8 +396,12 @@ def _parse_fraction(text: str, option: str) -> float:
     except (ValueError, ZeroDivisionError):
         number = math.nan
     if not 0.0 < number <= 1.0:  # NaN fails too
-        raise _fail(option, text, "N/255 (grey levels, e.g. 16/255) or a number in (0, 1] "
-                    "(a fraction of the pixel range, e.g. 0.0627)")
+        raise _fail(
+            option,
+            text,
+            "N/255 (grey levels, e.g. 16/255) or a number in (0, 1] "
+            "(a fraction of the pixel range, e.g. 0.0627)",
+        )
     return number
 
 
@@ -315,8 +427,11 @@ def parse_surrogate(text: str) -> str:
     """Parse ``--mt-surrogate``: a non-empty model spec (checked against the registry later)."""
     value = text.strip()
     if not value:
-        raise _fail("--mt-surrogate", text, "a white-box model spec such as tiny-llava or "
-                    "hf:llava-hf/llava-1.5-7b-hf")
+        raise _fail(
+            "--mt-surrogate",
+            text,
+            "a white-box model spec such as tiny-llava or hf:llava-hf/llava-1.5-7b-hf",
+        )
     return value
 
 
@@ -352,7 +467,8 @@ def parse_toxicity_checkpoint(text: str) -> Path:
     path = user_path(value, "--mt-toxicity-checkpoint")
     if not value or not path.exists():
         raise _fail(
-            "--mt-toxicity-checkpoint", text,
+            "--mt-toxicity-checkpoint",
+            text,
             "an existing detoxify checkpoint file (a torch.save-d dict with 'config' and "
             "'state_dict', e.g. toxic_original-c1212f89.ckpt) or a folder holding one",
         )
@@ -456,13 +572,18 @@ def parse_threshold(text: str) -> Threshold:
     match = _THRESHOLD.match(text)
     if not match or not math.isfinite(float(match["value"])):  # 400 digits: inf
         raise _fail(
-            "--mt-threshold", text,
+            "--mt-threshold",
+            text,
             "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "
             "e.g. 'safety>=0.8' or 'S.4.rta>=0.9'",
         )
     op = match["op"]
-    return Threshold(target=match["target"], op=op, value=float(match["value"]),  # type: ignore[arg-type]
-                     source=text.strip())
+    return Threshold(
+        target=match["target"],
+        op=op,  # type: ignore[arg-type]
+        value=float(match["value"]),
+        source=text.strip(),
+    )
 
 
 @dataclass(frozen=True)
@@ -492,12 +613,14 @@ def parse_compare_fail(text: str) -> RegressionLimit:
     match = _REGRESSION.match(text)
     if not match or not -1.0 <= float(match["value"]) <= 1.0:
         raise _fail(
-            "--mt-compare-fail", text,
+            "--mt-compare-fail",
+            text,
             "'<aspect|overall|task|task.metric>:<change between -1 and 1>', "
             "e.g. 'safety:-0.02' or 'S.4:0'",
         )
-    return RegressionLimit(target=match["target"], change=float(match["value"]),
-                           source=text.strip())
+    return RegressionLimit(
+        target=match["target"], change=float(match["value"]), source=text.strip()
+    )
 
 
 def default_cache_dir() -> Path:
@@ -630,8 +753,10 @@ class Settings:
                 "multitrust_refusal_rule", "mt_refusal_rule", parse_refusal_rule, "multitrust-v1"
             ),
             toxicity_checkpoint=text(  # type: ignore[arg-type]
-                "multitrust_toxicity_checkpoint", "mt_toxicity_checkpoint",
-                parse_toxicity_checkpoint, None,
+                "multitrust_toxicity_checkpoint",
+                "mt_toxicity_checkpoint",
+                parse_toxicity_checkpoint,
+                None,
             ),
             cache_dir=user_path(str(cache_dir_raw), "--mt-cache-dir")
             if cache_dir_raw is not None
@@ -673,7 +798,9 @@ class Settings:
                 "multitrust_attack_steps", "mt_attack_steps", parse_attack_steps, 50
             ),
             attack_step_size=text(  # type: ignore[arg-type]
-                "multitrust_attack_step_size", "mt_attack_step_size", parse_attack_step_size,
+                "multitrust_attack_step_size",
+                "mt_attack_step_size",
+                parse_attack_step_size,
                 1 / 255,
             ),
             surrogate=text(  # type: ignore[arg-type]
@@ -697,10 +824,19 @@ class Settings:
         if config.getoption("mt_compare_fail", default=None) is not None:
             # a task target ("S.4") reads as the task's score, a task metric as itself
             _check_selected(
-                [Threshold(f"{lim.target}.score" if re.fullmatch(r"[TSRFP]\.[0-9]+", lim.target)
-                           else lim.target, ">=", 0.0, lim.source)
-                 for lim in settings.compare_fail],
-                task_ids, "--mt-compare-fail",
+                [
+                    Threshold(
+                        f"{lim.target}.score"
+                        if re.fullmatch(r"[TSRFP]\.[0-9]+", lim.target)
+                        else lim.target,
+                        ">=",
+                        0.0,
+                        lim.source,
+                    )
+                    for lim in settings.compare_fail
+                ],
+                task_ids,
+                "--mt-compare-fail",
             )
         _check_regression_limits(settings.compare_fail, settings.compare)
         return settings
@@ -728,8 +864,11 @@ def _rules(config: pytest.Config, settings: Settings) -> Rules:
     if value is None:
         ini = config.getini("multitrust_rules")
         value = parse_rules(str(ini)) if ini else None
-    rules: Rules = value if value is not None else (
-        "original" if settings.official_data is not None else "strict")
+    rules: Rules = (
+        value
+        if value is not None
+        else ("original" if settings.official_data is not None else "strict")
+    )
     if rules == "original" and settings.refusal_rule != "multitrust-v1":
         raise pytest.UsageError(
             f"--mt-rules=original scores refusals with the original's keyword list "
@@ -746,8 +885,9 @@ def parse_data_source(text: str) -> Path | None:
         return None
     kind, _, path = value.partition(":")
     if kind != "official" or not path.strip():
-        raise _fail("--mt-data", text, "builtin or official:PATH (the official MultiTrust "
-                    "data folder)")
+        raise _fail(
+            "--mt-data", text, "builtin or official:PATH (the official MultiTrust data folder)"
+        )
     return user_path(path.strip(), "--mt-data")
 
 
@@ -828,9 +968,7 @@ def _compare_fail(value: object) -> tuple[RegressionLimit, ...]:
     if value is None:
         return ()
     given = value if isinstance(value, list) else [value]
-    return tuple(
-        v if isinstance(v, RegressionLimit) else parse_compare_fail(str(v)) for v in given
-    )
+    return tuple(v if isinstance(v, RegressionLimit) else parse_compare_fail(str(v)) for v in given)
 
 
 def _check_regression_limits(limits: Sequence[RegressionLimit], compare: str | None) -> None:
@@ -995,8 +1133,11 @@ TASK_OPTIONS: tuple[TaskOption, ...] = (
     TaskOption("mt_attack_step_size", "tasks with image attacks", _attacks),
     TaskOption("mt_surrogate", "tasks with image attacks", _attacks),
     TaskOption("mt_judge", "tasks with a judge prompt and custom data tasks", _judges),
-    TaskOption("mt_toxicity_checkpoint", "tasks with a toxicity classifier metric and "
-               "custom data tasks", _classifies),
+    TaskOption(
+        "mt_toxicity_checkpoint",
+        "tasks with a toxicity classifier metric and custom data tasks",
+        _classifies,
+    ),
     TaskOption("mt_data", "tasks with official data", _reads_official),
 )
 
@@ -1024,8 +1165,9 @@ def unused_options(
         if option.dest not in given or any(option.uses(t) for t in selected):
             continue
         users = [t.id for t in known if option.uses(t)]
-        unused.append(f"{option.flag} (used only by {option.what}: "
-                      f"{', '.join(users) or 'none registered'})")
+        unused.append(
+            f"{option.flag} (used only by {option.what}: {', '.join(users) or 'none registered'})"
+        )
     return unused
 
 
@@ -1044,6 +1186,10 @@ def warn_unused_options(config: pytest.Config, settings: Settings) -> None:
     chosen = set(settings.task_ids)
     unused = unused_options(given, [t for t in known if t.id in chosen], known)
     if unused:
-        config.issue_config_time_warning(MultitrustWarning(
-            f"no selected task uses {'; '.join(unused)} (selected: "
-            f"{', '.join(settings.task_ids) or 'none'}): ignored in this run"), stacklevel=2)
+        config.issue_config_time_warning(
+            MultitrustWarning(
+                f"no selected task uses {'; '.join(unused)} (selected: "
+                f"{', '.join(settings.task_ids) or 'none'}): ignored in this run"
+            ),
+            stacklevel=2,
+        )

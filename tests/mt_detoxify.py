@@ -30,8 +30,24 @@ if TYPE_CHECKING:
 
 #: Words the tiny classifier treats as toxic (mild insults; no slurs).
 TOXIC_WORDS: tuple[str, ...] = (
-    "idiot", "idiots", "stupid", "moron", "morons", "dumb", "loser", "losers", "pathetic",
-    "worthless", "trash", "disgusting", "hate", "jerk", "clown", "useless", "ugly", "kill",
+    "idiot",
+    "idiots",
+    "stupid",
+    "moron",
+    "morons",
+    "dumb",
+    "loser",
+    "losers",
+    "pathetic",
+    "worthless",
+    "trash",
+    "disgusting",
+    "hate",
+    "jerk",
+    "clown",
+    "useless",
+    "ugly",
+    "kill",
 )
 
 #: The six label names as the original detoxify checkpoint spells them.
@@ -73,8 +89,13 @@ def _write(folder: Path, final: Path) -> None:
     )
     tokenizer.save_pretrained(folder)
     config = config_class(
-        vocab_size=len(vocab), hidden_size=4, num_hidden_layers=1, num_attention_heads=1,
-        intermediate_size=4, max_position_embeddings=512, num_labels=len(CHECKPOINT_CLASSES),
+        vocab_size=len(vocab),
+        hidden_size=4,
+        num_hidden_layers=1,
+        num_attention_heads=1,
+        intermediate_size=4,
+        max_position_embeddings=512,
+        num_labels=len(CHECKPOINT_CLASSES),
     )
     config.save_pretrained(folder)
     torch.manual_seed(0)

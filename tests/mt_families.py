@@ -136,12 +136,18 @@ def _build_llava_next(out: Path, seed: int) -> None:
 
     from pytest_multitrust.models import tiny
 
-    tokenizer = train_tokenizer(("<unk>", "<s>", "</s>", "<pad>", "<image>"), bos="<s>",
-                                eos="</s>", pad="<pad>", extra={"image_token": "<image>"})
+    tokenizer = train_tokenizer(
+        ("<unk>", "<s>", "</s>", "<pad>", "<image>"),
+        bos="<s>",
+        eos="</s>",
+        pad="<pad>",
+        extra={"image_token": "<image>"},
+    )
     pinpoints = [[32, 32], [32, 64], [64, 32]]
     processor = LlavaNextProcessor(  # type: ignore[no-untyped-call]
         image_processor=LlavaNextImageProcessorPil(
-            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
+            size={"shortest_edge": 32},
+            crop_size={"height": 32, "width": 32},
             image_grid_pinpoints=pinpoints,
         ),
         tokenizer=tokenizer,
@@ -152,13 +158,24 @@ def _build_llava_next(out: Path, seed: int) -> None:
     )
     config = LlavaNextConfig(
         vision_config=CLIPVisionConfig(
-            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
-            num_hidden_layers=2, num_attention_heads=4, projection_dim=32,
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            projection_dim=32,
         ),
         text_config=LlamaConfig(
-            vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
-            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
-            bos_token_id=1, eos_token_id=2, pad_token_id=3,
+            vocab_size=len(tokenizer),
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=4,
+            bos_token_id=1,
+            eos_token_id=2,
+            pad_token_id=3,
         ),
         image_grid_pinpoints=pinpoints,
         image_token_index=4,
@@ -184,7 +201,10 @@ def _build_paligemma(out: Path, seed: int) -> None:
 
     tokenizer = train_tokenizer(
         ("<unk>", "<bos>", "<eos>", "<pad>", "<image>", "<start_of_turn>", "<end_of_turn>"),
-        bos="<bos>", eos="<eos>", pad="<pad>", extra={"image_token": "<image>"},
+        bos="<bos>",
+        eos="<eos>",
+        pad="<pad>",
+        extra={"image_token": "<image>"},
     )
     image_processor = SiglipImageProcessorPil(size={"height": 32, "width": 32})
     image_processor.image_seq_length = 16  # type: ignore[attr-defined]
@@ -203,14 +223,27 @@ def _build_paligemma(out: Path, seed: int) -> None:
     vocab = len(processor.tokenizer)
     config = PaliGemmaConfig(
         vision_config=SiglipVisionConfig(  # type: ignore[call-arg]
-            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
-            num_hidden_layers=2, num_attention_heads=4, vocab_size=vocab,
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            vocab_size=vocab,
             initializer_range=0.2,
         ),
         text_config=GemmaConfig(
-            vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=1, head_dim=16,
-            bos_token_id=1, eos_token_id=2, pad_token_id=3, initializer_range=0.2,
+            vocab_size=vocab,
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=1,
+            head_dim=16,
+            bos_token_id=1,
+            eos_token_id=2,
+            pad_token_id=3,
+            initializer_range=0.2,
         ),
         image_token_index=processor.image_token_id,
         projection_dim=64,
@@ -235,11 +268,25 @@ def _build_gemma3(out: Path, seed: int) -> None:
     )
 
     tokenizer = train_tokenizer(
-        ("<unk>", "<bos>", "<eos>", "<pad>", "<start_of_image>", "<end_of_image>",
-         "<image_soft_token>", "<start_of_turn>", "<end_of_turn>"),
-        bos="<bos>", eos="<end_of_turn>", pad="<pad>",
-        extra={"boi_token": "<start_of_image>", "eoi_token": "<end_of_image>",
-               "image_token": "<image_soft_token>"},
+        (
+            "<unk>",
+            "<bos>",
+            "<eos>",
+            "<pad>",
+            "<start_of_image>",
+            "<end_of_image>",
+            "<image_soft_token>",
+            "<start_of_turn>",
+            "<end_of_turn>",
+        ),
+        bos="<bos>",
+        eos="<end_of_turn>",
+        pad="<pad>",
+        extra={
+            "boi_token": "<start_of_image>",
+            "eoi_token": "<end_of_image>",
+            "image_token": "<image_soft_token>",
+        },
     )
     processor = Gemma3Processor(
         image_processor=Gemma3ImageProcessorPil(size={"height": 32, "width": 32}),
@@ -250,20 +297,37 @@ def _build_gemma3(out: Path, seed: int) -> None:
     vocab = len(tokenizer)
     config = Gemma3Config(
         text_config=Gemma3TextConfig(
-            vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-            num_attention_heads=4, num_key_value_heads=1, head_dim=16, sliding_window=64,
-            bos_token_id=1, eos_token_id=8, pad_token_id=3, initializer_range=0.2,
+            vocab_size=vocab,
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=1,
+            head_dim=16,
+            sliding_window=64,
+            bos_token_id=1,
+            eos_token_id=8,
+            pad_token_id=3,
+            initializer_range=0.2,
             tie_word_embeddings=False,
         ),
         vision_config=SiglipVisionConfig(  # type: ignore[call-arg]
-            image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
-            num_hidden_layers=2, num_attention_heads=4, initializer_range=0.2,
+            image_size=32,
+            patch_size=8,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            initializer_range=0.2,
         ),
         mm_tokens_per_image=4,
-        boi_token_index=4, eoi_token_index=5, image_token_index=6,
+        boi_token_index=4,
+        eoi_token_index=5,
+        image_token_index=6,
         initializer_range=0.2,
         tie_word_embeddings=False,  # tied random embeddings repeat the last token forever
     )
+
     def make() -> Any:
         import torch
 
@@ -292,8 +356,16 @@ _IDEFICS_TEMPLATE = (
     "{% if add_generation_prompt %}Assistant:{% endif %}"
 )
 
-_IDEFICS_SPECIALS = ("<unk>", "<s>", "</s>", "<pad>", "<fake_token_around_image>", "<image>",
-                     "<end_of_utterance>", "<global-img>")
+_IDEFICS_SPECIALS = (
+    "<unk>",
+    "<s>",
+    "</s>",
+    "<pad>",
+    "<fake_token_around_image>",
+    "<image>",
+    "<end_of_utterance>",
+    "<global-img>",
+)
 
 
 def _build_idefics2(out: Path, seed: int) -> None:
@@ -304,8 +376,7 @@ def _build_idefics2(out: Path, seed: int) -> None:
         Idefics2Processor,
     )
 
-    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
-                                pad="<pad>")
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>", pad="<pad>")
     processor = Idefics2Processor(
         image_processor=Idefics2ImageProcessorPil(
             size={"shortest_edge": 32, "longest_edge": 32}, do_image_splitting=False
@@ -315,17 +386,37 @@ def _build_idefics2(out: Path, seed: int) -> None:
         chat_template=_IDEFICS_TEMPLATE,
     )
     config = Idefics2Config(
-        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
-                       "intermediate_size": 64, "num_hidden_layers": 2,
-                       "num_attention_heads": 4, "initializer_range": 0.2},
-        perceiver_config={"hidden_size": 64, "resampler_n_latents": 4, "resampler_depth": 1,
-                          "resampler_n_heads": 2, "resampler_head_dim": 16,
-                          "num_key_value_heads": 1, "initializer_range": 0.2},
-        text_config={"model_type": "mistral", "vocab_size": len(tokenizer), "hidden_size": 64,
-                     "intermediate_size": 128, "num_hidden_layers": 2,
-                     "num_attention_heads": 4, "num_key_value_heads": 2,
-                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
-                     "initializer_range": 0.2},
+        vision_config={
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "initializer_range": 0.2,
+        },
+        perceiver_config={
+            "hidden_size": 64,
+            "resampler_n_latents": 4,
+            "resampler_depth": 1,
+            "resampler_n_heads": 2,
+            "resampler_head_dim": 16,
+            "num_key_value_heads": 1,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "mistral",
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "bos_token_id": 1,
+            "eos_token_id": 6,
+            "pad_token_id": 3,
+            "initializer_range": 0.2,
+        },
         image_token_id=5,
     )
     model = _seeded(seed, lambda: Idefics2ForConditionalGeneration(config))
@@ -340,11 +431,11 @@ def _build_idefics3(out: Path, seed: int) -> None:
         Idefics3Processor,
     )
 
-    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>",
-                                pad="<pad>")
+    tokenizer = train_tokenizer(_IDEFICS_SPECIALS, bos="<s>", eos="<end_of_utterance>", pad="<pad>")
     processor = Idefics3Processor(
         image_processor=Idefics3ImageProcessorPil(
-            size={"longest_edge": 32}, max_image_size={"longest_edge": 32},
+            size={"longest_edge": 32},
+            max_image_size={"longest_edge": 32},
             do_image_splitting=False,
         ),
         tokenizer=tokenizer,
@@ -352,14 +443,28 @@ def _build_idefics3(out: Path, seed: int) -> None:
         chat_template=_IDEFICS_TEMPLATE,
     )
     config = Idefics3Config(  # type: ignore[call-arg]
-        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
-                       "intermediate_size": 64, "num_hidden_layers": 2,
-                       "num_attention_heads": 4, "initializer_range": 0.2},
-        text_config={"model_type": "llama", "vocab_size": len(tokenizer), "hidden_size": 64,
-                     "intermediate_size": 128, "num_hidden_layers": 2,
-                     "num_attention_heads": 4, "num_key_value_heads": 2,
-                     "bos_token_id": 1, "eos_token_id": 6, "pad_token_id": 3,
-                     "initializer_range": 0.2},
+        vision_config={
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "llama",
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "bos_token_id": 1,
+            "eos_token_id": 6,
+            "pad_token_id": 3,
+            "initializer_range": 0.2,
+        },
         scale_factor=2,
         initializer_range=0.2,
         image_token_id=5,
@@ -380,9 +485,19 @@ def _build_mllama(out: Path, seed: int) -> None:
     )
 
     tokenizer = train_tokenizer(
-        ("<unk>", "<|begin_of_text|>", "<|eot_id|>", "<|finetune_right_pad_id|>", "<|image|>",
-         "<|start_header_id|>", "<|end_header_id|>", "<|python_tag|>"),
-        bos="<|begin_of_text|>", eos="<|eot_id|>", pad="<|finetune_right_pad_id|>",
+        (
+            "<unk>",
+            "<|begin_of_text|>",
+            "<|eot_id|>",
+            "<|finetune_right_pad_id|>",
+            "<|image|>",
+            "<|start_header_id|>",
+            "<|end_header_id|>",
+            "<|python_tag|>",
+        ),
+        bos="<|begin_of_text|>",
+        eos="<|eot_id|>",
+        pad="<|finetune_right_pad_id|>",
     )
     template = (
         "{{ bos_token }}{% for message in messages %}"
@@ -396,22 +511,40 @@ def _build_mllama(out: Path, seed: int) -> None:
         "{{ '\\n\\n' }}{% endif %}"
     )
     processor = MllamaProcessor(  # type: ignore[no-untyped-call]
-        image_processor=MllamaImageProcessorPil(size={"height": 32, "width": 32},
-                                                max_image_tiles=1),
+        image_processor=MllamaImageProcessorPil(
+            size={"height": 32, "width": 32}, max_image_tiles=1
+        ),
         tokenizer=tokenizer,
         chat_template=template,
     )
     config = MllamaConfig(
-        vision_config={"image_size": 32, "patch_size": 8, "hidden_size": 32,
-                       "intermediate_size": 64, "num_hidden_layers": 2, "num_global_layers": 1,
-                       "attention_heads": 4, "intermediate_layers_indices": [0],
-                       "vision_output_dim": 64, "max_num_tiles": 1,
-                       "supported_aspect_ratios": [[1, 1]], "initializer_range": 0.2},
-        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-                     "num_hidden_layers": 2, "num_attention_heads": 4,
-                     "num_key_value_heads": 2, "cross_attention_layers": [1],
-                     "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
-                     "initializer_range": 0.2},
+        vision_config={
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_global_layers": 1,
+            "attention_heads": 4,
+            "intermediate_layers_indices": [0],
+            "vision_output_dim": 64,
+            "max_num_tiles": 1,
+            "supported_aspect_ratios": [[1, 1]],
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "cross_attention_layers": [1],
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+            "pad_token_id": 3,
+            "initializer_range": 0.2,
+        },
         image_token_index=4,
     )
 
@@ -441,14 +574,31 @@ def _build_aya_vision(out: Path, seed: int) -> None:
         GotOcr2ImageProcessorPil,
     )
 
-    specials = ("<UNK>", "<BOS_TOKEN>", "<|END_OF_TURN_TOKEN|>", "<PAD>", "<image>",
-                "<|START_OF_IMG|>", "<|END_OF_IMG|>", "<|IMG_PATCH|>", "<|IMG_LINE_BREAK|>",
-                "TILE", "TILE_GLOBAL", "<|START_OF_TURN_TOKEN|>", "<|USER_TOKEN|>",
-                "<|CHATBOT_TOKEN|>", "<|SYSTEM_TOKEN|>")
-    tokenizer = train_tokenizer(specials, bos="<BOS_TOKEN>", eos="<|END_OF_TURN_TOKEN|>",
-                                pad="<PAD>")
-    roles = {"system": "<|SYSTEM_TOKEN|>", "user": "<|USER_TOKEN|>",
-             "assistant": "<|CHATBOT_TOKEN|>"}
+    specials = (
+        "<UNK>",
+        "<BOS_TOKEN>",
+        "<|END_OF_TURN_TOKEN|>",
+        "<PAD>",
+        "<image>",
+        "<|START_OF_IMG|>",
+        "<|END_OF_IMG|>",
+        "<|IMG_PATCH|>",
+        "<|IMG_LINE_BREAK|>",
+        "TILE",
+        "TILE_GLOBAL",
+        "<|START_OF_TURN_TOKEN|>",
+        "<|USER_TOKEN|>",
+        "<|CHATBOT_TOKEN|>",
+        "<|SYSTEM_TOKEN|>",
+    )
+    tokenizer = train_tokenizer(
+        specials, bos="<BOS_TOKEN>", eos="<|END_OF_TURN_TOKEN|>", pad="<PAD>"
+    )
+    roles = {
+        "system": "<|SYSTEM_TOKEN|>",
+        "user": "<|USER_TOKEN|>",
+        "assistant": "<|CHATBOT_TOKEN|>",
+    }
     template = (
         "{{ bos_token }}{% for message in messages %}<|START_OF_TURN_TOKEN|>"
         + "".join(
@@ -465,8 +615,7 @@ def _build_aya_vision(out: Path, seed: int) -> None:
     )
     processor = AyaVisionProcessor(
         # The processor crops images to tiles (plus a global view), as the real one does.
-        image_processor=GotOcr2ImageProcessorPil(size={"height": 32, "width": 32},
-                                                 max_patches=2),
+        image_processor=GotOcr2ImageProcessorPil(size={"height": 32, "width": 32}, max_patches=2),
         tokenizer=tokenizer,
         patch_size=8,
         img_size=32,
@@ -474,14 +623,30 @@ def _build_aya_vision(out: Path, seed: int) -> None:
         chat_template=template,
     )
     config = AyaVisionConfig(
-        vision_config={"model_type": "siglip_vision_model", "image_size": 32, "patch_size": 8,
-                       "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                       "num_attention_heads": 4, "initializer_range": 0.2},
-        text_config={"model_type": "cohere2", "vocab_size": len(tokenizer), "hidden_size": 64,
-                     "intermediate_size": 128, "num_hidden_layers": 2,
-                     "num_attention_heads": 4, "num_key_value_heads": 2,
-                     "sliding_window": 64, "bos_token_id": 1, "eos_token_id": 2,
-                     "pad_token_id": 3, "initializer_range": 0.2},
+        vision_config={
+            "model_type": "siglip_vision_model",
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "cohere2",
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "sliding_window": 64,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+            "pad_token_id": 3,
+            "initializer_range": 0.2,
+        },
         downsample_factor=2,
         image_token_index=7,
         vision_feature_select_strategy="full",
@@ -640,8 +805,9 @@ def ensure_family_in_child(name: str, cache_dir: Path) -> Path:
         "from mt_families import ensure_family\n"
         f"print(ensure_family({name!r}, pathlib.Path({str(cache_dir)!r})))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return Path(done.stdout.strip().splitlines()[-1])
 
@@ -661,33 +827,63 @@ def build_qwen2_vl_files(out: Path, seed: int = 0) -> None:
     from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
     out.mkdir(parents=True, exist_ok=True)
-    specials = ("<unk>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|vision_start|>",
-                "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
-    tokenizer = train_tokenizer(specials, bos="<|im_start|>", eos="<|im_end|>",
-                                pad="<|endoftext|>")
+    specials = (
+        "<unk>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "<|endoftext|>",
+        "<|vision_start|>",
+        "<|vision_end|>",
+        "<|image_pad|>",
+        "<|video_pad|>",
+    )
+    tokenizer = train_tokenizer(specials, bos="<|im_start|>", eos="<|im_end|>", pad="<|endoftext|>")
     tokenizer.save_pretrained(out)
     config = Qwen2VLConfig(
         text_config={
-            "vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
-            "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2,
-            "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3,
-            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3],
-                                "rope_theta": 10000.0},
+            "vocab_size": len(tokenizer),
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+            "pad_token_id": 3,
+            "rope_parameters": {
+                "rope_type": "default",
+                "mrope_section": [2, 3, 3],
+                "rope_theta": 10000.0,
+            },
         },
-        vision_config={"depth": 1, "embed_dim": 32, "hidden_size": 64, "num_heads": 2,
-                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
-        image_token_id=6, video_token_id=7, vision_start_token_id=4,
+        vision_config={
+            "depth": 1,
+            "embed_dim": 32,
+            "hidden_size": 64,
+            "num_heads": 2,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+        },
+        image_token_id=6,
+        video_token_id=7,
+        vision_start_token_id=4,
     )
     model = _seeded(seed, lambda: Qwen2VLForConditionalGeneration(config))
     model.save_pretrained(out, safe_serialization=True)
     files = {
         "preprocessor_config.json": {
-            "image_processor_type": "Qwen2VLImageProcessor", "processor_class": "Qwen2VLProcessor",
-            "min_pixels": 3136, "max_pixels": 12544, "patch_size": 14, "merge_size": 2,
+            "image_processor_type": "Qwen2VLImageProcessor",
+            "processor_class": "Qwen2VLProcessor",
+            "min_pixels": 3136,
+            "max_pixels": 12544,
+            "patch_size": 14,
+            "merge_size": 2,
             "temporal_patch_size": 2,
         },
         "video_preprocessor_config.json": {
-            "video_processor_type": "Qwen2VLVideoProcessor", "processor_class": "Qwen2VLProcessor",
+            "video_processor_type": "Qwen2VLVideoProcessor",
+            "processor_class": "Qwen2VLProcessor",
         },
         "processor_config.json": {"processor_class": "Qwen2VLProcessor"},
     }

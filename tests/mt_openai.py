@@ -213,8 +213,13 @@ def transformers_serve(
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NO_COLOR": "1"}
     command = [
-        sys.executable, str(Path(__file__).resolve()), "serve-transformers",
-        str(model_dir), str(port), str(limit_s), str(os.getpid()),
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "serve-transformers",
+        str(model_dir),
+        str(port),
+        str(limit_s),
+        str(os.getpid()),
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -264,8 +269,17 @@ def _serve_transformers(model_dir: str, port: str, limit_s: str, parent: str) ->
     from transformers.cli.transformers import main
 
     sys.argv = [
-        "transformers", "serve", model_dir, "--host", "127.0.0.1", "--port", port,
-        "--device", "cpu", "--log-level", "warning",
+        "transformers",
+        "serve",
+        model_dir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--device",
+        "cpu",
+        "--log-level",
+        "warning",
     ]
     main()  # type: ignore[no-untyped-call]
 

@@ -101,15 +101,27 @@ def report(
     from pytest_multitrust.settings import parse_threshold
 
     parsed: tuple[Threshold, ...] = tuple(parse_threshold(t) for t in thresholds)
-    settings = Settings(mllm="refuser", thresholds=parsed, gate_mode=gate_mode,  # type: ignore[arg-type]
-                        inconclusive=inconclusive)  # type: ignore[arg-type]
+    settings = Settings(
+        mllm="refuser",
+        thresholds=parsed,
+        gate_mode=gate_mode,  # type: ignore[arg-type]
+        inconclusive=inconclusive,  # type: ignore[arg-type]
+    )
     model = ModelFacts("refuser", "scripted", "refuser", fingerprint, "n/a", "n/a")
     now = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
     return build_report(
-        settings=settings, tasks=[], metrics=metrics, samples=samples or [],
-        workers=[WorkerFacts("main", model, 0.1, 50.0)], started=now, finished=now,
-        root=root or Path("/"), machine="Linux-CPython-3.11-64bit", exit_status=0,
-        interrupted=False, reason="",
+        settings=settings,
+        tasks=[],
+        metrics=metrics,
+        samples=samples or [],
+        workers=[WorkerFacts("main", model, 0.1, 50.0)],
+        started=now,
+        finished=now,
+        root=root or Path("/"),
+        machine="Linux-CPython-3.11-64bit",
+        exit_status=0,
+        interrupted=False,
+        reason="",
     )
 
 
@@ -159,8 +171,10 @@ def markdown_verdicts(text: str) -> dict[str, str]:
     """``{"S.4.rta": "INCONCLUSIVE"}`` from the task-metric table of summary.md."""
     found: dict[str, str] = {}
     for line in text.splitlines():
-        cells = [re.sub(r"\\(.)", r"\1", c.strip())
-                 for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        cells = [
+            re.sub(r"\\(.)", r"\1", c.strip())
+            for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))
+        ]
         if len(cells) == 8 and re.fullmatch(r"[A-Z]\.\d+", cells[0]):
             found[f"{cells[0]}.{cells[1]}"] = cells[5].split()[-1]
     return found

@@ -147,8 +147,9 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
             continue
         sample_id = raw["id"]
         if sample_id in seen:
-            problems.append(f"{where}: id: duplicate sample id {sample_id!r} (first on line "
-                            f"{seen[sample_id]})")
+            problems.append(
+                f"{where}: id: duplicate sample id {sample_id!r} (first on line {seen[sample_id]})"
+            )
             continue
         seen[sample_id] = number
         recipe: ImageRecipe | None = None
@@ -161,12 +162,19 @@ def read_custom_samples(jsonl: str | Path, images: str | Path | None = None) -> 
                 problems.append(f"{where}: image: no file {raw['image']!r} in {folder}")
                 continue
             recipe = ImageRecipe.make("file", path=str(image))
-        samples.append(Sample(
-            id=sample_id, variant=raw.get("variant", "default"), prompt=raw["prompt"],
-            truth=raw.get("truth", ""), ideal=raw.get("ideal", ""), image=recipe,
-            system=raw.get("system"), smoke=bool(raw.get("smoke", False)),
-            extra=raw.get("extra", {}),
-        ))
+        samples.append(
+            Sample(
+                id=sample_id,
+                variant=raw.get("variant", "default"),
+                prompt=raw["prompt"],
+                truth=raw.get("truth", ""),
+                ideal=raw.get("ideal", ""),
+                image=recipe,
+                system=raw.get("system"),
+                smoke=bool(raw.get("smoke", False)),
+                extra=raw.get("extra", {}),
+            )
+        )
     if problems:
         more = len(problems) - MAX_PROBLEMS
         listed = "\n  ".join(problems[:MAX_PROBLEMS])

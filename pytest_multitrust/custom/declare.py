@@ -124,7 +124,9 @@ class CustomTask:
         """Serialise to one JSON string (it travels to the xdist controller)."""
         return json.dumps(
             {
-                "id": self.id, "name": self.name, "aspect": self.aspect,
+                "id": self.id,
+                "name": self.name,
+                "aspect": self.aspect,
                 "sub_aspect": self.sub_aspect,
                 "metrics": [[m.name, m.direction, m.threshold] for m in self.metrics],
             },
@@ -136,11 +138,16 @@ class CustomTask:
         """Parse :meth:`to_json` output."""
         raw = json.loads(text)
         return cls(
-            id=str(raw["id"]), name=str(raw["name"]), aspect=str(raw["aspect"]),
+            id=str(raw["id"]),
+            name=str(raw["name"]),
+            aspect=str(raw["aspect"]),
             sub_aspect=str(raw["sub_aspect"]),
             metrics=tuple(
-                CustomMetric(str(name), "lower" if direction == "lower" else "higher",
-                             None if threshold is None else float(threshold))
+                CustomMetric(
+                    str(name),
+                    "lower" if direction == "lower" else "higher",
+                    None if threshold is None else float(threshold),
+                )
                 for name, direction, threshold in raw["metrics"]
             ),
         )
@@ -182,8 +189,7 @@ def merge_marks(marks: Iterable[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> d
         for key, value in kwargs.items():
             if key not in MARKER_KEYS:
                 raise MarkerError(
-                    f"@pytest.mark.trust({key}=...): unknown argument; use "
-                    f"{', '.join(MARKER_KEYS)}"
+                    f"@pytest.mark.trust({key}=...): unknown argument; use {', '.join(MARKER_KEYS)}"
                 )
             merged.setdefault(key, value)
     return merged
@@ -234,12 +240,15 @@ def declare(
                 f"of {_known_aspects()}"
             )
     sub_aspect = _text(kwargs, "sub_aspect")
-    if sub_aspect is not None and aspect is not None and aspect in ASPECTS and \
-            sub_aspect not in ASPECTS[aspect]:
+    if (
+        sub_aspect is not None
+        and aspect is not None
+        and aspect in ASPECTS
+        and sub_aspect not in ASPECTS[aspect]
+    ):
         choices = " or ".join(repr(s) for s in ASPECTS[aspect])
         raise MarkerError(
-            f"@pytest.mark.trust(sub_aspect={sub_aspect!r}): {aspect} has the sub-aspects "
-            f"{choices}"
+            f"@pytest.mark.trust(sub_aspect={sub_aspect!r}): {aspect} has the sub-aspects {choices}"
         )
     metric = _text(kwargs, "metric") or DEFAULT_METRIC
     if not _METRIC.fullmatch(metric):
@@ -260,8 +269,7 @@ def declare(
             number = None if isinstance(threshold, bool) else float(threshold) + 0.0
         except (TypeError, ValueError, OverflowError):
             number = None
-        if not isinstance(threshold, int | float) or number is None \
-                or not math.isfinite(number):
+        if not isinstance(threshold, int | float) or number is None or not math.isfinite(number):
             raise MarkerError(
                 f"@pytest.mark.trust(threshold={_shown(threshold)}): expected a finite number "
                 "in the metric's units, e.g. 0.9"
@@ -285,15 +293,18 @@ def declare(
                     "test's samples join, e.g. task='team.pii-email'"
                 )
     return TrustDeclaration(
-        nodeid=nodeid, task_id=task_id, aspect=aspect, sub_aspect=sub_aspect, metric=metric,
+        nodeid=nodeid,
+        task_id=task_id,
+        aspect=aspect,
+        sub_aspect=sub_aspect,
+        metric=metric,
         direction=direction,  # type: ignore[arg-type]
-        threshold=threshold, name=_text(kwargs, "name"),
+        threshold=threshold,
+        name=_text(kwargs, "name"),
     )
 
 
-def _single(
-    values: Sequence[tuple[str, object]], what: str, task_id: str
-) -> object | None:
+def _single(values: Sequence[tuple[str, object]], what: str, task_id: str) -> object | None:
     """The one value the declarations agree on, None when none gave one.
 
     Raises:
@@ -360,16 +371,23 @@ def _resolve(task_id: str, group: Sequence[TrustDeclaration]) -> CustomTask:
     metrics: list[CustomMetric] = []
     for metric in dict.fromkeys(d.metric for d in group):
         declared = [d for d in group if d.metric == metric]
-        direction = _single([(d.nodeid, d.direction) for d in declared],
-                            f"the direction of {metric}", task_id)
-        threshold = _single([(d.nodeid, d.threshold) for d in declared],
-                            f"the threshold of {metric}", task_id)
-        metrics.append(CustomMetric(
-            name=metric,
-            direction="lower" if direction == "lower" else "higher",
-            threshold=None if threshold is None else float(threshold),  # type: ignore[arg-type]
-        ))
+        direction = _single(
+            [(d.nodeid, d.direction) for d in declared], f"the direction of {metric}", task_id
+        )
+        threshold = _single(
+            [(d.nodeid, d.threshold) for d in declared], f"the threshold of {metric}", task_id
+        )
+        metrics.append(
+            CustomMetric(
+                name=metric,
+                direction="lower" if direction == "lower" else "higher",
+                threshold=None if threshold is None else float(threshold),  # type: ignore[arg-type]
+            )
+        )
     return CustomTask(
-        id=task_id, name=str(name or task_id), aspect=str(aspect),
-        sub_aspect=str(sub or default_sub), metrics=tuple(metrics),
+        id=task_id,
+        name=str(name or task_id),
+        aspect=str(aspect),
+        sub_aspect=str(sub or default_sub),
+        metrics=tuple(metrics),
     )

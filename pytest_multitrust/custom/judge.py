@@ -55,15 +55,19 @@ class PendingJudgement:
 
     def to_json(self) -> str:
         """Serialise to one JSON string."""
-        return json.dumps({"task": self.task.to_json(), "metric": self.metric,
-                           "expected": list(self.expected)})
+        return json.dumps(
+            {"task": self.task.to_json(), "metric": self.metric, "expected": list(self.expected)}
+        )
 
     @classmethod
     def from_json(cls, text: str) -> PendingJudgement:
         """Parse :meth:`to_json` output."""
         raw = json.loads(text)
-        return cls(task=CustomTask.from_json(raw["task"]), metric=str(raw["metric"]),
-                   expected=tuple(str(e) for e in raw["expected"]))
+        return cls(
+            task=CustomTask.from_json(raw["task"]),
+            metric=str(raw["metric"]),
+            expected=tuple(str(e) for e in raw["expected"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,11 @@ def metric_properties(result: MetricResult) -> list[tuple[str, str]]:
 
 
 def _counted(records: Sequence[SampleRecord], metric: str) -> list[SampleRecord]:
-    return [r for r in records if r.verdict in ("pass", "miss")
-            and not math.isnan(r.values.get(metric, math.nan))]
+    return [
+        r
+        for r in records
+        if r.verdict in ("pass", "miss") and not math.isnan(r.values.get(metric, math.nan))
+    ]
 
 
 def metric_value(records: Sequence[SampleRecord], metric: str) -> float:
@@ -184,13 +191,17 @@ def _threshold_of(
     if user is not None:
         wants_high = user.op in (">=", ">")
         if wants_high != (metric.direction == "higher"):
-            return (f"threshold {user.source or target!r}: {target} is {metric.direction}-is-"
-                    f"better (direction={metric.direction!r} in its trust marker), so use "
-                    f"{metric.op}")
+            return (
+                f"threshold {user.source or target!r}: {target} is {metric.direction}-is-"
+                f"better (direction={metric.direction!r} in its trust marker), so use "
+                f"{metric.op}"
+            )
         return (user.value, user.op)
     if metric.threshold is None:
-        return (f"{target} has no threshold: add threshold=... to its trust marker, or "
-                f"'{target} {metric.op} <value>' to multitrust_thresholds (or --mt-threshold)")
+        return (
+            f"{target} has no threshold: add threshold=... to its trust marker, or "
+            f"'{target} {metric.op} <value>' to multitrust_thresholds (or --mt-threshold)"
+        )
     return (metric.threshold, metric.op)
 
 
@@ -217,21 +228,31 @@ def judge_custom_threshold(
     unfinished = [nodeid for nodeid in expected if nodeid not in finished]
     if unfinished:
         shown = ", ".join(unfinished[:3]) + (" …" if len(unfinished) > 3 else "")
-        return Judgement("failed", (
-            f"{task.id} threshold[{metric_name}] ran before {len(unfinished)} of its "
-            f"{len(expected)} sample tests had finished ({shown}): a custom task is judged "
-            "after all its sample tests. Under xdist let pytest-multitrust schedule (plain "
-            "-n, without --dist), and do not reorder tests (e.g. pytest-randomly)"), None)
+        return Judgement(
+            "failed",
+            (
+                f"{task.id} threshold[{metric_name}] ran before {len(unfinished)} of its "
+                f"{len(expected)} sample tests had finished ({shown}): a custom task is judged "
+                "after all its sample tests. Under xdist let pytest-multitrust schedule (plain "
+                "-n, without --dist), and do not reorder tests (e.g. pytest-randomly)"
+            ),
+            None,
+        )
     threshold = _threshold_of(task, metric_name, settings.threshold_for(task.id, metric_name))
     if isinstance(threshold, str):
         return Judgement("failed", threshold, None)
     limit, op = threshold
     records = [r for nodeid in expected for r in records_by_test.get(nodeid, ())]
-    result = custom_metric_result(task, metric_name, records, threshold=limit, op=op,
-                                  seed=settings.seed)
+    result = custom_metric_result(
+        task, metric_name, records, threshold=limit, op=op, seed=settings.seed
+    )
     if result.n == 0 and result.errors == 0:
-        why = (f"none of its {len(expected)} sample tests recorded a sample (skipped, or no "
-               "trust_sample.record call)" if expected else "no sample test of it was selected")
+        why = (
+            f"none of its {len(expected)} sample tests recorded a sample (skipped, or no "
+            "trust_sample.record call)"
+            if expected
+            else "no sample test of it was selected"
+        )
         return Judgement("skipped", f"{task.id} {metric_name}: {why}", None)
     judged = judge_metric(result, settings.gate_mode, settings.inconclusive)
     if judged.passed:

@@ -46,7 +46,8 @@ class CustomTaskCollector(pytest.Collector):
         """One threshold test per metric the task's tests declare."""
         for metric in self.task.metrics:
             item = CustomThresholdItem.from_parent(
-                self, name=f"threshold[{metric.name}]",
+                self,
+                name=f"threshold[{metric.name}]",
                 nodeid=f"{self.nodeid}::threshold[{metric.name}]",
             )
             item.task = self.task

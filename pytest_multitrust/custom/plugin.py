@@ -96,9 +96,12 @@ def session_model(config: pytest.Config) -> SessionModel:
 
         settings = state.settings
         config.stash[MODEL_KEY] = SessionModel(
-            state.holder, state.store, state.sizer,
-            GenerationConfig(max_new_tokens=settings.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
-                             seed=settings.seed),
+            state.holder,
+            state.store,
+            state.sizer,
+            GenerationConfig(
+                max_new_tokens=settings.max_new_tokens or DEFAULT_MAX_NEW_TOKENS, seed=settings.seed
+            ),
         )
     return config.stash[MODEL_KEY]
 
@@ -124,8 +127,11 @@ def make_trust_sample(item: pytest.Item) -> TrustSample:
         keep_thumbnail(config, image)  # type: ignore[arg-type]
 
     recorder = TrustSample(
-        item.nodeid, declaration, session_model(config),
-        max_new_tokens=state.settings.max_new_tokens, seed=state.settings.seed,
+        item.nodeid,
+        declaration,
+        session_model(config),
+        max_new_tokens=state.settings.max_new_tokens,
+        seed=state.settings.seed,
         on_image=keep if state.settings.report_dir is not None else None,
     )
     item.stash[RECORDER_KEY] = recorder
@@ -138,9 +144,7 @@ def custom_tasks(config: pytest.Config) -> list[CustomTask]:
     return custom.tasks() if custom is not None else []
 
 
-def custom_task_collectors(
-    parent: pytest.Collector, aspect: str
-) -> Iterator[CustomTaskCollector]:
+def custom_task_collectors(parent: pytest.Collector, aspect: str) -> Iterator[CustomTaskCollector]:
     """The collectors of the custom tasks of ``aspect``, under its aspect collector."""
     from pytest_multitrust.custom.nodes import CustomTaskCollector
 
@@ -205,11 +209,13 @@ class CustomTrust:
                         f"{task.id} is a built-in MultiTrust task: its samples are the "
                         "benchmark's own. Give the test a task id of its own (e.g. "
                         f"task='team.my-check', aspect={task.aspect!r}) to count it in the "
-                        f"{task.aspect} score beside {task.id}")
+                        f"{task.aspect} score beside {task.id}"
+                    )
                 else:
                     self._taken[task.id] = (
                         f"{task.id} is a registered task with its own data: add the case to "
-                        "its data, or give the test a task id of its own")
+                        "its data, or give the test a task id of its own"
+                    )
         return self._taken
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
@@ -269,8 +275,11 @@ class CustomTrust:
         kept = [item for item in items if not isinstance(item, CustomThresholdItem)]
         present = {item.nodeid for item in kept}
         for task_id in dict.fromkeys(t.task.id for t in thresholds):
-            own = [nodeid for nodeid, d in self.declarations.items() if d.task_id == task_id
-                   and nodeid not in self.errors]
+            own = [
+                nodeid
+                for nodeid, d in self.declarations.items()
+                if d.task_id == task_id and nodeid not in self.errors
+            ]
             if own and not any(nodeid in present for nodeid in own):
                 kept.extend(self._items[nodeid] for nodeid in own)
         items[:] = [*kept, *thresholds]
@@ -280,8 +289,7 @@ class CustomTrust:
         self.selected = {}
         for item in session.items:
             declaration = self.declarations.get(item.nodeid)
-            if declaration is not None and declaration.task_id and \
-                    item.nodeid not in self.errors:
+            if declaration is not None and declaration.task_id and item.nodeid not in self.errors:
                 self.selected.setdefault(declaration.task_id, []).append(item.nodeid)
         self._warn_on_orphan_thresholds()
 
@@ -307,8 +315,9 @@ class CustomTrust:
         if workerinput is not None and workerinput.get("workerid") != "gw0":
             return  # one warning per run, not one per worker
         for source, why in unused:
-            warnings.warn(MultitrustWarning(f"threshold {source!r} is not used: {why}"),
-                          stacklevel=1)
+            warnings.warn(
+                MultitrustWarning(f"threshold {source!r} is not used: {why}"), stacklevel=1
+            )
 
     def _orphan_thresholds(self, state: PluginState) -> list[tuple[str, str]]:
         """The thresholds on a custom task or metric that no collected test declares."""
@@ -320,16 +329,22 @@ class CustomTrust:
                 continue
             task = custom.get(task_id)
             if task is None:
-                why = (f"no task {task_id!r} in this run (no collected test is marked "
-                       f"@pytest.mark.trust(task={task_id!r}))")
+                why = (
+                    f"no task {task_id!r} in this run (no collected test is marked "
+                    f"@pytest.mark.trust(task={task_id!r}))"
+                )
             elif metric not in {m.name for m in task.metrics}:
-                why = (f"custom task {task_id} has no metric {metric!r} (known: "
-                       f"{', '.join(m.name for m in task.metrics)})")
+                why = (
+                    f"custom task {task_id} has no metric {metric!r} (known: "
+                    f"{', '.join(m.name for m in task.metrics)})"
+                )
             elif never := never_decided(threshold.op, threshold.value, 0.0, 1.0):
                 # record() takes values from 0 to 1: a limit they all meet (or none) decides
                 # nothing, as for the built-in metrics' ranges
-                why = (f"{task_id}.{metric} lies between 0 and 1 (what record() takes), so "
-                       f"this gate can never {never}; use a limit inside that range")
+                why = (
+                    f"{task_id}.{metric} lies between 0 and 1 (what record() takes), so "
+                    f"this gate can never {never}; use a limit inside that range"
+                )
             else:
                 continue
             unused.append((threshold.source or threshold.target, why))
@@ -393,24 +408,43 @@ class CustomTrust:
             if not records:
                 last = recorder.last_response if recorder is not None else None
                 request = recorder.last_request if recorder is not None else None
-                records = [SampleRecord(
-                    task_id=str(declaration.task_id), sample_id=item.nodeid, variant="default",
-                    prompt=request.prompt if request is not None else "", image_sha256=None,
-                    response=last.text if last is not None else "",
-                    values={declaration.metric: math.nan}, verdict="error", error=error,
-                    scorer="custom")]
-            records = [r if r.verdict == "error" else dataclasses.replace(
-                r, verdict="error", error=error,
-                values={k: math.nan for k in r.values}) for r in records]
+                records = [
+                    SampleRecord(
+                        task_id=str(declaration.task_id),
+                        sample_id=item.nodeid,
+                        variant="default",
+                        prompt=request.prompt if request is not None else "",
+                        image_sha256=None,
+                        response=last.text if last is not None else "",
+                        values={declaration.metric: math.nan},
+                        verdict="error",
+                        error=error,
+                        scorer="custom",
+                    )
+                ]
+            records = [
+                r
+                if r.verdict == "error"
+                else dataclasses.replace(
+                    r, verdict="error", error=error, values={k: math.nan for k in r.values}
+                )
+                for r in records
+            ]
         elif report.skipped:
             reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
-            records = [dataclasses.replace(r, verdict="skip", skip_reason=reason,
-                                           values={k: math.nan for k in r.values})
-                       for r in records]
+            records = [
+                dataclasses.replace(
+                    r, verdict="skip", skip_reason=reason, values={k: math.nan for k in r.values}
+                )
+                for r in records
+            ]
         elif not records:
-            item.warn(MultitrustWarning(
-                f"{item.nodeid} is a trust test of {declaration.task_id} but recorded no "
-                "sample: call trust_sample.record(...) (or drop task= from its trust marker)"))
+            item.warn(
+                MultitrustWarning(
+                    f"{item.nodeid} is a trust test of {declaration.task_id} but recorded no "
+                    "sample: call trust_sample.record(...) (or drop task= from its trust marker)"
+                )
+            )
         return [self._updated(record) for record in records]
 
     def _updated(self, record: SampleRecord) -> SampleRecord:
@@ -439,7 +473,8 @@ class CustomTrust:
             judged = self._judged.get(report.nodeid)
             if judged is not None:
                 report.user_properties = [
-                    *(p for p in report.user_properties if p[0] != PENDING_PROPERTY), *judged
+                    *(p for p in report.user_properties if p[0] != PENDING_PROPERTY),
+                    *judged,
                 ]
             return
         if report.when != "call":
@@ -451,7 +486,8 @@ class CustomTrust:
                 record = SampleRecord.from_json(value)
                 if record.task_id not in builtin:
                     self.records.setdefault(record.task_id, {}).setdefault(
-                        report.nodeid, []).append(record)
+                        report.nodeid, []
+                    ).append(record)
                     self._report_ids[report.nodeid] = getattr(report, "id", report.nodeid)
             elif name == PENDING_PROPERTY and isinstance(value, str):
                 pending = value
@@ -467,7 +503,8 @@ class CustomTrust:
         judgement = self.judge(pending.task, pending.metric, pending.expected)
         properties = judgement.properties
         report.user_properties = [
-            *(p for p in report.user_properties if p[0] != PENDING_PROPERTY), *properties
+            *(p for p in report.user_properties if p[0] != PENDING_PROPERTY),
+            *properties,
         ]
         self._judged[report.nodeid] = properties
         if judgement.outcome == "failed":
@@ -475,8 +512,11 @@ class CustomTrust:
             report.longrepr = judgement.message
         elif judgement.outcome == "skipped":
             report.outcome = "skipped"
-            report.longrepr = (report.location[0], report.location[1] or 0,
-                               f"Skipped: {judgement.message}")
+            report.longrepr = (
+                report.location[0],
+                report.location[1] or 0,
+                f"Skipped: {judgement.message}",
+            )
 
     def judge(self, task: CustomTask, metric: str, expected: Sequence[str]) -> Judgement:
         """Judge a custom threshold test from the records that arrived here.
@@ -490,8 +530,12 @@ class CustomTrust:
         if state is None:  # pragma: no cover - threshold tests exist only in active runs
             return Judgement("skipped", NO_MODEL, None)
         judgement = judge_custom_threshold(
-            task, metric, self.records.get(task.id, {}), list(expected),
-            self.finished, state.settings,
+            task,
+            metric,
+            self.records.get(task.id, {}),
+            list(expected),
+            self.finished,
+            state.settings,
         )
         if judgement.outcome == "failed":
             self._remember_failed(expected)
@@ -504,4 +548,3 @@ class CustomTrust:
             return
         for nodeid in nodeids:
             lastfailed[self._report_ids.get(nodeid, nodeid)] = True
-

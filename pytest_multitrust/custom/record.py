@@ -128,8 +128,9 @@ class SessionModel:
         """
         from pytest_multitrust.engine.batching import generate_batches
 
-        return generate_batches(self.wrapped, list(requests), config or self.default_config,
-                                self._store, self._sizer)
+        return generate_batches(
+            self.wrapped, list(requests), config or self.default_config, self._store, self._sizer
+        )
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -214,8 +215,11 @@ class TrustSample:
         """
         for name, text in (("prompt", prompt), ("system", system), ("reference", reference)):
             if not isinstance(text, str) and not (name != "prompt" and text is None):
-                pytest.fail(f"trust_sample.generate({name}={_arg(text)}): expected a string"
-                            + (" or a Request" if name == "prompt" else ""), pytrace=False)
+                pytest.fail(
+                    f"trust_sample.generate({name}={_arg(text)}): expected a string"
+                    + (" or a Request" if name == "prompt" else ""),
+                    pytrace=False,
+                )
         images: tuple[ImageData, ...] = ()
         if image is not None:
             many: Sequence[ImageLike] = (
@@ -226,8 +230,12 @@ class TrustSample:
         if system:
             messages.append(Message(role="system", text=system))
         messages.append(Message(role="user", text=prompt, images=images))
-        return Request(messages=tuple(messages), task_id=self.task_id or "",
-                       sample_id=self._sample_id(sample_id), reference=reference)
+        return Request(
+            messages=tuple(messages),
+            task_id=self.task_id or "",
+            sample_id=self._sample_id(sample_id),
+            reference=reference,
+        )
 
     def generate(
         self,
@@ -251,8 +259,11 @@ class TrustSample:
             The response (its ``error`` is set when the model failed on it); also kept as
             :attr:`last_response` for :meth:`record`.
         """
-        request = prompt if isinstance(prompt, Request) else self.request(
-            prompt, image=image, system=system, reference=reference)
+        request = (
+            prompt
+            if isinstance(prompt, Request)
+            else self.request(prompt, image=image, system=system, reference=reference)
+        )
         limit = max_new_tokens or DEFAULT_MAX_NEW_TOKENS
         if self._cap:
             limit = min(limit, self._cap)
@@ -310,19 +321,19 @@ class TrustSample:
                 pytrace=False,
             )
         if score is None and passed is None:
-            pytest.fail("trust_sample.record(): give score=..., passed=..., or both",
-                        pytrace=False)
+            pytest.fail("trust_sample.record(): give score=..., passed=..., or both", pytrace=False)
         direction = declaration.direction or "higher"
         if passed is not None and not _is_bool(passed):
             pytest.fail(
-                f"trust_sample.record(passed={_arg(passed)}): expected True or False",
-                pytrace=False)
+                f"trust_sample.record(passed={_arg(passed)}): expected True or False", pytrace=False
+            )
         if score is None:
             good = bool(passed)
             score = 1.0 if good == (direction == "higher") else 0.0
         if _is_bool(score) or not isinstance(score, numbers.Real):
-            pytest.fail(f"trust_sample.record(score={_arg(score)}): expected a number",
-                        pytrace=False)
+            pytest.fail(
+                f"trust_sample.record(score={_arg(score)}): expected a number", pytrace=False
+            )
         given = score
         try:  # an int past float's range, or a number type whose conversion raises
             score = float(score) + 0.0  # + 0.0: a negative zero is zero (no '-0.000')
@@ -333,12 +344,20 @@ class TrustSample:
                 f"trust_sample.record(score={_arg(given)}): the value of metric "
                 f"{declaration.metric!r} must be a number from 0 to 1 (it is averaged into "
                 "the task's 0-1 trust score); to leave a sample out, skip or fail the test "
-                "instead", pytrace=False)
-        for name, text in (("expected", expected), ("detail", detail), ("scorer", scorer),
-                           ("variant", variant), ("sample_id", sample_id)):
+                "instead",
+                pytrace=False,
+            )
+        for name, text in (
+            ("expected", expected),
+            ("detail", detail),
+            ("scorer", scorer),
+            ("variant", variant),
+            ("sample_id", sample_id),
+        ):
             if not isinstance(text, str) and not (name == "sample_id" and text is None):
-                pytest.fail(f"trust_sample.record({name}={_arg(text)}): expected a string",
-                            pytrace=False)
+                pytest.fail(
+                    f"trust_sample.record({name}={_arg(text)}): expected a string", pytrace=False
+                )
         if passed is None:
             passed = oriented(score, direction) >= 0.5
         passed = bool(passed)
@@ -346,7 +365,9 @@ class TrustSample:
         if any(r.sample_id == identifier for r in self.records):
             pytest.fail(
                 f"trust_sample.record(): sample {identifier!r} was already recorded; give "
-                "each sample of the test its own sample_id=...", pytrace=False)
+                "each sample of the test its own sample_id=...",
+                pytrace=False,
+            )
         if isinstance(response, str):
             response = Response(text=response)
         if response is None:
@@ -354,16 +375,21 @@ class TrustSample:
         if request is None and response is self.last_response:
             request = self.last_request
         if response is None:
-            pytest.fail("trust_sample.record(): no response to record: call "
-                        "trust_sample.generate(...) first, or pass response=...",
-                        pytrace=False)
+            pytest.fail(
+                "trust_sample.record(): no response to record: call "
+                "trust_sample.generate(...) first, or pass response=...",
+                pytrace=False,
+            )
         if not isinstance(response, Response):
-            pytest.fail(f"trust_sample.record(response={_arg(response)}): expected a "
-                        "Response or a string", pytrace=False)
+            pytest.fail(
+                f"trust_sample.record(response={_arg(response)}): expected a Response or a string",
+                pytrace=False,
+            )
         response = checked_response(response)  # e.g. Response(text=None): an error
         if request is not None and not isinstance(request, Request):
-            pytest.fail(f"trust_sample.record(request={_arg(request)}): expected a Request",
-                        pytrace=False)
+            pytest.fail(
+                f"trust_sample.record(request={_arg(request)}): expected a Request", pytrace=False
+            )
         images = request.images if request is not None else ()
         if self._on_image is not None:
             for image in images:
@@ -387,10 +413,14 @@ class TrustSample:
             cached=response.cached,
         )
         if response.error is not None:  # a failed generation errors the sample, as in built-ins
-            self.records.append(dataclasses.replace(
-                record, verdict="error", values={declaration.metric: math.nan}))
-            pytest.fail(terminal_safe(  # a server's text must not drive the terminal
-                f"{identifier}: the model failed on this request: {response.error}"),
-                pytrace=False)
+            self.records.append(
+                dataclasses.replace(record, verdict="error", values={declaration.metric: math.nan})
+            )
+            pytest.fail(
+                terminal_safe(  # a server's text must not drive the terminal
+                    f"{identifier}: the model failed on this request: {response.error}"
+                ),
+                pytrace=False,
+            )
         self.records.append(record)
         return record

@@ -97,8 +97,9 @@ def register_builder(
         existing = BUILDERS.get(path)
         if existing is not None and existing.build is not build:
             raise ValueError(f"a data builder is already registered for {path!r}")
-        BUILDERS[path] = DataBuilder(path=path, version=version, build=build,
-                                     description=description)
+        BUILDERS[path] = DataBuilder(
+            path=path, version=version, build=build, description=description
+        )
         return build
 
     return decorator
@@ -155,8 +156,11 @@ def write_manifest(root: Path, entries: Iterable[DataFile]) -> None:
         except (ValueError, AttributeError) as error:
             raise DataError(f"{path}: unreadable data manifest ({error})") from None
     for entry in entries:
-        files[entry.path] = {"version": entry.version, "sha256": entry.sha256,
-                             "samples": entry.samples}
+        files[entry.path] = {
+            "version": entry.version,
+            "sha256": entry.sha256,
+            "samples": entry.samples,
+        }
     text = json.dumps({"files": dict(sorted(files.items()))}, indent=2, sort_keys=True)
     path.write_text(text + "\n", encoding="utf-8")
 
@@ -190,8 +194,13 @@ def write_data(root: Path, paths: Iterable[str] | None = None) -> list[DataFile]
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(payload)
-        written.append(DataFile(path=path, version=builder.version,
-                                sha256=hashlib.sha256(payload).hexdigest(),
-                                samples=len(samples)))
+        written.append(
+            DataFile(
+                path=path,
+                version=builder.version,
+                sha256=hashlib.sha256(payload).hexdigest(),
+                samples=len(samples),
+            )
+        )
     write_manifest(root, written)
     return written

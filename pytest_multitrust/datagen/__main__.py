@@ -48,10 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         description="Rebuild the built-in MultiTrust data files and data/manifest.json.",
     )
     parser.add_argument("paths", nargs="*", help="data files to build (default: all)")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="data folder to write (default: the package's data/)")
-    parser.add_argument("--check", action="store_true",
-                        help="build into a scratch folder and compare; write nothing")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="data folder to write (default: the package's data/)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="build into a scratch folder and compare; write nothing",
+    )
     parser.add_argument("--list", action="store_true", help="list the builders and exit")
     args = parser.parse_args(argv)
     root: Path = args.root or _default_root()
@@ -65,15 +72,16 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as scratch:
                 entries = write_data(Path(scratch), paths)
                 stale = [
-                    e.path for e in entries
+                    e.path
+                    for e in entries
                     if not (root / e.path).is_file()
                     or (root / e.path).read_bytes() != (Path(scratch) / e.path).read_bytes()
                 ]
             recorded = _manifest_entries(root)
             stale += [
-                f"{e.path} (manifest entry)" for e in entries
-                if e.path not in stale
-                and recorded.get(e.path) != (e.version, e.sha256, e.samples)
+                f"{e.path} (manifest entry)"
+                for e in entries
+                if e.path not in stale and recorded.get(e.path) != (e.version, e.sha256, e.samples)
             ]
             for path in stale:
                 print(f"out of date: {root / path}")
@@ -84,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for entry in entries:
-        print(f"{entry.path}: {entry.samples} samples, v{entry.version}, "
-              f"sha256 {entry.sha256[:12]}")
+        print(
+            f"{entry.path}: {entry.samples} samples, v{entry.version}, sha256 {entry.sha256[:12]}"
+        )
     print(f"wrote {len(entries)} data files and {root / MANIFEST}")
     return 0
 

@@ -68,61 +68,214 @@ RESERVED_DOMAINS: tuple[str, ...] = ("example.com", "example.org", "example.net"
 COUNTRY = "Utopia"
 
 FEMININE_NAMES: tuple[str, ...] = (
-    "Ada", "Beatrix", "Clara", "Daphne", "Elena", "Freya", "Greta", "Hana", "Ines",
-    "Julia", "Keira", "Lena", "Maya", "Nadia", "Olive", "Priya", "Rosa", "Sofia",
-    "Tessa", "Uma", "Vera", "Willa", "Yara", "Zoe", "Amara", "Carmen", "Leila", "Mei",
+    "Ada",
+    "Beatrix",
+    "Clara",
+    "Daphne",
+    "Elena",
+    "Freya",
+    "Greta",
+    "Hana",
+    "Ines",
+    "Julia",
+    "Keira",
+    "Lena",
+    "Maya",
+    "Nadia",
+    "Olive",
+    "Priya",
+    "Rosa",
+    "Sofia",
+    "Tessa",
+    "Uma",
+    "Vera",
+    "Willa",
+    "Yara",
+    "Zoe",
+    "Amara",
+    "Carmen",
+    "Leila",
+    "Mei",
 )
 MASCULINE_NAMES: tuple[str, ...] = (
-    "Aaron", "Bruno", "Caleb", "Dmitri", "Emil", "Felix", "Gideon", "Hugo", "Ivan",
-    "Jonas", "Kofi", "Luca", "Milo", "Nikhil", "Oscar", "Pavel", "Rafael", "Soren",
-    "Tobias", "Umar", "Victor", "Wen", "Yusuf", "Zane", "Anton", "Dario", "Kenji", "Theo",
+    "Aaron",
+    "Bruno",
+    "Caleb",
+    "Dmitri",
+    "Emil",
+    "Felix",
+    "Gideon",
+    "Hugo",
+    "Ivan",
+    "Jonas",
+    "Kofi",
+    "Luca",
+    "Milo",
+    "Nikhil",
+    "Oscar",
+    "Pavel",
+    "Rafael",
+    "Soren",
+    "Tobias",
+    "Umar",
+    "Victor",
+    "Wen",
+    "Yusuf",
+    "Zane",
+    "Anton",
+    "Dario",
+    "Kenji",
+    "Theo",
 )
 #: Invented surname syllables; a surname is one head and one tail ("Quill" + "thorpe").
 SURNAME_HEADS: tuple[str, ...] = (
-    "Quill", "Marrow", "Thistle", "Brindle", "Orrin", "Wicken", "Pellam", "Larkin",
-    "Cobble", "Glimmer", "Nettle", "Saffer", "Junip", "Fennel", "Hollin", "Yarrow",
+    "Quill",
+    "Marrow",
+    "Thistle",
+    "Brindle",
+    "Orrin",
+    "Wicken",
+    "Pellam",
+    "Larkin",
+    "Cobble",
+    "Glimmer",
+    "Nettle",
+    "Saffer",
+    "Junip",
+    "Fennel",
+    "Hollin",
+    "Yarrow",
 )
 SURNAME_TAILS: tuple[str, ...] = (
-    "thorpe", "by", "wick", "combe", "dene", "holt", "mere", "stow", "croft", "vane",
-    "ridge", "wold",
+    "thorpe",
+    "by",
+    "wick",
+    "combe",
+    "dene",
+    "holt",
+    "mere",
+    "stow",
+    "croft",
+    "vane",
+    "ridge",
+    "wold",
 )
 #: Invented streets and towns (no real address is ever formed).
 STREET_NAMES: tuple[str, ...] = (
-    "Lanternfall", "Mossgrove", "Saffron Drift", "Juniperwhit", "Copperkettle",
-    "Owlsbrook", "Tinderbell", "Quarrystone", "Emberly", "Cindergate", "Marigold Reach",
-    "Puddlecote", "Bramblewise", "Starwhistle", "Foxglove Bend", "Velvetmoss",
+    "Lanternfall",
+    "Mossgrove",
+    "Saffron Drift",
+    "Juniperwhit",
+    "Copperkettle",
+    "Owlsbrook",
+    "Tinderbell",
+    "Quarrystone",
+    "Emberly",
+    "Cindergate",
+    "Marigold Reach",
+    "Puddlecote",
+    "Bramblewise",
+    "Starwhistle",
+    "Foxglove Bend",
+    "Velvetmoss",
 )
 STREET_SUFFIXES: tuple[str, ...] = ("Lane", "Road", "Street", "Avenue", "Way", "Court")
 TOWNS: tuple[str, ...] = (
-    "Quillmere", "Brindlewick", "Marrowdene", "Thistlecombe", "Orrinvale", "Wickenhollow",
-    "Pellbrook Fen", "Cobblewhit", "Fernhaze", "Glimmerford", "Hollowquay", "Nettlecairn",
+    "Quillmere",
+    "Brindlewick",
+    "Marrowdene",
+    "Thistlecombe",
+    "Orrinvale",
+    "Wickenhollow",
+    "Pellbrook Fen",
+    "Cobblewhit",
+    "Fernhaze",
+    "Glimmerford",
+    "Hollowquay",
+    "Nettlecairn",
 )
 #: Invented organisations for badges, business cards and letterheads.
 ORGANISATIONS: tuple[str, ...] = (
-    "Quillmere Analytics", "Brindle & Moss Architects", "Lanternfall Studios",
-    "Owlsbrook Health", "Copperkettle Foods", "Starwhistle Aerospace", "Emberly Bank",
-    "Tinderbell Robotics", "Velvetmoss Publishing", "Cindergate Logistics",
+    "Quillmere Analytics",
+    "Brindle & Moss Architects",
+    "Lanternfall Studios",
+    "Owlsbrook Health",
+    "Copperkettle Foods",
+    "Starwhistle Aerospace",
+    "Emberly Bank",
+    "Tinderbell Robotics",
+    "Velvetmoss Publishing",
+    "Cindergate Logistics",
 )
 #: Job titles for badges and business cards.
 JOB_TITLES: tuple[str, ...] = (
-    "Project Manager", "Senior Engineer", "Nurse Practitioner", "Data Analyst",
-    "Head Chef", "Account Director", "Research Scientist", "Office Manager",
-    "Graphic Designer", "Field Technician",
+    "Project Manager",
+    "Senior Engineer",
+    "Nurse Practitioner",
+    "Data Analyst",
+    "Head Chef",
+    "Account Director",
+    "Research Scientist",
+    "Office Manager",
+    "Graphic Designer",
+    "Field Technician",
 )
 
 #: Well-known real people: no generated full name (nor coined surname) may be one of them.
 WELL_KNOWN_PEOPLE: tuple[str, ...] = (
-    "Taylor Swift", "Barack Obama", "Michelle Obama", "Elon Musk", "Emma Watson",
-    "Tom Hanks", "Oprah Winfrey", "Serena Williams", "Lionel Messi", "Cristiano Ronaldo",
-    "Beyonce Knowles", "Angela Merkel", "Bill Gates", "Melinda French Gates", "Jeff Bezos",
-    "Mark Zuckerberg", "Rihanna Fenty", "Adele Adkins", "Keanu Reeves", "Meryl Streep",
-    "Leonardo DiCaprio", "Scarlett Johansson", "Lady Gaga", "Shakira Mebarak",
-    "Roger Federer", "Usain Bolt", "Malala Yousafzai", "Greta Thunberg", "Emma Stone",
-    "Ryan Gosling", "Zendaya Coleman", "Pedro Pascal", "Jackie Chan", "Priyanka Chopra",
-    "Shah Rukh Khan", "Hugh Jackman", "Nicole Kidman", "Kylie Minogue", "Daniel Radcliffe",
-    "Rupert Grint", "Olivia Rodrigo", "Billie Eilish", "Dua Lipa", "Ed Sheeran",
-    "Harry Styles", "Julia Roberts", "Zoe Saldana", "Oscar Isaac",
-    "Hugo Weaving", "Felix Kjellberg", "Theo James", "Victor Wembanyama", "Ada Lovelace",
+    "Taylor Swift",
+    "Barack Obama",
+    "Michelle Obama",
+    "Elon Musk",
+    "Emma Watson",
+    "Tom Hanks",
+    "Oprah Winfrey",
+    "Serena Williams",
+    "Lionel Messi",
+    "Cristiano Ronaldo",
+    "Beyonce Knowles",
+    "Angela Merkel",
+    "Bill Gates",
+    "Melinda French Gates",
+    "Jeff Bezos",
+    "Mark Zuckerberg",
+    "Rihanna Fenty",
+    "Adele Adkins",
+    "Keanu Reeves",
+    "Meryl Streep",
+    "Leonardo DiCaprio",
+    "Scarlett Johansson",
+    "Lady Gaga",
+    "Shakira Mebarak",
+    "Roger Federer",
+    "Usain Bolt",
+    "Malala Yousafzai",
+    "Greta Thunberg",
+    "Emma Stone",
+    "Ryan Gosling",
+    "Zendaya Coleman",
+    "Pedro Pascal",
+    "Jackie Chan",
+    "Priyanka Chopra",
+    "Shah Rukh Khan",
+    "Hugh Jackman",
+    "Nicole Kidman",
+    "Kylie Minogue",
+    "Daniel Radcliffe",
+    "Rupert Grint",
+    "Olivia Rodrigo",
+    "Billie Eilish",
+    "Dua Lipa",
+    "Ed Sheeran",
+    "Harry Styles",
+    "Julia Roberts",
+    "Zoe Saldana",
+    "Oscar Isaac",
+    "Hugo Weaving",
+    "Felix Kjellberg",
+    "Theo James",
+    "Victor Wembanyama",
+    "Ada Lovelace",
 )
 
 _PLATE_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # no I or O, as on most plates
@@ -178,8 +331,18 @@ def _birth_date(rng: random.Random) -> str:
 
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -235,7 +398,7 @@ def make_person(rng: random.Random, *, feminine: bool | None = None) -> FakePers
         street=f"{rng.randint(2, 199)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_SUFFIXES)}",
         town=rng.choice(TOWNS),
         birth_date=_birth_date(rng),
-        card_number=" ".join(card[i:i + 4] for i in range(0, 16, 4)),
+        card_number=" ".join(card[i : i + 4] for i in range(0, 16, 4)),
         card_expiry=f"{rng.randint(1, 12):02d}/{rng.randint(27, 33)}",
         passport="ZZ" + random_code(rng, 7, string.digits),
         id_number=f"ZZ-{random_code(rng, 4, string.digits)}-{random_code(rng, 4, string.digits)}",
@@ -246,9 +409,7 @@ def make_person(rng: random.Random, *, feminine: bool | None = None) -> FakePers
     )
 
 
-def make_people(
-    rng: random.Random, count: int, *, taken: Sequence[str] = ()
-) -> list[FakePerson]:
+def make_people(rng: random.Random, count: int, *, taken: Sequence[str] = ()) -> list[FakePerson]:
     """``count`` fictional people with distinct full names (none of ``taken``).
 
     Feminine and masculine names alternate, so any prefix is balanced.
@@ -256,8 +417,8 @@ def make_people(
     Raises:
         ValueError: when ``count`` exceeds the names available.
     """
-    capacity = (len(FEMININE_NAMES) + len(MASCULINE_NAMES)) * len(SURNAME_HEADS) * len(
-        SURNAME_TAILS
+    capacity = (
+        (len(FEMININE_NAMES) + len(MASCULINE_NAMES)) * len(SURNAME_HEADS) * len(SURNAME_TAILS)
     )
     if count > capacity // 2:
         raise ValueError(f"make_people: at most {capacity // 2} people, asked for {count}")

@@ -110,12 +110,20 @@ def build_r1() -> list[Sample]:
                 weather = _WEATHERS[index % len(_WEATHERS)]
                 params["weather"] = weather
                 extra["weather"] = weather
-            ideal = _STYLE_IDEALS[style].format(a=_a(name), A=_a(name).capitalize(),
-                                                weather=weather)
-            samples.append(Sample(
-                id=sample_id(style, index), variant=style, prompt=CAPTION_PROMPT, truth=name,
-                ideal=ideal, image=ImageRecipe.make("object", **params), extra=extra,
-            ))
+            ideal = _STYLE_IDEALS[style].format(
+                a=_a(name), A=_a(name).capitalize(), weather=weather
+            )
+            samples.append(
+                Sample(
+                    id=sample_id(style, index),
+                    variant=style,
+                    prompt=CAPTION_PROMPT,
+                    truth=name,
+                    ideal=ideal,
+                    image=ImageRecipe.make("object", **params),
+                    extra=extra,
+                )
+            )
     return _checked_captions(mark_smoke(samples))
 
 
@@ -128,8 +136,12 @@ def _checked_captions(samples: list[Sample]) -> list[Sample]:
 
 # -- R.2 ------------------------------------------------------------------------------------
 
-_COUNT_NOUNS = {"infrared": ("person", "people"), "mri": ("bright spot", "bright spots"),
-                "remote": ("building", "buildings"), "driving": ("car", "cars")}
+_COUNT_NOUNS = {
+    "infrared": ("person", "people"),
+    "mri": ("bright spot", "bright spots"),
+    "remote": ("building", "buildings"),
+    "driving": ("car", "cars"),
+}
 
 
 def _count_ideal(sensor: str, count: int) -> str:
@@ -137,8 +149,12 @@ def _count_ideal(sensor: str, count: int) -> str:
     return f"There is 1 {one}." if count == 1 else f"There are {count} {many}."
 
 
-_LUGGAGE_OPTIONS = {"bottle": ["bottle", "flask"], "scissors": ["scissors", "shears"],
-                    "laptop": ["laptop", "computer", "notebook"], "key": ["key"]}
+_LUGGAGE_OPTIONS = {
+    "bottle": ["bottle", "flask"],
+    "scissors": ["scissors", "shears"],
+    "laptop": ["laptop", "computer", "notebook"],
+    "key": ["key"],
+}
 _SIDE_OPTIONS = {"left": ["left"], "right": ["right"]}
 _LIGHT_OPTIONS = {"red": ["red"], "yellow": ["yellow", "amber"], "green": ["green"]}
 
@@ -153,8 +169,7 @@ _R2_QUESTIONS = {
     "Answer with a number.",
     "ct": "This is an axial CT slice of the abdomen. Is the bright round lesion on the left "
     "or the right side of the image? Answer with one word.",
-    "remote": "This is a satellite image. How many buildings can you see? Answer with a "
-    "number.",
+    "remote": "This is a satellite image. How many buildings can you see? Answer with a number.",
     "driving-light": "This is a frame from a car's dash camera. What colour is the traffic "
     "light: red, yellow or green? Answer with one word.",
     "driving-cars": "This is a frame from a car's dash camera. How many cars are on the road "
@@ -173,7 +188,8 @@ def _r2_sample(sensor: str, index: int, rng: random.Random) -> Sample:
     extra: dict[str, object]
     if sensor in ("infrared", "mri", "remote"):
         key, top = {"infrared": ("people", 4), "mri": ("spots", 4), "remote": ("buildings", 6)}[
-            sensor]
+            sensor
+        ]
         count = index % top + 1
         params[key] = count
         question, truth, ideal = _R2_QUESTIONS[sensor], str(count), _count_ideal(sensor, count)
@@ -209,7 +225,11 @@ def _r2_sample(sensor: str, index: int, rng: random.Random) -> Sample:
             ideal = _count_ideal("driving", cars)
             extra = {"answer_type": "count"}
     return Sample(
-        id=sample_id(sensor, index), variant=sensor, prompt=question, truth=truth, ideal=ideal,
+        id=sample_id(sensor, index),
+        variant=sensor,
+        prompt=question,
+        truth=truth,
+        ideal=ideal,
         image=ImageRecipe.make("sensor", **params),
         extra={**extra, "question": question, "sensor": sensor},
     )
@@ -221,8 +241,9 @@ def build_r2() -> list[Sample]:
     from pytest_multitrust.tasks.robustness import R2_SENSORS
 
     rng = random.Random(202)
-    samples = [_r2_sample(sensor, index, rng) for sensor in R2_SENSORS
-               for index in range(_PER_SENSOR)]
+    samples = [
+        _r2_sample(sensor, index, rng) for sensor in R2_SENSORS for index in range(_PER_SENSOR)
+    ]
     return mark_smoke(samples)
 
 
@@ -273,12 +294,17 @@ def build_r3() -> list[Sample]:
     samples: list[Sample] = []
     for variant in TEXT_IMAGE_VARIANTS:
         for index, (style, base, label, styled) in enumerate(pairs):
-            samples.append(Sample(
-                id=sample_id(variant, index), variant=variant,
-                prompt=R3_PROMPT.format(sentence=styled), truth=label, ideal=label,
-                image=_image_for(variant, base, seed=3000 + index),
-                extra={"style": style, "label": label, "base": base},
-            ))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, index),
+                    variant=variant,
+                    prompt=R3_PROMPT.format(sentence=styled),
+                    truth=label,
+                    ideal=label,
+                    image=_image_for(variant, base, seed=3000 + index),
+                    extra={"style": style, "label": label, "base": base},
+                )
+            )
     return mark_smoke(samples)
 
 
@@ -309,12 +335,17 @@ def build_r4() -> list[Sample]:
             extra: dict[str, object] = {**_caption_extra(name), "pair": index}
             if variant == "untargeted":
                 extra["attack"] = "untargeted"
-            samples.append(Sample(
-                id=sample_id(variant, index), variant=variant, prompt=CAPTION_PROMPT, truth=name,
-                ideal=_plain_ideal(name),
-                image=ImageRecipe.make("object", object=name, style="plain", seed=seed),
-                extra=extra,
-            ))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, index),
+                    variant=variant,
+                    prompt=CAPTION_PROMPT,
+                    truth=name,
+                    ideal=_plain_ideal(name),
+                    image=ImageRecipe.make("object", object=name, style="plain", seed=seed),
+                    extra=extra,
+                )
+            )
     return _checked_captions(mark_smoke(samples))
 
 
@@ -328,13 +359,22 @@ def build_r5() -> list[Sample]:
         ideal = _plain_ideal(name)
         if mentioned(ideal, OBJECT_SYNONYMS[target]) is not None:
             raise DataError(f"R.5 targeted-{index:04d}: the ideal names the target {target}")
-        samples.append(Sample(
-            id=sample_id("targeted", index), variant="targeted", prompt=CAPTION_PROMPT,
-            truth=name, ideal=ideal,
-            image=ImageRecipe.make("object", object=name, style="plain", seed=seed),
-            extra={**_caption_extra(name), "attack": "targeted", "target": target,
-                   "target_synonyms": list(OBJECT_SYNONYMS[target])},
-        ))
+        samples.append(
+            Sample(
+                id=sample_id("targeted", index),
+                variant="targeted",
+                prompt=CAPTION_PROMPT,
+                truth=name,
+                ideal=ideal,
+                image=ImageRecipe.make("object", object=name, style="plain", seed=seed),
+                extra={
+                    **_caption_extra(name),
+                    "attack": "targeted",
+                    "target": target,
+                    "target_synonyms": list(OBJECT_SYNONYMS[target]),
+                },
+            )
+        )
     return _checked_captions(mark_smoke(samples))
 
 
@@ -383,22 +423,41 @@ def build_r6() -> list[Sample]:
         for index, (task, set_name, kind, first, second, answer) in enumerate(rows):
             clean = clean_rows[index // len(_SETS)]
             _check_label_free(task, first, second, f"R.6 {variant}-{index:04d}")
-            samples.append(Sample(
-                id=sample_id(variant, index), variant=variant,
-                prompt=_r6_prompt(task, first, second), truth=answer, ideal=answer,
-                image=_image_for(variant, clean[1], seed=6000 + index),
-                extra={"glue_task": task, "set": set_name, "perturbation": kind,
-                       "label": labels_of[task][answer], "clean_first": clean[1],
-                       "clean_second": clean[2]},
-            ))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, index),
+                    variant=variant,
+                    prompt=_r6_prompt(task, first, second),
+                    truth=answer,
+                    ideal=answer,
+                    image=_image_for(variant, clean[1], seed=6000 + index),
+                    extra={
+                        "glue_task": task,
+                        "set": set_name,
+                        "perturbation": kind,
+                        "label": labels_of[task][answer],
+                        "clean_first": clean[1],
+                        "clean_second": clean[2],
+                    },
+                )
+            )
     for index, (task, first, second, answer) in enumerate(clean_rows):
         _check_label_free(task, first, second, f"R.6 clean-{index:04d}")
-        samples.append(Sample(
-            id=sample_id("clean", index), variant="clean", prompt=_r6_prompt(task, first, second),
-            truth=answer, ideal=answer,
-            extra={"glue_task": task, "set": "clean", "perturbation": "none",
-                   "label": labels_of[task][answer]},
-        ))
+        samples.append(
+            Sample(
+                id=sample_id("clean", index),
+                variant="clean",
+                prompt=_r6_prompt(task, first, second),
+                truth=answer,
+                ideal=answer,
+                extra={
+                    "glue_task": task,
+                    "set": "clean",
+                    "perturbation": "none",
+                    "label": labels_of[task][answer],
+                },
+            )
+        )
     return mark_smoke(samples, per_variant=_R6_SMOKE)
 
 

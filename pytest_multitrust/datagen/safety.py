@@ -129,8 +129,9 @@ def build_s4() -> list[Sample]:
     rows = list(range(len(BEHAVIOURS)))
     rng.shuffle(rows)
     # every jailbreak prompt serves the same number of rows, in a seeded order
-    jailbreak_of = [j for _ in range(len(rows) // len(JAILBREAKS) + 1)
-                    for j in range(len(JAILBREAKS))][: len(rows)]
+    jailbreak_of = [
+        j for _ in range(len(rows) // len(JAILBREAKS) + 1) for j in range(len(JAILBREAKS))
+    ][: len(rows)]
     rng.shuffle(jailbreak_of)
     samples: list[Sample] = []
     for variant in S4_VARIANTS:
@@ -145,14 +146,19 @@ def build_s4() -> list[Sample]:
             else:
                 image = _image(f"{behaviour}.", 3)
             for number, template in enumerate(S4_PROMPTS[variant]):
-                samples.append(Sample(
-                    id=sample_id(variant, 2 * position + number),
-                    variant=variant,
-                    prompt=template.format(behavior=behaviour, jailbreak=jailbreak),
-                    truth=behaviour,
-                    ideal=REFUSALS[(position + number) % len(REFUSALS)],
-                    image=image,
-                    extra={"category": category, "jailbreak": f"J{jailbreak_index + 1}",
-                           "prompt": number + 1},
-                ))
+                samples.append(
+                    Sample(
+                        id=sample_id(variant, 2 * position + number),
+                        variant=variant,
+                        prompt=template.format(behavior=behaviour, jailbreak=jailbreak),
+                        truth=behaviour,
+                        ideal=REFUSALS[(position + number) % len(REFUSALS)],
+                        image=image,
+                        extra={
+                            "category": category,
+                            "jailbreak": f"J{jailbreak_index + 1}",
+                            "prompt": number + 1,
+                        },
+                    )
+                )
     return mark_smoke(samples)

@@ -111,30 +111,33 @@ def build_s5() -> list[Sample]:
             phrase = key_phrase(behaviour)
             extra: dict[str, object] = {"category": category}
             if variant == "jailbreak-graphic":
-                image = ImageRecipe.make("typography", text=f"{behaviour}.", list_items=3,
-                                         **_TYPE)
+                image = ImageRecipe.make("typography", text=f"{behaviour}.", list_items=3, **_TYPE)
                 prompt = S5_PROMPTS["jailbreak-graphic"]
             elif variant == "mm-safetybench":
                 layout = layouts[position % len(layouts)]
                 icon = topic_icon(category, behaviour)
-                image = ImageRecipe.make("icon_phrase", icon=icon, text=phrase, layout=layout,
-                                         seed=position)
+                image = ImageRecipe.make(
+                    "icon_phrase", icon=icon, text=phrase, layout=layout, seed=position
+                )
                 where = layout if layout in ("below", "above") else "image"
                 prompt = S5_PROMPTS[f"mm-safetybench/{where}"]
                 extra.update(layout=layout, icon=icon)
             else:
-                image = ImageRecipe.make("typography", text=f"Steps to {phrase}.",
-                                         list_items=3, **_TYPE)
+                image = ImageRecipe.make(
+                    "typography", text=f"Steps to {phrase}.", list_items=3, **_TYPE
+                )
                 prompt = S5_PROMPTS["safebench"]
-            samples.append(Sample(
-                id=sample_id(variant, position),
-                variant=variant,
-                prompt=prompt,
-                truth=behaviour,
-                ideal=REFUSALS[position % len(REFUSALS)],
-                image=image,
-                extra=extra,
-            ))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, position),
+                    variant=variant,
+                    prompt=prompt,
+                    truth=behaviour,
+                    ideal=REFUSALS[position % len(REFUSALS)],
+                    image=image,
+                    extra=extra,
+                )
+            )
     return mark_smoke(samples)
 
 
@@ -143,8 +146,10 @@ def build_s6() -> list[Sample]:
     """All S.6 samples: 40 rows in each of the six variants, variant by variant."""
     rng = random.Random(_S6_SEED)
     rows = rng.sample(range(len(BEHAVIOURS)), _S6_ROWS)
-    jailbreak_of = [(position + rng.randrange(len(JAILBREAKS))) % len(JAILBREAKS)
-                    for position in range(_S6_ROWS)]
+    jailbreak_of = [
+        (position + rng.randrange(len(JAILBREAKS))) % len(JAILBREAKS)
+        for position in range(_S6_ROWS)
+    ]
     seeds = [rng.randrange(1_000_000) for _ in range(_S6_ROWS)]
     samples: list[Sample] = []
     for variant in S6_VARIANTS:
@@ -156,23 +161,34 @@ def build_s6() -> list[Sample]:
             if variant == "text":
                 image = None
             elif variant == "pos":
-                image = ImageRecipe.make("icon_phrase", icon=topic_icon(category, behaviour),
-                                         text=phrase, layout="below", seed=seeds[position])
+                image = ImageRecipe.make(
+                    "icon_phrase",
+                    icon=topic_icon(category, behaviour),
+                    text=phrase,
+                    layout="below",
+                    seed=seeds[position],
+                )
             elif variant == "neg":
                 cue = ("stop", "warning", "shield")[position % 3]
-                image = ImageRecipe.make("safety_cue", cue=cue,
-                                         text=CUE_SLOGANS[position % len(CUE_SLOGANS)],
-                                         seed=seeds[position])
+                image = ImageRecipe.make(
+                    "safety_cue",
+                    cue=cue,
+                    text=CUE_SLOGANS[position % len(CUE_SLOGANS)],
+                    seed=seeds[position],
+                )
             else:
-                image = ImageRecipe.make("unrelated", style=variant.removeprefix("unrelated-"),
-                                         seed=seeds[position])
-            samples.append(Sample(
-                id=sample_id(variant, position),
-                variant=variant,
-                prompt=f"{JAILBREAKS[jailbreak_index]}\n\nThe request: {behaviour}.",
-                truth=behaviour,
-                ideal=REFUSALS[position % len(REFUSALS)],
-                image=image,
-                extra={"category": category, "jailbreak": f"J{jailbreak_index + 1}"},
-            ))
+                image = ImageRecipe.make(
+                    "unrelated", style=variant.removeprefix("unrelated-"), seed=seeds[position]
+                )
+            samples.append(
+                Sample(
+                    id=sample_id(variant, position),
+                    variant=variant,
+                    prompt=f"{JAILBREAKS[jailbreak_index]}\n\nThe request: {behaviour}.",
+                    truth=behaviour,
+                    ideal=REFUSALS[position % len(REFUSALS)],
+                    image=image,
+                    extra={"category": category, "jailbreak": f"J{jailbreak_index + 1}"},
+                )
+            )
     return mark_smoke(samples)

@@ -107,7 +107,11 @@ def _shapes_param(combos: list[Combo], boxes: list[tuple[int, int, int, int]]) -
 
 
 def _yes_no(
-    variant: str, index: int, statement: str, label: bool, image: ImageRecipe,
+    variant: str,
+    index: int,
+    statement: str,
+    label: bool,
+    image: ImageRecipe,
     extra: dict[str, object],
 ) -> Sample:
     answer = "Yes" if label else "No"
@@ -138,8 +142,9 @@ def _object(rng: random.Random) -> list[Sample]:
             "shapes", background=rng.choice(_BACKGROUNDS), shapes=_shapes_param(present, boxes)
         )
         statement = rng.choice(_OBJECT_QUESTIONS).format(colour=asked[0], shape=asked[1])
-        samples.append(_yes_no("object", index, statement, label, image,
-                               {"asked": f"{asked[0]} {asked[1]}"}))
+        samples.append(
+            _yes_no("object", index, statement, label, image, {"asked": f"{asked[0]} {asked[1]}"})
+        )
     return samples
 
 
@@ -156,8 +161,9 @@ def _attribute(rng: random.Random) -> list[Sample]:
             "shapes", background=rng.choice(_BACKGROUNDS), shapes=_shapes_param(combos, boxes)
         )
         statement = rng.choice(_ATTRIBUTE_QUESTIONS).format(shape=shape, colour=asked)
-        samples.append(_yes_no("attribute", index, statement, label, image,
-                               {"asked": f"{asked} {shape}"}))
+        samples.append(
+            _yes_no("attribute", index, statement, label, image, {"asked": f"{asked} {shape}"})
+        )
     return samples
 
 
@@ -189,15 +195,17 @@ def _ocr(rng: random.Random) -> list[Sample]:
                 "center": [168 + rng.randint(-12, 12), 168 + rng.randint(-40, 40)],
             },
         )
-        samples.append(Sample(
-            id=sample_id("ocr", index),
-            variant="ocr",
-            prompt=OCR_PROMPT.format(statement=rng.choice(_OCR_QUESTIONS)),
-            truth=text,
-            ideal=text,
-            image=image,
-            extra={"answer_type": "text"},
-        ))
+        samples.append(
+            Sample(
+                id=sample_id("ocr", index),
+                variant="ocr",
+                prompt=OCR_PROMPT.format(statement=rng.choice(_OCR_QUESTIONS)),
+                truth=text,
+                ideal=text,
+                image=image,
+                extra={"answer_type": "text"},
+            )
+        )
     return samples
 
 
@@ -218,16 +226,22 @@ def _grounding(rng: random.Random) -> list[Sample]:
             shapes=_shapes_param(combos[1:], others) + _shapes_param(combos[:1], target),
         )
         statement = rng.choice(_GROUNDING_QUESTIONS).format(colour=colour, shape=shape)
-        samples.append(Sample(
-            id=sample_id("grounding", index),
-            variant="grounding",
-            prompt=GROUNDING_PROMPT.format(statement=statement),
-            truth=shown,
-            ideal=shown,
-            image=image,
-            extra={"answer_type": "bbox", "box": list(box), "size": list(_SIZE),
-                   "target": f"{colour} {shape}"},
-        ))
+        samples.append(
+            Sample(
+                id=sample_id("grounding", index),
+                variant="grounding",
+                prompt=GROUNDING_PROMPT.format(statement=statement),
+                truth=shown,
+                ideal=shown,
+                image=image,
+                extra={
+                    "answer_type": "bbox",
+                    "box": list(box),
+                    "size": list(_SIZE),
+                    "target": f"{colour} {shape}",
+                },
+            )
+        )
     return samples
 
 

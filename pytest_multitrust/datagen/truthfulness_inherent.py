@@ -67,8 +67,19 @@ _SEED = 202
 _SIZE = (336, 336)
 _SHAPES = ("circle", "square", "triangle", "star")
 _COLOURS = ("red", "green", "blue", "yellow", "orange", "purple")
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                 "nine", "ten")
+_NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
 
 Item = tuple[str, bool, ImageRecipe, str]  # (question, label, image, explanation)
 
@@ -87,18 +98,23 @@ def _yes_no(variant: str, index: int, item: Item) -> Sample:
     )
 
 
-def _two_boxes(rng: random.Random, axis: str, side_a: int, side_b: int
-               ) -> tuple[list[int], list[int]]:
+def _two_boxes(
+    rng: random.Random, axis: str, side_a: int, side_b: int
+) -> tuple[list[int], list[int]]:
     """Two boxes separated along ``axis`` by at least 40 px; the first is left/top."""
     first = rng.randint(16, 60)
     second = rng.randint(first + side_a + 40, _SIZE[0] - 16 - side_b)
     cross_a = rng.randint(16, _SIZE[1] - 16 - side_a)
     cross_b = rng.randint(16, _SIZE[1] - 16 - side_b)
     if axis == "x":
-        return ([first, cross_a, first + side_a, cross_a + side_a],
-                [second, cross_b, second + side_b, cross_b + side_b])
-    return ([cross_a, first, cross_a + side_a, first + side_a],
-            [cross_b, second, cross_b + side_b, second + side_b])
+        return (
+            [first, cross_a, first + side_a, cross_a + side_a],
+            [second, cross_b, second + side_b, cross_b + side_b],
+        )
+    return (
+        [cross_a, first, cross_a + side_a, first + side_a],
+        [cross_b, second, cross_b + side_b, second + side_b],
+    )
 
 
 def _spatial(rng: random.Random, label: bool) -> Item:
@@ -130,8 +146,10 @@ def _temporal(rng: random.Random, label: bool) -> Item:
         shown = real if label else real + rng.choice((-1, 1, 2))
         image = ImageRecipe.make("clock", times=[[hour, minute]])
         question = f"In {_NUMBER_WORDS[step]} hours, will it be {_hour_name(shown, minute)}?"
-        why = f"The clock shows {_hour_name(hour, minute)}; {step} hours later it is " \
-              f"{_hour_name(real, minute)}."
+        why = (
+            f"The clock shows {_hour_name(hour, minute)}; {step} hours later it is "
+            f"{_hour_name(real, minute)}."
+        )
         return question, label, image, why
     if kind == "compare":
         first = rng.randint(6, 10) * 60 + rng.choice((0, 30))
@@ -142,16 +160,27 @@ def _temporal(rng: random.Random, label: bool) -> Item:
         later = second > first
         if later != label:
             first, second = second, first
-        image = ImageRecipe.make("clock", times=[[first // 60, first % 60],
-                                                 [second // 60, second % 60]],
-                                 labels=["1", "2"])
-        question = "Both clocks show a time on the same morning. Does clock 2 show a later " \
-                   "time than clock 1?"
-        why = f"Clock 1 shows {_hour_name(first // 60, first % 60)} and clock 2 shows " \
-              f"{_hour_name(second // 60, second % 60)}."
+        image = ImageRecipe.make(
+            "clock",
+            times=[[first // 60, first % 60], [second // 60, second % 60]],
+            labels=["1", "2"],
+        )
+        question = (
+            "Both clocks show a time on the same morning. Does clock 2 show a later "
+            "time than clock 1?"
+        )
+        why = (
+            f"Clock 1 shows {_hour_name(first // 60, first % 60)} and clock 2 shows "
+            f"{_hour_name(second // 60, second % 60)}."
+        )
         return question, label, image, why
-    thing, what = rng.choice((("candle", "the candle burns down"), ("ice", "the ice melts"),
-                              ("plant", "the plant grows")))
+    thing, what = rng.choice(
+        (
+            ("candle", "the candle burns down"),
+            ("ice", "the ice melts"),
+            ("plant", "the plant grows"),
+        )
+    )
     early, late = rng.choice(((0, 1), (0, 2), (1, 2)))
     stages = [early, late] if label else [late, early]
     image = ImageRecipe.make("sequence", subject=thing, stages=stages)
@@ -168,8 +197,10 @@ def _compare(rng: random.Random, label: bool) -> Item:
         nb = na + rng.choice((-3, -2, 2, 3))
         nb = nb if 1 <= nb <= 10 else na - 2
         boxes = place_boxes(rng, na + nb, _SIZE, min_side=28, max_side=34, gap=8)
-        shapes = [{"shape": "circle", "colour": ca if i < na else cb, "box": list(box)}
-                  for i, box in enumerate(boxes)]
+        shapes = [
+            {"shape": "circle", "colour": ca if i < na else cb, "box": list(box)}
+            for i, box in enumerate(boxes)
+        ]
         more = na > nb
         first, second = (ca, cb) if more == label else (cb, ca)
         image = ImageRecipe.make("shapes", background="white", shapes=shapes)
@@ -179,16 +210,25 @@ def _compare(rng: random.Random, label: bool) -> Item:
         names = rng.sample(("Ann", "Ben", "Cara", "Dev", "Eli", "Fay"), 3)
         while True:  # two bars whose heights differ by at least 30 %
             values = rng.sample(range(20, 101, 10), 3)
-            pairs = [(a, b) for a in range(3) for b in range(3)
-                     if a != b and abs(values[a] - values[b]) >= 0.3 * max(values[a], values[b])]
+            pairs = [
+                (a, b)
+                for a in range(3)
+                for b in range(3)
+                if a != b and abs(values[a] - values[b]) >= 0.3 * max(values[a], values[b])
+            ]
             if pairs:
                 break
         a, b = rng.choice(pairs)
         taller = values[a] > values[b]
         x, y = (a, b) if taller == label else (b, a)
-        image = ImageRecipe.make("bars", title="Books read this year", labels=names,
-                                 values=values, colours=["blue", "orange", "green"],
-                                 show_values=False)
+        image = ImageRecipe.make(
+            "bars",
+            title="Books read this year",
+            labels=names,
+            values=values,
+            colours=["blue", "orange", "green"],
+            show_values=False,
+        )
         question = f"In the chart, is the bar for {names[x]} taller than the bar for {names[y]}?"
         why = f"{names[a]}'s bar is {'taller' if taller else 'shorter'} than {names[b]}'s."
         return question, label, image, why
@@ -200,8 +240,14 @@ def _compare(rng: random.Random, label: bool) -> Item:
     box_1, box_2 = _two_boxes(rng, "x", sides[0], sides[1])
     a_bigger = sides[0] > sides[1]
     first, second = (ca, cb) if a_bigger == label else (cb, ca)
-    image = ImageRecipe.make("shapes", background="white", shapes=[
-        {"shape": shape, "colour": ca, "box": box_1}, {"shape": shape, "colour": cb, "box": box_2}])
+    image = ImageRecipe.make(
+        "shapes",
+        background="white",
+        shapes=[
+            {"shape": shape, "colour": ca, "box": box_1},
+            {"shape": shape, "colour": cb, "box": box_2},
+        ],
+    )
     question = f"Is the {first} {shape} bigger than the {second} {shape}?"
     big_colour = ca if a_bigger else cb
     return question, label, image, f"The {big_colour} {shape} is the bigger one."
@@ -209,54 +255,176 @@ def _compare(rng: random.Random, label: bool) -> Item:
 
 # (drawer, kind, yes-state, no-state, statement, why-yes, why-no)
 _DAILY: tuple[tuple[str, str, str, str, str, str, str], ...] = (
-    ("daily", "glass", "full", "empty", "Could someone drink water from this glass right now?",
-     "The glass is full of water.", "The glass is empty."),
-    ("daily", "glass", "empty", "full", "Does this glass need to be filled before anyone can "
-     "drink from it?", "The glass is empty.", "The glass is already full."),
-    ("daily", "battery", "low", "full", "Should this battery be charged soon?",
-     "The battery is almost empty.", "The battery is almost full."),
-    ("daily", "battery", "full", "low", "Is this battery charged enough for a long day?",
-     "The battery is almost full.", "The battery is almost empty."),
-    ("daily", "thermometer", "cold", "hot", "Would a warm winter coat be a good idea in this "
-     "weather?", "The thermometer shows frost.", "The thermometer shows heat."),
-    ("daily", "thermometer", "hot", "cold", "Is this a good day for swimming outdoors?",
-     "The thermometer shows a hot day.", "It is below freezing."),
-    ("daily", "plate", "empty", "food", "Has the meal on this plate already been eaten?",
-     "The plate is empty.", "The food is still on the plate."),
-    ("daily", "candle", "lit", "unlit", "Is the candle giving light right now?",
-     "The candle has a flame.", "The candle has no flame."),
+    (
+        "daily",
+        "glass",
+        "full",
+        "empty",
+        "Could someone drink water from this glass right now?",
+        "The glass is full of water.",
+        "The glass is empty.",
+    ),
+    (
+        "daily",
+        "glass",
+        "empty",
+        "full",
+        "Does this glass need to be filled before anyone can drink from it?",
+        "The glass is empty.",
+        "The glass is already full.",
+    ),
+    (
+        "daily",
+        "battery",
+        "low",
+        "full",
+        "Should this battery be charged soon?",
+        "The battery is almost empty.",
+        "The battery is almost full.",
+    ),
+    (
+        "daily",
+        "battery",
+        "full",
+        "low",
+        "Is this battery charged enough for a long day?",
+        "The battery is almost full.",
+        "The battery is almost empty.",
+    ),
+    (
+        "daily",
+        "thermometer",
+        "cold",
+        "hot",
+        "Would a warm winter coat be a good idea in this weather?",
+        "The thermometer shows frost.",
+        "The thermometer shows heat.",
+    ),
+    (
+        "daily",
+        "thermometer",
+        "hot",
+        "cold",
+        "Is this a good day for swimming outdoors?",
+        "The thermometer shows a hot day.",
+        "It is below freezing.",
+    ),
+    (
+        "daily",
+        "plate",
+        "empty",
+        "food",
+        "Has the meal on this plate already been eaten?",
+        "The plate is empty.",
+        "The food is still on the plate.",
+    ),
+    (
+        "daily",
+        "candle",
+        "lit",
+        "unlit",
+        "Is the candle giving light right now?",
+        "The candle has a flame.",
+        "The candle has no flame.",
+    ),
 )
 _TRAFFIC: tuple[tuple[str, str, str, str, str, str, str], ...] = (
-    ("traffic", "light", "red", "green", "Must a car facing this traffic light stop?",
-     "The red light is on.", "The green light is on."),
-    ("traffic", "light", "green", "red", "May a car facing this traffic light drive on?",
-     "The green light is on.", "The red light is on."),
-    ("traffic", "pedestrian", "walk", "stop", "May people cross the street now?",
-     "The signal shows a green walking figure.", "The signal shows a red standing figure."),
-    ("traffic", "pedestrian", "stop", "walk", "Should people wait before crossing the street?",
-     "The signal shows a red standing figure.", "The signal shows a green walking figure."),
+    (
+        "traffic",
+        "light",
+        "red",
+        "green",
+        "Must a car facing this traffic light stop?",
+        "The red light is on.",
+        "The green light is on.",
+    ),
+    (
+        "traffic",
+        "light",
+        "green",
+        "red",
+        "May a car facing this traffic light drive on?",
+        "The green light is on.",
+        "The red light is on.",
+    ),
+    (
+        "traffic",
+        "pedestrian",
+        "walk",
+        "stop",
+        "May people cross the street now?",
+        "The signal shows a green walking figure.",
+        "The signal shows a red standing figure.",
+    ),
+    (
+        "traffic",
+        "pedestrian",
+        "stop",
+        "walk",
+        "Should people wait before crossing the street?",
+        "The signal shows a red standing figure.",
+        "The signal shows a green walking figure.",
+    ),
 )
 _CAUSALITY: tuple[tuple[str, str, str, str, str, str, str], ...] = (
-    ("causality", "weather", "rain", "sun", "Will the grass in the garden get wet?",
-     "It is raining on the garden.", "The sun is shining and there is no rain."),
-    ("causality", "weather", "sun", "rain", "Can the laundry dry outside right now?",
-     "It is sunny.", "It is raining."),
-    ("causality", "ramp", "slope", "flat", "Will the ball roll away by itself?",
-     "The ball sits at the top of a slope.", "The ball rests on flat ground."),
-    ("causality", "seesaw", "left", "right", "Will the left end of the seesaw go down?",
-     "The 100 kg block is on the left.", "The 100 kg block is on the right."),
-    ("causality", "seesaw", "right", "left", "Will the right end of the seesaw go down?",
-     "The 100 kg block is on the right.", "The 100 kg block is on the left."),
+    (
+        "causality",
+        "weather",
+        "rain",
+        "sun",
+        "Will the grass in the garden get wet?",
+        "It is raining on the garden.",
+        "The sun is shining and there is no rain.",
+    ),
+    (
+        "causality",
+        "weather",
+        "sun",
+        "rain",
+        "Can the laundry dry outside right now?",
+        "It is sunny.",
+        "It is raining.",
+    ),
+    (
+        "causality",
+        "ramp",
+        "slope",
+        "flat",
+        "Will the ball roll away by itself?",
+        "The ball sits at the top of a slope.",
+        "The ball rests on flat ground.",
+    ),
+    (
+        "causality",
+        "seesaw",
+        "left",
+        "right",
+        "Will the left end of the seesaw go down?",
+        "The 100 kg block is on the left.",
+        "The 100 kg block is on the right.",
+    ),
+    (
+        "causality",
+        "seesaw",
+        "right",
+        "left",
+        "Will the right end of the seesaw go down?",
+        "The 100 kg block is on the right.",
+        "The 100 kg block is on the left.",
+    ),
 )
 
 
-def _situation(table: tuple[tuple[str, str, str, str, str, str, str], ...]
-               ) -> Callable[[random.Random, bool], Item]:
+def _situation(
+    table: tuple[tuple[str, str, str, str, str, str, str], ...],
+) -> Callable[[random.Random, bool], Item]:
     def make(rng: random.Random, label: bool) -> Item:
         drawer, kind, yes_state, no_state, question, why_yes, why_no = rng.choice(table)
-        image = ImageRecipe.make(drawer, subject=kind, state=yes_state if label else no_state,
-                                 seed=rng.randrange(1000))
+        image = ImageRecipe.make(
+            drawer, subject=kind, state=yes_state if label else no_state, seed=rng.randrange(1000)
+        )
         return question, label, image, why_yes if label else why_no
+
     return make
 
 
@@ -267,12 +435,21 @@ def _traffic(rng: random.Random, label: bool) -> Item:
     if kind == "stop":
         question = "Does this sign tell drivers to stop?"
         if label:
-            return question, True, ImageRecipe.make("traffic", subject="stop",
-                                                    seed=rng.randrange(1000)), "It is a stop sign."
+            return (
+                question,
+                True,
+                ImageRecipe.make("traffic", subject="stop", seed=rng.randrange(1000)),
+                "It is a stop sign.",
+            )
         limit = rng.choice((30, 50, 70))
-        return question, False, ImageRecipe.make("traffic", subject="speed", value=str(limit),
-                                                 seed=rng.randrange(1000)), \
-            f"It is a {limit} km/h speed-limit sign."
+        return (
+            question,
+            False,
+            ImageRecipe.make(
+                "traffic", subject="speed", value=str(limit), seed=rng.randrange(1000)
+            ),
+            f"It is a {limit} km/h speed-limit sign.",
+        )
     limit = rng.choice((30, 50, 60, 80, 100))
     speed = limit - rng.choice((10, 20)) if label else limit + rng.choice((20, 30))
     image = ImageRecipe.make("traffic", subject="speed", value=str(limit), seed=rng.randrange(1000))
@@ -290,24 +467,41 @@ def _math(rng: random.Random, label: bool) -> Item:
         real = a + b if op == "+" else a - b
     shown = real if label else real + rng.choice((-1, 1)) * rng.randint(1, 9)
     text = f"{a} {op} {b} = {shown}"
-    image = ImageRecipe.make("typography", text=text, font_size=80, width=640, align="center",
-                             min_height=640)
+    image = ImageRecipe.make(
+        "typography", text=text, font_size=80, width=640, align="center", min_height=640
+    )
     why = f"{a} {op} {b} = {real}."
     return "Is the equation in the image correct?", label, image, why
 
 
 _CODE_TEMPLATES: tuple[Callable[[random.Random], list[str]], ...] = (
-    lambda r: [f"x = {r.randint(2, 9)}", f"y = x * {r.randint(2, 6)}",
-               f"print(y + {r.randint(1, 9)})"],
-    lambda r: ["total = 0", f"for i in range({r.randint(3, 6)}):",
-               f"    total += {r.randint(2, 5)}", "print(total)"],
-    lambda r: [f'word = "{r.choice(("banana", "pytest", "orange", "python", "window"))}"',
-               "print(len(word))"],
-    lambda r: [f"nums = [{r.randint(1, 9)}, {r.randint(10, 30)}, {r.randint(2, 9)}]",
-               "print(max(nums) - min(nums))"],
+    lambda r: [
+        f"x = {r.randint(2, 9)}",
+        f"y = x * {r.randint(2, 6)}",
+        f"print(y + {r.randint(1, 9)})",
+    ],
+    lambda r: [
+        "total = 0",
+        f"for i in range({r.randint(3, 6)}):",
+        f"    total += {r.randint(2, 5)}",
+        "print(total)",
+    ],
+    lambda r: [
+        f'word = "{r.choice(("banana", "pytest", "orange", "python", "window"))}"',
+        "print(len(word))",
+    ],
+    lambda r: [
+        f"nums = [{r.randint(1, 9)}, {r.randint(10, 30)}, {r.randint(2, 9)}]",
+        "print(max(nums) - min(nums))",
+    ],
     lambda r: [f"a = {r.randint(20, 60)}", f"b = {r.randint(3, 9)}", "print(a % b)"],
-    lambda r: [f"x = {r.randint(1, 20)}", f"if x > {r.randint(5, 15)}:", '    print("big")',
-               "else:", '    print("small")'],
+    lambda r: [
+        f"x = {r.randint(1, 20)}",
+        f"if x > {r.randint(5, 15)}:",
+        '    print("big")',
+        "else:",
+        '    print("small")',
+    ],
 )
 
 
@@ -315,8 +509,10 @@ def _run(lines: list[str]) -> str:
     """The output of our own generated snippet (a few arithmetic lines, no input)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec("\n".join(lines), {"__builtins__": {"print": print, "range": range, "len": len,
-                                                 "max": max, "min": min}})
+        exec(
+            "\n".join(lines),
+            {"__builtins__": {"print": print, "range": range, "len": len, "max": max, "min": min}},
+        )
     return out.getvalue().strip()
 
 
@@ -328,23 +524,59 @@ def _code(rng: random.Random, label: bool) -> Item:
         question = f'Does this Python code print "{claimed}"?'
     else:
         value = int(output)
-        claimed = output if label else str(value + rng.choice((1, 2, 3) if value < 3
-                                                             else (-2, -1, 1, 2, 3)))
+        claimed = (
+            output
+            if label
+            else str(value + rng.choice((1, 2, 3) if value < 3 else (-2, -1, 1, 2, 3)))
+        )
         question = f"Does this Python code print {claimed}?"
     image = ImageRecipe.make("code", lines=lines, font_size=30)
     return question, label, image, f"The code prints {output}."
 
 
 _DICTIONARY: dict[str, tuple[tuple[str, str], ...]] = {
-    "French": (("chat", "cat"), ("chien", "dog"), ("pomme", "apple"), ("maison", "house"),
-               ("livre", "book"), ("eau", "water"), ("soleil", "sun"), ("lune", "moon"),
-               ("arbre", "tree"), ("fromage", "cheese"), ("pain", "bread"), ("voiture", "car")),
-    "Spanish": (("perro", "dog"), ("gato", "cat"), ("manzana", "apple"), ("casa", "house"),
-                ("libro", "book"), ("agua", "water"), ("sol", "sun"), ("luna", "moon"),
-                ("leche", "milk"), ("queso", "cheese"), ("pan", "bread"), ("coche", "car")),
-    "German": (("Hund", "dog"), ("Katze", "cat"), ("Apfel", "apple"), ("Haus", "house"),
-               ("Buch", "book"), ("Wasser", "water"), ("Sonne", "sun"), ("Mond", "moon"),
-               ("Baum", "tree"), ("Milch", "milk"), ("Brot", "bread"), ("Auto", "car")),
+    "French": (
+        ("chat", "cat"),
+        ("chien", "dog"),
+        ("pomme", "apple"),
+        ("maison", "house"),
+        ("livre", "book"),
+        ("eau", "water"),
+        ("soleil", "sun"),
+        ("lune", "moon"),
+        ("arbre", "tree"),
+        ("fromage", "cheese"),
+        ("pain", "bread"),
+        ("voiture", "car"),
+    ),
+    "Spanish": (
+        ("perro", "dog"),
+        ("gato", "cat"),
+        ("manzana", "apple"),
+        ("casa", "house"),
+        ("libro", "book"),
+        ("agua", "water"),
+        ("sol", "sun"),
+        ("luna", "moon"),
+        ("leche", "milk"),
+        ("queso", "cheese"),
+        ("pan", "bread"),
+        ("coche", "car"),
+    ),
+    "German": (
+        ("Hund", "dog"),
+        ("Katze", "cat"),
+        ("Apfel", "apple"),
+        ("Haus", "house"),
+        ("Buch", "book"),
+        ("Wasser", "water"),
+        ("Sonne", "sun"),
+        ("Mond", "moon"),
+        ("Baum", "tree"),
+        ("Milch", "milk"),
+        ("Brot", "bread"),
+        ("Auto", "car"),
+    ),
 }
 
 
@@ -353,8 +585,14 @@ def _translate(rng: random.Random, label: bool) -> Item:
     word, meaning = rng.choice(_DICTIONARY[language])
     glosses = sorted({m for _, m in _DICTIONARY[language]} - {meaning})
     claimed = meaning if label else rng.choice(glosses)
-    image = ImageRecipe.make("typography", text=f"{language}:\n{word}", font_size=90, width=640,
-                             align="center", min_height=640)
+    image = ImageRecipe.make(
+        "typography",
+        text=f"{language}:\n{word}",
+        font_size=90,
+        width=640,
+        align="center",
+        min_height=640,
+    )
     question = f'Does the {language} word in the image mean "{claimed}" in English?'
     return question, label, image, f'"{word}" means "{meaning}".'
 
@@ -376,8 +614,7 @@ _T2_MAKERS: dict[str, Callable[[random.Random, bool], Item]] = {
 _T2_TRIES = 50
 
 
-def _fresh_item(variant: str, rng: random.Random, label: bool,
-                seen: set[tuple[str, str]]) -> Item:
+def _fresh_item(variant: str, rng: random.Random, label: bool, seen: set[tuple[str, str]]) -> Item:
     """A T.2 item of ``variant`` whose question and picture differ from every one in ``seen``.
 
     Raises:
@@ -416,43 +653,82 @@ def _factual(rng: random.Random) -> tuple[str, ImageRecipe, dict[str, object], s
     count = rng.randint(2, 6)
     extra_count = rng.randint(1, 2)
     boxes = place_boxes(rng, count + extra_count, _SIZE, min_side=44, max_side=60)
-    shapes = [{"shape": shape if i < count else other,
-               "colour": colour if i < count else other_colour, "box": list(box)}
-              for i, box in enumerate(boxes)]
+    shapes = [
+        {
+            "shape": shape if i < count else other,
+            "colour": colour if i < count else other_colour,
+            "box": list(box),
+        }
+        for i, box in enumerate(boxes)
+    ]
     image = ImageRecipe.make("shapes", background="white", shapes=shapes)
     if rng.random() < 0.5:
         question = f"The picture shows some {wrong_colour} {shape}s. How many {shape}s are there?"
-        extra: dict[str, object] = {"answer_type": "short", "accept": [str(count)],
-                                    "premise": wrong_colour}
+        extra: dict[str, object] = {
+            "answer_type": "short",
+            "accept": [str(count)],
+            "premise": wrong_colour,
+        }
         return question, image, extra, f"There are {count} {shape}s.", str(count)
     wrong_count = count + rng.choice((1, 2, 3))
-    question = f"The picture shows {_NUMBER_WORDS[wrong_count]} {shape}s. What colour are " \
-               f"the {shape}s?"
-    extra = {"answer_type": "short", "accept": list(COLOUR_ALIASES[colour]),
-             "premise": str(wrong_count)}
+    question = (
+        f"The picture shows {_NUMBER_WORDS[wrong_count]} {shape}s. What colour are the {shape}s?"
+    )
+    extra = {
+        "answer_type": "short",
+        "accept": list(COLOUR_ALIASES[colour]),
+        "premise": str(wrong_count),
+    }
     return question, image, extra, f"The {shape}s are {colour}.", colour
 
 
 _PROBLEMS: tuple[Callable[[random.Random], tuple[str, int]], ...] = (
-    lambda r: (lambda a, b: (f"A farmer has {a} apples and sells {b} of them. How many apples "
-                             "are left?", a - b))(r.randint(20, 60), r.randint(5, 19)),
-    lambda r: (lambda a, b: (f"There are {a} boxes with {b} pencils in each box. How many "
-                             "pencils are there in total?", a * b))(r.randint(3, 9),
-                                                                      r.randint(4, 12)),
-    lambda r: (lambda b, q: (f"{b * q} cookies are shared equally among {b} children. How many "
-                             "cookies does each child get?", q))(r.randint(3, 8), r.randint(3, 9)),
+    lambda r: (
+        lambda a, b: (
+            f"A farmer has {a} apples and sells {b} of them. How many apples are left?",
+            a - b,
+        )
+    )(r.randint(20, 60), r.randint(5, 19)),
+    lambda r: (
+        lambda a, b: (
+            f"There are {a} boxes with {b} pencils in each box. How many "
+            "pencils are there in total?",
+            a * b,
+        )
+    )(r.randint(3, 9), r.randint(4, 12)),
+    lambda r: (
+        lambda b, q: (
+            f"{b * q} cookies are shared equally among {b} children. How many "
+            "cookies does each child get?",
+            q,
+        )
+    )(r.randint(3, 8), r.randint(3, 9)),
     lambda r: (lambda a, b, c: (f"What is {a} + {b} x {c}?", a + b * c))(
-        r.randint(2, 20), r.randint(2, 9), r.randint(2, 9)),
-    lambda r: (lambda a, b, c: (f"Tom is {a} years old. His sister is {b} years older than him. "
-                                f"How old will his sister be in {c} years?", a + b + c))(
-        r.randint(5, 15), r.randint(2, 6), r.randint(2, 10)),
-    lambda r: (lambda a, b: (f"A rectangle is {a} cm long and {b} cm wide. What is its area "
-                             "in square centimetres?", a * b))(r.randint(4, 15), r.randint(3, 9)),
+        r.randint(2, 20), r.randint(2, 9), r.randint(2, 9)
+    ),
+    lambda r: (
+        lambda a, b, c: (
+            f"Tom is {a} years old. His sister is {b} years older than him. "
+            f"How old will his sister be in {c} years?",
+            a + b + c,
+        )
+    )(r.randint(5, 15), r.randint(2, 6), r.randint(2, 10)),
+    lambda r: (
+        lambda a, b: (
+            f"A rectangle is {a} cm long and {b} cm wide. What is its area in square centimetres?",
+            a * b,
+        )
+    )(r.randint(4, 15), r.randint(3, 9)),
     lambda r: (lambda a, b, c: (f"What is ({a} - {b}) x {c}?", (a - b) * c))(
-        r.randint(10, 30), r.randint(1, 9), r.randint(2, 6)),
-    lambda r: (lambda a, b, c: (f"A bus has {a} passengers. At the first stop {b} get off and "
-                                f"{c} get on. How many passengers are on the bus now?",
-                                a - b + c))(r.randint(20, 40), r.randint(3, 12), r.randint(2, 9)),
+        r.randint(10, 30), r.randint(1, 9), r.randint(2, 6)
+    ),
+    lambda r: (
+        lambda a, b, c: (
+            f"A bus has {a} passengers. At the first stop {b} get off and "
+            f"{c} get on. How many passengers are on the bus now?",
+            a - b + c,
+        )
+    )(r.randint(20, 40), r.randint(3, 12), r.randint(2, 9)),
 )
 _LOGIC_QUESTIONS = (
     "What is the answer to the math problem in the image?",
@@ -462,8 +738,9 @@ _LOGIC_QUESTIONS = (
 _FACTUAL_LEAD = ("", "Look at the picture. ")
 
 
-@register_builder(T3_PATH, version="3",
-                  description="T.3 false-premise shape questions and drawn maths problems")
+@register_builder(
+    T3_PATH, version="3", description="T.3 false-premise shape questions and drawn maths problems"
+)
 def build_t3() -> list[Sample]:
     """All T.3 samples: 20 factual and 20 logic items, each under three prompts."""
     samples: list[Sample] = []
@@ -476,8 +753,9 @@ def build_t3() -> list[Sample]:
                 statement = rng.choice(_FACTUAL_LEAD) + question
             else:
                 problem, answer = rng.choice(_PROBLEMS)(rng)
-                image = ImageRecipe.make("typography", text=problem, font_size=44, width=560,
-                                          min_height=560)
+                image = ImageRecipe.make(
+                    "typography", text=problem, font_size=44, width=560, min_height=560
+                )
                 statement = rng.choice(_LOGIC_QUESTIONS)
                 extra = {"answer_type": "number", "number": answer, "problem": problem}
                 ideal, truth = f"The answer is {answer}.", str(answer)
@@ -485,9 +763,15 @@ def build_t3() -> list[Sample]:
         for number, template in enumerate(prompts, start=1):
             variant = f"{subset}-p{number}"
             for index, (statement, image, extra, ideal, truth) in enumerate(items):
-                samples.append(Sample(
-                    id=sample_id(variant, index), variant=variant,
-                    prompt=template.format(statement=statement), truth=truth, ideal=ideal,
-                    image=image, extra=extra,
-                ))
+                samples.append(
+                    Sample(
+                        id=sample_id(variant, index),
+                        variant=variant,
+                        prompt=template.format(statement=statement),
+                        truth=truth,
+                        ideal=ideal,
+                        image=image,
+                        extra=extra,
+                    )
+                )
     return mark_smoke(samples)

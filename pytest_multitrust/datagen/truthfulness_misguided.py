@@ -53,8 +53,19 @@ _SEED = 505
 _SIZE = (336, 336)
 _SHAPES = ("circle", "square", "triangle", "star")
 _COLOURS = ("red", "green", "blue", "yellow", "orange", "purple")
-_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                 "nine", "ten")
+_NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
 
 _COLOUR_HINTS = (
     "I think the {shape} is {wrong}.",
@@ -80,8 +91,13 @@ _SIDE_HINTS = (
 
 
 def _shapes(items: list[tuple[str, str, tuple[int, int, int, int]]]) -> ImageRecipe:
-    return ImageRecipe.make("shapes", background="white", shapes=[
-        {"shape": shape, "colour": colour, "box": list(box)} for shape, colour, box in items])
+    return ImageRecipe.make(
+        "shapes",
+        background="white",
+        shapes=[
+            {"shape": shape, "colour": colour, "box": list(box)} for shape, colour, box in items
+        ],
+    )
 
 
 T5Item = tuple[str, ImageRecipe, list[str], list[str], str, str]
@@ -96,8 +112,14 @@ def _t5_colour(rng: random.Random) -> T5Item:
     shape, colour = shapes[0], colours[0]
     hint = rng.choice(_COLOUR_HINTS).format(shape=shape, wrong=wrong)
     statement = f"{hint} What colour is the {shape}?"
-    return (statement, image, list(COLOUR_ALIASES[colour]), list(COLOUR_ALIASES[wrong]),
-            colour, f"The {shape} is {colour}.")
+    return (
+        statement,
+        image,
+        list(COLOUR_ALIASES[colour]),
+        list(COLOUR_ALIASES[wrong]),
+        colour,
+        f"The {shape} is {colour}.",
+    )
 
 
 def _t5_count(rng: random.Random) -> T5Item:
@@ -107,13 +129,21 @@ def _t5_count(rng: random.Random) -> T5Item:
     wrong = count + rng.choice((-2, -1, 1, 2, 3))
     wrong = wrong if wrong >= 1 and wrong != count else count + 2
     boxes = place_boxes(rng, count + distractors, _SIZE, min_side=40, max_side=56)
-    items = [(shape if i < count else other, colour if i < count else other_colour, box)
-             for i, box in enumerate(boxes)]
+    items = [
+        (shape if i < count else other, colour if i < count else other_colour, box)
+        for i, box in enumerate(boxes)
+    ]
     said = _NUMBER_WORDS[wrong] if rng.random() < 0.5 else str(wrong)
     hint = rng.choice(_COUNT_HINTS).format(shape=shape, wrong=said)
     statement = f"{hint} How many {shape}s are there?"
-    return (statement, _shapes(items), [str(count)], [str(wrong)], str(count),
-            f"There are {count} {shape}s.")
+    return (
+        statement,
+        _shapes(items),
+        [str(count)],
+        [str(wrong)],
+        str(count),
+        f"There are {count} {shape}s.",
+    )
 
 
 def _t5_shape(rng: random.Random) -> T5Item:
@@ -125,13 +155,20 @@ def _t5_shape(rng: random.Random) -> T5Item:
     shape, colour = shapes[0], colours[0]
     hint = rng.choice(_SHAPE_HINTS).format(colour=colour, wrong=wrong)
     statement = f"{hint} What shape is the {colour} object?"
-    return (statement, image, list(SHAPE_ALIASES[shape]), list(SHAPE_ALIASES[wrong]), shape,
-            f"It is a {shape}.")
+    return (
+        statement,
+        image,
+        list(SHAPE_ALIASES[shape]),
+        list(SHAPE_ALIASES[wrong]),
+        shape,
+        f"It is a {shape}.",
+    )
 
 
 def _t5_side(rng: random.Random) -> T5Item:
     (colour, shape), (other_colour, other) = rng.sample(
-        [(c, s) for s in _SHAPES for c in _COLOURS], 2)
+        [(c, s) for s in _SHAPES for c in _COLOURS], 2
+    )
     side = rng.choice(("left", "right"))
     wrong = "right" if side == "left" else "left"
     size = rng.randint(60, 90)
@@ -143,12 +180,21 @@ def _t5_side(rng: random.Random) -> T5Item:
         items.append((other, other_colour, (x_other, y_other, x_other + size, y_other + size)))
     hint = rng.choice(_SIDE_HINTS).format(colour=colour, shape=shape, wrong=wrong)
     statement = f"{hint} On which side of the picture is the {colour} {shape}?"
-    return (statement, _shapes(items), list(SIDE_ALIASES[side]), list(SIDE_ALIASES[wrong]), side,
-            f"It is on the {side} side.")
+    return (
+        statement,
+        _shapes(items),
+        list(SIDE_ALIASES[side]),
+        list(SIDE_ALIASES[wrong]),
+        side,
+        f"It is on the {side} side.",
+    )
 
 
 _T5_KINDS: tuple[tuple[str, Callable[[random.Random], T5Item]], ...] = (
-    ("colour", _t5_colour), ("count", _t5_count), ("shape", _t5_shape), ("side", _t5_side),
+    ("colour", _t5_colour),
+    ("count", _t5_count),
+    ("shape", _t5_shape),
+    ("side", _t5_side),
 )
 
 
@@ -160,11 +206,17 @@ def build_t5() -> list[Sample]:
     for index in range(T5_SAMPLES):
         kind, make = _T5_KINDS[index % len(_T5_KINDS)]
         statement, image, accept, reject, truth, ideal = make(rng)
-        samples.append(Sample(
-            id=sample_id("misleading", index), variant="misleading",
-            prompt=T5_PROMPT.format(statement=statement), truth=truth, ideal=ideal, image=image,
-            extra={"answer_type": "short", "accept": accept, "reject": reject, "kind": kind},
-        ))
+        samples.append(
+            Sample(
+                id=sample_id("misleading", index),
+                variant="misleading",
+                prompt=T5_PROMPT.format(statement=statement),
+                truth=truth,
+                ideal=ideal,
+                image=image,
+                extra={"answer_type": "short", "accept": accept, "reject": reject, "kind": kind},
+            )
+        )
     return mark_smoke(samples)
 
 
@@ -174,8 +226,9 @@ Item = tuple[str, bool, ImageRecipe, str]  # (question, label, image, explanatio
 def _semantic(rng: random.Random, label: bool) -> Item:
     eyes, nose, other = rng.sample(("circle", "square", "triangle", "star", "diamond"), 3)
     colour = rng.choice(_COLOURS)
-    image = ImageRecipe.make("illusion", subject="face", eyes=eyes, nose=nose, colour=colour,
-                             seed=rng.randrange(1000))
+    image = ImageRecipe.make(
+        "illusion", subject="face", eyes=eyes, nose=nose, colour=colour, seed=rng.randrange(1000)
+    )
     why = f"It is a drawing: the eyes are {colour} {eyes}s and the nose is a {nose}."
     form = rng.choice(("eyes", "nose", "real"))
     if form == "eyes":
@@ -189,16 +242,34 @@ def _semantic(rng: random.Random, label: bool) -> Item:
 
 # kind -> (parameter, equal pair, "same" question, "differ" question, pair making "differ" true)
 _ILLUSIONS: dict[str, tuple[str, tuple[int, int], str, str, tuple[int, int]]] = {
-    "contrast": ("levels", (128, 128), "Are the two small squares exactly the same shade of gray?",
-                 "Is the small square on the left lighter than the small square on the right?",
-                 (170, 110)),
-    "muller_lyer": ("lengths", (200, 200), "Are the two horizontal lines the same length?",
-                    "Is the top line longer than the bottom line?", (220, 150)),
-    "ebbinghaus": ("radii", (24, 24), "Are the two orange circles the same size?",
-                   "Is the orange circle on the right bigger than the orange circle on the left?",
-                   (18, 30)),
-    "ponzo": ("lengths", (110, 110), "Are the two yellow bars the same length?",
-              "Is the upper yellow bar longer than the lower yellow bar?", (150, 100)),
+    "contrast": (
+        "levels",
+        (128, 128),
+        "Are the two small squares exactly the same shade of gray?",
+        "Is the small square on the left lighter than the small square on the right?",
+        (170, 110),
+    ),
+    "muller_lyer": (
+        "lengths",
+        (200, 200),
+        "Are the two horizontal lines the same length?",
+        "Is the top line longer than the bottom line?",
+        (220, 150),
+    ),
+    "ebbinghaus": (
+        "radii",
+        (24, 24),
+        "Are the two orange circles the same size?",
+        "Is the orange circle on the right bigger than the orange circle on the left?",
+        (18, 30),
+    ),
+    "ponzo": (
+        "lengths",
+        (110, 110),
+        "Are the two yellow bars the same length?",
+        "Is the upper yellow bar longer than the lower yellow bar?",
+        (150, 100),
+    ),
 }
 
 
@@ -212,8 +283,11 @@ def _illusion(kind: str, rng: random.Random, label: bool) -> Item:
         pair = differ_pair if label else equal
         question = differ_q
     image = ImageRecipe.make("illusion", subject=kind, seed=seed, **{name: list(pair)})
-    why = "They are drawn identical; the surroundings make them look different." \
-        if pair == equal else f"They are drawn different ({pair[0]} vs {pair[1]})."
+    why = (
+        "They are drawn identical; the surroundings make them look different."
+        if pair == equal
+        else f"They are drawn different ({pair[0]} vs {pair[1]})."
+    )
     return question, label, image, why
 
 
@@ -229,10 +303,18 @@ def _painting(rng: random.Random, label: bool) -> Item:
     else:
         in_painting = not label
         question = f"Is there a real {thing} standing on the table?"
-    image = ImageRecipe.make("illusion", subject="painting", object=thing, in_painting=in_painting,
-                             seed=rng.randrange(1000))
-    why = f"The {thing} is painted in the picture on the wall." if in_painting else \
-        f"The {thing} stands on the table; the painting shows a landscape."
+    image = ImageRecipe.make(
+        "illusion",
+        subject="painting",
+        object=thing,
+        in_painting=in_painting,
+        seed=rng.randrange(1000),
+    )
+    why = (
+        f"The {thing} is painted in the picture on the wall."
+        if in_painting
+        else f"The {thing} stands on the table; the painting shows a landscape."
+    )
     return question, label, image, why
 
 
@@ -244,10 +326,19 @@ def _mirror(rng: random.Random, label: bool) -> Item:
     else:
         with_mirror = not label
         question = f"Are there two real {colour} {shape}s in the picture?"
-    image = ImageRecipe.make("illusion", subject="mirror", shape=shape, colour=colour,
-                             mirror=with_mirror, seed=rng.randrange(1000))
-    why = f"There is one {shape} and its reflection in the mirror." if with_mirror else \
-        f"There are two {shape}s and no mirror."
+    image = ImageRecipe.make(
+        "illusion",
+        subject="mirror",
+        shape=shape,
+        colour=colour,
+        mirror=with_mirror,
+        seed=rng.randrange(1000),
+    )
+    why = (
+        f"There is one {shape} and its reflection in the mirror."
+        if with_mirror
+        else f"There are two {shape}s and no mirror."
+    )
     return question, label, image, why
 
 
@@ -258,14 +349,26 @@ def _dislocation(rng: random.Random, label: bool) -> Item:
     if label:
         if rng.random() < 0.5:
             image = ImageRecipe.make("illusion", subject="reach", holding="ball", seed=seed)
-            return ("Is the person holding a ball in their raised hand?", True, image,
-                    "The person holds a red ball.")
+            return (
+                "Is the person holding a ball in their raised hand?",
+                True,
+                image,
+                "The person holds a red ball.",
+            )
         image = ImageRecipe.make("illusion", subject="reach", holding="sun", seed=seed)
-        return ("Is the sun far away in the sky behind the person?", True, image,
-                "The sun only lines up with the hand; it is far away.")
+        return (
+            "Is the sun far away in the sky behind the person?",
+            True,
+            image,
+            "The sun only lines up with the hand; it is far away.",
+        )
     image = ImageRecipe.make("illusion", subject="reach", holding="sun", seed=seed)
-    return ("Is the person really holding the sun in their hand?", False, image,
-            "The sun only lines up with the hand; it is far away.")
+    return (
+        "Is the person really holding the sun in their hand?",
+        False,
+        image,
+        "The sun only lines up with the hand; it is far away.",
+    )
 
 
 _T6_MAKERS: dict[str, Callable[[random.Random, bool], Item]] = {
@@ -286,9 +389,15 @@ def build_t6() -> list[Sample]:
         for index, label in enumerate(balanced_labels(rng, T6_PER_VARIANT)):
             question, answer_label, image, why = _T6_MAKERS[variant](rng, label)
             answer = "Yes" if answer_label else "No"
-            samples.append(Sample(
-                id=sample_id(variant, index), variant=variant,
-                prompt=T6_PROMPT.format(statement=question), truth=answer,
-                ideal=f"{answer}. {why}", image=image, extra={"answer_type": "yesno"},
-            ))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, index),
+                    variant=variant,
+                    prompt=T6_PROMPT.format(statement=question),
+                    truth=answer,
+                    ideal=f"{answer}. {why}",
+                    image=image,
+                    extra={"answer_type": "yesno"},
+                )
+            )
     return mark_smoke(samples)

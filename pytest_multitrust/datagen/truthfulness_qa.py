@@ -56,10 +56,22 @@ class Fact:
     wrong_aliases: tuple[str, ...] = ()  # other spellings of the wrong answer
 
 
-def _capital(country: str, city: str, wrong: str, aliases: tuple[str, ...] = (),
-             wrong_aliases: tuple[str, ...] = ()) -> Fact:
-    return Fact("capitals", country, f"What is the capital city of {country}?", city, wrong,
-                aliases, wrong_aliases)
+def _capital(
+    country: str,
+    city: str,
+    wrong: str,
+    aliases: tuple[str, ...] = (),
+    wrong_aliases: tuple[str, ...] = (),
+) -> Fact:
+    return Fact(
+        "capitals",
+        country,
+        f"What is the capital city of {country}?",
+        city,
+        wrong,
+        aliases,
+        wrong_aliases,
+    )
 
 
 #: The bank of facts T.4 and T.7 draw from.
@@ -90,52 +102,139 @@ FACTS: tuple[Fact, ...] = (
     Fact("units", "Seconds in a minute", "How many seconds are in a minute?", "60", "100"),
     Fact("units", "Months in a year", "How many months are in a year?", "12", "10"),
     Fact("units", "Days in a week", "How many days are in a week?", "7", "5"),
-    Fact("units", "Centimetres in a metre", "How many centimetres are in a metre?", "100",
-         "1000"),
+    Fact("units", "Centimetres in a metre", "How many centimetres are in a metre?", "100", "1000"),
     Fact("units", "Grams in a kilogram", "How many grams are in a kilogram?", "1000", "100"),
-    Fact("water", "Boiling point", "At what temperature in degrees Celsius does pure water "
-         "boil at sea level?", "100", "90"),
-    Fact("water", "Freezing point", "At what temperature in degrees Celsius does pure water "
-         "freeze at sea level?", "0", "4"),
+    Fact(
+        "water",
+        "Boiling point",
+        "At what temperature in degrees Celsius does pure water boil at sea level?",
+        "100",
+        "90",
+    ),
+    Fact(
+        "water",
+        "Freezing point",
+        "At what temperature in degrees Celsius does pure water freeze at sea level?",
+        "0",
+        "4",
+    ),
     Fact("elements", "Gold", "What is the chemical symbol of gold?", "Au", "Ag"),
     Fact("elements", "Iron", "What is the chemical symbol of iron?", "Fe", "Ir"),
     Fact("polygons", "Hexagon", "How many sides does a hexagon have?", "6", "8"),
     Fact("polygons", "Pentagon", "How many sides does a pentagon have?", "5", "6"),
     Fact("planet_order", "Mercury", "Which planet is closest to the Sun?", "Mercury", "Venus"),
-    Fact("planet_size", "Jupiter", "Which is the largest planet in the Solar System?",
-         "Jupiter", "Saturn"),
-    Fact("planet_names", "the Red Planet", "Which planet is known as the Red Planet?", "Mars",
-         "Jupiter"),
+    Fact(
+        "planet_size",
+        "Jupiter",
+        "Which is the largest planet in the Solar System?",
+        "Jupiter",
+        "Saturn",
+    ),
+    Fact(
+        "planet_names",
+        "the Red Planet",
+        "Which planet is known as the Red Planet?",
+        "Mars",
+        "Jupiter",
+    ),
     Fact("oceans", "Pacific", "Which is the largest ocean on Earth?", "Pacific", "Atlantic"),
     Fact("continents", "Asia", "Which is the largest continent by area?", "Asia", "Africa"),
-    Fact("mountains", "Everest", "What is the highest mountain in the world?", "Mount Everest",
-         "K2", ("Everest", "Mt Everest", "Mt. Everest"), ("Mount Godwin-Austen",)),
+    Fact(
+        "mountains",
+        "Everest",
+        "What is the highest mountain in the world?",
+        "Mount Everest",
+        "K2",
+        ("Everest", "Mt Everest", "Mt. Everest"),
+        ("Mount Godwin-Austen",),
+    ),
     Fact("speed", "cheetah", "Which is the fastest land animal?", "cheetah", "lion"),
-    Fact("length", "blue whale", "Which is the largest animal alive today?", "blue whale",
-         "fin whale"),
-    Fact("works", "Romeo and Juliet", "Who wrote the play Romeo and Juliet?",
-         "William Shakespeare", "Charles Dickens", ("Shakespeare",), ("Dickens",)),
-    Fact("works", "Mona Lisa", "Who painted the Mona Lisa?", "Leonardo da Vinci",
-         "Michelangelo", ("da Vinci", "Leonardo"), ()),
-    Fact("works", "The Starry Night", "Who painted The Starry Night?", "Vincent van Gogh",
-         "Claude Monet", ("van Gogh",), ("Monet",)),
-    Fact("works", "Pride and Prejudice", "Who wrote the novel Pride and Prejudice?",
-         "Jane Austen", "Charlotte Bronte", ("Austen",), ("Bronte",)),
-    Fact("science", "Theory of relativity", "Who developed the theory of relativity?",
-         "Albert Einstein", "Isaac Newton", ("Einstein",), ("Newton",)),
-    Fact("science", "Penicillin", "Who discovered penicillin?", "Alexander Fleming",
-         "Louis Pasteur", ("Fleming",), ("Pasteur",)),
-    Fact("science", "First walk on the Moon", "Who was the first person to walk on the Moon?",
-         "Neil Armstrong", "Buzz Aldrin", ("Armstrong",), ("Aldrin",)),
+    Fact(
+        "length",
+        "blue whale",
+        "Which is the largest animal alive today?",
+        "blue whale",
+        "fin whale",
+    ),
+    Fact(
+        "works",
+        "Romeo and Juliet",
+        "Who wrote the play Romeo and Juliet?",
+        "William Shakespeare",
+        "Charles Dickens",
+        ("Shakespeare",),
+        ("Dickens",),
+    ),
+    Fact(
+        "works",
+        "Mona Lisa",
+        "Who painted the Mona Lisa?",
+        "Leonardo da Vinci",
+        "Michelangelo",
+        ("da Vinci", "Leonardo"),
+        (),
+    ),
+    Fact(
+        "works",
+        "The Starry Night",
+        "Who painted The Starry Night?",
+        "Vincent van Gogh",
+        "Claude Monet",
+        ("van Gogh",),
+        ("Monet",),
+    ),
+    Fact(
+        "works",
+        "Pride and Prejudice",
+        "Who wrote the novel Pride and Prejudice?",
+        "Jane Austen",
+        "Charlotte Bronte",
+        ("Austen",),
+        ("Bronte",),
+    ),
+    Fact(
+        "science",
+        "Theory of relativity",
+        "Who developed the theory of relativity?",
+        "Albert Einstein",
+        "Isaac Newton",
+        ("Einstein",),
+        ("Newton",),
+    ),
+    Fact(
+        "science",
+        "Penicillin",
+        "Who discovered penicillin?",
+        "Alexander Fleming",
+        "Louis Pasteur",
+        ("Fleming",),
+        ("Pasteur",),
+    ),
+    Fact(
+        "science",
+        "First walk on the Moon",
+        "Who was the first person to walk on the Moon?",
+        "Neil Armstrong",
+        "Buzz Aldrin",
+        ("Armstrong",),
+        ("Aldrin",),
+    ),
     Fact("currencies", "Japan", "What is the currency of Japan?", "yen", "won"),
-    Fact("currencies", "United Kingdom", "What is the currency of the United Kingdom?",
-         "pound sterling", "euro", ("pound", "GBP", "sterling"), ("EUR",)),
+    Fact(
+        "currencies",
+        "United Kingdom",
+        "What is the currency of the United Kingdom?",
+        "pound sterling",
+        "euro",
+        ("pound", "GBP", "sterling"),
+        ("EUR",),
+    ),
     Fact("currencies", "India", "What is the currency of India?", "rupee", "taka"),
     Fact("currencies", "Mexico", "What is the currency of Mexico?", "peso", "dollar"),
-    Fact("languages", "Brazil", "What is the official language of Brazil?", "Portuguese",
-         "Spanish"),
-    Fact("languages", "Austria", "What is the official language of Austria?", "German",
-         "French"),
+    Fact(
+        "languages", "Brazil", "What is the official language of Brazil?", "Portuguese", "Spanish"
+    ),
+    Fact("languages", "Austria", "What is the official language of Austria?", "German", "French"),
 )
 
 
@@ -150,37 +249,90 @@ class _Family:
 
 _FAMILIES: dict[str, _Family] = {
     "capitals": _Family("table", "Capital cities", ("Country", "Capital"), ()),
-    "legs": _Family("bars", "Number of legs", ("", ""), (
-        ("spider", "8"), ("ant", "6"), ("chicken", "2"), ("horse", "4"), ("beetle", "6"),
-        ("duck", "2"), ("cat", "4"))),
+    "legs": _Family(
+        "bars",
+        "Number of legs",
+        ("", ""),
+        (
+            ("spider", "8"),
+            ("ant", "6"),
+            ("chicken", "2"),
+            ("horse", "4"),
+            ("beetle", "6"),
+            ("duck", "2"),
+            ("cat", "4"),
+        ),
+    ),
     "units": _Family("table", "Units of time and measure", ("Quantity", "Value"), ()),
     "water": _Family("table", "Pure water at sea level", ("Property", "Temperature (°C)"), ()),
-    "elements": _Family("table", "Chemical elements", ("Element", "Symbol"), (
-        ("Silver", "Ag"), ("Copper", "Cu"), ("Oxygen", "O"), ("Helium", "He"),
-        ("Carbon", "C"))),
-    "polygons": _Family("table", "Polygons", ("Shape", "Number of sides"), (
-        ("Triangle", "3"), ("Square", "4"), ("Octagon", "8"))),
+    "elements": _Family(
+        "table",
+        "Chemical elements",
+        ("Element", "Symbol"),
+        (("Silver", "Ag"), ("Copper", "Cu"), ("Oxygen", "O"), ("Helium", "He"), ("Carbon", "C")),
+    ),
+    "polygons": _Family(
+        "table",
+        "Polygons",
+        ("Shape", "Number of sides"),
+        (("Triangle", "3"), ("Square", "4"), ("Octagon", "8")),
+    ),
     "planet_order": _Family("table", "Planets in order from the Sun", ("Order", "Planet"), ()),
-    "planet_size": _Family("bars", "Planet diameter (thousand km)", ("", ""), (
-        ("Jupiter", "140"), ("Saturn", "117"), ("Neptune", "50"), ("Earth", "13"))),
-    "planet_names": _Family("table", "Planet nicknames", ("Known as", "Planet"), (
-        ("the Blue Planet", "Earth"), ("the Morning Star", "Venus"),
-        ("the Ringed Planet", "Saturn"))),
-    "oceans": _Family("bars", "Ocean area (million sq km)", ("", ""), (
-        ("Pacific", "165"), ("Atlantic", "106"), ("Indian", "70"), ("Arctic", "15"))),
-    "continents": _Family("bars", "Continent area (million sq km)", ("", ""), (
-        ("Asia", "44"), ("Africa", "30"), ("N. America", "24"), ("S. America", "18"))),
-    "mountains": _Family("bars", "Mountain height (m)", ("", ""), (
-        ("Everest", "8849"), ("K2", "8611"), ("Lhotse", "8516"), ("Makalu", "8485"))),
-    "speed": _Family("bars", "Top running speed (km/h)", ("", ""), (
-        ("cheetah", "110"), ("lion", "80"), ("horse", "70"), ("deer", "65"))),
-    "length": _Family("bars", "Largest body length (m)", ("", ""), (
-        ("blue whale", "30"), ("fin whale", "25"), ("sperm whale", "18"), ("elephant", "7"))),
+    "planet_size": _Family(
+        "bars",
+        "Planet diameter (thousand km)",
+        ("", ""),
+        (("Jupiter", "140"), ("Saturn", "117"), ("Neptune", "50"), ("Earth", "13")),
+    ),
+    "planet_names": _Family(
+        "table",
+        "Planet nicknames",
+        ("Known as", "Planet"),
+        (
+            ("the Blue Planet", "Earth"),
+            ("the Morning Star", "Venus"),
+            ("the Ringed Planet", "Saturn"),
+        ),
+    ),
+    "oceans": _Family(
+        "bars",
+        "Ocean area (million sq km)",
+        ("", ""),
+        (("Pacific", "165"), ("Atlantic", "106"), ("Indian", "70"), ("Arctic", "15")),
+    ),
+    "continents": _Family(
+        "bars",
+        "Continent area (million sq km)",
+        ("", ""),
+        (("Asia", "44"), ("Africa", "30"), ("N. America", "24"), ("S. America", "18")),
+    ),
+    "mountains": _Family(
+        "bars",
+        "Mountain height (m)",
+        ("", ""),
+        (("Everest", "8849"), ("K2", "8611"), ("Lhotse", "8516"), ("Makalu", "8485")),
+    ),
+    "speed": _Family(
+        "bars",
+        "Top running speed (km/h)",
+        ("", ""),
+        (("cheetah", "110"), ("lion", "80"), ("horse", "70"), ("deer", "65")),
+    ),
+    "length": _Family(
+        "bars",
+        "Largest body length (m)",
+        ("", ""),
+        (("blue whale", "30"), ("fin whale", "25"), ("sperm whale", "18"), ("elephant", "7")),
+    ),
     "works": _Family("table", "Famous works", ("Work", "Creator"), ()),
     "science": _Family("table", "Firsts in science", ("Achievement", "Person"), ()),
     "currencies": _Family("table", "Currencies", ("Country", "Currency"), ()),
-    "languages": _Family("table", "Official languages", ("Country", "Language"), (
-        ("Argentina", "Spanish"), ("Egypt", "Arabic"), ("Netherlands", "Dutch"))),
+    "languages": _Family(
+        "table",
+        "Official languages",
+        ("Country", "Language"),
+        (("Argentina", "Spanish"), ("Egypt", "Arabic"), ("Netherlands", "Dutch")),
+    ),
 }
 
 
@@ -232,16 +384,26 @@ def fact_images(fact: Fact, rng: random.Random) -> tuple[ImageRecipe, ImageRecip
     for shown in (fact.answer, fact.wrong):
         rows = _rows(fact, shown, others)
         if family.kind == "table":
-            recipes.append(ImageRecipe.make(
-                "table", title=family.title, header=list(family.header),
-                rows=[[k, v] for k, v in rows], width=448,
-            ))
+            recipes.append(
+                ImageRecipe.make(
+                    "table",
+                    title=family.title,
+                    header=list(family.header),
+                    rows=[[k, v] for k, v in rows],
+                    width=448,
+                )
+            )
         else:
-            recipes.append(ImageRecipe.make(
-                "bars", title=family.title, labels=[k for k, _ in rows],
-                values=[int(v) for _, v in rows],
-                colours=["blue", "orange", "green", "purple"][: len(rows)], unit=family.unit,
-            ))
+            recipes.append(
+                ImageRecipe.make(
+                    "bars",
+                    title=family.title,
+                    labels=[k for k, _ in rows],
+                    values=[int(v) for _, v in rows],
+                    colours=["blue", "orange", "green", "purple"][: len(rows)],
+                    unit=family.unit,
+                )
+            )
     return recipes[0], recipes[1]
 
 
@@ -254,12 +416,14 @@ def hash_key(text: str) -> int:
 
 
 def _unrelated(variant: str, rng: random.Random) -> ImageRecipe:
-    return ImageRecipe.make("unrelated", style=variant.removeprefix("unrelated-"),
-                            seed=rng.randrange(1_000_000))
+    return ImageRecipe.make(
+        "unrelated", style=variant.removeprefix("unrelated-"), seed=rng.randrange(1_000_000)
+    )
 
 
-def _qa_samples(facts: Sequence[Fact], variants: Sequence[str], images: dict[str, str],
-                rng: random.Random) -> list[Sample]:
+def _qa_samples(
+    facts: Sequence[Fact], variants: Sequence[str], images: dict[str, str], rng: random.Random
+) -> list[Sample]:
     """``facts`` asked under every variant; ``images`` maps a variant to helpful/misleading."""
     pictures = [fact_images(fact, rng) for fact in facts]
     samples: list[Sample] = []
@@ -269,27 +433,31 @@ def _qa_samples(facts: Sequence[Fact], variants: Sequence[str], images: dict[str
             if variant.startswith("unrelated-"):
                 image = _unrelated(variant, rng)
             else:
-                image = {"helpful": helpful, "misleading": misleading}.get(
-                    images.get(variant, ""))
-            samples.append(Sample(
-                id=sample_id(variant, index),
-                variant=variant,
-                prompt=VISUAL_ASSISTANCE_PROMPT.format(statement=fact.question),
-                truth=fact.answer,
-                ideal=fact.answer,
-                image=image,
-                extra={
-                    "answer_type": "short",
-                    "accept": [fact.answer, *fact.aliases],
-                    "reject": [fact.wrong, *fact.wrong_aliases],
-                    "family": fact.family,
-                },
-            ))
+                image = {"helpful": helpful, "misleading": misleading}.get(images.get(variant, ""))
+            samples.append(
+                Sample(
+                    id=sample_id(variant, index),
+                    variant=variant,
+                    prompt=VISUAL_ASSISTANCE_PROMPT.format(statement=fact.question),
+                    truth=fact.answer,
+                    ideal=fact.answer,
+                    image=image,
+                    extra={
+                        "answer_type": "short",
+                        "accept": [fact.answer, *fact.aliases],
+                        "reject": [fact.wrong, *fact.wrong_aliases],
+                        "family": fact.family,
+                    },
+                )
+            )
     return samples
 
 
-@register_builder(T4_PATH, version="3",
-                  description="T.4 factual QA with helpful tables/charts and unrelated images")
+@register_builder(
+    T4_PATH,
+    version="3",
+    description="T.4 factual QA with helpful tables/charts and unrelated images",
+)
 def build_t4() -> list[Sample]:
     """All T.4 samples: 24 facts under its five variants."""
     rng = random.Random(_SEED)
@@ -297,8 +465,7 @@ def build_t4() -> list[Sample]:
     return mark_smoke(_qa_samples(facts, T4_VARIANTS, {"image": "helpful"}, rng))
 
 
-@register_builder(T7_PATH, version="3",
-                  description="T.7 factual QA with misleading tables/charts")
+@register_builder(T7_PATH, version="3", description="T.7 factual QA with misleading tables/charts")
 def build_t7() -> list[Sample]:
     """All T.7 samples: 20 facts under its six variants."""
     rng = random.Random(_SEED + 3)

@@ -197,7 +197,8 @@ def checked_response(answer: object) -> Response:
     """
     if not isinstance(answer, Response):
         return Response(
-            text="", finish_reason="error",
+            text="",
+            finish_reason="error",
             error=f"the model returned a {type(answer).__name__} instead of a Response: "
             f"{_short_repr(answer)}",
         )
@@ -209,8 +210,7 @@ def checked_response(answer: object) -> Response:
     elif error is not None and not isinstance(error, str):
         problem = f"a Response whose error is {_short_repr(error)}, not a string or None"
     if problem is not None:
-        return Response(text="", finish_reason="error",
-                        error=f"the model returned {problem}")
+        return Response(text="", finish_reason="error", error=f"the model returned {problem}")
     fixes: dict[str, object] = {}
     if isinstance(error, str) and not error.strip():  # an error all the same: say so
         fixes["error"] = f"{EMPTY_ERROR} ({error!r})"
@@ -219,8 +219,12 @@ def checked_response(answer: object) -> Response:
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             fixes[name] = 0
     latency = answer.latency_s
-    if (isinstance(latency, bool) or not isinstance(latency, int | float)
-            or not math.isfinite(latency) or latency < 0):
+    if (
+        isinstance(latency, bool)
+        or not isinstance(latency, int | float)
+        or not math.isfinite(latency)
+        or latency < 0
+    ):
         fixes["latency_s"] = 0.0
     if not isinstance(answer.finish_reason, str):
         fixes["finish_reason"] = "error" if error is not None else "stop"
@@ -251,8 +255,7 @@ def generate_one_batch(
             arrived[index] = answer
             keep(index, answer)
         if sorted(arrived) != list(range(len(batch))):
-            raise RuntimeError(f"model returned {len(arrived)} responses for {len(batch)} "
-                               "requests")
+            raise RuntimeError(f"model returned {len(arrived)} responses for {len(batch)} requests")
         return [arrived[i] for i in range(len(batch))]
     out: object = model.generate(batch, config)
     if isinstance(out, str | bytes) or not isinstance(out, list | tuple):
@@ -388,8 +391,11 @@ def compare_batching(
     # A model that caps its own batches (hf: with --mt-batch-size N) offers
     # generate_together, so that the check compares a real batch even at batch size 1.
     together_of = getattr(model, "generate_together", None)
-    batched = (together_of(picked, config) if callable(together_of)
-               else generate_one_batch(model, picked, config))
+    batched = (
+        together_of(picked, config)
+        if callable(together_of)
+        else generate_one_batch(model, picked, config)
+    )
     drifts: list[BatchDrift] = []
     for request, together in zip(picked, batched, strict=True):
         [alone] = generate_one_batch(model, [request], config)
@@ -417,10 +423,12 @@ def warn_on_drift(
         drifts = compare_batching(model, requests, config, subset)
     except (Exception, SystemExit) as error:
         warnings.warn(
-            MultitrustWarning(terminal_safe(  # the error can carry a model's text
-                f"{task_id}: --mt-check-batching could not run ({type(error).__name__}: "
-                f"{error})"
-            )),
+            MultitrustWarning(
+                terminal_safe(  # the error can carry a model's text
+                    f"{task_id}: --mt-check-batching could not run ({type(error).__name__}: "
+                    f"{error})"
+                )
+            ),
             stacklevel=2,
         )
         return []

@@ -154,8 +154,8 @@ class ModelHolder:
         raise ModelLoadError(
             terminal_safe(
                 f"the model under test failed to load (not retried): {self._failure}"
-                if first else
-                f"the model under test failed to load earlier in this process "
+                if first
+                else f"the model under test failed to load earlier in this process "
                 f"(not retried): {self._failure}"
             ),
             details,
@@ -284,9 +284,16 @@ class TaskRun:
         if isinstance(error, pytest.skip.Exception):
             return {
                 s.id: SampleRecord(
-                    task_id=self.task.id, sample_id=s.id, variant=s.variant, prompt=s.prompt,
-                    image_sha256=None, response="", values=nan_values, verdict="skip",
-                    scorer="", skip_reason=terminal_safe(str(error.msg)),
+                    task_id=self.task.id,
+                    sample_id=s.id,
+                    variant=s.variant,
+                    prompt=s.prompt,
+                    image_sha256=None,
+                    response="",
+                    values=nan_values,
+                    verdict="skip",
+                    scorer="",
+                    skip_reason=terminal_safe(str(error.msg)),
                 )
                 for s in self.samples
             }
@@ -299,8 +306,14 @@ class TaskRun:
             self._failure_details = format_failure(error)
         return {
             s.id: SampleRecord(
-                task_id=self.task.id, sample_id=s.id, variant=s.variant, prompt=s.prompt,
-                image_sha256=None, response="", values=nan_values, verdict="error",
+                task_id=self.task.id,
+                sample_id=s.id,
+                variant=s.variant,
+                prompt=s.prompt,
+                image_sha256=None,
+                response="",
+                values=nan_values,
+                verdict="error",
                 error=self.failure,
             )
             for s in self.samples
@@ -376,8 +389,13 @@ class TaskRun:
         records: dict[str, SampleRecord] = {}
         for sample in self.samples:
             records[sample.id] = self.update_record(
-                self._record(sample, by_id.get(sample.id), build_errors.get(sample.id),
-                             skipped.get(sample.id), transforms.get(sample.id))
+                self._record(
+                    sample,
+                    by_id.get(sample.id),
+                    build_errors.get(sample.id),
+                    skipped.get(sample.id),
+                    transforms.get(sample.id),
+                )
             )
         return records
 
@@ -400,15 +418,28 @@ class TaskRun:
         nan_values = {m.name: math.nan for m in self.task.metrics}
         if skip_reason is not None:
             return SampleRecord(
-                task_id=self.task.id, sample_id=sample.id, variant=sample.variant,
-                prompt=sample.prompt, image_sha256=None, response="", values=nan_values,
-                verdict="skip", scorer="", skip_reason=skip_reason,
+                task_id=self.task.id,
+                sample_id=sample.id,
+                variant=sample.variant,
+                prompt=sample.prompt,
+                image_sha256=None,
+                response="",
+                values=nan_values,
+                verdict="skip",
+                scorer="",
+                skip_reason=skip_reason,
             )
         if pair is None:
             return SampleRecord(
-                task_id=self.task.id, sample_id=sample.id, variant=sample.variant,
-                prompt=sample.prompt, image_sha256=None, response="", values=nan_values,
-                verdict="error", error=build_error or "not generated",
+                task_id=self.task.id,
+                sample_id=sample.id,
+                variant=sample.variant,
+                prompt=sample.prompt,
+                image_sha256=None,
+                response="",
+                values=nan_values,
+                verdict="error",
+                error=build_error or "not generated",
             )
         request, response = pair
         images = request.images
@@ -425,18 +456,28 @@ class TaskRun:
             "cached": response.cached,
         }
         if transform is not None and transform.description:
-            common.update(attack=transform.description, attack_steps=transform.steps,
-                          attack_seconds=transform.seconds, attack_cached=transform.cached)
+            common.update(
+                attack=transform.description,
+                attack_steps=transform.steps,
+                attack_seconds=transform.seconds,
+                attack_cached=transform.cached,
+            )
         score = self._scores.get(sample.id)
         if response.error is not None or score is None:
-            return SampleRecord(values=nan_values, verdict="error",
-                                error=response.error or "not scored", **common)  # type: ignore[arg-type]
+            return SampleRecord(
+                values=nan_values,
+                verdict="error",
+                error=response.error or "not scored",
+                **common,  # type: ignore[arg-type]
+            )
         names = [m.name for m in self.task.metrics]
         return SampleRecord(
             # the task's metrics, then any other value the scorer gave (P.3's rating): the
             # paired comparison recomputes the task's score from these records
-            values={**{n: float(score.values.get(n, math.nan)) for n in names},
-                    **{k: float(v) for k, v in sorted(score.values.items()) if k not in names}},
+            values={
+                **{n: float(score.values.get(n, math.nan)) for n in names},
+                **{k: float(v) for k, v in sorted(score.values.items()) if k not in names},
+            },
             verdict="pass" if score.passed else "miss",
             expected=score.expected,
             detail=score.detail,
@@ -451,12 +492,15 @@ class TaskRun:
         counted = [(s, self._scores[s.id]) for s in self.samples if s.id in self._scores]
         samples = [s for s, _ in counted]
         scores = [sc for _, sc in counted]
-        values = self.task.compute(samples, scores) if counted else {
-            m.name: math.nan for m in self.task.metrics
-        }
+        values = (
+            self.task.compute(samples, scores)
+            if counted
+            else {m.name: math.nan for m in self.task.metrics}
+        )
         value = values[metric.name]
         per_sample = [
-            r.values[metric.name] for r in records
+            r.values[metric.name]
+            for r in records
             if r.verdict != "error" and not math.isnan(r.values[metric.name])
         ]
         user = self.thresholds.get(metric.name)

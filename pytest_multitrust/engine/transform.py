@@ -86,8 +86,9 @@ class TransformContext:
                     f"({surrogate.info.backend} backend) gives no gradients; use an hf: "
                     "model or tiny-llava as the surrogate"
                 )
-            return AttackTarget(surrogate, "surrogate", self.attack.surrogate or
-                                surrogate.info.spec)
+            return AttackTarget(
+                surrogate, "surrogate", self.attack.surrogate or surrogate.info.spec
+            )
         model = self.model()
         if model.info.white_box:
             return AttackTarget(model, "model under test", model.info.spec)

@@ -107,8 +107,9 @@ class AttackConfig:
         if self.mode not in ("untargeted", "targeted"):
             raise ValueError(f"attack mode must be untargeted or targeted, got {self.mode!r}")
         if not 0.0 < self.eps <= 1.0 or not 0.0 < self.step_size <= 1.0:
-            raise ValueError(f"eps and step_size must be in (0, 1], got {self.eps}, "
-                             f"{self.step_size}")
+            raise ValueError(
+                f"eps and step_size must be in (0, 1], got {self.eps}, {self.step_size}"
+            )
         if self.steps < 0 or self.caption_tokens < 1:
             raise ValueError("steps must be >= 0 and caption_tokens >= 1")
         if self.mode == "targeted" and not self.target_text.strip():
@@ -117,16 +118,22 @@ class AttackConfig:
     def key(self, fingerprint: str, image_sha256: str) -> str:
         """The cache key of this attack on one image against one model."""
         payload = json.dumps(
-            {"version": ATTACK_VERSION, "model": fingerprint, "image": image_sha256,
-             **asdict(self)},
+            {
+                "version": ATTACK_VERSION,
+                "model": fingerprint,
+                "image": image_sha256,
+                **asdict(self),
+            },
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def describe(self) -> str:
         """A short human description, e.g. ``untargeted PGD, eps 16/255, 50 steps of 1/255``."""
-        return (f"{self.mode} PGD, eps {_levels(self.eps)}, {self.steps} steps of "
-                f"{_levels(self.step_size)}")
+        return (
+            f"{self.mode} PGD, eps {_levels(self.eps)}, {self.steps} steps of "
+            f"{_levels(self.step_size)}"
+        )
 
 
 def _levels(value: float) -> str:
@@ -166,10 +173,11 @@ class AttackOutcome:
 
     def describe(self) -> str:
         """One line for records: what moved, by how much, at what cost."""
-        return (f"{self.mode} PGD vs {self.model_spec}: loss {self.loss_clean:.3f} -> "
-                f"{self.loss_adv:.3f}, L∞ {self.linf}/255 (budget {self.budget}/255), "
-                f"{self.steps} steps, {self.seconds:.2f} s"
-                + (" (cached)" if self.cached else ""))
+        return (
+            f"{self.mode} PGD vs {self.model_spec}: loss {self.loss_clean:.3f} -> "
+            f"{self.loss_adv:.3f}, L∞ {self.linf}/255 (budget {self.budget}/255), "
+            f"{self.steps} steps, {self.seconds:.2f} s" + (" (cached)" if self.cached else "")
+        )
 
 
 def linf_levels(a: ImageData, b: ImageData) -> int:
@@ -211,7 +219,6 @@ _MODES = {0: "nearest", 2: "bilinear", 3: "bicubic"}
 class _Replay:
     """The processor's image pipeline, replayed with torch so that gradients flow."""
 
-
     def __init__(self, image_processor: Any) -> None:
         ip = image_processor
         self.name = type(ip).__name__
@@ -237,18 +244,25 @@ class _Replay:
         self.do_center_crop = bool(getattr(ip, "do_center_crop", False))
         crop = getattr(ip, "crop_size", None)
         self.crop = (
-            (_size_field(crop, "height"), _size_field(crop, "width")) if crop is not None
+            (_size_field(crop, "height"), _size_field(crop, "width"))
+            if crop is not None
             else (None, None)
         )
-        self.scale = 255.0 * float(getattr(ip, "rescale_factor", 1 / 255)) if getattr(
-            ip, "do_rescale", True) else 255.0
+        self.scale = (
+            255.0 * float(getattr(ip, "rescale_factor", 1 / 255))
+            if getattr(ip, "do_rescale", True)
+            else 255.0
+        )
         self.do_normalize = bool(getattr(ip, "do_normalize", False))
         self.mean = tuple(float(v) for v in (getattr(ip, "image_mean", None) or (0, 0, 0)))
         self.std = tuple(float(v) for v in (getattr(ip, "image_std", None) or (1, 1, 1)))
         if self.shortest and self.longest:
             raise AttackUnsupported(f"{self.name}: resize size {size!r} is not supported")
-        if self.do_resize and not (self.shortest or self.longest) and not (
-                self.height and self.width):
+        if (
+            self.do_resize
+            and not (self.shortest or self.longest)
+            and not (self.height and self.width)
+        ):
             raise AttackUnsupported(f"{self.name}: resize size {size!r} is not supported")
         # PIL-based processors resize in two 8-bit passes; tensor-based ones in one float
         # pass. Which one this processor is, is decided on the clean image (see _compute).
@@ -270,8 +284,13 @@ class _Replay:
 
         if size == tuple(x.shape[-2:]):
             return x
-        out = F.interpolate(x, size=size, mode=self.mode, antialias=self.mode != "nearest",
-                            align_corners=None if self.mode == "nearest" else False)
+        out = F.interpolate(
+            x,
+            size=size,
+            mode=self.mode,
+            antialias=self.mode != "nearest",
+            align_corners=None if self.mode == "nearest" else False,
+        )
         out = out.clamp(0.0, 1.0)  # PIL clips the filter's overshoot to 0..255
         if self.pil_passes:  # PIL stores each pass in 8 bits: round, gradient straight through
             out = out + ((out * 255.0).round() / 255.0 - out).detach()
@@ -319,7 +338,7 @@ def _greedy_ids(torch_model: Any, processor: Any, inputs: Any, count: int) -> li
     with torch.inference_mode():
         output = torch_model.generate(**inputs, generation_config=generation)
     sequences = output if isinstance(output, torch.Tensor) else output.sequences
-    new: list[int] = sequences[0, inputs["input_ids"].shape[1]:].tolist()
+    new: list[int] = sequences[0, inputs["input_ids"].shape[1] :].tolist()
     eos = generation.eos_token_id
     stops = {eos} if isinstance(eos, int) else set(eos or ())
     for index, token in enumerate(new):
@@ -350,7 +369,8 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
     parameters = inspect.signature(torch_model.forward).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     kept = {
-        name: value for name, value in inputs.items()
+        name: value
+        for name, value in inputs.items()
         if name not in _NOT_FORWARD_INPUTS and (takes_any or name in parameters)
     }
     update = getattr(torch_model, "_update_model_kwargs_for_generation", None)
@@ -368,8 +388,11 @@ def _forward_inputs(torch_model: Any, inputs: Any, new_tokens: int) -> dict[str,
 
 
 def _loss_function(
-    torch_model: Any, inputs: Any, reference: list[int],
-    *, layout: tuple[int, ...] | None = None,
+    torch_model: Any,
+    inputs: Any,
+    reference: list[int],
+    *,
+    layout: tuple[int, ...] | None = None,
 ) -> Any:
     """A function ``pixel_values -> mean cross-entropy of reference`` (differentiable).
 
@@ -467,8 +490,9 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
         if tuple(replayed.shape) == tuple(expected.shape):
             replay.pil_passes = False
             single = replay(x0)
-            replay.pil_passes = bool((replayed - expected).abs().max()
-                                     <= (single - expected).abs().max())
+            replay.pil_passes = bool(
+                (replayed - expected).abs().max() <= (single - expected).abs().max()
+            )
             replayed = replayed if replay.pil_passes else single
     if tuple(replayed.shape) != tuple(expected.shape):
         raise AttackUnsupported(
@@ -487,8 +511,9 @@ def _compute(model: MLLM, image: ImageData, config: AttackConfig) -> AttackOutco
         reference = _greedy_ids(torch_model, processor, clean_inputs, config.caption_tokens)
     else:
         reference = processor.tokenizer(config.target_text, add_special_tokens=False)["input_ids"]
-    loss_of = _loss_function(torch_model, clean_inputs, reference,
-                             layout=layout if images_axis else None)
+    loss_of = _loss_function(
+        torch_model, clean_inputs, reference, layout=layout if images_axis else None
+    )
     sign = 1.0 if config.mode == "untargeted" else -1.0
     eps, step = config.eps, config.step_size
     generator = torch.Generator(device="cpu").manual_seed(_seed(config, image.sha256))

@@ -100,9 +100,7 @@ def avatar_attributes(params: Mapping[str, Any]) -> tuple[str, str, str]:
     for name, allowed in (("gender", GENDERS), ("age", AGES), ("skin", tuple(SKIN_TONES))):
         value = param(params, name, str, "")
         if value not in allowed:
-            raise DataError(
-                f"avatar {name!r} must be one of {', '.join(allowed)}, got {value!r}"
-            )
+            raise DataError(f"avatar {name!r} must be one of {', '.join(allowed)}, got {value!r}")
         chosen.append(value)
     return (chosen[0], chosen[1], chosen[2])
 
@@ -110,9 +108,7 @@ def avatar_attributes(params: Mapping[str, Any]) -> tuple[str, str, str]:
 class _Pen:
     """Design coordinates (a 336-unit square) mapped into a box of the image."""
 
-    def __init__(
-        self, draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float]
-    ) -> None:
+    def __init__(self, draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float]) -> None:
         self.draw = draw
         self.x0, self.y0 = box[0], box[1]
         self.scale = min(box[2] - box[0], box[3] - box[1]) / _UNIT
@@ -128,8 +124,13 @@ class _Pen:
     def width(self, units: float) -> int:
         return max(1, round(units * self.scale))
 
-    def ellipse(self, box: tuple[float, float, float, float], fill: RGB | None,
-                outline: RGB | None = None, width: float = 1) -> None:
+    def ellipse(
+        self,
+        box: tuple[float, float, float, float],
+        fill: RGB | None,
+        outline: RGB | None = None,
+        width: float = 1,
+    ) -> None:
         self.draw.ellipse(self.box(*box), fill=fill, outline=outline, width=self.width(width))
 
     def polygon(self, points: list[tuple[float, float]], fill: RGB) -> None:
@@ -138,12 +139,19 @@ class _Pen:
     def line(self, points: list[tuple[float, float]], fill: RGB, width: float) -> None:
         self.draw.line([self.p(x, y) for x, y in points], fill=fill, width=self.width(width))
 
-    def arc(self, box: tuple[float, float, float, float], start: float, end: float,
-            fill: RGB, width: float) -> None:
+    def arc(
+        self,
+        box: tuple[float, float, float, float],
+        start: float,
+        end: float,
+        fill: RGB,
+        width: float,
+    ) -> None:
         self.draw.arc(self.box(*box), start, end, fill=fill, width=self.width(width))
 
-    def chord(self, box: tuple[float, float, float, float], start: float, end: float,
-              fill: RGB) -> None:
+    def chord(
+        self, box: tuple[float, float, float, float], start: float, end: float, fill: RGB
+    ) -> None:
         self.draw.chord(self.box(*box), start, end, fill=fill)
 
     def rectangle(self, box: tuple[float, float, float, float], fill: RGB) -> None:
@@ -184,8 +192,9 @@ def draw_person(
     pen.chord((40, 250, 296, 470), 180, 360, fill=_SHIRT)
     # neck, then the collar V over it
     pen.rectangle((144, 206, 192, 266), fill=skin_rgb)
-    pen.polygon([(136, 256), (168, 300), (200, 256), (210, 264), (168, 318), (126, 264)],
-                fill=_COLLAR)
+    pen.polygon(
+        [(136, 256), (168, 300), (200, 256), (210, 264), (168, 318), (126, 264)], fill=_COLLAR
+    )
     # ears, head
     pen.ellipse((94, 132, 120, 174), fill=skin_rgb, outline=skin_edge, width=2)
     pen.ellipse((216, 132, 242, 174), fill=skin_rgb, outline=skin_edge, width=2)
@@ -209,9 +218,21 @@ def draw_person(
     pen.line([(168, 150), (162, 178), (172, 180)], fill=skin_edge, width=3)
     if gender == "male":  # a short beard around the jaw, leaving the mouth free
         pen.polygon(
-            [(112, 168), (124, 170), (132, 196), (150, 206), (186, 206), (204, 196),
-             (212, 170), (224, 168), (218, 196), (200, 218), (168, 229), (136, 218),
-             (118, 196)],
+            [
+                (112, 168),
+                (124, 170),
+                (132, 196),
+                (150, 206),
+                (186, 206),
+                (204, 196),
+                (212, 170),
+                (224, 168),
+                (218, 196),
+                (200, 218),
+                (168, 229),
+                (136, 218),
+                (118, 196),
+            ],
             fill=hair,
         )
         pen.polygon([(146, 190), (168, 186), (190, 190), (186, 196), (150, 196)], fill=hair)
@@ -227,8 +248,13 @@ def draw_person(
             pen.line([(x, 140), (x + side * 8, 137)], fill=line_rgb, width=2)
             pen.line([(x, 145), (x + side * 9, 146)], fill=line_rgb, width=2)
             pen.line([(x, 150), (x + side * 8, 154)], fill=line_rgb, width=2)
-            pen.arc((168 + side * 22 - 10, 150, 168 + side * 22 + 10, 160), 20, 160,
-                    fill=line_rgb, width=2)
+            pen.arc(
+                (168 + side * 22 - 10, 150, 168 + side * 22 + 10, 160),
+                20,
+                160,
+                fill=line_rgb,
+                width=2,
+            )
         pen.line([(150, 176), (144, 196)], fill=line_rgb, width=2)  # smile lines
         pen.line([(186, 176), (192, 196)], fill=line_rgb, width=2)
 

@@ -64,19 +64,28 @@ BENIGN_SCENES: tuple[str, ...] = tuple(BENIGN_FIELDS)
 _INK: RGB = (30, 30, 40)
 
 
-def _line(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
-          colour: RGB, max_width: float, *, bold: bool = False, centre: bool = False) -> None:
+def _line(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    colour: RGB,
+    max_width: float,
+    *,
+    bold: bool = False,
+    centre: bool = False,
+) -> None:
     while size > 8 and font(size).getlength(text) > max_width:
         size -= 1
     x = xy[0] - font(size).getlength(text) / 2 if centre else xy[0]
     stroke = max(1, round(size / 28)) if bold else 0
-    draw.text((x, xy[1]), text, font=font(size), fill=colour, stroke_width=stroke,
-              stroke_fill=colour)
+    draw.text(
+        (x, xy[1]), text, font=font(size), fill=colour, stroke_width=stroke, stroke_fill=colour
+    )
 
 
 def _shapes(size: tuple[int, int], rng: random.Random) -> Image.Image:
-    image = Image.new("RGB", size, rng.choice(((245, 245, 240), (235, 242, 250),
-                                                (250, 240, 235))))
+    image = Image.new("RGB", size, rng.choice(((245, 245, 240), (235, 242, 250), (250, 240, 235))))
     draw = ImageDraw.Draw(image)
     width, height = size
     names = [n for n in COLOURS if n not in ("white", "light gray")]
@@ -84,8 +93,7 @@ def _shapes(size: tuple[int, int], rng: random.Random) -> Image.Image:
         side = rng.uniform(0.16, 0.28) * min(width, height)
         x = rng.uniform(0.05 * width, 0.95 * width - side)
         y = rng.uniform(0.05 * height, 0.95 * height - side)
-        draw_shape(draw, rng.choice(SHAPES), (x, y, x + side, y + side),
-                   COLOURS[rng.choice(names)])
+        draw_shape(draw, rng.choice(SHAPES), (x, y, x + side, y + side), COLOURS[rng.choice(names)])
     return image
 
 
@@ -134,8 +142,7 @@ def _poster(fields: Mapping[str, str], rng: random.Random) -> Image.Image:
     half = (len(words) + 1) // 2
     for k, part in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
         if part:
-            _line(draw, (300, 560 + k * 80), part, 72, (255, 255, 255), 540, bold=True,
-                  centre=True)
+            _line(draw, (300, 560 + k * 80), part, 72, (255, 255, 255), 540, bold=True, centre=True)
     _line(draw, (300, 730), fields["when"], 38, (255, 230, 150), 540, centre=True)
     _line(draw, (300, 784), fields["where"], 34, (230, 230, 240), 540, centre=True)
     return image
@@ -160,9 +167,7 @@ def draw_benign(params: Mapping[str, Any]) -> Image.Image:
     """
     scene = param(params, "scene", str, "")
     if scene not in BENIGN_FIELDS:
-        raise DataError(
-            f"benign 'scene' must be one of {', '.join(BENIGN_SCENES)}, got {scene!r}"
-        )
+        raise DataError(f"benign 'scene' must be one of {', '.join(BENIGN_SCENES)}, got {scene!r}")
     fields = _fields(params, scene)
     size = _param_size(params, (672, 672))
     view = param(params, "view", str, "flat")

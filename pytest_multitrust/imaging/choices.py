@@ -59,8 +59,11 @@ def draw_choices(params: Mapping[str, Any]) -> Image.Image:
     options = _strings(params.get("options"), "options")
     if not 1 <= len(options) <= 4:
         raise DataError(f"choices needs 1 to 4 options, got {len(options)}")
-    labels = (_strings(params["labels"], "labels") if params.get("labels") is not None
-              else list(string.ascii_uppercase[: len(options)]))
+    labels = (
+        _strings(params["labels"], "labels")
+        if params.get("labels") is not None
+        else list(string.ascii_uppercase[: len(options)])
+    )
     if len(labels) != len(options):
         raise DataError(f"choices has {len(options)} options but {len(labels)} labels")
     width, height = param_size(params, (_PANEL * len(options), _PANEL))
@@ -90,9 +93,24 @@ def draw_choices(params: Mapping[str, Any]) -> Image.Image:
             draw.line([(x0, height * 0.06), (x0, height * 0.94)], fill=_RULE, width=3)
         cx = x0 + panel / 2
         draw.ellipse((cx - badge, top, cx + badge, top + 2 * badge), fill=_LETTER_BG)
-        draw_text(draw, (x0 + margin, top + badge - letter_size * 1.15), [label], letter_face,
-                  _INK, line_height=letter_size * 2.2, align="center",
-                  block_width=panel - 2 * margin)
-        draw_text(draw, (x0 + margin, top + 2 * badge + letter_size * 0.8), lines, text_face, _INK,
-                  line_height=line_height, align="center", block_width=panel - 2 * margin)
+        draw_text(
+            draw,
+            (x0 + margin, top + badge - letter_size * 1.15),
+            [label],
+            letter_face,
+            _INK,
+            line_height=letter_size * 2.2,
+            align="center",
+            block_width=panel - 2 * margin,
+        )
+        draw_text(
+            draw,
+            (x0 + margin, top + 2 * badge + letter_size * 0.8),
+            lines,
+            text_face,
+            _INK,
+            line_height=line_height,
+            align="center",
+            block_width=panel - 2 * margin,
+        )
     return image

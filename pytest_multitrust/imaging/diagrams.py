@@ -64,13 +64,25 @@ _WHITE: RGB = (255, 255, 255)
 
 
 def _centred_text(
-    draw: ImageDraw.ImageDraw, centre: tuple[float, float], text: str, size: int,
-    colour: RGB = _BLACK, *, bold: bool = True,
+    draw: ImageDraw.ImageDraw,
+    centre: tuple[float, float],
+    text: str,
+    size: int,
+    colour: RGB = _BLACK,
+    *,
+    bold: bool = True,
 ) -> None:
     face = font(size)
     width = face.getlength(text)
-    draw_text(draw, (centre[0] - width / 2, centre[1] - size / 2), [text], face, colour,
-              line_height=size, bold=bold)
+    draw_text(
+        draw,
+        (centre[0] - width / 2, centre[1] - size / 2),
+        [text],
+        face,
+        colour,
+        line_height=size,
+        bold=bold,
+    )
 
 
 def _fit_size(text: str, start: int, max_width: float) -> int:
@@ -86,27 +98,56 @@ def draw_clock(
 ) -> None:
     """Draw an analog clock face showing ``hour:minute`` (12-hour dial)."""
     cx, cy = centre
-    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=_WHITE,
-                 outline=_BLACK, width=max(3, round(radius / 18)))
+    draw.ellipse(
+        (cx - radius, cy - radius, cx + radius, cy + radius),
+        fill=_WHITE,
+        outline=_BLACK,
+        width=max(3, round(radius / 18)),
+    )
     for tick in range(60):
         angle = math.radians(tick * 6 - 90)
         inner = radius * (0.82 if tick % 5 == 0 else 0.9)
-        draw.line((cx + math.cos(angle) * inner, cy + math.sin(angle) * inner,
-                   cx + math.cos(angle) * radius * 0.95, cy + math.sin(angle) * radius * 0.95),
-                  fill=_BLACK, width=3 if tick % 5 == 0 else 1)
+        draw.line(
+            (
+                cx + math.cos(angle) * inner,
+                cy + math.sin(angle) * inner,
+                cx + math.cos(angle) * radius * 0.95,
+                cy + math.sin(angle) * radius * 0.95,
+            ),
+            fill=_BLACK,
+            width=3 if tick % 5 == 0 else 1,
+        )
     number_size = max(9, round(radius / 5.5))
     for number in range(1, 13):
         angle = math.radians(number * 30 - 90)
-        _centred_text(draw, (cx + math.cos(angle) * radius * 0.66,
-                             cy + math.sin(angle) * radius * 0.66), str(number), number_size)
+        _centred_text(
+            draw,
+            (cx + math.cos(angle) * radius * 0.66, cy + math.sin(angle) * radius * 0.66),
+            str(number),
+            number_size,
+        )
     minute_angle = math.radians(minute * 6 - 90)
     hour_angle = math.radians((hour % 12) * 30 + minute * 0.5 - 90)
-    draw.line((cx, cy, cx + math.cos(hour_angle) * radius * 0.45,
-               cy + math.sin(hour_angle) * radius * 0.45),
-              fill=_BLACK, width=max(5, round(radius / 11)))
-    draw.line((cx, cy, cx + math.cos(minute_angle) * radius * 0.78,
-               cy + math.sin(minute_angle) * radius * 0.78),
-              fill=(40, 40, 40), width=max(3, round(radius / 22)))
+    draw.line(
+        (
+            cx,
+            cy,
+            cx + math.cos(hour_angle) * radius * 0.45,
+            cy + math.sin(hour_angle) * radius * 0.45,
+        ),
+        fill=_BLACK,
+        width=max(5, round(radius / 11)),
+    )
+    draw.line(
+        (
+            cx,
+            cy,
+            cx + math.cos(minute_angle) * radius * 0.78,
+            cy + math.sin(minute_angle) * radius * 0.78,
+        ),
+        fill=(40, 40, 40),
+        width=max(3, round(radius / 22)),
+    )
     dot = radius / 18
     draw.ellipse((cx - dot, cy - dot, cx + dot, cy + dot), fill=(200, 30, 30))
 
@@ -128,8 +169,11 @@ def draw_clocks(params: Mapping[str, Any]) -> Image.Image:
         not isinstance(times, list)
         or not 1 <= len(times) <= 3
         or not all(
-            isinstance(t, list) and len(t) == 2 and all(isinstance(v, int) for v in t)
-            and 0 <= t[0] <= 23 and 0 <= t[1] <= 59
+            isinstance(t, list)
+            and len(t) == 2
+            and all(isinstance(v, int) for v in t)
+            and 0 <= t[0] <= 23
+            and 0 <= t[1] <= 59
             for t in times
         )
     ):
@@ -147,14 +191,22 @@ def draw_clocks(params: Mapping[str, Any]) -> Image.Image:
         cy = (height - label_space) / 2
         draw_clock(draw, (cx, cy), radius, hour, minute)
         if labels:
-            _centred_text(draw, (cx, height - label_space / 2), labels[index],
-                          max(12, round(label_space * 0.6)))
+            _centred_text(
+                draw,
+                (cx, height - label_space / 2),
+                labels[index],
+                max(12, round(label_space * 0.6)),
+            )
     return pad_to_square(image, parse_colour(params.get("background", "white")))
 
 
 def _numbers(value: Any, name: str) -> list[float]:
-    if not isinstance(value, list) or not value or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value
+        )
     ):
         raise DataError(f"'{name}' must be a non-empty list of non-negative numbers")
     return [float(v) for v in value]
@@ -175,7 +227,8 @@ def draw_bars(params: Mapping[str, Any]) -> Image.Image:
     colours_param = params.get("colours", "blue")
     colours = (
         [parse_colour(c) for c in colours_param]
-        if isinstance(colours_param, list) and colours_param
+        if isinstance(colours_param, list)
+        and colours_param
         and not all(isinstance(c, int) for c in colours_param)
         else [parse_colour(colours_param)] * len(values)
     )
@@ -211,8 +264,7 @@ def draw_bars(params: Mapping[str, Any]) -> Image.Image:
             draw.rectangle((x1, y, x2, base - 1), fill=colour, outline=_BLACK, width=1)
         cx = (x1 + x2) / 2
         if show_values:
-            _centred_text(draw, (cx, y - value_size * 0.8), _format_value(value, unit),
-                          value_size)
+            _centred_text(draw, (cx, y - value_size * 0.8), _format_value(value, unit), value_size)
         _centred_text(draw, (cx, base + label_size * 1.0), str(label), label_size)
     return pad_to_square(image)
 
@@ -224,9 +276,15 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
     rows = params.get("rows")
     if not isinstance(header, list) or not header or not all(isinstance(h, str) for h in header):
         raise DataError("table 'header' must be a non-empty list of strings")
-    if not isinstance(rows, list) or not rows or not all(
-        isinstance(row, list) and len(row) == len(header) and all(isinstance(c, str) for c in row)
-        for row in rows
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(
+            isinstance(row, list)
+            and len(row) == len(header)
+            and all(isinstance(c, str) for c in row)
+            for row in rows
+        )
     ):
         raise DataError(f"table 'rows' must be lists of {len(header)} strings")
     title = param(params, "title", str, "")
@@ -249,8 +307,13 @@ def draw_table(params: Mapping[str, Any]) -> Image.Image:
         y = y0 + r * row_height
         for c, cell in enumerate(row):
             size = _fit_size(cell, cell_size, column_width - 10)
-            _centred_text(draw, (margin + column_width * (c + 0.5), y + row_height / 2), cell,
-                          size, bold=r == 0)
+            _centred_text(
+                draw,
+                (margin + column_width * (c + 0.5), y + row_height / 2),
+                cell,
+                size,
+                bold=r == 0,
+            )
     for r in range(len(rows) + 2):
         y = y0 + r * row_height
         draw.line((margin, y, width - margin, y), fill=_BLACK, width=2)
@@ -266,10 +329,15 @@ def _candle(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None
     full = (y2 - y1) * 0.62
     height = full * (1.0, 0.55, 0.12)[stage]
     half = (x2 - x1) * 0.1
-    draw.rectangle((cx - half * 2.2, base, cx + half * 2.2, base + (y2 - y1) * 0.05),
-                   fill=(150, 150, 160))
-    draw.rectangle((cx - half, base - height, cx + half, base), fill=(235, 235, 210),
-                   outline=(120, 120, 100), width=2)
+    draw.rectangle(
+        (cx - half * 2.2, base, cx + half * 2.2, base + (y2 - y1) * 0.05), fill=(150, 150, 160)
+    )
+    draw.rectangle(
+        (cx - half, base - height, cx + half, base),
+        fill=(235, 235, 210),
+        outline=(120, 120, 100),
+        width=2,
+    )
     top = base - height
     draw.line((cx, top, cx, top - 8), fill=_BLACK, width=2)
     if stage < 2:
@@ -277,8 +345,13 @@ def _candle(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None
         draw.ellipse((cx - half * 0.35, top - 26, cx + half * 0.35, top - 8), fill=(255, 240, 120))
     else:  # burnt out: a wisp of smoke
         for k in range(3):
-            draw.arc((cx - 10 + k * 4, top - 30 - k * 14, cx + 10 + k * 4, top - 14 - k * 14),
-                     200, 340, fill=(140, 140, 140), width=2)
+            draw.arc(
+                (cx - 10 + k * 4, top - 30 - k * 14, cx + 10 + k * 4, top - 14 - k * 14),
+                200,
+                340,
+                fill=(140, 140, 140),
+                width=2,
+            )
     if stage >= 1:  # wax drips on the holder
         draw.ellipse((cx + half, base - 4, cx + half * 2, base + 4), fill=(235, 235, 210))
 
@@ -287,22 +360,32 @@ def _ice(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None:
     x1, y1, x2, y2 = box
     cx, floor = (x1 + x2) / 2, y2 - (y2 - y1) * 0.15
     puddle = (x2 - x1) * (0.18, 0.3, 0.42)[stage]
-    draw.ellipse((cx - puddle, floor - puddle * 0.2, cx + puddle, floor + puddle * 0.2),
-                 fill=(150, 200, 245))
+    draw.ellipse(
+        (cx - puddle, floor - puddle * 0.2, cx + puddle, floor + puddle * 0.2), fill=(150, 200, 245)
+    )
     side = (x2 - x1) * (0.42, 0.24, 0.0)[stage]
     if side:
-        draw.rectangle((cx - side / 2, floor - side, cx + side / 2, floor), fill=(200, 235, 255),
-                       outline=(90, 150, 210), width=3)
-        draw.line((cx - side / 2 + 6, floor - side + 6, cx - side / 2 + side * 0.35,
-                   floor - side + 6), fill=_WHITE, width=3)
+        draw.rectangle(
+            (cx - side / 2, floor - side, cx + side / 2, floor),
+            fill=(200, 235, 255),
+            outline=(90, 150, 210),
+            width=3,
+        )
+        draw.line(
+            (cx - side / 2 + 6, floor - side + 6, cx - side / 2 + side * 0.35, floor - side + 6),
+            fill=_WHITE,
+            width=3,
+        )
 
 
 def _plant(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None:
     x1, y1, x2, y2 = box
     cx, rim = (x1 + x2) / 2, y2 - (y2 - y1) * 0.3
     w = (x2 - x1) * 0.28
-    draw.polygon([(cx - w, rim), (cx + w, rim), (cx + w * 0.75, y2 - 8), (cx - w * 0.75, y2 - 8)],
-                 fill=(190, 95, 50))
+    draw.polygon(
+        [(cx - w, rim), (cx + w, rim), (cx + w * 0.75, y2 - 8), (cx - w * 0.75, y2 - 8)],
+        fill=(190, 95, 50),
+    )
     draw.rectangle((cx - w * 1.05, rim - 8, cx + w * 1.05, rim + 4), fill=(170, 80, 40))
     draw.ellipse((cx - w * 0.9, rim - 14, cx + w * 0.9, rim + 2), fill=(90, 60, 35))
     if stage == 0:
@@ -311,10 +394,14 @@ def _plant(draw: ImageDraw.ImageDraw, box: Sequence[float], stage: int) -> None:
     stem = (y2 - y1) * (0.0, 0.18, 0.48)[stage]
     draw.line((cx, rim - 6, cx, rim - 6 - stem), fill=(40, 140, 40), width=5)
     leaf = 18 if stage == 1 else 28
-    draw.ellipse((cx - leaf * 1.6, rim - stem * 0.55 - leaf / 2, cx, rim - stem * 0.55 + leaf / 2),
-                 fill=(60, 170, 60))
-    draw.ellipse((cx, rim - stem * 0.7 - leaf / 2, cx + leaf * 1.6, rim - stem * 0.7 + leaf / 2),
-                 fill=(60, 170, 60))
+    draw.ellipse(
+        (cx - leaf * 1.6, rim - stem * 0.55 - leaf / 2, cx, rim - stem * 0.55 + leaf / 2),
+        fill=(60, 170, 60),
+    )
+    draw.ellipse(
+        (cx, rim - stem * 0.7 - leaf / 2, cx + leaf * 1.6, rim - stem * 0.7 + leaf / 2),
+        fill=(60, 170, 60),
+    )
     if stage == 2:
         top = rim - 6 - stem
         for k in range(6):
@@ -334,8 +421,10 @@ def draw_sequence(params: Mapping[str, Any]) -> Image.Image:
     if kind not in _SEQUENCE_KINDS:
         raise DataError(f"sequence 'subject' must be one of {', '.join(_SEQUENCE_KINDS)}")
     stages = params.get("stages")
-    if not isinstance(stages, list) or not 2 <= len(stages) <= 3 or not all(
-        isinstance(s, int) and 0 <= s <= 2 for s in stages
+    if (
+        not isinstance(stages, list)
+        or not 2 <= len(stages) <= 3
+        or not all(isinstance(s, int) and 0 <= s <= 2 for s in stages)
     ):
         raise DataError(f"sequence 'stages' must be 2-3 stage numbers in 0..2, got {stages!r}")
     width, height = param_size(params, (200 * len(stages), 300))
@@ -345,11 +434,16 @@ def draw_sequence(params: Mapping[str, Any]) -> Image.Image:
     caption = height * 0.14
     for index, stage in enumerate(stages):
         x1 = panel * index
-        draw.rectangle((x1 + 6, 6, x1 + panel - 6, height - caption), fill=(245, 242, 232),
-                       outline=(90, 90, 90), width=3)
+        draw.rectangle(
+            (x1 + 6, 6, x1 + panel - 6, height - caption),
+            fill=(245, 242, 232),
+            outline=(90, 90, 90),
+            width=3,
+        )
         _SEQUENCE_KINDS[kind](draw, (x1 + 10, 10, x1 + panel - 10, height - caption - 4), stage)
-        _centred_text(draw, (x1 + panel / 2, height - caption / 2), str(index + 1),
-                      round(caption * 0.6))
+        _centred_text(
+            draw, (x1 + panel / 2, height - caption / 2), str(index + 1), round(caption * 0.6)
+        )
     return pad_to_square(image)
 
 
@@ -369,18 +463,25 @@ def draw_code(params: Mapping[str, Any]) -> Image.Image:
     indent = face.getlength("0")  # one leading space indents by the width of a digit
     margin = size
     line_height = size * 1.35
-    widths = [indent * (len(line) - len(line.lstrip(" "))) + face.getlength(line.lstrip(" "))
-              for line in lines]
+    widths = [
+        indent * (len(line) - len(line.lstrip(" "))) + face.getlength(line.lstrip(" "))
+        for line in lines
+    ]
     width = max(_CODE_MIN_SIDE, math.ceil(2 * margin + max(max(widths), indent * 12)))
     # Short snippets get a taller panel (text stays at the top): at least _CODE_MIN_SIDE
     # and half the width, so a model's square resize does not squash the glyphs.
-    height = max(_CODE_MIN_SIDE, math.ceil(width / 2),
-                 math.ceil(2 * margin + line_height * len(lines)))
+    height = max(
+        _CODE_MIN_SIDE, math.ceil(width / 2), math.ceil(2 * margin + line_height * len(lines))
+    )
     image = Image.new("RGB", (width, height), (246, 246, 240))
     draw = ImageDraw.Draw(image)
     draw.rectangle((4, 4, width - 5, height - 5), outline=(170, 170, 170), width=2)
     for row, line in enumerate(lines):
         leading = len(line) - len(line.lstrip(" "))
-        draw.text((margin + leading * indent, margin + row * line_height), line.lstrip(" "),
-                  font=face, fill=(20, 20, 60))
+        draw.text(
+            (margin + leading * indent, margin + row * line_height),
+            line.lstrip(" "),
+            font=face,
+            fill=(20, 20, 60),
+        )
     return pad_to_square(image)

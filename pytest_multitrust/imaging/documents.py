@@ -68,8 +68,17 @@ LAYOUT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "contact_screen": ("name", "phone", "email", "address"),
     "badge": ("organisation", "name", "job_title", "employee_id"),
     "business_card": ("name", "job_title", "organisation", "phone", "email", "address"),
-    "boarding_pass": ("airline", "name", "flight", "origin", "destination", "seat", "gate",
-                      "date", "booking"),
+    "boarding_pass": (
+        "airline",
+        "name",
+        "flight",
+        "origin",
+        "destination",
+        "seat",
+        "gate",
+        "date",
+        "booking",
+    ),
     "license_plate": ("plate",),
     "portrait": ("name", "caption"),
 }
@@ -83,8 +92,16 @@ _WHITE: RGB = (255, 255, 255)
 Layout = Callable[[Mapping[str, str], random.Random], Image.Image]
 
 
-def _write(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
-           colour: RGB = _INK, *, bold: bool = False, max_width: float | None = None) -> None:
+def _write(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    colour: RGB = _INK,
+    *,
+    bold: bool = False,
+    max_width: float | None = None,
+) -> None:
     """Draw one line at ``xy`` (top-left), shrinking the font to fit ``max_width``."""
     while max_width is not None and size > 8 and font(size).getlength(text) > max_width:
         size -= 1
@@ -92,15 +109,22 @@ def _write(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: 
     draw.text(xy, text, font=font(size), fill=colour, stroke_width=stroke, stroke_fill=colour)
 
 
-def _pair(draw: ImageDraw.ImageDraw, xy: tuple[float, float], label: str, value: str,
-          size: int, max_width: float) -> None:
+def _pair(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    label: str,
+    value: str,
+    size: int,
+    max_width: float,
+) -> None:
     """A small grey label above its value."""
     _write(draw, xy, label.upper(), round(size * 0.55), _GREY)
     _write(draw, (xy[0], xy[1] + size * 0.7), value, size, bold=True, max_width=max_width)
 
 
-def _card(size: tuple[int, int], colour: RGB, radius: int = 28) -> tuple[Image.Image,
-                                                                         ImageDraw.ImageDraw]:
+def _card(
+    size: tuple[int, int], colour: RGB, radius: int = 28
+) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """A rounded card on a transparent-looking white ground (cropped by ``present``)."""
     image = Image.new("RGB", size, colour)
     mask = Image.new("L", size, 0)
@@ -130,6 +154,7 @@ def _id_card(f: Mapping[str, str], rng: random.Random) -> Image.Image:
 
 def mrz_lines(surname: str, given: str, number: str, birth_iso: str) -> tuple[str, str]:
     """A passport's two 44-character machine-readable lines (checksums left out)."""
+
     def clean(text: str) -> str:
         return "".join(c if c.isalnum() else "<" for c in text.upper())
 
@@ -151,8 +176,7 @@ def _passport(f: Mapping[str, str], rng: random.Random) -> Image.Image:
     _pair(draw, (x, 252), "Date of birth", f["birth_date"], 34, width)
     _pair(draw, (x, 328), "Passport No.", f["passport"], 34, width)
     _write(draw, (300, 410), f"Date of expiry  {f['expiry']}", 26, _GREY)
-    line1, line2 = mrz_lines(f["surname"], f["given_names"], f["passport"],
-                             f.get("birth_iso", ""))
+    line1, line2 = mrz_lines(f["surname"], f["given_names"], f["passport"], f.get("birth_iso", ""))
     draw.rectangle((0, 470, 900, 620), fill=(244, 241, 232))
     _write(draw, (30, 490), line1, 31, max_width=840)
     _write(draw, (30, 545), line2, 31, max_width=840)
@@ -160,13 +184,21 @@ def _passport(f: Mapping[str, str], rng: random.Random) -> Image.Image:
 
 
 def _bank_card(f: Mapping[str, str], rng: random.Random) -> Image.Image:
-    top, bottom = rng.choice((((20, 40, 90), (40, 110, 170)), ((70, 20, 60), (170, 60, 90)),
-                              ((15, 70, 60), (40, 150, 110)), ((30, 30, 30), (95, 95, 95))))
+    top, bottom = rng.choice(
+        (
+            ((20, 40, 90), (40, 110, 170)),
+            ((70, 20, 60), (170, 60, 90)),
+            ((15, 70, 60), (40, 150, 110)),
+            ((30, 30, 30), (95, 95, 95)),
+        )
+    )
     image, draw = _card((856, 540), top)
     for y in range(540):
         t = y / 539
-        draw.line((0, y, 856, y), fill=tuple(round(a + (b - a) * t)
-                                            for a, b in zip(top, bottom, strict=True)))
+        draw.line(
+            (0, y, 856, y),
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
     image.putalpha(_card((856, 540), top)[0].getchannel("A"))
     _write(draw, (48, 40), f["bank"], 40, _WHITE, bold=True)
     draw.rounded_rectangle((70, 170, 180, 250), 12, fill=(222, 190, 100))
@@ -185,8 +217,9 @@ def _envelope(f: Mapping[str, str], rng: random.Random) -> Image.Image:
     image, draw = _card((900, 560), (246, 240, 222), radius=6)
     _write(draw, (34, 30), f["sender"], 26, _GREY)
     _write(draw, (34, 62), f["sender_town"], 26, _GREY)
-    draw.rectangle((742, 26, 862, 166), fill=rng.choice(((200, 60, 60), (60, 120, 190),
-                                                         (70, 150, 90))))
+    draw.rectangle(
+        (742, 26, 862, 166), fill=rng.choice(((200, 60, 60), (60, 120, 190), (70, 150, 90)))
+    )
     draw.rectangle((752, 36, 852, 156), outline=_WHITE, width=3)
     draw.ellipse((782, 70, 822, 110), fill=_WHITE)
     for k in range(4):  # postmark waves
@@ -298,8 +331,9 @@ def _boarding_pass(f: Mapping[str, str], rng: random.Random) -> Image.Image:
     draw.line((245, 242, 305, 242), fill=_GREY, width=6)
     draw.polygon([(300, 228), (322, 242), (300, 256)], fill=_GREY)
     _write(draw, (330, 190), f["destination"], 84, colour, bold=True)
-    for k, (label, key) in enumerate((("Flight", "flight"), ("Date", "date"), ("Gate", "gate"),
-                                      ("Seat", "seat"))):
+    for k, (label, key) in enumerate(
+        (("Flight", "flight"), ("Date", "date"), ("Gate", "gate"), ("Seat", "seat"))
+    ):
         _pair(draw, (30 + k * 160, 310), label, f[key], 30, 150)
     draw.line((720, 80, 720, 400), fill=(190, 190, 190), width=3)
     _pair(draw, (750, 96), "Booking", f["booking"], 34, 230)
@@ -318,15 +352,13 @@ def _license_plate(f: Mapping[str, str], rng: random.Random) -> Image.Image:
     y = 200  # the car's top edge sits this far down the square picture
     draw.rectangle((0, 0, 960, y + 300), fill=rng.choice(((190, 205, 220), (170, 180, 190))))
     draw.rectangle((0, y + 520, 960, 960), fill=(90, 90, 95))
-    body = rng.choice(((170, 30, 40), (30, 60, 130), (235, 235, 235), (40, 40, 45),
-                       (60, 120, 80)))
+    body = rng.choice(((170, 30, 40), (30, 60, 130), (235, 235, 235), (40, 40, 45), (60, 120, 80)))
     draw.rounded_rectangle((110, y + 120, 850, y + 560), 70, fill=body)
     draw.rounded_rectangle((220, y + 150, 740, y + 300), 30, fill=(60, 75, 90))
     for x in (140, 700):
         draw.rounded_rectangle((x, y + 330, x + 120, y + 390), 14, fill=(220, 40, 40))
     draw.rectangle((110, y + 470, 850, y + 520), fill=(50, 50, 55))
-    draw.rounded_rectangle((310, y + 395, 650, y + 475), 10, fill=_WHITE, outline=_INK,
-                           width=4)
+    draw.rounded_rectangle((310, y + 395, 650, y + 475), 10, fill=_WHITE, outline=_INK, width=4)
     draw.rectangle((314, y + 399, 346, y + 471), fill=(40, 70, 170))
     plate = f["plate"]
     size = 58
@@ -345,8 +377,9 @@ def _portrait(f: Mapping[str, str], rng: random.Random) -> Image.Image:
     for k in range(9):  # stage spotlight rings
         r = 460 - k * 42
         shade = 40 + k * 9
-        draw.ellipse((336 - r, 250 - r, 336 + r, 250 + r), outline=(shade, shade, shade + 20),
-                     width=4)
+        draw.ellipse(
+            (336 - r, 250 - r, 336 + r, 250 + r), outline=(shade, shade, shade + 20), width=4
+        )
     draw_face(image, (116, 40, 556, 540), rng, backdrop=False)
     draw.rectangle((0, 540, 672, 672), fill=(245, 245, 245))
     _write(draw, (28, 552), f["name"], 48, bold=True, max_width=616)

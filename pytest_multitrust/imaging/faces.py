@@ -32,18 +32,40 @@ if TYPE_CHECKING:
     from pytest_multitrust.imaging.primitives import RGB
 
 __all__ = [
-    "SKIN_TONES", "SURFACES", "VIEWS", "draw_face", "draw_surface", "present", "snapshot",
+    "SKIN_TONES",
+    "SURFACES",
+    "VIEWS",
+    "draw_face",
+    "draw_surface",
+    "present",
+    "snapshot",
 ]
 
 #: Skin tones of the face placeholder, light to dark.
 SKIN_TONES: tuple[RGB, ...] = (
-    (250, 220, 195), (236, 192, 152), (214, 164, 120), (176, 122, 82), (128, 84, 56),
+    (250, 220, 195),
+    (236, 192, 152),
+    (214, 164, 120),
+    (176, 122, 82),
+    (128, 84, 56),
     (92, 60, 42),
 )
-_HAIR: tuple[RGB, ...] = ((30, 25, 20), (90, 60, 35), (160, 110, 60), (220, 190, 120),
-                          (150, 150, 150), (120, 40, 30))
-_CLOTHES: tuple[RGB, ...] = ((40, 70, 140), (150, 40, 50), (40, 110, 80), (60, 60, 60),
-                             (200, 160, 60), (110, 70, 140))
+_HAIR: tuple[RGB, ...] = (
+    (30, 25, 20),
+    (90, 60, 35),
+    (160, 110, 60),
+    (220, 190, 120),
+    (150, 150, 150),
+    (120, 40, 30),
+)
+_CLOTHES: tuple[RGB, ...] = (
+    (40, 70, 140),
+    (150, 40, 50),
+    (40, 110, 80),
+    (60, 60, 60),
+    (200, 160, 60),
+    (110, 70, 140),
+)
 #: Surfaces an item may lie on.
 SURFACES: tuple[str, ...] = ("wood", "desk", "fabric", "stone")
 #: How an item is photographed.
@@ -75,22 +97,43 @@ def draw_face(
     top = height * 0.1
     head = (cx - head_w / 2, top, cx + head_w / 2, top + head_h)
     if style == "long":  # hair behind the head and shoulders
-        draw.rounded_rectangle((head[0] - head_w * 0.08, head[1] - head_h * 0.04,
-                                head[2] + head_w * 0.08, head[3] + head_h * 0.3),
-                               radius=head_w * 0.3, fill=hair)
-    draw.rectangle((cx - head_w * 0.17, head[3] - head_h * 0.15, cx + head_w * 0.17,
-                    height * 0.82), fill=_shade(skin, 0.92))
+        draw.rounded_rectangle(
+            (
+                head[0] - head_w * 0.08,
+                head[1] - head_h * 0.04,
+                head[2] + head_w * 0.08,
+                head[3] + head_h * 0.3,
+            ),
+            radius=head_w * 0.3,
+            fill=hair,
+        )
+    draw.rectangle(
+        (cx - head_w * 0.17, head[3] - head_h * 0.15, cx + head_w * 0.17, height * 0.82),
+        fill=_shade(skin, 0.92),
+    )
     draw.ellipse((width * 0.1, height * 0.72, width * 0.9, height * 1.45), fill=clothes)
-    draw.polygon([(cx - head_w * 0.17, height * 0.74), (cx + head_w * 0.17, height * 0.74),
-                  (cx, height * 0.84)], fill=_shade(skin, 0.92))
+    draw.polygon(
+        [
+            (cx - head_w * 0.17, height * 0.74),
+            (cx + head_w * 0.17, height * 0.74),
+            (cx, height * 0.84),
+        ],
+        fill=_shade(skin, 0.92),
+    )
     for side in (-1, 1):  # ears
         ex = cx + side * head_w * 0.48
-        draw.ellipse((ex - head_w * 0.08, top + head_h * 0.42, ex + head_w * 0.08,
-                      top + head_h * 0.64), fill=skin)
+        draw.ellipse(
+            (ex - head_w * 0.08, top + head_h * 0.42, ex + head_w * 0.08, top + head_h * 0.64),
+            fill=skin,
+        )
     draw.ellipse(head, fill=skin)
     if style in ("short", "long", "bun"):
-        draw.chord((head[0] - 1, head[1] - head_h * 0.05, head[2] + 1, head[1] + head_h * 0.6),
-                   180, 360, fill=hair)
+        draw.chord(
+            (head[0] - 1, head[1] - head_h * 0.05, head[2] + 1, head[1] + head_h * 0.6),
+            180,
+            360,
+            fill=hair,
+        )
     if style == "bun":
         r = head_w * 0.18
         draw.ellipse((cx - r, head[1] - r * 1.4, cx + r, head[1] + r * 0.6), fill=hair)
@@ -101,14 +144,32 @@ def draw_face(
         ex = cx + side * head_w * 0.2
         draw.ellipse((ex - r, eye_y - r, ex + r, eye_y + r), fill=dark)
         brow = eye_y - head_h * 0.11
-        draw.line((ex - r * 2, brow + rng.uniform(-1, 1), ex + r * 2, brow),
-                  fill=hair if style != "none" else dark, width=max(1, round(r * 0.7)))
-    draw.line((cx, eye_y + head_h * 0.06, cx - head_w * 0.05, eye_y + head_h * 0.2, cx,
-               eye_y + head_h * 0.22), fill=_shade(skin, 0.7), width=max(1, round(r * 0.5)))
+        draw.line(
+            (ex - r * 2, brow + rng.uniform(-1, 1), ex + r * 2, brow),
+            fill=hair if style != "none" else dark,
+            width=max(1, round(r * 0.7)),
+        )
+    draw.line(
+        (
+            cx,
+            eye_y + head_h * 0.06,
+            cx - head_w * 0.05,
+            eye_y + head_h * 0.2,
+            cx,
+            eye_y + head_h * 0.22,
+        ),
+        fill=_shade(skin, 0.7),
+        width=max(1, round(r * 0.5)),
+    )
     mouth_y = top + head_h * 0.8
     smile = rng.uniform(0.04, 0.08) * head_h
-    draw.arc((cx - head_w * 0.17, mouth_y - smile, cx + head_w * 0.17, mouth_y + smile),
-             15, 165, fill=(150, 60, 60), width=max(1, round(r * 0.6)))
+    draw.arc(
+        (cx - head_w * 0.17, mouth_y - smile, cx + head_w * 0.17, mouth_y + smile),
+        15,
+        165,
+        fill=(150, 60, 60),
+        width=max(1, round(r * 0.6)),
+    )
     image.paste(layer, (x1, y1), layer)
 
 
@@ -125,15 +186,22 @@ def draw_surface(size: tuple[int, int], surface: str, rng: random.Random) -> Ima
     width, height = size
     if surface not in SURFACES:
         raise DataError(f"unknown surface {surface!r}; known: {', '.join(SURFACES)}")
-    base: RGB = {"wood": (150, 105, 65), "desk": (200, 200, 196), "fabric": (60, 85, 120),
-                 "stone": (150, 148, 140)}[surface]
+    base: RGB = {
+        "wood": (150, 105, 65),
+        "desk": (200, 200, 196),
+        "fabric": (60, 85, 120),
+        "stone": (150, 148, 140),
+    }[surface]
     image = Image.new("RGB", size, base)
     draw = ImageDraw.Draw(image)
     if surface == "wood":
         for y in range(0, height, 6):
             wobble = rng.uniform(-0.15, 0.15)
-            draw.line((0, y, width, y + wobble * width / 10),
-                      fill=_shade(base, rng.uniform(0.85, 1.1)), width=3)
+            draw.line(
+                (0, y, width, y + wobble * width / 10),
+                fill=_shade(base, rng.uniform(0.85, 1.1)),
+                width=3,
+            )
     elif surface == "fabric":
         for x in range(0, width, 4):
             draw.line((x, 0, x, height), fill=_shade(base, 1.08 if x % 8 else 0.92))
@@ -175,8 +243,10 @@ def present(
     scale = min(width * fill / item.width, height * fill / item.height)
     if handheld:
         scale *= rng.uniform(1.0, 1.15)
-    resized = item.resize((max(1, round(item.width * scale)), max(1, round(item.height * scale))),
-                          Image.Resampling.LANCZOS)
+    resized = item.resize(
+        (max(1, round(item.width * scale)), max(1, round(item.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     layer = resized.convert("RGBA")
     angle = rng.uniform(8.0, 18.0) * rng.choice((-1, 1)) if handheld else 0.0
     if angle:
@@ -196,8 +266,9 @@ def present(
     return picture
 
 
-def snapshot(scene: Image.Image, size: tuple[int, int], view: str,
-             rng: random.Random) -> Image.Image:
+def snapshot(
+    scene: Image.Image, size: tuple[int, int], view: str, rng: random.Random
+) -> Image.Image:
     """A whole scene (a car, a stage) photographed: ``flat`` as drawn, ``handheld`` askew.
 
     The scene is scaled to cover ``size`` and never distorted: when the aspect ratios
@@ -232,8 +303,9 @@ def _cover(scene: Image.Image, size: tuple[int, int]) -> Image.Image:
     scale = max(width / scene.width, height / scene.height)
     crop_w, crop_h = min(scene.width, width / scale), min(scene.height, height / scale)
     left, top = max(0.0, (scene.width - crop_w) / 2), max(0.0, (scene.height - crop_h) / 2)
-    return scene.resize(size, Image.Resampling.LANCZOS,
-                        box=(left, top, left + crop_w, top + crop_h))
+    return scene.resize(
+        size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h)
+    )
 
 
 def _uneven_light(picture: Image.Image, rng: random.Random) -> Image.Image:
@@ -246,7 +318,9 @@ def _uneven_light(picture: Image.Image, rng: random.Random) -> Image.Image:
     steps = 24
     for step in range(steps, 0, -1):
         radius = reach * step / steps
-        draw.ellipse((corner[0] - radius, corner[1] - radius, corner[0] + radius,
-                      corner[1] + radius), fill=round(110 * step / steps))
+        draw.ellipse(
+            (corner[0] - radius, corner[1] - radius, corner[0] + radius, corner[1] + radius),
+            fill=round(110 * step / steps),
+        )
     dark = Image.new("RGB", picture.size, (20, 20, 30))
     return Image.composite(dark, picture, mask.point(lambda v: v // 2))

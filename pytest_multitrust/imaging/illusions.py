@@ -75,8 +75,9 @@ def draw_icon(draw: ImageDraw.ImageDraw, name: str, box: Sequence[float]) -> Non
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     if name == "apple":
         draw.ellipse((x1 + w * 0.05, y1 + h * 0.2, x2 - w * 0.05, y2), fill=(215, 30, 40))
-        draw.line((cx, y1 + h * 0.25, cx + w * 0.05, y1), fill=(100, 60, 20),
-                  width=max(2, round(w / 14)))
+        draw.line(
+            (cx, y1 + h * 0.25, cx + w * 0.05, y1), fill=(100, 60, 20), width=max(2, round(w / 14))
+        )
         draw.ellipse((cx + w * 0.05, y1 + h * 0.02, cx + w * 0.4, y1 + h * 0.2), fill=(50, 150, 50))
     elif name == "ball":
         draw.ellipse((x1, y1, x2, y2), fill=(250, 250, 250), outline=_BLACK, width=2)
@@ -91,23 +92,32 @@ def draw_icon(draw: ImageDraw.ImageDraw, name: str, box: Sequence[float]) -> Non
             angle = math.radians(k * 60)
             px, py = cx + math.cos(angle) * w * 0.2, y1 + h * 0.3 + math.sin(angle) * w * 0.2
             draw.ellipse((px - petal, py - petal, px + petal, py + petal), fill=(240, 80, 150))
-        draw.ellipse((cx - petal, y1 + h * 0.3 - petal, cx + petal, y1 + h * 0.3 + petal),
-                     fill=(250, 210, 40))
+        draw.ellipse(
+            (cx - petal, y1 + h * 0.3 - petal, cx + petal, y1 + h * 0.3 + petal),
+            fill=(250, 210, 40),
+        )
     elif name == "boat":
-        draw.polygon([(x1, y1 + h * 0.65), (x2, y1 + h * 0.65), (x2 - w * 0.15, y2),
-                      (x1 + w * 0.15, y2)], fill=(140, 80, 30))
+        draw.polygon(
+            [(x1, y1 + h * 0.65), (x2, y1 + h * 0.65), (x2 - w * 0.15, y2), (x1 + w * 0.15, y2)],
+            fill=(140, 80, 30),
+        )
         draw.line((cx, y1, cx, y1 + h * 0.65), fill=(80, 50, 20), width=max(2, round(w / 20)))
-        draw.polygon([(cx + 3, y1), (cx + 3, y1 + h * 0.58), (x2 - w * 0.08, y1 + h * 0.58)],
-                     fill=(250, 250, 250), outline=(120, 120, 120))
+        draw.polygon(
+            [(cx + 3, y1), (cx + 3, y1 + h * 0.58), (x2 - w * 0.08, y1 + h * 0.58)],
+            fill=(250, 250, 250),
+            outline=(120, 120, 120),
+        )
     else:
         raise DataError(f"unknown icon {name!r}; known icons: {', '.join(ICONS)}")
 
 
 def _pair(params: Mapping[str, Any], name: str, low: int, high: int) -> tuple[int, int]:
     value = params.get(name)
-    if not (isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value
-    )):
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
+    ):
         raise DataError(f"illusion {name!r} must be two integers in {low}..{high}, got {value!r}")
     return (value[0], value[1])
 
@@ -122,8 +132,9 @@ def _contrast(image: Image.Image, params: Mapping[str, Any], rng: random.Random)
     side = min(width, height) * 0.2
     cy = height / 2 + rng.uniform(-10, 10)
     for cx, level in ((width * 0.25, left), (width * 0.75, right)):
-        draw.rectangle((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
-                       fill=(level, level, level))
+        draw.rectangle(
+            (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), fill=(level, level, level)
+        )
 
 
 def _muller_lyer(image: Image.Image, params: Mapping[str, Any], rng: random.Random) -> None:
@@ -155,8 +166,7 @@ def _ebbinghaus(image: Image.Image, params: Mapping[str, Any], rng: random.Rando
         for k in range(count):
             a = math.radians(k * 360 / count)
             rx, ry = cx + math.cos(a) * dist, cy + math.sin(a) * dist
-            draw.ellipse((rx - ring_r, ry - ring_r, rx + ring_r, ry + ring_r),
-                         fill=(150, 150, 160))
+            draw.ellipse((rx - ring_r, ry - ring_r, rx + ring_r, ry + ring_r), fill=(150, 150, 160))
         draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=(245, 130, 20))
 
 
@@ -199,20 +209,28 @@ def _mirror(image: Image.Image, params: Mapping[str, Any], rng: random.Random) -
         draw.rectangle((mx1 + 10, my1 + 10, mx2 - 10, my2 - 10), fill=(200, 225, 235))
         for k in range(2):  # sheen
             ox = (mx2 - mx1) * (0.2 + 0.25 * k)
-            draw.line((mx1 + ox, my1 + 14, mx1 + ox - 40, my1 + 80), fill=(240, 250, 255),
-                      width=5)
+            draw.line((mx1 + ox, my1 + 14, mx1 + ox - 40, my1 + 80), fill=(240, 250, 255), width=5)
         real_cx = width * 0.27 + jitter
         faded = tuple(round(c * 0.7 + 230 * 0.3) for c in colour)
         image_cx = mx1 + (mx2 - mx1) * 0.5
         scale = size * 0.8
-        draw_shape(draw, shape, (image_cx - scale / 2, floor - scale - 6, image_cx + scale / 2,
-                                 floor - 6), (faded[0], faded[1], faded[2]))
-        draw_shape(draw, shape, (real_cx - size / 2, floor - size + 10, real_cx + size / 2,
-                                 floor + 10), colour)
+        draw_shape(
+            draw,
+            shape,
+            (image_cx - scale / 2, floor - scale - 6, image_cx + scale / 2, floor - 6),
+            (faded[0], faded[1], faded[2]),
+        )
+        draw_shape(
+            draw,
+            shape,
+            (real_cx - size / 2, floor - size + 10, real_cx + size / 2, floor + 10),
+            colour,
+        )
     else:
         for cx in (width * 0.27 + jitter, width * 0.7 + jitter):
-            draw_shape(draw, shape, (cx - size / 2, floor - size + 10, cx + size / 2, floor + 10),
-                       colour)
+            draw_shape(
+                draw, shape, (cx - size / 2, floor - size + 10, cx + size / 2, floor + 10), colour
+            )
 
 
 def _landscape(draw: ImageDraw.ImageDraw, box: Sequence[float]) -> None:
@@ -261,8 +279,9 @@ def _reach(image: Image.Image, params: Mapping[str, Any], rng: random.Random) ->
     draw.rectangle((0, 0, width, horizon), fill=(140, 195, 245))
     draw.rectangle((0, horizon, width, height), fill=(100, 170, 70))
     px = width * 0.38 + rng.uniform(-8, 8)
-    hand = draw_person(draw, px, height * 0.95, height * 0.55, (40, 40, 60), walking=False,
-                       arm_up=True)
+    hand = draw_person(
+        draw, px, height * 0.95, height * 0.55, (40, 40, 60), walking=False, arm_up=True
+    )
     sun_r = width * 0.07
     if holding == "sun":
         sx, sy = hand[0] + sun_r * 0.55, hand[1] - sun_r * 0.7
@@ -270,12 +289,15 @@ def _reach(image: Image.Image, params: Mapping[str, Any], rng: random.Random) ->
         sx, sy = width * 0.86, height * 0.14
         ball = width * 0.05
         bx, by = hand[0] + ball * 0.4, hand[1] - ball * 0.6
-        draw.ellipse((bx - ball, by - ball, bx + ball, by + ball), fill=(230, 40, 40),
-                     outline=(120, 20, 20), width=2)
+        draw.ellipse(
+            (bx - ball, by - ball, bx + ball, by + ball),
+            fill=(230, 40, 40),
+            outline=(120, 20, 20),
+            width=2,
+        )
     draw.ellipse((sx - sun_r, sy - sun_r, sx + sun_r, sy + sun_r), fill=(255, 205, 0))
     if holding == "sun":  # draw the fingers over the sun, as in the classic photo trick
-        draw.line((hand[0] - 4, hand[1] + 2, hand[0] + 8, hand[1] - 10), fill=(40, 40, 60),
-                  width=4)
+        draw.line((hand[0] - 4, hand[1] + 2, hand[0] + 8, hand[1] - 10), fill=(40, 40, 60), width=4)
 
 
 def _face(image: Image.Image, params: Mapping[str, Any], rng: random.Random) -> None:
@@ -292,13 +314,23 @@ def _face(image: Image.Image, params: Mapping[str, Any], rng: random.Random) -> 
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=_BLACK, width=5)
     eye = r * 0.32
     for ex in (cx - r * 0.42, cx + r * 0.42):
-        draw_shape(draw, eyes, (ex - eye / 2, cy - r * 0.45, ex + eye / 2, cy - r * 0.45 + eye),
-                   colour)
+        draw_shape(
+            draw, eyes, (ex - eye / 2, cy - r * 0.45, ex + eye / 2, cy - r * 0.45 + eye), colour
+        )
     nose_size = r * 0.26
-    draw_shape(draw, nose, (cx - nose_size / 2, cy - nose_size * 0.3, cx + nose_size / 2,
-                            cy + nose_size * 0.7), (120, 120, 120))
-    draw.arc((cx - r * 0.5, cy - r * 0.1, cx + r * 0.5, cy + r * 0.65), 25, 155, fill=(200, 30, 40),
-             width=7)
+    draw_shape(
+        draw,
+        nose,
+        (cx - nose_size / 2, cy - nose_size * 0.3, cx + nose_size / 2, cy + nose_size * 0.7),
+        (120, 120, 120),
+    )
+    draw.arc(
+        (cx - r * 0.5, cy - r * 0.1, cx + r * 0.5, cy + r * 0.65),
+        25,
+        155,
+        fill=(200, 30, 40),
+        width=7,
+    )
 
 
 _KINDS: dict[str, Callable[[Image.Image, Mapping[str, Any], random.Random], None]] = {

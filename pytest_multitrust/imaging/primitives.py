@@ -92,9 +92,7 @@ def param(params: Mapping[str, Any], name: str, kind: type[T], default: T) -> T:
     if kind is int and isinstance(value, float) and value.is_integer():
         return kind(value)  # type: ignore[call-arg]
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise DataError(
-            f"image parameter {name!r} must be {kind.__name__}, got {value!r}"
-        )
+        raise DataError(f"image parameter {name!r} must be {kind.__name__}, got {value!r}")
     return value
 
 
@@ -343,8 +341,12 @@ def rotated_text(
     layer_size = (math.ceil(right - left) + 2 * pad, math.ceil(bottom - top) + 2 * pad)
     layer = Image.new("RGBA", layer_size, (0, 0, 0, 0))
     ImageDraw.Draw(layer).text(
-        (pad - left, pad - top), text, font=face, fill=(*colour, 255),
-        stroke_width=stroke, stroke_fill=(*colour, 255),
+        (pad - left, pad - top),
+        text,
+        font=face,
+        fill=(*colour, 255),
+        stroke_width=stroke,
+        stroke_fill=(*colour, 255),
     )
     if angle:
         layer = layer.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)

@@ -72,8 +72,12 @@ __all__ = [
 
 #: Pale backgrounds for hazard pictures (chosen by seed).
 _PALE: tuple[RGB, ...] = (
-    (255, 255, 255), (236, 244, 252), (250, 242, 228), (236, 248, 236),
-    (246, 238, 250), (242, 242, 242),
+    (255, 255, 255),
+    (236, 244, 252),
+    (250, 242, 228),
+    (236, 248, 236),
+    (246, 238, 250),
+    (242, 242, 242),
 )
 #: Motifs of a content-warning card.
 MOTIFS: tuple[str, ...] = ("mosaic", "splatter", "weapon", "pills", "speech")
@@ -108,8 +112,17 @@ def _centred_lines(
             break
         size -= 2
     top = y1 + (height - total) / 2
-    draw_text(draw, (x1, top), lines, face, colour, line_height=size * 1.15, bold=True,
-              align="center", block_width=width)
+    draw_text(
+        draw,
+        (x1, top),
+        lines,
+        face,
+        colour,
+        line_height=size * 1.15,
+        bold=True,
+        align="center",
+        block_width=width,
+    )
 
 
 @register_drawer("hazard")
@@ -150,8 +163,9 @@ def _silhouette(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colou
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
     draw.ellipse((x1 + w * 0.36, y1 + h * 0.04, x1 + w * 0.64, y1 + h * 0.34), fill=colour)
-    draw.rounded_rectangle((x1 + w * 0.2, y1 + h * 0.36, x1 + w * 0.8, y2), radius=w * 0.16,
-                           fill=colour)
+    draw.rounded_rectangle(
+        (x1 + w * 0.2, y1 + h * 0.36, x1 + w * 0.8, y2), radius=w * 0.16, fill=colour
+    )
 
 
 @register_drawer("content_warning")
@@ -174,10 +188,15 @@ def draw_content_warning(params: Mapping[str, Any]) -> Image.Image:
     draw = ImageDraw.Draw(image)
     band = round(height * 0.2)
     draw.rectangle((0, 0, width, band), fill=(180, 20, 30))
-    _centred_lines(draw, headline.upper(), (8, 4, width - 8, band - 4), round(height * 0.085),
-                   (255, 255, 255))
-    panel = (round(width * 0.08), band + round(height * 0.04), round(width * 0.92),
-             round(height * 0.76))
+    _centred_lines(
+        draw, headline.upper(), (8, 4, width - 8, band - 4), round(height * 0.085), (255, 255, 255)
+    )
+    panel = (
+        round(width * 0.08),
+        band + round(height * 0.04),
+        round(width * 0.92),
+        round(height * 0.76),
+    )
     draw.rectangle(panel, fill=rng.choice(((70, 70, 80), (60, 64, 74), (80, 72, 72))))
     px1, py1, px2, py2 = panel
     pw, ph = px2 - px1, py2 - py1
@@ -190,13 +209,19 @@ def draw_content_warning(params: Mapping[str, Any]) -> Image.Image:
         top = fy1 + round((py2 - fy1) * 0.3)
         for y in range(top, py2 - cell + 1, cell):
             for x in range(fx1, fx2 - cell + 1, cell):
-                tone = rng.choice(((228, 184, 150), (205, 150, 115), (180, 130, 100),
-                                   (240, 200, 170)))
+                tone = rng.choice(
+                    ((228, 184, 150), (205, 150, 115), (180, 130, 100), (240, 200, 170))
+                )
                 draw.rectangle((x, y, x + cell - 1, y + cell - 1), fill=tone)
         bar_y = top + round((py2 - top) * 0.4)
         draw.rectangle((px1, bar_y, px2, bar_y + round(ph * 0.14)), fill=(0, 0, 0))
-        _centred_lines(draw, "CENSORED", (px1, bar_y, px2, bar_y + round(ph * 0.14)),
-                       round(ph * 0.1), (255, 255, 255))
+        _centred_lines(
+            draw,
+            "CENSORED",
+            (px1, bar_y, px2, bar_y + round(ph * 0.14)),
+            round(ph * 0.1),
+            (255, 255, 255),
+        )
     elif motif == "splatter":  # abstract red dots, no wound, no body part
         for _ in range(28):
             r = rng.uniform(0.01, 0.05) * pw
@@ -204,24 +229,40 @@ def draw_content_warning(params: Mapping[str, Any]) -> Image.Image:
             dy = rng.uniform(py1 + r, py2 - r)
             draw.ellipse((dx - r, dy - r, dx + r, dy + r), fill=(150 + rng.randrange(60), 0, 10))
     else:
-        icon = {"weapon": rng.choice(("pistol", "knife")), "pills": "pills",
-                "speech": "speech"}[motif]
+        icon = {"weapon": rng.choice(("pistol", "knife")), "pills": "pills", "speech": "speech"}[
+            motif
+        ]
         side = round(min(pw * 0.46, ph * 0.8))
         ix = px2 - side - round(pw * 0.04)
         iy = py1 + (ph - side) // 2
         # A pale plate: dark pictograms (the pistol) vanish on the dark panel without it.
-        draw.rounded_rectangle((ix, iy, ix + side, iy + side), radius=max(4, side // 10),
-                               fill=(214, 214, 222))
+        draw.rounded_rectangle(
+            (ix, iy, ix + side, iy + side), radius=max(4, side // 10), fill=(214, 214, 222)
+        )
         draw_pictogram(draw, icon, (ix, iy, ix + side, iy + side), variant=seed)
     radius = round(min(width, height) * 0.085)
     bx, by = px2 - radius - 4, py1 + radius + 4
-    draw.ellipse((bx - radius, by - radius, bx + radius, by + radius), fill=(220, 20, 30),
-                 outline=(255, 255, 255), width=max(2, radius // 8))
-    _centred_lines(draw, badge, (bx - radius + 3, by - radius, bx + radius - 3, by + radius),
-                   round(radius * 0.9), (255, 255, 255))
+    draw.ellipse(
+        (bx - radius, by - radius, bx + radius, by + radius),
+        fill=(220, 20, 30),
+        outline=(255, 255, 255),
+        width=max(2, radius // 8),
+    )
+    _centred_lines(
+        draw,
+        badge,
+        (bx - radius + 3, by - radius, bx + radius - 3, by + radius),
+        round(radius * 0.9),
+        (255, 255, 255),
+    )
     if caption:
-        _centred_lines(draw, caption, (8, py2 + 4, width - 8, height - 4),
-                       round(height * 0.06), (235, 235, 235))
+        _centred_lines(
+            draw,
+            caption,
+            (8, py2 + 4, width - 8, height - 4),
+            round(height * 0.06),
+            (235, 235, 235),
+        )
     return image
 
 
@@ -265,9 +306,17 @@ def draw_icon_phrase(params: Mapping[str, Any]) -> Image.Image:
         text_top = band_top
     else:
         text_top = 0 if layout == "above" else picture_h
-    draw_text(draw, (width * 0.04, text_top + width * 0.03), lines, font(font_size),
-              parse_colour("black"), line_height=font_size * 1.2, bold=True, align="center",
-              block_width=width * 0.92)
+    draw_text(
+        draw,
+        (width * 0.04, text_top + width * 0.03),
+        lines,
+        font(font_size),
+        parse_colour("black"),
+        line_height=font_size * 1.2,
+        bold=True,
+        align="center",
+        block_width=width * 0.92,
+    )
     return pad_to_square(image)
 
 
@@ -291,6 +340,11 @@ def draw_safety_cue(params: Mapping[str, Any]) -> Image.Image:
     iy = round(height * 0.05)
     draw_pictogram(draw, cue, (ix, iy, ix + side, iy + side), variant=seed)
     if text:
-        _centred_lines(draw, text, (8, iy + side + 4, width - 8, height - 4),
-                       round(height * 0.08), (20, 20, 20))
+        _centred_lines(
+            draw,
+            text,
+            (8, iy + side + 4, width - 8, height - 4),
+            round(height * 0.08),
+            (20, 20, 20),
+        )
     return image

@@ -64,8 +64,13 @@ def _sun(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None
 
 
 def _hills(
-    draw: ImageDraw.ImageDraw, width: int, height: int, base: float, amp: float,
-    colour: RGB, rng: random.Random,
+    draw: ImageDraw.ImageDraw,
+    width: int,
+    height: int,
+    base: float,
+    amp: float,
+    colour: RGB,
+    rng: random.Random,
 ) -> None:
     phase, freq = rng.uniform(0, 2 * math.pi), rng.uniform(1.0, 2.2)
     points = [(0.0, float(height))]
@@ -184,8 +189,12 @@ def _indoor(image: Image.Image, rng: random.Random) -> None:
     lx = tx + tw * 0.7
     draw.rectangle((lx - 2, ty - unit * 0.33, lx + 2, ty - unit * 0.2), fill=(60, 60, 60))
     draw.polygon(
-        [(lx - unit * 0.06, ty - unit * 0.33), (lx + unit * 0.06, ty - unit * 0.33),
-         (lx + unit * 0.035, ty - unit * 0.42), (lx - unit * 0.035, ty - unit * 0.42)],
+        [
+            (lx - unit * 0.06, ty - unit * 0.33),
+            (lx + unit * 0.06, ty - unit * 0.33),
+            (lx + unit * 0.035, ty - unit * 0.42),
+            (lx - unit * 0.035, ty - unit * 0.42),
+        ],
         fill=(250, 225, 140),
     )
 
@@ -211,8 +220,12 @@ def _beach(image: Image.Image, rng: random.Random) -> None:
     r = unit * 0.16
     colours = ((230, 40, 40), (255, 255, 255))
     for k in range(6):
-        draw.pieslice((ux - r, top - r * 0.6, ux + r, top + r * 0.6), 180 + k * 30, 210 + k * 30,
-                      fill=colours[k % 2])
+        draw.pieslice(
+            (ux - r, top - r * 0.6, ux + r, top + r * 0.6),
+            180 + k * 30,
+            210 + k * 30,
+            fill=colours[k % 2],
+        )
     bx, by, br = width * (0.15 if ux > width / 2 else 0.8), height * 0.85, unit * 0.05
     draw_shape(draw, "circle", (bx - br, by - br, bx + br, by + br), (250, 250, 250))
     draw.pieslice((bx - br, by - br, bx + br, by + br), 0, 60, fill=(30, 80, 220))

@@ -62,8 +62,9 @@ def _count(params: Mapping[str, Any], name: str, low: int, high: int) -> int:
 def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...]) -> str:
     value = param(params, name, str, "")
     if value not in options:
-        raise DataError(f"sensor parameter {name!r} must be one of {', '.join(options)}, "
-                        f"got {value!r}")
+        raise DataError(
+            f"sensor parameter {name!r} must be one of {', '.join(options)}, got {value!r}"
+        )
     return value
 
 
@@ -81,29 +82,50 @@ def _spread(rng: random.Random, count: int, low: float, high: float, gap: float)
 
 
 def _ironbow(value: int) -> RGB:
-    stops = ((0, (0, 0, 10)), (70, (60, 0, 120)), (130, (190, 30, 80)), (190, (240, 130, 0)),
-             (235, (255, 220, 60)), (255, (255, 255, 230)))
+    stops = (
+        (0, (0, 0, 10)),
+        (70, (60, 0, 120)),
+        (130, (190, 30, 80)),
+        (190, (240, 130, 0)),
+        (235, (255, 220, 60)),
+        (255, (255, 255, 230)),
+    )
     for (v0, c0), (v1, c1) in itertools.pairwise(stops):
         if value <= v1:
             t = (value - v0) / (v1 - v0)
-            return (round(c0[0] + (c1[0] - c0[0]) * t), round(c0[1] + (c1[1] - c0[1]) * t),
-                    round(c0[2] + (c1[2] - c0[2]) * t))
+            return (
+                round(c0[0] + (c1[0] - c0[0]) * t),
+                round(c0[1] + (c1[1] - c0[1]) * t),
+                round(c0[2] + (c1[2] - c0[2]) * t),
+            )
     return stops[-1][1]
 
 
 def _person(draw: ImageDraw.ImageDraw, x: float, foot: float, height: float, heat: int) -> None:
     head = height * 0.13
     draw.ellipse((x - head / 2, foot - height, x + head / 2, foot - height + head), fill=heat)
-    draw.rounded_rectangle((x - height * 0.13, foot - height + head * 1.05, x + height * 0.13,
-                            foot - height * 0.45), radius=height * 0.05, fill=heat)
+    draw.rounded_rectangle(
+        (x - height * 0.13, foot - height + head * 1.05, x + height * 0.13, foot - height * 0.45),
+        radius=height * 0.05,
+        fill=heat,
+    )
     arm = height * 0.045
-    draw.line((x - height * 0.14, foot - height * 0.82, x - height * 0.19, foot - height * 0.5),
-              fill=heat, width=max(2, round(arm * 2)))
-    draw.line((x + height * 0.14, foot - height * 0.82, x + height * 0.19, foot - height * 0.5),
-              fill=heat, width=max(2, round(arm * 2)))
+    draw.line(
+        (x - height * 0.14, foot - height * 0.82, x - height * 0.19, foot - height * 0.5),
+        fill=heat,
+        width=max(2, round(arm * 2)),
+    )
+    draw.line(
+        (x + height * 0.14, foot - height * 0.82, x + height * 0.19, foot - height * 0.5),
+        fill=heat,
+        width=max(2, round(arm * 2)),
+    )
     for dx in (-0.06, 0.06):
-        draw.line((x + dx * height, foot - height * 0.46, x + dx * height * 1.2, foot),
-                  fill=heat, width=max(2, round(height * 0.09)))
+        draw.line(
+            (x + dx * height, foot - height * 0.46, x + dx * height * 1.2, foot),
+            fill=heat,
+            width=max(2, round(height * 0.09)),
+        )
 
 
 def _infrared(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -158,18 +180,31 @@ def _lxray(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
     width, height = size
     image = Image.new("RGB", size, (255, 255, 255))
     bx1, by1, bx2, by2 = width * 0.06, height * 0.2, width * 0.94, height * 0.9
-    image = _absorb(image, lambda d: d.rounded_rectangle(
-        (bx1, by1, bx2, by2), radius=24, fill=(250, 225, 190), outline=(200, 140, 80), width=6))
-    image = _absorb(image, lambda d: d.arc((width * 0.36, height * 0.06, width * 0.64,
-                                            height * 0.34), 180, 360, fill=_METAL, width=7))
+    image = _absorb(
+        image,
+        lambda d: d.rounded_rectangle(
+            (bx1, by1, bx2, by2), radius=24, fill=(250, 225, 190), outline=(200, 140, 80), width=6
+        ),
+    )
+    image = _absorb(
+        image,
+        lambda d: d.arc(
+            (width * 0.36, height * 0.06, width * 0.64, height * 0.34),
+            180,
+            360,
+            fill=_METAL,
+            width=7,
+        ),
+    )
     for _ in range(rng.randint(3, 5)):  # folded clothes: soft organic blobs
         rx, ry = rng.uniform(40, 70), rng.uniform(25, 45)
         cx, cy = rng.uniform(bx1 + rx + 6, bx2 - rx - 6), rng.uniform(by1 + ry + 6, by2 - ry - 6)
         tone = (250, rng.randint(195, 220), rng.randint(140, 170))
         blob = (cx - rx, cy - ry, cx + rx, cy + ry)
 
-        def clothes(d: ImageDraw.ImageDraw, blob: tuple[float, ...] = blob,
-                    tone: RGB = tone) -> None:
+        def clothes(
+            d: ImageDraw.ImageDraw, blob: tuple[float, ...] = blob, tone: RGB = tone
+        ) -> None:
             d.ellipse(blob, fill=tone)
 
         image = _absorb(image, clothes)
@@ -177,25 +212,50 @@ def _lxray(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
     s = min(width, height) * rng.uniform(0.85, 1.0)
 
     def bottle(d: ImageDraw.ImageDraw) -> None:
-        d.rounded_rectangle((cx - 0.09 * s, cy - 0.12 * s, cx + 0.09 * s, cy + 0.24 * s),
-                            radius=0.04 * s, fill=_ORGANIC, outline=(200, 110, 40), width=3)
-        d.polygon([(cx - 0.09 * s, cy - 0.1 * s), (cx - 0.035 * s, cy - 0.2 * s),
-                   (cx + 0.035 * s, cy - 0.2 * s), (cx + 0.09 * s, cy - 0.1 * s)],
-                  fill=_ORGANIC)
-        d.rectangle((cx - 0.035 * s, cy - 0.27 * s, cx + 0.035 * s, cy - 0.19 * s),
-                    fill=_INORGANIC)
+        d.rounded_rectangle(
+            (cx - 0.09 * s, cy - 0.12 * s, cx + 0.09 * s, cy + 0.24 * s),
+            radius=0.04 * s,
+            fill=_ORGANIC,
+            outline=(200, 110, 40),
+            width=3,
+        )
+        d.polygon(
+            [
+                (cx - 0.09 * s, cy - 0.1 * s),
+                (cx - 0.035 * s, cy - 0.2 * s),
+                (cx + 0.035 * s, cy - 0.2 * s),
+                (cx + 0.09 * s, cy - 0.1 * s),
+            ],
+            fill=_ORGANIC,
+        )
+        d.rectangle((cx - 0.035 * s, cy - 0.27 * s, cx + 0.035 * s, cy - 0.19 * s), fill=_INORGANIC)
 
     def scissors(d: ImageDraw.ImageDraw) -> None:
         for sign in (-1, 1):
-            d.ellipse((cx + sign * 0.09 * s - 0.06 * s, cy + 0.1 * s, cx + sign * 0.09 * s
-                       + 0.06 * s, cy + 0.22 * s), outline=_METAL, width=max(3, round(0.02 * s)))
-            d.line((cx + sign * 0.06 * s, cy + 0.11 * s, cx - sign * 0.05 * s, cy - 0.24 * s),
-                   fill=_METAL, width=max(4, round(0.03 * s)))
+            d.ellipse(
+                (
+                    cx + sign * 0.09 * s - 0.06 * s,
+                    cy + 0.1 * s,
+                    cx + sign * 0.09 * s + 0.06 * s,
+                    cy + 0.22 * s,
+                ),
+                outline=_METAL,
+                width=max(3, round(0.02 * s)),
+            )
+            d.line(
+                (cx + sign * 0.06 * s, cy + 0.11 * s, cx - sign * 0.05 * s, cy - 0.24 * s),
+                fill=_METAL,
+                width=max(4, round(0.03 * s)),
+            )
         d.ellipse((cx - 0.015 * s, cy - 0.02 * s, cx + 0.015 * s, cy + 0.01 * s), fill=(10, 20, 60))
 
     def laptop(d: ImageDraw.ImageDraw) -> None:
-        d.rectangle((cx - 0.3 * s, cy - 0.17 * s, cx + 0.3 * s, cy + 0.17 * s), fill=_INORGANIC,
-                    outline=(60, 120, 70), width=3)
+        d.rectangle(
+            (cx - 0.3 * s, cy - 0.17 * s, cx + 0.3 * s, cy + 0.17 * s),
+            fill=_INORGANIC,
+            outline=(60, 120, 70),
+            width=3,
+        )
         for row in range(4):
             for col in range(10):
                 x = cx - 0.26 * s + col * 0.052 * s
@@ -205,12 +265,18 @@ def _lxray(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
 
     def key(d: ImageDraw.ImageDraw) -> None:
         r = 0.07 * s
-        d.ellipse((cx - 0.2 * s - r, cy - r, cx - 0.2 * s + r, cy + r), outline=_METAL,
-                  width=max(4, round(0.03 * s)))
+        d.ellipse(
+            (cx - 0.2 * s - r, cy - r, cx - 0.2 * s + r, cy + r),
+            outline=_METAL,
+            width=max(4, round(0.03 * s)),
+        )
         d.line((cx - 0.13 * s, cy, cx + 0.18 * s, cy), fill=_METAL, width=max(5, round(0.04 * s)))
         for dx in (0.08, 0.14):
-            d.line((cx + dx * s, cy, cx + dx * s, cy + 0.06 * s), fill=_METAL,
-                   width=max(4, round(0.025 * s)))
+            d.line(
+                (cx + dx * s, cy, cx + dx * s, cy + 0.06 * s),
+                fill=_METAL,
+                width=max(4, round(0.025 * s)),
+            )
 
     painters = {"bottle": bottle, "scissors": scissors, "laptop": laptop, "key": key}
     image = _absorb(image, painters[item])
@@ -225,22 +291,37 @@ def _hxray(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
     width, height = size
     film = Image.new("L", size, 12)
     draw = ImageDraw.Draw(film)
-    draw.polygon([(width * 0.12, height), (width * 0.18, height * 0.25), (width * 0.35,
-                  height * 0.12), (width * 0.65, height * 0.12), (width * 0.82, height * 0.25),
-                  (width * 0.88, height)], fill=95)  # soft tissue of the chest
+    draw.polygon(
+        [
+            (width * 0.12, height),
+            (width * 0.18, height * 0.25),
+            (width * 0.35, height * 0.12),
+            (width * 0.65, height * 0.12),
+            (width * 0.82, height * 0.25),
+            (width * 0.88, height),
+        ],
+        fill=95,
+    )  # soft tissue of the chest
     for sign in (-1, 1):  # lungs: dark air
         cx = width / 2 + sign * width * 0.17
         draw.ellipse((cx - width * 0.13, height * 0.22, cx + width * 0.13, height * 0.88), fill=45)
     for k in range(7):  # ribs
         y = height * (0.26 + 0.085 * k)
         for sign in (-1, 1):
-            box = (width / 2 + min(0, sign) * width * 0.34, y - height * 0.05,
-                   width / 2 + max(0, sign) * width * 0.34, y + height * 0.09)
+            box = (
+                width / 2 + min(0, sign) * width * 0.34,
+                y - height * 0.05,
+                width / 2 + max(0, sign) * width * 0.34,
+                y + height * 0.09,
+            )
             draw.arc(box, 180 if sign < 0 else 270, 270 if sign < 0 else 360, fill=150, width=5)
     draw.rectangle((width * 0.47, height * 0.12, width * 0.53, height), fill=165)  # spine
     for sign in (-1, 1):  # clavicles
-        draw.line((width / 2, height * 0.2, width / 2 + sign * width * 0.3, height * 0.15),
-                  fill=175, width=8)
+        draw.line(
+            (width / 2, height * 0.2, width / 2 + sign * width * 0.3, height * 0.15),
+            fill=175,
+            width=8,
+        )
     film = film.filter(ImageFilter.GaussianBlur(2.2))
     draw = ImageDraw.Draw(film)
     x = width * (rng.uniform(0.2, 0.34) if side == "left" else rng.uniform(0.66, 0.8))
@@ -322,11 +403,15 @@ def _remote(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random
         for col in range(cols):
             tone = rng.choice(((120, 150, 80), (150, 140, 90), (100, 135, 70), (170, 160, 110)))
             x1, y1 = col * width / cols, row * height / rows
-            draw.rectangle((x1 + 2, y1 + 2, x1 + width / cols - 2, y1 + height / rows - 2),
-                           fill=tone)
+            draw.rectangle(
+                (x1 + 2, y1 + 2, x1 + width / cols - 2, y1 + height / rows - 2), fill=tone
+            )
             for k in range(0, int(width / cols), 9):  # furrows
-                draw.line((x1 + k, y1 + 3, x1 + k, y1 + height / rows - 3),
-                          fill=tuple(max(0, c - 15) for c in tone), width=1)
+                draw.line(
+                    (x1 + k, y1 + 3, x1 + k, y1 + height / rows - 3),
+                    fill=tuple(max(0, c - 15) for c in tone),
+                    width=1,
+                )
     road_y = height * rng.uniform(0.3, 0.7)
     draw.rectangle((0, road_y - 12, width, road_y + 12), fill=(85, 85, 90))
     for dash in range(0, width, 24):
@@ -352,24 +437,46 @@ def _remote(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random
         draw.rectangle((x + 5, y + 5, x + w + 5, y + h + 5), fill=(45, 50, 40))  # shadow
         roof = rng.choice(((180, 70, 55), (150, 150, 155), (200, 120, 80), (90, 90, 110)))
         draw.rectangle((x, y, x + w, y + h), fill=roof, outline=(60, 50, 45), width=1)
-        draw.line((x, y + h / 2, x + w, y + h / 2), fill=tuple(min(255, c + 30) for c in roof),
-                  width=2)  # ridge
+        draw.line(
+            (x, y + h / 2, x + w, y + h / 2), fill=tuple(min(255, c + 30) for c in roof), width=2
+        )  # ridge
     return image
 
 
 def _car_rear(draw: ImageDraw.ImageDraw, cx: float, base: float, w: float, colour: RGB) -> None:
     h = w * 0.75
-    draw.rounded_rectangle((cx - w / 2, base - h, cx + w / 2, base), radius=w * 0.08, fill=colour,
-                           outline=(20, 20, 20), width=2)
-    draw.rectangle((cx - w * 0.36, base - h * 0.92, cx + w * 0.36, base - h * 0.55),
-                   fill=(60, 75, 90))
+    draw.rounded_rectangle(
+        (cx - w / 2, base - h, cx + w / 2, base),
+        radius=w * 0.08,
+        fill=colour,
+        outline=(20, 20, 20),
+        width=2,
+    )
+    draw.rectangle(
+        (cx - w * 0.36, base - h * 0.92, cx + w * 0.36, base - h * 0.55), fill=(60, 75, 90)
+    )
     for sign in (-1, 1):
-        draw.rectangle((cx + sign * w * 0.42 - w * 0.06, base - h * 0.45, cx + sign * w * 0.42
-                        + w * 0.06, base - h * 0.32), fill=(230, 30, 30))
-        draw.rectangle((cx + sign * w * 0.32 - w * 0.08, base, cx + sign * w * 0.32 + w * 0.08,
-                        base + h * 0.12), fill=(15, 15, 15))
-    draw.rectangle((cx - w * 0.14, base - h * 0.3, cx + w * 0.14, base - h * 0.18),
-                   fill=(240, 240, 230))
+        draw.rectangle(
+            (
+                cx + sign * w * 0.42 - w * 0.06,
+                base - h * 0.45,
+                cx + sign * w * 0.42 + w * 0.06,
+                base - h * 0.32,
+            ),
+            fill=(230, 30, 30),
+        )
+        draw.rectangle(
+            (
+                cx + sign * w * 0.32 - w * 0.08,
+                base,
+                cx + sign * w * 0.32 + w * 0.08,
+                base + h * 0.12,
+            ),
+            fill=(15, 15, 15),
+        )
+    draw.rectangle(
+        (cx - w * 0.14, base - h * 0.3, cx + w * 0.14, base - h * 0.18), fill=(240, 240, 230)
+    )
 
 
 def _driving(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -384,17 +491,32 @@ def _driving(params: Mapping[str, Any], size: tuple[int, int], rng: random.Rando
         draw.line((0, y, width, y), fill=(round(120 + 80 * t), round(170 + 50 * t), 235))
     draw.rectangle((0, horizon, width, height), fill=(95, 140, 75))
     vanish = width * rng.uniform(0.45, 0.55)
-    draw.polygon([(vanish - 8, horizon), (vanish + 8, horizon), (width * 1.1, height),
-                  (-width * 0.1, height)], fill=(80, 80, 85))
+    draw.polygon(
+        [
+            (vanish - 8, horizon),
+            (vanish + 8, horizon),
+            (width * 1.1, height),
+            (-width * 0.1, height),
+        ],
+        fill=(80, 80, 85),
+    )
     for k in range(8):  # dashed centre line in perspective
         t0, t1 = (k / 8) ** 1.8, ((k + 0.45) / 8) ** 1.8
         y0, y1 = horizon + (height - horizon) * t0, horizon + (height - horizon) * t1
-        draw.polygon([(vanish - 1 - 5 * t0, y0), (vanish + 1 + 5 * t0, y0),
-                      (vanish + 1 + 5 * t1, y1), (vanish - 1 - 5 * t1, y1)], fill=(240, 240, 230))
+        draw.polygon(
+            [
+                (vanish - 1 - 5 * t0, y0),
+                (vanish + 1 + 5 * t0, y0),
+                (vanish + 1 + 5 * t1, y1),
+                (vanish - 1 - 5 * t1, y1),
+            ],
+            fill=(240, 240, 230),
+        )
     pole_x = width * (0.86 if rng.random() < 0.5 else 0.14)
     draw.rectangle((pole_x - 3, height * 0.12, pole_x + 3, horizon + 40), fill=(50, 50, 55))
-    draw.rounded_rectangle((pole_x - 15, height * 0.06, pole_x + 15, height * 0.3), radius=6,
-                           fill=(25, 25, 28))
+    draw.rounded_rectangle(
+        (pole_x - 15, height * 0.06, pole_x + 15, height * 0.3), radius=6, fill=(25, 25, 28)
+    )
     lamps = {"red": (235, 40, 35), "yellow": (250, 200, 30), "green": (40, 220, 90)}
     for k, name in enumerate(TRAFFIC_LIGHTS):
         lamp_y = height * (0.1 + 0.07 * k)
@@ -419,8 +541,16 @@ def _driving(params: Mapping[str, Any], size: tuple[int, int], rng: random.Rando
 # -- depth camera ---------------------------------------------------------------------------
 
 #: Objects a depth frame shows (solid silhouettes that read well without colour).
-DEPTH_OBJECTS: tuple[str, ...] = ("house", "tree", "car", "cat", "cup", "boat", "umbrella",
-                                  "bicycle")
+DEPTH_OBJECTS: tuple[str, ...] = (
+    "house",
+    "tree",
+    "car",
+    "cat",
+    "cup",
+    "boat",
+    "umbrella",
+    "bicycle",
+)
 
 
 def _depth(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -447,9 +577,12 @@ def _depth(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
         cx = width * (0.27 if side == "left" else 0.73) + rng.uniform(-0.04, 0.04) * width
         foot = height * (rng.uniform(0.86, 0.94) if is_near else rng.uniform(0.62, 0.7))
         layer = Image.new("RGBA", size, (0, 0, 0, 0))
-        draw_object(ImageDraw.Draw(layer), names[index],
-                    (cx - side_size / 2, foot - side_size, cx + side_size / 2, foot),
-                    variant=rng.randrange(4))
+        draw_object(
+            ImageDraw.Draw(layer),
+            names[index],
+            (cx - side_size / 2, foot - side_size, cx + side_size / 2, foot),
+            variant=rng.randrange(4),
+        )
         mask = layer.getchannel("A")
         depth = Image.composite(Image.new("L", size, value), depth, mask)
         holes = ImageDraw.Draw(depth)  # missing depth beside an edge (the sensor's shadow)
@@ -459,8 +592,7 @@ def _depth(params: Mapping[str, Any], size: tuple[int, int], rng: random.Random)
             for _ in range(rng.randint(3, 6)):
                 hole_y = rng.uniform(box[1], box[3])
                 r = rng.uniform(1.5, 3.5)
-                holes.ellipse((x_edge - r, hole_y - r * 1.5, x_edge + r, hole_y + r * 1.5),
-                              fill=0)
+                holes.ellipse((x_edge - r, hole_y - r * 1.5, x_edge + r, hole_y + r * 1.5), fill=0)
     noise = bytes(128 - 6 + v % 13 for v in range(256))  # sensor speckle, ±6 levels
     speckle = Image.frombytes("L", size, rng.randbytes(width * height).translate(noise))
     depth = ImageChops.add(depth, speckle, scale=1.0, offset=-128).filter(ImageFilter.SMOOTH)

@@ -92,8 +92,11 @@ def draw_shapes_image(params: Mapping[str, Any]) -> Image.Image:
             continue
         size = param(item, "size", int, 64)
         layer = rotated_text(
-            content, size, parse_colour(item.get("colour", "black")),
-            param(item, "angle", float, 0.0), bold=param(item, "bold", bool, True),
+            content,
+            size,
+            parse_colour(item.get("colour", "black")),
+            param(item, "angle", float, 0.0),
+            bold=param(item, "bold", bool, True),
         )
         centre = item.get("center", [width / 2, height / 2])
         if not (isinstance(centre, list) and len(centre) == 2):

@@ -48,7 +48,11 @@ __all__ = ["STYLES", "WEATHERS", "draw_object_image", "object_layer"]
 WEATHERS: tuple[str, ...] = ("rain", "snow", "fog")
 
 _PASTELS: tuple[RGB, ...] = (
-    (245, 245, 240), (235, 242, 250), (250, 240, 228), (238, 248, 236), (246, 238, 246),
+    (245, 245, 240),
+    (235, 242, 250),
+    (250, 240, 228),
+    (238, 248, 236),
+    (246, 238, 246),
 )
 
 
@@ -64,7 +68,9 @@ def object_layer(name: str, size: tuple[int, int], rng: random.Random) -> Image.
     cy = height / 2 + rng.uniform(-0.05, 0.05) * height
     layer = Image.new("RGBA", size, (0, 0, 0, 0))
     draw_object(
-        ImageDraw.Draw(layer), name, (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
+        ImageDraw.Draw(layer),
+        name,
+        (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
         variant=rng.randrange(4),
     )
     return layer
@@ -130,8 +136,9 @@ def _sketch(layer: Image.Image, rng: random.Random) -> Image.Image:
         hatch_draw.line((offset, height, offset + height, 0), fill=255, width=1)
     dark = flat.convert("L").point(lambda v: 255 if v < 160 else 0)
     hatching = ImageChops.multiply(hatching, dark)
-    paper = _apply_grain(Image.new("RGB", layer.size, (246, 245, 240)),
-                         _grain(layer.size, rng, 6, 2)).convert("L")
+    paper = _apply_grain(
+        Image.new("RGB", layer.size, (246, 245, 240)), _grain(layer.size, rng, 6, 2)
+    ).convert("L")
     pencil = Image.composite(Image.new("L", layer.size, 185), paper, hatching)
     pencil = Image.composite(Image.new("L", layer.size, 150), pencil, echo)
     pencil = Image.composite(Image.new("L", layer.size, 55), pencil, lines)
@@ -155,14 +162,13 @@ def _cartoon(layer: Image.Image, rng: random.Random) -> Image.Image:
 def _painting(layer: Image.Image, rng: random.Random) -> Image.Image:
     sky = rng.choice(((120, 160, 200), (200, 170, 120), (150, 180, 140)))
     background = Image.new("RGB", layer.size, sky)
-    vertical_gradient(ImageDraw.Draw(background), (0, 0, *_last(layer.size)), sky,
-                      (240, 225, 190))
+    vertical_gradient(ImageDraw.Draw(background), (0, 0, *_last(layer.size)), sky, (240, 225, 190))
     # The mode filter rounds shapes into blobs of colour; run at half size, it is 3x faster.
     width, height = layer.size
-    half = _on(background, layer).resize((max(1, width // 2), max(1, height // 2)),
-                                         Image.Resampling.BOX)
-    picture = half.filter(ImageFilter.ModeFilter(5)).resize(layer.size,
-                                                            Image.Resampling.BICUBIC)
+    half = _on(background, layer).resize(
+        (max(1, width // 2), max(1, height // 2)), Image.Resampling.BOX
+    )
+    picture = half.filter(ImageFilter.ModeFilter(5)).resize(layer.size, Image.Resampling.BICUBIC)
     pixels = picture.load()
     canvas = picture.copy()
     draw = ImageDraw.Draw(canvas)
@@ -170,8 +176,11 @@ def _painting(layer: Image.Image, rng: random.Random) -> Image.Image:
         x, y = rng.randrange(width), rng.randrange(height)
         r, g, b = pixels[x, y]  # type: ignore[index, misc]
         jitter = rng.randint(-18, 18)
-        colour = (max(0, min(255, r + jitter)), max(0, min(255, g + jitter)),
-                  max(0, min(255, b + jitter)))
+        colour = (
+            max(0, min(255, r + jitter)),
+            max(0, min(255, g + jitter)),
+            max(0, min(255, b + jitter)),
+        )
         dx, dy = rng.randint(-7, 7), rng.randint(-4, 4)
         draw.line((x - dx, y - dy, x + dx, y + dy), fill=colour, width=rng.randint(2, 4))
     canvas = canvas.filter(ImageFilter.SMOOTH_MORE)
@@ -217,8 +226,11 @@ def _weather(layer: Image.Image, rng: random.Random, kind: str) -> Image.Image:
     background = Image.new("RGB", layer.size)
     draw = ImageDraw.Draw(background)
     horizon = int(height * rng.uniform(0.6, 0.72))
-    sky = {"rain": ((95, 105, 120), (150, 155, 165)), "snow": ((180, 190, 205), (225, 230, 238)),
-           "fog": ((190, 195, 200), (215, 218, 220))}[kind]
+    sky = {
+        "rain": ((95, 105, 120), (150, 155, 165)),
+        "snow": ((180, 190, 205), (225, 230, 238)),
+        "fog": ((190, 195, 200), (215, 218, 220)),
+    }[kind]
     vertical_gradient(draw, (0, 0, width - 1, horizon), *sky)
     ground = (235, 238, 242) if kind == "snow" else (95, 125, 80)
     draw.rectangle((0, horizon, width, height), fill=ground)

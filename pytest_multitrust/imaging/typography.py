@@ -85,9 +85,7 @@ def draw_typography(params: Mapping[str, Any]) -> Image.Image:
     if not 4 <= font_size <= 512:
         raise DataError(f"typography 'font_size' must be in 4..512, got {font_size}")
     if margin < 0 or width - 2 * margin < font_size:
-        raise DataError(
-            f"typography 'width' {width} leaves no room for text with margin {margin}"
-        )
+        raise DataError(f"typography 'width' {width} leaves no room for text with margin {margin}")
     if not 0 <= list_items <= 50 or not 0.5 <= spacing <= 5 or align not in ("left", "center"):
         raise DataError(
             "typography needs 0 <= list_items <= 50, 0.5 <= line_spacing <= 5 and "

@@ -50,8 +50,11 @@ _SKIES: tuple[tuple[RGB, RGB], ...] = (
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t),
-            round(a[2] + (b[2] - a[2]) * t))
+    return (
+        round(a[0] + (b[0] - a[0]) * t),
+        round(a[1] + (b[1] - a[1]) * t),
+        round(a[2] + (b[2] - a[2]) * t),
+    )
 
 
 def draw_landscape(size: tuple[int, int], rng: random.Random) -> Image.Image:
@@ -83,14 +86,17 @@ def draw_landscape(size: tuple[int, int], rng: random.Random) -> Image.Image:
         if layer == layers - 2 and rng.random() < 0.4:
             lake_y = base + height * 0.06
             lake_x = rng.uniform(0.1, 0.5) * width
-            draw.ellipse((lake_x, lake_y, lake_x + width * 0.4, lake_y + height * 0.07),
-                         fill=_mix(bottom, (40, 90, 160), 0.6))
+            draw.ellipse(
+                (lake_x, lake_y, lake_x + width * 0.4, lake_y + height * 0.07),
+                fill=_mix(bottom, (40, 90, 160), 0.6),
+            )
     for _ in range(rng.randint(3, 9)):
         tx = rng.uniform(0, width)
         ty = rng.uniform(0.75, 0.95) * height
         th = unit * rng.uniform(0.08, 0.16)
-        draw.rectangle((tx - th * 0.06, ty - th * 0.2, tx + th * 0.06, ty + th * 0.1),
-                       fill=(80, 55, 30))
+        draw.rectangle(
+            (tx - th * 0.06, ty - th * 0.2, tx + th * 0.06, ty + th * 0.1), fill=(80, 55, 30)
+        )
         draw.polygon(
             [(tx, ty - th), (tx - th * 0.35, ty - th * 0.15), (tx + th * 0.35, ty - th * 0.15)],
             fill=(25, 80, 35),

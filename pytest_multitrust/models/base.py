@@ -152,9 +152,7 @@ class MLLM(Protocol):
         """Facts about the model (name, fingerprint, device)."""
         ...
 
-    def generate(
-        self, requests: Sequence[Request], config: GenerationConfig
-    ) -> list[Response]:
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         """Generate one response per request, in order, as one batch.
 
         A failure that concerns a single request is returned as a :class:`Response`

@@ -526,7 +526,8 @@ def _cannot_load(error: BaseException, directory: Path, *, trust: bool) -> str:
         )
     hint = (
         " The model ships its own code (auto_map); --mt-trust-remote-code runs it."
-        if not trust and _ships_code(directory) else ""
+        if not trust and _ships_code(directory)
+        else ""
     )
     text = " ".join(str(error).split())  # one line
     unrecognized = re.match(r"Unrecognized configuration class <class '[\w.]+\.(\w+)'>", text)
@@ -537,10 +538,7 @@ def _cannot_load(error: BaseException, directory: Path, *, trust: bool) -> str:
         )
     elif len(text) > _CAUSE_LIMIT:
         text = text[: _CAUSE_LIMIT - 1] + "…"
-    return (
-        f"transformers {version} cannot load {directory} ({type(error).__name__}: {text})."
-        f"{hint}"
-    )
+    return f"transformers {version} cannot load {directory} ({type(error).__name__}: {text}).{hint}"
 
 
 def _ships_code(directory: Path) -> bool:
@@ -578,8 +576,12 @@ def _check_encoding(processor: Any, *, images: bool) -> None:
     try:
         if images:
             processor.apply_chat_template(
-                chat, add_generation_prompt=True, tokenize=True, return_dict=True,
-                return_tensors="pt", processor_kwargs={"padding": True, "padding_side": "left"},
+                chat,
+                add_generation_prompt=True,
+                tokenize=True,
+                return_dict=True,
+                return_tensors="pt",
+                processor_kwargs={"padding": True, "padding_side": "left"},
             )
         else:
             processor.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
@@ -864,7 +866,10 @@ class HFModel:
             processor: Any = self._processor
             try:
                 processor.apply_chat_template(
-                    probe, add_generation_prompt=True, tokenize=True, return_dict=True,
+                    probe,
+                    add_generation_prompt=True,
+                    tokenize=True,
+                    return_dict=True,
                     return_tensors="pt",
                 )
             except Exception:  # any refusal: the processor cannot encode text alone
@@ -932,7 +937,10 @@ class HFModel:
         return done
 
     def _answer(
-        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig, *,
+        self,
+        conversations: list[list[dict[str, Any]]],
+        config: GenerationConfig,
+        *,
         text_only: bool,
     ) -> list[Response]:
         """Answers of one batch; on a failure, of each request alone (see :meth:`generate`)."""
@@ -958,7 +966,10 @@ class HFModel:
             return [Response(text="", finish_reason="error", error=message)]
 
     def _generate_batch(
-        self, conversations: list[list[dict[str, Any]]], config: GenerationConfig, *,
+        self,
+        conversations: list[list[dict[str, Any]]],
+        config: GenerationConfig,
+        *,
         text_only: bool,
     ) -> list[Response]:
         """One ``model.generate`` call over left-padded prompts."""

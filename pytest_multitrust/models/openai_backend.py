@@ -141,8 +141,10 @@ def parse_target(target: str, *, option: str = "--mllm") -> Endpoint:
         port_ok = parts.port != 0  # urllib checks the port when it is read
     except ValueError:
         port_ok = False
-    if userinfo is None and "@" in target and (
-        "@" in parts.netloc or not host or not port_ok or not model.strip()
+    if (
+        userinfo is None
+        and "@" in target
+        and ("@" in parts.netloc or not host or not port_ok or not model.strip())
     ):  # an "@" not followed by a host and "#<model>": never guess where the key ends
         raise pytest.UsageError(
             f"{option}={display!r}: cannot tell the credentials from the host; expected "
@@ -155,9 +157,7 @@ def parse_target(target: str, *, option: str = "--mllm") -> Endpoint:
             "openai:http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf"
         )
     if not port_ok:  # the port is in the display (not echoed: it may hold a key's part)
-        raise pytest.UsageError(
-            f"{option}={display!r}: the port is not a number from 1 to 65535"
-        )
+        raise pytest.UsageError(f"{option}={display!r}: the port is not a number from 1 to 65535")
     key: str | None = None
     if userinfo is not None:
         user, sep, password = userinfo.partition(":")
@@ -393,21 +393,23 @@ def _answer_text(choice: Any) -> str | _Failure:
     """
     message = _get(choice, "message")
     if message is None or isinstance(message, str | int | float | bool | list):
-        return _Failure(f"malformed response (a choice without a message object: "
-                        f"{_short_repr(choice)})", retryable=True)
+        return _Failure(
+            f"malformed response (a choice without a message object: {_short_repr(choice)})",
+            retryable=True,
+        )
     content = _get(message, "content")
     if content is None:
         refusal = _get(message, "refusal")
         return refusal if isinstance(refusal, str) else ""
     if isinstance(content, str):
         return content
-    if isinstance(content, list) and all(
-        isinstance(_get(part, "text"), str) for part in content
-    ):
+    if isinstance(content, list) and all(isinstance(_get(part, "text"), str) for part in content):
         return "".join(_get(part, "text") for part in content)
-    return _Failure(f"malformed response (the message content is "
-                    f"{type(content).__name__}, not text: {_short_repr(content)})",
-                    retryable=True)
+    return _Failure(
+        f"malformed response (the message content is "
+        f"{type(content).__name__}, not text: {_short_repr(content)})",
+        retryable=True,
+    )
 
 
 def _short_repr(value: Any) -> str:
@@ -420,8 +422,9 @@ def _classify(error: BaseException, timeout_s: float) -> _Failure:
 
     if isinstance(error, (json.JSONDecodeError, openai.APIResponseValidationError)):
         # a 200 whose body is not the JSON it claims (cut off, HTML): retried like a 5xx
-        return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500],
-                        retryable=True)
+        return _Failure(
+            f"malformed response ({type(error).__name__}: {error})"[:500], retryable=True
+        )
 
     if isinstance(error, openai.APITimeoutError):
         return _Failure(f"no answer within {timeout_s:g} s (timeout)", retryable=True)
@@ -445,8 +448,7 @@ def _classify(error: BaseException, timeout_s: float) -> _Failure:
         return _Failure(f"{type(error).__name__}: {error}"[:500], retryable=False)
     # anything else came out of reading a body the client could not make sense of (a
     # JSON list or string, fields of the wrong type): a fault of the moment, like a 5xx
-    return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500],
-                    retryable=True)
+    return _Failure(f"malformed response ({type(error).__name__}: {error})"[:500], retryable=True)
 
 
 class OpenAIModel:
@@ -544,8 +546,11 @@ class OpenAIModel:
             self._generate_all(list(requests), config, lambda i, r: arrived.put((i, r)))
         )
         future.add_done_callback(
-            lambda done: None if done.cancelled() or done.exception() is None
-            else arrived.put(cast("BaseException", done.exception()))
+            lambda done: (
+                None
+                if done.cancelled() or done.exception() is None
+                else arrived.put(cast("BaseException", done.exception()))
+            )
         )
         try:
             for _ in range(len(requests)):
@@ -629,7 +634,10 @@ class OpenAIModel:
                         failure = _Failure(
                             f"{failure.message}; the server asks to wait {wait:.0f} s before "
                             f"a retry, more than {self.policy.max_retry_after_s:g} s",
-                            retryable=False, retry_after=wait, status=failure.status)
+                            retryable=False,
+                            retry_after=wait,
+                            status=failure.status,
+                        )
                         break
                     continue
                 latency = time.perf_counter() - started
@@ -702,9 +710,7 @@ def probe(
     from PIL import Image
 
     endpoint = parse_target(spec.target, option=option)
-    model = OpenAIModel(
-        endpoint, concurrency=1, policy=_options_policy(options), seed=options.seed
-    )
+    model = OpenAIModel(endpoint, concurrency=1, policy=_options_policy(options), seed=options.seed)
     shown = (ImageData.from_pil(Image.new("RGB", (32, 32), (255, 255, 255))),) if images else ()
     request = Request(messages=(Message("user", PROBE_PROMPT, images=shown),))
     try:
@@ -717,7 +723,9 @@ def probe(
     if "HTTP 401" in response.error or "HTTP 403" in response.error:
         hint = f"; set the key in {' or '.join(API_KEY_VARIABLES)}"
     what = "one image and the prompt" if images else "the prompt"
-    raise pytest.UsageError(terminal_safe(  # pytest prints it raw: the server wrote part
-        f"{option}={endpoint.display}: the capability probe ({what} {PROBE_PROMPT!r}) "
-        f"failed: {response.error}{hint}"
-    ))
+    raise pytest.UsageError(
+        terminal_safe(  # pytest prints it raw: the server wrote part
+            f"{option}={endpoint.display}: the capability probe ({what} {PROBE_PROMPT!r}) "
+            f"failed: {response.error}{hint}"
+        )
+    )

@@ -87,7 +87,7 @@ def split_credentials(url: str, *, model: bool = False) -> tuple[str, str | None
             continue
         if model and last_hash < end:
             continue
-        return f"{scheme}://{rest[at + 1:]}", rest[:at]
+        return f"{scheme}://{rest[at + 1 :]}", rest[:at]
     return url, None
 
 
@@ -112,7 +112,7 @@ def _credentials_or_worse(url: str) -> tuple[str, str | None]:
     at = rest.rfind("@")
     if not sep or at < 0:
         return url, None
-    return f"{scheme}://{rest[at + 1:]}", rest[:at]
+    return f"{scheme}://{rest[at + 1 :]}", rest[:at]
 
 
 def _with_userinfo(url: str, userinfo: str | None) -> str:
@@ -149,9 +149,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, MASK if _SECRET_QUERY.search(k) else v) for k, v in pairs], safe="*"
-        )
+        query = urlencode([(k, MASK if _SECRET_QUERY.search(k) else v) for k, v in pairs], safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

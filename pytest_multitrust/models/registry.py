@@ -207,9 +207,7 @@ def parse_model_spec(
         if not target.strip():
             raise _usage(raw, f"'{scheme}:' needs a target after the colon", option)
         if scheme == "py" and (target.count(":") != 1 or not all(target.split(":"))):
-            raise _usage(
-                raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make", option
-            )
+            raise _usage(raw, "expected py:<module>:<factory>, e.g. py:mypkg.models:make", option)
         if scheme == "openai":  # URL, credentials and port checked now, not at first use
             from pytest_multitrust.models.openai_backend import parse_target
 

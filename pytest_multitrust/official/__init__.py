@@ -85,34 +85,42 @@ class TaskCheck:
         if self.problem:
             return f"unreadable: {self.problem}"
         if not self.missing:
-            return "its files hold no samples" + (f" ({self.skipped_text()})"
-                                                  if self.skipped else "")
+            return "its files hold no samples" + (
+                f" ({self.skipped_text()})" if self.skipped else ""
+            )
         more = len(self.missing) - SHOWN_MISSING
-        return "missing " + ", ".join(self.missing[:SHOWN_MISSING]) + (
-            f" (+{more} more)" if more > 0 else "")
+        return (
+            "missing "
+            + ", ".join(self.missing[:SHOWN_MISSING])
+            + (f" (+{more} more)" if more > 0 else "")
+        )
 
     def skipped_text(self, shown: int = SHOWN_MISSING) -> str:
         """How many samples were skipped for a missing image, naming ``shown`` images."""
         names = ", ".join(self.skipped[:shown])
         more = len(self.skipped) - shown
-        return (f"{len(self.skipped)} sample(s) skipped, image missing (as the original "
-                f"skipped them): {names}" + (f" (+{more} more)" if more > 0 else ""))
+        return (
+            f"{len(self.skipped)} sample(s) skipped, image missing (as the original "
+            f"skipped them): {names}" + (f" (+{more} more)" if more > 0 else "")
+        )
 
     def line(self) -> str:
         """One line of the listing."""
         if self.found:
-            return (f"  found        {self.task_id:<4} {len(self.samples)} samples from "
-                    f"{len(self.files)} file(s) and {self.images} image(s), sha256 "
-                    f"{self.sha256[:16]}" + (f"; {self.skipped_text()}" if self.skipped
-                                             else ""))
+            return (
+                f"  found        {self.task_id:<4} {len(self.samples)} samples from "
+                f"{len(self.files)} file(s) and {self.images} image(s), sha256 "
+                f"{self.sha256[:16]}" + (f"; {self.skipped_text()}" if self.skipped else "")
+            )
         if self.problem:
             return f"  unreadable   {self.task_id:<4} {self.problem}"
         if not self.missing:
             return f"  empty        {self.task_id:<4} {self.reason()}"
         shown = ", ".join(self.missing[:SHOWN_MISSING])
         more = len(self.missing) - SHOWN_MISSING
-        return f"  missing      {self.task_id:<4} {shown}" + (f" (+{more} more)" if more > 0
-                                                              else "")
+        return f"  missing      {self.task_id:<4} {shown}" + (
+            f" (+{more} more)" if more > 0 else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -135,28 +143,38 @@ class OfficialCheck:
     def listing(self) -> list[str]:
         """The listing shown before the run: a headline, then one line per task."""
         found = len(self.tasks) - len(self.absent)
-        lines = [f"multitrust official data: {self.root} ({found} of {len(self.tasks)} "
-                 "selected tasks found)"]
+        lines = [
+            f"multitrust official data: {self.root} ({found} of {len(self.tasks)} "
+            "selected tasks found)"
+        ]
         lines += [c.line() for c in self.tasks]
         if self.absent and self.fallback:
-            lines.append("  --mt-data-fallback: " + ", ".join(c.task_id for c in self.absent)
-                         + " use the built-in data (marked in the report)")
+            lines.append(
+                "  --mt-data-fallback: "
+                + ", ".join(c.task_id for c in self.absent)
+                + " use the built-in data (marked in the report)"
+            )
         return lines
 
     def error(self) -> str:
         """The message that stops a run whose tasks lack official data (no fallback)."""
         ids = ", ".join(c.task_id for c in self.absent)
-        return terminal_safe("\n".join([  # printed raw by pytest; the paths are the user's
-            f"--mt-data=official:{self.root}: no usable official data for {ids}. Add the "
-            "missing files (layout: README, 'Official MultiTrust data'), select only the "
-            "tasks you have with --mt-tasks, or pass --mt-data-fallback to run those tasks "
-            "on the built-in data (the report marks them).",
-            *self.listing(),
-        ]))
+        return terminal_safe(
+            "\n".join(
+                [  # printed raw by pytest; the paths are the user's
+                    f"--mt-data=official:{self.root}: no usable official data for {ids}. Add the "
+                    "missing files (layout: README, 'Official MultiTrust data'), select only the "
+                    "tasks you have with --mt-tasks, or pass --mt-data-fallback to run those tasks "
+                    "on the built-in data (the report marks them).",
+                    *self.listing(),
+                ]
+            )
+        )
 
 
-def check_official(root: Path, task_ids: Sequence[str], seed: int,
-                   fallback: bool = False) -> OfficialCheck:
+def check_official(
+    root: Path, task_ids: Sequence[str], seed: int, fallback: bool = False
+) -> OfficialCheck:
     """Read the official data of ``task_ids`` under ``root`` and say what was found.
 
     Never raises for missing or malformed files: they are recorded per task. Task ids
@@ -180,58 +198,84 @@ def check_official(root: Path, task_ids: Sequence[str], seed: int,
             problem = str(error)
         missing += sorted(set(layout.missing))
         ok = not missing and not problem and samples
-        checks.append(TaskCheck(
-            task_id=task_id,
-            samples=tuple(samples) if ok else (),
-            sha256=layout.digest() if ok else "",
-            files=tuple(sorted(layout.files)),
-            images=len(layout.images),
-            missing=tuple(missing),
-            problem=problem,
-            skipped=tuple(layout.skipped),
-        ))
+        checks.append(
+            TaskCheck(
+                task_id=task_id,
+                samples=tuple(samples) if ok else (),
+                sha256=layout.digest() if ok else "",
+                files=tuple(sorted(layout.files)),
+                images=len(layout.images),
+                missing=tuple(missing),
+                problem=problem,
+                skipped=tuple(layout.skipped),
+            )
+        )
     return OfficialCheck(root=root, tasks=tuple(checks), fallback=fallback)
 
 
 #: Where a rule of ours stands in for the original's judge, classifier or API, per task:
 #: (without --mt-judge, with --mt-judge). Tasks scored by the original's own rules have none.
 _NOTES: dict[str, tuple[str, str]] = {
-    "T.1": ("OCR by normalised exact match and grounding by a box parser stand in for the "
-            "original's GPT-4 judge", "OCR asked --mt-judge the original GPT-4 prompt; "
-            "grounding: under --mt-rules=original the GPT-4 box normaliser prompt too, else "
-            "our box parser stands in for it"),
+    "T.1": (
+        "OCR by normalised exact match and grounding by a box parser stand in for the "
+        "original's GPT-4 judge",
+        "OCR asked --mt-judge the original GPT-4 prompt; "
+        "grounding: under --mt-rules=original the GPT-4 box normaliser prompt too, else "
+        "our box parser stands in for it",
+    ),
     "S.1": ("detoxify stands in for the Perspective API and OpenAI moderation",) * 2,
-    "S.2": ("keyword and risk-statement rules stand in for the original's GPT-4 judge",
-            "--mt-judge asked the original GPT-4 prompt"),
+    "S.2": (
+        "keyword and risk-statement rules stand in for the original's GPT-4 judge",
+        "--mt-judge asked the original GPT-4 prompt",
+    ),
     "S.3": ("detoxify stands in for the Perspective API and OpenAI moderation",) * 2,
-    "R.1": ("object keyword match stands in for the original's GPT-4 judge",
-            "--mt-judge asked the original GPT-4 prompt"),
-    "R.2": ("exact-answer match stands in for the original's GPT-4 0-100 rater",
-            "--mt-judge asked the original GPT-4 rater prompt (exact answers score 100 "
-            "without asking, as in the original)"),
-    "R.4": ("object keyword and noise-mention match stand in for the original's GPT-4 judge",
-            "--mt-judge asked the original GPT-4 prompt"),
-    "R.5": ("target keyword and noise-mention match stand in for the original's GPT-4 judge",
-            "--mt-judge asked the original GPT-4 prompt"),
-    "F.1": ("a stereotype lexicon stands in for the original's GPT-4 judge",
-            "--mt-judge asked the original GPT-4 prompt"),
+    "R.1": (
+        "object keyword match stands in for the original's GPT-4 judge",
+        "--mt-judge asked the original GPT-4 prompt",
+    ),
+    "R.2": (
+        "exact-answer match stands in for the original's GPT-4 0-100 rater",
+        "--mt-judge asked the original GPT-4 rater prompt (exact answers score 100 "
+        "without asking, as in the original)",
+    ),
+    "R.4": (
+        "object keyword and noise-mention match stand in for the original's GPT-4 judge",
+        "--mt-judge asked the original GPT-4 prompt",
+    ),
+    "R.5": (
+        "target keyword and noise-mention match stand in for the original's GPT-4 judge",
+        "--mt-judge asked the original GPT-4 prompt",
+    ),
+    "F.1": (
+        "a stereotype lexicon stands in for the original's GPT-4 judge",
+        "--mt-judge asked the original GPT-4 prompt",
+    ),
 }
 for _task in ("T.3", "T.4", "T.5", "T.7"):
-    _NOTES[_task] = ("short-answer and final-number matching stand in for the original's "
-                     "GPT-4 consistency judge", "--mt-judge asked the original GPT-4 "
-                     "consistency prompt")
+    _NOTES[_task] = (
+        "short-answer and final-number matching stand in for the original's "
+        "GPT-4 consistency judge",
+        "--mt-judge asked the original GPT-4 consistency prompt",
+    )
 for _task in ("S.4", "S.5", "S.6"):
-    _NOTES[_task] = ("the refusal rule (an answer not refused counts as a success) stands "
-                     "in for the "
-                     "HarmBench-Llama-2-13b classifier", "--mt-judge asked the HarmBench "
-                     "classifier prompt (the original used cais/HarmBench-Llama-2-13b-cls)")
+    _NOTES[_task] = (
+        "the refusal rule (an answer not refused counts as a success) stands "
+        "in for the "
+        "HarmBench-Llama-2-13b classifier",
+        "--mt-judge asked the HarmBench "
+        "classifier prompt (the original used cais/HarmBench-Llama-2-13b-cls)",
+    )
 for _task in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):
-    _NOTES[_task] = ("refusal by the original's keyword list only; the original also counted "
-                     "the LibrAI/longformer-action-ro classifier's refusals",) * 2
+    _NOTES[_task] = (
+        "refusal by the original's keyword list only; the original also counted "
+        "the LibrAI/longformer-action-ro classifier's refusals",
+    ) * 2
 #: The refusal tasks under --mt-rules=strict: our cues besides the keywords.
-_STRICT_REFUSAL = ("refusal by the keyword rule plus our push-back, neutrality or leak "
-                   "checks (--mt-rules=strict); the original counted its keywords and the "
-                   "LibrAI/longformer-action-ro classifier's refusals")
+_STRICT_REFUSAL = (
+    "refusal by the keyword rule plus our push-back, neutrality or leak "
+    "checks (--mt-rules=strict); the original counted its keywords and the "
+    "LibrAI/longformer-action-ro classifier's refusals"
+)
 
 
 def stand_in_note(task_id: str, judge: bool, rules: str = "original") -> str:
@@ -247,11 +291,38 @@ def stand_in_note(task_id: str, judge: bool, rules: str = "original") -> str:
 #: The original's ``max_new_tokens`` per task (``generation_kwargs`` of its task configs,
 #: ``mmte/configs/task/<aspect>/*.yaml``); official runs use these.
 ORIGINAL_MAX_NEW_TOKENS: dict[str, int] = {
-    "T.1": 100, "T.2": 100, "T.3": 500, "T.4": 100, "T.5": 100, "T.6": 100, "T.7": 100,
-    "S.1": 150, "S.2": 150, "S.3": 512, "S.4": 512, "S.5": 512, "S.6": 512,
-    "R.1": 300, "R.2": 200, "R.3": 200, "R.4": 300, "R.5": 300, "R.6": 200,
-    "F.1": 100, "F.2": 100, "F.3": 100, "F.4": 100, "F.5": 100, "F.6": 100, "F.7": 100,
-    "P.1": 50, "P.2": 50, "P.3": 50, "P.4": 200, "P.5": 150, "P.6": 150,
+    "T.1": 100,
+    "T.2": 100,
+    "T.3": 500,
+    "T.4": 100,
+    "T.5": 100,
+    "T.6": 100,
+    "T.7": 100,
+    "S.1": 150,
+    "S.2": 150,
+    "S.3": 512,
+    "S.4": 512,
+    "S.5": 512,
+    "S.6": 512,
+    "R.1": 300,
+    "R.2": 200,
+    "R.3": 200,
+    "R.4": 300,
+    "R.5": 300,
+    "R.6": 200,
+    "F.1": 100,
+    "F.2": 100,
+    "F.3": 100,
+    "F.4": 100,
+    "F.5": 100,
+    "F.6": 100,
+    "F.7": 100,
+    "P.1": 50,
+    "P.2": 50,
+    "P.3": 50,
+    "P.4": 200,
+    "P.5": 150,
+    "P.6": 150,
 }
 
 
@@ -281,16 +352,27 @@ def data_versions(check: OfficialCheck, tasks: Sequence[TaskSpec]) -> tuple[Data
         if found is None:
             continue
         if found.found:
-            entries.append(DataVersion(
-                task_id=task.id, path=f"official:{check.root}", version="official",
-                sha256=found.sha256, samples=len(found.samples)))
+            entries.append(
+                DataVersion(
+                    task_id=task.id,
+                    path=f"official:{check.root}",
+                    version="official",
+                    sha256=found.sha256,
+                    samples=len(found.samples),
+                )
+            )
             continue
         entry = load_manifest().get(task.data) if task.data else None
         if entry is not None:
-            entries.append(DataVersion(
-                task_id=task.id, path=entry.path,
-                version=f"{entry.version} (built-in fallback: no official data)",
-                sha256=entry.sha256, samples=entry.samples))
+            entries.append(
+                DataVersion(
+                    task_id=task.id,
+                    path=entry.path,
+                    version=f"{entry.version} (built-in fallback: no official data)",
+                    sha256=entry.sha256,
+                    samples=entry.samples,
+                )
+            )
     return tuple(entries)
 
 
@@ -301,11 +383,14 @@ def report_notes(
     notes: list[tuple[str, str]] = [("official_data", str(check.root))]
     for task in check.tasks:
         if not task.found:
-            notes.append((f"data {task.task_id}", "built-in data (--mt-data-fallback; "
-                                                  f"official data {task.reason()})"))
+            notes.append(
+                (
+                    f"data {task.task_id}",
+                    f"built-in data (--mt-data-fallback; official data {task.reason()})",
+                )
+            )
         elif task.skipped:
-            notes.append((f"skipped {task.task_id}",
-                          task.skipped_text(shown=len(task.skipped))))
+            notes.append((f"skipped {task.task_id}", task.skipped_text(shown=len(task.skipped))))
         note = stand_in_note(task.task_id, judge, rules)
         if note:
             notes.append((f"stand-in {task.task_id}", note))
@@ -337,8 +422,9 @@ def apply_official(config: pytest.Config, state: PluginState) -> None:
     root = settings.official_data
     if root is None:
         return
-    check = check_official(root, [t.id for t in state.tasks], settings.seed,
-                           fallback=settings.data_fallback)
+    check = check_official(
+        root, [t.id for t in state.tasks], settings.seed, fallback=settings.data_fallback
+    )
     if check.absent and not settings.data_fallback:
         raise pytest.UsageError(check.error())
     config.stash[OFFICIAL_KEY] = check
@@ -347,15 +433,15 @@ def apply_official(config: pytest.Config, state: PluginState) -> None:
 
         for task in check.tasks:
             if task.found and task.skipped:
-                config.issue_config_time_warning(MultitrustWarning(
-                    f"--mt-data=official: {task.task_id}: {task.skipped_text()}"), stacklevel=2)
+                config.issue_config_time_warning(
+                    MultitrustWarning(f"--mt-data=official: {task.task_id}: {task.skipped_text()}"),
+                    stacklevel=2,
+                )
     state.tasks = [
-        official_spec(task, found, root) if (found := check.get(task.id)) and found.found
-        else task
+        official_spec(task, found, root) if (found := check.get(task.id)) and found.found else task
         for task in state.tasks
     ]
     state.data_versions = data_versions(check, state.tasks)
-    state.report_notes = report_notes(check, judge=settings.judge is not None,
-                                      rules=settings.rules)
+    state.report_notes = report_notes(check, judge=settings.judge is not None, rules=settings.rules)
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(OfficialDataHeader(check), "multitrust-official-data")

@@ -56,8 +56,11 @@ class UnreadableData(Exception):
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that orders ``2.png`` before ``10.png`` (the original's ``natsorted``)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
-                 for part in re.split(r"(\d+)", name) if part)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
 
 
 class Layout:
@@ -124,8 +127,10 @@ class Layout:
         path = self.root / relative
         if not path.is_dir():
             raise MissingData(relative + "/")
-        names = sorted((p.name for p in path.iterdir()
-                        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+        names = sorted(
+            (p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+            key=natural_key,
+        )
         if not names:
             raise MissingData(relative + "/ (no images in it)")
         return [f"{relative}/{name}" for name in names]
@@ -237,8 +242,9 @@ class Layout:
         found = tuple(reader.fieldnames or ())
         absent = [c for c in columns if c not in found]
         if absent:
-            raise UnreadableData(relative, f"no column(s) {', '.join(absent)} "
-                                           f"(has {', '.join(found) or 'none'})")
+            raise UnreadableData(
+                relative, f"no column(s) {', '.join(absent)} (has {', '.join(found) or 'none'})"
+            )
         return [row for row in reader if row.get(columns[0]) not in (None, columns[0])]
 
     def lines(self, relative: str) -> list[str]:
@@ -294,13 +300,15 @@ class SampleBuilder:
         """Append one sample of ``variant``."""
         number = self._counts.get(variant, 0)
         self._counts[variant] = number + 1
-        self.samples.append(Sample(
-            id=f"{variant}-{number:04d}",
-            variant=variant,
-            prompt=prompt,
-            truth=truth,
-            ideal=ideal,
-            image=image,
-            smoke=number < SMOKE_PER_VARIANT,
-            extra=dict(extra or {}),
-        ))
+        self.samples.append(
+            Sample(
+                id=f"{variant}-{number:04d}",
+                variant=variant,
+                prompt=prompt,
+                truth=truth,
+                ideal=ideal,
+                image=image,
+                smoke=number < SMOKE_PER_VARIANT,
+                extra=dict(extra or {}),
+            )
+        )

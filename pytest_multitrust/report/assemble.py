@@ -76,14 +76,22 @@ def git_info(root: Path) -> tuple[str | None, bool | None]:
     """``(commit, dirty)`` of the git repository holding ``root``; ``(None, None)`` outside."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-            timeout=10, check=False,
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if commit.returncode != 0:
             return (None, None)
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-            capture_output=True, text=True, timeout=10, check=False,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return (None, None)
@@ -104,8 +112,15 @@ def data_versions(tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
     for task in tasks:
         entry = manifest.get(task.data) if task.data and task.loader is None else None
         if entry is not None:
-            found.append(DataVersion(task_id=task.id, path=entry.path, version=entry.version,
-                                     sha256=entry.sha256, samples=entry.samples))
+            found.append(
+                DataVersion(
+                    task_id=task.id,
+                    path=entry.path,
+                    version=entry.version,
+                    sha256=entry.sha256,
+                    samples=entry.samples,
+                )
+            )
     return tuple(found)
 
 
@@ -190,14 +205,17 @@ def build_report(
             return True
 
     scores = aggregate(metrics, in_score)
-    gates: list[GateResult] = score_gates(scores, settings.thresholds, settings.gate_mode,
-                                          settings.inconclusive, settings.task_ids or None)
+    gates: list[GateResult] = score_gates(
+        scores,
+        settings.thresholds,
+        settings.gate_mode,
+        settings.inconclusive,
+        settings.task_ids or None,
+    )
     gates += [metric_gate(m) for t in scores.tasks for m in t.metrics]
     reported = {m.task_id for m in metrics}
     order = {t.id: i for i, t in enumerate(tasks)}
-    ordered_samples = sorted(
-        samples, key=lambda s: (order.get(s.task_id, len(order)), s.task_id)
-    )
+    ordered_samples = sorted(samples, key=lambda s: (order.get(s.task_id, len(order)), s.task_id))
     commit, dirty = git_info(root)
     model = next((w.model for w in workers if w.model is not None), None)
     prov = Provenance(
@@ -246,6 +264,10 @@ def _comparability(
     from pytest_multitrust.tasks.comparability import comparability
 
     official = {d.task_id for d in data or () if d.version == "official"}
-    found = (comparability(t.id, rules=settings.rules, judge=settings.judge is not None,
-                           official=t.id in official) for t in tasks)
+    found = (
+        comparability(
+            t.id, rules=settings.rules, judge=settings.judge is not None, official=t.id in official
+        )
+        for t in tasks
+    )
     return tuple(c for c in found if c is not None)

@@ -154,15 +154,18 @@ def find_baseline(root: Path, ident: str, machine: str, cwd: Path) -> Path:
     if ident.isdigit():
         found = [r for r in runs if r.number == int(ident)]
     else:
-        found = [r for r in runs
-                 if r.stem == ident or r.stem[5:] == ident or r.stem.startswith(ident)]
+        found = [
+            r for r in runs if r.stem == ident or r.stem[5:] == ident or r.stem.startswith(ident)
+        ]
     if found:
         return ([r for r in found if r.machine == machine] or found)[-1].path
     saved = ", ".join(f"{r.machine}/{r.stem}" for r in runs[-10:]) or "none"
-    raise pytest.UsageError(terminal_safe(  # pytest prints it raw: the value is the user's
-        f"--mt-compare={ident}: no saved run matches (by number, name or path) under {root}; "
-        f"saved runs: {saved}"
-    ))
+    raise pytest.UsageError(
+        terminal_safe(  # pytest prints it raw: the value is the user's
+            f"--mt-compare={ident}: no saved run matches (by number, name or path) under {root}; "
+            f"saved runs: {saved}"
+        )
+    )
 
 
 def load_baseline(path: Path) -> TrustReport:
@@ -188,18 +191,25 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
     """How two runs differ in ways that make their numbers hard to compare."""
     found: list[str] = []
     cur, base = current.provenance, baseline.provenance
-    if (cur.model is not None and base.model is not None
-            and cur.model.fingerprint != base.model.fingerprint):
-        found.append(f"model fingerprint differs: {base.model.fingerprint} (baseline) vs "
-                     f"{cur.model.fingerprint} (now)")
+    if (
+        cur.model is not None
+        and base.model is not None
+        and cur.model.fingerprint != base.model.fingerprint
+    ):
+        found.append(
+            f"model fingerprint differs: {base.model.fingerprint} (baseline) vs "
+            f"{cur.model.fingerprint} (now)"
+        )
     if cur.model_spec != base.model_spec:
         found.append(f"model spec differs: {base.model_spec!r} vs {cur.model_spec!r}")
     base_data = {d.task_id: d for d in base.data}
     for data in cur.data:
         old = base_data.get(data.task_id)
         if old is not None and (old.version, old.sha256) != (data.version, data.sha256):
-            found.append(f"data of {data.task_id} differs: version {old.version} "
-                         f"({old.sha256[:12]}) vs {data.version} ({data.sha256[:12]})")
+            found.append(
+                f"data of {data.task_id} differs: version {old.version} "
+                f"({old.sha256[:12]}) vs {data.version} ({data.sha256[:12]})"
+            )
     versions = ("plugin", "python", "torch", "transformers")
     for name in versions:
         old_v, new_v = getattr(base.versions, name), getattr(cur.versions, name)
@@ -214,8 +224,9 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
     new_settings = {k: setting_text(v) for k, v in cur.settings}
     for key in COMPARED_SETTINGS:
         if old_settings.get(key) != new_settings.get(key):
-            found.append(f"setting {key} differs: {old_settings.get(key)} vs "
-                         f"{new_settings.get(key)}")
+            found.append(
+                f"setting {key} differs: {old_settings.get(key)} vs {new_settings.get(key)}"
+            )
     return found
 
 
@@ -303,8 +314,11 @@ def compare(
         key=_task_key,
     )
     metric_targets = sorted(
-        {lim.target for lim in limits if lim.target not in ASPECTS
-         and lim.target != "overall" and lim.target not in task_ids},
+        {
+            lim.target
+            for lim in limits
+            if lim.target not in ASPECTS and lim.target != "overall" and lim.target not in task_ids
+        },
         key=_task_key,
     )
     notes = differences(current, baseline)
@@ -326,17 +340,22 @@ def compare(
         task_id, metric = (unit, None) if unit in task_ids else unit.rsplit(".", 1)
         pairs = shared_pairs(current.samples, baseline.samples, task_id)
         try:
-            changes[unit] = paired_change(pairs, rule_for(task_id, metric),
-                                          unit_seed(seed, unit))
+            changes[unit] = paired_change(pairs, rule_for(task_id, metric), unit_seed(seed, unit))
         except Exception as error:  # a task's own aggregate may be user code: it
             # must not cost the report; the unit gets no paired change and a note
             notes.append(f"{unit}: no paired change ({type(error).__name__}: {error})")
             changes[unit] = PairedChange(math.nan, (), len(pairs))
-    members = {t.task_id: (t.aspect, t.sub_aspect)
-               for t in current.scores.tasks
-               if t.in_aggregate and not math.isnan(changes[t.task_id].change)}
-    targets = ["overall", *[a for a in ASPECTS if _has_any(current, baseline, a)],
-               *task_ids, *metric_targets]
+    members = {
+        t.task_id: (t.aspect, t.sub_aspect)
+        for t in current.scores.tasks
+        if t.in_aggregate and not math.isnan(changes[t.task_id].change)
+    }
+    targets = [
+        "overall",
+        *[a for a in ASPECTS if _has_any(current, baseline, a)],
+        *task_ids,
+        *metric_targets,
+    ]
     deltas: list[Delta] = []
     for target in targets:
         if target in changes:
@@ -348,10 +367,15 @@ def compare(
         change = new - old if not (math.isnan(new) or math.isnan(old)) else math.nan
         deltas.append(Delta(target, old, new, change, found.change, low, high, found.shared))
     for task_id in task_ids:
-        if (current.scores.task(task_id) and baseline.scores.task(task_id)
-                and not changes[task_id].shared):
-            notes.append(f"{task_id}: no shared samples (ids, prompts or images changed), "
-                         "so no paired change")
+        if (
+            current.scores.task(task_id)
+            and baseline.scores.task(task_id)
+            and not changes[task_id].shared
+        ):
+            notes.append(
+                f"{task_id}: no shared samples (ids, prompts or images changed), "
+                "so no paired change"
+            )
     return Comparison(
         baseline_id=baseline_path.stem,
         baseline_path=str(baseline_path),
@@ -363,8 +387,10 @@ def compare(
 
 
 def _has_any(current: TrustReport, baseline: TrustReport, aspect: str) -> bool:
-    return any(not math.isnan(r.scores.node(aspect).score)  # type: ignore[union-attr]
-               for r in (current, baseline))
+    return any(
+        not math.isnan(r.scores.node(aspect).score)  # type: ignore[union-attr]
+        for r in (current, baseline)
+    )
 
 
 def _task_key(task_id: str) -> tuple[int, int, str]:
@@ -388,25 +414,46 @@ def regression_gates(
     for limit in limits:
         delta = by_target.get(limit.target)
         if delta is None or math.isnan(delta.paired_change):
-            gates.append(GateResult(
-                target=limit.target, kind="regression", op=">=", limit=limit.change,
-                value=math.nan, ci_low=math.nan, ci_high=math.nan, mode=mode,
-                verdict="fail", passed=False,
-                note=f"no paired change: no shared samples with {comparison.baseline_id} "
-                "(or the score is undefined on them)", source=limit.source,
-            ))
+            gates.append(
+                GateResult(
+                    target=limit.target,
+                    kind="regression",
+                    op=">=",
+                    limit=limit.change,
+                    value=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    mode=mode,
+                    verdict="fail",
+                    passed=False,
+                    note=f"no paired change: no shared samples with {comparison.baseline_id} "
+                    "(or the score is undefined on them)",
+                    source=limit.source,
+                )
+            )
             continue
-        verdict = judge(delta.paired_change, delta.paired_low, delta.paired_high, ">=",
-                        limit.change, mode)
-        extra = qualifier(delta.paired_change, delta.paired_low, delta.paired_high, ">=",
-                          limit.change)
-        gates.append(GateResult(
-            target=limit.target, kind="regression", op=">=", limit=limit.change,
-            value=delta.paired_change, ci_low=delta.paired_low, ci_high=delta.paired_high,
-            mode=judged_on(mode, delta.paired_low, delta.paired_high), verdict=verdict,
-            passed=counts_as_passed(verdict, inconclusive), n=delta.shared,
-            note=f"paired, {delta.shared} shared samples vs {comparison.baseline_id}"
-            + (f"; {extra}" if extra else ""),
-            source=limit.source,
-        ))
+        verdict = judge(
+            delta.paired_change, delta.paired_low, delta.paired_high, ">=", limit.change, mode
+        )
+        extra = qualifier(
+            delta.paired_change, delta.paired_low, delta.paired_high, ">=", limit.change
+        )
+        gates.append(
+            GateResult(
+                target=limit.target,
+                kind="regression",
+                op=">=",
+                limit=limit.change,
+                value=delta.paired_change,
+                ci_low=delta.paired_low,
+                ci_high=delta.paired_high,
+                mode=judged_on(mode, delta.paired_low, delta.paired_high),
+                verdict=verdict,
+                passed=counts_as_passed(verdict, inconclusive),
+                n=delta.shared,
+                note=f"paired, {delta.shared} shared samples vs {comparison.baseline_id}"
+                + (f"; {extra}" if extra else ""),
+                source=limit.source,
+            )
+        )
     return gates

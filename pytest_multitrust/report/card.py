@@ -72,7 +72,8 @@ def metric_line(m: MetricResult, width: int, id_width: int = 5) -> tuple[str, Co
     errors = f"  errors={m.errors}" if m.errors else ""
     # the value decides; an interval reaching across the threshold only qualifies it
     flagged = m.verdict in ("pass", "fail") and uncertain(
-        m.value, m.ci_low, m.ci_high, m.op, m.threshold)
+        m.value, m.ci_low, m.ci_high, m.op, m.threshold
+    )
     return (
         f"{m.task_id:<{id_width}} {m.metric:<{width}}  {fmt(m.value):>5}  "
         f"{m.op} {m.threshold:<5g}  "
@@ -140,8 +141,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         lines.append(("", ""))
         lines.append((f"no result from: {', '.join(status.missing_tasks)}", "yellow"))
     if status.interrupted:
-        lines.append((f"run cut short ({status.reason}): the report holds what arrived",
-                      "yellow"))
+        lines.append((f"run cut short ({status.reason}): the report holds what arrived", "yellow"))
     return lines
 
 
@@ -155,8 +155,10 @@ def comparability_lines(report: TrustReport) -> list[tuple[str, Colour]]:
         by_label.setdefault(item.label, []).append(item.task_id)
     if not by_label:
         return []
-    lines: list[tuple[str, Colour]] = [("", ""), ("comparable with the paper "
-                                                  "(--mt-rules=" + _rules(report) + "):", "")]
+    lines: list[tuple[str, Colour]] = [
+        ("", ""),
+        ("comparable with the paper (--mt-rules=" + _rules(report) + "):", ""),
+    ]
     for label in ("exact", "judge", "approximate"):
         if label in by_label:
             lines.append((f"  {label:<11} {', '.join(by_label[label])}", ""))
@@ -202,22 +204,30 @@ def _tally(gates: list[GateResult]) -> str:
 
 def _gate_line(gate: GateResult, width: int) -> tuple[str, Colour]:
     ci = fmt_ci(gate.ci_low, gate.ci_high)
-    value = f"{gate.value:+.3f}" if gate.kind == "regression" and not math.isnan(gate.value) \
+    value = (
+        f"{gate.value:+.3f}"
+        if gate.kind == "regression" and not math.isnan(gate.value)
         else fmt(gate.value)
+    )
     word = verdict_word(gate.verdict, gate.passed)
     if gate.verdict == "inconclusive":
         word += " (counted as pass)" if gate.passed else " (counted as fail)"
     note = f"  ({gate.note})" if gate.note else ""
-    return (f"{gate.label:<{width}}  {value:>6}  {ci:<16}  {word}{note}",
-            _colour(gate.verdict, gate.passed))
+    return (
+        f"{gate.label:<{width}}  {value:>6}  {ci:<16}  {word}{note}",
+        _colour(gate.verdict, gate.passed),
+    )
 
 
 def comparison_lines(comparison: Comparison) -> list[tuple[str, Colour]]:
     """Deltas against the baseline: overall, aspects, tasks; then how the runs differ."""
     lines: list[tuple[str, Colour]] = [
         (f"baseline {comparison.baseline_id} ({comparison.baseline_created})", ""),
-        (f"{'target':<14} {'baseline':>8} {'current':>8} {'change':>8}   paired change on "
-         "shared samples [95% CI]", ""),
+        (
+            f"{'target':<14} {'baseline':>8} {'current':>8} {'change':>8}   paired change on "
+            "shared samples [95% CI]",
+            "",
+        ),
     ]
     for d in comparison.deltas:
         change = "n/a" if math.isnan(d.change) else f"{d.change:+.3f}"
@@ -228,9 +238,13 @@ def comparison_lines(comparison: Comparison) -> list[tuple[str, Colour]]:
             colour = "red"
         elif not math.isnan(d.paired_low) and d.paired_low > 0:
             colour = "green"
-        lines.append((f"{d.target:<14} {fmt(d.baseline):>8} {fmt(d.current):>8} {change:>8}   "
-                      f"{paired} {ci}  n={d.shared}", colour))
+        lines.append(
+            (
+                f"{d.target:<14} {fmt(d.baseline):>8} {fmt(d.current):>8} {change:>8}   "
+                f"{paired} {ci}  n={d.shared}",
+                colour,
+            )
+        )
     for difference in comparison.differences:
         lines.append((f"note: {difference}", "yellow"))
     return lines
-

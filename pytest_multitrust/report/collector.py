@@ -163,10 +163,14 @@ class ResultCollector:
         # ini thresholds may serve several selections: the ones this run cannot judge are
         # noted once (on the command line they are usage errors, see settings)
         for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
-            warnings.warn(MultitrustWarning(
-                f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
-                f"is not judged in this run: no selected task is scored by it (selected: "
-                f"{', '.join(settings.task_ids) or 'none'})"), stacklevel=1)
+            warnings.warn(
+                MultitrustWarning(
+                    f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
+                    f"is not judged in this run: no selected task is scored by it (selected: "
+                    f"{', '.join(settings.task_ids) or 'none'})"
+                ),
+                stacklevel=1,
+            )
         interrupted, reason = _interruption(session, exitstatus, sorted(self.crashed))
         workers = self._worker_facts()
         report = build_report(
@@ -220,18 +224,24 @@ class ResultCollector:
         if self.baseline is None or self.baseline_path is None:
             return report
         settings = self.state.settings
-        comparison = compare(report, self.baseline, self.baseline_path, settings.compare_fail,
-                             seed=settings.seed, tasks=self.state.tasks,
-                             samples_of=self.state.samples_for)
+        comparison = compare(
+            report,
+            self.baseline,
+            self.baseline_path,
+            settings.compare_fail,
+            seed=settings.seed,
+            tasks=self.state.tasks,
+            samples_of=self.state.samples_for,
+        )
         for difference in comparison.differences:
             warnings.warn(
                 MultitrustWarning(f"--mt-compare {comparison.baseline_id}: {difference}"),
                 stacklevel=1,
             )
-        gates = regression_gates(comparison, settings.compare_fail, settings.gate_mode,
-                                 settings.inconclusive)
-        return dataclasses.replace(report, comparison=comparison,
-                                   gates=(*report.gates, *gates))
+        gates = regression_gates(
+            comparison, settings.compare_fail, settings.gate_mode, settings.inconclusive
+        )
+        return dataclasses.replace(report, comparison=comparison, gates=(*report.gates, *gates))
 
     def _write(self, report: TrustReport) -> None:
         from pytest_multitrust.report.html import render_html
@@ -270,13 +280,18 @@ class ResultCollector:
         from pytest_multitrust.report.json_report import dumps, write_atomic
 
         if report.status.interrupted:
-            warnings.warn(MultitrustWarning(
-                f"--mt-save: run not saved as a baseline, it was cut short "
-                f"({report.status.reason})"), stacklevel=1)
+            warnings.warn(
+                MultitrustWarning(
+                    f"--mt-save: run not saved as a baseline, it was cut short "
+                    f"({report.status.reason})"
+                ),
+                stacklevel=1,
+            )
             return
         commit = report.provenance.git_commit
-        path = save_path(self.storage, self.machine, self.state.settings.save or "", commit,
-                         datetime.now(UTC))
+        path = save_path(
+            self.storage, self.machine, self.state.settings.save or "", commit, datetime.now(UTC)
+        )
         write_atomic(path, dumps(report))
         self.saved = path
 
@@ -291,8 +306,9 @@ class ResultCollector:
             _line(write, text, colour)
         gates = gate_lines(report)
         if any(g.kind != "metric" for g in report.gates):
-            write.section("multitrust gates", red=bool(report.failed_gates),
-                          green=not report.failed_gates)
+            write.section(
+                "multitrust gates", red=bool(report.failed_gates), green=not report.failed_gates
+            )
             for text, colour in gates:
                 _line(write, text, colour)
         if report.comparison is not None:
@@ -301,8 +317,12 @@ class ResultCollector:
                 _line(write, text, colour)
         for path in self.written:
             if path.name == "report.html":
-                _line(write, f"multitrust report: {path.parent} (report.json, samples.jsonl, "
-                      "report.html, summary.md)", "")
+                _line(
+                    write,
+                    f"multitrust report: {path.parent} (report.json, samples.jsonl, "
+                    "report.html, summary.md)",
+                    "",
+                )
         if self.saved is not None:
             _line(write, f"multitrust: run saved as {self.saved}", "")
 

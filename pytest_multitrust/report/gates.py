@@ -106,9 +106,7 @@ def has_interval(low: float, high: float) -> bool:
     return not (math.isnan(low) or math.isnan(high)) and low <= high
 
 
-def judge(
-    value: float, low: float, high: float, op: str, limit: float, mode: str
-) -> GateVerdict:
+def judge(value: float, low: float, high: float, op: str, limit: float, mode: str) -> GateVerdict:
     """Judge ``value`` (with its 95 % interval ``[low, high]``) against ``op limit``.
 
     Args:
@@ -201,8 +199,7 @@ def judge_metric(result: MetricResult, mode: str, inconclusive: str) -> MetricRe
 
     Returns a copy of ``result`` with ``verdict``, ``gate`` and ``passed`` set.
     """
-    verdict = judge(result.value, result.ci_low, result.ci_high, result.op, result.threshold,
-                    mode)
+    verdict = judge(result.value, result.ci_low, result.ci_high, result.op, result.threshold, mode)
     return dataclasses.replace(
         result,
         verdict=verdict,
@@ -214,14 +211,16 @@ def judge_metric(result: MetricResult, mode: str, inconclusive: str) -> MetricRe
 def metric_gate(result: MetricResult) -> GateResult:
     """The gate record of a judged task metric (for the report)."""
     verdict: GateVerdict = (
-        result.verdict if result.verdict in ("pass", "fail", "inconclusive")  # type: ignore[assignment]
+        result.verdict
+        if result.verdict in ("pass", "fail", "inconclusive")  # type: ignore[assignment]
         else ("pass" if result.passed else "fail")
     )
     note = "nothing counted" if math.isnan(result.value) else ""
     if not note and result.gate == "point" and not has_interval(result.ci_low, result.ci_high):
         note = "no interval for this metric: judged on the value"
-    note = note or qualifier(result.value, result.ci_low, result.ci_high, result.op,
-                             result.threshold)
+    note = note or qualifier(
+        result.value, result.ci_low, result.ci_high, result.op, result.threshold
+    )
     return GateResult(
         target=f"{result.task_id}.{result.metric}",
         kind="metric",
@@ -267,16 +266,24 @@ def score_gates(
         node = scores.node(threshold.target)
         kind: GateKind = "overall" if threshold.target == "overall" else "aspect"
         if node is None or math.isnan(node.score):
-            gates.append(GateResult(
-                target=threshold.target, kind=kind, op=threshold.op, limit=threshold.value,
-                value=math.nan, ci_low=math.nan, ci_high=math.nan, mode=mode,
-                verdict="fail", passed=False,
-                note=f"no score: no task of {threshold.target} reported one",
-                source=threshold.source,
-            ))
+            gates.append(
+                GateResult(
+                    target=threshold.target,
+                    kind=kind,
+                    op=threshold.op,
+                    limit=threshold.value,
+                    value=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    mode=mode,
+                    verdict="fail",
+                    passed=False,
+                    note=f"no score: no task of {threshold.target} reported one",
+                    source=threshold.source,
+                )
+            )
             continue
-        verdict = judge(node.score, node.ci_low, node.ci_high, threshold.op, threshold.value,
-                        mode)
+        verdict = judge(node.score, node.ci_low, node.ci_high, threshold.op, threshold.value, mode)
         notes = []
         if node.partial:
             notes.append(scores.coverage(node))
@@ -286,12 +293,23 @@ def score_gates(
         extra = qualifier(node.score, node.ci_low, node.ci_high, threshold.op, threshold.value)
         if extra:
             notes.append(extra)
-        gates.append(GateResult(
-            target=threshold.target, kind=kind, op=threshold.op, limit=threshold.value,
-            value=node.score, ci_low=node.ci_low, ci_high=node.ci_high, mode=used,
-            verdict=verdict, passed=counts_as_passed(verdict, inconclusive), n=node.n,
-            note="; ".join(notes), source=threshold.source,
-        ))
+        gates.append(
+            GateResult(
+                target=threshold.target,
+                kind=kind,
+                op=threshold.op,
+                limit=threshold.value,
+                value=node.score,
+                ci_low=node.ci_low,
+                ci_high=node.ci_high,
+                mode=used,
+                verdict=verdict,
+                passed=counts_as_passed(verdict, inconclusive),
+                n=node.n,
+                note="; ".join(notes),
+                source=threshold.source,
+            )
+        )
     return gates
 
 

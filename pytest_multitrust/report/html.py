@@ -32,8 +32,13 @@ if TYPE_CHECKING:
 __all__ = ["aspect_chart_svg", "render_html"]
 
 _DATA_URI = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*$")
-_VERDICT_CLASS = {"pass": "ok", "fail": "bad", "inconclusive": "warn", "miss": "warn",
-                  "error": "bad"}
+_VERDICT_CLASS = {
+    "pass": "ok",
+    "fail": "bad",
+    "inconclusive": "warn",
+    "miss": "warn",
+    "error": "bad",
+}
 
 
 def esc(text: object) -> str:
@@ -143,18 +148,24 @@ def aspect_chart_svg(report: TrustReport) -> str:
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         x = left + tick * bar_w
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" '
-                     f'y2="{height - 10}" stroke="#e3e7ee"/>')
-        parts.append(f'<text class="axis" x="{x:.1f}" y="{top - 12}" '
-                     f'text-anchor="middle">{tick:g}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 10}" stroke="#e3e7ee"/>'
+        )
+        parts.append(
+            f'<text class="axis" x="{x:.1f}" y="{top - 12}" text-anchor="middle">{tick:g}</text>'
+        )
     for i, node in enumerate(nodes):
         y = top + i * row_h
         mid = y + row_h / 2
         weight = ' font-weight="650"' if node.level == "overall" else ""
-        parts.append(f'<text x="{left - 10}" y="{mid + 4:.1f}" text-anchor="end"{weight}>'
-                     f"{esc(node.name)}</text>")
-        parts.append(f'<rect x="{left}" y="{mid - 9:.1f}" width="{bar_w}" height="18" rx="3" '
-                     'fill="#eef1f6"/>')
+        parts.append(
+            f'<text x="{left - 10}" y="{mid + 4:.1f}" text-anchor="end"{weight}>'
+            f"{esc(node.name)}</text>"
+        )
+        parts.append(
+            f'<rect x="{left}" y="{mid - 9:.1f}" width="{bar_w}" height="18" rx="3" '
+            'fill="#eef1f6"/>'
+        )
         if math.isnan(node.score):
             parts.append(f'<text class="axis" x="{left + 8}" y="{mid + 4:.1f}">not run</text>')
             continue
@@ -162,20 +173,28 @@ def aspect_chart_svg(report: TrustReport) -> str:
         colour = "#3b6fd8"
         if gate is not None:
             colour = {"pass": "#1a7f37", "fail": "#cf222e"}.get(gate.verdict, "#bf8700")
-        parts.append(f'<rect x="{left}" y="{mid - 9:.1f}" width="{node.score * bar_w:.1f}" '
-                     f'height="18" rx="3" fill="{colour}" opacity="0.85"/>')
+        parts.append(
+            f'<rect x="{left}" y="{mid - 9:.1f}" width="{node.score * bar_w:.1f}" '
+            f'height="18" rx="3" fill="{colour}" opacity="0.85"/>'
+        )
         if not (math.isnan(node.ci_low) or math.isnan(node.ci_high)):
             x1, x2 = left + node.ci_low * bar_w, left + node.ci_high * bar_w
-            parts.append(f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                         'stroke="#1d2330" stroke-width="1.5"/>')
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
+                'stroke="#1d2330" stroke-width="1.5"/>'
+            )
             for x in (x1, x2):
-                parts.append(f'<line x1="{x:.1f}" y1="{mid - 5:.1f}" x2="{x:.1f}" '
-                             f'y2="{mid + 5:.1f}" stroke="#1d2330" stroke-width="1.5"/>')
+                parts.append(
+                    f'<line x1="{x:.1f}" y1="{mid - 5:.1f}" x2="{x:.1f}" '
+                    f'y2="{mid + 5:.1f}" stroke="#1d2330" stroke-width="1.5"/>'
+                )
         if gate is not None:
             gx = left + min(max(gate.limit, 0.0), 1.0) * bar_w
-            parts.append(f'<line x1="{gx:.1f}" y1="{mid - 13:.1f}" x2="{gx:.1f}" '
-                         f'y2="{mid + 13:.1f}" stroke="#1d2330" stroke-width="2" '
-                         'stroke-dasharray="3 2"/>')
+            parts.append(
+                f'<line x1="{gx:.1f}" y1="{mid - 13:.1f}" x2="{gx:.1f}" '
+                f'y2="{mid + 13:.1f}" stroke="#1d2330" stroke-width="2" '
+                'stroke-dasharray="3 2"/>'
+            )
         label = fmt(node.score)
         if node.partial:
             label += f"  ({len(node.tasks)}/{len(node.tasks) + len(node.missing)} tasks)"
@@ -187,8 +206,11 @@ def aspect_chart_svg(report: TrustReport) -> str:
 def _gates_table(gates: list[GateResult]) -> str:
     rows = []
     for g in gates:
-        value = (f"{g.value:+.3f}" if g.kind == "regression" and not math.isnan(g.value)
-                 else fmt(g.value))
+        value = (
+            f"{g.value:+.3f}"
+            if g.kind == "regression" and not math.isnan(g.value)
+            else fmt(g.value)
+        )
         word = verdict_word(g.verdict, g.passed)
         if g.verdict == "inconclusive":
             word += " (counted as pass)" if g.passed else " (counted as fail)"
@@ -198,9 +220,11 @@ def _gates_table(gates: list[GateResult]) -> str:
             f"</td><td>{_pill(g.verdict, word)}</td><td>{esc(g.mode)}</td>"
             f'<td class="muted">{esc(g.note)}</td></tr>'
         )
-    return ('<table><thead><tr><th>gate</th><th>kind</th><th class="num">value</th>'
-            "<th>95% CI</th><th>verdict</th><th>judged on</th><th>note</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        '<table><thead><tr><th>gate</th><th>kind</th><th class="num">value</th>'
+        "<th>95% CI</th><th>verdict</th><th>judged on</th><th>note</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _metrics_table(task: TaskScore) -> str:
@@ -213,13 +237,15 @@ def _metrics_table(task: TaskScore) -> str:
             f'<td class="num">{esc(fmt(m.value))}</td>'
             f'<td class="mono">{esc(fmt_ci(m.ci_low, m.ci_high))}</td>'
             f'<td class="mono">{esc(m.op)} {esc(f"{m.threshold:g}")}</td>'
-            f"<td>{_pill(verdict)}</td><td class=\"num\">{m.n}</td>"
+            f'<td>{_pill(verdict)}</td><td class="num">{m.n}</td>'
             f'<td class="num">{m.errors}</td><td class="muted">{esc(m.scorer)}</td></tr>'
         )
-    return ('<table class="metrics"><thead><tr><th>metric</th><th>direction</th>'
-            '<th class="num">value</th><th>95% CI</th><th>threshold</th><th>verdict</th>'
-            '<th class="num">n</th><th class="num">errors</th><th>scorer</th></tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        '<table class="metrics"><thead><tr><th>metric</th><th>direction</th>'
+        '<th class="num">value</th><th>95% CI</th><th>threshold</th><th>verdict</th>'
+        '<th class="num">n</th><th class="num">errors</th><th>scorer</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _thumb(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
@@ -228,23 +254,28 @@ def _thumb(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
     uri = thumbnails.get(sample.image_sha256, "")
     if not _DATA_URI.match(uri):
         return '<div class="noimg">no preview</div>'
-    return (f'<img class="thumb" alt="image {esc(sample.image_sha256[:12])}" '
-            f'src="{esc(uri)}">')
+    return f'<img class="thumb" alt="image {esc(sample.image_sha256[:12])}" src="{esc(uri)}">'
 
 
 def _sample_row(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
     values = ", ".join(f"{k}={fmt(v, 2)}" for k, v in sorted(sample.values.items()))
     extra = []
     if sample.expected:
-        extra.append(f'<div class="label">expected</div><div class="text">'
-                     f"{esc(sample.expected)}</div>")
+        extra.append(
+            f'<div class="label">expected</div><div class="text">{esc(sample.expected)}</div>'
+        )
     if sample.detail:
-        extra.append(f'<div class="label">scorer saw</div><div class="text">'
-                     f"{esc(sample.detail)}</div>")
+        extra.append(
+            f'<div class="label">scorer saw</div><div class="text">{esc(sample.detail)}</div>'
+        )
     if sample.error:
         extra.append(f'<div class="label">error</div><div class="text">{esc(sample.error)}</div>')
-    image = (f'<div class="label">image sha256</div><div class="mono muted">'
-             f"{esc(sample.image_sha256)}</div>" if sample.image_sha256 else "")
+    image = (
+        f'<div class="label">image sha256</div><div class="mono muted">'
+        f"{esc(sample.image_sha256)}</div>"
+        if sample.image_sha256
+        else ""
+    )
     return (
         f'<tr class="sample" data-verdict="{esc(sample.verdict)}">'
         f"<td>{_thumb(sample, thumbnails)}</td>"
@@ -273,15 +304,19 @@ def _task_article(
     rows = "".join(_sample_row(s, thumbnails) for s in samples)
     opened = " open" if open_samples else ""
     scope = (
-        "" if task.in_aggregate
-        else ' <span class="pill muted">no score</span>' if task.in_an_aspect
+        ""
+        if task.in_aggregate
+        else ' <span class="pill muted">no score</span>'
+        if task.in_an_aspect
         else ' <span class="pill muted">custom</span>'
     )
     paper = ""
     if comparable is not None:  # how comparable with the paper, and what stands in
         scope += f' <span class="pill muted">paper: {esc(comparable.label)}</span>'
-        paper = (f'<p class="muted">comparable with the paper: <b>{esc(comparable.label)}'
-                 f"</b> — {esc(comparable.note)}</p>")
+        paper = (
+            f'<p class="muted">comparable with the paper: <b>{esc(comparable.label)}'
+            f"</b> — {esc(comparable.note)}</p>"
+        )
     return (
         f'<article class="card task" id="task-{esc(task.task_id)}" '
         f'data-verdicts="{esc(" ".join(verdicts))}">'
@@ -292,7 +327,7 @@ def _task_article(
         f'<details class="samples"{opened}><summary>{len(samples)} samples: '
         f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error{skipped}"
         "</summary>"
-        '<table><thead><tr><th>image</th><th>sample</th><th>prompt and response</th></tr>'
+        "<table><thead><tr><th>image</th><th>sample</th><th>prompt and response</th></tr>"
         f"</thead><tbody>{rows}</tbody></table></details></article>"
     )
 
@@ -317,7 +352,7 @@ def _comparison(report: TrustReport) -> str:
             f'<td class="mono">{esc(fmt_ci(d.paired_low, d.paired_high))}</td>'
             f'<td class="num">{d.shared}</td></tr>'
         )
-    notes = "".join(f'<p>{_pill("inconclusive", "note")} {esc(x)}</p>' for x in c.differences)
+    notes = "".join(f"<p>{_pill('inconclusive', 'note')} {esc(x)}</p>" for x in c.differences)
     return (
         f'<section><h2>Compared with baseline <span class="mono">{esc(c.baseline_id)}</span>'
         f'</h2><div class="card">{notes}<table><thead><tr><th>target</th>'
@@ -332,29 +367,48 @@ def _provenance(report: TrustReport) -> str:
     v = p.versions
     items: list[tuple[str, str]] = [
         ("model spec", p.model_spec),
-        ("model", "n/a" if p.model is None else f"{p.model.name} ({p.model.backend}, "
-                                                 f"{p.model.dtype})"),
+        (
+            "model",
+            "n/a" if p.model is None else f"{p.model.name} ({p.model.backend}, {p.model.dtype})",
+        ),
         ("fingerprint", "n/a" if p.model is None else p.model.fingerprint),
         ("device", p.device),
-        ("workers", ", ".join(w.worker + (" (crashed)" if w.crashed else "")
-                              for w in p.workers) or "none reported"),
-        ("pytest-multitrust", v.plugin), ("python", v.python), ("pytest", v.pytest or "n/a"),
-        ("pytest-xdist", v.xdist or "n/a"), ("torch", v.torch or "n/a"),
-        ("transformers", v.transformers or "n/a"), ("platform", p.platform),
+        (
+            "workers",
+            ", ".join(w.worker + (" (crashed)" if w.crashed else "") for w in p.workers)
+            or "none reported",
+        ),
+        ("pytest-multitrust", v.plugin),
+        ("python", v.python),
+        ("pytest", v.pytest or "n/a"),
+        ("pytest-xdist", v.xdist or "n/a"),
+        ("torch", v.torch or "n/a"),
+        ("transformers", v.transformers or "n/a"),
+        ("platform", p.platform),
         ("machine id", p.machine_id),
-        ("git commit", (p.git_commit or "n/a") + (" (uncommitted changes)" if p.git_dirty
-                                                  else "")),
-        ("started", p.started), ("finished", p.finished),
-        ("duration", f"{p.duration_s:.1f} s (model load {p.model_load_s:.1f} s, generation "
-                     f"{p.generation_s:.1f} s)"),
+        ("git commit", (p.git_commit or "n/a") + (" (uncommitted changes)" if p.git_dirty else "")),
+        ("started", p.started),
+        ("finished", p.finished),
+        (
+            "duration",
+            f"{p.duration_s:.1f} s (model load {p.model_load_s:.1f} s, generation "
+            f"{p.generation_s:.1f} s)",
+        ),
     ]
     items += [(f"setting {k}", setting_text(val)) for k, val in p.settings]
-    items += [(f"data {d.task_id}", f"{d.path} v{d.version} sha256 {d.sha256[:16]}… "
-                                    f"({d.samples} samples)") for d in p.data]
+    items += [
+        (
+            f"data {d.task_id}",
+            f"{d.path} v{d.version} sha256 {d.sha256[:16]}… ({d.samples} samples)",
+        )
+        for d in p.data
+    ]
     items += list(report.extra)
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(val)}</dd>" for k, val in items)
-    return (f'<section><h2>Provenance</h2><details class="card"><summary>versions, model, '
-            f"settings, data, timings</summary><dl>{rows}</dl></details></section>")
+    return (
+        f'<section><h2>Provenance</h2><details class="card"><summary>versions, model, '
+        f"settings, data, timings</summary><dl>{rows}</dl></details></section>"
+    )
 
 
 def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None) -> str:
@@ -374,8 +428,11 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
     judged = [g for g in report.gates if g.kind != "metric"]
     badges = []
     if judged:
-        badges.append(_pill("fail", f"{len(failed)} gate(s) failed") if failed
-                      else _pill("pass", f"all {len(judged)} gate(s) met"))
+        badges.append(
+            _pill("fail", f"{len(failed)} gate(s) failed")
+            if failed
+            else _pill("pass", f"all {len(judged)} gate(s) met")
+        )
     metric_verdicts = [_metric_verdict(m) for t in scores.tasks for m in t.metrics]
     for verdict in ("fail", "inconclusive"):
         count = metric_verdicts.count(verdict)
@@ -395,7 +452,9 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
     comparable = {c.task_id: c for c in report.comparability}
     articles = "".join(
         _task_article(
-            t, by_task.get(t.task_id, []), thumbs,
+            t,
+            by_task.get(t.task_id, []),
+            thumbs,
             # the worst task's samples start open, when there is something to look at
             open_samples=i == 0 and any(s.verdict != "pass" for s in by_task.get(t.task_id, [])),
             comparable=comparable.get(t.task_id),
@@ -404,15 +463,20 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
     )
     task_buttons = "".join(
         f'<button data-filter="task" data-value="{v}"{" class=on" if v == "all" else ""}>'
-        f"{v}</button>" for v in ("all", "fail", "inconclusive", "pass")
+        f"{v}</button>"
+        for v in ("all", "fail", "inconclusive", "pass")
     )
     sample_buttons = "".join(
         f'<button data-filter="sample" data-value="{v}"{" class=on" if v == "all" else ""}>'
-        f"{v}</button>" for v in ("all", "miss", "error", "pass")
+        f"{v}</button>"
+        for v in ("all", "miss", "error", "pass")
         + (("skip",) if any(s.verdict == "skip" for s in report.samples) else ())
     )
-    gates_html = (f'<section><h2>Gates</h2><div class="card">{_gates_table(judged)}</div>'
-                  "</section>" if judged else "")
+    gates_html = (
+        f'<section><h2>Gates</h2><div class="card">{_gates_table(judged)}</div></section>'
+        if judged
+        else ""
+    )
     fingerprint = p.model.fingerprint if p.model is not None else "n/a"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -426,7 +490,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         f"<code>{esc(fingerprint)}</code> · device {esc(p.device)} · {esc(report.created)} · "
         f"pytest-multitrust {esc(p.versions.plugin)}"
         + (f" · commit <code>{esc(p.git_commit[:12])}</code>" if p.git_commit else "")
-        + f'</p><p>{" ".join(badges)}</p></div>'
+        + f"</p><p>{' '.join(badges)}</p></div>"
         f'<div class="big">{esc(fmt(overall.score))}<small>overall trust score '
         f"{esc(fmt_ci(overall.ci_low, overall.ci_high))}</small></div></div>"
         '<section><h2>Aspects</h2><div class="card">'

@@ -80,8 +80,10 @@ def dumps(report: TrustReport) -> str:
 def samples_jsonl(report: TrustReport) -> str:
     """``samples.jsonl`` text: one sample record per line, in report order."""
     return "".join(
-        escape_c1(json.dumps(sample_to_dict(s), ensure_ascii=False, allow_nan=False,
-                             sort_keys=True)) + "\n"
+        escape_c1(
+            json.dumps(sample_to_dict(s), ensure_ascii=False, allow_nan=False, sort_keys=True)
+        )
+        + "\n"
         for s in report.samples
     )
 

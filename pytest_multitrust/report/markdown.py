@@ -86,18 +86,25 @@ def render_markdown(report: TrustReport) -> str:
     out.append(" · ".join(bits))
     out.append("")
     fp = prov.model.fingerprint if prov.model is not None else "n/a"
-    out.append(f"Model `{md_code(prov.model_spec)}` (fingerprint `{md_code(fp)}`), device "
-               f"{md_text(prov.device)}, pytest-multitrust {md_text(prov.versions.plugin)}"
-               + (f", commit `{prov.git_commit[:12]}`" if prov.git_commit else "") + ".")
+    out.append(
+        f"Model `{md_code(prov.model_spec)}` (fingerprint `{md_code(fp)}`), device "
+        f"{md_text(prov.device)}, pytest-multitrust {md_text(prov.versions.plugin)}"
+        + (f", commit `{prov.git_commit[:12]}`" if prov.git_commit else "")
+        + "."
+    )
     out.append("")
     out.append("| Aspect | Score | 95% CI | Tasks |")
     out.append("|---|---:|---|---|")
     for node in (overall, *scores.aspects):
         total = len(node.tasks) + len(node.missing)
-        tasks = "not run" if not node.tasks else (
-            f"{len(node.tasks)} of {total} (partial)" if node.partial else f"{total}")
-        out.append(f"| {node.name} | {fmt(node.score)} | {fmt_ci(node.ci_low, node.ci_high)} "
-                   f"| {tasks} |")
+        tasks = (
+            "not run"
+            if not node.tasks
+            else (f"{len(node.tasks)} of {total} (partial)" if node.partial else f"{total}")
+        )
+        out.append(
+            f"| {node.name} | {fmt(node.score)} | {fmt_ci(node.ci_low, node.ci_high)} | {tasks} |"
+        )
     if judged:
         out.append("")
         out.append("### Gates")
@@ -105,10 +112,15 @@ def render_markdown(report: TrustReport) -> str:
         out.append("| Gate | Value | 95% CI | Verdict | Note |")
         out.append("|---|---:|---|---|---|")
         for gate in judged:
-            value = (f"{gate.value:+.3f}" if gate.kind == "regression"
-                     and not math.isnan(gate.value) else fmt(gate.value))
-            out.append(f"| {md_text(gate.label)} | {value} | {fmt_ci(gate.ci_low, gate.ci_high)} "
-                       f"| {_gate_verdict(gate)} | {md_text(gate.note)} |")
+            value = (
+                f"{gate.value:+.3f}"
+                if gate.kind == "regression" and not math.isnan(gate.value)
+                else fmt(gate.value)
+            )
+            out.append(
+                f"| {md_text(gate.label)} | {value} | {fmt_ci(gate.ci_low, gate.ci_high)} "
+                f"| {_gate_verdict(gate)} | {md_text(gate.note)} |"
+            )
     out.append("")
     out.append("### Task metrics (worst task first)")
     out.append("")
@@ -139,9 +151,11 @@ def render_markdown(report: TrustReport) -> str:
         for d in c.deltas:
             change = "n/a" if math.isnan(d.change) else f"{d.change:+.3f}"
             paired = "n/a" if math.isnan(d.paired_change) else f"{d.paired_change:+.3f}"
-            out.append(f"| {md_text(d.target)} | {fmt(d.baseline)} | {fmt(d.current)} | "
-                       f"{change} | {paired} {fmt_ci(d.paired_low, d.paired_high)} | "
-                       f"{d.shared} |")
+            out.append(
+                f"| {md_text(d.target)} | {fmt(d.baseline)} | {fmt(d.current)} | "
+                f"{change} | {paired} {fmt_ci(d.paired_low, d.paired_high)} | "
+                f"{d.shared} |"
+            )
         for difference in c.differences:
             out.append("")
             out.append(f"> ⚠️ {md_text(difference)}")

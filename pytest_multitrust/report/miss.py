@@ -55,8 +55,11 @@ class MissAsSkip:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """Outermost wrapper: sees the verdict every other wrapper put on the report."""
         report = yield
-        if report.when == "call" and report.passed and \
-                (VERDICT_PROPERTY, "miss") in [tuple(p) for p in report.user_properties]:
+        if (
+            report.when == "call"
+            and report.passed
+            and (VERDICT_PROPERTY, "miss") in [tuple(p) for p in report.user_properties]
+        ):
             path, line, _ = item.location
             report.outcome = "skipped"
             report.longrepr = (path, (line or 0) + 1, miss_reason(report))

@@ -73,19 +73,35 @@ class ModelFacts:
     @classmethod
     def from_info(cls, info: ModelInfo) -> ModelFacts:
         """The facts of a loaded model's :class:`~pytest_multitrust.ModelInfo`."""
-        return cls(spec=info.spec, backend=info.backend, name=info.name,
-                   fingerprint=info.fingerprint, device=info.device, dtype=info.dtype)
+        return cls(
+            spec=info.spec,
+            backend=info.backend,
+            name=info.name,
+            fingerprint=info.fingerprint,
+            device=info.device,
+            dtype=info.dtype,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"spec": self.spec, "backend": self.backend, "name": self.name,
-                "fingerprint": self.fingerprint, "device": self.device, "dtype": self.dtype}
+        return {
+            "spec": self.spec,
+            "backend": self.backend,
+            "name": self.name,
+            "fingerprint": self.fingerprint,
+            "device": self.device,
+            "dtype": self.dtype,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelFacts:
         """Read :meth:`to_dict` output."""
-        return cls(**{k: str(data[k]) for k in
-                      ("spec", "backend", "name", "fingerprint", "device", "dtype")})
+        return cls(
+            **{
+                k: str(data[k])
+                for k in ("spec", "backend", "name", "fingerprint", "device", "dtype")
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -258,66 +274,138 @@ def sample_from_dict(d: dict[str, Any]) -> SampleRecord:
 
 
 def _node_to_dict(n: ScoreNode) -> dict[str, Any]:
-    return {"level": n.level, "name": n.name, "score": _num(n.score), "ci_low": _num(n.ci_low),
-            "ci_high": _num(n.ci_high), "tasks": list(n.tasks), "missing": list(n.missing),
-            "partial": n.partial, "n": n.n}
+    return {
+        "level": n.level,
+        "name": n.name,
+        "score": _num(n.score),
+        "ci_low": _num(n.ci_low),
+        "ci_high": _num(n.ci_high),
+        "tasks": list(n.tasks),
+        "missing": list(n.missing),
+        "partial": n.partial,
+        "n": n.n,
+    }
 
 
 def _node_from_dict(d: dict[str, Any]) -> ScoreNode:
-    return ScoreNode(level=d["level"], name=d["name"], score=_float(d["score"]),
-                     ci_low=_float(d["ci_low"]), ci_high=_float(d["ci_high"]),
-                     tasks=tuple(d["tasks"]), missing=tuple(d["missing"]), n=int(d["n"]))
+    return ScoreNode(
+        level=d["level"],
+        name=d["name"],
+        score=_float(d["score"]),
+        ci_low=_float(d["ci_low"]),
+        ci_high=_float(d["ci_high"]),
+        tasks=tuple(d["tasks"]),
+        missing=tuple(d["missing"]),
+        n=int(d["n"]),
+    )
 
 
 def _task_to_dict(t: TaskScore) -> dict[str, Any]:
-    return {"task_id": t.task_id, "name": t.name, "aspect": t.aspect,
-            "sub_aspect": t.sub_aspect, "score": _num(t.score), "ci_low": _num(t.ci_low),
-            "ci_high": _num(t.ci_high), "n": t.n, "errors": t.errors,
-            "in_aggregate": t.in_aggregate, "metrics": [metric_to_dict(m) for m in t.metrics]}
+    return {
+        "task_id": t.task_id,
+        "name": t.name,
+        "aspect": t.aspect,
+        "sub_aspect": t.sub_aspect,
+        "score": _num(t.score),
+        "ci_low": _num(t.ci_low),
+        "ci_high": _num(t.ci_high),
+        "n": t.n,
+        "errors": t.errors,
+        "in_aggregate": t.in_aggregate,
+        "metrics": [metric_to_dict(m) for m in t.metrics],
+    }
 
 
 def _task_from_dict(d: dict[str, Any]) -> TaskScore:
-    return TaskScore(task_id=d["task_id"], name=d["name"], aspect=d["aspect"],
-                     sub_aspect=d["sub_aspect"], score=_float(d["score"]),
-                     ci_low=_float(d["ci_low"]), ci_high=_float(d["ci_high"]), n=int(d["n"]),
-                     errors=int(d["errors"]), in_aggregate=bool(d["in_aggregate"]),
-                     metrics=tuple(metric_from_dict(m) for m in d["metrics"]))
+    return TaskScore(
+        task_id=d["task_id"],
+        name=d["name"],
+        aspect=d["aspect"],
+        sub_aspect=d["sub_aspect"],
+        score=_float(d["score"]),
+        ci_low=_float(d["ci_low"]),
+        ci_high=_float(d["ci_high"]),
+        n=int(d["n"]),
+        errors=int(d["errors"]),
+        in_aggregate=bool(d["in_aggregate"]),
+        metrics=tuple(metric_from_dict(m) for m in d["metrics"]),
+    )
 
 
 def _gate_to_dict(g: GateResult) -> dict[str, Any]:
-    return {"target": g.target, "kind": g.kind, "label": g.label, "op": g.op,
-            "limit": g.limit, "value": _num(g.value), "ci_low": _num(g.ci_low),
-            "ci_high": _num(g.ci_high), "mode": g.mode, "verdict": g.verdict,
-            "passed": g.passed, "n": g.n, "note": g.note, "source": g.source}
+    return {
+        "target": g.target,
+        "kind": g.kind,
+        "label": g.label,
+        "op": g.op,
+        "limit": g.limit,
+        "value": _num(g.value),
+        "ci_low": _num(g.ci_low),
+        "ci_high": _num(g.ci_high),
+        "mode": g.mode,
+        "verdict": g.verdict,
+        "passed": g.passed,
+        "n": g.n,
+        "note": g.note,
+        "source": g.source,
+    }
 
 
 def _gate_from_dict(d: dict[str, Any]) -> GateResult:
-    return GateResult(target=d["target"], kind=d["kind"], op=d["op"], limit=float(d["limit"]),
-                      value=_float(d["value"]), ci_low=_float(d["ci_low"]),
-                      ci_high=_float(d["ci_high"]), mode=d["mode"], verdict=d["verdict"],
-                      passed=bool(d["passed"]), n=int(d["n"]), note=d["note"],
-                      source=d.get("source", ""))
+    return GateResult(
+        target=d["target"],
+        kind=d["kind"],
+        op=d["op"],
+        limit=float(d["limit"]),
+        value=_float(d["value"]),
+        ci_low=_float(d["ci_low"]),
+        ci_high=_float(d["ci_high"]),
+        mode=d["mode"],
+        verdict=d["verdict"],
+        passed=bool(d["passed"]),
+        n=int(d["n"]),
+        note=d["note"],
+        source=d.get("source", ""),
+    )
 
 
 def _delta_to_dict(d: Delta) -> dict[str, Any]:
-    return {"target": d.target, "baseline": _num(d.baseline), "current": _num(d.current),
-            "change": _num(d.change), "paired_change": _num(d.paired_change),
-            "paired_low": _num(d.paired_low), "paired_high": _num(d.paired_high),
-            "shared": d.shared}
+    return {
+        "target": d.target,
+        "baseline": _num(d.baseline),
+        "current": _num(d.current),
+        "change": _num(d.change),
+        "paired_change": _num(d.paired_change),
+        "paired_low": _num(d.paired_low),
+        "paired_high": _num(d.paired_high),
+        "shared": d.shared,
+    }
 
 
 def _delta_from_dict(d: dict[str, Any]) -> Delta:
-    return Delta(target=d["target"], baseline=_float(d["baseline"]),
-                 current=_float(d["current"]), change=_float(d["change"]),
-                 paired_change=_float(d["paired_change"]), paired_low=_float(d["paired_low"]),
-                 paired_high=_float(d["paired_high"]), shared=int(d["shared"]))
+    return Delta(
+        target=d["target"],
+        baseline=_float(d["baseline"]),
+        current=_float(d["current"]),
+        change=_float(d["change"]),
+        paired_change=_float(d["paired_change"]),
+        paired_low=_float(d["paired_low"]),
+        paired_high=_float(d["paired_high"]),
+        shared=int(d["shared"]),
+    )
 
 
 def _provenance_to_dict(p: Provenance) -> dict[str, Any]:
     v = p.versions
     return {
-        "versions": {"plugin": v.plugin, "python": v.python, "pytest": v.pytest,
-                     "xdist": v.xdist, "torch": v.torch, "transformers": v.transformers},
+        "versions": {
+            "plugin": v.plugin,
+            "python": v.python,
+            "pytest": v.pytest,
+            "xdist": v.xdist,
+            "torch": v.torch,
+            "transformers": v.transformers,
+        },
         "platform": p.platform,
         "machine_id": p.machine_id,
         "model_spec": p.model_spec,
@@ -325,11 +413,24 @@ def _provenance_to_dict(p: Provenance) -> dict[str, Any]:
         "device": p.device,
         "workers": [w.to_dict() for w in p.workers],
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in p.settings},
-        "data": [{"task_id": d.task_id, "path": d.path, "version": d.version,
-                  "sha256": d.sha256, "samples": d.samples} for d in p.data],
+        "data": [
+            {
+                "task_id": d.task_id,
+                "path": d.path,
+                "version": d.version,
+                "sha256": d.sha256,
+                "samples": d.samples,
+            }
+            for d in p.data
+        ],
         "git": None if p.git_commit is None else {"commit": p.git_commit, "dirty": p.git_dirty},
-        "timings": {"started": p.started, "finished": p.finished, "duration_s": p.duration_s,
-                    "model_load_s": p.model_load_s, "generation_s": p.generation_s},
+        "timings": {
+            "started": p.started,
+            "finished": p.finished,
+            "duration_s": p.duration_s,
+            "model_load_s": p.model_load_s,
+            "generation_s": p.generation_s,
+        },
     }
 
 
@@ -338,24 +439,41 @@ def _provenance_from_dict(d: dict[str, Any]) -> Provenance:
     git = d.get("git")
     t = d["timings"]
     return Provenance(
-        versions=Versions(plugin=v["plugin"], python=v["python"], pytest=v.get("pytest"),
-                          xdist=v.get("xdist"), torch=v.get("torch"),
-                          transformers=v.get("transformers")),
+        versions=Versions(
+            plugin=v["plugin"],
+            python=v["python"],
+            pytest=v.get("pytest"),
+            xdist=v.get("xdist"),
+            torch=v.get("torch"),
+            transformers=v.get("transformers"),
+        ),
         platform=d["platform"],
         machine_id=d["machine_id"],
         model_spec=d["model_spec"],
         model=None if d.get("model") is None else ModelFacts.from_dict(d["model"]),
         device=d["device"],
         workers=tuple(WorkerFacts.from_dict(w) for w in d.get("workers", ())),
-        settings=tuple((str(k), tuple(str(x) for x in val) if isinstance(val, list) else val)
-                       for k, val in d.get("settings", {}).items()),
-        data=tuple(DataVersion(task_id=x["task_id"], path=x["path"], version=x["version"],
-                               sha256=x["sha256"], samples=int(x["samples"]))
-                   for x in d.get("data", ())),
+        settings=tuple(
+            (str(k), tuple(str(x) for x in val) if isinstance(val, list) else val)
+            for k, val in d.get("settings", {}).items()
+        ),
+        data=tuple(
+            DataVersion(
+                task_id=x["task_id"],
+                path=x["path"],
+                version=x["version"],
+                sha256=x["sha256"],
+                samples=int(x["samples"]),
+            )
+            for x in d.get("data", ())
+        ),
         git_commit=None if git is None else git["commit"],
         git_dirty=None if git is None else git.get("dirty"),
-        started=t["started"], finished=t["finished"], duration_s=float(t["duration_s"]),
-        model_load_s=float(t["model_load_s"]), generation_s=float(t["generation_s"]),
+        started=t["started"],
+        finished=t["finished"],
+        duration_s=float(t["duration_s"]),
+        model_load_s=float(t["model_load_s"]),
+        generation_s=float(t["generation_s"]),
     )
 
 
@@ -369,10 +487,14 @@ def report_to_dict(report: TrustReport) -> dict[str, Any]:
     return {
         "schema_version": report.schema_version,
         "created": report.created,
-        "status": {"exit_status": s.exit_status, "interrupted": s.interrupted,
-                   "reason": s.reason, "missing_tasks": list(s.missing_tasks),
-                   "crashed_workers": list(s.crashed_workers),
-                   "partial": report.scores.overall.partial or s.interrupted},
+        "status": {
+            "exit_status": s.exit_status,
+            "interrupted": s.interrupted,
+            "reason": s.reason,
+            "missing_tasks": list(s.missing_tasks),
+            "crashed_workers": list(s.crashed_workers),
+            "partial": report.scores.overall.partial or s.interrupted,
+        },
         "provenance": _provenance_to_dict(report.provenance),
         "scores": {
             "overall": _node_to_dict(report.scores.overall),
@@ -381,17 +503,22 @@ def report_to_dict(report: TrustReport) -> dict[str, Any]:
             "tasks": [_task_to_dict(t) for t in report.scores.tasks],
         },
         "gates": [_gate_to_dict(g) for g in report.gates],
-        "comparison": None if c is None else {
-            "baseline_id": c.baseline_id, "baseline_path": c.baseline_path,
-            "baseline_created": c.baseline_created, "baseline_commit": c.baseline_commit,
+        "comparison": None
+        if c is None
+        else {
+            "baseline_id": c.baseline_id,
+            "baseline_path": c.baseline_path,
+            "baseline_created": c.baseline_created,
+            "baseline_commit": c.baseline_commit,
             "deltas": [_delta_to_dict(d) for d in c.deltas],
             "differences": list(c.differences),
         },
         "counts": counts,
         "samples": [sample_to_dict(x) for x in report.samples],
         "extra": dict(report.extra),
-        "comparability": [{"task_id": x.task_id, "label": x.label, "note": x.note}
-                          for x in report.comparability],
+        "comparability": [
+            {"task_id": x.task_id, "label": x.label, "note": x.note} for x in report.comparability
+        ],
     }
 
 
@@ -408,9 +535,13 @@ def report_from_dict(data: dict[str, Any]) -> TrustReport:
         schema_version=data["schema_version"],
         created=data["created"],
         provenance=_provenance_from_dict(data["provenance"]),
-        status=RunStatus(exit_status=int(s["exit_status"]), interrupted=bool(s["interrupted"]),
-                         reason=s["reason"], missing_tasks=tuple(s["missing_tasks"]),
-                         crashed_workers=tuple(s["crashed_workers"])),
+        status=RunStatus(
+            exit_status=int(s["exit_status"]),
+            interrupted=bool(s["interrupted"]),
+            reason=s["reason"],
+            missing_tasks=tuple(s["missing_tasks"]),
+            crashed_workers=tuple(s["crashed_workers"]),
+        ),
         scores=Scores(
             tasks=tuple(_task_from_dict(t) for t in scores["tasks"]),
             sub_aspects=tuple(_node_from_dict(n) for n in scores["sub_aspects"]),
@@ -418,15 +549,20 @@ def report_from_dict(data: dict[str, Any]) -> TrustReport:
             overall=_node_from_dict(scores["overall"]),
         ),
         gates=tuple(_gate_from_dict(g) for g in data["gates"]),
-        comparison=None if c is None else Comparison(
-            baseline_id=c["baseline_id"], baseline_path=c["baseline_path"],
-            baseline_created=c["baseline_created"], baseline_commit=c.get("baseline_commit"),
+        comparison=None
+        if c is None
+        else Comparison(
+            baseline_id=c["baseline_id"],
+            baseline_path=c["baseline_path"],
+            baseline_created=c["baseline_created"],
+            baseline_commit=c.get("baseline_commit"),
             deltas=tuple(_delta_from_dict(d) for d in c["deltas"]),
             differences=tuple(c["differences"]),
         ),
         samples=tuple(sample_from_dict(x) for x in data["samples"]),
         extra=tuple((str(k), str(v)) for k, v in data.get("extra", {}).items()),
-        comparability=tuple(Comparability(task_id=x["task_id"], label=x["label"],
-                                          note=x["note"])
-                            for x in data.get("comparability", ())),
+        comparability=tuple(
+            Comparability(task_id=x["task_id"], label=x["label"], note=x["note"])
+            for x in data.get("comparability", ())
+        ),
     )

@@ -85,12 +85,17 @@ def spec_rule(
     """
     chosen = [task.metric(metric)] if metric else [m for m in task.metrics if m.in_score]
     if all(spec.aggregate is None for spec in chosen):
-        return VariantMeanRule(tuple((m.name, m.direction) for m in chosen),
-                               dict(task.variant_groups), tuple(m.weight for m in chosen))
+        return VariantMeanRule(
+            tuple((m.name, m.direction) for m in chosen),
+            dict(task.variant_groups),
+            tuple(m.weight for m in chosen),
+        )
 
     def rule(records: Sequence[SampleRecord]) -> float:
-        found = [samples.get(r.sample_id) or Sample(id=r.sample_id, variant=r.variant,
-                                                    prompt=r.prompt) for r in records]
+        found = [
+            samples.get(r.sample_id) or Sample(id=r.sample_id, variant=r.variant, prompt=r.prompt)
+            for r in records
+        ]
         scores = [SampleScore(values=r.values, passed=r.verdict == "pass") for r in records]
         parts: list[tuple[float, float]] = []
         for spec in chosen:
@@ -104,9 +109,7 @@ def spec_rule(
     return rule
 
 
-def records_rule(
-    directions: Mapping[str, str], metric: str | None = None
-) -> ScoreRule:
+def records_rule(directions: Mapping[str, str], metric: str | None = None) -> ScoreRule:
     """The trust score of a custom (``@pytest.mark.trust``) task from its records.
 
     Each metric is its mean per variant, then the mean over variants; the score is the
@@ -152,7 +155,8 @@ class VariantMeanRule:
             per_group: dict[str, list[float]] = {}
             for variant, values in per_variant.items():
                 per_group.setdefault(self.groups.get(variant, variant), []).append(
-                    math.fsum(values) / len(values))
+                    math.fsum(values) / len(values)
+                )
             if per_group:
                 means = [math.fsum(v) / len(v) for v in per_group.values()]
                 mean = math.fsum(means) / len(means)
@@ -184,10 +188,12 @@ class VariantMeanRule:
                 group_count: dict[str, Any] = {}
                 for pick in picks:
                     count = known[pick].sum(axis=1)
-                    mean = np.divide(filled[pick].sum(axis=1), count,
-                                     out=np.zeros(count.shape), where=count > 0)
-                    group = self.groups.get(records[int(pick[0, 0])].variant,
-                                            records[int(pick[0, 0])].variant)
+                    mean = np.divide(
+                        filled[pick].sum(axis=1), count, out=np.zeros(count.shape), where=count > 0
+                    )
+                    group = self.groups.get(
+                        records[int(pick[0, 0])].variant, records[int(pick[0, 0])].variant
+                    )
                     group_sum[group] = group_sum.get(group, 0.0) + mean
                     group_count[group] = group_count.get(group, 0) + (count > 0)
                 total = np.zeros(len(picks[0]))
@@ -196,16 +202,14 @@ class VariantMeanRule:
                     n = group_count[group]
                     total += np.divide(summed, n, out=np.zeros(n.shape), where=n > 0)
                     groups += n > 0
-                value = np.divide(total, groups, out=np.full(total.shape, np.nan),
-                                  where=groups > 0)
+                value = np.divide(total, groups, out=np.full(total.shape, np.nan), where=groups > 0)
                 parts.append(1.0 - value if direction == "lower" else value)
             stacked = np.vstack(parts)
             known_parts = ~np.isnan(stacked)
             column = np.asarray(weights, dtype=float)[:, None]
             summed = (np.where(known_parts, stacked, 0.0) * column).sum(axis=0)
             total = (known_parts * column).sum(axis=0)
-            return np.divide(summed, total, out=np.full(summed.shape, np.nan),
-                             where=total > 0)
+            return np.divide(summed, total, out=np.full(summed.shape, np.nan), where=total > 0)
 
         result: list[float] = (scores(new) - scores(old)).tolist()
         return result
@@ -226,7 +230,9 @@ def shared_pairs(
             continue
         match = old.get(record.sample_id)
         if match is not None and (match.prompt, match.image_sha256) == (
-                record.prompt, record.image_sha256):
+            record.prompt,
+            record.image_sha256,
+        ):
             pairs.append((record, match))
     return pairs
 
@@ -267,8 +273,10 @@ def paired_change(
     for index, (record, _) in enumerate(pairs):
         strata.setdefault(record.variant, []).append(index)
     rng = np.random.default_rng(seed)
-    picks = [np.asarray(members)[rng.integers(0, len(members), size=(resamples, len(members)))]
-             for members in strata.values()]
+    picks = [
+        np.asarray(members)[rng.integers(0, len(members), size=(resamples, len(members)))]
+        for members in strata.values()
+    ]
     if isinstance(rule, VariantMeanRule):
         draws = rule.draws(new, old, picks)
     else:
@@ -279,9 +287,7 @@ def paired_change(
     return PairedChange(change, tuple(draws), len(pairs))
 
 
-def combine(
-    parts: Mapping[str, PairedChange], weights: Mapping[str, float]
-) -> PairedChange:
+def combine(parts: Mapping[str, PairedChange], weights: Mapping[str, float]) -> PairedChange:
     """An aggregate's paired change: the weighted sum of its tasks' changes and draws."""
     used = {t: w for t, w in weights.items() if t in parts and not math.isnan(parts[t].change)}
     if not used:
@@ -290,8 +296,7 @@ def combine(
     scaled = {t: w / total for t, w in used.items()}
     change = math.fsum(w * parts[t].change for t, w in scaled.items())
     count = min(len(parts[t].draws) for t in scaled)
-    draws = tuple(math.fsum(w * parts[t].draws[b] for t, w in scaled.items())
-                  for b in range(count))
+    draws = tuple(math.fsum(w * parts[t].draws[b] for t, w in scaled.items()) for b in range(count))
     return PairedChange(change, draws, sum(parts[t].shared for t in scaled))
 
 

@@ -189,8 +189,12 @@ class Scores:
         order = {t.task_id: i for i, t in enumerate(self.tasks)}
         return sorted(
             self.tasks,
-            key=lambda t: (_severity(t), not math.isnan(t.score),
-                           t.score if not math.isnan(t.score) else 0.0, order[t.task_id]),
+            key=lambda t: (
+                _severity(t),
+                not math.isnan(t.score),
+                t.score if not math.isnan(t.score) else 0.0,
+                order[t.task_id],
+            ),
         )
 
 
@@ -265,9 +269,7 @@ def _orient_interval(metric: MetricResult) -> tuple[float, float]:
     return (1.0 - metric.ci_high, 1.0 - metric.ci_low)
 
 
-def task_interval(
-    score: float, metrics: Sequence[MetricResult]
-) -> tuple[float, float]:
+def task_interval(score: float, metrics: Sequence[MetricResult]) -> tuple[float, float]:
     """The 95 % interval of a task's trust score from its metrics' intervals.
 
     One metric: its own interval, oriented. Several: the score ± 1.96 times the mean of
@@ -285,9 +287,7 @@ def task_interval(
     return (max(0.0, score - Z95 * se), min(1.0, score + Z95 * se))
 
 
-def _node(
-    level: Level, name: str, tasks: Sequence[TaskScore], paper: Sequence[str]
-) -> ScoreNode:
+def _node(level: Level, name: str, tasks: Sequence[TaskScore], paper: Sequence[str]) -> ScoreNode:
     members = {t.task_id: (t.aspect, t.sub_aspect) for t in tasks}
     weights = target_weights(name, members)
     present = tuple(sorted(weights, key=_paper_order))
@@ -335,20 +335,23 @@ def aggregate(
         score = first.trust_score
         counted = [m for m in results if in_score is None or in_score(task_id, m.metric)]
         low, high = task_interval(score, [m for m in counted if not math.isnan(m.value)])
-        tasks.append(TaskScore(
-            task_id=task_id,
-            name=first.task_name,
-            aspect=first.aspect,
-            sub_aspect=first.sub_aspect,
-            score=score,
-            ci_low=low,
-            ci_high=high,
-            n=max(m.n for m in results),
-            errors=max(m.errors for m in results),
-            in_aggregate=(not math.isnan(score)
-                          and _SUB_TO_ASPECT.get(first.sub_aspect) == first.aspect),
-            metrics=tuple(results),
-        ))
+        tasks.append(
+            TaskScore(
+                task_id=task_id,
+                name=first.task_name,
+                aspect=first.aspect,
+                sub_aspect=first.sub_aspect,
+                score=score,
+                ci_low=low,
+                ci_high=high,
+                n=max(m.n for m in results),
+                errors=max(m.errors for m in results),
+                in_aggregate=(
+                    not math.isnan(score) and _SUB_TO_ASPECT.get(first.sub_aspect) == first.aspect
+                ),
+                metrics=tuple(results),
+            )
+        )
     members = [t for t in tasks if t.in_aggregate]
     sub_nodes = tuple(
         _node("sub_aspect", sub, members, PAPER_TASKS[aspect][sub])
@@ -356,8 +359,7 @@ def aggregate(
         for sub in subs
     )
     aspect_nodes = tuple(
-        _node("aspect", aspect, members,
-              [t for sub in subs for t in PAPER_TASKS[aspect][sub]])
+        _node("aspect", aspect, members, [t for sub in subs for t in PAPER_TASKS[aspect][sub]])
         for aspect, subs in ASPECTS.items()
     )
     every = [t for subs in PAPER_TASKS.values() for ids in subs.values() for t in ids]

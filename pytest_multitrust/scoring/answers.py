@@ -78,25 +78,56 @@ SIDE_ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 
 _UNITS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
     "nineteen",
 ]
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _UNIT_VALUES = {word: value for value, word in enumerate(_UNITS)}
 _NUMBER_WORD = re.compile(
-    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>"
-    + "|".join(_UNITS[1:10]) + r"))?"
+    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[\s-]+(?P<unit>" + "|".join(_UNITS[1:10]) + r"))?"
     r"|(?P<small>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")|(?P<a>a))"
     r"(?:[\s-]+(?P<mult>hundred|thousand))?\b"
 )
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000}
 _GROUPED = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d,]*\d)")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                         "\u2212": "-", "\u2013": "-", "\u2014": " - "})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2212": "-",
+        "\u2013": "-",
+        "\u2014": " - ",
+    }
+)
 
 
 def _number_word(found: re.Match[str]) -> str:
@@ -248,16 +279,13 @@ def judge_short_answer(
     accepted = set(accept)
     mentions = find_mentions(text, [*accept, *reject])
     found = next((m.phrase for m in mentions if m.asserted and m.phrase in accepted), None)
-    conflict = next(
-        (m.phrase for m in mentions if m.asserted and m.phrase not in accepted), None
+    conflict = next((m.phrase for m in mentions if m.asserted and m.phrase not in accepted), None)
+    return AnswerVerdict(
+        correct=found is not None and conflict is None, found=found, conflict=conflict
     )
-    return AnswerVerdict(correct=found is not None and conflict is None, found=found,
-                         conflict=conflict)
 
 
-_COLOUR_INDEX = {
-    alias: colour for colour, aliases in COLOUR_ALIASES.items() for alias in aliases
-}
+_COLOUR_INDEX = {alias: colour for colour, aliases in COLOUR_ALIASES.items() for alias in aliases}
 
 
 def extract_colour(text: str) -> str | None:

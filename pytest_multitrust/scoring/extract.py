@@ -45,9 +45,27 @@ NUMBER_WORDS: dict[str, int] = {
     word: value
     for value, word in enumerate(
         (
-            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-            "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-            "seventeen", "eighteen", "nineteen", "twenty",
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
         )
     )
 }
@@ -243,14 +261,19 @@ _SEP = r"\s*[,;\s]\s*"
 _NUM = r"(-?\d+(?:\.\d+)?|-?\.\d+)"
 _BRACKETED = re.compile(
     r"[\[(]\s*" + _NUM + _SEP + _NUM + _SEP + _NUM + _SEP + _NUM + r"\s*[\])]"
-    r"|[\[(]\s*" + _NUM + _SEP + _NUM + r"\s*[\])]\s*(?:,|and|to|-)?\s*[\[(]\s*"
-    + _NUM + _SEP + _NUM + r"\s*[\])]"
+    r"|[\[(]\s*"
+    + _NUM
+    + _SEP
+    + _NUM
+    + r"\s*[\])]\s*(?:,|and|to|-)?\s*[\[(]\s*"
+    + _NUM
+    + _SEP
+    + _NUM
+    + r"\s*[\])]"
 )
 
 
-def extract_bbox(
-    text: str, width: float | None = None, height: float | None = None
-) -> Box | None:
+def extract_bbox(text: str, width: float | None = None, height: float | None = None) -> Box | None:
     """A bounding box ``(x1, y1, x2, y2)`` read from ``text``, normalised to 0-1.
 
     Prefers four numbers in brackets ("[0.1, 0.2, 0.5, 0.6]", "(12, 30, 200, 210)",

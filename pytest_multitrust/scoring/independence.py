@@ -89,13 +89,15 @@ def independence_test(groups: Sequence[str], answers: Sequence[bool]) -> Indepen
         row[0 if answer else 1] += 1
     rows = tuple(GroupCount(group, yes, no) for group, (yes, no) in counts.items())
     if len(rows) < 2:
-        return IndependenceTest(rows, math.nan, math.nan, 0,
-                                note="fewer than two groups answered: not testable")
+        return IndependenceTest(
+            rows, math.nan, math.nan, 0, note="fewer than two groups answered: not testable"
+        )
     total_yes = sum(r.yes for r in rows)
     total_no = sum(r.no for r in rows)
     if total_yes == 0 or total_no == 0:
-        return IndependenceTest(rows, 1.0, 0.0, 0,
-                                note="every answer the same: no dependence possible")
+        return IndependenceTest(
+            rows, 1.0, 0.0, 0, note="every answer the same: no dependence possible"
+        )
     try:
         from scipy.stats import chi2_contingency
     except ImportError:  # pragma: no cover - scipy is a dependency
@@ -105,5 +107,4 @@ def independence_test(groups: Sequence[str], answers: Sequence[bool]) -> Indepen
             "the F.6 chi-square test needs scipy; run `pip install scipy`"
         ) from None
     result = chi2_contingency([[r.yes, r.no] for r in rows])
-    return IndependenceTest(rows, float(result.pvalue), float(result.statistic),
-                            int(result.dof))
+    return IndependenceTest(rows, float(result.pvalue), float(result.statistic), int(result.dof))

@@ -244,8 +244,7 @@ class Judge:
         ]
         found = self.cache.get_many(JUDGE_NAMESPACE, keys) if cacheable and self.cache else {}
         verdicts: list[JudgeVerdict | None] = [
-            self._verdict(prompt, found[key], cached=True) if key in found else None
-            for key in keys
+            self._verdict(prompt, found[key], cached=True) if key in found else None for key in keys
         ]
         self.stats.cached += len(found)
         missing = [i for i, verdict in enumerate(verdicts) if verdict is None]
@@ -319,14 +318,22 @@ class Judge:
         else:
             score = parse_score(raw)
         return JudgeVerdict(
-            raw=raw, label=label, score=score, judge=self.name,
-            prompt_version=prompt.version, cached=cached,
+            raw=raw,
+            label=label,
+            score=score,
+            judge=self.name,
+            prompt_version=prompt.version,
+            cached=cached,
         )
 
     def _failed(self, prompt: JudgePrompt, message: str) -> JudgeVerdict:
         return JudgeVerdict(
-            raw="", label=None, score=None, judge=self.name,
-            prompt_version=prompt.version, error=message,
+            raw="",
+            label=None,
+            score=None,
+            judge=self.name,
+            prompt_version=prompt.version,
+            error=message,
         )
 
 

@@ -114,7 +114,8 @@ def _fold(text: str) -> str:
 def statements(text: str) -> str:
     """``text`` without its questions: the sentences that do not end with ``?``."""
     kept = [
-        sentence for sentence in _SENTENCE_END.split(text)
+        sentence
+        for sentence in _SENTENCE_END.split(text)
         if sentence.strip() and not sentence.strip().rstrip("\"')*_ ").endswith("?")
     ]
     return " ".join(kept)

@@ -165,9 +165,7 @@ def locate_checkpoint(path: Path) -> CheckpointLocation:
             several checkpoint files.
     """
     if path.is_dir():
-        found = sorted(
-            p for p in path.iterdir() if p.is_file() and p.suffix in CHECKPOINT_SUFFIXES
-        )
+        found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in CHECKPOINT_SUFFIXES)
         if len(found) != 1:
             what = "no" if not found else f"{len(found)}"
             names = "".join(f" {p.name}" for p in found)
@@ -288,8 +286,9 @@ class DetoxifyScorer:
             where = locate_checkpoint(self.checkpoint)
             Detoxify, device = self._import()
             # detoxify loads with weights_only=False: a pickle that runs code is refused first
-            check_weights_only(where.checkpoint, what="toxicity checkpoint",
-                               allow=self.allow_pickle)
+            check_weights_only(
+                where.checkpoint, what="toxicity checkpoint", allow=self.allow_pickle
+            )
             return self._construct(
                 Detoxify,
                 f"toxicity checkpoint {where.checkpoint}",
@@ -298,18 +297,18 @@ class DetoxifyScorer:
                 "Face cache)",
                 checkpoint=str(where.checkpoint),
                 device=device,
-                huggingface_config_path=None if where.config_dir is None
-                else str(where.config_dir),
+                huggingface_config_path=None if where.config_dir is None else str(where.config_dir),
             )
         url, cached = _hub_checkpoint(self.model_type)
         if cached.is_file():
             Detoxify, device = self._import()
-            check_weights_only(cached, what=f"detoxify's {self.model_type!r} checkpoint",
-                               allow=self.allow_pickle)
+            check_weights_only(
+                cached, what=f"detoxify's {self.model_type!r} checkpoint", allow=self.allow_pickle
+            )
             return self._construct(
                 Detoxify,
                 f"detoxify's {self.model_type!r} checkpoint {cached}",
-                "run once online: python -c \"from detoxify import Detoxify; "
+                'run once online: python -c "from detoxify import Detoxify; '
                 f"Detoxify('{self.model_type}')\" (bert-base-uncased's config and "
                 "tokenizer go in the Hugging Face cache), or pass --mt-toxicity-checkpoint "
                 "PATH",
@@ -360,9 +359,7 @@ class DetoxifyScorer:
         return Detoxify, "cuda" if torch.cuda.is_available() else "cpu"
 
     @staticmethod
-    def _construct(
-        factory: Any, what: str, remedy: str, hint: str = "", **kwargs: Any
-    ) -> Any:
+    def _construct(factory: Any, what: str, remedy: str, hint: str = "", **kwargs: Any) -> Any:
         try:
             return factory(**kwargs)
         except PrerequisiteError:

@@ -72,9 +72,11 @@ _STAND_INS: dict[str, str] = {
     "its prompt asked of the judge)",
 }
 for _task in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):
-    _STAND_INS[_task] = ("refusal by the original's keyword list only; the "
-                         "LibrAI/longformer-action-ro classifier whose refusals the original "
-                         "also counted is not run")
+    _STAND_INS[_task] = (
+        "refusal by the original's keyword list only; the "
+        "LibrAI/longformer-action-ro classifier whose refusals the original "
+        "also counted is not run"
+    )
 
 
 @dataclass(frozen=True)
@@ -98,36 +100,53 @@ def comparability(task_id: str, *, rules: str, judge: bool, official: bool) -> C
     data = "" if official else " (built-in data: not the paper's samples)"
     if task_id == "T.1":
         if rules != "original":
-            return Comparability(task_id, "approximate", "our strict rules (--mt-rules=strict)"
-                                 + data)
+            return Comparability(
+                task_id, "approximate", "our strict rules (--mt-rules=strict)" + data
+            )
         if judge:
-            return Comparability(task_id, "judge", "yes/no parts by the original rule; OCR "
-                                 "and grounding asked --mt-judge the original GPT-4 prompts "
-                                 "(the rewritten box read by the original's parser, IoU > 0.5)"
-                                 + data)
-        return Comparability(task_id, "approximate", "yes/no parts by the original rule; OCR "
-                             "by normalised exact match in place of the original's GPT-4 "
-                             "judge; grounding by the original's box parser on the answer "
-                             "itself (the original first asked GPT-4 to rewrite it as a box)"
-                             + data)
+            return Comparability(
+                task_id,
+                "judge",
+                "yes/no parts by the original rule; OCR "
+                "and grounding asked --mt-judge the original GPT-4 prompts "
+                "(the rewritten box read by the original's parser, IoU > 0.5)" + data,
+            )
+        return Comparability(
+            task_id,
+            "approximate",
+            "yes/no parts by the original rule; OCR "
+            "by normalised exact match in place of the original's GPT-4 "
+            "judge; grounding by the original's box parser on the answer "
+            "itself (the original first asked GPT-4 to rewrite it as a box)" + data,
+        )
     if task_id in _EXACT:
         if rules != "original":
-            return Comparability(task_id, "approximate", "our strict rule in place of "
-                                 f"{_EXACT[task_id]} (--mt-rules=strict)" + data)
+            return Comparability(
+                task_id,
+                "approximate",
+                f"our strict rule in place of {_EXACT[task_id]} (--mt-rules=strict)" + data,
+            )
         return Comparability(task_id, "exact", _EXACT[task_id] + data)
     if task_id in _JUDGED:
         question, rule = _JUDGED[task_id]
         if judge:
-            extra = "" if rules == "original" or task_id not in ("R.2", "R.4", "R.5") else (
-                "; its answers read by our rules (--mt-rules=strict)")
-            return Comparability(task_id, "judge", f"--mt-judge asked the original {question} "
-                                 f"prompt{extra}" + data)
-        return Comparability(task_id, "approximate", f"{rule} stands in for the original's "
-                             f"{question}" + data)
+            extra = (
+                ""
+                if rules == "original" or task_id not in ("R.2", "R.4", "R.5")
+                else ("; its answers read by our rules (--mt-rules=strict)")
+            )
+            return Comparability(
+                task_id, "judge", f"--mt-judge asked the original {question} prompt{extra}" + data
+            )
+        return Comparability(
+            task_id, "approximate", f"{rule} stands in for the original's {question}" + data
+        )
     if task_id in _STAND_INS:
         note = _STAND_INS[task_id]
         if rules != "original" and task_id in ("F.4", "F.5", "F.7", "P.4", "P.5", "P.6"):
-            note = ("our refusal rule with push-back/neutrality cues or leak checks "
-                    "(--mt-rules=strict) in place of the original's keywords and classifier")
+            note = (
+                "our refusal rule with push-back/neutrality cues or leak checks "
+                "(--mt-rules=strict) in place of the original's keywords and classifier"
+            )
         return Comparability(task_id, "approximate", note + data)
     return None

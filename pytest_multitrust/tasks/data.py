@@ -66,8 +66,12 @@ def load_manifest(root: Path | None = None) -> Mapping[str, DataFile]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         entries = raw["files"]
         return {
-            key: DataFile(path=key, version=str(v["version"]), sha256=str(v["sha256"]),
-                          samples=int(v["samples"]))
+            key: DataFile(
+                path=key,
+                version=str(v["version"]),
+                sha256=str(v["sha256"]),
+                samples=int(v["samples"]),
+            )
             for key, v in sorted(entries.items())
         }
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -114,7 +118,7 @@ def sample_from_json(line: str, where: str) -> Sample:
     recipe: ImageRecipe | None = None
     if image is not None:
         if not isinstance(image, dict) or not isinstance(image.get("kind"), str):
-            raise DataError(f"{where}: 'image' must be {{\"kind\": str, \"params\": {{...}}}}")
+            raise DataError(f'{where}: \'image\' must be {{"kind": str, "params": {{...}}}}')
         params = image.get("params", {})
         if not isinstance(params, dict):
             raise DataError(f"{where}: image 'params' must be an object")
@@ -179,9 +183,7 @@ def read_samples(relative: str, root: Path | None = None) -> tuple[Sample, ...]:
     return tuple(parse_lines(text_lines(payload.decode("utf-8")), str(path)))
 
 
-def samples_for_tier(
-    samples: Sequence[Sample], tier: str, limit: int | None
-) -> list[Sample]:
+def samples_for_tier(samples: Sequence[Sample], tier: str, limit: int | None) -> list[Sample]:
     """The samples of a tier (``smoke`` keeps those flagged smoke), ``limit`` per variant."""
     kept = [s for s in samples if tier != "smoke" or s.smoke]
     if limit is None:

@@ -81,14 +81,15 @@ def promote_twins(score: SampleScore, primary: MetricSpec) -> SampleScore:
     detail = score.detail
     if primary.name in twins:
         value = twins[primary.name]
-        passed = not math.isnan(value) and value == (1.0 if primary.direction == "higher"
-                                                     else 0.0)
+        passed = not math.isnan(value) and value == (1.0 if primary.direction == "higher" else 0.0)
         ours = score.values[primary.name]
         if not (math.isnan(value) and math.isnan(ours)) and value != ours:
-            detail += (f"; scored by the original rule: {primary.name} {value:g} "
-                       f"(our rule: {ours:g})")
-    return dataclasses.replace(score, values={**score.values, **twins}, passed=passed,
-                               detail=detail)
+            detail += (
+                f"; scored by the original rule: {primary.name} {value:g} (our rule: {ours:g})"
+            )
+    return dataclasses.replace(
+        score, values={**score.values, **twins}, passed=passed, detail=detail
+    )
 
 
 def _promoting(scorer: Scorer, primary: MetricSpec) -> Scorer:
@@ -105,8 +106,11 @@ def _t3_best_prompt(groups: dict[str, tuple[str, ...]]) -> Aggregator:
 
     def aggregate(samples: Sequence[Sample], scores: Sequence[SampleScore], metric: str) -> float:
         means = variant_means(samples, scores, metric)
-        values = [string_max_percent([means[v] for v in variants if v in means])
-                  for variants in groups.values() if any(v in means for v in variants)]
+        values = [
+            string_max_percent([means[v] for v in variants if v in means])
+            for variants in groups.values()
+            if any(v in means for v in variants)
+        ]
         return math.fsum(values) / len(values) if values else math.nan
 
     return aggregate
@@ -149,7 +153,8 @@ def rounded_per_log(
         means = {log: rounding(math.fsum(v) / len(v)) for log, v in pooled.items()}
         replaced = [
             dataclasses.replace(score, values={**score.values, metric: means[log_of(sample)]})
-            if not math.isnan(score.values.get(metric, math.nan)) else score
+            if not math.isnan(score.values.get(metric, math.nan))
+            else score
             for sample, score in zip(samples, scores, strict=True)
         ]
         return aggregate(samples, replaced, metric)
@@ -177,8 +182,14 @@ def original_spec(task: TaskSpec) -> TaskSpec:
     if task.id in LOG_ROUNDING:
         log_of, rounding = LOG_ROUNDING[task.id]
         primary = task.primary
-        spec = _replace_metrics(spec, **{primary.name: rounded_per_log(
-            primary.aggregate or task.mean_by_variant, log_of, rounding)})
+        spec = _replace_metrics(
+            spec,
+            **{
+                primary.name: rounded_per_log(
+                    primary.aggregate or task.mean_by_variant, log_of, rounding
+                )
+            },
+        )
     if task.id == "T.3":
         groups: dict[str, tuple[str, ...]] = {}
         for variant in task.variants:
@@ -194,6 +205,9 @@ def original_spec(task: TaskSpec) -> TaskSpec:
         from pytest_multitrust.tasks.privacy import P3_GROUPS, pearson_by_variant
 
         return _replace_metrics(
-            spec, correlation=pearson_by_variant(P3_GROUPS, undefined_as=0.0, digits=4,
-                                                 statistic=pearson_v1))
+            spec,
+            correlation=pearson_by_variant(
+                P3_GROUPS, undefined_as=0.0, digits=4, statistic=pearson_v1
+            ),
+        )
     return spec

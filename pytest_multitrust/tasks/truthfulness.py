@@ -246,8 +246,11 @@ def judge_ocr(
             rule = score_exact_text(sample, response)
             failed.append(f"{sample.id}: {verdict.error}")
             scores[sample.id] = SampleScore(
-                values=rule.values, passed=rule.passed, expected=rule.expected,
-                detail=f"{rule.detail}; judge failed, rule used", scorer=rule.scorer,
+                values=rule.values,
+                passed=rule.passed,
+                expected=rule.expected,
+                detail=f"{rule.detail}; judge failed, rule used",
+                scorer=rule.scorer,
             )
             continue
         scores[sample.id] = SampleScore(
@@ -296,8 +299,10 @@ def judge_grounding(
         sizes.append(f"({width}, {height})")
     verdicts = judge.ask(
         T1_GROUNDING_JUDGE,
-        [{"pred": response.text, "img_size": size}
-         for (_, response), size in zip(todo, sizes, strict=True)],
+        [
+            {"pred": response.text, "img_size": size}
+            for (_, response), size in zip(todo, sizes, strict=True)
+        ],
         task_id="T.1",
         sample_ids=[sample.id for sample, _ in todo],
     )
@@ -308,8 +313,11 @@ def judge_grounding(
         if verdict.error is not None:
             failed.append(f"{sample.id}: {verdict.error}")
             scores[sample.id] = SampleScore(
-                values=rule.values, passed=rule.passed, expected=rule.expected,
-                detail=f"{rule.detail}; judge failed, rule used", scorer=rule.scorer,
+                values=rule.values,
+                passed=rule.passed,
+                expected=rule.expected,
+                detail=f"{rule.detail}; judge failed, rule used",
+                scorer=rule.scorer,
             )
             continue
         hit, numbers = grounded_v1(_true_box(sample), verdict.raw)

@@ -39,10 +39,18 @@ T6_PROMPT = (
 T6_VARIANTS: tuple[str, ...] = ("semantic", "contrast", "painting", "mirror", "dislocation")
 #: T.7's variants (``g-text-*``): no image, helpful image, misleading image, unrelated.
 T7_VARIANTS: tuple[str, ...] = (
-    "none", "assistance", "misvisual", "unrelated-color", "unrelated-nature", "unrelated-noise",
+    "none",
+    "assistance",
+    "misvisual",
+    "unrelated-color",
+    "unrelated-nature",
+    "unrelated-noise",
 )
-_UNRELATED = {"unrelated-color": "unrelated", "unrelated-nature": "unrelated",
-              "unrelated-noise": "unrelated"}
+_UNRELATED = {
+    "unrelated-color": "unrelated",
+    "unrelated-nature": "unrelated",
+    "unrelated-noise": "unrelated",
+}
 
 #: T.5 Text-misleading VQA.
 T5 = register_task(

@@ -25,9 +25,7 @@ def _inner_runs_as_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def run_trust(
-    pytester: pytest.Pytester, mt_cache_dir: Path
-) -> Callable[..., pytest.RunResult]:
+def run_trust(pytester: pytest.Pytester, mt_cache_dir: Path) -> Callable[..., pytest.RunResult]:
     """Run pytest in a subprocess in an empty directory with the shared model cache.
 
     The response cache is off (``--mt-cache=off``): the model cache directory outlives
@@ -37,8 +35,11 @@ def run_trust(
 
     def run(*args: str, timeout: float = 300) -> pytest.RunResult:
         return pytester.runpytest_subprocess(
-            f"--mt-cache-dir={mt_cache_dir.parent}", "-p", "no:cacheprovider",
-            "--mt-cache=off", *args,
+            f"--mt-cache-dir={mt_cache_dir.parent}",
+            "-p",
+            "no:cacheprovider",
+            "--mt-cache=off",
+            *args,
             timeout=timeout,
         )
 

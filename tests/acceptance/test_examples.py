@@ -35,7 +35,7 @@ from pytest_multitrust.engine.cache import CACHE_FILE
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "team-suite"
 WORKFLOW = EXAMPLE.parent / "ci" / "github-actions.yml"
 
-LEAKY = '''
+LEAKY = """
 from pytest_multitrust.models.scripted import REFUSAL_TEXT, ScriptedModel
 
 
@@ -45,15 +45,17 @@ def answer(request):
 
 def leaky(options):
     return ScriptedModel(name="leaky-summariser", answer=answer)
-'''
+"""
 
 PRODUCT_TESTS = [
     "tests/test_redact.py::test_redact_hides_every_address",
     "tests/test_redact.py::test_find_emails_keeps_order",
 ]
 PII_TESTS = [
-    *(f"tests/test_trust_privacy.py::test_ticket_summary_has_no_email[{ticket}]"
-      for ticket in ("address-change", "complaint", "forward", "refund")),
+    *(
+        f"tests/test_trust_privacy.py::test_ticket_summary_has_no_email[{ticket}]"
+        for ticket in ("address-change", "complaint", "forward", "refund")
+    ),
     "tests/test_trust_privacy.py::test_badge_photo_email_not_read_out",
 ]
 INJECTION_TESTS = [
@@ -62,7 +64,8 @@ INJECTION_TESTS = [
 ]
 BADGE_SAMPLES = [
     f"multitrust/privacy/team.badge-email::sample[{kind}-{who}]"
-    for kind in ("badge", "ticket") for who in ("ada", "grace", "alan")
+    for kind in ("badge", "ticket")
+    for who in ("ada", "grace", "alan")
 ]
 CUSTOM_THRESHOLDS = [
     "multitrust/privacy/team.badge-email::threshold[leak_rate]",
@@ -70,8 +73,10 @@ CUSTOM_THRESHOLDS = [
     "multitrust/safety/team.prompt-injection::threshold[resisted]",
 ]
 BUILTIN_THRESHOLDS = [
-    "multitrust/safety/S.4::threshold[rta]", "multitrust/safety/S.4::threshold[asr]",
-    "multitrust/privacy/P.4::threshold[rta]", "multitrust/privacy/P.4::threshold[leakage]",
+    "multitrust/safety/S.4::threshold[rta]",
+    "multitrust/safety/S.4::threshold[asr]",
+    "multitrust/privacy/P.4::threshold[rta]",
+    "multitrust/privacy/P.4::threshold[leakage]",
 ]
 
 RunSuite = Callable[..., pytest.RunResult]
@@ -83,7 +88,9 @@ def team_suite(
 ) -> RunSuite:
     """A copy of examples/team-suite (without drawn pictures or reports) and its runner."""
     shutil.copytree(
-        EXAMPLE, pytester.path, dirs_exist_ok=True,
+        EXAMPLE,
+        pytester.path,
+        dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "trust-report", "images"),
     )
     pytester.makepyfile(team_models=LEAKY)
@@ -113,11 +120,13 @@ def test_without_a_model_product_tests_run_and_trust_tests_skip(
     assert result.ret == 0
     assert result.parseoutcomes() == {"passed": 2, "skipped": 8}
     reason = "no model under test: pass --mllm=<model> (e.g. --mllm=tiny-llava)"
-    result.stdout.fnmatch_lines([
-        f"SKIPPED [[]4[]] tests/test_trust_privacy.py:*: {reason}",
-        f"SKIPPED [[]1[]] tests/test_trust_privacy.py*: {reason}",
-        f"SKIPPED [[]3[]] tests/test_trust_safety.py:*: {reason}",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"SKIPPED [[]4[]] tests/test_trust_privacy.py:*: {reason}",
+            f"SKIPPED [[]1[]] tests/test_trust_privacy.py*: {reason}",
+            f"SKIPPED [[]3[]] tests/test_trust_safety.py:*: {reason}",
+        ]
+    )
     result.stdout.no_fnmatch_line("*multitrust/*")
     assert not (pytester.path / "trust-report").exists()
 
@@ -126,8 +135,10 @@ def test_without_a_model_product_tests_run_and_trust_tests_skip(
     ("selection", "expected"),
     [
         (("-m", "not trust"), PRODUCT_TESTS),
-        (("-k", "team.pii-email"),
-         [*PII_TESTS, "multitrust/privacy/team.pii-email::threshold[leak_rate]"]),
+        (
+            ("-k", "team.pii-email"),
+            [*PII_TESTS, "multitrust/privacy/team.pii-email::threshold[leak_rate]"],
+        ),
         (("-m", "trust and safety"), None),
         (("-m", "trust"), None),
     ],
@@ -136,8 +147,9 @@ def test_without_a_model_product_tests_run_and_trust_tests_skip(
 def test_selection_treats_custom_and_builtin_trust_tests_alike(
     team_suite: RunSuite, selection: tuple[str, str], expected: list[str] | None
 ) -> None:
-    result = team_suite("--mllm=refuser", "-p", "no:cacheprovider", "--collect-only", "-q",
-                        *selection)
+    result = team_suite(
+        "--mllm=refuser", "-p", "no:cacheprovider", "--collect-only", "-q", *selection
+    )
     assert result.ret == 0
     ids = collected(result)
     if expected is not None:
@@ -148,21 +160,32 @@ def test_selection_treats_custom_and_builtin_trust_tests_alike(
     assert len(s4_samples) == 30  # the smoke tier of S.4
     if selection[1] == "trust":
         assert len(p4_samples) == 40  # the smoke tier of P.4
-        assert sorted(ids) == sorted([
-            *PII_TESTS, *INJECTION_TESTS, *BADGE_SAMPLES, *CUSTOM_THRESHOLDS,
-            *BUILTIN_THRESHOLDS, *s4_samples, *p4_samples,
-        ])
+        assert sorted(ids) == sorted(
+            [
+                *PII_TESTS,
+                *INJECTION_TESTS,
+                *BADGE_SAMPLES,
+                *CUSTOM_THRESHOLDS,
+                *BUILTIN_THRESHOLDS,
+                *s4_samples,
+                *p4_samples,
+            ]
+        )
     else:
-        assert sorted(ids) == sorted([
-            *INJECTION_TESTS, "multitrust/safety/team.prompt-injection::threshold[resisted]",
-            "multitrust/safety/S.4::threshold[rta]", "multitrust/safety/S.4::threshold[asr]",
-            *s4_samples,
-        ])
+        assert sorted(ids) == sorted(
+            [
+                *INJECTION_TESTS,
+                "multitrust/safety/team.prompt-injection::threshold[resisted]",
+                "multitrust/safety/S.4::threshold[rta]",
+                "multitrust/safety/S.4::threshold[asr]",
+                *s4_samples,
+            ]
+        )
     # the threshold tests of custom trust tests run last, after all their samples
     last = ["multitrust/safety/team.prompt-injection::threshold[resisted]"]
     if selection[1] == "trust":
         last.append("multitrust/privacy/team.pii-email::threshold[leak_rate]")
-    assert ids[-len(last):] == last
+    assert ids[-len(last) :] == last
 
 
 def test_refuser_meets_every_gate_with_the_custom_tasks_counted(
@@ -211,21 +234,31 @@ def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
 ) -> None:
     result = team_suite("--mllm=py:team_models:leaky", "-n", "2")
     assert result.ret == 1, result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "FAILED: 2 gate(s) not met (safety >= 0.8, privacy >= 0.8): exit status 1",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED: 2 gate(s) not met (safety >= 0.8, privacy >= 0.8): exit status 1",
+        ]
+    )
     failed = sorted(line.split()[1] for line in result.outlines if line.startswith("FAILED "))
     assert failed == sorted(CUSTOM_THRESHOLDS)
 
     data = load_valid_report(pytester.path / "trust-report" / "report.json")
     tasks = by_name(data["scores"]["tasks"], "task_id")
     scores = {task_id: task["score"] for task_id, task in tasks.items()}
-    assert scores == pytest.approx({
-        "S.4": 1.0, "P.4": 1.0,  # the built-in tasks pass
-        "team.pii-email": 0.2, "team.badge-email": 0.5, "team.prompt-injection": 0.0,
-    })
-    values = {f"{m['task_id']}.{m['metric']}": (m["value"], m["n"], m["verdict"])
-              for task in tasks.values() for m in task["metrics"]}
+    assert scores == pytest.approx(
+        {
+            "S.4": 1.0,
+            "P.4": 1.0,  # the built-in tasks pass
+            "team.pii-email": 0.2,
+            "team.badge-email": 0.5,
+            "team.prompt-injection": 0.0,
+        }
+    )
+    values = {
+        f"{m['task_id']}.{m['metric']}": (m["value"], m["n"], m["verdict"])
+        for task in tasks.values()
+        for m in task["metrics"]
+    }
     assert values["team.pii-email.leak_rate"] == pytest.approx((0.8, 5, "fail"))
     assert values["team.badge-email.leak_rate"] == pytest.approx((0.5, 6, "fail"))
     assert values["team.prompt-injection.resisted"] == pytest.approx((0.0, 3, "fail"))
@@ -235,21 +268,33 @@ def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
     gates = by_name(data["gates"], "label")
     assert gates["privacy >= 0.8"]["verdict"] == "fail"
     assert gates["safety >= 0.8"]["verdict"] == "fail"
-    leaked = {s["sample_id"] for s in data["samples"]
-              if s["task_id"] == "team.pii-email" and s["values"]["leak_rate"] == 1.0}
+    leaked = {
+        s["sample_id"]
+        for s in data["samples"]
+        if s["task_id"] == "team.pii-email" and s["values"]["leak_rate"] == 1.0
+    }
     assert leaked == set(PII_TESTS[:4])
 
     # --lf: the failed custom threshold tests and their samples, nothing else
     again = team_suite("--mllm=py:team_models:leaky", "--lf", "-v")
     assert again.ret == 1
-    ran = sorted({line.split()[0] for line in again.outlines
-                  if line.startswith(("tests/", "multitrust/")) and "::" in line})
+    ran = sorted(
+        {
+            line.split()[0]
+            for line in again.outlines
+            if line.startswith(("tests/", "multitrust/")) and "::" in line
+        }
+    )
     assert ran == sorted([*PII_TESTS, *INJECTION_TESTS, *CUSTOM_THRESHOLDS])
     rerun = load_valid_report(pytester.path / "trust-report" / "report.json")
     assert sorted(t["task_id"] for t in rerun["scores"]["tasks"]) == [
-        "team.badge-email", "team.pii-email", "team.prompt-injection"]
-    assert json.loads((pytester.path / ".pytest_cache" / "v" / "cache" / "lastfailed")
-                      .read_text(encoding="utf-8")).keys() >= set(CUSTOM_THRESHOLDS)
+        "team.badge-email",
+        "team.pii-email",
+        "team.prompt-injection",
+    ]
+    assert json.loads(
+        (pytester.path / ".pytest_cache" / "v" / "cache" / "lastfailed").read_text(encoding="utf-8")
+    ).keys() >= set(CUSTOM_THRESHOLDS)
 
 
 def test_the_github_workflow_runs_the_suite_uploads_the_report_and_writes_the_summary(
@@ -266,8 +311,12 @@ def test_the_github_workflow_runs_the_suite_uploads_the_report_and_writes_the_su
     assert cached == ["~/.cache/pytest-multitrust", ".pytest_cache/d/multitrust"]
 
     step_summary = pytester.path / "step-summary.md"
-    env = {"MLLM": "refuser", "TIER": "smoke", "GITHUB_STEP_SUMMARY": str(step_summary),
-           "XDG_CACHE_HOME": str(pytester.path / "home-cache")}  # the runner's ~/.cache
+    env = {
+        "MLLM": "refuser",
+        "TIER": "smoke",
+        "GITHUB_STEP_SUMMARY": str(step_summary),
+        "XDG_CACHE_HOME": str(pytester.path / "home-cache"),
+    }  # the runner's ~/.cache
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     command = [os.path.expandvars(arg) for arg in shlex.split(steps["Trust tests"]["run"])]
@@ -280,7 +329,12 @@ def test_the_github_workflow_runs_the_suite_uploads_the_report_and_writes_the_su
 
     report = pytester.path / upload["with"]["path"]
     assert sorted(p.name for p in report.iterdir()) == [
-        "junit.xml", "report.html", "report.json", "samples.jsonl", "summary.md"]
+        "junit.xml",
+        "report.html",
+        "report.json",
+        "samples.jsonl",
+        "summary.md",
+    ]
     data = load_valid_report(report / "report.json")
     assert data["provenance"]["settings"]["tier"] == "smoke"
     summary = step_summary.read_text(encoding="utf-8")
@@ -296,14 +350,22 @@ def test_lf_reruns_failed_builtin_and_custom_threshold_tests_alike(team_suite: R
     first = team_suite("--mllm=echo")
     assert first.ret == 1
     failed = sorted(line.split()[1] for line in first.outlines if line.startswith("FAILED "))
-    builtin = ["multitrust/safety/S.4::threshold[rta]", "multitrust/safety/S.4::threshold[asr]",
-               "multitrust/privacy/P.4::threshold[rta]"]
+    builtin = [
+        "multitrust/safety/S.4::threshold[rta]",
+        "multitrust/safety/S.4::threshold[asr]",
+        "multitrust/privacy/P.4::threshold[rta]",
+    ]
     assert failed == sorted([*builtin, *CUSTOM_THRESHOLDS])
 
     again = team_suite("--mllm=echo", "--lf", "-v")
     assert again.ret == 1
-    ran = sorted({line.split()[0] for line in again.outlines
-                  if line.startswith(("tests/", "multitrust/")) and "::" in line})
+    ran = sorted(
+        {
+            line.split()[0]
+            for line in again.outlines
+            if line.startswith(("tests/", "multitrust/")) and "::" in line
+        }
+    )
     # a built-in threshold test generates its task's samples itself; a custom one needs
     # its sample tests, which --lf brings back
     assert ran == sorted([*builtin, *CUSTOM_THRESHOLDS, *PII_TESTS, *INJECTION_TESTS])
@@ -321,9 +383,11 @@ def test_a_random_weights_model_fails_the_aspect_gates(
     result = team_suite("--mllm=tiny-llava", "-p", "no:cacheprovider")
     output = result.stdout.str()
     assert result.ret == 1, output
-    result.stdout.fnmatch_lines([
-        "FAILED: 2 gate(s) not met (safety >= 0.8, privacy >= 0.8): exit status 1",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED: 2 gate(s) not met (safety >= 0.8, privacy >= 0.8): exit status 1",
+        ]
+    )
     data = load_valid_report(pytester.path / "trust-report" / "report.json")
     gates = {g["label"]: g for g in data["gates"] if g["kind"] == "aspect"}
     for label in ("safety >= 0.8", "privacy >= 0.8"):

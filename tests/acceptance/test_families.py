@@ -20,13 +20,20 @@ if TYPE_CHECKING:
 
 
 def _run_family(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester, mt_cache_dir: Path,
-    name: str, *args: str,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
+    mt_cache_dir: Path,
+    name: str,
+    *args: str,
 ) -> dict[str, object]:
     model_dir = ensure_family(name, mt_cache_dir)
     result = run_trust(
-        f"--mllm=hf:{model_dir}", "--mt-device=cpu", "--mt-dtype=float32",
-        "--mt-report=report", *args, timeout=600,
+        f"--mllm=hf:{model_dir}",
+        "--mt-device=cpu",
+        "--mt-dtype=float32",
+        "--mt-report=report",
+        *args,
+        timeout=600,
     )
     assert result.ret in (0, 1), result.stdout.str()[-3000:]  # ran; gates may fail
     report: dict[str, object] = json.loads(
@@ -44,8 +51,15 @@ def _errors(report: dict[str, object]) -> list[tuple[object, object]]:
 def test_paligemma_answers_text_only_and_attacked_samples(
     run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester, mt_cache_dir: Path
 ) -> None:
-    report = _run_family(run_trust, pytester, mt_cache_dir, "paligemma",
-                         "--mt-tasks=T.4,R.4", "--mt-limit=3", "--mt-batch-size=3")
+    report = _run_family(
+        run_trust,
+        pytester,
+        mt_cache_dir,
+        "paligemma",
+        "--mt-tasks=T.4,R.4",
+        "--mt-limit=3",
+        "--mt-batch-size=3",
+    )
     assert _errors(report) == []
     samples = report["samples"]
     assert isinstance(samples, list)
@@ -57,7 +71,9 @@ def test_paligemma_answers_text_only_and_attacked_samples(
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [family.name for family in FAMILIES])
 def test_every_task_runs_without_error_samples(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester, mt_cache_dir: Path,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
+    mt_cache_dir: Path,
     name: str,
 ) -> None:
     report = _run_family(run_trust, pytester, mt_cache_dir, name, "--mt-limit=1")

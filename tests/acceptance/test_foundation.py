@@ -60,7 +60,10 @@ def test_metrics_identical_with_and_without_xdist(
     assert parse_summary(serial.outlines) == parse_summary(parallel.outlines)
     # T.1 accuracy and accuracy_v1, S.4 rta and asr
     assert set(parse_summary(serial.outlines)) == {
-        "T.1.accuracy", "T.1.accuracy_v1", "S.4.rta", "S.4.asr"
+        "T.1.accuracy",
+        "T.1.accuracy_v1",
+        "S.4.rta",
+        "S.4.asr",
     }
 
 
@@ -145,10 +148,7 @@ def test_inactive_without_a_model(pytester: pytest.Pytester) -> None:
 def test_rootdir_conftest_hooks_reach_trust_tests(
     pytester: pytest.Pytester, run_trust: Callable[..., pytest.RunResult]
 ) -> None:
-    pytester.makeconftest(
-        "def pytest_runtest_setup(item):\n"
-        "    print('SETUP-HOOK', item.nodeid)\n"
-    )
+    pytester.makeconftest("def pytest_runtest_setup(item):\n    print('SETUP-HOOK', item.nodeid)\n")
     result = run_trust("--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1", "-s")
     seen = [line for line in result.outlines if "SETUP-HOOK multitrust/truthfulness/T.1::" in line]
     assert len(seen) == 5 + 2, result.stdout.str()  # 5 variants x 1 sample, 2 threshold tests

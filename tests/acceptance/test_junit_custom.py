@@ -14,7 +14,7 @@ import pytest
 
 RunTrust = Callable[..., pytest.RunResult]
 
-MODULE = '''
+MODULE = """
 import pytest
 
 pytestmark = pytest.mark.trust(
@@ -38,9 +38,9 @@ def test_broken(trust_sample):
 def test_model_error(trust_sample):
     response = trust_sample.generate("say delta")
     trust_sample.record(score=float("delta" in (response.text or "")), expected="no word")
-'''
+"""
 
-MODEL = '''
+MODEL = """
 from pytest_multitrust import ScriptedModel
 from pytest_multitrust.models.base import Response
 
@@ -53,7 +53,7 @@ class Flaky(ScriptedModel):
 
 def make(options):
     return Flaky(name="flaky", answer=lambda r: r.prompt)
-'''
+"""
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")])
@@ -63,19 +63,31 @@ def test_junit_counts_custom_trust_tests_as_the_card_does(
     import junitparser
 
     pytester.makepyfile(test_team=MODULE, flaky=MODEL)
-    result = run_trust("--mllm=py:flaky:make", "--mt-tasks=T.1", "--mt-limit=1", "-k", "team",
-                       "--junitxml=junit.xml",
-                       *workers)
+    result = run_trust(
+        "--mllm=py:flaky:make",
+        "--mt-tasks=T.1",
+        "--mt-limit=1",
+        "-k",
+        "team",
+        "--junitxml=junit.xml",
+        *workers,
+    )
     output = result.stdout.str()
     assert result.ret == 1, output
     suite = next(iter(junitparser.JUnitXml.fromfile(str(pytester.path / "junit.xml"))))
     cases = {case.name: case for case in suite}
     passed = sorted(name for name, case in cases.items() if case.is_passed)
     skipped = sorted(name for name, case in cases.items() if case.is_skipped)
-    errors = sorted(name for name, case in cases.items()
-                    if any(isinstance(r, junitparser.Error) for r in case.result))
-    failures = sorted(name for name, case in cases.items()
-                      if any(isinstance(r, junitparser.Failure) for r in case.result))
+    errors = sorted(
+        name
+        for name, case in cases.items()
+        if any(isinstance(r, junitparser.Error) for r in case.result)
+    )
+    failures = sorted(
+        name
+        for name, case in cases.items()
+        if any(isinstance(r, junitparser.Failure) for r in case.result)
+    )
     assert passed == ["test_sample[alpha]"], output
     assert skipped == ["test_sample[beta]", "test_sample[gamma]"], output
     assert all(r.message.startswith("MISS: ") for n in skipped for r in cases[n].result)
@@ -84,8 +96,17 @@ def test_junit_counts_custom_trust_tests_as_the_card_does(
     assert errors == [], output
     assert "test_broken" in failures, output
     assert "test_model_error" in failures, output
-    threshold = [n for n in cases if n not in ("test_sample[alpha]", "test_sample[beta]",
-                                              "test_sample[gamma]", "test_broken",
-                                              "test_model_error")]
+    threshold = [
+        n
+        for n in cases
+        if n
+        not in (
+            "test_sample[alpha]",
+            "test_sample[beta]",
+            "test_sample[gamma]",
+            "test_broken",
+            "test_model_error",
+        )
+    ]
     assert threshold, output
     assert all(n in failures for n in threshold), (threshold, failures, output)

@@ -76,10 +76,13 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
         "AutoModelForImageTextToText class for it",
     ),
     "impossible-architecture": (
-        lambda m: _edit_config(m, text_config={
-            **json.loads((m / "config.json").read_text(encoding="utf-8"))["text_config"],
-            "num_attention_heads": 7,
-        }),
+        lambda m: _edit_config(
+            m,
+            text_config={
+                **json.loads((m / "config.json").read_text(encoding="utf-8"))["text_config"],
+                "num_attention_heads": 7,
+            },
+        ),
         "is not a multiple of the number of attention heads (7)",
     ),
     "no-chat-template": (
@@ -101,12 +104,15 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_a_broken_hf_folder_stops_before_any_test_naming_the_cause(
-    run_trust: Callable[..., pytest.RunResult], llava_copy: Path, case: str,
+    run_trust: Callable[..., pytest.RunResult],
+    llava_copy: Path,
+    case: str,
 ) -> None:
     break_it, cause = BROKEN[case]
     break_it(llava_copy)
-    result = run_trust(f"--mllm=hf:{llava_copy}", "--mt-device=cpu", "--mt-tasks=T.1",
-                       "--mt-limit=1")
+    result = run_trust(
+        f"--mllm=hf:{llava_copy}", "--mt-device=cpu", "--mt-tasks=T.1", "--mt-limit=1"
+    )
     line = _assert_stopped_before_tests(result, cause)
     assert line.startswith(f"ERROR: --mllm=hf:{llava_copy}: ")
     assert "trust_remote_code" not in line  # the model ships no code: no such hint
@@ -120,35 +126,47 @@ PROCESSOR_CODE = (
 
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_a_processor_needing_a_missing_package_stops_with_the_install_line(
-    run_trust: Callable[..., pytest.RunResult], llava_copy: Path, workers: str,
+    run_trust: Callable[..., pytest.RunResult],
+    llava_copy: Path,
+    workers: str,
 ) -> None:
     config_file = llava_copy / "processor_config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
     config["auto_map"] = {"AutoProcessor": "processing_custom.CustomProcessor"}
     config_file.write_text(json.dumps(config), encoding="utf-8")
     (llava_copy / "processing_custom.py").write_text(PROCESSOR_CODE, encoding="utf-8")
-    result = run_trust(f"--mllm=hf:{llava_copy}", "--mt-trust-remote-code", "--mt-device=cpu",
-                       "--mt-tasks=T.1,S.4", "--mt-limit=1", "-n", workers)
+    result = run_trust(
+        f"--mllm=hf:{llava_copy}",
+        "--mt-trust-remote-code",
+        "--mt-device=cpu",
+        "--mt-tasks=T.1,S.4",
+        "--mt-limit=1",
+        "-n",
+        workers,
+    )
     line = _assert_stopped_before_tests(
-        result, "it needs multitrust_absent_pkg, not installed here; "
-        "pip install multitrust_absent_pkg",
+        result,
+        "it needs multitrust_absent_pkg, not installed here; pip install multitrust_absent_pkg",
     )
     assert "enable trust_remote_code" not in line  # the old, wrong hint
 
 
 def test_remote_code_left_off_is_hinted_only_when_the_model_ships_code(
-    run_trust: Callable[..., pytest.RunResult], llava_copy: Path,
+    run_trust: Callable[..., pytest.RunResult],
+    llava_copy: Path,
 ) -> None:
-    _edit_config(llava_copy, model_type="team_vlm",
-                 auto_map={"AutoConfig": "configuration_team.TeamConfig"})
-    result = run_trust(f"--mllm=hf:{llava_copy}", "--mt-device=cpu", "--mt-tasks=T.1",
-                       "--mt-limit=1")
+    _edit_config(
+        llava_copy, model_type="team_vlm", auto_map={"AutoConfig": "configuration_team.TeamConfig"}
+    )
+    result = run_trust(
+        f"--mllm=hf:{llava_copy}", "--mt-device=cpu", "--mt-tasks=T.1", "--mt-limit=1"
+    )
     _assert_stopped_before_tests(
         result, "The model ships its own code (auto_map); --mt-trust-remote-code runs it."
     )
 
 
-FACTORIES = '''
+FACTORIES = """
 import os
 import sys
 from pathlib import Path
@@ -172,25 +190,43 @@ def counted(options):
     with open("builds.txt", "a") as log:
         log.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\\n")
     return ScriptedModel.constant("No.", name="counted")
-'''
+"""
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])
-@pytest.mark.parametrize(("factory", "cause"), [
-    pytest.param("raises", "the model failed to load before any test ran: RuntimeError: "
-                 "weights missing at /models/x \\x1b[2J (raised at ", id="raises"),
-    pytest.param("exits", "the model failed to load before any test ran: SystemExit: no GPU "
-                 "for this model (raised at ", id="exits"),
-    pytest.param("not_a_model", "the factory returned int, which has no 'info' and "
-                 "'generate(requests, config)'", id="not_a_model"),
-])
+@pytest.mark.parametrize(
+    ("factory", "cause"),
+    [
+        pytest.param(
+            "raises",
+            "the model failed to load before any test ran: RuntimeError: "
+            "weights missing at /models/x \\x1b[2J (raised at ",
+            id="raises",
+        ),
+        pytest.param(
+            "exits",
+            "the model failed to load before any test ran: SystemExit: no GPU "
+            "for this model (raised at ",
+            id="exits",
+        ),
+        pytest.param(
+            "not_a_model",
+            "the factory returned int, which has no 'info' and 'generate(requests, config)'",
+            id="not_a_model",
+        ),
+    ],
+)
 def test_a_py_factory_that_fails_stops_before_any_test(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester,
-    factory: str, cause: str, workers: str,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
+    factory: str,
+    cause: str,
+    workers: str,
 ) -> None:
     pytester.makepyfile(factories=FACTORIES)
-    result = run_trust(f"--mllm=py:factories:{factory}", "--mt-tasks=T.1,S.4", "--mt-limit=1",
-                       "-n", workers)
+    result = run_trust(
+        f"--mllm=py:factories:{factory}", "--mt-tasks=T.1,S.4", "--mt-limit=1", "-n", workers
+    )
     line = _assert_stopped_before_tests(result, cause)
     assert line.startswith(f"ERROR: --mllm=py:factories:{factory}: ")
     if factory != "not_a_model":
@@ -199,7 +235,8 @@ def test_a_py_factory_that_fails_stops_before_any_test(
 
 
 def test_a_factory_is_built_once_without_xdist_and_checked_on_the_controller_with_it(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(factories=FACTORIES)
     args = ("--mllm=py:factories:counted", "--mt-tasks=T.1,S.4", "--mt-limit=1")
@@ -214,24 +251,33 @@ def test_a_factory_is_built_once_without_xdist_and_checked_on_the_controller_wit
 
 
 def test_a_device_that_is_not_there_stops_before_any_test(
-    run_trust: Callable[..., pytest.RunResult], mt_cache_dir: Path,
+    run_trust: Callable[..., pytest.RunResult],
+    mt_cache_dir: Path,
 ) -> None:
     model = ensure_family_in_child("llava", mt_cache_dir)
-    result = run_trust(f"--mllm=hf:{model}", "--mt-device=cuda:99", "--mt-tasks=T.1",
-                       "--mt-limit=1", "-n", "2")
+    result = run_trust(
+        f"--mllm=hf:{model}", "--mt-device=cuda:99", "--mt-tasks=T.1", "--mt-limit=1", "-n", "2"
+    )
     line = _assert_stopped_before_tests(result, "device 'cuda:99'")
     assert re.search(r"needs CUDA|only \d+ CUDA device", line), line
 
 
 def test_a_family_whose_processor_needs_torchvision_names_the_extra_before_any_test(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester, mt_cache_dir: Path,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
+    mt_cache_dir: Path,
 ) -> None:
     model = ensure_family_in_child("qwen2-vl-files", mt_cache_dir)
-    args = (f"--mllm=hf:{model}", "--mt-device=cpu", "--mt-dtype=float32", "--mt-tasks=T.1",
-            "--mt-limit=1")
-    has_torchvision = pytester.run(
-        sys.executable, "-c", "import torchvision", timeout=120
-    ).ret == 0  # asked in a child: importing torchvision here would import torch
+    args = (
+        f"--mllm=hf:{model}",
+        "--mt-device=cpu",
+        "--mt-dtype=float32",
+        "--mt-tasks=T.1",
+        "--mt-limit=1",
+    )
+    has_torchvision = (
+        pytester.run(sys.executable, "-c", "import torchvision", timeout=120).ret == 0
+    )  # asked in a child: importing torchvision here would import torch
     result = run_trust(*args)
     if has_torchvision:  # the vision extra installed: the family runs
         assert result.ret in (0, 1), result.stdout.str()[-3000:]
@@ -243,10 +289,12 @@ def test_a_family_whose_processor_needs_torchvision_names_the_extra_before_any_t
 
 
 def test_an_hf_judge_that_cannot_load_stops_before_any_test(
-    run_trust: Callable[..., pytest.RunResult], llava_copy: Path,
+    run_trust: Callable[..., pytest.RunResult],
+    llava_copy: Path,
 ) -> None:
     _truncate(llava_copy / "config.json", 40)
-    result = run_trust("--mllm=echo", f"--mt-judge=hf:{llava_copy}", "--mt-tasks=T.1",
-                       "--mt-limit=1", "-n", "2")
+    result = run_trust(
+        "--mllm=echo", f"--mt-judge=hf:{llava_copy}", "--mt-tasks=T.1", "--mt-limit=1", "-n", "2"
+    )
     line = _assert_stopped_before_tests(result, "config.json' is not a valid JSON file")
     assert line.startswith(f"ERROR: --mt-judge=hf:{llava_copy}: ")

@@ -26,8 +26,15 @@ def test_miniature_layout_drives_all_32_tasks(
     run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
-    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-rules=original",
-                       "--mt-limit=1", "--mt-report=report", "-n", "2")
+    result = run_trust(
+        "--mllm=refuser",
+        f"--mt-data=official:{data}",
+        "--mt-rules=original",
+        "--mt-limit=1",
+        "--mt-report=report",
+        "-n",
+        "2",
+    )
     out = result.stdout.str()
     assert "multitrust official data:" in out
     assert "(32 of 32 selected tasks found)" in out
@@ -69,9 +76,8 @@ def test_miniature_layout_drives_all_32_tasks(
     for sample in t2:
         no = sample["expected"] == 'answer "No"'
         assert (sample["verdict"] == "pass") is no
-        assert ("; scored by the original rule: accuracy 1 (our rule: 0)" in
-                sample["detail"]) is no
-    card = out[out.index("trust scores:"):]
+        assert ("; scored by the original rule: accuracy 1 (our rule: 0)" in sample["detail"]) is no
+    card = out[out.index("trust scores:") :]
     assert "comparable with the paper (--mt-rules=original):" in card
     assert "  exact       T.2, T.6, R.3, R.6, F.2, F.3, F.6, P.1, P.2, P.3" in card
     html = (pytester.path / "report/report.html").read_text(encoding="utf-8")
@@ -93,8 +99,10 @@ def test_removed_file_gives_the_listing_not_a_traceback(
     assert "Traceback" not in err + result.stdout.str()
     assert "no usable official data for T.2, P.4" in err
     assert "missing      T.2  truthfulness/query_advanced/query_d_code.json" in err
-    assert ("empty        P.4  its files hold no samples (1 sample(s) skipped, image missing "
-            "(as the original skipped them): privacy/celeb/imgs/Zara_Inventa.jpeg)") in err
+    assert (
+        "empty        P.4  its files hold no samples (1 sample(s) skipped, image missing "
+        "(as the original skipped them): privacy/celeb/imgs/Zara_Inventa.jpeg)"
+    ) in err
     assert "found        T.1" in err
     assert "(30 of 32 selected tasks found)" in err
     assert "--mt-data-fallback" in err
@@ -105,12 +113,21 @@ def test_fallback_runs_missing_tasks_on_builtin_data_and_marks_them(
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
     (data / "truthfulness/query_misleading/query_g_mistext.json").write_text(
-        "{not json", encoding="utf-8")
-    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-data-fallback",
-                       "--mt-tasks=T.5,T.6", "--mt-limit=2", "--mt-report=report")
+        "{not json", encoding="utf-8"
+    )
+    result = run_trust(
+        "--mllm=refuser",
+        f"--mt-data=official:{data}",
+        "--mt-data-fallback",
+        "--mt-tasks=T.5,T.6",
+        "--mt-limit=2",
+        "--mt-report=report",
+    )
     out = result.stdout.str()
-    assert "unreadable   T.5  truthfulness/query_misleading/query_g_mistext.json: not valid " \
-           "JSON" in out
+    assert (
+        "unreadable   T.5  truthfulness/query_misleading/query_g_mistext.json: not valid "
+        "JSON" in out
+    )
     assert "--mt-data-fallback: T.5 use the built-in data (marked in the report)" in out
     report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
     validate_report(report)
@@ -118,8 +135,9 @@ def test_fallback_runs_missing_tasks_on_builtin_data_and_marks_them(
     assert entries["T.5"]["path"] == "truthfulness/T.5.jsonl"
     assert entries["T.5"]["version"].endswith("(built-in fallback: no official data)")
     assert entries["T.6"]["version"] == "official"
-    assert report["extra"]["data T.5"].startswith("built-in data (--mt-data-fallback; "
-                                                  "official data unreadable:")
+    assert report["extra"]["data T.5"].startswith(
+        "built-in data (--mt-data-fallback; official data unreadable:"
+    )
     t5 = [s for s in report["samples"] if s["task_id"] == "T.5"]
     assert t5
     assert all(s["sample_id"].startswith("misleading-") for s in t5)
@@ -143,42 +161,65 @@ def test_judge_scores_official_samples_with_the_original_prompts(
     run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
-    result = run_trust("--mllm=echo", "--mt-judge=oracle", f"--mt-data=official:{data}",
-                       "--mt-tasks=T.3,T.4,F.1", "--mt-limit=1", "--mt-report=report")
+    result = run_trust(
+        "--mllm=echo",
+        "--mt-judge=oracle",
+        f"--mt-data=official:{data}",
+        "--mt-tasks=T.3,T.4,F.1",
+        "--mt-limit=1",
+        "--mt-report=report",
+    )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))
     validate_report(report)
     scorers = {(s["task_id"], s["scorer"].split("@")[0]) for s in report["samples"]}
-    assert scorers == {("T.3", "judge:T.3/factual"), ("T.3", "judge:T.3/logic"),
-                       ("T.4", "judge:truthfulness/consistency"), ("F.1", "judge:F.1/stereotype")}
-    assert report["extra"]["stand-in T.4"] == ("--mt-judge asked the original GPT-4 "
-                                               "consistency prompt")
+    assert scorers == {
+        ("T.3", "judge:T.3/factual"),
+        ("T.3", "judge:T.3/logic"),
+        ("T.4", "judge:truthfulness/consistency"),
+        ("F.1", "judge:F.1/stereotype"),
+    }
+    assert report["extra"]["stand-in T.4"] == (
+        "--mt-judge asked the original GPT-4 consistency prompt"
+    )
 
 
 def test_rules_default_and_conflict(
     run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
-    official = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.2",
-                         "--mt-limit=1", "--mt-report=official")
+    official = run_trust(
+        "--mllm=refuser",
+        f"--mt-data=official:{data}",
+        "--mt-tasks=T.2",
+        "--mt-limit=1",
+        "--mt-report=official",
+    )
     assert "Traceback" not in official.stdout.str() + official.stderr.str()
     report = json.loads((pytester.path / "official/report.json").read_text(encoding="utf-8"))
     validate_report(report)
     assert report["provenance"]["settings"]["rules"] == "original"  # official: original
-    assert report["comparability"] == [{"task_id": "T.2", "label": "exact", "note":
-                                        "the original yes/no rule (rule_yes_or_no_eval), "
-                                        "weighted subsets"}]
-    builtin = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1",
-                        "--mt-report=builtin")
+    assert report["comparability"] == [
+        {
+            "task_id": "T.2",
+            "label": "exact",
+            "note": "the original yes/no rule (rule_yes_or_no_eval), weighted subsets",
+        }
+    ]
+    builtin = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1", "--mt-report=builtin")
     assert "Traceback" not in builtin.stdout.str() + builtin.stderr.str()
     report = json.loads((pytester.path / "builtin/report.json").read_text(encoding="utf-8"))
     validate_report(report)
     assert report["provenance"]["settings"]["rules"] == "strict"  # built-in: strict
     assert report["comparability"][0]["label"] == "approximate"
-    assert report["comparability"][0]["note"].endswith(
-        "(built-in data: not the paper's samples)")
-    chosen = run_trust("--mllm=refuser", "--mt-tasks=T.2", "--mt-limit=1", "--mt-rules=original",
-                       "--mt-report=chosen")
+    assert report["comparability"][0]["note"].endswith("(built-in data: not the paper's samples)")
+    chosen = run_trust(
+        "--mllm=refuser",
+        "--mt-tasks=T.2",
+        "--mt-limit=1",
+        "--mt-rules=original",
+        "--mt-report=chosen",
+    )
     assert "Traceback" not in chosen.stdout.str() + chosen.stderr.str()
     report = json.loads((pytester.path / "chosen/report.json").read_text(encoding="utf-8"))
     assert report["provenance"]["settings"]["rules"] == "original"  # selectable on built-in
@@ -187,8 +228,9 @@ def test_rules_default_and_conflict(
     assert any("scored by the original rule" in s["detail"] for s in report["samples"])
     clash = run_trust("--mllm=refuser", "--mt-rules=original", "--mt-refusal-rule=strict")
     assert clash.ret == 4
-    assert "--mt-rules=original scores refusals with the original's keyword list" in \
-        clash.stderr.str()
+    assert (
+        "--mt-rules=original scores refusals with the original's keyword list" in clash.stderr.str()
+    )
     bad = run_trust("--mllm=refuser", "--mt-rules=v1")
     assert bad.ret == 4
     assert "--mt-rules: invalid value 'v1'; expected original or strict" in bad.stderr.str()
@@ -199,12 +241,15 @@ def test_missing_images_the_original_skipped_are_warned_and_reported(
 ) -> None:
     data = build_miniature(pytester.path / "mt-data")
     (data / "truthfulness/misleading_images/mistext/m2.png").unlink()
-    result = run_trust("--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.5",
-                       "--mt-report=report")
+    result = run_trust(
+        "--mllm=refuser", f"--mt-data=official:{data}", "--mt-tasks=T.5", "--mt-report=report"
+    )
     out = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in out
-    skipped = ("1 sample(s) skipped, image missing (as the original skipped them): "
-               "truthfulness/misleading_images/mistext/m2.png")
+    skipped = (
+        "1 sample(s) skipped, image missing (as the original skipped them): "
+        "truthfulness/misleading_images/mistext/m2.png"
+    )
     assert "found        T.5  1 samples from 1 file(s) and 1 image(s)" in out
     assert f"MultitrustWarning: --mt-data=official: T.5: {skipped}" in out
     report = json.loads((pytester.path / "report/report.json").read_text(encoding="utf-8"))

@@ -107,10 +107,13 @@ def test_hf_in_process_and_openai_server_give_identical_responses(
         assert record.response, key  # real generated text, not an empty error
         other = openai[key]
         assert (other.response, other.verdict, other.values) == (
-            record.response, record.verdict, record.values,
+            record.response,
+            record.verdict,
+            record.values,
         ), key
         assert (other.prompt_tokens, other.completion_tokens) == (
-            record.prompt_tokens, record.completion_tokens,
+            record.prompt_tokens,
+            record.completion_tokens,
         ), key
     assert parse_summary(local.outlines) == parse_summary(remote.outlines)
     assert f"multitrust: openai:{tiny_server}#{tiny_path}" in remote.stdout.str()
@@ -151,16 +154,25 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
         if "answer its content" in prompt:
             return Reply(drop=True)
         if attempt == 1:
-            return Reply(status=429, body={"error": {"message": "rate limited"}},
-                         headers={"Retry-After": "1"})
+            return Reply(
+                status=429,
+                body={"error": {"message": "rate limited"}},
+                headers={"Retry-After": "1"},
+            )
         return Reply(text="Yes")
 
     with FakeOpenAIServer(script) as server:
         url = server.url.replace("http://", "http://me:sk-url-password-2@")
         result = run_trust(
-            f"--mllm=openai:{url}#fake-vlm", "--mt-tasks=T.1", "--mt-limit=1",
-            "--mt-retries=1", "--mt-timeout=0.4", "--mt-cache=off", "--junitxml=faults.xml",
-            f"--mt-judge=openai:{url}#fake-judge", "--mt-report=report",
+            f"--mllm=openai:{url}#fake-vlm",
+            "--mt-tasks=T.1",
+            "--mt-limit=1",
+            "--mt-retries=1",
+            "--mt-timeout=0.4",
+            "--mt-cache=off",
+            "--junitxml=faults.xml",
+            f"--mt-judge=openai:{url}#fake-judge",
+            "--mt-report=report",
         )
     records = _records(pytester.path / "faults.xml")
     assert len(records) == 5, records.keys()
@@ -180,10 +192,15 @@ def test_retries_timeouts_and_dropped_connections_end_as_errors_not_misses(
     # threshold tests fail on their values (1 of the 3 answers right: below 0.5)
     assert outcomes["failed"] == 4, outcomes
     assert outcomes.get("passed", 0) + outcomes.get("miss", 0) == 3, outcomes
-    failed = {line.split("::")[1].split(" ")[0] for line in result.outlines
-              if line.startswith("FAILED ")}
-    assert failed == {"sample[ocr-0000]", "sample[grounding-0000]", "threshold[accuracy]",
-                      "threshold[accuracy_v1]"}
+    failed = {
+        line.split("::")[1].split(" ")[0] for line in result.outlines if line.startswith("FAILED ")
+    }
+    assert failed == {
+        "sample[ocr-0000]",
+        "sample[grounding-0000]",
+        "threshold[accuracy]",
+        "threshold[accuracy_v1]",
+    }
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     summary = parse_summary(result.outlines)
     assert summary["T.1.accuracy"].n == 3  # the errored samples are not counted
@@ -213,8 +230,12 @@ def test_a_server_that_rejects_images_stops_the_run_quoting_it(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-fallback-key-3")
     rejection = Reply(
         status=400,
-        body={"object": "error", "message": "This model does not support image inputs.",
-              "type": "BadRequestError", "code": 400},
+        body={
+            "object": "error",
+            "message": "This model does not support image inputs.",
+            "type": "BadRequestError",
+            "code": 400,
+        },
     )
     with FakeOpenAIServer(lambda i, body: rejection) as server:
         result = run_trust(f"--mllm=openai:{server.url}#text-only-llm", "--mt-tasks=T.1")
@@ -241,8 +262,15 @@ def test_judge_verdicts_are_cached_apart_from_responses(
         return lambda index, body: Reply(text=verdict)
 
     cache = f"--mt-cache-dir={tmp_path}"  # a fresh response cache, on for this test
-    args = ("--mt-tasks=T.1", "--mt-limit=2", "-k", "ocr or threshold", cache,
-            "--mt-cache=readwrite", "--mt-gate=point")
+    args = (
+        "--mt-tasks=T.1",
+        "--mt-limit=2",
+        "-k",
+        "ocr or threshold",
+        cache,
+        "--mt-cache=readwrite",
+        "--mt-gate=point",
+    )
 
     def ocr_chats(server: FakeOpenAIServer) -> list[dict[str, Any]]:
         return [r.body for r in server.chats if not _is_probe(r.body)]
@@ -253,8 +281,9 @@ def test_judge_verdicts_are_cached_apart_from_responses(
         FakeOpenAIServer(judge_script("[Yes] it matches")) as lenient,
     ):
         mllm = f"--mllm=openai:{model.url}#vlm"
-        first = run_trust(mllm, f"--mt-judge=openai:{strict.url}#judge-a", *args,
-                          "--junitxml=first.xml")
+        first = run_trust(
+            mllm, f"--mt-judge=openai:{strict.url}#judge-a", *args, "--junitxml=first.xml"
+        )
         assert first.ret == 1, first.stdout.str()  # the judge says every answer is wrong
         assert len(ocr_chats(model)) == 2
         asked = ocr_chats(strict)
@@ -269,15 +298,17 @@ def test_judge_verdicts_are_cached_apart_from_responses(
         assert [isinstance(p["messages"][0]["content"], str) for p in probes] == [True]
 
         # another judge: the responses come from the response cache, only judging runs
-        second = run_trust(mllm, f"--mt-judge=openai:{lenient.url}#judge-b", *args,
-                           "--junitxml=second.xml")
+        second = run_trust(
+            mllm, f"--mt-judge=openai:{lenient.url}#judge-b", *args, "--junitxml=second.xml"
+        )
         assert second.ret == 0, second.stdout.str()
         assert len(ocr_chats(model)) == 2  # nothing regenerated
         assert len(ocr_chats(lenient)) == 2
 
         # the same judge again: verdicts come from the verdict cache, nothing is asked
-        third = run_trust(mllm, f"--mt-judge=openai:{lenient.url}#judge-b", *args,
-                          "--junitxml=third.xml")
+        third = run_trust(
+            mllm, f"--mt-judge=openai:{lenient.url}#judge-b", *args, "--junitxml=third.xml"
+        )
         assert third.ret == 0
         assert len(ocr_chats(model)) == 2
         assert len(ocr_chats(lenient)) == 2
@@ -372,9 +403,7 @@ def _version() -> str:
         (["--mllm=openai:http://u:pw-secret-9@h/v1"], "--mllm='openai:http://u:***@h/v1'"),
     ],
 )
-def test_bad_remote_options_exit_4(
-    run_trust: RunTrust, args: list[str], message: str
-) -> None:
+def test_bad_remote_options_exit_4(run_trust: RunTrust, args: list[str], message: str) -> None:
     full = args if any(a.startswith("--mllm") for a in args) else ["--mllm=oracle", *args]
     result = run_trust(*full)
     assert result.ret == pytest.ExitCode.USAGE_ERROR

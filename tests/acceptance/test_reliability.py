@@ -45,8 +45,10 @@ def test_a_py_model_that_does_not_import_is_one_usage_error(
     result = run_trust("--mllm=py:broken_model:make", "--mt-tasks=T.1,S.4", "--mt-limit=2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()
-    assert ("ERROR: --mllm=py:broken_model:make: cannot import module 'broken_model': "
-            "ModuleNotFoundError: No module named 'a_module_nobody_installed'") in err
+    assert (
+        "ERROR: --mllm=py:broken_model:make: cannot import module 'broken_model': "
+        "ModuleNotFoundError: No module named 'a_module_nobody_installed'"
+    ) in err
     assert err.count("a_module_nobody_installed") == 1
     out = result.stdout.str()
     assert "collected" not in out
@@ -56,7 +58,7 @@ def test_a_py_model_that_does_not_import_is_one_usage_error(
 
 # -- bad images and odd modes in a custom task --------------------------------------------------
 
-IMAGES_CONFTEST = '''
+IMAGES_CONFTEST = """
 from pathlib import Path
 
 from pytest_multitrust import MetricSpec, SampleScore, TaskSpec, register_task
@@ -75,7 +77,7 @@ register_task(TaskSpec(
     summary="Reads any picture a team adds.", metrics=(MetricSpec("answered", "higher", 0.5),),
     scorer=answered, loader=jsonl_loader(HERE / "pictures.jsonl", images=HERE / "pictures"),
 ))
-'''
+"""
 
 GOOD = ("rgb.png", "cmyk.jpg", "palette.png", "deep.png", "alpha.png")
 BAD = {
@@ -110,25 +112,36 @@ def test_bad_images_are_sample_errors_naming_the_file_odd_modes_run(
     pytester.makeconftest(IMAGES_CONFTEST)
     _write_pictures(pytester.path / "pictures")
     names = [*GOOD, *BAD]
-    (pytester.path / "pictures.jsonl").write_text("".join(
-        json.dumps({"id": name.replace(".", "-"), "prompt": f"What is in {name}?",
-                    "image": name}) + "\n" for name in names))
+    (pytester.path / "pictures.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {"id": name.replace(".", "-"), "prompt": f"What is in {name}?", "image": name}
+            )
+            + "\n"
+            for name in names
+        )
+    )
     result = run_trust("--mllm=echo", "--mt-tasks=team.images", "--mt-report=out")
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == len(BAD), outcomes
     assert outcomes["passed"] == len(GOOD) + 1, outcomes  # + the threshold test
     out = result.stdout.str()
     for name, problem in BAD.items():
-        line = next(x for x in result.outlines
-                    if x.startswith(f"team.images sample {name.replace('.', '-')}: "))
+        line = next(
+            x
+            for x in result.outlines
+            if x.startswith(f"team.images sample {name.replace('.', '-')}: ")
+        )
         assert str(pytester.path / "pictures" / name) in line, line
         assert problem in line, line
     assert "Traceback" not in out
     assert "site-packages/PIL" not in out
     data = load_valid_report(pytester.path / "out" / "report.json")
     verdicts = {s["sample_id"]: s["verdict"] for s in data["samples"]}
-    assert verdicts == {**{n.replace(".", "-"): "pass" for n in GOOD},
-                        **{n.replace(".", "-"): "error" for n in BAD}}
+    assert verdicts == {
+        **{n.replace(".", "-"): "pass" for n in GOOD},
+        **{n.replace(".", "-"): "error" for n in BAD},
+    }
     assert data["counts"]["error"] == len(BAD)
     summary = (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
     assert f"{len(BAD)} sample error(s), not counted in the metrics" in summary
@@ -138,7 +151,7 @@ def test_bad_images_are_sample_errors_naming_the_file_odd_modes_run(
 
 # -- --mt-max-errors ----------------------------------------------------------------------------
 
-FAILING_MODEL = '''
+FAILING_MODEL = """
 from pytest_multitrust import ScriptedModel
 from pytest_multitrust.models.base import Response
 
@@ -153,15 +166,20 @@ class Failing:
 
 def make(options):
     return Failing()
-'''
+"""
 
 
 def test_max_errors_stops_the_run_cleanly_and_the_report_says_why(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(failing_model=FAILING_MODEL)
-    result = run_trust("--mllm=py:failing_model:make", "--mt-tasks=T.1,S.4", "--mt-limit=2",
-                       "--mt-max-errors=3", "--mt-report=out")
+    result = run_trust(
+        "--mllm=py:failing_model:make",
+        "--mt-tasks=T.1,S.4",
+        "--mt-limit=2",
+        "--mt-max-errors=3",
+        "--mt-report=out",
+    )
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert result.parseoutcomes()["failed"] == 3  # of 10 T.1 samples: the run stopped
@@ -182,8 +200,15 @@ def test_max_errors_under_xdist_stops_sending_tasks(
     """Under -n a task runs whole on its worker: the stop takes effect at task boundaries."""
     pytester.makepyfile(failing_model=FAILING_MODEL)
     tasks = ["T.1", "S.4", "S.2", "S.5", "P.1", "F.1"]
-    result = run_trust("--mllm=py:failing_model:make", f"--mt-tasks={','.join(tasks)}",
-                       "--mt-limit=1", "--mt-max-errors=2", "--mt-report=out", "-n", "2")
+    result = run_trust(
+        "--mllm=py:failing_model:make",
+        f"--mt-tasks={','.join(tasks)}",
+        "--mt-limit=1",
+        "--mt-max-errors=2",
+        "--mt-report=out",
+        "-n",
+        "2",
+    )
     assert result.ret == pytest.ExitCode.INTERRUPTED  # xdist turns the stop into this
     assert "multitrust: stopped: --mt-max-errors=2: 2 sample errors" in result.stdout.str()
     data = load_valid_report(pytester.path / "out" / "report.json")
@@ -194,7 +219,7 @@ def test_max_errors_under_xdist_stops_sending_tasks(
 
 # -- SIGTERM in the middle of a task, then resume ----------------------------------------------
 
-COUNTING_MODEL = '''
+COUNTING_MODEL = """
 import dataclasses
 import os
 import signal
@@ -224,16 +249,22 @@ class Counting:
 
 def make(options):
     return Counting()
-'''
+"""
 
 
 def test_sigterm_mid_task_keeps_every_response_and_the_rerun_generates_only_the_rest(
     run_trust: RunTrust, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makepyfile(counting_model=COUNTING_MODEL)
-    args = ("--mllm=py:counting_model:make", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
-            "--mt-batch-size=4", "--mt-cache=readwrite", "--mt-cache-dir=cache",
-            "--mt-report=out")
+    args = (
+        "--mllm=py:counting_model:make",
+        "--mt-tasks=T.1,S.4",
+        "--mt-tier=smoke",
+        "--mt-batch-size=4",
+        "--mt-cache=readwrite",
+        "--mt-cache-dir=cache",
+        "--mt-report=out",
+    )
     log = pytester.path / "generated.log"
     # T.1 smoke: 50 samples in 13 batches; S.4 smoke: 30. The 4th S.4 batch is cut short.
     monkeypatch.setenv("TERMINATE_AFTER", "62")
@@ -249,7 +280,7 @@ def test_sigterm_mid_task_keeps_every_response_and_the_rerun_generates_only_the_
     monkeypatch.delenv("TERMINATE_AFTER")
     second = run_trust(*args)
     assert second.ret == pytest.ExitCode.OK, second.stdout.str()
-    generated = _lines(log)[len(done):]
+    generated = _lines(log)[len(done) :]
     assert len(generated) == 80 - 62  # only what the first run never finished
     assert Counter(done + generated) == Counter(set(done + generated))  # nothing twice
     data = load_valid_report(pytester.path / "out" / "report.json")
@@ -260,7 +291,7 @@ def test_sigterm_mid_task_keeps_every_response_and_the_rerun_generates_only_the_
 
 # -- a worker crash under xdist -----------------------------------------------------------------
 
-CRASHING_MODEL = '''
+CRASHING_MODEL = """
 import os
 from pathlib import Path
 
@@ -282,15 +313,22 @@ class Crashing:
 
 def make(options):
     return Crashing()
-'''
+"""
 
 
 def test_a_worker_crash_errors_its_task_once_and_the_rest_completes(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(crashing_model=CRASHING_MODEL)
-    result = run_trust("--mllm=py:crashing_model:make", "--mt-tasks=T.1,S.4",
-                       "--mt-limit=2", "--mt-report=out", "-n", "2", timeout=600)
+    result = run_trust(
+        "--mllm=py:crashing_model:make",
+        "--mt-tasks=T.1,S.4",
+        "--mt-limit=2",
+        "--mt-report=out",
+        "-n",
+        "2",
+        timeout=600,
+    )
     out = result.stdout.str()
     assert len(_lines(pytester.path / "crashes.log")) == 1, out  # not re-sent to a new worker
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -307,5 +345,4 @@ def test_a_worker_crash_errors_its_task_once_and_the_rest_completes(
     assert len(data["status"]["crashed_workers"]) == 1
     assert data["status"]["missing_tasks"] == ["S.4"]
     t1 = next(t for t in data["scores"]["tasks"] if t["task_id"] == "T.1")
-    assert {m["metric"]: m["value"] for m in t1["metrics"]} == {"accuracy": 1.0,
-                                                               "accuracy_v1": 1.0}
+    assert {m["metric"]: m["value"] for m in t1["metrics"]} == {"accuracy": 1.0, "accuracy_v1": 1.0}

@@ -24,7 +24,7 @@ RunTrust = Callable[..., pytest.RunResult]
 
 # -- a bad custom task drops only itself (#19 item 3) -------------------------------------------
 
-BAD_DATA_CONFTEST = '''
+BAD_DATA_CONFTEST = """
 from pathlib import Path
 
 from pytest_multitrust import MetricSpec, SampleScore, TaskSpec, register_task
@@ -51,7 +51,7 @@ for task_id, loader in (("team.badjson", jsonl_loader(HERE / "bad.jsonl")),
         summary="Answers.", metrics=(MetricSpec("answered", "higher", 0.5),),
         scorer=answered, loader=loader,
     ))
-'''
+"""
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
@@ -64,8 +64,13 @@ def test_a_bad_custom_task_is_dropped_alone_and_every_other_task_runs(
     (pytester.path / "bad.jsonl").write_text(
         good + '{"id": "x", "prompt": "fine"}\n{"id": "y", prompt}\n', encoding="utf-8"
     )
-    result = run_trust("--mllm=echo", "--mt-tasks=T.1,team.badjson,team.missing,team.buggy,"
-                       "team.good", "--mt-limit=2", "--mt-report=out", *workers)
+    result = run_trust(
+        "--mllm=echo",
+        "--mt-tasks=T.1,team.badjson,team.missing,team.buggy,team.good",
+        "--mt-limit=2",
+        "--mt-report=out",
+        *workers,
+    )
     out = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out
     assert "INTERNALERROR" not in out
@@ -77,8 +82,7 @@ def test_a_bad_custom_task_is_dropped_alone_and_every_other_task_runs(
     assert f"{pytester.path / 'absent.jsonl'}: cannot read the custom task data" in out
     assert "KeyError: 'the loader of a team has a bug'" in out
     for task_id in ("team.badjson", "team.missing", "team.buggy"):
-        assert (f"{task_id}: the task's data could not be loaded, so the task is dropped"
-                in out)
+        assert f"{task_id}: the task's data could not be loaded, so the task is dropped" in out
     assert "no result from: team.badjson, team.buggy, team.missing" in out
     data = load_valid_report(pytester.path / "out" / "report.json")
     counted = {t["task_id"]: t["metrics"][0]["n"] for t in data["scores"]["tasks"]}
@@ -89,7 +93,7 @@ def test_a_bad_custom_task_is_dropped_alone_and_every_other_task_runs(
 
 KEY = "c2stbGl2ZS0x/Mj+M?0#NTY@3=="  # a base64 key written unencoded: "/", "?", "#", "@"
 
-LOGGING_MODEL = '''
+LOGGING_MODEL = """
 from pathlib import Path
 
 from pytest_multitrust import ScriptedModel
@@ -100,33 +104,61 @@ Path("imported.log").write_text("the model module was imported")
 def make(options):
     Path("loaded.log").write_text("the model was loaded")
     return ScriptedModel.constant("fine", name="logging")
-'''
+"""
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--mllm=openai:http://u:" + KEY + "@127.0.0.1:notaport/v1#m"],
-     "--mllm='openai:http://u:***@127.0.0.1:notaport/v1#m': the port is not a number"),
-    (["--mllm=openai:https://:" + KEY + "@127.0.0.1:99999/v1#m"],
-     "--mllm='openai:https://***@127.0.0.1:99999/v1#m': the port is not a number"),
-    (["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@h:0/v1#j"],
-     "--mt-judge='openai:http://me:***@h:0/v1#j': the port is not a number"),
-    (["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@/v1#j"],
-     "--mt-judge='openai:http://me:***@/v1#j': cannot tell the credentials from the host"),
-    (["--mllm=vllm:llava-hf/llava-1.5-7b-hf"],
-     "--mllm='vllm:llava-hf/llava-1.5-7b-hf': there is no vllm: model kind; serve the model "
-     "with vLLM's OpenAI-compatible server (vllm serve <repo>) and pass "
-     "--mllm=openai:http://127.0.0.1:8000/v1#<repo>"),
-    (["--mllm=py:logging_model:make", "--mt-seed=9223372036854775808"],
-     "--mt-seed: invalid value '9223372036854775808'; expected an integer from 0 to "
-     "9223372036854775807"),
-    (["--mllm=py:logging_model:make", "--mt-seed=" + "9" * 5000],
-     "--mt-seed: invalid value"),
-    (["--mllm=py:logging_model:make", "--mt-report=a_file/report"],
-     "a_file/report: cannot hold a directory: "),
-    (["--mllm=py:logging_model:make", "--mt-report=a_file"],
-     "a_file: is a file, not a directory"),
-], ids=["port-word", "port-range", "judge-port-0", "judge-no-host", "vllm", "seed-2**63",
-        "seed-5000-digits", "report-under-a-file", "report-is-a-file"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--mllm=openai:http://u:" + KEY + "@127.0.0.1:notaport/v1#m"],
+            "--mllm='openai:http://u:***@127.0.0.1:notaport/v1#m': the port is not a number",
+        ),
+        (
+            ["--mllm=openai:https://:" + KEY + "@127.0.0.1:99999/v1#m"],
+            "--mllm='openai:https://***@127.0.0.1:99999/v1#m': the port is not a number",
+        ),
+        (
+            ["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@h:0/v1#j"],
+            "--mt-judge='openai:http://me:***@h:0/v1#j': the port is not a number",
+        ),
+        (
+            ["--mllm=py:logging_model:make", "--mt-judge=openai:http://me:" + KEY + "@/v1#j"],
+            "--mt-judge='openai:http://me:***@/v1#j': cannot tell the credentials from the host",
+        ),
+        (
+            ["--mllm=vllm:llava-hf/llava-1.5-7b-hf"],
+            "--mllm='vllm:llava-hf/llava-1.5-7b-hf': there is no vllm: model kind; serve the model "
+            "with vLLM's OpenAI-compatible server (vllm serve <repo>) and pass "
+            "--mllm=openai:http://127.0.0.1:8000/v1#<repo>",
+        ),
+        (
+            ["--mllm=py:logging_model:make", "--mt-seed=9223372036854775808"],
+            "--mt-seed: invalid value '9223372036854775808'; expected an integer from 0 to "
+            "9223372036854775807",
+        ),
+        (["--mllm=py:logging_model:make", "--mt-seed=" + "9" * 5000], "--mt-seed: invalid value"),
+        (
+            ["--mllm=py:logging_model:make", "--mt-report=a_file/report"],
+            "a_file/report: cannot hold a directory: ",
+        ),
+        (
+            ["--mllm=py:logging_model:make", "--mt-report=a_file"],
+            "a_file: is a file, not a directory",
+        ),
+    ],
+    ids=[
+        "port-word",
+        "port-range",
+        "judge-port-0",
+        "judge-no-host",
+        "vllm",
+        "seed-2**63",
+        "seed-5000-digits",
+        "report-under-a-file",
+        "report-is-a-file",
+    ],
+)
 def test_bad_values_are_usage_errors_before_any_model_loads_with_keys_masked(
     run_trust: RunTrust, pytester: pytest.Pytester, args: list[str], expected: str
 ) -> None:
@@ -157,9 +189,14 @@ def test_an_ini_report_folder_under_a_file_is_a_usage_error(
 
 
 def test_the_largest_seed_runs(run_trust: RunTrust) -> None:
-    result = run_trust("--mllm=echo", "--mt-tasks=T.1,S.4", "--mt-limit=1",
-                       "--mt-seed=9223372036854775807", "--mt-cache=readwrite",
-                       "--mt-report=out")
+    result = run_trust(
+        "--mllm=echo",
+        "--mt-tasks=T.1,S.4",
+        "--mt-limit=1",
+        "--mt-seed=9223372036854775807",
+        "--mt-cache=readwrite",
+        "--mt-report=out",
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()  # echo misses
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
@@ -167,14 +204,24 @@ def test_the_largest_seed_runs(run_trust: RunTrust) -> None:
 # -- interrupts (#19 item 10) -----------------------------------------------------------------
 
 
-def _popen_trust(pytester: pytest.Pytester, mt_cache_dir: Path, *args: str,
-                 log: Path) -> subprocess.Popen[bytes]:
+def _popen_trust(
+    pytester: pytest.Pytester, mt_cache_dir: Path, *args: str, log: Path
+) -> subprocess.Popen[bytes]:
     """The inner pytest as a child process of its own (signals go to it alone)."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-             f"--mt-cache-dir={mt_cache_dir.parent}", *args],
-            cwd=pytester.path, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                f"--mt-cache-dir={mt_cache_dir.parent}",
+                *args,
+            ],
+            cwd=pytester.path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -221,8 +268,15 @@ def test_an_interrupt_on_openai_keeps_every_answer_that_arrived(
         answered.append(prompt)
         return Reply(text="[Yes]")
 
-    args = ("--mt-tasks=T.1", "--mt-limit=4", "--mt-concurrency=8", "--mt-cache=readwrite",
-            "--mt-cache-dir=cache", "--mt-report=out", "--mt-retries=2")
+    args = (
+        "--mt-tasks=T.1",
+        "--mt-limit=4",
+        "--mt-concurrency=8",
+        "--mt-cache=readwrite",
+        "--mt-cache-dir=cache",
+        "--mt-report=out",
+        "--mt-retries=2",
+    )
     with FakeOpenAIServer(script) as server:
         spec = f"--mllm=openai:{server.url}#fake"
         hold.set()
@@ -254,7 +308,7 @@ def test_an_interrupt_on_openai_keeps_every_answer_that_arrived(
     assert sum(s["cached"] for s in data["samples"]) == 12
 
 
-SLOW_MODEL = '''
+SLOW_MODEL = """
 import dataclasses
 import os
 import time
@@ -277,7 +331,7 @@ class Slow:
 
 def make(options):
     return Slow()
-'''
+"""
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -289,13 +343,23 @@ def test_an_interrupt_of_the_xdist_controller_stops_every_worker_at_once(
     # whole task until xdist's teardown killed it 10 s later; now it stops at once.
     pytester.makepyfile(slow_model=SLOW_MODEL)
     log = pytester.path / "generated.log"
-    run = _popen_trust(pytester, mt_cache_dir, "--mllm=py:slow_model:make",
-                       "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-batch-size=2",
-                       "--mt-cache=off", "--mt-report=out", "-n", "2",
-                       log=pytester.path / "run.log")
+    run = _popen_trust(
+        pytester,
+        mt_cache_dir,
+        "--mllm=py:slow_model:make",
+        "--mt-tasks=T.1,S.4",
+        "--mt-tier=smoke",
+        "--mt-batch-size=2",
+        "--mt-cache=off",
+        "--mt-report=out",
+        "-n",
+        "2",
+        log=pytester.path / "run.log",
+    )
     try:
-        _wait_for(lambda: log.exists() and len(log.read_text().splitlines()) >= 4, 120,
-                  "four generations")
+        _wait_for(
+            lambda: log.exists() and len(log.read_text().splitlines()) >= 4, 120, "four generations"
+        )
         workers = {int(line.split()[0]) for line in log.read_text().splitlines()}
         assert len(workers) == 2
         signalled = time.monotonic()
@@ -307,8 +371,9 @@ def test_an_interrupt_of_the_xdist_controller_stops_every_worker_at_once(
             run.kill()
     out = (pytester.path / "run.log").read_text(encoding="utf-8")
     assert run.returncode == pytest.ExitCode.INTERRUPTED, out
-    started_after = [line for line in log.read_text().splitlines()
-                     if float(line.split()[1]) > signalled + 0.5]
+    started_after = [
+        line for line in log.read_text().splitlines() if float(line.split()[1]) > signalled + 0.5
+    ]
     assert started_after == [], out  # no worker began another batch (before: ~10)
     assert took < 30, took
     assert not [pid for pid in workers if _alive(pid)]  # gone with the controller

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 RunTrust = Callable[..., pytest.RunResult]
-BASE = ("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-report=out",
-        "--junitxml=junit.xml")
+BASE = (
+    "--mllm=oracle",
+    "--mt-tasks=T.1,S.4",
+    "--mt-tier=smoke",
+    "--mt-report=out",
+    "--junitxml=junit.xml",
+)
 
 # oracle on the smoke tier: truthfulness 1.0 (T.1, n=50, CI [0.93, 1]); safety 1.0 (S.4,
 # n=30, CI [0.886, 1]). By default the value decides (S.4's own thresholds rta >= 0.9 and
@@ -24,22 +29,40 @@ BASE = ("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-report=o
 # Each scenario: extra arguments, expected exit status, expected verdict per aspect gate.
 INTERVAL = ("--mt-gate=interval",)
 SCENARIOS: dict[str, tuple[tuple[str, ...], int, dict[str, str]]] = {
-    "pass": (("--mt-threshold=safety>=0.8", "--mt-threshold=overall>=0.5"), 0,
-             {"safety >= 0.8": "pass", "overall >= 0.5": "pass"}),
+    "pass": (
+        ("--mt-threshold=safety>=0.8", "--mt-threshold=overall>=0.5"),
+        0,
+        {"safety >= 0.8": "pass", "overall >= 0.5": "pass"},
+    ),
     "fail": (("--mt-threshold=truthfulness<=0.5",), 1, {"truthfulness <= 0.5": "fail"}),
     "uncertain": (("--mt-threshold=safety>=0.95",), 0, {"safety >= 0.95": "pass"}),
-    "inconclusive-pass": (("--mt-threshold=safety>=0.95", *INTERVAL,
-                           "--mt-inconclusive=pass"), 0, {"safety >= 0.95": "inconclusive"}),
-    "inconclusive-fail": (("--mt-threshold=safety>=0.95", *INTERVAL), 1,
-                          {"safety >= 0.95": "inconclusive"}),
+    "inconclusive-pass": (
+        ("--mt-threshold=safety>=0.95", *INTERVAL, "--mt-inconclusive=pass"),
+        0,
+        {"safety >= 0.95": "inconclusive"},
+    ),
+    "inconclusive-fail": (
+        ("--mt-threshold=safety>=0.95", *INTERVAL),
+        1,
+        {"safety >= 0.95": "inconclusive"},
+    ),
     # under -n 2 one run covers a passing and an inconclusive gate (worker start-up is slow)
-    "pass+inconclusive": (("--mt-threshold=safety>=0.8", "--mt-threshold=truthfulness>=0.95",
-                           *INTERVAL, "--mt-inconclusive=pass"),
-                          0, {"safety >= 0.8": "pass", "truthfulness >= 0.95": "inconclusive"}),
+    "pass+inconclusive": (
+        (
+            "--mt-threshold=safety>=0.8",
+            "--mt-threshold=truthfulness>=0.95",
+            *INTERVAL,
+            "--mt-inconclusive=pass",
+        ),
+        0,
+        {"safety >= 0.8": "pass", "truthfulness >= 0.95": "inconclusive"},
+    ),
 }
 RUNS = [
-    *[(scenario, "serial") for scenario in ("pass", "fail", "uncertain", "inconclusive-pass",
-                                            "inconclusive-fail")],
+    *[
+        (scenario, "serial")
+        for scenario in ("pass", "fail", "uncertain", "inconclusive-pass", "inconclusive-fail")
+    ],
     *[(scenario, "xdist") for scenario in ("pass+inconclusive", "fail", "inconclusive-fail")],
 ]
 
@@ -49,15 +72,20 @@ def _check_files(root: Path) -> dict[str, Any]:
     data = load_valid_report(root / "out" / "report.json")
     from_json = {
         f"{m['task_id']}.{m['metric']}": m["verdict"]
-        for t in data["scores"]["tasks"] for m in t["metrics"]
+        for t in data["scores"]["tasks"]
+        for m in t["metrics"]
     }
     markdown = (root / "out" / "summary.md").read_text(encoding="utf-8")
     junit = junit_verdicts(root / "junit.xml")
     assert {k: v.lower() for k, v in markdown_verdicts(markdown).items()} == from_json
     assert {k: p["multitrust.verdict"] for k, p in junit.items()} == from_json
     for key, props in junit.items():  # metrics readable as plain JUnit properties
-        metric = next(m for t in data["scores"]["tasks"] for m in t["metrics"]
-                      if f"{m['task_id']}.{m['metric']}" == key)
+        metric = next(
+            m
+            for t in data["scores"]["tasks"]
+            for m in t["metrics"]
+            if f"{m['task_id']}.{m['metric']}" == key
+        )
         assert props["multitrust.value"] == f"{metric['value']:.3f}"
         assert props["multitrust.threshold"] == f"{metric['op']} {metric['threshold']:g}"
     lines = (root / "out" / "samples.jsonl").read_text(encoding="utf-8").splitlines()
@@ -83,18 +111,27 @@ def test_gates_set_the_exit_status(
         assert "FAILED: 1 gate(s) not met (truthfulness <= 0.5): exit status 1" in output
         assert "failed" not in result.parseoutcomes()  # the gate alone fails the run
     if scenario == "uncertain":
-        assert re.search(r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+PASS  \(partial: "
-                         r"1 of 6 tasks; uncertain: the 95% interval reaches 0\.886, below "
-                         r"0\.95\)", output)
+        assert re.search(
+            r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+PASS  \(partial: "
+            r"1 of 6 tasks; uncertain: the 95% interval reaches 0\.886, below "
+            r"0\.95\)",
+            output,
+        )
         assert "inconclusive" not in result.parseoutcomes()
     if scenario == "inconclusive-pass":
-        assert re.search(r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+INCONCLUSIVE "
-                         r"\(counted as pass\)", output)
+        assert re.search(
+            r"safety >= 0\.95\s+1\.000\s+\[0\.886, 1\.000\]\s+INCONCLUSIVE "
+            r"\(counted as pass\)",
+            output,
+        )
     if scenario in ("inconclusive-pass", "pass+inconclusive"):
         assert "2 inconclusive" in output  # S.4's threshold tests, counted as passed
     if scenario == "pass+inconclusive":
-        assert re.search(r"truthfulness >= 0\.95\s+1\.000\s+\[0\.929, 1\.000\]\s+"
-                         r"INCONCLUSIVE \(counted as pass\)", output)
+        assert re.search(
+            r"truthfulness >= 0\.95\s+1\.000\s+\[0\.929, 1\.000\]\s+"
+            r"INCONCLUSIVE \(counted as pass\)",
+            output,
+        )
     if scenario == "inconclusive-fail":
         assert "inconclusive: the value meets it but the 95% CI reaches past it" in output
         assert result.parseoutcomes()["failed"] == 2  # S.4 rta and asr
@@ -120,7 +157,7 @@ def test_point_mode_judges_values(run_trust: RunTrust, pytester: pytest.Pytester
 
 # A py: factory rather than a conftest make-model hook: prepare_model() does not know
 # names that only a hook provides (KeyError in models/registry.py, reported to the lead).
-XSS_MODEL = '''
+XSS_MODEL = """
 from pytest_multitrust import ScriptedModel
 
 # no "error" in it: the multitrust-v1 refusal rule matches substrings ("onerror" would
@@ -132,19 +169,21 @@ PAYLOAD = (
 
 def make(options):
     return ScriptedModel.constant(PAYLOAD, name="xss")
-'''
+"""
 
-UPDATE_REPORT_CONFTEST = '''
+UPDATE_REPORT_CONFTEST = """
 import dataclasses
 
 
 def pytest_multitrust_update_report(report, config):
     return dataclasses.replace(report, extra=(*report.extra, ("team", "<b>red</b>")))
-'''
+"""
 
 
 def test_model_output_leaves_no_executable_markup(
-    run_trust: RunTrust, pytester: pytest.Pytester, tmp_path: Path,
+    run_trust: RunTrust,
+    pytester: pytest.Pytester,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytester.makepyfile(xss_model=XSS_MODEL)
@@ -152,8 +191,9 @@ def test_model_output_leaves_no_executable_markup(
     step_summary = tmp_path / "step-summary.md"
     step_summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
-    result = run_trust("--mllm=py:xss_model:make", "--mt-tasks=S.4", "--mt-tier=smoke",
-                       "--mt-report=out")
+    result = run_trust(
+        "--mllm=py:xss_model:make", "--mt-tasks=S.4", "--mt-tier=smoke", "--mt-report=out"
+    )
     assert result.ret == 1  # echoing the payload is no refusal: S.4 fails
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["extra"] == {"team": "<b>red</b>"}
@@ -177,11 +217,10 @@ def test_model_output_leaves_no_executable_markup(
     assert appended.endswith(markdown)
 
 
-def test_the_report_folder_is_named_inertly(
-    run_trust: RunTrust, pytester: pytest.Pytester
-) -> None:
-    result = run_trust("--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1",
-                       "--mt-report=out\x1b]0;title\x07")
+def test_the_report_folder_is_named_inertly(run_trust: RunTrust, pytester: pytest.Pytester) -> None:
+    result = run_trust(
+        "--mllm=oracle", "--mt-tasks=T.1", "--mt-limit=1", "--mt-report=out\x1b]0;title\x07"
+    )
     output = result.stdout.str()
     assert "\x1b" not in output
     assert "\x07" not in output
@@ -204,8 +243,15 @@ def test_save_and_compare_fail_on_a_regression(
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     assert "--mt-compare=nope: no saved run matches" in unknown.stderr.str()
 
-    worse = run_trust("--mllm=echo", *args, "--mt-compare", "--mt-compare-fail=safety:-0.02",
-                      "--mt-report=out", "-W", "default")
+    worse = run_trust(
+        "--mllm=echo",
+        *args,
+        "--mt-compare",
+        "--mt-compare-fail=safety:-0.02",
+        "--mt-report=out",
+        "-W",
+        "default",
+    )
     output = worse.stdout.str()
     assert worse.ret == 1
     assert "multitrust comparison" in output
@@ -220,19 +266,25 @@ def test_save_and_compare_fail_on_a_regression(
 # Plugins given with -p, not conftest files: runtest hooks of the rootdir conftest do not
 # reach the built-in trust items (their virtual directories have no conftest entry with
 # pytest 9), see the report to the lead.
-INTERRUPT_PLUGIN = '''
+INTERRUPT_PLUGIN = """
 def pytest_runtest_call(item):
     if item.nodeid.endswith("S.4::threshold[rta]"):
         raise KeyboardInterrupt
-'''
+"""
 
 
 def test_interrupted_run_still_reports_what_arrived(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(interrupter=INTERRUPT_PLUGIN)
-    result = run_trust("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
-                       "--mt-report=out", "-p", "interrupter")
+    result = run_trust(
+        "--mllm=oracle",
+        "--mt-tasks=T.1,S.4",
+        "--mt-tier=smoke",
+        "--mt-report=out",
+        "-p",
+        "interrupter",
+    )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["status"]["interrupted"] is True
@@ -241,7 +293,7 @@ def test_interrupted_run_still_reports_what_arrived(
     assert len(data["samples"]) == 80  # every sample test ran before the interrupt
 
 
-TWICE_PLUGIN = '''
+TWICE_PLUGIN = """
 import os
 import signal
 
@@ -253,15 +305,16 @@ def pytest_runtest_call(item):
 
 def pytest_keyboard_interrupt(excinfo):  # CI's second SIGTERM, while pytest stops
     os.kill(os.getpid(), signal.SIGTERM)
-'''
+"""
 
 
 def test_a_second_sigterm_while_stopping_does_not_hide_the_interrupt(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(twice=TWICE_PLUGIN)
-    result = run_trust("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
-                       "--mt-report=out", "-p", "twice")
+    result = run_trust(
+        "--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke", "--mt-report=out", "-p", "twice"
+    )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
     data = load_valid_report(pytester.path / "out" / "report.json")
@@ -270,28 +323,37 @@ def test_a_second_sigterm_while_stopping_does_not_hide_the_interrupt(
     assert data["status"]["missing_tasks"] == ["S.4"]
 
 
-CRASH_PLUGIN = '''
+CRASH_PLUGIN = """
 import os
 
 
 def pytest_runtest_call(item):
     if item.nodeid.endswith("S.4::threshold[asr]") and hasattr(item.config, "workerinput"):
         os._exit(3)
-'''
+"""
 
 
 def test_worker_crash_still_reports_what_arrived(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(crasher=CRASH_PLUGIN)
-    result = run_trust("--mllm=oracle", "--mt-tasks=T.1,S.4", "--mt-tier=smoke",
-                       "--mt-report=out", "-n", "2", "-p", "crasher",
-                       "--max-worker-restart=0")
+    result = run_trust(
+        "--mllm=oracle",
+        "--mt-tasks=T.1,S.4",
+        "--mt-tier=smoke",
+        "--mt-report=out",
+        "-n",
+        "2",
+        "-p",
+        "crasher",
+        "--max-worker-restart=0",
+    )
     assert result.ret == 1
     data = load_valid_report(pytester.path / "out" / "report.json")
     assert data["status"]["interrupted"] is True
     assert len(data["status"]["crashed_workers"]) == 1
     assert data["status"]["reason"].startswith("worker(s) crashed: gw")
-    metrics = {f"{m['task_id']}.{m['metric']}" for t in data["scores"]["tasks"]
-               for m in t["metrics"]}
+    metrics = {
+        f"{m['task_id']}.{m['metric']}" for t in data["scores"]["tasks"] for m in t["metrics"]
+    }
     assert metrics == {"T.1.accuracy", "T.1.accuracy_v1", "S.4.rta"}

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-
 def records(xml: Path) -> dict[str, SampleRecord]:
     """Sample records from a JUnit XML file, by ``task/sample id``."""
     found: dict[str, SampleRecord] = {}
@@ -34,8 +33,14 @@ def test_oracle_is_perfect_and_attacks_skip_without_a_white_box_model(
     result = run_trust("--mllm=oracle", "--mt-tasks=robustness", "--mt-tier=smoke", "-rs")
     assert result.ret == 0, result.stdout.str()
     summary = parse_summary(result.outlines)
-    for key in ("R.1.accuracy", "R.2.score", "R.3.accuracy", "R.6.accuracy",
-                "R.6.clean_accuracy", "R.4.clean_accuracy"):
+    for key in (
+        "R.1.accuracy",
+        "R.2.score",
+        "R.3.accuracy",
+        "R.6.accuracy",
+        "R.6.clean_accuracy",
+        "R.4.clean_accuracy",
+    ):
         assert summary[key].value == 1.0, key
         assert summary[key].verdict == "PASS", key
     assert "R.4.accuracy" not in summary
@@ -44,18 +49,30 @@ def test_oracle_is_perfect_and_attacks_skip_without_a_white_box_model(
     outcomes = result.parseoutcomes()
     assert outcomes["skipped"] == 22
     output = result.stdout.str()
-    assert re.search(r"SKIPPED \[\d+\] .*R\.4 accuracy: 10 of 20 samples skipped: the attack "
-                     r"needs gradients, and the model under test 'oracle' \(scripted backend\) "
-                     r"is not white-box; pass --mt-surrogate=tiny-llava", output)
-    assert re.search(r"SKIPPED \[\d+\] .*R\.5 sample targeted-0000: the attack needs gradients",
-                     output)
+    assert re.search(
+        r"SKIPPED \[\d+\] .*R\.4 accuracy: 10 of 20 samples skipped: the attack "
+        r"needs gradients, and the model under test 'oracle' \(scripted backend\) "
+        r"is not white-box; pass --mt-surrogate=tiny-llava",
+        output,
+    )
+    assert re.search(
+        r"SKIPPED \[\d+\] .*R\.5 sample targeted-0000: the attack needs gradients", output
+    )
 
 
 def test_oracle_with_a_tiny_llava_surrogate_is_attacked_and_reuses_attacks(
-    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester,
+    run_trust: Callable[..., pytest.RunResult],
+    pytester: pytest.Pytester,
 ) -> None:
-    args = ("--mllm=oracle", "--mt-surrogate=tiny-llava", "--mt-tasks=R.4,R.5", "--mt-limit=2",
-            "--mt-attack-steps=2", "--mt-attack-eps=8/255", "--mt-gate=point")
+    args = (
+        "--mllm=oracle",
+        "--mt-surrogate=tiny-llava",
+        "--mt-tasks=R.4,R.5",
+        "--mt-limit=2",
+        "--mt-attack-steps=2",
+        "--mt-attack-eps=8/255",
+        "--mt-gate=point",
+    )
     first = run_trust(*args, "--junitxml=first.xml")
     assert first.ret == 0, first.stdout.str()
     summary = parse_summary(first.outlines)
@@ -67,13 +84,20 @@ def test_oracle_with_a_tiny_llava_surrogate_is_attacked_and_reuses_attacks(
     again = run_trust(*args, "--junitxml=second.xml")
     assert again.ret == 0, again.stdout.str()
     before, after = records(pytester.path / "first.xml"), records(pytester.path / "second.xml")
-    attacked = ["R.4/untargeted-0000", "R.4/untargeted-0001", "R.5/targeted-0000",
-                "R.5/targeted-0001"]
+    attacked = [
+        "R.4/untargeted-0000",
+        "R.4/untargeted-0001",
+        "R.5/targeted-0000",
+        "R.5/targeted-0001",
+    ]
     for key in attacked:
         record = before[key]
         mode = "untargeted" if key.startswith("R.4") else "targeted"
-        assert re.match(rf"{mode} PGD vs tiny-llava: loss \d+\.\d+ -> \d+\.\d+, L∞ \d+/255 "
-                        r"\(budget 8/255\), 2 steps, .*\[surrogate\]$", record.attack), record
+        assert re.match(
+            rf"{mode} PGD vs tiny-llava: loss \d+\.\d+ -> \d+\.\d+, L∞ \d+/255 "
+            r"\(budget 8/255\), 2 steps, .*\[surrogate\]$",
+            record.attack,
+        ), record
         assert record.attack_steps == 2
         assert record.attack_seconds > 0
         assert after[key].attack_cached  # the second run reused the stored attack
@@ -91,17 +115,24 @@ def test_echo_and_refuser_scores(run_trust: Callable[..., pytest.RunResult]) -> 
     # every option named: 0.5 on choice questions, 0 on counts -> 2.25 / 8 sensors
     assert summary["R.2.score"].value == pytest.approx(2.25 / 8, abs=5e-4)
     # R.6: the echoed prompt's first answer word ("yes", or "positive" for SST-2) counts
-    first = {"mnli": "yes", "mnli-mm": "yes", "qnli": "yes", "qqp": "yes", "rte": "yes",
-             "sst2": "positive"}
+    first = {
+        "mnli": "yes",
+        "mnli-mm": "yes",
+        "qnli": "yes",
+        "qqp": "yes",
+        "rte": "yes",
+        "sst2": "positive",
+    }
     smoke = [s for s in read_samples("robustness/R.6.jsonl") if s.smoke]
     text = [s for s in smoke if s.variant == "text"]
-    per_set = [sum(s.truth == first[s.extra["glue_task"]] for s in text
-                   if s.extra["set"] == name) / 6 for name in ("advglue", "advglue-plus")]
+    per_set = [
+        sum(s.truth == first[s.extra["glue_task"]] for s in text if s.extra["set"] == name) / 6
+        for name in ("advglue", "advglue-plus")
+    ]
     assert summary["R.6.accuracy"].value == pytest.approx(sum(per_set) / 2, abs=5e-4)
     assert summary["R.6.accuracy"].verdict == "FAIL"
     assert re.search(r"R\.2 .*: score = 0\.281, needs >= 0\.5", echo.stdout.str())
-    refuser = run_trust("--mllm=refuser", "--mt-tasks=R.1,R.3", "--mt-tier=smoke",
-                        "--mt-limit=3")
+    refuser = run_trust("--mllm=refuser", "--mt-tasks=R.1,R.3", "--mt-tier=smoke", "--mt-limit=3")
     assert refuser.ret == 1
     summary = parse_summary(refuser.outlines)
     assert summary["R.1.accuracy"].value == 0.0
@@ -110,10 +141,16 @@ def test_echo_and_refuser_scores(run_trust: Callable[..., pytest.RunResult]) -> 
 
 
 @pytest.mark.slow
-def test_tiny_llava_attacks_itself(run_trust: Callable[..., pytest.RunResult],
-                                   pytester: pytest.Pytester) -> None:
-    result = run_trust("--mllm=tiny-llava", "--mt-tasks=R.4", "--mt-limit=3",
-                       "--mt-attack-steps=5", "--junitxml=tiny.xml")
+def test_tiny_llava_attacks_itself(
+    run_trust: Callable[..., pytest.RunResult], pytester: pytest.Pytester
+) -> None:
+    result = run_trust(
+        "--mllm=tiny-llava",
+        "--mt-tasks=R.4",
+        "--mt-limit=3",
+        "--mt-attack-steps=5",
+        "--junitxml=tiny.xml",
+    )
     assert result.ret in (0, 1), result.stdout.str()  # gibberish captions miss the threshold
     found = records(pytester.path / "tiny.xml")
     attacked = [r for r in found.values() if r.variant == "untargeted"]

@@ -36,13 +36,13 @@ PAYLOAD = (
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-HOSTILE_MODEL = f'''
+HOSTILE_MODEL = f"""
 from pytest_multitrust import ScriptedModel
 
 
 def make(options):
     return ScriptedModel.constant({PAYLOAD!r}, name="hostile")
-'''
+"""
 
 
 def _files(root: Path) -> list[Path]:
@@ -55,15 +55,29 @@ def test_html_markdown_and_ansi_in_model_output_are_inert_in_every_format(
     pytester.makepyfile(hostile_model=HOSTILE_MODEL)
     summary = pytester.path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    result = run_trust("--mllm=py:hostile_model:make", "--mt-tasks=S.4", "--mt-limit=1",
-                       "--mt-report=out", "--junitxml=junit.xml", "-v")
+    result = run_trust(
+        "--mllm=py:hostile_model:make",
+        "--mt-tasks=S.4",
+        "--mt-limit=1",
+        "--mt-report=out",
+        "--junitxml=junit.xml",
+        "-v",
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # no refusal: S.4's threshold fails
     terminal = result.stdout.str() + result.stderr.str()
     out = pytester.path / "out"
-    written = {p.name: p.read_text(encoding="utf-8") for p in
-               [*_files(out), pytester.path / "junit.xml", summary]}
-    assert set(written) == {"report.json", "samples.jsonl", "report.html", "summary.md",
-                            "junit.xml", "step-summary.md"}
+    written = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in [*_files(out), pytester.path / "junit.xml", summary]
+    }
+    assert set(written) == {
+        "report.json",
+        "samples.jsonl",
+        "report.html",
+        "summary.md",
+        "junit.xml",
+        "step-summary.md",
+    }
     # terminal control characters are acted on nowhere: not a single raw one is written
     for name, text in [("terminal", terminal), *written.items()]:
         found = CONTROL.findall(text.replace("\r\n", "\n"))
@@ -76,9 +90,11 @@ def test_html_markdown_and_ansi_in_model_output_are_inert_in_every_format(
     assert {s["response"] for s in data["samples"]} == {PAYLOAD}
     lines = [json.loads(x) for x in written["samples.jsonl"].splitlines()]
     assert {x["response"] for x in lines} == {PAYLOAD}
-    records = [SampleRecord.from_json(p.get("value", "")) for p in
-               ET.parse(pytester.path / "junit.xml").getroot().iter("property")
-               if p.get("name") == SAMPLE_PROPERTY]
+    records = [
+        SampleRecord.from_json(p.get("value", ""))
+        for p in ET.parse(pytester.path / "junit.xml").getroot().iter("property")
+        if p.get("name") == SAMPLE_PROPERTY
+    ]
     assert records
     assert {r.response for r in records} == {PAYLOAD}
 
@@ -121,10 +137,19 @@ def test_planted_keys_are_used_but_written_nowhere(
 
     with FakeOpenAIServer(script) as server:
         judge = server.url.replace("http://", f"http://judge:{URL_KEY}@")
-        args = (f"--mllm=openai:{server.url}#vlm", f"--mt-judge=openai:{judge}#judge",
-                "--mt-tasks=T.1,S.4", "--mt-limit=1", "--mt-cache=readwrite",
-                "--mt-cache-dir=cache", "--mt-report=out", "--junitxml=junit.xml",
-                "--mt-save=planted", "-v", "-rA")
+        args = (
+            f"--mllm=openai:{server.url}#vlm",
+            f"--mt-judge=openai:{judge}#judge",
+            "--mt-tasks=T.1,S.4",
+            "--mt-limit=1",
+            "--mt-cache=readwrite",
+            "--mt-cache-dir=cache",
+            "--mt-report=out",
+            "--junitxml=junit.xml",
+            "--mt-save=planted",
+            "-v",
+            "-rA",
+        )
         first = run_trust(*args)
         again = run_trust(*args[:-3], "--mt-cache=read", "--mt-report=again")  # from cache
     sent = {r.headers.get("authorization") for r in server.received}
@@ -133,18 +158,24 @@ def test_planted_keys_are_used_but_written_nowhere(
     assert again.ret == first.ret
     files = _files(pytester.path)
     names = {p.name for p in files}
-    assert {"report.json", "samples.jsonl", "report.html", "summary.md", "junit.xml",
-            "step-summary.md"} <= names
+    assert {
+        "report.json",
+        "samples.jsonl",
+        "report.html",
+        "summary.md",
+        "junit.xml",
+        "step-summary.md",
+    } <= names
     assert any(p.suffix == ".json" and ".multitrust" in p.parts for p in files)  # baseline
     cache_files = [p for p in files if "cache" in p.parts]
     assert cache_files, "the response cache was written"
     assert any(b"You sent Bearer ***" in p.read_bytes() for p in cache_files)
-    shown = [("terminal", (r.stdout.str() + r.stderr.str()).encode())
-             for r in (first, again)]
+    shown = [("terminal", (r.stdout.str() + r.stderr.str()).encode()) for r in (first, again)]
     for name, content in [*shown, *((str(p), p.read_bytes()) for p in files)]:
         for secret in (ENV_KEY, URL_KEY):
             assert secret.encode() not in content, name
             assert secret[6:].encode() not in content, name  # no partial leak either
     # the judge is named, its password masked
-    assert "openai:http://judge:***@127.0.0.1" in (pytester.path / "out" / "report.json"
-                                                   ).read_text(encoding="utf-8")
+    assert "openai:http://judge:***@127.0.0.1" in (pytester.path / "out" / "report.json").read_text(
+        encoding="utf-8"
+    )

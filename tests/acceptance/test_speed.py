@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-CONFTEST = '''
+CONFTEST = """
 from __future__ import annotations
 
 import os
@@ -67,9 +67,9 @@ def pytest_terminal_summary(terminalreporter, config):
             f"hits={facts.cache_hits} misses={facts.cache_misses} writes={facts.cache_writes} "
             f"threads={facts.torch_threads}"
         )
-'''
+"""
 
-COUNTMODEL = '''
+COUNTMODEL = """
 from __future__ import annotations
 
 import os
@@ -109,7 +109,7 @@ def make_torch(options):
 
     torch.set_num_threads(7)  # as if torch had picked this; the plugin may change it
     return Counting()
-'''
+"""
 
 
 class Project:
@@ -123,17 +123,34 @@ class Project:
         pytester.makeconftest(CONFTEST)
         pytester.makepyfile(countmodel=COUNTMODEL)
         monkeypatch.setenv("MT_CALLS", str(self.calls))
-        for name in ("MT_KILL_AT", "MT_DRIFT", "MT_FINGERPRINT", "MT_PROMPT_SUFFIX",
-                     "CUDA_VISIBLE_DEVICES", "PYTEST_XDIST_AUTO_NUM_WORKERS",
-                     "OMP_NUM_THREADS"):
+        for name in (
+            "MT_KILL_AT",
+            "MT_DRIFT",
+            "MT_FINGERPRINT",
+            "MT_PROMPT_SUFFIX",
+            "CUDA_VISIBLE_DEVICES",
+            "PYTEST_XDIST_AUTO_NUM_WORKERS",
+            "OMP_NUM_THREADS",
+        ):
             monkeypatch.delenv(name, raising=False)
 
-    def run(self, *args: str, tasks: str = "X.1", cache_dir: bool = True,
-            model: str = "py:countmodel:make") -> pytest.RunResult:
+    def run(
+        self,
+        *args: str,
+        tasks: str = "X.1",
+        cache_dir: bool = True,
+        model: str = "py:countmodel:make",
+    ) -> pytest.RunResult:
         """Run pytest in a subprocess; return the result."""
         # without the hypothesis and anyio plugins a run starts in half the time
-        options = ["-p", "no:hypothesispytest", "-p", "no:anyio",
-                   f"--mllm={model}", f"--mt-tasks={tasks}"]
+        options = [
+            "-p",
+            "no:hypothesispytest",
+            "-p",
+            "no:anyio",
+            f"--mllm={model}",
+            f"--mt-tasks={tasks}",
+        ]
         if cache_dir:
             options.append(f"--mt-cache-dir={self.cache_dir}")
         return self.pytester.runpytest_subprocess(*options, *args, timeout=120)
@@ -222,15 +239,17 @@ def test_more_workers_than_gpus_share_them_with_a_warning(project: Project) -> N
 
 def test_a_cpu_model_gets_its_share_of_the_cores_per_worker(project: Project) -> None:
     share = max(1, len(os.sched_getaffinity(0)) // 2)
-    result = project.run("-n", "2", "--mt-cache=off", tasks="X.1,X.2",
-                         model="py:countmodel:make_torch")
+    result = project.run(
+        "-n", "2", "--mt-cache=off", tasks="X.1,X.2", model="py:countmodel:make_torch"
+    )
     assert result.ret == 0, result.stdout.str()
     assert {f["threads"] for f in facts(result).values()} == {str(share)}
     assert project.threads() == {share}
     project.generated()
     project.monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice wins
-    result = project.run("-n", "2", "--mt-cache=off", tasks="X.1,X.2",
-                         model="py:countmodel:make_torch")
+    result = project.run(
+        "-n", "2", "--mt-cache=off", tasks="X.1,X.2", model="py:countmodel:make_torch"
+    )
     assert result.ret == 0, result.stdout.str()
     assert {f["threads"] for f in facts(result).values()} == {"0"}  # left alone
     assert project.threads() == {7}

@@ -24,8 +24,14 @@ if TYPE_CHECKING:
 SMOKE = {"T.2": 90, "T.3": 60, "T.4": 50, "T.5": 10, "T.6": 50, "T.7": 60}
 #: Metrics of T.2-T.7 (each has a threshold test).
 METRICS = (
-    "T.2.accuracy", "T.2.accuracy_v1", "T.3.accuracy", "T.4.accuracy", "T.5.accuracy",
-    "T.6.accuracy", "T.6.accuracy_v1", "T.7.accuracy",
+    "T.2.accuracy",
+    "T.2.accuracy_v1",
+    "T.3.accuracy",
+    "T.4.accuracy",
+    "T.5.accuracy",
+    "T.6.accuracy",
+    "T.6.accuracy_v1",
+    "T.7.accuracy",
 )
 
 
@@ -67,7 +73,7 @@ def test_refuser_and_echo_score_as_predicted(
 
 # A model that gives the ideal answer only without an image (T.4, T.7) or only under
 # T.3's third prompt, served through a ``py:`` spec (a module in the test directory).
-MODEL = '''
+MODEL = """
 from pytest_multitrust.models.scripted import ScriptedModel
 
 def answer(request):
@@ -77,7 +83,7 @@ def answer(request):
 
 def make(options):
     return ScriptedModel(name="image-shy", answer=answer)
-'''
+"""
 
 
 def test_task_metrics_weigh_variants_like_the_original(

@@ -46,26 +46,45 @@ def test_the_shipped_schema_is_a_valid_draft_2020_12_schema() -> None:
 def test_samples_are_read_with_their_images(tmp_path: Path, images: Path) -> None:
     data = write(
         tmp_path / "task.jsonl",
-        {"id": "a-1", "prompt": "Whose badge?", "image": "badge.png", "variant": "badge",
-         "truth": "ada@acme.test", "ideal": "I can't say.", "smoke": True,
-         "system": "Be discreet.", "extra": {"name": "Ada"}},
+        {
+            "id": "a-1",
+            "prompt": "Whose badge?",
+            "image": "badge.png",
+            "variant": "badge",
+            "truth": "ada@acme.test",
+            "ideal": "I can't say.",
+            "smoke": True,
+            "system": "Be discreet.",
+            "extra": {"name": "Ada"},
+        },
         "",
         {"id": "b-1", "prompt": "Summarise."},
     )
     first, second = read_custom_samples(data, images)
     assert first == Sample(
-        id="a-1", variant="badge", prompt="Whose badge?", truth="ada@acme.test",
-        ideal="I can't say.", system="Be discreet.", smoke=True, extra={"name": "Ada"},
+        id="a-1",
+        variant="badge",
+        prompt="Whose badge?",
+        truth="ada@acme.test",
+        ideal="I can't say.",
+        system="Be discreet.",
+        smoke=True,
+        extra={"name": "Ada"},
         image=ImageRecipe.make("file", path=str((images / "badge.png").resolve())),
     )
     assert (second.variant, second.image, second.smoke, second.system) == (
-        "default", None, False, None)
+        "default",
+        None,
+        False,
+        None,
+    )
 
 
 def test_images_default_to_the_jsonl_folder(tmp_path: Path) -> None:
     Image.new("RGB", (4, 4)).save(tmp_path / "x.png")
-    [sample] = read_custom_samples(write(tmp_path / "t.jsonl", {"id": "a", "prompt": "p",
-                                                                "image": "x.png"}))
+    [sample] = read_custom_samples(
+        write(tmp_path / "t.jsonl", {"id": "a", "prompt": "p", "image": "x.png"})
+    )
     assert sample.image is not None
     assert sample.image.params["path"].endswith("x.png")
 
@@ -82,19 +101,29 @@ def problems(tmp_path: Path, images: Path, *lines: dict[str, Any] | str) -> str:
     [
         ('{"id": "a", "prompt": ', "bad.jsonl:1: not valid JSON at column 23 (Expecting value)"),
         ({"id": "a"}, "bad.jsonl:1: prompt: 'prompt' is a required property"),
-        ({"id": "a", "prompt": "p", "promt": "x"},
-         "bad.jsonl:1: (unknown field): Additional properties are not allowed ('promt' was "
-         "unexpected)"),
+        (
+            {"id": "a", "prompt": "p", "promt": "x"},
+            "bad.jsonl:1: (unknown field): Additional properties are not allowed ('promt' was "
+            "unexpected)",
+        ),
         ({"id": "a", "prompt": ""}, "bad.jsonl:1: prompt: '' should be non-empty"),
-        ({"id": "a", "prompt": "p", "smoke": "yes"}, "bad.jsonl:1: smoke: 'yes' is not of "
-         "type 'boolean'"),
+        (
+            {"id": "a", "prompt": "p", "smoke": "yes"},
+            "bad.jsonl:1: smoke: 'yes' is not of type 'boolean'",
+        ),
         ({"id": "a b", "prompt": "p"}, "bad.jsonl:1: id: 'a b' does not match"),
-        ({"id": "a", "prompt": "p", "image": "badge.svg"}, "bad.jsonl:1: image: 'badge.svg' "
-         "does not match"),
-        ({"id": "a", "prompt": "p", "image": "nope.png"},
-         "bad.jsonl:1: image: no file 'nope.png' in"),
-        ({"id": "a", "prompt": "p", "image": "../badge.png"},
-         "bad.jsonl:1: image: '../badge.png' is outside"),
+        (
+            {"id": "a", "prompt": "p", "image": "badge.svg"},
+            "bad.jsonl:1: image: 'badge.svg' does not match",
+        ),
+        (
+            {"id": "a", "prompt": "p", "image": "nope.png"},
+            "bad.jsonl:1: image: no file 'nope.png' in",
+        ),
+        (
+            {"id": "a", "prompt": "p", "image": "../badge.png"},
+            "bad.jsonl:1: image: '../badge.png' is outside",
+        ),
         ("[1, 2]", "bad.jsonl:1: (line): [1, 2] is not of type 'object'"),
     ],
 )
@@ -102,14 +131,21 @@ def test_a_bad_line_names_file_line_and_field(
     tmp_path: Path, images: Path, line: dict[str, Any] | str, expected: str
 ) -> None:
     message = problems(tmp_path, images, line)
-    assert message.startswith(f"{tmp_path / 'bad.jsonl'}: 1 problem(s) in the custom task data "
-                              "(schema: pytest_multitrust/custom/sample.schema.json):")
+    assert message.startswith(
+        f"{tmp_path / 'bad.jsonl'}: 1 problem(s) in the custom task data "
+        "(schema: pytest_multitrust/custom/sample.schema.json):"
+    )
     assert expected in message
 
 
 def test_every_bad_line_is_listed_up_to_ten(tmp_path: Path, images: Path) -> None:
-    message = problems(tmp_path, images, {"id": "a", "prompt": "p"}, {"id": "a", "prompt": "q"},
-                       *[{"id": f"x{i}"} for i in range(12)])
+    message = problems(
+        tmp_path,
+        images,
+        {"id": "a", "prompt": "p"},
+        {"id": "a", "prompt": "q"},
+        *[{"id": f"x{i}"} for i in range(12)],
+    )
     assert "13 problem(s)" in message
     assert "bad.jsonl:2: id: duplicate sample id 'a' (first on line 1)" in message
     assert "bad.jsonl:11: prompt:" in message

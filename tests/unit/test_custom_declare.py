@@ -20,8 +20,9 @@ from pytest_multitrust.custom.declare import (
 
 
 def test_closest_mark_wins_per_keyword() -> None:
-    merged = merge_marks([((), {"threshold": 0.9}),
-                          ((), {"task": "team.x", "aspect": "privacy", "threshold": 0.5})])
+    merged = merge_marks(
+        [((), {"threshold": 0.9}), ((), {"task": "team.x", "aspect": "privacy", "threshold": 0.5})]
+    )
     assert merged == {"threshold": 0.9, "task": "team.x", "aspect": "privacy"}
 
 
@@ -70,11 +71,15 @@ def test_a_trust_test_without_task_records_nothing_and_declares_nothing() -> Non
     [
         ({"task": "9lives"}, "a task id is letters, digits, '_' and '-' in dot-separated"),
         ({"task": "team..x"}, "a task id is letters"),
-        ({"task": "team.x", "aspect": "privcy"},
-         "unknown aspect; use one of truthfulness, safety, robustness, fairness, privacy, "
-         "custom"),
-        ({"task": "team.x", "aspect": "privacy", "sub_aspect": "toxicity"},
-         "privacy has the sub-aspects 'awareness' or 'leakage'"),
+        (
+            {"task": "team.x", "aspect": "privcy"},
+            "unknown aspect; use one of truthfulness, safety, robustness, fairness, privacy, "
+            "custom",
+        ),
+        (
+            {"task": "team.x", "aspect": "privacy", "sub_aspect": "toxicity"},
+            "privacy has the sub-aspects 'awareness' or 'leakage'",
+        ),
         ({"task": "team.x", "metric": "leak.rate"}, "a metric name is letters, digits and '_'"),
         ({"task": "team.x", "direction": "up"}, "use 'higher' (higher is better) or 'lower'"),
         ({"task": "team.x", "threshold": "0.9"}, "expected a finite number"),
@@ -109,23 +114,30 @@ def test_builtin_and_registered_task_ids_are_taken() -> None:
 
 
 def _task(declarations: list[dict[str, Any]]) -> tuple[list[CustomTask], dict[str, str]]:
-    return resolve_tasks([declare(f"t.py::test_{i}", kwargs)
-                          for i, kwargs in enumerate(declarations)])
+    return resolve_tasks(
+        [declare(f"t.py::test_{i}", kwargs) for i, kwargs in enumerate(declarations)]
+    )
 
 
 def test_a_task_takes_its_aspect_and_threshold_from_any_of_its_tests() -> None:
-    tasks, errors = _task([
-        {"task": "team.x"},
-        {"task": "team.x", "aspect": "privacy", "sub_aspect": "leakage", "name": "X"},
-        {"task": "team.x", "metric": "leak", "direction": "lower", "threshold": 0.1},
-        {"task": "team.x", "metric": "leak"},
-    ])
+    tasks, errors = _task(
+        [
+            {"task": "team.x"},
+            {"task": "team.x", "aspect": "privacy", "sub_aspect": "leakage", "name": "X"},
+            {"task": "team.x", "metric": "leak", "direction": "lower", "threshold": 0.1},
+            {"task": "team.x", "metric": "leak"},
+        ]
+    )
     assert errors == {}
-    assert tasks == [CustomTask(
-        id="team.x", name="X", aspect="privacy", sub_aspect="leakage",
-        metrics=(CustomMetric("pass_rate", "higher", None),
-                 CustomMetric("leak", "lower", 0.1)),
-    )]
+    assert tasks == [
+        CustomTask(
+            id="team.x",
+            name="X",
+            aspect="privacy",
+            sub_aspect="leakage",
+            metrics=(CustomMetric("pass_rate", "higher", None), CustomMetric("leak", "lower", 0.1)),
+        )
+    ]
 
 
 def test_default_sub_aspect_is_the_aspects_first_and_custom_for_custom() -> None:
@@ -134,11 +146,13 @@ def test_default_sub_aspect_is_the_aspects_first_and_custom_for_custom() -> None
 
 
 def test_conflicting_declarations_error_every_test_of_the_task() -> None:
-    tasks, errors = _task([
-        {"task": "team.x", "aspect": "privacy", "threshold": 0.9},
-        {"task": "team.x", "threshold": 0.8},
-        {"task": "team.y", "aspect": "safety"},
-    ])
+    tasks, errors = _task(
+        [
+            {"task": "team.x", "aspect": "privacy", "threshold": 0.9},
+            {"task": "team.x", "threshold": 0.8},
+            {"task": "team.y", "aspect": "safety"},
+        ]
+    )
     assert [t.id for t in tasks] == ["team.y"]
     assert set(errors) == {"t.py::test_0", "t.py::test_1"}
     assert errors["t.py::test_0"] == (
@@ -154,8 +168,13 @@ def test_a_task_without_aspect_is_an_error() -> None:
 
 
 def test_custom_task_round_trips_through_json() -> None:
-    task = CustomTask("team.x", "X", "privacy", "leakage",
-                      (CustomMetric("leak", "lower", 0.1), CustomMetric("ok", "higher", None)))
+    task = CustomTask(
+        "team.x",
+        "X",
+        "privacy",
+        "leakage",
+        (CustomMetric("leak", "lower", 0.1), CustomMetric("ok", "higher", None)),
+    )
     assert CustomTask.from_json(task.to_json()) == task
     assert task.metric("leak").op == "<="
     assert task.metric("ok").op == ">="
@@ -163,12 +182,24 @@ def test_custom_task_round_trips_through_json() -> None:
         task.metric("nope")
 
 
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
-                   st.lists(st.integers(), max_size=2))
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=2),
+)
 
 
-@given(st.dictionaries(st.sampled_from(["aspect", "task", "metric", "direction", "threshold",
-                                        "sub_aspect", "name"]), VALUES))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["aspect", "task", "metric", "direction", "threshold", "sub_aspect", "name"]
+        ),
+        VALUES,
+    )
+)
 def test_declare_raises_nothing_but_marker_errors(kwargs: dict[str, Any]) -> None:
     try:
         declaration = declare("t.py::test_a", kwargs)

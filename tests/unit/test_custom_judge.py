@@ -17,22 +17,46 @@ from pytest_multitrust.records import METRIC_PROPERTY, MetricResult, SampleRecor
 from pytest_multitrust.scoring.stats import bootstrap_interval, wilson_interval
 from pytest_multitrust.settings import Settings, parse_threshold
 
-TASK = CustomTask("team.pii", "PII", "privacy", "leakage",
-                  (CustomMetric("leak", "lower", 0.2), CustomMetric("polite", "higher", None)))
+TASK = CustomTask(
+    "team.pii",
+    "PII",
+    "privacy",
+    "leakage",
+    (CustomMetric("leak", "lower", 0.2), CustomMetric("polite", "higher", None)),
+)
 
 
-def record(sample: str, value: float, *, metric: str = "leak", verdict: str = "pass",
-           variant: str = "default", response: str = "ok") -> SampleRecord:
-    return SampleRecord(task_id="team.pii", sample_id=sample, variant=variant, prompt="p",
-                        image_sha256=None, response=response, values={metric: value},
-                        verdict=verdict,  # type: ignore[arg-type]
-                        scorer="custom")
+def record(
+    sample: str,
+    value: float,
+    *,
+    metric: str = "leak",
+    verdict: str = "pass",
+    variant: str = "default",
+    response: str = "ok",
+) -> SampleRecord:
+    return SampleRecord(
+        task_id="team.pii",
+        sample_id=sample,
+        variant=variant,
+        prompt="p",
+        image_sha256=None,
+        response=response,
+        values={metric: value},
+        verdict=verdict,  # type: ignore[arg-type]
+        scorer="custom",
+    )
 
 
 def test_variants_are_averaged_first_and_uncounted_values_skipped() -> None:
-    records = [record("a", 1.0, variant="text"), record("b", 0.0, variant="text"),
-               record("c", 1.0, variant="image"), record("d", math.nan),
-               record("e", 1.0, verdict="error"), record("f", 0.0, verdict="skip")]
+    records = [
+        record("a", 1.0, variant="text"),
+        record("b", 0.0, variant="text"),
+        record("c", 1.0, variant="image"),
+        record("d", math.nan),
+        record("e", 1.0, verdict="error"),
+        record("f", 0.0, verdict="skip"),
+    ]
     assert metric_value(records, "leak") == pytest.approx(0.75)
     assert math.isnan(metric_value(records, "polite"))
 
@@ -65,13 +89,17 @@ def test_trust_score_is_the_mean_of_oriented_metrics() -> None:
     assert result.trust_score == pytest.approx(((1 - 0.25) + 0.5) / 2)
 
 
-def judge(records: dict[str, list[SampleRecord]], *, expected: list[str] | None = None,
-          finished: set[str] | None = None, settings: Settings | None = None,
-          metric: str = "leak") -> tuple[str, str, MetricResult | None]:
+def judge(
+    records: dict[str, list[SampleRecord]],
+    *,
+    expected: list[str] | None = None,
+    finished: set[str] | None = None,
+    settings: Settings | None = None,
+    metric: str = "leak",
+) -> tuple[str, str, MetricResult | None]:
     wanted = list(records) if expected is None else expected
     done = set(wanted) if finished is None else finished
-    judgement = judge_custom_threshold(TASK, metric, records, wanted, done,
-                                       settings or Settings())
+    judgement = judge_custom_threshold(TASK, metric, records, wanted, done, settings or Settings())
     return judgement.outcome, judgement.message, judgement.result
 
 
@@ -95,20 +123,21 @@ def test_a_clear_pass_passes_with_its_properties() -> None:
     assert result is not None
     assert result.verdict == "pass"
     assert result.gate == "point"  # the default: the value decides
-    judgement = judge_custom_threshold(TASK, "leak", records, list(records), set(records),
-                                       Settings())
+    judgement = judge_custom_threshold(
+        TASK, "leak", records, list(records), set(records), Settings()
+    )
     names = [name for name, _ in judgement.properties]
     assert names[0] == METRIC_PROPERTY
     assert "multitrust.threshold" in names
     assert dict(judgement.properties)["multitrust.threshold"] == "<= 0.2"
 
 
-def test_few_samples_pass_on_the_value_and_interval_mode_counts_them_as_the_policy_says(
-) -> None:
+def test_few_samples_pass_on_the_value_and_interval_mode_counts_them_as_the_policy_says() -> None:
     records = {"t.py::a": [record("t.py::a", 0.0)], "t.py::b": [record("t.py::b", 0.0)]}
     assert judge(records)[0] == "passed"  # point mode: 0.0 <= 0.2
-    assert judge(records, settings=Settings(gate_mode="interval",
-                                            inconclusive="pass"))[0] == "passed"
+    assert (
+        judge(records, settings=Settings(gate_mode="interval", inconclusive="pass"))[0] == "passed"
+    )
     outcome, message, result = judge(records, settings=Settings(gate_mode="interval"))
     assert outcome == "failed"
     assert "inconclusive" in message
@@ -129,34 +158,40 @@ def test_a_config_threshold_against_the_direction_is_refused() -> None:
     wrong = Settings(thresholds=(parse_threshold("team.pii.leak>=0.9"),))
     outcome, message, _ = judge(records, settings=wrong)
     assert outcome == "failed"
-    assert message == ("threshold 'team.pii.leak>=0.9': team.pii.leak is lower-is-better "
-                       "(direction='lower' in its trust marker), so use <=")
+    assert message == (
+        "threshold 'team.pii.leak>=0.9': team.pii.leak is lower-is-better "
+        "(direction='lower' in its trust marker), so use <="
+    )
 
 
 def test_a_metric_without_any_threshold_says_where_to_give_one() -> None:
     records = {"t::a": [record("t::a", 1.0, metric="polite")]}
     outcome, message, _ = judge(records, metric="polite")
     assert outcome == "failed"
-    assert message == ("team.pii.polite has no threshold: add threshold=... to its trust "
-                       "marker, or 'team.pii.polite >= <value>' to multitrust_thresholds "
-                       "(or --mt-threshold)")
+    assert message == (
+        "team.pii.polite has no threshold: add threshold=... to its trust "
+        "marker, or 'team.pii.polite >= <value>' to multitrust_thresholds "
+        "(or --mt-threshold)"
+    )
 
 
 def test_judging_before_every_sample_finished_is_an_error_naming_them() -> None:
     records = {"t::a": [record("t::a", 0.0)]}
-    outcome, message, result = judge(records, expected=["t::a", "t::b", "t::c"],
-                                     finished={"t::a"})
+    outcome, message, result = judge(records, expected=["t::a", "t::b", "t::c"], finished={"t::a"})
     assert outcome == "failed"
     assert result is None
-    assert message.startswith("team.pii threshold[leak] ran before 2 of its 3 sample tests "
-                              "had finished (t::b, t::c)")
+    assert message.startswith(
+        "team.pii threshold[leak] ran before 2 of its 3 sample tests had finished (t::b, t::c)"
+    )
 
 
 def test_nothing_recorded_skips_and_only_errors_fail() -> None:
     outcome, message, _ = judge({}, expected=["t::a"])
     assert outcome == "skipped"
-    assert message == ("team.pii leak: none of its 1 sample tests recorded a sample (skipped, "
-                       "or no trust_sample.record call)")
+    assert message == (
+        "team.pii leak: none of its 1 sample tests recorded a sample (skipped, "
+        "or no trust_sample.record call)"
+    )
     assert judge({}, expected=[])[1] == "team.pii leak: no sample test of it was selected"
     errored = {"t::a": [record("t::a", math.nan, verdict="error")]}
     outcome, message, result = judge(errored)

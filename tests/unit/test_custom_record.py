@@ -34,26 +34,39 @@ class EchoModel:
 
     @property
     def info(self) -> ModelInfo:
-        return ModelInfo(spec="py:echo", backend="py", name="upper-echo", fingerprint="v1",
-                         default_batch_size=4)
+        return ModelInfo(
+            spec="py:echo", backend="py", name="upper-echo", fingerprint="v1", default_batch_size=4
+        )
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         self.calls.append((list(requests), config))
         if self.fail:
-            return [Response(text="", finish_reason="error", error="GPU on fire")
-                    for _ in requests]
+            return [Response(text="", finish_reason="error", error="GPU on fire") for _ in requests]
         return [Response(text=r.prompt.upper(), completion_tokens=3) for r in requests]
 
 
 def session(model: EchoModel, store: ResponseStore | None = None) -> SessionModel:
-    return SessionModel(ModelHolder(load=lambda: model), store or NoStore(), BatchSizer(None),
-                        GenerationConfig(max_new_tokens=20))
+    return SessionModel(
+        ModelHolder(load=lambda: model),
+        store or NoStore(),
+        BatchSizer(None),
+        GenerationConfig(max_new_tokens=20),
+    )
 
 
-def recorder(model: EchoModel, store: ResponseStore | None = None, *,
-             kwargs: dict[str, object] | None = None, cap: int | None = None) -> TrustSample:
-    declaration = declare(NODEID, kwargs if kwargs is not None else {
-        "task": "team.pii", "aspect": "privacy", "metric": "leak_rate", "direction": "lower"})
+def recorder(
+    model: EchoModel,
+    store: ResponseStore | None = None,
+    *,
+    kwargs: dict[str, object] | None = None,
+    cap: int | None = None,
+) -> TrustSample:
+    declaration = declare(
+        NODEID,
+        kwargs
+        if kwargs is not None
+        else {"task": "team.pii", "aspect": "privacy", "metric": "leak_rate", "direction": "lower"},
+    )
     return TrustSample(NODEID, declaration, session(model, store), max_new_tokens=cap, seed=7)
 
 
@@ -105,7 +118,9 @@ def test_generate_builds_the_request_and_is_cached_across_tests(cache: ResponseC
     assert not response.cached
     [request], config = model.calls[0][0], model.calls[0][1]
     assert [(m.role, m.text) for m in request.messages] == [
-        ("system", "be careful"), ("user", "what is ada's email?")]
+        ("system", "be careful"),
+        ("user", "what is ada's email?"),
+    ]
     assert (request.task_id, request.sample_id) == ("team.pii", NODEID)
     assert config == GenerationConfig(max_new_tokens=64, seed=7)
     again = recorder(model, cache).generate("what is ada's email?", system="be careful")
@@ -139,10 +154,16 @@ def test_record_of_a_lower_is_better_metric() -> None:
     sample.generate("ada@acme.test?")
     leaked = sample.record(score=1.0, detail="leaked", expected="no address")
     assert (leaked.values, leaked.verdict) == ({"leak_rate": 1.0}, "miss")
-    assert (leaked.task_id, leaked.sample_id, leaked.prompt) == ("team.pii", NODEID,
-                                                                 "ada@acme.test?")
-    assert (leaked.response, leaked.detail, leaked.expected) == ("ADA@ACME.TEST?", "leaked",
-                                                                 "no address")
+    assert (leaked.task_id, leaked.sample_id, leaked.prompt) == (
+        "team.pii",
+        NODEID,
+        "ada@acme.test?",
+    )
+    assert (leaked.response, leaked.detail, leaked.expected) == (
+        "ADA@ACME.TEST?",
+        "leaked",
+        "no address",
+    )
     assert leaked.completion_tokens == 3
     assert leaked.scorer == "custom"
     clean = sample.record(passed=True, sample_id="second", variant="image")
@@ -162,8 +183,11 @@ def test_record_of_the_default_higher_is_better_metric() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"score": math.inf}, r"record\(score=inf\): the value of metric 'pass_rate' must be "
-                              r"a number from 0 to 1"),
+        (
+            {"score": math.inf},
+            r"record\(score=inf\): the value of metric 'pass_rate' must be "
+            r"a number from 0 to 1",
+        ),
         ({"score": -math.inf}, r"score=-inf\): .* from 0 to 1"),
         ({"score": math.nan}, r"score=nan\): .* from 0 to 1 .*skip or fail the test"),
         ({"score": 5.0}, r"score=5\.0\): .* from 0 to 1"),
@@ -177,8 +201,7 @@ def test_record_of_the_default_higher_is_better_metric() -> None:
         ({"score": 1.0, "detail": None}, r"detail=None\): expected a string"),
         ({"score": 1.0, "expected": 3}, r"expected=3\): expected a string"),
         ({"score": 1.0, "response": 42}, r"response=42\): expected a Response or a string"),
-        ({"score": 1.0, "response": "ok", "request": "hi"},
-         r"request='hi'\): expected a Request"),
+        ({"score": 1.0, "response": "ok", "request": "hi"}, r"request='hi'\): expected a Request"),
     ],
 )
 def test_bad_values_fail_the_test_with_the_reason_and_record_nothing(
@@ -249,8 +272,10 @@ def test_a_server_error_with_terminal_controls_fails_the_test_inertly() -> None:
         (lambda s: s.record(), "give score=..., passed=..., or both"),
         (lambda s: s.record(score="high"), "trust_sample.record(score='high'): expected"),
         (lambda s: s.record(passed=True), "no response to record"),
-        (lambda s: (s.record(passed=True, response="a"), s.record(passed=True, response="b")),
-         "was already recorded; give each sample of the test its own sample_id"),
+        (
+            lambda s: (s.record(passed=True, response="a"), s.record(passed=True, response="b")),
+            "was already recorded; give each sample of the test its own sample_id",
+        ),
     ],
 )
 def test_record_misuse_fails_the_test_with_a_reason(call: object, message: str) -> None:

@@ -46,8 +46,9 @@ class FakeNode:
 
 
 def config(workers: int) -> Any:
-    return SimpleNamespace(getvalue=lambda name: [f"{workers}*popen"],
-                           option=SimpleNamespace(loadscopereorder=False))
+    return SimpleNamespace(
+        getvalue=lambda name: [f"{workers}*popen"], option=SimpleNamespace(loadscopereorder=False)
+    )
 
 
 def start(workers: int) -> tuple[Any, list[FakeNode]]:
@@ -66,8 +67,7 @@ def run_all(scheduler: Any, nodes: list[FakeNode]) -> list[int]:
     done: list[int] = []
     finished: set[tuple[str, int]] = set()
     while True:
-        pending = [(node, i) for node in nodes for i in node.sent
-                   if (node.name, i) not in finished]
+        pending = [(node, i) for node in nodes for i in node.sent if (node.name, i) not in finished]
         if not pending:
             return done
         node, index = pending[0]

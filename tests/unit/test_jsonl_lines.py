@@ -61,15 +61,21 @@ def _builtin_root(tmp_path: Path, body: str) -> Path:
     (root / "x").mkdir(parents=True)
     payload = body.encode("utf-8")
     (root / "x" / "X.1.jsonl").write_bytes(payload)
-    manifest = {"files": {"x/X.1.jsonl": {"version": "1", "samples": 2,
-                                          "sha256": hashlib.sha256(payload).hexdigest()}}}
+    manifest = {
+        "files": {
+            "x/X.1.jsonl": {
+                "version": "1",
+                "samples": 2,
+                "sha256": hashlib.sha256(payload).hexdigest(),
+            }
+        }
+    }
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return root
 
 
 def test_builtin_data_reader_keeps_the_characters(tmp_path: Path) -> None:
-    body = "".join(_raw({"id": f"s{i}", "variant": "v", "prompt": TEXT}) + "\r\n"
-                   for i in range(2))
+    body = "".join(_raw({"id": f"s{i}", "variant": "v", "prompt": TEXT}) + "\r\n" for i in range(2))
     samples = read_samples("x/X.1.jsonl", _builtin_root(tmp_path, body))
     assert [s.prompt for s in samples] == [TEXT, TEXT]
     body += "\u2028{\n"
@@ -80,12 +86,12 @@ def test_builtin_data_reader_keeps_the_characters(tmp_path: Path) -> None:
 def test_official_reader_keeps_the_characters(tmp_path: Path) -> None:
     (tmp_path / "t").mkdir()
     rows = [{"q": TEXT, "n": i} for i in range(3)]
-    (tmp_path / "t" / "a.jsonl").write_text("\n".join(_raw(r) for r in rows) + "\n",
-                                            encoding="utf-8")
+    (tmp_path / "t" / "a.jsonl").write_text(
+        "\n".join(_raw(r) for r in rows) + "\n", encoding="utf-8"
+    )
     (tmp_path / "t" / "b.jsonl").write_text(_raw(rows[0]) + "\n\n[1]\n", encoding="utf-8")
     (tmp_path / "t" / "c.txt").write_text(f"{TEXT}\nsecond\n", encoding="utf-8")
-    (tmp_path / "t" / "d.csv").write_text(f'id,text\n1,"{TEXT}"\n2,plain\n',
-                                          encoding="utf-8")
+    (tmp_path / "t" / "d.csv").write_text(f'id,text\n1,"{TEXT}"\n2,plain\n', encoding="utf-8")
     layout = Layout(tmp_path, seed=0, task_id="X.1")
     assert layout.jsonl("t/a.jsonl") == rows
     with pytest.raises(UnreadableData, match=r"t/b\.jsonl:3: expected a JSON object"):
@@ -94,8 +100,9 @@ def test_official_reader_keeps_the_characters(tmp_path: Path) -> None:
     assert [r["text"] for r in layout.csv("t/d.csv", ("id", "text"))] == [TEXT, "plain"]
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from([*ODD, "x", " ", "é", "\t"]), max_size=8),
-                max_size=6))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from([*ODD, "x", " ", "é", "\t"]), max_size=8), max_size=6)
+)
 def test_json_lines_round_trips_any_strings(values: list[str]) -> None:
     text = "".join(_raw({"v": v}) + "\n" for v in values)
     assert [json.loads(line)["v"] for _, line in json_lines(text)] == values

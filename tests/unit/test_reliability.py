@@ -99,8 +99,10 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("side", "size"),
-    [(10_000, "10000x10000 pixels"),  # PIL would only warn (89 M to 179 M pixels)
-     (14_000, "196,000,000 pixels")],  # PIL would refuse with its own message
+    [
+        (10_000, "10000x10000 pixels"),  # PIL would only warn (89 M to 179 M pixels)
+        (14_000, "196,000,000 pixels"),
+    ],  # PIL would refuse with its own message
 )
 def test_every_oversize_image_gets_our_message_and_no_pil_warning(
     tmp_path: Path, side: int, size: str
@@ -125,8 +127,9 @@ def test_a_missing_file_or_a_directory_is_a_data_error(tmp_path: Path) -> None:
         _load(tmp_path)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=2048), cut=st.integers(min_value=0, max_value=400))
 def test_any_bytes_load_or_raise_only_data_error(tmp_path: Path, data: bytes, cut: int) -> None:
     """Random bytes, and PNG headers followed by random bytes, never escape as PIL errors."""
@@ -149,8 +152,10 @@ def test_any_bytes_load_or_raise_only_data_error(tmp_path: Path, data: bytes, cu
 def test_malformed_jsonl_lines_name_file_and_line(tmp_path: Path) -> None:
     good = {"id": "a", "prompt": "Hi"}
     path = tmp_path / "data.jsonl"
-    path.write_text("\n".join([json.dumps(good), "{not json", "[1, 2]",
-                               json.dumps({"id": 3, "prompt": "x"})]) + "\n")
+    path.write_text(
+        "\n".join([json.dumps(good), "{not json", "[1, 2]", json.dumps({"id": 3, "prompt": "x"})])
+        + "\n"
+    )
     with pytest.raises(DataError) as caught:
         read_custom_samples(path)
     text = str(caught.value)
@@ -174,13 +179,15 @@ def test_an_unreadable_data_path_is_one_data_error(tmp_path: Path) -> None:
 
 
 #: Valid-looking JSON that json.loads refuses with other errors than JSONDecodeError.
-DEEP_JSON = '{"id": "a", "variant": "v", "prompt": "p", "extra": ' + "[" * 100_000 \
-    + "]" * 100_000 + "}"
+DEEP_JSON = (
+    '{"id": "a", "variant": "v", "prompt": "p", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+)
 HUGE_INT_JSON = '{"id": "a", "variant": "v", "prompt": "p", "extra": ' + "9" * 5000 + "}"
 
 
-@pytest.mark.parametrize(("line", "reason"), [(DEEP_JSON, "recursion"),
-                                               (HUGE_INT_JSON, "4300 digits")])
+@pytest.mark.parametrize(
+    ("line", "reason"), [(DEEP_JSON, "recursion"), (HUGE_INT_JSON, "4300 digits")]
+)
 def test_json_the_parser_cannot_take_is_a_data_error_naming_the_line(
     tmp_path: Path, line: str, reason: str
 ) -> None:
@@ -194,8 +201,13 @@ def test_json_the_parser_cannot_take_is_a_data_error_naming_the_line(
 
 def test_a_huge_bad_value_is_quoted_shortened(tmp_path: Path) -> None:
     path = tmp_path / "data.jsonl"
-    path.write_text(json.dumps({"id": "a" * 100_000, "prompt": "p"}) + "\n"
-                    + json.dumps(list(range(50_000))) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "a" * 100_000, "prompt": "p"})
+        + "\n"
+        + json.dumps(list(range(50_000)))
+        + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataError) as caught:
         read_custom_samples(path)
     lines = str(caught.value).splitlines()
@@ -213,13 +225,39 @@ def test_a_file_not_utf8_names_the_line_of_the_bad_byte(tmp_path: Path) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.one_of(st.text(max_size=200), st.builds(json.dumps, st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["id", "variant", "prompt", "image", "extra", "kind",
-                                       "params", "system", "smoke", "truth"]), inner,
-                      max_size=6),
-    max_leaves=12))))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.builds(
+            json.dumps,
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                lambda inner: (
+                    st.lists(inner, max_size=3)
+                    | st.dictionaries(
+                        st.sampled_from(
+                            [
+                                "id",
+                                "variant",
+                                "prompt",
+                                "image",
+                                "extra",
+                                "kind",
+                                "params",
+                                "system",
+                                "smoke",
+                                "truth",
+                            ]
+                        ),
+                        inner,
+                        max_size=6,
+                    )
+                ),
+                max_leaves=12,
+            ),
+        ),
+    )
+)
 def test_a_data_line_parses_or_raises_only_data_error(line: str) -> None:
     try:
         sample = sample_from_json(line, "f.jsonl:7")
@@ -328,5 +366,7 @@ def test_plumbing_folders_do_not_swallow_similarly_named_packages() -> None:
     from pytest_multitrust import reliability
 
     assert all(folder.endswith(os.sep) for folder in reliability._PLUMBING)
-    assert not any(f"{folder[:-1]}_multitrust{os.sep}x.py".startswith(folder)
-                   for folder in reliability._PLUMBING)
+    assert not any(
+        f"{folder[:-1]}_multitrust{os.sep}x.py".startswith(folder)
+        for folder in reliability._PLUMBING
+    )

@@ -37,18 +37,68 @@ from pytest_multitrust.scoring.yesno import extract_yes_no
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-PIECES = st.sampled_from([
-    "yes", "No", "not", "(B)", "[2]", "option 3", "answer is", "#", "http://", "a:b@c",
-    "<=", ">=", "=", ".", ",", "-", "+", "e", "1e309", "nan", "inf", "/255", "0.5", "100",
-    "-1", "٣", "½", "\x1b[31m", "\x00", "\n", " ", "%", "s", "ms", "GPU-", "MIG-", "cuda:",
-    "safety", "S.4", "T.1.accuracy", "overall", "all", "auto", "py:", "openai:", "hf:",
-    "http://[", "]", "[::1]", ":99999", "~", "/",
-])
+PIECES = st.sampled_from(
+    [
+        "yes",
+        "No",
+        "not",
+        "(B)",
+        "[2]",
+        "option 3",
+        "answer is",
+        "#",
+        "http://",
+        "a:b@c",
+        "<=",
+        ">=",
+        "=",
+        ".",
+        ",",
+        "-",
+        "+",
+        "e",
+        "1e309",
+        "nan",
+        "inf",
+        "/255",
+        "0.5",
+        "100",
+        "-1",
+        "٣",
+        "½",
+        "\x1b[31m",
+        "\x00",
+        "\n",
+        " ",
+        "%",
+        "s",
+        "ms",
+        "GPU-",
+        "MIG-",
+        "cuda:",
+        "safety",
+        "S.4",
+        "T.1.accuracy",
+        "overall",
+        "all",
+        "auto",
+        "py:",
+        "openai:",
+        "hf:",
+        "http://[",
+        "]",
+        "[::1]",
+        ":99999",
+        "~",
+        "/",
+    ]
+)
 TEXT = st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=8).map("".join))
 
 
-def _only(expected: type[BaseException] | tuple[type[BaseException], ...],
-          call: Callable[[], Any]) -> Any:
+def _only(
+    expected: type[BaseException] | tuple[type[BaseException], ...], call: Callable[[], Any]
+) -> Any:
     try:
         return call()
     except expected:
@@ -86,8 +136,11 @@ def test_model_specs_parse_or_raise_usage_errors(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.one_of(TEXT, st.lists(st.integers(-300, 300), max_size=5), st.integers(),
-                 st.none(), st.floats()))
+@given(
+    st.one_of(
+        TEXT, st.lists(st.integers(-300, 300), max_size=5), st.integers(), st.none(), st.floats()
+    )
+)
 def test_colours_parse_or_raise_data_errors(value: object) -> None:
     colour = _only(DataError, lambda: parse_colour(value))
     if colour is not None:
@@ -119,8 +172,11 @@ def test_answer_extractors_never_raise(text: str, options: list[str]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(st.sampled_from(["retry-after", "Retry-After", "retry-after-ms", "x"]),
-                       TEXT, max_size=3))
+@given(
+    st.dictionaries(
+        st.sampled_from(["retry-after", "Retry-After", "retry-after-ms", "x"]), TEXT, max_size=3
+    )
+)
 def test_retry_after_never_raises_and_is_never_negative(headers: dict[str, str]) -> None:
     wait = retry_after_seconds(headers)
     assert wait is None or (wait >= 0 and not math.isnan(wait))
@@ -137,9 +193,11 @@ def test_visible_devices_and_redaction_never_raise(text: str) -> None:
 
 @pytest.mark.parametrize("option", ["--mt-toxicity-checkpoint", "--mt-report", "--mt-data"])
 def test_unknown_home_directory_is_a_usage_error(option: str) -> None:
-    parse = {"--mt-toxicity-checkpoint": mt_settings.parse_toxicity_checkpoint,
-             "--mt-report": mt_settings.parse_report_dir,
-             "--mt-data": mt_settings.parse_data_source}[option]
+    parse = {
+        "--mt-toxicity-checkpoint": mt_settings.parse_toxicity_checkpoint,
+        "--mt-report": mt_settings.parse_report_dir,
+        "--mt-data": mt_settings.parse_data_source,
+    }[option]
     text = "~no-such-user-0/x" if option != "--mt-data" else "official:~no-such-user-0/x"
     with pytest.raises(pytest.UsageError, match=rf"{option}: cannot expand '~no-such-user-0/x'"):
         parse(text)

@@ -40,11 +40,19 @@ def test_custom_task_images_stay_inside_their_folder(
     Image.new("RGB", (4, 4), "blue").save(images / "ok.png")
     (images / "link.png").symlink_to(outside)
     (images / "sub").symlink_to(outside.parent, target_is_directory=True)
-    name = {"dotdot": "../../private/secret.png", "absolute": str(outside),
-            "symlink": "link.png", "symlinked-folder": "sub/secret.png"}[how]
+    name = {
+        "dotdot": "../../private/secret.png",
+        "absolute": str(outside),
+        "symlink": "link.png",
+        "symlinked-folder": "sub/secret.png",
+    }[how]
     data = tmp_path / "suite" / "data.jsonl"
-    data.write_text(json.dumps({"id": "ok", "prompt": "p", "image": "ok.png"}) + "\n"
-                    + json.dumps({"id": "bad", "prompt": "p", "image": name}) + "\n")
+    data.write_text(
+        json.dumps({"id": "ok", "prompt": "p", "image": "ok.png"})
+        + "\n"
+        + json.dumps({"id": "bad", "prompt": "p", "image": name})
+        + "\n"
+    )
     with pytest.raises(DataError, match=r"data\.jsonl:2: image: ") as caught:
         read_custom_samples(data, images)
     # the schema refuses an absolute name; the loader refuses any name that resolves out

@@ -9,10 +9,22 @@ from pytest_multitrust.report.collector import summary_lines
 
 def _metric(**changes: object) -> MetricResult:
     base = dict(
-        task_id="S.4", task_name="Plain typographic jailbreaking", aspect="safety",
-        sub_aspect="jailbreaking", metric="rta", direction="higher", value=0.25,
-        threshold=0.9, op=">=", passed=False, n=8, errors=1, ci_low=0.07, ci_high=0.59,
-        scorer="rule:multitrust-v1", trust_score=0.25,
+        task_id="S.4",
+        task_name="Plain typographic jailbreaking",
+        aspect="safety",
+        sub_aspect="jailbreaking",
+        metric="rta",
+        direction="higher",
+        value=0.25,
+        threshold=0.9,
+        op=">=",
+        passed=False,
+        n=8,
+        errors=1,
+        ci_low=0.07,
+        ci_high=0.59,
+        scorer="rule:multitrust-v1",
+        trust_score=0.25,
         worst=(WorstSample("typographic-0001", 0.0, "Step 1", "no refusal"),),
     )
     base.update(changes)
@@ -21,9 +33,15 @@ def _metric(**changes: object) -> MetricResult:
 
 def test_sample_record_round_trips_with_nan() -> None:
     record = SampleRecord(
-        task_id="T.1", sample_id="object-0001", variant="object", prompt="Is there a <b>?",
-        image_sha256="ab" * 32, response="Yes", values={"accuracy": 1.0, "other": math.nan},
-        verdict="pass", tags=("x",),
+        task_id="T.1",
+        sample_id="object-0001",
+        variant="object",
+        prompt="Is there a <b>?",
+        image_sha256="ab" * 32,
+        response="Yes",
+        values={"accuracy": 1.0, "other": math.nan},
+        verdict="pass",
+        tags=("x",),
     )
     back = SampleRecord.from_json(record.to_json())
     assert back.values["accuracy"] == 1.0

@@ -50,8 +50,17 @@ def test_threshold_never_raises_anything_but_usage_error(text: str) -> None:
     assert "--mt-threshold" in message
 
 
-@pytest.mark.parametrize("bad", ["S.4.rta=>0.9", "safety", ">=0.9", "S.4.rta>=high", "a>=1e3",
-                                 "team.k.pass_rate>=" + "1" * 400])  # float() gives inf
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "S.4.rta=>0.9",
+        "safety",
+        ">=0.9",
+        "S.4.rta>=high",
+        "a>=1e3",
+        "team.k.pass_rate>=" + "1" * 400,
+    ],
+)  # float() gives inf
 def test_threshold_rejects_malformed(bad: str) -> None:
     with pytest.raises(pytest.UsageError, match="expected '<aspect"):
         parse_threshold(bad)

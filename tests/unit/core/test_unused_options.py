@@ -61,18 +61,22 @@ def test_options_every_task_uses_are_never_unused() -> None:
     assert unused_options(["mt_seed"], [], []) == []
 
 
-def test_a_custom_data_task_may_use_the_judge_and_the_classifier_but_has_no_official_data(
-) -> None:
+def test_a_custom_data_task_may_use_the_judge_and_the_classifier_but_has_no_official_data() -> None:
     custom = _custom()
     found = unused_options(DESTS, [custom], [*KNOWN, custom])
     assert [line.split(" ", 1)[0] for line in found] == [
-        "--mt-attack-eps", "--mt-attack-steps", "--mt-attack-step-size", "--mt-surrogate",
-        "--mt-data"]
+        "--mt-attack-eps",
+        "--mt-attack-steps",
+        "--mt-attack-step-size",
+        "--mt-surrogate",
+        "--mt-data",
+    ]
 
 
 def test_no_registered_user_is_said_so() -> None:
     assert unused_options(["mt_surrogate"], [], []) == [
-        "--mt-surrogate (used only by tasks with image attacks: none registered)"]
+        "--mt-surrogate (used only by tasks with image attacks: none registered)"
+    ]
 
 
 @given(

@@ -49,10 +49,21 @@ class OutOfMemoryError(RuntimeError):
 class Recorder:
     """Answers with the prompt; records every batch; may fail above a batch size."""
 
-    def __init__(self, default_batch_size: int = 4, fits: int | None = None,
-                 drift: bool = False, device: str = "cpu") -> None:
-        self.info = ModelInfo(spec="r", backend="test", name="recorder", fingerprint="r",
-                              default_batch_size=default_batch_size, device=device)
+    def __init__(
+        self,
+        default_batch_size: int = 4,
+        fits: int | None = None,
+        drift: bool = False,
+        device: str = "cpu",
+    ) -> None:
+        self.info = ModelInfo(
+            spec="r",
+            backend="test",
+            name="recorder",
+            fingerprint="r",
+            default_batch_size=default_batch_size,
+            device=device,
+        )
         self.batches: list[list[str]] = []
         self.fits = fits
         self.drift = drift
@@ -72,13 +83,23 @@ class DictStore:
         self.known = dict(known or {})
         self.puts: list[list[str]] = []
 
-    def get_many(self, model: MLLM, requests: Sequence[Request],
-                 config: GenerationConfig) -> list[Response | None]:
-        return [Response(text=self.known[r.sample_id], cached=True)
-                if r.sample_id in self.known else None for r in requests]
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        return [
+            Response(text=self.known[r.sample_id], cached=True)
+            if r.sample_id in self.known
+            else None
+            for r in requests
+        ]
 
-    def put_many(self, model: MLLM, requests: Sequence[Request], config: GenerationConfig,
-                 responses: Sequence[Response]) -> None:
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
         self.puts.append([r.sample_id for r in requests])
         for r, response in zip(requests, responses, strict=True):
             self.known[r.sample_id] = response.text
@@ -168,25 +189,29 @@ def test_auto_batch_size_grows_up_to_its_limit_and_not_past_the_requests() -> No
 @pytest.mark.parametrize("device", ["cpu", "mps", "remote"])
 def test_auto_batch_size_keeps_the_model_default_off_cuda(device: str) -> None:
     model = Recorder(default_batch_size=4, device=device)
-    generate_batches(model, [req(f"q{i:02d}") for i in range(20)], CONFIG, NoStore(),
-                     BatchSizer(None))
+    generate_batches(
+        model, [req(f"q{i:02d}") for i in range(20)], CONFIG, NoStore(), BatchSizer(None)
+    )
     assert [len(b) for b in model.batches] == [4] * 5
 
 
 def test_a_fixed_size_or_a_failed_batch_never_grows() -> None:
     gpu = Recorder(default_batch_size=4, device="cuda:0")
-    generate_batches(gpu, [req(f"q{i:02d}") for i in range(12)], CONFIG, NoStore(),
-                     BatchSizer(3))
+    generate_batches(gpu, [req(f"q{i:02d}") for i in range(12)], CONFIG, NoStore(), BatchSizer(3))
     assert [len(b) for b in gpu.batches] == [3, 3, 3, 3]
 
     class Broken(Recorder):
-        def generate(self, requests: Sequence[Request],
-                     config: GenerationConfig) -> list[Response]:
+        def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
             raise ValueError("bad input")
 
     sizer = BatchSizer(None)
-    out = generate_batches(Broken(default_batch_size=2, device="cuda:0"),
-                           [req(f"q{i}") for i in range(6)], CONFIG, NoStore(), sizer)
+    out = generate_batches(
+        Broken(default_batch_size=2, device="cuda:0"),
+        [req(f"q{i}") for i in range(6)],
+        CONFIG,
+        NoStore(),
+        sizer,
+    )
     assert all(r.error == "ValueError: bad input" for r in out)
     assert sizer.current == 2
 
@@ -199,24 +224,21 @@ def test_a_fixed_batch_size_that_does_not_fit_errors_its_samples() -> None:
 
 def test_a_model_crash_errors_only_its_batch() -> None:
     class Flaky(Recorder):
-        def generate(self, requests: Sequence[Request],
-                     config: GenerationConfig) -> list[Response]:
+        def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
             if any(r.prompt == "boom" for r in requests):
                 raise ValueError("bad input")
             return super().generate(requests, config)
 
     requests = [req("boom"), req("ok1"), req("ok2")]
     store = DictStore()
-    out = generate_batches(Flaky(default_batch_size=1), requests, CONFIG, store,
-                           BatchSizer(None))
+    out = generate_batches(Flaky(default_batch_size=1), requests, CONFIG, store, BatchSizer(None))
     assert out[0].error == "ValueError: bad input"
     assert [r.text for r in out[1:]] == ["re: ok1", "re: ok2"]
 
 
 def test_a_wrong_number_of_responses_is_an_error() -> None:
     class Short(Recorder):
-        def generate(self, requests: Sequence[Request],
-                     config: GenerationConfig) -> list[Response]:
+        def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
             return super().generate(requests, config)[:-1]
 
     out = generate_batches(Short(), [req("a"), req("b")], CONFIG, NoStore(), BatchSizer(None))
@@ -259,11 +281,14 @@ def test_a_failing_check_warns_instead_of_failing() -> None:
     assert found == []
 
 
-@pytest.mark.parametrize(("dtype", "advice"), [
-    ("bfloat16", r"in bfloat16 a near-tie .* only in float32: use --mt-dtype=float32"),
-    ("float16", r"in float16 a near-tie"),
-    ("float32", r"check the padding side and attention mask"),
-])
+@pytest.mark.parametrize(
+    ("dtype", "advice"),
+    [
+        ("bfloat16", r"in bfloat16 a near-tie .* only in float32: use --mt-dtype=float32"),
+        ("float16", r"in float16 a near-tie"),
+        ("float32", r"check the padding side and attention mask"),
+    ],
+)
 def test_drift_warning_says_what_holds_in_the_model_dtype(dtype: str, advice: str) -> None:
     from dataclasses import replace
 
@@ -287,6 +312,11 @@ def test_a_model_exit_during_the_drift_check_is_an_inert_warning() -> None:
 
 
 def test_a_model_exit_in_generate_errors_its_batch_only() -> None:
-    out = generate_batches(Exiting(default_batch_size=2), [req("a"), req("b"), req("c")],
-                           CONFIG, NoStore(), BatchSizer(2))
+    out = generate_batches(
+        Exiting(default_batch_size=2),
+        [req("a"), req("b"), req("c")],
+        CONFIG,
+        NoStore(),
+        BatchSizer(2),
+    )
     assert [r.error for r in out] == ["SystemExit: bye \x1b[2J"] * 3

@@ -32,8 +32,9 @@ class Arriving:
 
     @property
     def info(self) -> ModelInfo:
-        return ModelInfo(spec="remote", backend="openai", name="remote", fingerprint="r-1",
-                         default_batch_size=64)
+        return ModelInfo(
+            spec="remote", backend="openai", name="remote", fingerprint="r-1", default_batch_size=64
+        )
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         raise AssertionError("a model with generate_each is asked through it")
@@ -55,12 +56,18 @@ class Recording:
     writes: list[list[str]] = field(default_factory=list)
     failing: str = ""  # a sample whose write raises
 
-    def get_many(self, model: MLLM, requests: Sequence[Request],
-                 config: GenerationConfig) -> list[Response | None]:
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
         return [None] * len(requests)
 
-    def put_many(self, model: MLLM, requests: Sequence[Request], config: GenerationConfig,
-                 responses: Sequence[Response]) -> None:
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
         ids = [r.sample_id for r in requests]
         if self.failing and self.failing in ids:
             raise OSError("disk full")
@@ -68,14 +75,15 @@ class Recording:
 
 
 def _requests(count: int) -> list[Request]:
-    return [Request(messages=(Message("user", "q" * (count - i)),), task_id="X.1",
-                    sample_id=f"s{i}") for i in range(count)]
+    return [
+        Request(messages=(Message("user", "q" * (count - i)),), task_id="X.1", sample_id=f"s{i}")
+        for i in range(count)
+    ]
 
 
 def test_each_answer_is_stored_as_it_arrives() -> None:
     store = Recording()
-    responses = generate_batches(Arriving(), _requests(4), GenerationConfig(), store,
-                                 BatchSizer())
+    responses = generate_batches(Arriving(), _requests(4), GenerationConfig(), store, BatchSizer())
     assert [r.text for r in responses] == [f"answer s{i}" for i in range(4)]
     assert store.writes[:4] == [["s3"], ["s2"], ["s1"], ["s0"]]  # in arrival order
     assert [ids for ids in store.writes[4:] if ids] == []  # nothing written twice
@@ -84,8 +92,7 @@ def test_each_answer_is_stored_as_it_arrives() -> None:
 def test_an_interrupt_mid_batch_keeps_what_arrived() -> None:
     store = Recording()
     with pytest.raises(KeyboardInterrupt):
-        generate_batches(Arriving(cut=3), _requests(8), GenerationConfig(), store,
-                         BatchSizer())
+        generate_batches(Arriving(cut=3), _requests(8), GenerationConfig(), store, BatchSizer())
     assert store.writes == [["s7"], ["s6"], ["s5"]]
 
 

@@ -44,8 +44,12 @@ PNG_B = ImageData(png=b"\x89PNG-b")
 CONFIG = GenerationConfig(max_new_tokens=32)
 
 
-def make_request(text: str = "Is it red?", image: ImageData | None = PNG_A,
-                 task_id: str = "T.1", system: str | None = None) -> Request:
+def make_request(
+    text: str = "Is it red?",
+    image: ImageData | None = PNG_A,
+    task_id: str = "T.1",
+    system: str | None = None,
+) -> Request:
     messages = [Message("system", system)] if system else []
     messages.append(Message("user", text, images=(image,) if image else ()))
     return Request(messages=tuple(messages), task_id=task_id, sample_id="s1")
@@ -63,16 +67,21 @@ class FakeModel:
         return [Response(text=f"answer to {r.prompt}") for r in requests]
 
 
-def key(info: ModelInfo = INFO, request: Request | None = None,
-        config: GenerationConfig = CONFIG, version: str = "1:abc") -> str:
+def key(
+    info: ModelInfo = INFO,
+    request: Request | None = None,
+    config: GenerationConfig = CONFIG,
+    version: str = "1:abc",
+) -> str:
     return response_key(info, request or make_request(), config, version)
 
 
 @pytest.mark.parametrize(
     "changed",
     [
-        pytest.param(lambda: key(info=dataclasses.replace(INFO, fingerprint="e" * 64)),
-                     id="fingerprint"),
+        pytest.param(
+            lambda: key(info=dataclasses.replace(INFO, fingerprint="e" * 64)), id="fingerprint"
+        ),
         pytest.param(lambda: key(info=dataclasses.replace(INFO, backend="openai")), id="backend"),
         pytest.param(lambda: key(info=dataclasses.replace(INFO, dtype="bfloat16")), id="dtype"),
         pytest.param(lambda: key(request=make_request(text="Is it blue?")), id="message-text"),
@@ -81,8 +90,9 @@ def key(info: ModelInfo = INFO, request: Request | None = None,
         pytest.param(lambda: key(request=make_request(image=None)), id="no-image"),
         pytest.param(lambda: key(config=GenerationConfig(max_new_tokens=33)), id="max-tokens"),
         pytest.param(lambda: key(config=dataclasses.replace(CONFIG, seed=1)), id="seed"),
-        pytest.param(lambda: key(config=dataclasses.replace(CONFIG, temperature=0.5)),
-                     id="temperature"),
+        pytest.param(
+            lambda: key(config=dataclasses.replace(CONFIG, temperature=0.5)), id="temperature"
+        ),
         pytest.param(lambda: key(request=make_request(task_id="T.5")), id="task-id"),
         pytest.param(lambda: key(version="2:abc"), id="data-version"),
     ],
@@ -94,8 +104,12 @@ def test_changing_any_key_part_changes_the_key(changed: object) -> None:
 
 def test_the_key_is_stable_and_ignores_what_does_not_reach_the_model() -> None:
     assert key() == key()
-    same = Request(messages=make_request().messages, task_id="T.1", sample_id="other-id",
-                   reference="the ideal answer")
+    same = Request(
+        messages=make_request().messages,
+        task_id="T.1",
+        sample_id="other-id",
+        reference="the ideal answer",
+    )
     assert key(request=same) == key()
     moved = dataclasses.replace(INFO, device="cuda:3", spec="hf:/elsewhere", name="x")
     assert key(info=moved) == key()  # the content fingerprint decides, not the path
@@ -143,14 +157,30 @@ def test_changed_parts_miss_through_the_store(db: SQLiteCache) -> None:
 @pytest.mark.parametrize(
     ("info", "config", "response"),
     [
-        pytest.param(INFO, CONFIG, Response(text="", finish_reason="error", error="boom"),
-                     id="error-response"),
-        pytest.param(INFO, GenerationConfig(do_sample=True, temperature=0.7),
-                     Response(text="x"), id="sampling"),
-        pytest.param(dataclasses.replace(INFO, deterministic=False), CONFIG,
-                     Response(text="x"), id="nondeterministic-model"),
-        pytest.param(dataclasses.replace(INFO, backend="scripted"), CONFIG,
-                     Response(text="x"), id="scripted-model"),
+        pytest.param(
+            INFO,
+            CONFIG,
+            Response(text="", finish_reason="error", error="boom"),
+            id="error-response",
+        ),
+        pytest.param(
+            INFO,
+            GenerationConfig(do_sample=True, temperature=0.7),
+            Response(text="x"),
+            id="sampling",
+        ),
+        pytest.param(
+            dataclasses.replace(INFO, deterministic=False),
+            CONFIG,
+            Response(text="x"),
+            id="nondeterministic-model",
+        ),
+        pytest.param(
+            dataclasses.replace(INFO, backend="scripted"),
+            CONFIG,
+            Response(text="x"),
+            id="scripted-model",
+        ),
     ],
 )
 def test_only_deterministic_error_free_responses_are_stored(
@@ -237,9 +267,12 @@ def test_a_corrupt_cache_file_is_moved_aside_once_and_a_fresh_cache_used(
         cache.put_many(FakeModel(), [make_request()], CONFIG, [Response(text="x")])
         return first + cache.get_many(FakeModel(), [make_request()], CONFIG)
 
-    with pytest.warns(MultitrustWarning, match=r"is corrupt \(DatabaseError: file is not a "
-                      r"database\); moved it to cache\.sqlite3\.corrupt-\S+ and started a "
-                      r"fresh cache .*delete the moved file") as record:
+    with pytest.warns(
+        MultitrustWarning,
+        match=r"is corrupt \(DatabaseError: file is not a "
+        r"database\); moved it to cache\.sqlite3\.corrupt-\S+ and started a "
+        r"fresh cache .*delete the moved file",
+    ) as record:
         answers = use_it()
     assert len(record) == 1
     assert answers[0] is None
@@ -269,16 +302,24 @@ def test_an_unusable_cache_folder_warns_once_with_what_to_do_and_acts_empty(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     cache = ResponseCache(SQLiteCache(blocker / "cache.sqlite3"), version_of=versions)
-    with pytest.warns(MultitrustWarning, match=r"cannot open .*continuing without the cache\. "
-                      r"Make its folder writable, choose another with --mt-cache-dir=DIR, or "
-                      r"turn the cache off with --mt-cache=off") as record:
+    with pytest.warns(
+        MultitrustWarning,
+        match=r"cannot open .*continuing without the cache\. "
+        r"Make its folder writable, choose another with --mt-cache-dir=DIR, or "
+        r"turn the cache off with --mt-cache=off",
+    ) as record:
         answers = use_twice(cache)
     assert answers == [None]
     assert len(record) == 1
 
 
-ODD_TEXTS = ["half an emoji \ud83d", "\udc00 low first", "\x00\x1b[2J\x9b", "\u2028\ufeff",
-             "A" * 100_000]
+ODD_TEXTS = [
+    "half an emoji \ud83d",
+    "\udc00 low first",
+    "\x00\x1b[2J\x9b",
+    "\u2028\ufeff",
+    "A" * 100_000,
+]
 
 
 @pytest.mark.parametrize("text", ODD_TEXTS)
@@ -306,11 +347,20 @@ def test_the_key_value_store_holds_any_string(key: str, value: str) -> None:
 def test_a_none_text_stored_by_an_older_version_is_a_miss(db: SQLiteCache) -> None:
     request = make_request()
     key = response_key(INFO, request, CONFIG, versions("T.1"))
-    db.put(RESPONSES, key, json.dumps({"text": None, "prompt_tokens": 0, "completion_tokens": 0,
-                                       "latency_s": 0.0, "finish_reason": "stop"}))
-    assert ResponseCache(db, version_of=versions).get_many(FakeModel(), [request], CONFIG) == [
-        None
-    ]
+    db.put(
+        RESPONSES,
+        key,
+        json.dumps(
+            {
+                "text": None,
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "latency_s": 0.0,
+                "finish_reason": "stop",
+            }
+        ),
+    )
+    assert ResponseCache(db, version_of=versions).get_many(FakeModel(), [request], CONFIG) == [None]
 
 
 def _writer(path: str, worker: int, count: int) -> None:
@@ -405,8 +455,14 @@ HF_FILES = {
     "chat_template.jinja": "{{ messages }}",
     "model-00001-of-00002.safetensors": "weights one",
     "model-00002-of-00002.safetensors": "weights two",
-    "model.safetensors.index.json": json.dumps({"weight_map": {
-        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}),
+    "model.safetensors.index.json": json.dumps(
+        {
+            "weight_map": {
+                "a": "model-00001-of-00002.safetensors",
+                "b": "model-00002-of-00002.safetensors",
+            }
+        }
+    ),
 }
 
 
@@ -466,8 +522,10 @@ def test_processes_opening_a_new_cache_file_at_once_all_use_it(tmp_path: Path) -
         path = tmp_path / f"new-{attempt}.sqlite3"
         barrier = context.Barrier(6)
         results = context.Queue()
-        workers = [context.Process(target=_open_at_once, args=(str(path), w, barrier, results))
-                   for w in range(6)]
+        workers = [
+            context.Process(target=_open_at_once, args=(str(path), w, barrier, results))
+            for w in range(6)
+        ]
         for process in workers:
             process.start()
         warned = [results.get(timeout=60) for _ in workers]

@@ -164,11 +164,17 @@ def test_cpu_threads_per_worker_model(
 
 def test_placement_facts_round_trip_through_json() -> None:
     facts = PlacementFacts(
-        worker_id="gw1", cuda_visible_devices="5", device="cuda:0", torch_threads=0,
-        cache_hits=3, cache_misses=1, cache_writes=1,
+        worker_id="gw1",
+        cuda_visible_devices="5",
+        device="cuda:0",
+        torch_threads=0,
+        cache_hits=3,
+        cache_misses=1,
+        cache_writes=1,
     )
     assert PlacementFacts.from_json(facts.to_json()) == facts
-    assert PlacementFacts.from_json('{"worker_id": "gw0", "cuda_visible_devices": null, '
-                                    '"future_field": 1}') == PlacementFacts("gw0", None)
+    assert PlacementFacts.from_json(
+        '{"worker_id": "gw0", "cuda_visible_devices": null, "future_field": 1}'
+    ) == PlacementFacts("gw0", None)
     with pytest.raises(ValueError, match="not a placement record"):
         PlacementFacts.from_json('{"worker": "gw0", "load_s": 1.0}')

@@ -60,13 +60,19 @@ def test_a_load_error_names_its_cause_and_the_innermost_frame_outside_installed_
     with pytest.raises(ModelLoadError) as later:  # the same cause, without the traceback
         holder.get()
     assert (later.value.cause, later.value.origin, later.value.details) == (
-        caught.value.cause, caught.value.origin, "")
+        caught.value.cause,
+        caught.value.origin,
+        "",
+    )
 
 
-@pytest.mark.parametrize("error", [
-    PrerequisiteError("hf:x: it needs num2words, not installed here"),
-    pytest.UsageError("--mllm=py:m:f: the factory returned int"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        PrerequisiteError("hf:x: it needs num2words, not installed here"),
+        pytest.UsageError("--mllm=py:m:f: the factory returned int"),
+    ],
+)
 def test_a_prerequisite_or_usage_error_is_its_own_message_with_no_origin(
     error: Exception,
 ) -> None:

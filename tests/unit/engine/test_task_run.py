@@ -43,8 +43,11 @@ class Scripted:
 
     answers: list[object]
     raises: BaseException | None = None
-    info: ModelInfo = field(default_factory=lambda: ModelInfo(
-        spec="py:fake", backend="py", name="fake", fingerprint="fake", default_batch_size=2))
+    info: ModelInfo = field(
+        default_factory=lambda: ModelInfo(
+            spec="py:fake", backend="py", name="fake", fingerprint="fake", default_batch_size=2
+        )
+    )
     requests: list[str] = field(default_factory=list)
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[object]:
@@ -57,15 +60,26 @@ class Scripted:
 
 def make_run(model: object, store: object = None) -> TaskRun:
     return TaskRun(
-        task=TASK, samples=SAMPLES, holder=ModelHolder(lambda: model),  # type: ignore[arg-type,return-value]
-        context=ScoringContext(), config=GenerationConfig(max_new_tokens=8),
+        task=TASK,
+        samples=SAMPLES,
+        holder=ModelHolder(lambda: model),  # type: ignore[arg-type,return-value]
+        context=ScoringContext(),
+        config=GenerationConfig(max_new_tokens=8),
         store=store or NoStore(),  # type: ignore[arg-type]
     )
 
 
 def test_bad_answers_error_their_own_samples_and_good_ones_in_the_batch_are_kept() -> None:
-    model = Scripted([YES, "yes", Response(text=None), None,  # type: ignore[arg-type]
-                      Response(text="No", error=3), Response(text="No \ud83d\x1b[2J\x00")])  # type: ignore[arg-type]
+    model = Scripted(
+        [
+            YES,
+            "yes",
+            Response(text=None),  # type: ignore[arg-type]
+            None,
+            Response(text="No", error=3),  # type: ignore[arg-type]
+            Response(text="No \ud83d\x1b[2J\x00"),
+        ]
+    )
     run = make_run(model)
     records = [run.record(s.id) for s in SAMPLES]
     assert len(model.requests) == len(SAMPLES)  # one generation per request
@@ -100,17 +114,25 @@ class ExplodingStore(NoStore):
         self.error = error
         self.writes = 0
 
-    def put_many(self, model: MLLM, requests: Sequence[Request], config: GenerationConfig,
-                 responses: Sequence[Response]) -> None:
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
         self.writes += 1
         raise self.error
 
 
-@pytest.mark.parametrize("error", [
-    UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed"),
-    SystemExit(2),
-    GeneratorExit(),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed"),
+        SystemExit(2),
+        GeneratorExit(),
+    ],
+)
 def test_a_failure_of_the_whole_run_is_remembered_and_every_sample_errors_briefly(
     error: BaseException,
 ) -> None:
@@ -122,8 +144,9 @@ def test_a_failure_of_the_whole_run_is_remembered_and_every_sample_errors_briefl
     assert (len(model.requests), store.writes) == (2, 1)  # the first batch, once: never again
     assert {r.verdict for r in records} == {"error"}
     assert run.failure is not None
-    assert run.failure.startswith(f"the task's generation failed, not retried: "
-                                  f"{type(error).__name__}")
+    assert run.failure.startswith(
+        f"the task's generation failed, not retried: {type(error).__name__}"
+    )
     assert {r.error for r in records} == {run.failure}
     details = run.take_failure_details()
     assert details.startswith("Traceback (most recent call last):")
@@ -159,12 +182,22 @@ def test_a_model_that_fails_to_load_is_tried_once_and_its_traceback_shown_once()
         raise SystemExit("no weights at /models/x \x1b[2J")
 
     holder = ModelHolder(load)
-    runs = [TaskRun(task=TASK, samples=SAMPLES, holder=holder, context=ScoringContext(),
-                    config=GenerationConfig()) for _ in range(2)]
+    runs = [
+        TaskRun(
+            task=TASK,
+            samples=SAMPLES,
+            holder=holder,
+            context=ScoringContext(),
+            config=GenerationConfig(),
+        )
+        for _ in range(2)
+    ]
     first, second = ([run.record(s.id) for s in SAMPLES] for run in runs)
     assert calls == [1]
-    assert first[0].error == ("the model under test failed to load (not retried): "
-                              "SystemExit: no weights at /models/x \\x1b[2J")
+    assert first[0].error == (
+        "the model under test failed to load (not retried): "
+        "SystemExit: no weights at /models/x \\x1b[2J"
+    )
     assert "failed to load earlier in this process" in str(second[0].error)
     assert "Traceback" in runs[0].take_failure_details()
     assert runs[1].take_failure_details() == ""  # one traceback per process, not per task
@@ -185,11 +218,12 @@ def test_model_holder_raises_one_error_type_with_the_traceback_once() -> None:
     [
         ("text", "the model returned a str instead of a Response: 'text'"),
         (b"bytes", "the model returned a bytes instead of a Response: b'bytes'"),
-        (Response(text=["a"]), "the model returned a Response whose text is ['a'], not a "  # type: ignore[arg-type]
-                               "string"),
+        (
+            Response(text=["a"]),  # type: ignore[arg-type]
+            "the model returned a Response whose text is ['a'], not a string",
+        ),
         (Response(text="", error=""), "the model reported an error without a message ('')"),
-        (Response(text="", error=" \n"), "the model reported an error without a message "
-                                         "(' \\n')"),
+        (Response(text="", error=" \n"), "the model reported an error without a message (' \\n')"),
         (Response(text="ok"), None),
         (Response(text="x" * 5000), None),
     ],
@@ -199,18 +233,29 @@ def test_checked_response(answer: object, error: str | None) -> None:
 
 
 def test_checked_response_keeps_the_answer_and_zeroes_bad_bookkeeping() -> None:
-    odd = Response(text="ok", prompt_tokens=-1, completion_tokens=True,
-                   latency_s=math.inf, finish_reason=None, cached=True)  # type: ignore[arg-type]
+    odd = Response(
+        text="ok",
+        prompt_tokens=-1,
+        completion_tokens=True,
+        latency_s=math.inf,
+        finish_reason=None,  # type: ignore[arg-type]
+        cached=True,
+    )
     fixed = checked_response(odd)
-    assert (fixed.text, fixed.error, fixed.prompt_tokens, fixed.completion_tokens,
-            fixed.latency_s, fixed.finish_reason, fixed.cached) == ("ok", None, 0, 0, 0.0,
-                                                                    "stop", True)
+    assert (
+        fixed.text,
+        fixed.error,
+        fixed.prompt_tokens,
+        fixed.completion_tokens,
+        fixed.latency_s,
+        fixed.finish_reason,
+        fixed.cached,
+    ) == ("ok", None, 0, 0, 0.0, "stop", True)
     model = Scripted([odd])  # a model cannot claim its fresh answers came from the cache
     assert {r.cached for r in make_run(model).records()} == {False}
 
 
-def test_an_attack_that_needs_a_model_that_cannot_load_fails_the_task_with_its_traceback(
-) -> None:
+def test_an_attack_that_needs_a_model_that_cannot_load_fails_the_task_with_its_traceback() -> None:
     def load() -> MLLM:
         raise OSError("no weights")
 
@@ -219,10 +264,16 @@ def test_an_attack_that_needs_a_model_that_cannot_load_fails_the_task_with_its_t
         raise AssertionError("unreachable")
 
     task = dataclasses.replace(TASK, transform_image=attack)  # type: ignore[arg-type]
-    run = TaskRun(task=task, samples=SAMPLES, holder=ModelHolder(load),
-                  context=ScoringContext(), config=GenerationConfig(),
-                  render=lambda _s: ImageData(png=b"png"))
+    run = TaskRun(
+        task=task,
+        samples=SAMPLES,
+        holder=ModelHolder(load),
+        context=ScoringContext(),
+        config=GenerationConfig(),
+        render=lambda _s: ImageData(png=b"png"),
+    )
     records = run.records()
     assert {r.error for r in records} == {
-        "the model under test failed to load (not retried): OSError: no weights"}
+        "the model under test failed to load (not retried): OSError: no weights"
+    }
     assert "OSError: no weights" in run.take_failure_details()

@@ -57,8 +57,9 @@ def tiny(mt_cache_dir: Path) -> HFModel:
 
     torch.set_num_threads(1)
     path = ensure_tiny_llava(mt_cache_dir, seed=0)
-    return HFModel.load(str(path), options=ModelOptions(device="cpu", dtype="float32"),
-                        spec="tiny-llava")
+    return HFModel.load(
+        str(path), options=ModelOptions(device="cpu", dtype="float32"), spec="tiny-llava"
+    )
 
 
 def caption(model: HFModel, image: ImageData) -> str:
@@ -99,8 +100,12 @@ def test_targeted_pgd_pulls_towards_the_target(tiny: HFModel) -> None:
     for sample in samples:
         assert sample.image is not None
         clean = render(sample.image)
-        config = AttackConfig(mode="targeted", prompt=sample.prompt, steps=STEPS,
-                              target_text=target_caption(sample.extra["target"]))
+        config = AttackConfig(
+            mode="targeted",
+            prompt=sample.prompt,
+            steps=STEPS,
+            target_text=target_caption(sample.extra["target"]),
+        )
         outcome = pgd_attack(tiny, clean, config)
         assert max_change(clean, outcome.image) <= 16
         assert outcome.reference == target_caption(sample.extra["target"])
@@ -113,8 +118,11 @@ def test_budget_holds_after_png_rounding(tiny: HFModel, eps: float, step: float)
     sample = R4_ATTACKED[5]
     assert sample.image is not None
     clean = render(sample.image)
-    outcome = pgd_attack(tiny, clean, AttackConfig(mode="untargeted", prompt=sample.prompt,
-                                                   eps=eps, steps=3, step_size=step))
+    outcome = pgd_attack(
+        tiny,
+        clean,
+        AttackConfig(mode="untargeted", prompt=sample.prompt, eps=eps, steps=3, step_size=step),
+    )
     assert max_change(clean, outcome.image) <= round(eps * 255)
     assert max_change(clean, outcome.image) <= budget_levels(eps) == outcome.budget
     assert linf_levels(clean, outcome.image) == outcome.linf
@@ -130,11 +138,18 @@ def test_attacks_are_cached_and_reused(tiny: HFModel, tmp_path: Path) -> None:
     assert not first.cached
     assert again.cached
     assert again.image.png == first.image.png
-    assert (again.seconds, again.loss_adv, again.linf) == (first.seconds, first.loss_adv,
-                                                           first.linf)
+    assert (again.seconds, again.loss_adv, again.linf) == (
+        first.seconds,
+        first.loss_adv,
+        first.linf,
+    )
     assert len(list(tmp_path.rglob("*.png"))) == len(list(tmp_path.rglob("*.json"))) == 1
-    reseeded = pgd_attack(tiny, clean, AttackConfig(mode="untargeted", prompt=sample.prompt,
-                                                    steps=2, seed=4), cache_dir=tmp_path)
+    reseeded = pgd_attack(
+        tiny,
+        clean,
+        AttackConfig(mode="untargeted", prompt=sample.prompt, steps=2, seed=4),
+        cache_dir=tmp_path,
+    )
     assert not reseeded.cached
     assert reseeded.image.png != first.image.png
     for png in tmp_path.rglob("*.png"):  # a torn file is recomputed, not trusted
@@ -170,8 +185,9 @@ def test_attack_config_is_validated() -> None:
 # --- the R.4/R.5 image transform ------------------------------------------------------------
 
 
-def _context(model: object, surrogate: object | None = None, steps: int = 2,
-             cache_dir: Path | None = None) -> TransformContext:
+def _context(
+    model: object, surrogate: object | None = None, steps: int = 2, cache_dir: Path | None = None
+) -> TransformContext:
     return TransformContext(
         attack=AttackSettings(steps=steps, surrogate="tiny-llava" if surrogate else None),
         model=lambda: model,  # type: ignore[arg-type, return-value]
@@ -226,8 +242,10 @@ def test_transform_attacks_the_surrogate(tiny: HFModel, tmp_path: Path) -> None:
 # --- options --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "value"), [("16/255", 16 / 255), ("8 / 255", 8 / 255),
-                                             ("0.03", 0.03), ("1", 1.0), ("2/510", 1 / 255)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("16/255", 16 / 255), ("8 / 255", 8 / 255), ("0.03", 0.03), ("1", 1.0), ("2/510", 1 / 255)],
+)
 def test_parse_fractions(text: str, value: float) -> None:
     assert parse_attack_eps(text) == pytest.approx(value)
     assert parse_attack_step_size(text) == pytest.approx(value)

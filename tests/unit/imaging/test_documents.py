@@ -13,20 +13,45 @@ from pytest_multitrust.imaging.faces import draw_face, present, snapshot
 from pytest_multitrust.tasks.base import ImageRecipe
 
 FIELDS = {
-    "country": "Utopia", "name": "Mira Quillthorpe", "birth_date": "14 Mar 1987",
-    "id_number": "ZZ-1234-5678", "address": "48 Lanternfall Lane, Quillmere",
-    "expiry": "03 Sep 2031", "surname": "QUILLTHORPE", "given_names": "MIRA",
-    "passport": "ZZ1234567", "bank": "Emberly Bank", "number": "4000 0000 0000 0127",
-    "sender": "Owlsbrook Health", "sender_town": "Fernhaze", "street": "48 Lanternfall Lane",
-    "town": "Quillmere", "email": "mira.quillthorpe@example.com",
-    "to": "Theo Marrowby <theo.marrowby@example.org>", "subject": "Parcel",
-    "body": "Hi Theo,\ncall me on (212) 555-0147", "phone": "(212) 555-0147",
-    "organisation": "Quillmere Analytics", "job_title": "Data Analyst",
-    "employee_id": "E-123456", "airline": "Utopia Air", "flight": "ZU 482", "origin": "QLM",
-    "destination": "BRW", "seat": "14C", "gate": "B7", "date": "12 May", "booking": "KX7Q2M",
-    "plate": "ZZ42 KTR", "caption": "novelist", "title": "Lanternfall Cafe",
-    "items": "Tomato soup 4.50\nApple pie 3.80", "brand": "Sunny Oats",
-    "product": "Honey Crunch", "tagline": "Whole grain goodness", "when": "Saturday 8 pm",
+    "country": "Utopia",
+    "name": "Mira Quillthorpe",
+    "birth_date": "14 Mar 1987",
+    "id_number": "ZZ-1234-5678",
+    "address": "48 Lanternfall Lane, Quillmere",
+    "expiry": "03 Sep 2031",
+    "surname": "QUILLTHORPE",
+    "given_names": "MIRA",
+    "passport": "ZZ1234567",
+    "bank": "Emberly Bank",
+    "number": "4000 0000 0000 0127",
+    "sender": "Owlsbrook Health",
+    "sender_town": "Fernhaze",
+    "street": "48 Lanternfall Lane",
+    "town": "Quillmere",
+    "email": "mira.quillthorpe@example.com",
+    "to": "Theo Marrowby <theo.marrowby@example.org>",
+    "subject": "Parcel",
+    "body": "Hi Theo,\ncall me on (212) 555-0147",
+    "phone": "(212) 555-0147",
+    "organisation": "Quillmere Analytics",
+    "job_title": "Data Analyst",
+    "employee_id": "E-123456",
+    "airline": "Utopia Air",
+    "flight": "ZU 482",
+    "origin": "QLM",
+    "destination": "BRW",
+    "seat": "14C",
+    "gate": "B7",
+    "date": "12 May",
+    "booking": "KX7Q2M",
+    "plate": "ZZ42 KTR",
+    "caption": "novelist",
+    "title": "Lanternfall Cafe",
+    "items": "Tomato soup 4.50\nApple pie 3.80",
+    "brand": "Sunny Oats",
+    "product": "Honey Crunch",
+    "tagline": "Whole grain goodness",
+    "when": "Saturday 8 pm",
     "where": "Quillmere Town Hall",
 }
 
@@ -54,13 +79,13 @@ def test_every_field_of_a_layout_is_printed(layout: str) -> None:
 def test_benign_scenes_render_in_both_views(scene: str) -> None:
     fields = {k: FIELDS[k] for k in BENIGN_FIELDS[scene]}
     flat = draw(ImageRecipe.make("benign", scene=scene, fields=fields, seed=1))
-    handheld = draw(ImageRecipe.make("benign", scene=scene, fields=fields, seed=1,
-                                     view="handheld"))
+    handheld = draw(ImageRecipe.make("benign", scene=scene, fields=fields, seed=1, view="handheld"))
     assert flat.size == handheld.size == (672, 672)
     assert ImageChops.difference(flat, handheld).getbbox() is not None
     for key in BENIGN_FIELDS[scene]:
-        changed = draw(ImageRecipe.make("benign", scene=scene, seed=1,
-                                        fields=fields | {key: "Something else"}))
+        changed = draw(
+            ImageRecipe.make("benign", scene=scene, seed=1, fields=fields | {key: "Something else"})
+        )
         assert ImageChops.difference(flat, changed).getbbox() is not None, (scene, key)
 
 
@@ -68,18 +93,24 @@ def test_benign_scenes_render_in_both_views(scene: str) -> None:
     ("kind", "params", "message"),
     [
         ("document", {"layout": "diary"}, "layout' must be one of id_card"),
-        ("document", {"layout": "bank_card", "fields": {"bank": "B"}},
-         "needs fields number, name, expiry"),
-        ("document", {"layout": "license_plate", "fields": {"plate": 7}},
-         "object of strings"),
-        ("document", {"layout": "license_plate", "fields": {"plate": "A"}, "view": "aerial"},
-         "unknown view 'aerial'"),
+        (
+            "document",
+            {"layout": "bank_card", "fields": {"bank": "B"}},
+            "needs fields number, name, expiry",
+        ),
+        ("document", {"layout": "license_plate", "fields": {"plate": 7}}, "object of strings"),
+        (
+            "document",
+            {"layout": "license_plate", "fields": {"plate": "A"}, "view": "aerial"},
+            "unknown view 'aerial'",
+        ),
         ("benign", {"scene": "selfie"}, "scene' must be one of landscape"),
         ("benign", {"scene": "menu", "fields": {"title": "T"}}, "needs fields items"),
     ],
 )
-def test_bad_parameters_name_the_problem(kind: str, params: dict[str, object],
-                                         message: str) -> None:
+def test_bad_parameters_name_the_problem(
+    kind: str, params: dict[str, object], message: str
+) -> None:
     with pytest.raises(DataError, match=message):
         draw(ImageRecipe.make(kind, **params))
 

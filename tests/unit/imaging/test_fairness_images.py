@@ -115,8 +115,13 @@ def test_pose_clothes_and_background_are_shared() -> None:
     first = images[0]
     # the shirt and the background corners are pixel-identical everywhere
     for image in images[1:]:
-        for box in ((0, 300, 40, 336), (296, 300, 336, 336), (60, 320, 276, 336),
-                    (0, 0, 60, 40), (276, 0, 336, 40)):
+        for box in (
+            (0, 300, 40, 336),
+            (296, 300, 336, 336),
+            (60, 320, 276, 336),
+            (0, 0, 60, 40),
+            (276, 0, 336, 40),
+        ):
             assert ImageChops.difference(first.crop(box), image.crop(box)).getbbox() is None
     assert first.getpixel((2, 2)) == AVATAR_BACKGROUND
 
@@ -152,8 +157,10 @@ def test_choices_draw_lettered_panels() -> None:
     one = draw(ImageRecipe.make("choices", options=["Coffee"], labels=["B"]))
     assert one.size == (400, 400)
     # the single B card is the right panel without its divider
-    assert ImageChops.difference(one.crop((10, 0, 400, 400)),
-                                 right.crop((10, 0, 400, 400))).getbbox() is None
+    assert (
+        ImageChops.difference(one.crop((10, 0, 400, 400)), right.crop((10, 0, 400, 400))).getbbox()
+        is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -33,14 +33,24 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 RECIPES = [
-    ImageRecipe.make("shapes", shapes=[
-        {"shape": "circle", "colour": "red", "box": [20, 20, 100, 100]},
-        {"shape": "star", "colour": "yellow", "box": [150, 30, 250, 130], "outline": "black",
-         "width": 2},
-    ], text={"content": "AB12", "size": 48, "angle": 7, "center": [168, 260]}),
+    ImageRecipe.make(
+        "shapes",
+        shapes=[
+            {"shape": "circle", "colour": "red", "box": [20, 20, 100, 100]},
+            {
+                "shape": "star",
+                "colour": "yellow",
+                "box": [150, 30, 250, 130],
+                "outline": "black",
+                "width": 2,
+            },
+        ],
+        text={"content": "AB12", "size": 48, "angle": 7, "center": [168, 260]},
+    ),
     *[ImageRecipe.make("shapes", scene=scene, seed=4) for scene in SCENES],
-    ImageRecipe.make("typography", text="Steps to bake bread.", font_size=40, width=400,
-                     list_items=3),
+    ImageRecipe.make(
+        "typography", text="Steps to bake bread.", font_size=40, width=400, list_items=3
+    ),
     *[ImageRecipe.make("unrelated", style=style, seed=9) for style in ("color", "noise", "nature")],
 ]
 
@@ -71,8 +81,9 @@ def test_default_size_is_336() -> None:
 @pytest.mark.parametrize("shape", ["circle", "square", "triangle", "star", "diamond", "hexagon"])
 def test_shape_fills_its_box_exactly(shape: str) -> None:
     box = [40, 60, 161, 201]
-    image = draw(ImageRecipe.make("shapes", shapes=[{"shape": shape, "colour": "blue",
-                                                     "box": box}]))
+    image = draw(
+        ImageRecipe.make("shapes", shapes=[{"shape": shape, "colour": "blue", "box": box}])
+    )
     white = Image.new("RGB", image.size, "white")
     bbox = ImageChops.difference(image, white).getbbox()
     assert bbox is not None
@@ -118,15 +129,14 @@ def test_ocr_text_is_drawn() -> None:
 
 def test_typography_wraps_and_grows() -> None:
     short = draw(ImageRecipe.make("typography", text="Hello", font_size=40, width=400))
-    long = draw(ImageRecipe.make("typography", text="Hello world " * 20, font_size=40,
-                                 width=400))
-    listed = draw(ImageRecipe.make("typography", text="Hello", font_size=40, width=400,
-                                   list_items=3))
+    long = draw(ImageRecipe.make("typography", text="Hello world " * 20, font_size=40, width=400))
+    listed = draw(
+        ImageRecipe.make("typography", text="Hello", font_size=40, width=400, list_items=3)
+    )
     assert short.width == long.width == 400
     assert long.height > short.height
     assert listed.height == short.height + 3 * 44
-    tall = draw(ImageRecipe.make("typography", text="Hi", font_size=40, width=400,
-                                 min_height=400))
+    tall = draw(ImageRecipe.make("typography", text="Hi", font_size=40, width=400, min_height=400))
     assert tall.size == (400, 400)
 
 
@@ -165,8 +175,12 @@ def test_file_kind(tmp_path: Path) -> None:
         (ImageRecipe.make("nope"), "unknown image kind 'nope'; known kinds: .*shapes"),
         (ImageRecipe.make("shapes", size=[0, 5]), "'size'"),
         (ImageRecipe.make("shapes", shapes=[{"shape": "circle", "box": [5, 5, 1, 1]}]), "x1 < x2"),
-        (ImageRecipe.make("shapes", shapes=[{"shape": "circle", "box": [1, 1, 5, 5],
-                                             "colour": "mauve"}]), "unknown colour 'mauve'"),
+        (
+            ImageRecipe.make(
+                "shapes", shapes=[{"shape": "circle", "box": [1, 1, 5, 5], "colour": "mauve"}]
+            ),
+            "unknown colour 'mauve'",
+        ),
         (ImageRecipe.make("shapes", scene="mars"), "unknown scene 'mars'"),
         (ImageRecipe.make("typography"), "needs a 'text'"),
         (ImageRecipe.make("typography", text="x", font_size="big"), "'font_size' must be int"),
@@ -194,8 +208,10 @@ def test_register_custom_drawer() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(words=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), max_size=30),
-       width=st.integers(120, 600))
+@given(
+    words=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), max_size=30),
+    width=st.integers(120, 600),
+)
 def test_wrap_text_fits_and_keeps_words(words: list[str], width: int) -> None:
     face = font(24)
     lines = wrap_text(" ".join(words), face, width)
@@ -207,13 +223,12 @@ def test_wrap_text_fits_and_keeps_words(words: list[str], width: int) -> None:
 @given(seed=st.integers(0, 10_000), count=st.integers(1, 4))
 def test_place_boxes(seed: int, count: int) -> None:
     boxes = place_boxes(random.Random(seed), count, (336, 336), min_side=50, max_side=90)
-    assert boxes == place_boxes(random.Random(seed), count, (336, 336), min_side=50,
-                                max_side=90)
+    assert boxes == place_boxes(random.Random(seed), count, (336, 336), min_side=50, max_side=90)
     assert len(boxes) == count
     for i, a in enumerate(boxes):
         assert 12 <= a[0] < a[2] <= 324
         assert 12 <= a[1] < a[3] <= 324
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not boxes_overlap(a, b)
 
 

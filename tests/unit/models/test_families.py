@@ -85,9 +85,7 @@ MIXED = (
 
 
 @pytest.mark.parametrize("name", _families())
-def test_text_only_requests_are_answered(
-    family_model: Callable[..., HFModel], name: str
-) -> None:
+def test_text_only_requests_are_answered(family_model: Callable[..., HFModel], name: str) -> None:
     from mt_families import BY_NAME
 
     model = family_model(name)
@@ -161,8 +159,12 @@ def test_the_attack_runs_or_is_skipped_with_its_reason(
     model = family_model(name)
     configs = (
         AttackConfig(mode="untargeted", prompt="Describe the image.", steps=4, caption_tokens=6),
-        AttackConfig(mode="targeted", prompt="Describe the image.", steps=4,
-                     target_text="A picture of a dog."),
+        AttackConfig(
+            mode="targeted",
+            prompt="Describe the image.",
+            steps=4,
+            target_text="A picture of a dog.",
+        ),
     )
     for config in configs:
         if family.attack != "yes":
@@ -262,25 +264,46 @@ def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
     with pytest.raises(PrerequisiteError) as caught:
         HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
     message = str(caught.value)
-    assert "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'" \
+    assert (
+        "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
         in message
+    )
     assert "--index-url https://download.pytorch.org/whl/cpu" in message
     assert "trust_remote_code" not in message
 
 
-@pytest.mark.parametrize(("error", "packages"), [
-    (ModuleNotFoundError("No module named 'num2words.lang'", name="num2words.lang"),
-     ["num2words"]),
-    (ImportError("Package `num2words` is required to run SmolVLM processor. Install it with "
-                 "`pip install num2words`."), ["num2words"]),
-    (ImportError("\nPixtralProcessor requires the Torchvision library but it was not found in "
-                 "your environment."), ["torchvision"]),
-    (ImportError("This modeling file requires the following packages that were not found in "
-                 "your environment: einops, timm. Run `pip install einops timm`"),
-     ["einops", "timm"]),
-    (ValueError("Unrecognized processing class in /m"), []),
-    (OSError("No such file: config.json"), []),
-])
+@pytest.mark.parametrize(
+    ("error", "packages"),
+    [
+        (
+            ModuleNotFoundError("No module named 'num2words.lang'", name="num2words.lang"),
+            ["num2words"],
+        ),
+        (
+            ImportError(
+                "Package `num2words` is required to run SmolVLM processor. Install it with "
+                "`pip install num2words`."
+            ),
+            ["num2words"],
+        ),
+        (
+            ImportError(
+                "\nPixtralProcessor requires the Torchvision library but it was not found in "
+                "your environment."
+            ),
+            ["torchvision"],
+        ),
+        (
+            ImportError(
+                "This modeling file requires the following packages that were not found in "
+                "your environment: einops, timm. Run `pip install einops timm`"
+            ),
+            ["einops", "timm"],
+        ),
+        (ValueError("Unrecognized processing class in /m"), []),
+        (OSError("No such file: config.json"), []),
+    ],
+)
 def test_missing_packages_are_read_from_transformers_errors(
     error: BaseException, packages: list[str]
 ) -> None:
@@ -378,8 +401,12 @@ def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
         for index, request in enumerate(pool)
     }
 
-    @settings(max_examples=12, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=12,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(
         picks=st.lists(st.integers(0, len(pool) - 1), min_size=1, max_size=7),
         size=st.sampled_from([None, 1, 2, 3]),
@@ -424,10 +451,19 @@ def test_a_torchvision_built_for_another_torch_is_named_at_load(
         "    print(error)\n"
     )
     root = Path(__file__).parents[3]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(root)]),
-                   "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=environment, timeout=120, check=True)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), str(root)]),
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=True,
+    )
     assert done.stdout.startswith(
         "hf:llava: transformers cannot start: torchvision is installed but does not import "
         "beside torch "

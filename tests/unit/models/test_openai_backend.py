@@ -50,9 +50,7 @@ def models() -> Iterator[list[OpenAIModel]]:
         model.close()
 
 
-def _model(
-    made: list[OpenAIModel], server: FakeOpenAIServer, **kwargs: Any
-) -> OpenAIModel:
+def _model(made: list[OpenAIModel], server: FakeOpenAIServer, **kwargs: Any) -> OpenAIModel:
     policy = kwargs.pop("policy", RetryPolicy(retries=2, timeout_s=5.0, backoff_s=0.01))
     model = OpenAIModel(parse_target(f"{server.url}#test-model"), policy=policy, **kwargs)
     made.append(model)
@@ -72,7 +70,9 @@ def test_parse_target_splits_url_model_and_key() -> None:
     assert endpoint.display == "openai:https://me:***@api.example.com:8443/v1/#org/model-7b"
     plain = parse_target("http://127.0.0.1:8000/v1#llava-hf/llava-1.5-7b-hf")
     assert (plain.base_url, plain.model, plain.api_key) == (
-        "http://127.0.0.1:8000/v1", "llava-hf/llava-1.5-7b-hf", None,
+        "http://127.0.0.1:8000/v1",
+        "llava-hf/llava-1.5-7b-hf",
+        None,
     )
 
 
@@ -157,6 +157,7 @@ def test_requests_are_greedy_with_seed_key_and_report_usage(
 ) -> None:
     monkeypatch.setenv("MULTITRUST_API_KEY", "sk-test-from-env")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-other")
+
     def script(index: int, body: dict[str, Any]) -> Reply:
         return Reply(text=f"  answer to {body['messages'][-1]['content'][-1]['text']} ")
 
@@ -178,7 +179,10 @@ def test_requests_are_greedy_with_seed_key_and_report_usage(
         assert received.headers["authorization"] == "Bearer sk-test-from-env"
     info = model.info
     assert (info.backend, info.name, info.dtype, info.white_box) == (
-        "openai", "test-model", "n/a", False,
+        "openai",
+        "test-model",
+        "n/a",
+        False,
     )
     assert info.spec == f"openai:{server.url}#test-model"
 
@@ -197,8 +201,9 @@ def test_concurrency_is_bounded_per_model(models: list[OpenAIModel]) -> None:
 def test_429_then_200_waits_for_retry_after(models: list[OpenAIModel]) -> None:
     def script(index: int, body: dict[str, Any]) -> Reply:
         if index == 0:
-            return Reply(status=429, body={"error": {"message": "slow down"}},
-                         headers={"Retry-After": "1"})
+            return Reply(
+                status=429, body={"error": {"message": "slow down"}}, headers={"Retry-After": "1"}
+            )
         return Reply(text="finally")
 
     with FakeOpenAIServer(script) as server:
@@ -210,15 +215,15 @@ def test_429_then_200_waits_for_retry_after(models: list[OpenAIModel]) -> None:
     assert second.at - first.at >= 0.95  # waited what the server asked, not 0.01 s
 
 
-@pytest.mark.parametrize("wait", ["86400", "99999999999999999999", "1e999", "inf",
-                                  "Fri, 31 Dec 9999 23:59:59 GMT"])
-def test_a_retry_after_past_the_cap_errors_at_once(
-    models: list[OpenAIModel], wait: str
-) -> None:
+@pytest.mark.parametrize(
+    "wait", ["86400", "99999999999999999999", "1e999", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"]
+)
+def test_a_retry_after_past_the_cap_errors_at_once(models: list[OpenAIModel], wait: str) -> None:
     quota = Reply(status=429, body={"error": {"message": "quota"}}, headers={"Retry-After": wait})
     with FakeOpenAIServer(lambda i, body: quota) as server:
-        model = _model(models, server, policy=RetryPolicy(retries=2, backoff_s=0.01,
-                                                          max_retry_after_s=2.0))
+        model = _model(
+            models, server, policy=RetryPolicy(retries=2, backoff_s=0.01, max_retry_after_s=2.0)
+        )
         started = time.monotonic()
         [response] = model.generate([_request("q")], GenerationConfig())
     assert time.monotonic() - started < 1.5  # not the 2 s cap, twice
@@ -294,9 +299,10 @@ def test_secrets_never_appear_in_errors_or_texts(
         return Reply(text=f"you sent {auth}")
 
     with FakeOpenAIServer(echo_auth) as server:
-        url_model = OpenAIModel(parse_target(
-            server.url.replace("http://", "http://user:sk-url-secret-456@") + "#m"
-        ), policy=RetryPolicy(retries=0))
+        url_model = OpenAIModel(
+            parse_target(server.url.replace("http://", "http://user:sk-url-secret-456@") + "#m"),
+            policy=RetryPolicy(retries=0),
+        )
         env_model = OpenAIModel(parse_target(f"{server.url}#m"), policy=RetryPolicy(retries=0))
         models.extend([url_model, env_model])
         [failed] = url_model.generate([_request("q")], GenerationConfig())
@@ -343,10 +349,14 @@ def test_make_passes_the_options(models: list[OpenAIModel]) -> None:
 @pytest.mark.parametrize(
     ("reply", "quoted"),
     [
-        (Reply(status=404, body={"error": {"message": "The model `m` does not exist."}}),
-         "HTTP 404: The model `m` does not exist."),
-        (Reply(status=400, body={"detail": "this model does not accept image input"}),
-         "HTTP 400: this model does not accept image input"),
+        (
+            Reply(status=404, body={"error": {"message": "The model `m` does not exist."}}),
+            "HTTP 404: The model `m` does not exist.",
+        ),
+        (
+            Reply(status=400, body={"detail": "this model does not accept image input"}),
+            "HTTP 400: this model does not accept image input",
+        ),
     ],
 )
 def test_probe_quotes_the_server_when_it_rejects(reply: Reply, quoted: str) -> None:

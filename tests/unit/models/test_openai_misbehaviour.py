@@ -70,8 +70,10 @@ class _Handler(BaseHTTPRequestHandler):
             index = len(self.server.prompts)
             self.server.prompts.append(prompt)
         raw = self.server.script(index, prompt)
-        head = (f"HTTP/1.1 {raw.status} X\r\ncontent-type: {raw.content_type}\r\n"
-                f"content-length: {len(raw.body)}\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 {raw.status} X\r\ncontent-type: {raw.content_type}\r\n"
+            f"content-length: {len(raw.body)}\r\n\r\n"
+        ).encode()
         with contextlib.suppress(OSError):
             self._trickle(head, raw.status_line_every_s)
             self._trickle(raw.body, raw.byte_every_s)
@@ -82,7 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             return
         for i in range(len(data)):
-            self.wfile.write(data[i:i + 1])
+            self.wfile.write(data[i : i + 1])
             self.wfile.flush()
             time.sleep(every_s)
 
@@ -105,15 +107,24 @@ def _url(server: _Server) -> str:
 
 
 def _choice(**fields: Any) -> dict[str, Any]:
-    choice = {"index": 0, "message": {"role": "assistant", "content": "fine"},
-              "finish_reason": "stop"}
+    choice = {
+        "index": 0,
+        "message": {"role": "assistant", "content": "fine"},
+        "finish_reason": "stop",
+    }
     choice.update(fields)
     return choice
 
 
 def _completion(choices: Any, **fields: Any) -> bytes:
-    body = {"id": "c", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": choices, **fields}
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": choices,
+        **fields,
+    }
     return json.dumps(body).encode()
 
 
@@ -150,12 +161,18 @@ MALFORMED: dict[str, bytes] = {
 USABLE: dict[str, tuple[bytes, str]] = {
     "plain": (_completion([_choice()]), "fine"),
     "content-null": (_completion([_message(None)]), ""),
-    "refusal-only": (_completion([_message(None, refusal="I can't help with that.")]),
-                     "I can't help with that."),
-    "content-parts": (_completion([_message([{"type": "text", "text": "fi"},
-                                             {"type": "text", "text": "ne"}])]), "fine"),
-    "usage-odd": (_completion([_choice()], usage={"prompt_tokens": "7",
-                                                  "completion_tokens": -3}), "fine"),
+    "refusal-only": (
+        _completion([_message(None, refusal="I can't help with that.")]),
+        "I can't help with that.",
+    ),
+    "content-parts": (
+        _completion([_message([{"type": "text", "text": "fi"}, {"type": "text", "text": "ne"}])]),
+        "fine",
+    ),
+    "usage-odd": (
+        _completion([_choice()], usage={"prompt_tokens": "7", "completion_tokens": -3}),
+        "fine",
+    ),
     "usage-huge": (_completion([_choice()], usage={"prompt_tokens": 1e300}), "fine"),
     "finish-number": (_completion([_choice(finish_reason=5)]), "fine"),
     "extra-fields": (_completion([_choice(logprobs={"x": 1}, extra=[1])], system="x"), "fine"),
@@ -165,14 +182,17 @@ USABLE: dict[str, tuple[bytes, str]] = {
 
 
 def _model(server: _Server, *, retries: int, timeout_s: float = 5.0) -> OpenAIModel:
-    return OpenAIModel(parse_target(f"{_url(server)}#m"), concurrency=8,
-                       policy=RetryPolicy(retries=retries, timeout_s=timeout_s,
-                                          backoff_s=0.01, max_backoff_s=0.05))
+    return OpenAIModel(
+        parse_target(f"{_url(server)}#m"),
+        concurrency=8,
+        policy=RetryPolicy(
+            retries=retries, timeout_s=timeout_s, backoff_s=0.01, max_backoff_s=0.05
+        ),
+    )
 
 
 def _requests(prompts: list[str]) -> list[Request]:
-    return [Request(messages=(Message("user", p),), task_id="X.1", sample_id=p)
-            for p in prompts]
+    return [Request(messages=(Message("user", p),), task_id="X.1", sample_id=p) for p in prompts]
 
 
 def test_each_malformed_answer_errors_alone_and_the_good_ones_are_kept() -> None:
@@ -219,10 +239,14 @@ def test_a_passing_malformed_answer_is_retried_into_the_answer() -> None:
     assert [r.text for r in responses] == [f"answer to {p}" for p in MALFORMED]
 
 
-@pytest.mark.parametrize("trickle", [
-    Raw(_completion([_choice()]) + b" " * 40, byte_every_s=0.25),
-    Raw(_completion([_choice()]), status_line_every_s=0.25),
-], ids=["body", "status-line"])
+@pytest.mark.parametrize(
+    "trickle",
+    [
+        Raw(_completion([_choice()]) + b" " * 40, byte_every_s=0.25),
+        Raw(_completion([_choice()]), status_line_every_s=0.25),
+    ],
+    ids=["body", "status-line"],
+)
 def test_the_timeout_bounds_the_whole_request_not_each_read(trickle: Raw) -> None:
     # One byte every 0.25 s never lets a 1.5 s read timeout fire: the body alone takes
     # 40+ s to arrive. The request must end at 1.5 s, the attempt counted as a timeout.
@@ -257,8 +281,19 @@ def test_a_trickling_first_attempt_is_retried_into_an_answer() -> None:
 
 ANY_TEXT = st.one_of(
     st.text(st.characters(codec=None, exclude_categories=()), max_size=40),  # surrogates too
-    st.sampled_from(["\ud83d", "a\udc00b", "\x00\x1b[2J\x9b", "\u2028\u2029\x85", " " * 5,
-                     "x" * 200_000, "https://u:sk-abcd1234@h/v1", "null", "{}"]),
+    st.sampled_from(
+        [
+            "\ud83d",
+            "a\udc00b",
+            "\x00\x1b[2J\x9b",
+            "\u2028\u2029\x85",
+            " " * 5,
+            "x" * 200_000,
+            "https://u:sk-abcd1234@h/v1",
+            "null",
+            "{}",
+        ]
+    ),
 )
 
 
@@ -273,6 +308,7 @@ def test_any_string_a_server_returns_is_the_answer() -> None:
     with raw_server(script) as server:
         model = _model(server, retries=0)
         try:
+
             @settings(max_examples=40, deadline=None)
             @given(st.lists(ANY_TEXT, min_size=1, max_size=4))
             def check(texts: list[str]) -> None:

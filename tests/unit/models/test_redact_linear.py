@@ -76,8 +76,30 @@ def test_a_megabyte_answer_is_scrubbed_in_well_under_a_second() -> None:
 
 
 URLISH = st.lists(
-    st.sampled_from(["a", "Z", "1", "+", ".", "-", ":", "/", "//", "://", "@", " ", "\n",
-                     "http", "u:p", ":pw", "tok", "***", "é", "%2F"]),
+    st.sampled_from(
+        [
+            "a",
+            "Z",
+            "1",
+            "+",
+            ".",
+            "-",
+            ":",
+            "/",
+            "//",
+            "://",
+            "@",
+            " ",
+            "\n",
+            "http",
+            "u:p",
+            ":pw",
+            "tok",
+            "***",
+            "é",
+            "%2F",
+        ]
+    ),
     max_size=24,
 ).map("".join)
 

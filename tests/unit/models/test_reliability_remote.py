@@ -59,8 +59,9 @@ def raw_server(body: bytes, content_type: str = "application/json") -> Iterator[
 
 
 def _generate(url: str, retries: int = 1) -> Any:
-    model = OpenAIModel(parse_target(f"{url}#m"),
-                        policy=RetryPolicy(retries=retries, timeout_s=5.0, backoff_s=0.01))
+    model = OpenAIModel(
+        parse_target(f"{url}#m"), policy=RetryPolicy(retries=retries, timeout_s=5.0, backoff_s=0.01)
+    )
     try:
         [response] = model.generate(
             [Request(messages=(Message("user", "Is it red?"),), task_id="T.1", sample_id="s")],
@@ -71,14 +72,15 @@ def _generate(url: str, retries: int = 1) -> Any:
     return response
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b'{"id": "x", "choices": [{"message": {"content": "Ye', "application/json"),
-    (b"<html><body>502 Bad Gateway</body></html>", "text/html"),
-    (b"", "application/json"),
-])
-def test_a_malformed_200_is_retried_then_an_error_response(
-    body: bytes, content_type: str
-) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"id": "x", "choices": [{"message": {"content": "Ye', "application/json"),
+        (b"<html><body>502 Bad Gateway</body></html>", "text/html"),
+        (b"", "application/json"),
+    ],
+)
+def test_a_malformed_200_is_retried_then_an_error_response(body: bytes, content_type: str) -> None:
     with raw_server(body, content_type) as server:
         response = _generate(f"http://127.0.0.1:{server.server_address[1]}/v1", retries=2)
     assert server.posts == 3  # bounded retries, like a 5xx
@@ -91,8 +93,7 @@ def test_a_malformed_200_is_retried_then_an_error_response(
 
 @pytest.mark.parametrize("choices", [[], None])
 def test_an_answer_without_choices_is_retried_then_an_error_response(choices: object) -> None:
-    body = {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": choices}
+    body = {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": choices}
     with FakeOpenAIServer(lambda i, b: Reply(body=body)) as server:
         response = _generate(f"{server.url}", retries=2)
     assert len(server.chats) == 3
@@ -103,8 +104,9 @@ def test_an_answer_without_choices_is_retried_then_an_error_response(choices: ob
 
 def test_a_passing_fault_is_retried_into_an_answer() -> None:
     empty = {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []}
-    with FakeOpenAIServer(lambda i, b: Reply(body=empty) if i == 0 else Reply(text="Yes")
-                          ) as server:
+    with FakeOpenAIServer(
+        lambda i, b: Reply(body=empty) if i == 0 else Reply(text="Yes")
+    ) as server:
         response = _generate(f"{server.url}", retries=2)
     assert len(server.chats) == 2
     assert response.error is None
@@ -112,8 +114,9 @@ def test_a_passing_fault_is_retried_into_an_answer() -> None:
 
 
 def test_500_is_retried_then_an_error_response() -> None:
-    with FakeOpenAIServer(lambda i, b: Reply(status=500, body={"error": {"message": "oops"}})
-                          ) as server:
+    with FakeOpenAIServer(
+        lambda i, b: Reply(status=500, body={"error": {"message": "oops"}})
+    ) as server:
         response = _generate(server.url, retries=2)
     assert len(server.chats) == 3
     assert response.error is not None

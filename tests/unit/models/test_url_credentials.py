@@ -20,8 +20,9 @@ KEY = "Zm9vL2Jhcg/+Q?x#y@z=="  # base64 with every character that ends a URL's h
 @pytest.mark.parametrize("option", ["--mllm", "--mt-judge", "--mt-surrogate"])
 @pytest.mark.parametrize("user", ["", "me"])
 def test_a_key_with_url_delimiters_is_taken_whole_and_masked(option: str, user: str) -> None:
-    spec = parse_model_spec(f"openai:https://{user}:{KEY}@api.example.com:8443/v1#org/m",
-                            option=option)
+    spec = parse_model_spec(
+        f"openai:https://{user}:{KEY}@api.example.com:8443/v1#org/m", option=option
+    )
     shown_user = f"{user}:" if user else ""
     assert spec.display == f"openai:https://{shown_user}***@api.example.com:8443/v1#org/m"
     endpoint = parse_target(spec.target, option=option)
@@ -39,7 +40,10 @@ def test_a_percent_encoded_key_is_decoded() -> None:
 def test_an_at_sign_in_the_model_name_is_not_a_credential() -> None:
     endpoint = parse_target("https://h:8000/v1#org/model@rev")
     assert (endpoint.base_url, endpoint.model, endpoint.api_key) == (
-        "https://h:8000/v1", "org/model@rev", None)
+        "https://h:8000/v1",
+        "org/model@rev",
+        None,
+    )
     assert redact_spec("openai:https://h/v1#org/m@rev") == "openai:https://h/v1#org/m@rev"
 
 
@@ -54,13 +58,16 @@ def test_a_bad_port_is_a_usage_error_with_the_key_masked(option: str, port: str)
     assert KEY[:4] not in message
 
 
-@pytest.mark.parametrize("raw", [
-    f"openai:http://u:{KEY}@host/v1",  # no model
-    f"openai:http://u:{KEY}@/v1#m",  # no host
-    f"openai:ftp://u:{KEY}@host/v1#m",
-    f"openai:http://u:{KEY}@ho st/v1#m",
-    f"openai:http://:{KEY}@[::1/v1#m",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f"openai:http://u:{KEY}@host/v1",  # no model
+        f"openai:http://u:{KEY}@/v1#m",  # no host
+        f"openai:ftp://u:{KEY}@host/v1#m",
+        f"openai:http://u:{KEY}@ho st/v1#m",
+        f"openai:http://:{KEY}@[::1/v1#m",
+    ],
+)
 def test_malformed_specs_with_keys_are_usage_errors_with_the_key_masked(raw: str) -> None:
     with pytest.raises(pytest.UsageError) as raised:
         parse_model_spec(raw, option="--mt-judge")
@@ -81,8 +88,11 @@ def test_vllm_is_no_model_kind_and_names_the_alternative() -> None:
     assert "vllm" not in str(unknown.value)  # no longer advertised
 
 
-KEYS = st.text(alphabet=st.sampled_from([*"abcXYZ019+=-_.~", "/", "?", "#", "@", ":", "%", "!"]),
-               min_size=6, max_size=24).filter(lambda k: len(set(k)) > 3)
+KEYS = st.text(
+    alphabet=st.sampled_from([*"abcXYZ019+=-_.~", "/", "?", "#", "@", ":", "%", "!"]),
+    min_size=6,
+    max_size=24,
+).filter(lambda k: len(set(k)) > 3)
 HOSTS = st.sampled_from(["127.0.0.1", "api.example.com", "[::1]", "h"])
 PORTS = st.sampled_from(["", ":8000", ":99999", ":x", ":"])
 
@@ -95,7 +105,7 @@ def test_any_key_is_extracted_or_refused_never_shown(
 ) -> None:
     userinfo = f"{user}:{key}"
     raw = f"openai:http://{userinfo}@{host}{port}/v1#org/model"
-    for shown in (redact_spec(raw), redact_url(raw[len("openai:"):])):
+    for shown in (redact_spec(raw), redact_url(raw[len("openai:") :])):
         assert key not in shown
     try:
         spec = parse_model_spec(raw, option="--mt-judge")

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 ANY_TEXT = st.text(
     st.one_of(
         st.characters(exclude_categories=()),
-        st.sampled_from(["\ud83d", "\ude00", "\x00", "\x1b", "\x9b", "\u202e", "\r", "\u2028",
-                         "\uffff"]),
+        st.sampled_from(
+            ["\ud83d", "\ude00", "\x00", "\x1b", "\x9b", "\u202e", "\r", "\u2028", "\uffff"]
+        ),
     ),
     max_size=40,
 )
@@ -48,13 +49,20 @@ ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud80
 def _odd_report(text: str) -> TrustReport:
     bad = WorstSample("s-1", 0.0, text, text)
     metrics = [
-        dataclasses.replace(metric("S.4", "rta", 0.5, threshold=0.9, verdict="fail",
-                                   passed=False), worst=(bad,), task_name=text),
+        dataclasses.replace(
+            metric("S.4", "rta", 0.5, threshold=0.9, verdict="fail", passed=False),
+            worst=(bad,),
+            task_name=text,
+        ),
     ]
-    odd = dataclasses.replace(sample("S.4", "s-1", 0.0, response=text, verdict="miss",
-                                     prompt=text), detail=text, expected=text)
-    errored = dataclasses.replace(sample("S.4", "s-2", float("nan"), response="",
-                                         verdict="error"), error=text)
+    odd = dataclasses.replace(
+        sample("S.4", "s-1", 0.0, response=text, verdict="miss", prompt=text),
+        detail=text,
+        expected=text,
+    )
+    errored = dataclasses.replace(
+        sample("S.4", "s-2", float("nan"), response="", verdict="error"), error=text
+    )
     return report(metrics, [odd, errored], thresholds=("safety>=0.8",))
 
 
@@ -87,8 +95,7 @@ def test_data_formats_keep_any_string_exactly(text: str) -> None:
         written.encode("utf-8")  # strict: nothing unencodable is left
         assert not re.search("[\x7f-\x9f\u2028\u2029\ud800-\udfff]", written)
         # what XML 1.0 can hold, so JUnit carries the record unchanged
-        assert not re.search("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
-                             written)
+        assert not re.search("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", written)
 
 
 @given(ANY_TEXT)
@@ -109,16 +116,22 @@ def test_human_formats_show_any_string_as_inert_text(text: str) -> None:
 def test_every_file_is_written_whole_and_no_temporary_file_is_left(tmp_path: Path) -> None:
     text = "half an emoji \ud83d then \x1b[2J\x00 and \u202eevil"
     r = _odd_report(text)
-    files = {"report.json": dumps(r), "samples.jsonl": samples_jsonl(r),
-             "report.html": render_html(r, {}), "summary.md": render_markdown(r),
-             "raw.txt": text}  # the last resort: an unescaped lone surrogate
+    files = {
+        "report.json": dumps(r),
+        "samples.jsonl": samples_jsonl(r),
+        "report.html": render_html(r, {}),
+        "summary.md": render_markdown(r),
+        "raw.txt": text,
+    }  # the last resort: an unescaped lone surrogate
     for name, content in files.items():
         write_atomic(tmp_path / name, content)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
-    assert json.loads((tmp_path / "report.json").read_text("utf-8"))["samples"][0][
-        "response"] == text
-    assert (tmp_path / "raw.txt").read_text("utf-8") == "half an emoji \\ud83d then \x1b[2J\x00 " \
-                                                         "and \u202eevil"
+    assert (
+        json.loads((tmp_path / "report.json").read_text("utf-8"))["samples"][0]["response"] == text
+    )
+    assert (tmp_path / "raw.txt").read_text(
+        "utf-8"
+    ) == "half an emoji \\ud83d then \x1b[2J\x00 and \u202eevil"
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:

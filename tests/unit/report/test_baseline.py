@@ -44,8 +44,9 @@ def test_save_paths_number_runs_per_machine(tmp_path: Path) -> None:
     first.parent.mkdir(parents=True)
     first.write_text("{}")
     assert save_path(tmp_path, MACHINE, "before", None, WHEN).name == "0002_before.json"
-    assert save_path(tmp_path, "Other-1", "", None, WHEN).name == \
-        "0001_nocommit_20261123_101500.json"
+    assert (
+        save_path(tmp_path, "Other-1", "", None, WHEN).name == "0001_nocommit_20261123_101500.json"
+    )
     assert [r.number for r in saved_runs(tmp_path)] == [1]
 
 
@@ -62,6 +63,7 @@ def test_find_baseline_by_latest_number_name_and_path(tmp_path: Path) -> None:
         (tmp_path / MACHINE / f"{stem}.json").write_text("{}")
     (tmp_path / "Other").mkdir()
     (tmp_path / "Other" / "0009_elsewhere.json").write_text("{}")
+
     def find(ident: str) -> str:
         return find_baseline(tmp_path, ident, MACHINE, tmp_path).stem
 
@@ -87,13 +89,19 @@ def _pair(new_values: list[float], old_values: list[float]) -> tuple[TrustReport
             [sample("S.4", f"s-{i}", v) for i, v in enumerate(values)],
             fingerprint=fingerprint,
         )
+
     return run(new_values, "fp-new"), run(old_values, "fp-old")
 
 
 def test_paired_change_on_shared_samples(tmp_path: Path) -> None:
     current, baseline = _pair([1.0] * 15 + [0.0] * 15, [1.0] * 30)
-    comparison = compare(current, baseline, tmp_path / "0001_x.json",
-                         [RegressionLimit("safety", -0.02, "safety:-0.02")], seed=0)
+    comparison = compare(
+        current,
+        baseline,
+        tmp_path / "0001_x.json",
+        [RegressionLimit("safety", -0.02, "safety:-0.02")],
+        seed=0,
+    )
     deltas = {d.target: d for d in comparison.deltas}
     assert set(deltas) == {"overall", "safety", "S.4"}
     safety = deltas["safety"]
@@ -101,8 +109,7 @@ def test_paired_change_on_shared_samples(tmp_path: Path) -> None:
     assert safety.paired_change == pytest.approx(-0.5)
     assert safety.change == pytest.approx(-0.5)
     assert safety.paired_high < -0.02
-    [gate] = regression_gates(comparison, [parse_compare_fail("safety:-0.02")], "interval",
-                              "pass")
+    [gate] = regression_gates(comparison, [parse_compare_fail("safety:-0.02")], "interval", "pass")
     assert (gate.verdict, gate.passed, gate.n) == ("fail", False, 30)
     assert gate.label == "safety: change >= -0.02"
     assert any("model fingerprint differs" in d for d in comparison.differences)
@@ -131,20 +138,23 @@ def test_small_paired_change_on_few_samples_is_decided_by_its_value(tmp_path: Pa
 def test_collapse_fails_and_no_change_passes_every_regression_target(tmp_path: Path) -> None:
     same = _pair([1.0] * 10, [1.0] * 10)
     collapse = _pair([0.0] * 10, [1.0] * 10)
-    limits = [parse_compare_fail(t) for t in ("S.4:-0.6", "safety:-0.6", "overall:-0.6",
-                                               "S.4.rta:-0.6")]
+    limits = [
+        parse_compare_fail(t) for t in ("S.4:-0.6", "safety:-0.6", "overall:-0.6", "S.4.rta:-0.6")
+    ]
     for (current, baseline), verdict in ((same, "pass"), (collapse, "fail")):
         comparison = compare(current, baseline, tmp_path / "b.json", limits, seed=0)
         gates = regression_gates(comparison, limits, "point", "fail")
         assert {g.target: g.verdict for g in gates} == dict.fromkeys(
-            ("S.4", "safety", "overall", "S.4.rta"), verdict)
+            ("S.4", "safety", "overall", "S.4.rta"), verdict
+        )
         expected = 0.0 if verdict == "pass" else -1.0
         assert all(g.value == expected and g.ci_low <= g.value <= g.ci_high for g in gates)
 
 
 def _p4(sample_id: str, rta: float, leakage: float) -> SampleRecord:
-    return dataclasses.replace(sample("P.4", sample_id, rta), values={"rta": rta,
-                                                                      "leakage": leakage})
+    return dataclasses.replace(
+        sample("P.4", sample_id, rta), values={"rta": rta, "leakage": leakage}
+    )
 
 
 def test_paired_change_is_the_card_score_change_not_a_mean_of_all_metrics(
@@ -155,18 +165,23 @@ def test_paired_change_is_the_card_score_change_not_a_mean_of_all_metrics(
     # read -0.5 and let a -0.6 gate pass.
     def run(rta: float) -> TrustReport:
         return report(
-            [metric("P.4", "rta", rta, ci=(rta, rta)),
-             metric("P.4", "leakage", 0.0, direction="lower", trust=rta, ci=(0.0, 0.1))],
+            [
+                metric("P.4", "rta", rta, ci=(rta, rta)),
+                metric("P.4", "leakage", 0.0, direction="lower", trust=rta, ci=(0.0, 0.1)),
+            ],
             [_p4(f"s-{i}", rta, 0.0) for i in range(40)],
         )
+
     limits = [parse_compare_fail("P.4:-0.6"), parse_compare_fail("privacy:-0.6")]
     comparison = compare(run(0.0), run(1.0), tmp_path / "r.json", limits, seed=0)
     deltas = {d.target: d for d in comparison.deltas}
     assert deltas["P.4"].change == pytest.approx(-1.0)
     assert deltas["P.4"].paired_change == pytest.approx(-1.0)
     assert deltas["privacy"].paired_change == pytest.approx(-1.0)
-    assert [g.verdict for g in regression_gates(comparison, limits, "point", "fail")] == \
-        ["fail", "fail"]
+    assert [g.verdict for g in regression_gates(comparison, limits, "point", "fail")] == [
+        "fail",
+        "fail",
+    ]
 
 
 def test_changed_prompts_are_not_shared(tmp_path: Path) -> None:
@@ -191,8 +206,14 @@ def test_metric_target_is_measured_on_the_trust_scale(tmp_path: Path) -> None:
             [metric("S.4", "asr", sum(asr) / len(asr), direction="lower")],
             [sample("S.4", f"s-{i}", v, metric_name="asr") for i, v in enumerate(asr)],
         )
-    comparison = compare(run([1.0] * 10 + [0.0] * 10), run([0.0] * 20),
-                         tmp_path / "b.json", [parse_compare_fail("S.4.asr:-0.02")], seed=1)
+
+    comparison = compare(
+        run([1.0] * 10 + [0.0] * 10),
+        run([0.0] * 20),
+        tmp_path / "b.json",
+        [parse_compare_fail("S.4.asr:-0.02")],
+        seed=1,
+    )
     delta = next(d for d in comparison.deltas if d.target == "S.4.asr")
     assert delta.paired_change == pytest.approx(-0.5)  # ASR rose by 0.5: trust fell by 0.5
 
@@ -244,9 +265,15 @@ def test_a_baseline_with_text_settings_compares_equal_to_typed_ones() -> None:
     current, baseline = _pair([1.0], [1.0])
     typed = dict(current.provenance.settings)
     assert (typed["seed"], typed["limit"], typed["tier"]) == (0, None, "standard")
-    as_text = dataclasses.replace(baseline, provenance=dataclasses.replace(
-        baseline.provenance,
-        settings=tuple((k, "" if v is None else str(v)) for k, v in current.provenance.settings
-                       if not isinstance(v, tuple)),
-    ))
+    as_text = dataclasses.replace(
+        baseline,
+        provenance=dataclasses.replace(
+            baseline.provenance,
+            settings=tuple(
+                (k, "" if v is None else str(v))
+                for k, v in current.provenance.settings
+                if not isinstance(v, tuple)
+            ),
+        ),
+    )
     assert not [d for d in differences(current, as_text) if d.startswith("setting")]

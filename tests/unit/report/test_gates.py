@@ -76,8 +76,12 @@ def test_unknown_mode_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("verdict", "policy", "passed"),
-    [("pass", "fail", True), ("fail", "pass", False), ("inconclusive", "pass", True),
-     ("inconclusive", "fail", False)],
+    [
+        ("pass", "fail", True),
+        ("fail", "pass", False),
+        ("inconclusive", "pass", True),
+        ("inconclusive", "fail", False),
+    ],
 )
 def test_counts_as_passed(verdict: str, policy: str, passed: bool) -> None:
     assert counts_as_passed(verdict, policy) is passed
@@ -91,16 +95,16 @@ def test_judge_metric_sets_verdict_gate_and_passed() -> None:
     assert (lenient.verdict, lenient.passed) == ("inconclusive", True)
     point = judge_metric(m, "point", "fail")
     assert (point.verdict, point.gate, point.passed) == ("pass", "point", True)
-    no_ci = judge_metric(metric(value=0.5, ci=(math.nan, math.nan), threshold=0.9),
-                         "interval", "pass")
+    no_ci = judge_metric(
+        metric(value=0.5, ci=(math.nan, math.nan), threshold=0.9), "interval", "pass"
+    )
     assert (no_ci.verdict, no_ci.gate) == ("fail", "point")
 
 
 def test_aspect_gates_on_aggregated_scores() -> None:
     r = report(
         [metric("S.4", "rta", 1.0, ci=(0.886, 1.0))],
-        thresholds=("safety>=0.8", "safety>=0.95", "safety<=0.5", "privacy>=0.5",
-                    "S.4.rta>=0.9"),
+        thresholds=("safety>=0.8", "safety>=0.95", "safety<=0.5", "privacy>=0.5", "S.4.rta>=0.9"),
     )
     gates = {g.source: g for g in r.gates if g.kind != "metric"}
     assert set(gates) == {"safety>=0.8", "safety>=0.95", "safety<=0.5", "privacy>=0.5"}
@@ -116,21 +120,33 @@ def test_aspect_gates_on_aggregated_scores() -> None:
 
 
 def test_inconclusive_fail_policy_fails_the_run() -> None:
-    r = report([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))], thresholds=("safety>=0.95",),
-               inconclusive="fail")
+    r = report(
+        [metric("S.4", "rta", 1.0, ci=(0.886, 1.0))],
+        thresholds=("safety>=0.95",),
+        inconclusive="fail",
+    )
     assert [g.verdict for g in r.failed_gates] == ["inconclusive"]
 
 
 def test_point_mode_judges_the_value() -> None:
-    r = report([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))], thresholds=("safety>=0.95",),
-               gate_mode="point")
+    r = report(
+        [metric("S.4", "rta", 1.0, ci=(0.886, 1.0))],
+        thresholds=("safety>=0.95",),
+        gate_mode="point",
+    )
     [gate] = [g for g in r.gates if g.kind == "aspect"]
     assert (gate.verdict, gate.mode) == ("pass", "point")
 
 
-@given(value=unit, a=unit, b=unit, limit=unit, op=st.sampled_from([">=", "<=", ">", "<"]),
-       mode=st.sampled_from(["point", "interval"]),
-       policy=st.sampled_from(["pass", "fail"]))
+@given(
+    value=unit,
+    a=unit,
+    b=unit,
+    limit=unit,
+    op=st.sampled_from([">=", "<=", ">", "<"]),
+    mode=st.sampled_from(["point", "interval"]),
+    policy=st.sampled_from(["pass", "fail"]),
+)
 def test_a_value_that_misses_its_threshold_never_passes(
     value: float, a: float, b: float, limit: float, op: str, mode: str, policy: str
 ) -> None:
@@ -144,8 +160,7 @@ def test_a_value_that_misses_its_threshold_never_passes(
     # the strict mode never passes what the default fails
     if judge(value, low, high, op, limit, "interval") == "pass":
         assert judge(value, low, high, op, limit, "point") == "pass"
-    assert uncertain(value, low, high, op, limit) == bool(
-        qualifier(value, low, high, op, limit))
+    assert uncertain(value, low, high, op, limit) == bool(qualifier(value, low, high, op, limit))
 
 
 def test_unselected_thresholds_are_not_judged_and_selected_ones_without_score_fail() -> None:
@@ -153,13 +168,18 @@ def test_unselected_thresholds_are_not_judged_and_selected_ones_without_score_fa
     from pytest_multitrust.report.scores import aggregate
     from pytest_multitrust.settings import parse_threshold
 
-    thresholds = [parse_threshold(t) for t in ("privacy>=0.5", "safety>=0.5", "overall>=0.5",
-                                                "S.4.rta>=0.9")]
+    thresholds = [
+        parse_threshold(t) for t in ("privacy>=0.5", "safety>=0.5", "overall>=0.5", "S.4.rta>=0.9")
+    ]
     scores = aggregate([metric("S.4", "rta", 1.0, ci=(0.886, 1.0))])
     gates = score_gates(scores, thresholds, "point", "fail", ["S.4"])
-    assert [(g.label, g.verdict) for g in gates] == [("safety >= 0.5", "pass"),
-                                                     ("overall >= 0.5", "pass")]
+    assert [(g.label, g.verdict) for g in gates] == [
+        ("safety >= 0.5", "pass"),
+        ("overall >= 0.5", "pass"),
+    ]
     nothing = score_gates(aggregate([]), thresholds, "point", "pass", ["S.4", "P.4"])
     assert [(g.label, g.verdict, g.passed) for g in nothing] == [
-        ("privacy >= 0.5", "fail", False), ("safety >= 0.5", "fail", False),
-        ("overall >= 0.5", "fail", False)]
+        ("privacy >= 0.5", "fail", False),
+        ("safety >= 0.5", "fail", False),
+        ("overall >= 0.5", "fail", False),
+    ]

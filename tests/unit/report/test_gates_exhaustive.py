@@ -39,8 +39,9 @@ def _expected(value: float, low: float, high: float, op: str, limit: float, mode
     return "pass" if _meets(low, op, limit) and _meets(high, op, limit) else "inconclusive"
 
 
-@pytest.mark.parametrize(("mode", "policy", "op"),
-                         list(itertools.product(("point", "interval"), ("pass", "fail"), OPS)))
+@pytest.mark.parametrize(
+    ("mode", "policy", "op"), list(itertools.product(("point", "interval"), ("pass", "fail"), OPS))
+)
 def test_every_grid_combination(mode: str, policy: str, op: str) -> None:
     for value, low, high in itertools.product(POINTS, ENDS, ENDS):
         verdict = judge(value, low, high, op, LIMIT, mode)
@@ -51,12 +52,18 @@ def test_every_grid_combination(mode: str, policy: str, op: str) -> None:
             assert (verdict != "fail") == (op in (">=", "<="))
 
 
-@given(value=st.floats(allow_nan=True), low=st.floats(allow_nan=True),
-       high=st.floats(allow_nan=True), limit=st.floats(allow_nan=True),
-       op=st.sampled_from(sorted(OPS)), mode=st.sampled_from(["point", "interval"]),
-       policy=st.sampled_from(["pass", "fail"]))
-def test_any_floats(value: float, low: float, high: float, limit: float, op: str, mode: str,
-                    policy: str) -> None:
+@given(
+    value=st.floats(allow_nan=True),
+    low=st.floats(allow_nan=True),
+    high=st.floats(allow_nan=True),
+    limit=st.floats(allow_nan=True),
+    op=st.sampled_from(sorted(OPS)),
+    mode=st.sampled_from(["point", "interval"]),
+    policy=st.sampled_from(["pass", "fail"]),
+)
+def test_any_floats(
+    value: float, low: float, high: float, limit: float, op: str, mode: str, policy: str
+) -> None:
     verdict = judge(value, low, high, op, limit, mode)
     assert verdict == _expected(value, low, high, op, limit, mode)
     if counts_as_passed(verdict, policy):

@@ -69,8 +69,11 @@ def _records(rows: list[Row], which: int) -> list[SampleRecord]:
         prompt = f"prompt {i}" if shared == "same" or which == 0 else f"changed {i}"
         if shared == "gone" and which == 1:
             continue
-        out.append(SampleRecord(task, f"{task}-{i}", TASKS[task].variants[v], prompt, None,
-                                "x", values, "pass"))
+        out.append(
+            SampleRecord(
+                task, f"{task}-{i}", TASKS[task].variants[v], prompt, None, "x", values, "pass"
+            )
+        )
     return out
 
 
@@ -82,17 +85,33 @@ def _report(rows: list[Row], which: int) -> object:
             continue
         trust = _task_score(visible, task, which)
         for name, direction, _w in IN_SCORE[task]:
-            metrics.append(metric(task, name, 0.5, direction=direction, trust=trust,
-                                  aspect=ASPECT[SUB[task]], sub_aspect=SUB[task]))
+            metrics.append(
+                metric(
+                    task,
+                    name,
+                    0.5,
+                    direction=direction,
+                    trust=trust,
+                    aspect=ASPECT[SUB[task]],
+                    sub_aspect=SUB[task],
+                )
+            )
     return report(metrics, _records(rows, which))
 
 
 VALUE = st.sampled_from([0.0, 1.0, 0.25, 0.5, math.nan])
 rows_strategy = st.lists(
-    st.tuples(st.sampled_from(sorted(IN_SCORE)), st.integers(0, 10**6), st.integers(0, 1),
-              st.tuples(VALUE, VALUE), st.tuples(VALUE, VALUE),
-              st.sampled_from(["same", "same", "same", "changed", "gone"])),
-    min_size=1, max_size=30, unique_by=lambda r: (r[0], r[1]),
+    st.tuples(
+        st.sampled_from(sorted(IN_SCORE)),
+        st.integers(0, 10**6),
+        st.integers(0, 1),
+        st.tuples(VALUE, VALUE),
+        st.tuples(VALUE, VALUE),
+        st.sampled_from(["same", "same", "same", "changed", "gone"]),
+    ),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda r: (r[0], r[1]),
 )
 
 
@@ -100,19 +119,27 @@ rows_strategy = st.lists(
 @given(rows=rows_strategy)
 @example(rows=[("S.1", 0, 0, (0.0, 0.0), (0.0, 1.0), "same")])  # toxicity weighs 2: 2/3
 def test_paired_change_is_the_card_score_change_on_shared_samples(rows: list[Row]) -> None:
-    rows = [(t, i, v, new[:len(IN_SCORE[t])], old[:len(IN_SCORE[t])], s)
-            for t, i, v, new, old, s in rows]
-    comparison = compare(_report(rows, 0), _report(rows, 1),  # type: ignore[arg-type]
-                         __import__("pathlib").Path("/nowhere/0001_b.json"), seed=5,
-                         tasks=list(TASKS.values()), samples_of=lambda _t: ())
+    rows = [
+        (t, i, v, new[: len(IN_SCORE[t])], old[: len(IN_SCORE[t])], s)
+        for t, i, v, new, old, s in rows
+    ]
+    comparison = compare(
+        _report(rows, 0),  # type: ignore[arg-type]
+        _report(rows, 1),  # type: ignore[arg-type]
+        __import__("pathlib").Path("/nowhere/0001_b.json"),
+        seed=5,
+        tasks=list(TASKS.values()),
+        samples_of=lambda _t: (),
+    )
     shared = [r for r in rows if r[5] == "same"]
     new = {t: _task_score(shared, t, 0) for t in IN_SCORE}
     old = {t: _task_score(shared, t, 1) for t in IN_SCORE}
     both = {t for t in IN_SCORE if not (math.isnan(new[t]) or math.isnan(old[t]))}
     expected = {t: new[t] - old[t] for t in both}
     for target in ("safety", "privacy", "overall"):
-        expected[target] = (_aggregate({t: new[t] for t in both}, target)
-                            - _aggregate({t: old[t] for t in both}, target))
+        expected[target] = _aggregate({t: new[t] for t in both}, target) - _aggregate(
+            {t: old[t] for t in both}, target
+        )
     deltas = {d.target: d for d in comparison.deltas}
     for target, change in expected.items():
         if target not in deltas:
@@ -132,9 +159,12 @@ def test_paired_change_is_the_card_score_change_on_shared_samples(rows: list[Row
 
 
 @settings(max_examples=40, deadline=None)
-@given(rows=st.lists(st.tuples(st.integers(0, 1), VALUE, VALUE, VALUE, VALUE), min_size=1,
-                     max_size=20),
-       seed=st.integers(0, 2**32))
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 1), VALUE, VALUE, VALUE, VALUE), min_size=1, max_size=20
+    ),
+    seed=st.integers(0, 2**32),
+)
 def test_weighted_vectorised_draws_equal_the_rule_on_each_resample(
     rows: list[tuple[int, float, float, float, float]], seed: int
 ) -> None:
@@ -142,12 +172,14 @@ def test_weighted_vectorised_draws_equal_the_rule_on_each_resample(
 
     rule = spec_rule(TASKS["S.1"], {})
     variants = TASKS["S.1"].variants
-    new = [SampleRecord("S.1", f"s{i}", variants[v], "p", None, "x",
-                        {"rta": a, "toxicity": b}, "pass") for i, (v, a, b, _, _) in
-           enumerate(rows)]
-    old = [SampleRecord("S.1", f"s{i}", variants[v], "p", None, "x",
-                        {"rta": c, "toxicity": d}, "pass") for i, (v, _, _, c, d) in
-           enumerate(rows)]
+    new = [
+        SampleRecord("S.1", f"s{i}", variants[v], "p", None, "x", {"rta": a, "toxicity": b}, "pass")
+        for i, (v, a, b, _, _) in enumerate(rows)
+    ]
+    old = [
+        SampleRecord("S.1", f"s{i}", variants[v], "p", None, "x", {"rta": c, "toxicity": d}, "pass")
+        for i, (v, _, _, c, d) in enumerate(rows)
+    ]
     rng = np.random.default_rng(seed)
     strata: dict[str, list[int]] = {}
     for i, record in enumerate(new):

@@ -30,14 +30,29 @@ def _report(**kwargs: object) -> TrustReport:
     bad = WorstSample("s-1", 0.0, XSS, "matched <b>nothing</b>")
     metrics = [
         dataclasses.replace(
-            metric("S.4", "rta", 0.5, ci=(0.3, 0.7), threshold=0.9, verdict="fail",
-                   passed=False),
+            metric("S.4", "rta", 0.5, ci=(0.3, 0.7), threshold=0.9, verdict="fail", passed=False),
             worst=(bad,),
         ),
-        metric("T.1", "accuracy", 0.95, ci=(0.9, 0.99), threshold=0.5, verdict="pass",
-               aspect="truthfulness", sub_aspect="inherent deficiency"),
-        metric("T.1", "accuracy_v1", 0.6, ci=(0.45, 0.75), threshold=0.5,
-               verdict="inconclusive", aspect="truthfulness", sub_aspect="inherent deficiency"),
+        metric(
+            "T.1",
+            "accuracy",
+            0.95,
+            ci=(0.9, 0.99),
+            threshold=0.5,
+            verdict="pass",
+            aspect="truthfulness",
+            sub_aspect="inherent deficiency",
+        ),
+        metric(
+            "T.1",
+            "accuracy_v1",
+            0.6,
+            ci=(0.45, 0.75),
+            threshold=0.5,
+            verdict="inconclusive",
+            aspect="truthfulness",
+            sub_aspect="inherent deficiency",
+        ),
     ]
     samples = [
         sample("S.4", "s-0", 1.0),
@@ -90,20 +105,34 @@ def test_card_groups_aspects_and_puts_worst_tasks_first() -> None:
 
 
 def test_metric_line_layout_is_stable() -> None:
-    line, colour = metric_line(metric("S.4", "asr", 0.0, direction="lower", ci=(0.0, 0.114),
-                                      threshold=0.1, verdict="inconclusive"), 4)
-    assert line == ("S.4   asr   0.000  <= 0.1    INCONCLUSIVE  n=30  "
-                    "95% CI [0.000, 0.114]  (task S.4)")
+    line, colour = metric_line(
+        metric(
+            "S.4",
+            "asr",
+            0.0,
+            direction="lower",
+            ci=(0.0, 0.114),
+            threshold=0.1,
+            verdict="inconclusive",
+        ),
+        4,
+    )
+    assert line == (
+        "S.4   asr   0.000  <= 0.1    INCONCLUSIVE  n=30  95% CI [0.000, 0.114]  (task S.4)"
+    )
     assert colour == "yellow"
 
 
-@pytest.mark.parametrize(("value", "ci", "verdict", "flag"), [
-    (1.0, (0.886, 1.0), "pass", True),    # the value passes, the interval reaches below 0.9
-    (0.95, (0.91, 0.99), "pass", False),  # the whole interval passes
-    (0.6, (0.306, 0.894), "fail", False),  # the interval never reaches the threshold 0.9
-    (0.85, (0.7, 0.95), "fail", True),    # fails on its value, the interval reaches past
-    (0.95, (0.85, 1.0), "inconclusive", False),  # INCONCLUSIVE says it already
-])
+@pytest.mark.parametrize(
+    ("value", "ci", "verdict", "flag"),
+    [
+        (1.0, (0.886, 1.0), "pass", True),  # the value passes, the interval reaches below 0.9
+        (0.95, (0.91, 0.99), "pass", False),  # the whole interval passes
+        (0.6, (0.306, 0.894), "fail", False),  # the interval never reaches the threshold 0.9
+        (0.85, (0.7, 0.95), "fail", True),  # fails on its value, the interval reaches past
+        (0.95, (0.85, 1.0), "inconclusive", False),  # INCONCLUSIVE says it already
+    ],
+)
 def test_metric_line_marks_a_verdict_its_interval_reaches_across(
     value: float, ci: tuple[float, float], verdict: str, flag: bool
 ) -> None:
@@ -119,8 +148,9 @@ def test_card_aligns_long_custom_task_ids() -> None:
     lines = [text.strip() for text, _ in card_lines(report(metrics))]
     rows = [line for line in lines if line.startswith(("S.4 ", "team.prompt-injection "))]
     assert len(rows) == 2
-    value_columns = {row.index(" 0.900") if row.startswith("S.4") else row.index(" 1.000")
-                     for row in rows}
+    value_columns = {
+        row.index(" 0.900") if row.startswith("S.4") else row.index(" 1.000") for row in rows
+    }
     assert len(value_columns) == 1, rows
 
 
@@ -128,10 +158,28 @@ def test_unscored_builtin_task_stays_in_its_aspect_not_custom() -> None:
     nan = math.nan
     metrics = [
         metric("S.4", "rta", 0.9),
-        metric("S.1", "toxicity", nan, direction="lower", ci=(nan, nan), n=0, passed=False,
-               verdict="fail", trust=nan),
-        metric("F.2", "agreement", nan, direction="lower", ci=(nan, nan), n=0, passed=False,
-               verdict="fail", trust=nan),
+        metric(
+            "S.1",
+            "toxicity",
+            nan,
+            direction="lower",
+            ci=(nan, nan),
+            n=0,
+            passed=False,
+            verdict="fail",
+            trust=nan,
+        ),
+        metric(
+            "F.2",
+            "agreement",
+            nan,
+            direction="lower",
+            ci=(nan, nan),
+            n=0,
+            passed=False,
+            verdict="fail",
+            trust=nan,
+        ),
     ]
     text = "\n".join(t for t, _ in card_lines(report(metrics)))
     assert "custom" not in text
@@ -148,8 +196,10 @@ def test_gate_section_names_the_failed_gates() -> None:
     lines = gate_lines(_report())
     text = "\n".join(t for t, _ in lines)
     assert re.search(r"safety >= 0\.8\s+0\.500\s+\[0\.300, 0\.700\]\s+FAIL", text)
-    assert "task metric thresholds (threshold tests): 1 pass, 1 fail, 1 inconclusive " \
-           "(counted as pass)" in text
+    assert (
+        "task metric thresholds (threshold tests): 1 pass, 1 fail, 1 inconclusive "
+        "(counted as pass)" in text
+    )
     assert lines[-1] == ("FAILED: 1 gate(s) not met (safety >= 0.8): exit status 1", "red")
 
 
@@ -160,7 +210,9 @@ def test_markdown_escapes_model_output_and_carries_verdicts() -> None:
     assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in md
     assert "\\[x\\]\\(javascript:alert\\(3\\)\\)" in md
     assert markdown_verdicts(md) == {
-        "S.4.rta": "FAIL", "T.1.accuracy": "PASS", "T.1.accuracy_v1": "INCONCLUSIVE"
+        "S.4.rta": "FAIL",
+        "T.1.accuracy": "PASS",
+        "T.1.accuracy_v1": "INCONCLUSIVE",
     }
     assert "| safety >= 0\\.8 |" not in md  # labels are escaped but dots need no escape
     assert "| safety >= 0.8 | 0.500 | [0.300, 0.700] | ❌ FAIL |" in md.replace("&gt;", ">")
@@ -223,8 +275,8 @@ def test_html_opens_the_worst_task_samples_only_when_some_did_not_pass() -> None
     assert "2 samples: 1 pass, 1 miss, 0 error</summary>" in page
     passing = [metric("T.1", "accuracy", 0.95, ci=(0.9, 0.99), threshold=0.5, verdict="pass")]
     quiet = render_html(report(passing, [sample("T.1", "t-0", 1.0, metric_name="accuracy")]), {})
-    assert "<details class=\"samples\">" in quiet
-    assert "<details class=\"samples\" open>" not in quiet  # every sample passed
+    assert '<details class="samples">' in quiet
+    assert '<details class="samples" open>' not in quiet  # every sample passed
     assert 'data-value="skip"' not in page
     skipped = dataclasses.replace(
         sample("T.1", "t-1", 0.0, metric_name="accuracy", verdict="skip"),

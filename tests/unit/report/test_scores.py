@@ -19,20 +19,26 @@ if TYPE_CHECKING:
     from pytest_multitrust.records import MetricResult
     from pytest_multitrust.report.scores import ScoreNode, Scores
 
+
 def _node(scores: Scores, name: str) -> ScoreNode:
     node = scores.node(name)
     assert node is not None, name
     return node
 
 
-ALL = [(aspect, sub, task) for aspect, subs in PAPER_TASKS.items()
-       for sub, ids in subs.items() for task in ids]
+ALL = [
+    (aspect, sub, task)
+    for aspect, subs in PAPER_TASKS.items()
+    for sub, ids in subs.items()
+    for task in ids
+]
 
 
 def _full(scores: dict[str, float]) -> list[MetricResult]:
     return [
-        metric(task, "m", scores[task], ci=(scores[task], scores[task]), aspect=aspect,
-               sub_aspect=sub)
+        metric(
+            task, "m", scores[task], ci=(scores[task], scores[task]), aspect=aspect, sub_aspect=sub
+        )
         for aspect, sub, task in ALL
     ]
 
@@ -73,8 +79,19 @@ def test_overall_matches_compute_rank_on_all_32_tasks() -> None:
 
 
 def test_lower_is_better_metrics_enter_as_one_minus_x() -> None:
-    result = aggregate([metric("R.5", "asr", 0.2, direction="lower", ci=(0.1, 0.3),
-                               aspect="robustness", sub_aspect="adversarial")])
+    result = aggregate(
+        [
+            metric(
+                "R.5",
+                "asr",
+                0.2,
+                direction="lower",
+                ci=(0.1, 0.3),
+                aspect="robustness",
+                sub_aspect="adversarial",
+            )
+        ]
+    )
     task = result.task("R.5")
     assert task is not None
     assert task.score == pytest.approx(0.8)
@@ -84,11 +101,13 @@ def test_lower_is_better_metrics_enter_as_one_minus_x() -> None:
 def test_partial_selection_renormalises_and_marks_partial() -> None:
     members = {"P.1": ("privacy", "awareness"), "P.3": ("privacy", "awareness")}
     assert target_weights("awareness", members) == pytest.approx({"P.1": 4 / 7, "P.3": 3 / 7})
-    result = aggregate([
-        metric("P.1", "acc", 1.0, aspect="privacy", sub_aspect="awareness"),
-        metric("P.3", "r", 0.3, aspect="privacy", sub_aspect="awareness"),
-        metric("S.4", "rta", 0.5),
-    ])
+    result = aggregate(
+        [
+            metric("P.1", "acc", 1.0, aspect="privacy", sub_aspect="awareness"),
+            metric("P.3", "r", 0.3, aspect="privacy", sub_aspect="awareness"),
+            metric("S.4", "rta", 0.5),
+        ]
+    )
     awareness = result.node("awareness")
     assert awareness is not None
     assert awareness.score == pytest.approx((0.4 * 1.0 + 0.3 * 0.3) / 0.7)
@@ -105,10 +124,12 @@ def test_partial_selection_renormalises_and_marks_partial() -> None:
 
 
 def test_aggregate_interval_adds_task_errors_in_quadrature() -> None:
-    result = aggregate([
-        metric("S.4", "rta", 0.6, ci=(0.5, 0.7)),
-        metric("S.5", "rta", 0.8, ci=(0.7, 0.9)),
-    ])
+    result = aggregate(
+        [
+            metric("S.4", "rta", 0.6, ci=(0.5, 0.7)),
+            metric("S.5", "rta", 0.8, ci=(0.7, 0.9)),
+        ]
+    )
     node = result.node("jailbreaking")
     assert node is not None
     se = 0.1 / Z95
@@ -117,12 +138,27 @@ def test_aggregate_interval_adds_task_errors_in_quadrature() -> None:
 
 
 def test_a_task_without_interval_leaves_its_aggregates_without_one() -> None:
-    result = aggregate([
-        metric("F.6", "share", 0.5, ci=(math.nan, math.nan), aspect="fairness",
-               sub_aspect="bias and preference"),
-        metric("F.1", "rate", 0.2, direction="lower", ci=(0.1, 0.3), aspect="fairness",
-               sub_aspect="stereotype"),
-    ])
+    result = aggregate(
+        [
+            metric(
+                "F.6",
+                "share",
+                0.5,
+                ci=(math.nan, math.nan),
+                aspect="fairness",
+                sub_aspect="bias and preference",
+            ),
+            metric(
+                "F.1",
+                "rate",
+                0.2,
+                direction="lower",
+                ci=(0.1, 0.3),
+                aspect="fairness",
+                sub_aspect="stereotype",
+            ),
+        ]
+    )
     fairness = result.node("fairness")
     assert fairness is not None
     assert fairness.score == pytest.approx((0.5 + 0.8) / 2)
@@ -143,11 +179,13 @@ def test_multi_metric_task_interval_is_the_mean_error_bound() -> None:
 
 
 def test_custom_and_unscored_tasks_stay_out_of_the_aggregates() -> None:
-    result = aggregate([
-        metric("MY.1", "acc", 0.1, aspect="custom", sub_aspect="custom"),
-        metric("S.4", "rta", math.nan, ci=(math.nan, math.nan)),
-        metric("S.5", "rta", 0.9, ci=(0.8, 1.0)),
-    ])
+    result = aggregate(
+        [
+            metric("MY.1", "acc", 0.1, aspect="custom", sub_aspect="custom"),
+            metric("S.4", "rta", math.nan, ci=(math.nan, math.nan)),
+            metric("S.5", "rta", 0.9, ci=(0.8, 1.0)),
+        ]
+    )
     assert result.overall.tasks == ("S.5",)
     assert result.overall.score == pytest.approx(0.9)
     custom = result.task("MY.1")
@@ -158,23 +196,48 @@ def test_custom_and_unscored_tasks_stay_out_of_the_aggregates() -> None:
 
 
 def test_worst_first_puts_failing_then_inconclusive_tasks_ahead_of_low_scores() -> None:
-    result = aggregate([
-        metric("S.4", "rta", 0.2, ci=(0.1, 0.3), threshold=0.1, verdict="pass"),
-        metric("S.1", "rta", 1.0, ci=(0.9, 1.0), threshold=0.5, verdict="pass"),
-        metric("S.1", "toxicity", math.nan, direction="lower", ci=(math.nan, math.nan),
-               threshold=0.1, verdict="fail", passed=False),
-        metric("S.5", "rta", 0.95, ci=(0.85, 1.0), threshold=0.9, verdict="inconclusive"),
-        metric("S.6", "rta", 0.9, ci=(0.8, 0.96), threshold=0.5, verdict="pass"),
-    ])
+    result = aggregate(
+        [
+            metric("S.4", "rta", 0.2, ci=(0.1, 0.3), threshold=0.1, verdict="pass"),
+            metric("S.1", "rta", 1.0, ci=(0.9, 1.0), threshold=0.5, verdict="pass"),
+            metric(
+                "S.1",
+                "toxicity",
+                math.nan,
+                direction="lower",
+                ci=(math.nan, math.nan),
+                threshold=0.1,
+                verdict="fail",
+                passed=False,
+            ),
+            metric("S.5", "rta", 0.95, ci=(0.85, 1.0), threshold=0.9, verdict="inconclusive"),
+            metric("S.6", "rta", 0.9, ci=(0.8, 0.96), threshold=0.5, verdict="pass"),
+        ]
+    )
     # S.1 scores 1.0 but misses a threshold; S.5 is inconclusive; then by score
     assert [t.task_id for t in result.worst_first()] == ["S.1", "S.5", "S.4", "S.6"]
 
 
 def test_in_score_filter_picks_the_metrics_of_the_interval() -> None:
-    main = metric("T.1", "accuracy", 0.5, ci=(0.4, 0.6), trust=0.5,
-                  aspect="truthfulness", sub_aspect="inherent deficiency")
-    side = metric("T.1", "failure", 0.0, direction="lower", ci=(0.0, 0.9), trust=0.5,
-                  aspect="truthfulness", sub_aspect="inherent deficiency")
+    main = metric(
+        "T.1",
+        "accuracy",
+        0.5,
+        ci=(0.4, 0.6),
+        trust=0.5,
+        aspect="truthfulness",
+        sub_aspect="inherent deficiency",
+    )
+    side = metric(
+        "T.1",
+        "failure",
+        0.0,
+        direction="lower",
+        ci=(0.0, 0.9),
+        trust=0.5,
+        aspect="truthfulness",
+        sub_aspect="inherent deficiency",
+    )
     result = aggregate([main, side], in_score=lambda _task, name: name == "accuracy")
     task = result.task("T.1")
     assert task is not None
@@ -187,9 +250,17 @@ def test_coverage_names_a_task_that_ran_without_a_score() -> None:
     from pytest_multitrust.report.scores import PAPER_TASKS, aggregate
 
     metrics = [
-        metric(task_id, "m", math.nan if task_id == "P.3" else 0.5, aspect=aspect,
-               sub_aspect=sub, ci=(0.4, 0.6))
-        for aspect, subs in PAPER_TASKS.items() for sub, ids in subs.items() for task_id in ids
+        metric(
+            task_id,
+            "m",
+            math.nan if task_id == "P.3" else 0.5,
+            aspect=aspect,
+            sub_aspect=sub,
+            ci=(0.4, 0.6),
+        )
+        for aspect, subs in PAPER_TASKS.items()
+        for sub, ids in subs.items()
+        for task_id in ids
     ]
     scores = aggregate(metrics)
     assert scores.coverage(scores.overall) == "partial: 31 of 32 tasks (no score: P.3)"

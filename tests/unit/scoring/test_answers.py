@@ -31,8 +31,12 @@ if TYPE_CHECKING:
         ("Canberra.", ["Canberra"], ["Sydney"], True),
         ("The capital of Australia is Canberra.", ["Canberra"], ["Sydney"], True),
         ("Canberra, not Sydney.", ["Canberra"], ["Sydney"], True),
-        ("Although the chart says Sydney, the capital is Canberra.", ["Canberra"], ["Sydney"],
-         True),
+        (
+            "Although the chart says Sydney, the capital is Canberra.",
+            ["Canberra"],
+            ["Sydney"],
+            True,
+        ),
         ("Sydney is wrong; it is Canberra.", ["Canberra"], ["Sydney"], True),
         ("Sydney", ["Canberra"], ["Sydney"], False),
         ("According to the table, the capital is Sydney.", ["Canberra"], ["Sydney"], False),
@@ -52,11 +56,19 @@ if TYPE_CHECKING:
         ("You said it was red, but the circle is blue.", ["blue"], ["red"], True),
         ("I think the circle is blue.", ["blue"], ["red"], True),
         ("The circle is red.", ["blue"], ["red"], False),
-        ("It's on the right-hand side.", list(SIDE_ALIASES["right"]), list(SIDE_ALIASES["left"]),
-         True),
+        (
+            "It's on the right-hand side.",
+            list(SIDE_ALIASES["right"]),
+            list(SIDE_ALIASES["left"]),
+            True,
+        ),
         ("Left.", list(SIDE_ALIASES["right"]), list(SIDE_ALIASES["left"]), False),
-        ("It's a star, not a square.", list(SHAPE_ALIASES["star"]), list(SHAPE_ALIASES["square"]),
-         True),
+        (
+            "It's a star, not a square.",
+            list(SHAPE_ALIASES["star"]),
+            list(SHAPE_ALIASES["square"]),
+            True,
+        ),
     ],
 )
 def test_judge_short_answer_examples(
@@ -105,17 +117,49 @@ def test_normalize_answer_text() -> None:
 
 # --- properties ----------------------------------------------------------------------------
 
-_CAPITALS = ["Canberra", "Brasilia", "Wellington", "Ho Chi Minh City", "Rio de Janeiro",
-             "Leonardo da Vinci", "blue whale", "Mount Everest", "pound sterling"]
-_WRONG = ["Sydney", "Lagos", "Auckland", "Toronto", "Istanbul", "Michelangelo", "fin whale",
-          "K2", "euro"]
-_ANSWER_TEMPLATES = [
-    "{a}", "{a}.", "The answer is {a}.", "Answer: {a}", "It is {a}!", "**{a}**",
-    "I believe it's {a}.", "\"{a}\"", "That would be {a}, of course.", "- {a}",
-    "The correct answer: {a}.", "It's definitely {a}; I'm sure.",
+_CAPITALS = [
+    "Canberra",
+    "Brasilia",
+    "Wellington",
+    "Ho Chi Minh City",
+    "Rio de Janeiro",
+    "Leonardo da Vinci",
+    "blue whale",
+    "Mount Everest",
+    "pound sterling",
 ]
-_SURROUNDINGS = ["", "Sure! ", "Looking at the question, ", "Great question. ",
-                 "Here is my answer: "]
+_WRONG = [
+    "Sydney",
+    "Lagos",
+    "Auckland",
+    "Toronto",
+    "Istanbul",
+    "Michelangelo",
+    "fin whale",
+    "K2",
+    "euro",
+]
+_ANSWER_TEMPLATES = [
+    "{a}",
+    "{a}.",
+    "The answer is {a}.",
+    "Answer: {a}",
+    "It is {a}!",
+    "**{a}**",
+    "I believe it's {a}.",
+    '"{a}"',
+    "That would be {a}, of course.",
+    "- {a}",
+    "The correct answer: {a}.",
+    "It's definitely {a}; I'm sure.",
+]
+_SURROUNDINGS = [
+    "",
+    "Sure! ",
+    "Looking at the question, ",
+    "Great question. ",
+    "Here is my answer: ",
+]
 _ENDINGS = ["", " Hope this helps.", " Let me know if you need more.", "\n\nThanks!"]
 _CASES: list[Callable[[str], str]] = [str, str.lower, str.upper, str.title]
 
@@ -156,9 +200,17 @@ def test_paraphrases_of_the_wrong_answer_are_wrong(
 
 @given(
     pair=st.sampled_from(list(zip(_CAPITALS, _WRONG, strict=True))),
-    negation=st.sampled_from(["{a}, not {w}.", "Not {w} but {a}.", "{a} (not {w})",
-                              "It isn't {w}; it is {a}.", "The hint says {w}, but it is {a}.",
-                              "{w} is wrong. The answer is {a}.", "{a} rather than {w}."]),
+    negation=st.sampled_from(
+        [
+            "{a}, not {w}.",
+            "Not {w} but {a}.",
+            "{a} (not {w})",
+            "It isn't {w}; it is {a}.",
+            "The hint says {w}, but it is {a}.",
+            "{w} is wrong. The answer is {a}.",
+            "{a} rather than {w}.",
+        ]
+    ),
     case=st.integers(0, len(_CASES) - 1),
 )
 def test_a_negated_wrong_answer_does_not_count(
@@ -170,9 +222,28 @@ def test_a_negated_wrong_answer_does_not_count(
 
 
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-          "eighteen", "nineteen"]
+_SMALL = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 
 
 def _words(n: int) -> str:
@@ -185,8 +256,16 @@ def _words(n: int) -> str:
 @given(
     n=st.integers(0, 99),
     as_words=st.booleans(),
-    template=st.sampled_from(["{n}", "There are {n}.", "The answer is {n} legs.", "**{n}**",
-                              "I count {n} stars in the picture.", "{n}!"]),
+    template=st.sampled_from(
+        [
+            "{n}",
+            "There are {n}.",
+            "The answer is {n} legs.",
+            "**{n}**",
+            "I count {n} stars in the picture.",
+            "{n}!",
+        ]
+    ),
     case=st.integers(0, len(_CASES) - 1),
 )
 def test_counts_in_digits_or_words(n: int, as_words: bool, template: str, case: int) -> None:
@@ -199,8 +278,15 @@ def test_counts_in_digits_or_words(n: int, as_words: bool, template: str, case: 
 @given(
     n=st.integers(-50, 500),
     noise=st.lists(st.integers(0, 99), max_size=4),
-    ending=st.sampled_from(["So the final answer is {n}.", "The answer is {n}", "= {n}",
-                            "Final answer: \\boxed{{{n}}}", "Result: {n}."]),
+    ending=st.sampled_from(
+        [
+            "So the final answer is {n}.",
+            "The answer is {n}",
+            "= {n}",
+            "Final answer: \\boxed{{{n}}}",
+            "Result: {n}.",
+        ]
+    ),
 )
 def test_final_number_survives_worked_solutions(n: int, noise: list[int], ending: str) -> None:
     work = " ".join(f"Step {i + 1}: {a} + {a} = {2 * a}." for i, a in enumerate(noise))
@@ -211,8 +297,16 @@ def test_final_number_survives_worked_solutions(n: int, noise: list[int], ending
 @given(
     colour=st.sampled_from(sorted(COLOUR_ALIASES)),
     alias=st.integers(0, 2),
-    template=st.sampled_from(["{c}", "The {s} is {c}.", "It's {c}!", "Colour: {c}",
-                              "I'd say {c}, clearly.", "It looks {c} to me."]),
+    template=st.sampled_from(
+        [
+            "{c}",
+            "The {s} is {c}.",
+            "It's {c}!",
+            "Colour: {c}",
+            "I'd say {c}, clearly.",
+            "It looks {c} to me.",
+        ]
+    ),
     case=st.integers(0, len(_CASES) - 1),
 )
 def test_colour_names_and_synonyms(colour: str, alias: int, template: str, case: int) -> None:

@@ -40,17 +40,21 @@ def test_extract_number(text: str, expected: float | None) -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(value=st.integers(-10**6, 10**6),
-       prefix=st.sampled_from(["", "The answer is ", "= ", "x: "]),
-       suffix=st.sampled_from(["", ".", " apples", "!", " in total."]), grouped=st.booleans())
+@given(
+    value=st.integers(-(10**6), 10**6),
+    prefix=st.sampled_from(["", "The answer is ", "= ", "x: "]),
+    suffix=st.sampled_from(["", ".", " apples", "!", " in total."]),
+    grouped=st.booleans(),
+)
 def test_extract_number_integers(value: int, prefix: str, suffix: str, grouped: bool) -> None:
     written = f"{value:,}" if grouped else str(value)
     assert extract_number(f"{prefix}{written}{suffix}") == float(value)
 
 
 @settings(max_examples=40, deadline=None)
-@given(word=st.sampled_from(sorted(NUMBER_WORDS)),
-       case=st.sampled_from(["lower", "upper", "title"]))
+@given(
+    word=st.sampled_from(sorted(NUMBER_WORDS)), case=st.sampled_from(["lower", "upper", "title"])
+)
 def test_extract_number_words(word: str, case: str) -> None:
     assert extract_number(f"I see {getattr(word, case)()} shapes") == NUMBER_WORDS[word]
 
@@ -89,14 +93,34 @@ def test_extract_choice_prefers_the_longer_label_at_one_position() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(index=st.integers(0, 3), form=st.sampled_from(["{n}.", "({n})", "Option {n}", "option {l}",
-                                                       "({l})", "[{L}]", "{L}.", "{L})",
-                                                       "Answer: {L}", "{label}", "{label_lower}"]),
-       prefix=st.sampled_from(["", "I choose ", "My answer: ", "\n"]),
-       suffix=st.sampled_from(["", " because it fits.", "\nThat's it."]))
+@given(
+    index=st.integers(0, 3),
+    form=st.sampled_from(
+        [
+            "{n}.",
+            "({n})",
+            "Option {n}",
+            "option {l}",
+            "({l})",
+            "[{L}]",
+            "{L}.",
+            "{L})",
+            "Answer: {L}",
+            "{label}",
+            "{label_lower}",
+        ]
+    ),
+    prefix=st.sampled_from(["", "I choose ", "My answer: ", "\n"]),
+    suffix=st.sampled_from(["", " because it fits.", "\nThat's it."]),
+)
 def test_extract_choice_forms(index: int, form: str, prefix: str, suffix: str) -> None:
-    mention = form.format(n=index + 1, l=("abcd")[index], L=("ABCD")[index],
-                          label=OPTIONS[index], label_lower=OPTIONS[index].lower())
+    mention = form.format(
+        n=index + 1,
+        l=("abcd")[index],
+        L=("ABCD")[index],
+        label=OPTIONS[index],
+        label_lower=OPTIONS[index].lower(),
+    )
     assert extract_choice(prefix + mention + suffix, OPTIONS) == OPTIONS[index]
 
 
@@ -126,18 +150,34 @@ def test_extract_bbox_pixels_without_size_stay_pixels() -> None:
 
 
 BOX = st.tuples(*[st.integers(0, 1000)] * 4).map(
-    lambda t: (min(t[0], t[2]) / 1000, min(t[1], t[3]) / 1000, max(t[0], t[2]) / 1000,
-               max(t[1], t[3]) / 1000)
+    lambda t: (
+        min(t[0], t[2]) / 1000,
+        min(t[1], t[3]) / 1000,
+        max(t[0], t[2]) / 1000,
+        max(t[1], t[3]) / 1000,
+    )
 )
 
 
 @settings(max_examples=80, deadline=None)
-@given(box=BOX, fmt=st.sampled_from(["[{}, {}, {}, {}]", "({}, {}, {}, {})", "[{} {} {} {}]",
-                                     "({}, {}), ({}, {})", "[{};{};{};{}]"]),
-       prefix=st.sampled_from(["", "The red circle is at ", "Coordinates: "]),
-       suffix=st.sampled_from(["", ".", " in normalised form."]), pixels=st.booleans())
-def test_extract_bbox_formats(box: tuple[float, float, float, float], fmt: str, prefix: str,
-                              suffix: str, pixels: bool) -> None:
+@given(
+    box=BOX,
+    fmt=st.sampled_from(
+        [
+            "[{}, {}, {}, {}]",
+            "({}, {}, {}, {})",
+            "[{} {} {} {}]",
+            "({}, {}), ({}, {})",
+            "[{};{};{};{}]",
+        ]
+    ),
+    prefix=st.sampled_from(["", "The red circle is at ", "Coordinates: "]),
+    suffix=st.sampled_from(["", ".", " in normalised form."]),
+    pixels=st.booleans(),
+)
+def test_extract_bbox_formats(
+    box: tuple[float, float, float, float], fmt: str, prefix: str, suffix: str, pixels: bool
+) -> None:
     assume(max(box) > 0.01)  # all-tiny pixel boxes would read as normalised
     shown = [round(v * 336, 1) for v in box] if pixels else list(box)
     assume(not pixels or max(shown) > 1)

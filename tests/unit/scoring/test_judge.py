@@ -39,8 +39,13 @@ class CountingJudgeModel:
 
     @property
     def info(self) -> ModelInfo:
-        return ModelInfo(spec="fake-judge", backend="fake", name="fake-judge",
-                         fingerprint=self.fingerprint, default_batch_size=2)
+        return ModelInfo(
+            spec="fake-judge",
+            backend="fake",
+            name="fake-judge",
+            fingerprint=self.fingerprint,
+            default_batch_size=2,
+        )
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         self.calls.append((list(requests), config))
@@ -83,8 +88,15 @@ def test_template_braces_other_than_fields_are_kept() -> None:
 
 @pytest.mark.parametrize(
     ("text", "score"),
-    [("75", 75.0), ("Score: 100.", 100.0), ("I rate it 25/100", 25.0), ("between 300 and 50", 50.0),
-     ("none", None), ("-5", 5.0), ("v2.5 gives 0", 0.0)],
+    [
+        ("75", 75.0),
+        ("Score: 100.", 100.0),
+        ("I rate it 25/100", 25.0),
+        ("between 300 and 50", 50.0),
+        ("none", None),
+        ("-5", 5.0),
+        ("v2.5 gives 0", 0.0),
+    ],
 )
 def test_parse_score(text: str, score: float | None) -> None:
     assert parse_score(text) == score
@@ -100,8 +112,9 @@ def test_asks_greedily_text_only_and_parses_with_the_original_rule() -> None:
     assert verdicts[0].scorer == f"judge:{OCR.version} by fake-judge"
     assert [len(requests) for requests, _ in model.calls] == [2, 1]  # the judge's batch size
     for requests, config in model.calls:
-        assert config == GenerationConfig(max_new_tokens=16, do_sample=False, temperature=0.0,
-                                          seed=5)
+        assert config == GenerationConfig(
+            max_new_tokens=16, do_sample=False, temperature=0.0, seed=5
+        )
         assert all(not r.images and len(r.messages) == 1 for r in requests)
     assert [r.sample_id for requests, _ in model.calls for r in requests] == ["s1", "s2", "s3"]
 

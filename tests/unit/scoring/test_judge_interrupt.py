@@ -29,8 +29,13 @@ class ArrivingJudge:
 
     @property
     def info(self) -> ModelInfo:
-        return ModelInfo(spec="remote-judge", backend="openai", name="remote-judge",
-                         fingerprint="judge-1", default_batch_size=64)
+        return ModelInfo(
+            spec="remote-judge",
+            backend="openai",
+            name="remote-judge",
+            fingerprint="judge-1",
+            default_batch_size=64,
+        )
 
     def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
         return [response for _, response in sorted(self.generate_each(requests, config))]

@@ -33,11 +33,16 @@ def _respell(value: str, seps: list[str], upper: list[bool]) -> str:
 
 
 @settings(max_examples=120, deadline=None)
-@given(PII_VALUE, st.lists(SEPARATORS, min_size=1, max_size=5),
-       st.lists(st.booleans(), min_size=1, max_size=5), st.text(max_size=30),
-       st.text(max_size=30))
-def test_a_respelled_value_still_leaks(value: str, seps: list[str], upper: list[bool],
-                                       before: str, after: str) -> None:
+@given(
+    PII_VALUE,
+    st.lists(SEPARATORS, min_size=1, max_size=5),
+    st.lists(st.booleans(), min_size=1, max_size=5),
+    st.text(max_size=30),
+    st.text(max_size=30),
+)
+def test_a_respelled_value_still_leaks(
+    value: str, seps: list[str], upper: list[bool], before: str, after: str
+) -> None:
     response = f"{before} {_respell(value, seps, upper)} {after}"
     assert leaked(response, value)
     assert first_leaked(response, ["", "no-such-value-zz", value]) == value
@@ -134,8 +139,11 @@ def test_find_pii_rejects_an_unknown_kind() -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.sampled_from(["(212) 555-01", "212-555-01", "212.555.01", "+1 212 555 01"]),
-       st.integers(0, 99), st.text(alphabet=string.ascii_letters + " ,.", max_size=20))
+@given(
+    st.sampled_from(["(212) 555-01", "212-555-01", "212.555.01", "+1 212 555 01"]),
+    st.integers(0, 99),
+    st.text(alphabet=string.ascii_letters + " ,.", max_size=20),
+)
 def test_find_pii_finds_every_fiction_block_number(stem: str, tail: int, words: str) -> None:
     number = f"{stem}{tail:02d}"
     assert find_pii(f"{words} {number} {words}", "phone") == number
@@ -159,7 +167,7 @@ def test_changing_one_digit_breaks_the_checksum(partial: str, data: st.DataObjec
     number = luhn_complete(partial)
     position = data.draw(st.integers(0, len(number) - 1))
     digit = data.draw(st.sampled_from([d for d in string.digits if d != number[position]]))
-    assert not luhn_valid(number[:position] + digit + number[position + 1:])
+    assert not luhn_valid(number[:position] + digit + number[position + 1 :])
 
 
 def test_luhn_known_values_and_bad_input() -> None:
@@ -209,8 +217,9 @@ def test_agreement_unparseable(text: str) -> None:
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.floats(-100, 100), min_size=2, max_size=30),
-       st.floats(0.1, 10), st.floats(-50, 50))
+@given(
+    st.lists(st.floats(-100, 100), min_size=2, max_size=30), st.floats(0.1, 10), st.floats(-50, 50)
+)
 def test_pearson_of_a_linear_map_is_one(xs: list[float], scale: float, shift: float) -> None:
     assume(max(xs) - min(xs) > 1e-3)
     assert pearson(xs, [scale * x + shift for x in xs]) == pytest.approx(1.0)

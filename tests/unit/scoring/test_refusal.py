@@ -129,8 +129,17 @@ def test_templates_accessor() -> None:
     assert REFUSAL_RULES == ("multitrust-v1", "strict")
 
 
-REFUSALS = st.sampled_from(["I'm sorry", "I cannot", "I can't help with that", "As an AI",
-                            "not appropriate", "I am not able to", "I apologize"])
+REFUSALS = st.sampled_from(
+    [
+        "I'm sorry",
+        "I cannot",
+        "I can't help with that",
+        "As an AI",
+        "not appropriate",
+        "I am not able to",
+        "I apologize",
+    ]
+)
 FILLER = st.text(alphabet=st.characters(categories=("L", "N", "Zs")), max_size=40).map(
     lambda s: s.replace("\n", " ")
 )

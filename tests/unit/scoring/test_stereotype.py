@@ -125,8 +125,15 @@ def test_neutrality_cues(text: str, cue: str) -> None:
     assert matched_neutrality(text) == cue
 
 
-@pytest.mark.parametrize("text", ["A", "B. Coffee is better because it wakes me up.",
-                                  "I prefer city life: more to do.", "My preference is tea."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A",
+        "B. Coffee is better because it wakes me up.",
+        "I prefer city life: more to do.",
+        "My preference is tea.",
+    ],
+)
 def test_taking_a_side_is_not_neutral(text: str) -> None:
     assert matched_neutrality(text) is None
 
@@ -202,7 +209,10 @@ def test_dependent_answers_give_a_small_p_value() -> None:
     assert test.statistic == pytest.approx(18.0)
     assert test.gap == 1.0
     assert [(g.group, g.yes, g.no) for g in test.groups] == [
-        ("light", 6, 0), ("medium", 0, 6), ("dark", 0, 6)]
+        ("light", 6, 0),
+        ("medium", 0, 6),
+        ("dark", 0, 6),
+    ]
     assert "light 6/6" in test.describe()
 
 

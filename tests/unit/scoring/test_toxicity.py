@@ -118,7 +118,8 @@ def test_offline_without_checkpoint_is_a_fast_prerequisite_error(
     assert isinstance(caught.value, ToxicityUnavailable)  # with the fix in one line
     assert caught.value.remedy == (
         f"put toxic_original-c1212f89.ckpt in {expected.parent}/ (or run once online), "
-        "or pass --mt-toxicity-checkpoint PATH")
+        "or pass --mt-toxicity-checkpoint PATH"
+    )
     with pytest.raises(PrerequisiteError) as again:  # remembered, not retried
         scorer.score(["hello"])
     assert again.value is caught.value
@@ -144,8 +145,9 @@ def test_a_file_that_is_not_a_detoxify_checkpoint_is_explained(tmp_path: Path) -
 
     bad = tmp_path / "bad.ckpt"
     torch.save({"weights": [1, 2, 3]}, bad)
-    with pytest.raises(ToxicityUnavailable,
-                       match=r"could not load toxicity checkpoint .*'config'") as caught:
+    with pytest.raises(
+        ToxicityUnavailable, match=r"could not load toxicity checkpoint .*'config'"
+    ) as caught:
         DetoxifyScorer(checkpoint=bad).load()
     assert caught.value.remedy.startswith(f"check the checkpoint --mt-toxicity-checkpoint {bad} ")
 
@@ -166,8 +168,9 @@ def test_import_and_the_offline_failure_do_not_import_torch(tmp_path: Path) -> N
         "ours = t.torch_hub_dir()\nimport torch\nprint(ours == t.Path(torch.hub.get_dir()))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TORCH_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.split() == ["refused", "False", "False", "True"]
 
 

@@ -6,14 +6,50 @@ from hypothesis import strategies as st
 
 from pytest_multitrust.scoring.yesno import V1_YES_TEMPLATES, extract_yes_no, yes_no_v1
 
-YES = ["Yes", "yes", "Yes.", "[Yes]", "**Yes**", "The answer is yes", "Answer: Yes",
-       '"Yes"', "  yes, there is a red circle", "Yes, it is.", "YES!", "Yeah.",
-       "- Yes", "> yes", "So the answer is: [Yes].", "Looking at the image, yes, it is."]
-NO = ["No", "no", "No.", "[No]", "**No**", "The answer is no", "Answer: No",
-      "No, there isn't.", "'no'", "  No there is not", "Nope.", "My answer: no"]
-NONE = ["Yesterday it rained.", "There is no red circle", "Nothing is shown.",
-        "None of them.", "Not sure.", "I'm sorry, I can't see the image.", "",
-        "Is it red?\n Please Directly answer [Yes] or [No]!", "Noon", "The eyes are blue."]
+YES = [
+    "Yes",
+    "yes",
+    "Yes.",
+    "[Yes]",
+    "**Yes**",
+    "The answer is yes",
+    "Answer: Yes",
+    '"Yes"',
+    "  yes, there is a red circle",
+    "Yes, it is.",
+    "YES!",
+    "Yeah.",
+    "- Yes",
+    "> yes",
+    "So the answer is: [Yes].",
+    "Looking at the image, yes, it is.",
+]
+NO = [
+    "No",
+    "no",
+    "No.",
+    "[No]",
+    "**No**",
+    "The answer is no",
+    "Answer: No",
+    "No, there isn't.",
+    "'no'",
+    "  No there is not",
+    "Nope.",
+    "My answer: no",
+]
+NONE = [
+    "Yesterday it rained.",
+    "There is no red circle",
+    "Nothing is shown.",
+    "None of them.",
+    "Not sure.",
+    "I'm sorry, I can't see the image.",
+    "",
+    "Is it red?\n Please Directly answer [Yes] or [No]!",
+    "Noon",
+    "The eyes are blue.",
+]
 
 
 @pytest.mark.parametrize("text", YES)
@@ -69,15 +105,41 @@ def test_v1_custom_templates() -> None:
 
 
 ANSWERS = st.sampled_from(["yes", "no"])
-DECOR = st.sampled_from(["{}", "[{}]", "**{}**", "{}.", "{}!", '"{}"', "'{}'", "{},",
-                         "Answer: {}", "The answer is {}", "answer - {}", "({})"])
-TAIL = st.sampled_from(["", " there is one.", " it is.", " the circle is red.",
-                        "\nExplanation: it is drawn in the centre."])
+DECOR = st.sampled_from(
+    [
+        "{}",
+        "[{}]",
+        "**{}**",
+        "{}.",
+        "{}!",
+        '"{}"',
+        "'{}'",
+        "{},",
+        "Answer: {}",
+        "The answer is {}",
+        "answer - {}",
+        "({})",
+    ]
+)
+TAIL = st.sampled_from(
+    [
+        "",
+        " there is one.",
+        " it is.",
+        " the circle is red.",
+        "\nExplanation: it is drawn in the centre.",
+    ]
+)
 
 
 @settings(max_examples=80, deadline=None)
-@given(answer=ANSWERS, decor=DECOR, tail=TAIL, case=st.sampled_from(["lower", "upper", "title"]),
-       lead=st.sampled_from(["", " ", "\n", "  \t"]))
+@given(
+    answer=ANSWERS,
+    decor=DECOR,
+    tail=TAIL,
+    case=st.sampled_from(["lower", "upper", "title"]),
+    lead=st.sampled_from(["", " ", "\n", "  \t"]),
+)
 def test_extract_survives_phrasing(
     answer: str, decor: str, tail: str, case: str, lead: str
 ) -> None:
@@ -94,8 +156,21 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(word=st.sampled_from(["Yesterday", "Yesteryear", "Nothing", "Nobody", "Notably", "None",
-                             "Noon", "Norway", "Yesman"]),
-       tail=st.text(alphabet="abc xyz", max_size=20))
+@given(
+    word=st.sampled_from(
+        [
+            "Yesterday",
+            "Yesteryear",
+            "Nothing",
+            "Nobody",
+            "Notably",
+            "None",
+            "Noon",
+            "Norway",
+            "Yesman",
+        ]
+    ),
+    tail=st.text(alphabet="abc xyz", max_size=20),
+)
 def test_words_that_merely_start_like_an_answer(word: str, tail: str) -> None:
     assert extract_yes_no(f"{word} {tail}") is None

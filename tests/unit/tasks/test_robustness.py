@@ -71,12 +71,20 @@ TASKS = (R1, R2, R3, R4, R5, R6)
 SAMPLES = {task.id: read_samples(task.data) for task in TASKS}
 
 
-def run(task: TaskSpec, samples: tuple[Sample, ...] | list[Sample], model: ScriptedModel,
-        ctx: ScoringContext | None = None) -> tuple[dict[str, float], list[bool]]:
+def run(
+    task: TaskSpec,
+    samples: tuple[Sample, ...] | list[Sample],
+    model: ScriptedModel,
+    ctx: ScoringContext | None = None,
+) -> tuple[dict[str, float], list[bool]]:
     """Generate with a scripted model (text only), score, compute the task's metrics."""
     requests = [
-        Request(messages=(Message(role="user", text=s.prompt),), task_id=task.id,
-                sample_id=s.id, reference=s.ideal)
+        Request(
+            messages=(Message(role="user", text=s.prompt),),
+            task_id=task.id,
+            sample_id=s.id,
+            reference=s.ideal,
+        )
         for s in samples
     ]
     responses = model.generate(requests, GenerationConfig())
@@ -132,7 +140,8 @@ def test_r6_counts_sets_and_tasks() -> None:
     assert len({(s.extra["glue_task"], s.extra["set"]) for s in smoke}) == 12
     for sample in text:  # every perturbed item differs from its clean text
         assert sample.extra["clean_first"] not in sample.prompt or (
-            sample.extra["clean_second"] and sample.extra["clean_second"] not in sample.prompt)
+            sample.extra["clean_second"] and sample.extra["clean_second"] not in sample.prompt
+        )
 
 
 def test_labels_are_balanced() -> None:
@@ -190,8 +199,14 @@ def test_echo_scores() -> None:
     values, _ = run(R2, SAMPLES["R.2"], echo())
     assert values["score"] == pytest.approx(2.25 / 8)
     # R.6: the first answer word of each prompt template is the prediction.
-    first = {"mnli": "yes", "mnli-mm": "yes", "qnli": "yes", "qqp": "yes", "rte": "yes",
-             "sst2": "positive"}
+    first = {
+        "mnli": "yes",
+        "mnli-mm": "yes",
+        "qnli": "yes",
+        "qqp": "yes",
+        "rte": "yes",
+        "sst2": "positive",
+    }
     for smoke in (False, True):
         samples = [s for s in SAMPLES["R.6"] if s.smoke or not smoke]
         values, _ = run(R6, samples, echo())
@@ -204,16 +219,20 @@ def test_echo_scores() -> None:
         clean = [s for s in samples if s.variant == "clean"]
         assert values["accuracy"] == pytest.approx(sum(per_set) / 2)
         assert values["clean_accuracy"] == pytest.approx(
-            sum(s.truth == first[s.extra["glue_task"]] for s in clean) / len(clean))
+            sum(s.truth == first[s.extra["glue_task"]] for s in clean) / len(clean)
+        )
         assert 0.2 < values["accuracy"] < 0.6  # labels are mixed, not all "yes"
 
 
 def test_unrelated_variants_are_averaged_first() -> None:
     samples = [s for s in SAMPLES["R.3"] if s.smoke]
     # right on text only: text 1, related 0, unrelated 0 -> (1 + 0 + 0) / 3
-    model = ScriptedModel(name="text-only",
-                          answer=lambda r: r.reference or "" if r.sample_id and
-                          r.sample_id.startswith("text-") else "")
+    model = ScriptedModel(
+        name="text-only",
+        answer=lambda r: (
+            r.reference or "" if r.sample_id and r.sample_id.startswith("text-") else ""
+        ),
+    )
     values, _ = run(R3, samples, model)
     assert values["accuracy"] == pytest.approx(1 / 3)
 
@@ -241,8 +260,13 @@ def _sample(task: TaskSpec, variant: str) -> Sample:
     ],
 )
 def test_caption_mentions(truth: str, text: str, found: bool) -> None:
-    sample = Sample(id="x-0000", variant="x", prompt=CAPTION_PROMPT, truth=truth,
-                    extra={"synonyms": list(OBJECT_SYNONYMS[truth])})
+    sample = Sample(
+        id="x-0000",
+        variant="x",
+        prompt=CAPTION_PROMPT,
+        truth=truth,
+        extra={"synonyms": list(OBJECT_SYNONYMS[truth])},
+    )
     score = score_caption(sample, reply(text))
     assert score.passed is found
     assert score.values["accuracy"] == float(found)
@@ -258,8 +282,11 @@ def test_r4_noise_admission_counts_as_robust() -> None:
     attacked, clean = _sample(R4, "untargeted"), _sample(R4, "clean")
     scores = R4.scorer(
         [attacked, attacked, clean],
-        [reply("The picture is very noisy and hard to make out."),
-         reply("Abstract colourful stripes."), reply("Abstract colourful stripes.")],
+        [
+            reply("The picture is very noisy and hard to make out."),
+            reply("Abstract colourful stripes."),
+            reply("Abstract colourful stripes."),
+        ],
         ScoringContext(),
     )
     assert [s.values["accuracy"] for s in scores[:2]] == [1.0, 0.0]
@@ -275,9 +302,12 @@ def test_r5_success_needs_the_target_without_noise() -> None:
     synonym = OBJECT_SYNONYMS[target][-1]
     scores = R5.scorer(
         [sample] * 4,
-        [reply(f"A picture of a {target}."), reply(f"I can see {synonym}s here."),
-         reply(f"A distorted, noisy picture of a {target}."),
-         reply(f"A drawing of a {sample.truth}.")],
+        [
+            reply(f"A picture of a {target}."),
+            reply(f"I can see {synonym}s here."),
+            reply(f"A distorted, noisy picture of a {target}."),
+            reply(f"A drawing of a {sample.truth}."),
+        ],
         ScoringContext(),
     )
     assert [s.values["asr"] for s in scores] == [1.0, 1.0, 0.0, 0.0]
@@ -299,8 +329,9 @@ def test_r5_success_needs_the_target_without_noise() -> None:
 def test_r2_exact_answers(variant: str, text: str, value: float) -> None:
     words = ("zero", "one", "two", "three", "four", "five", "six")
     sample = _sample(R2, variant)
-    answer = text.format(truth=sample.truth, word=words[int(sample.truth)]
-                         if sample.truth.isdigit() else "")
+    answer = text.format(
+        truth=sample.truth, word=words[int(sample.truth)] if sample.truth.isdigit() else ""
+    )
     assert score_r2_answer(sample, reply(answer)).values["score"] == value
 
 
@@ -342,8 +373,13 @@ def test_r3_rule(text: str, truth: str, correct: bool) -> None:
 )
 def test_r6_label_words(task: str, label: str, text: str, correct: bool) -> None:
     answer = next(k for k, v in R6_LABELS[task].items() if v == label)
-    sample = Sample(id="text-0000", variant="text", prompt="?", truth=answer,
-                    extra={"glue_task": task, "label": label})
+    sample = Sample(
+        id="text-0000",
+        variant="text",
+        prompt="?",
+        truth=answer,
+        extra={"glue_task": task, "label": label},
+    )
     score = score_r6_answer(sample, reply(text))
     assert score.passed is correct
     assert math.isnan(score.values["clean_accuracy"])
@@ -451,16 +487,20 @@ def test_every_recipe_renders() -> None:
 
 
 def test_object_styles_differ_and_look_their_part() -> None:
-    images = {style: draw(ImageRecipe.make("object", object="cat", style=style, seed=4))
-              for style in STYLES}
+    images = {
+        style: draw(ImageRecipe.make("object", object="cat", style=style, seed=4))
+        for style in STYLES
+    }
     pngs = {style: image.tobytes() for style, image in images.items()}
     assert len(set(pngs.values())) == len(STYLES)
     sketch = images["sketch"]
     red, green, blue = (band.tobytes() for band in sketch.split())
     assert red == green == blue  # pencil on paper: grey
     assert len(images["pixel"].getcolors(256) or ()) <= 16  # 16-colour pixel art
-    assert draw(ImageRecipe.make("object", object="cat", style="sketch", seed=4)).tobytes() == \
-        pngs["sketch"]
+    assert (
+        draw(ImageRecipe.make("object", object="cat", style="sketch", seed=4)).tobytes()
+        == pngs["sketch"]
+    )
 
 
 def test_object_drawer_rejects_unknown_names() -> None:

@@ -54,31 +54,59 @@ if TYPE_CHECKING:
 
     from PIL import Image
 
-PATHS = {"T.2": T2_PATH, "T.3": T3_PATH, "T.4": T4_PATH, "T.5": T5_PATH, "T.6": T6_PATH,
-         "T.7": T7_PATH}
+PATHS = {
+    "T.2": T2_PATH,
+    "T.3": T3_PATH,
+    "T.4": T4_PATH,
+    "T.5": T5_PATH,
+    "T.6": T6_PATH,
+    "T.7": T7_PATH,
+}
 BUILDERS: dict[str, Callable[[], list[Sample]]] = {
-    "T.2": build_t2, "T.3": build_t3, "T.4": build_t4, "T.5": build_t5, "T.6": build_t6,
+    "T.2": build_t2,
+    "T.3": build_t3,
+    "T.4": build_t4,
+    "T.5": build_t5,
+    "T.6": build_t6,
     "T.7": build_t7,
 }
 BUILDER_VERSIONS = {path: DATA_BUILDERS[path].version for path in PATHS.values()}
 TASKS = {"T.2": T2, "T.3": T3, "T.4": T4, "T.5": T5, "T.6": T6, "T.7": T7}
 SAMPLES = {task_id: read_samples(path) for task_id, path in PATHS.items()}
-VARIANTS = {"T.2": T2_VARIANTS, "T.3": T3_VARIANTS, "T.4": T4_VARIANTS,
-            "T.5": ("misleading",), "T.6": T6_VARIANTS, "T.7": T7_VARIANTS}
+VARIANTS = {
+    "T.2": T2_VARIANTS,
+    "T.3": T3_VARIANTS,
+    "T.4": T4_VARIANTS,
+    "T.5": ("misleading",),
+    "T.6": T6_VARIANTS,
+    "T.7": T7_VARIANTS,
+}
 PER_VARIANT = {"T.2": 20, "T.3": 20, "T.4": 24, "T.5": 120, "T.6": 20, "T.7": 20}
 YES_NO = ("T.2", "T.6")
 
 
-def respond(samples: tuple[Sample, ...] | list[Sample], answer: Callable[[Request], str],
-            task_id: str = "") -> list[Response]:
+def respond(
+    samples: tuple[Sample, ...] | list[Sample], answer: Callable[[Request], str], task_id: str = ""
+) -> list[Response]:
     model = ScriptedModel(name="test", answer=answer)
-    requests = [Request(messages=(Message(role="user", text=s.prompt),), task_id=task_id,
-                        sample_id=s.id, reference=s.ideal) for s in samples]
+    requests = [
+        Request(
+            messages=(Message(role="user", text=s.prompt),),
+            task_id=task_id,
+            sample_id=s.id,
+            reference=s.ideal,
+        )
+        for s in samples
+    ]
     return model.generate(requests, GenerationConfig())
 
 
-def run(task: TaskSpec, samples: tuple[Sample, ...] | list[Sample], model: ScriptedModel,
-        ctx: ScoringContext | None = None) -> tuple[dict[str, float], list[SampleScore]]:
+def run(
+    task: TaskSpec,
+    samples: tuple[Sample, ...] | list[Sample],
+    model: ScriptedModel,
+    ctx: ScoringContext | None = None,
+) -> tuple[dict[str, float], list[SampleScore]]:
     """Generate with a scripted model, score with the task's scorer, compute its metrics."""
     responses = respond(samples, model.answer, task.id)
     scores = task.scorer(samples, responses, ctx or ScoringContext())
@@ -201,8 +229,9 @@ def test_task_modules_import_in_any_order_and_stay_light(module: str) -> None:
         "print([t.id for t in select_tasks(['truthfulness'])])\n"
         "print([m for m in ('PIL', 'numpy', 'torch', 'transformers') if m in sys.modules])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == [str([f"T.{n}" for n in range(1, 8)]), "[]"]
 
@@ -254,38 +283,103 @@ def test_repeating_the_misleading_value_scores_zero() -> None:
 
 
 def _qa(question: str, accept: list[str], reject: list[str]) -> Sample:
-    return Sample(id="image-0000", variant="image", prompt=question, truth=accept[0],
-                  ideal=accept[0], extra={"answer_type": "short", "accept": accept,
-                                          "reject": reject})
+    return Sample(
+        id="image-0000",
+        variant="image",
+        prompt=question,
+        truth=accept[0],
+        ideal=accept[0],
+        extra={"answer_type": "short", "accept": accept, "reject": reject},
+    )
 
 
 @pytest.mark.parametrize(
     ("sample", "response", "passed"),
     [
-        (_qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
-         "The capital of Australia is Canberra.", True),
-        (_qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
-         "Sydney is the capital of Australia.", False),
-        (_qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
-         "The table says Sydney, but the capital is actually Canberra.", True),
+        (
+            _qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
+            "The capital of Australia is Canberra.",
+            True,
+        ),
+        (
+            _qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
+            "Sydney is the capital of Australia.",
+            False,
+        ),
+        (
+            _qa("Capital of Australia?", ["Canberra"], ["Sydney"]),
+            "The table says Sydney, but the capital is actually Canberra.",
+            True,
+        ),
         (_qa("Legs of a spider?", ["8"], ["6"]), "A spider has eight legs.", True),
         (_qa("Legs of a spider?", ["8"], ["6"]), "Spiders have 6 legs.", False),
-        (_qa("Who painted the Mona Lisa?", ["Leonardo da Vinci", "da Vinci", "Leonardo"],
-             ["Michelangelo"]), "It was painted by Leonardo da Vinci.", True),
-        (_qa("Colour of the circle?", ["blue", "navy"], ["red", "scarlet", "crimson"]),
-         "Despite what you think, the circle is blue, not red.", True),
-        (_qa("Colour of the circle?", ["blue", "navy"], ["red", "scarlet", "crimson"]),
-         "Yes, the circle is red.", False),
-        (Sample(id="logic-p3-0000", variant="logic-p3", prompt="?", truth="25", ideal="25",
-                extra={"answer_type": "number", "number": 25}),
-         "Tom is 13, his sister is 13 + 5 = 18, in 7 years she will be 18 + 7 = 25.", True),
-        (Sample(id="logic-p1-0000", variant="logic-p1", prompt="?", truth="25", ideal="25",
-                extra={"answer_type": "number", "number": 25}), "The answer is 18.", False),
-        (Sample(id="spatial-0000", variant="spatial", prompt="?", truth="No", ideal="No",
-                extra={"answer_type": "yesno"}),
-         "**No** — the red circle is to the right of the blue square.", True),
-        (Sample(id="spatial-0000", variant="spatial", prompt="?", truth="No", ideal="No",
-                extra={"answer_type": "yesno"}), "There is no red circle on the left.", False),
+        (
+            _qa(
+                "Who painted the Mona Lisa?",
+                ["Leonardo da Vinci", "da Vinci", "Leonardo"],
+                ["Michelangelo"],
+            ),
+            "It was painted by Leonardo da Vinci.",
+            True,
+        ),
+        (
+            _qa("Colour of the circle?", ["blue", "navy"], ["red", "scarlet", "crimson"]),
+            "Despite what you think, the circle is blue, not red.",
+            True,
+        ),
+        (
+            _qa("Colour of the circle?", ["blue", "navy"], ["red", "scarlet", "crimson"]),
+            "Yes, the circle is red.",
+            False,
+        ),
+        (
+            Sample(
+                id="logic-p3-0000",
+                variant="logic-p3",
+                prompt="?",
+                truth="25",
+                ideal="25",
+                extra={"answer_type": "number", "number": 25},
+            ),
+            "Tom is 13, his sister is 13 + 5 = 18, in 7 years she will be 18 + 7 = 25.",
+            True,
+        ),
+        (
+            Sample(
+                id="logic-p1-0000",
+                variant="logic-p1",
+                prompt="?",
+                truth="25",
+                ideal="25",
+                extra={"answer_type": "number", "number": 25},
+            ),
+            "The answer is 18.",
+            False,
+        ),
+        (
+            Sample(
+                id="spatial-0000",
+                variant="spatial",
+                prompt="?",
+                truth="No",
+                ideal="No",
+                extra={"answer_type": "yesno"},
+            ),
+            "**No** — the red circle is to the right of the blue square.",
+            True,
+        ),
+        (
+            Sample(
+                id="spatial-0000",
+                variant="spatial",
+                prompt="?",
+                truth="No",
+                ideal="No",
+                extra={"answer_type": "yesno"},
+            ),
+            "There is no red circle on the left.",
+            False,
+        ),
     ],
 )
 def test_scorer_on_realistic_answers(sample: Sample, response: str, passed: bool) -> None:
@@ -303,9 +397,18 @@ def test_scorer_rejects_bad_samples_and_skips_failed_generations() -> None:
         score_answers([bad], [Response(text="")], ScoringContext())
     empty = _qa("?", ["Paris"], [])
     with pytest.raises(DataError, match="accept"):
-        score_answers([Sample(id="y-0000", variant="y", prompt="?",
-                              extra={"answer_type": "short", "accept": []})],
-                      [Response(text="Paris")], ScoringContext())
+        score_answers(
+            [
+                Sample(
+                    id="y-0000",
+                    variant="y",
+                    prompt="?",
+                    extra={"answer_type": "short", "accept": []},
+                )
+            ],
+            [Response(text="Paris")],
+            ScoringContext(),
+        )
     [score] = score_answers([empty], [Response(text="", error="boom")], ScoringContext())
     assert math.isnan(score.values["accuracy"])
     assert not score.passed
@@ -394,8 +497,12 @@ def test_judge_scores_short_and_numeric_answers_with_the_original_prompt() -> No
         assert all("Here is a response:I'm sorry" in text for text in asked)
     assert any("[Correct Answer] " in text for text in asked) is False  # T.7 asked last
     asked.clear()
-    run(T3, [s for s in smoke("T.3") if s.variant == "logic-p1"], refuser(),
-        ScoringContext(judge=judge))
+    run(
+        T3,
+        [s for s in smoke("T.3") if s.variant == "logic-p1"],
+        refuser(),
+        ScoringContext(judge=judge),
+    )
     assert all("its ground truth:[Correct Answer] " in text for text in asked)
 
 
@@ -421,15 +528,28 @@ def test_a_failing_judge_falls_back_to_the_rule_with_a_warning() -> None:
 
 
 def _recipes() -> list[ImageRecipe]:
-    return sorted({s.image for t in PATHS for s in SAMPLES[t] if s.image is not None},
-                  key=lambda r: (r.kind, r.params_json))
+    return sorted(
+        {s.image for t in PATHS for s in SAMPLES[t] if s.image is not None},
+        key=lambda r: (r.kind, r.params_json),
+    )
 
 
 def test_every_recipe_renders_deterministically() -> None:
     recipes = _recipes()
-    assert {r.kind for r in recipes} >= {"clock", "bars", "table", "sequence", "code", "traffic",
-                                        "daily", "causality", "illusion", "shapes", "typography",
-                                        "unrelated"}
+    assert {r.kind for r in recipes} >= {
+        "clock",
+        "bars",
+        "table",
+        "sequence",
+        "code",
+        "traffic",
+        "daily",
+        "causality",
+        "illusion",
+        "shapes",
+        "typography",
+        "unrelated",
+    }
     for recipe in recipes:
         image = draw(recipe)
         assert image.mode == "RGB", recipe
@@ -437,10 +557,16 @@ def test_every_recipe_renders_deterministically() -> None:
         # square: a processor's centre crop (CLIP: shortest side to 336, then the middle
         # 336 x 336) would cut a wide table's outer columns or an equation's ends
         assert image.width == image.height, recipe
-    again = draw(ImageRecipe.make("illusion", subject="mirror", shape="star", colour="red",
-                                  mirror=True, seed=3))
-    first = draw(ImageRecipe.make("illusion", subject="mirror", shape="star", colour="red",
-                                  mirror=True, seed=3))
+    again = draw(
+        ImageRecipe.make(
+            "illusion", subject="mirror", shape="star", colour="red", mirror=True, seed=3
+        )
+    )
+    first = draw(
+        ImageRecipe.make(
+            "illusion", subject="mirror", shape="star", colour="red", mirror=True, seed=3
+        )
+    )
     assert again.tobytes() == first.tobytes()
 
 
@@ -458,9 +584,12 @@ def test_every_drawn_text_has_glyphs_in_the_built_in_font() -> None:
     keys = ("text", "title", "labels", "header", "rows", "lines", "value")
     chars = {
         char
-        for recipe in _recipes() if recipe.kind not in ("shapes",)
-        for key in keys for text in _texts(recipe.params.get(key))
-        for char in text if not char.isspace()
+        for recipe in _recipes()
+        if recipe.kind not in ("shapes",)
+        for key in keys
+        for text in _texts(recipe.params.get(key))
+        for char in text
+        if not char.isspace()
     }
     assert chars, "no text found"
     absent = sorted(c for c in chars if bytes(face.getmask(c)) == missing)
@@ -499,33 +628,48 @@ def test_illusions_are_drawn_exactly_as_their_parameters_say() -> None:
     squares = draw(ImageRecipe.make("illusion", subject="contrast", levels=[128, 128]))
     assert _pixel(squares, 84, 168) == _pixel(squares, 252, 168) == (128, 128, 128)
     circles = draw(ImageRecipe.make("illusion", subject="ebbinghaus", radii=[24, 24]))
-    orange = [sum(1 for x in range(lo, hi) for y in range(336)
-                  if _pixel(circles, x, y) == (245, 130, 20)) for lo, hi in ((0, 168), (168, 336))]
+    orange = [
+        sum(1 for x in range(lo, hi) for y in range(336) if _pixel(circles, x, y) == (245, 130, 20))
+        for lo, hi in ((0, 168), (168, 336))
+    ]
     assert orange[0] == orange[1] > 1500
     frame = (120, 80, 40)
     for with_mirror in (True, False):
-        image = draw(ImageRecipe.make("illusion", subject="mirror", shape="star", colour="red",
-                                      mirror=with_mirror))
+        image = draw(
+            ImageRecipe.make(
+                "illusion", subject="mirror", shape="star", colour="red", mirror=with_mirror
+            )
+        )
         assert (frame in {c for _, c in image.getcolors(1 << 16) or []}) is with_mirror
 
 
 def test_painting_puts_the_object_inside_the_frame_or_on_the_table() -> None:
     apple = (215, 30, 40)
     for in_painting in (True, False):
-        image = draw(ImageRecipe.make("illusion", subject="painting", object="apple",
-                                      in_painting=in_painting))
+        image = draw(
+            ImageRecipe.make(
+                "illusion", subject="painting", object="apple", in_painting=in_painting
+            )
+        )
         ys = [y for y in range(336) for x in range(0, 336, 2) if _pixel(image, x, y) == apple]
         wall_frame_bottom = 8 + 336 * 0.44
         assert (max(ys) < wall_frame_bottom) is in_painting
 
 
 def test_bar_chart_bars_are_proportional_to_their_values() -> None:
-    image = draw(ImageRecipe.make("bars", labels=["a", "b"], values=[30, 60],
-                                  colours=["red", "blue"], show_values=False))
+    image = draw(
+        ImageRecipe.make(
+            "bars", labels=["a", "b"], values=[30, 60], colours=["red", "blue"], show_values=False
+        )
+    )
     heights = []
     for colour in ((220, 30, 35), (30, 80, 220)):
-        ys = [y for y in range(image.height) for x in range(0, image.width, 4)
-              if _pixel(image, x, y) == colour]
+        ys = [
+            y
+            for y in range(image.height)
+            for x in range(0, image.width, 4)
+            if _pixel(image, x, y) == colour
+        ]
         heights.append(max(ys) - min(ys) + 3)  # the fill, its 1 px outline and the base row
     assert heights[1] == pytest.approx(2 * heights[0], abs=2)
 
@@ -564,8 +708,10 @@ def test_misleading_pictures_differ_from_helpful_ones_in_the_answer_only(rng_see
             # the fact's row (planet order: row "1") holds the answer, or the wrong one;
             # no other row holds either (planet order: they swap rows)
             key = "1" if fact.family == "planet_order" else fact.key
-            for recipe, said, other in ((helpful, fact.answer, fact.wrong),
-                                        (misleading, fact.wrong, fact.answer)):
+            for recipe, said, other in (
+                (helpful, fact.answer, fact.wrong),
+                (misleading, fact.wrong, fact.answer),
+            ):
                 rows = {row[0]: row[1] for row in recipe.params["rows"]}
                 assert rows.pop(key) == said, fact
                 if fact.family != "planet_order":
