@@ -34,7 +34,7 @@ Parameters (JSON in ``ImageRecipe.params``):
 
 People appear only as drawn face placeholders (:func:`~pytest_multitrust.imaging.faces.
 draw_face`). The drawer prints whatever it is given: the fictional data comes from
-:mod:`pytest_multitrust.datagen.privacy_people`.
+:mod:`tools.datagen.privacy_people`.
 
 Example:
     >>> from pytest_multitrust.tasks.base import ImageRecipe

@@ -178,7 +178,7 @@ def read_samples(relative: str, root: Path | None = None) -> tuple[Sample, ...]:
         raise DataError(
             f"{path}: checksum mismatch (sha256 {digest[:12]}…, manifest says "
             f"{entry.sha256[:12]}…); the file was changed or corrupted — reinstall, or "
-            "regenerate with `python -m pytest_multitrust.datagen`"
+            "regenerate with `python -m tools.datagen` from a source checkout"
         )
     return tuple(parse_lines(text_lines(payload.decode("utf-8")), str(path)))
 

@@ -14,16 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.datagen import write_data
-from pytest_multitrust.datagen.__main__ import main as datagen_main
-from pytest_multitrust.datagen.fairness import AVATARS
-from pytest_multitrust.datagen.fairness_text import (
-    PREFERENCE_PAIRS,
-    QUERIES,
-    STATEMENTS,
-    TRIPLETS,
-    TYPES,
-)
 from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw, render
 from pytest_multitrust.imaging.avatars import SKIN_TONES
@@ -44,6 +34,16 @@ from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
 from pytest_multitrust.tasks.fairness import F1, F1_JUDGE_PROMPT, F2, F3, F4
 from pytest_multitrust.tasks.fairness_bias import F5, F6, F7, f6_tests
 from pytest_multitrust.tasks.registry import get_task, select_tasks
+from tools.datagen import write_data
+from tools.datagen.__main__ import main as datagen_main
+from tools.datagen.fairness import AVATARS
+from tools.datagen.fairness_text import (
+    PREFERENCE_PAIRS,
+    QUERIES,
+    STATEMENTS,
+    TRIPLETS,
+    TYPES,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -12,21 +12,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.datagen import write_data
-from pytest_multitrust.datagen.privacy import P2_QUESTIONS, P5_TYPES, build_p1
-from pytest_multitrust.datagen.privacy_people import (
-    FEMININE_NAMES,
-    MASCULINE_NAMES,
-    RESERVED_DOMAINS,
-    STREET_NAMES,
-    SURNAME_HEADS,
-    SURNAME_TAILS,
-    TOWNS,
-    WELL_KNOWN_PEOPLE,
-    date_forms,
-    make_people,
-)
-from pytest_multitrust.datagen.privacy_text import CONTEXTS, INFO_TYPES, rubric_rating
 from pytest_multitrust.imaging import draw
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
 from pytest_multitrust.models.scripted import ScriptedModel, echo, oracle, refuser
@@ -47,6 +32,21 @@ from pytest_multitrust.tasks.privacy import (
     P6_VARIANTS,
 )
 from pytest_multitrust.tasks.registry import get_task, select_tasks
+from tools.datagen import write_data
+from tools.datagen.privacy import P2_QUESTIONS, P5_TYPES, build_p1
+from tools.datagen.privacy_people import (
+    FEMININE_NAMES,
+    MASCULINE_NAMES,
+    RESERVED_DOMAINS,
+    STREET_NAMES,
+    SURNAME_HEADS,
+    SURNAME_TAILS,
+    TOWNS,
+    WELL_KNOWN_PEOPLE,
+    date_forms,
+    make_people,
+)
+from tools.datagen.privacy_text import CONTEXTS, INFO_TYPES, rubric_rating
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -12,23 +12,6 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image
 
-from pytest_multitrust.datagen import write_data
-from pytest_multitrust.datagen.robustness import (
-    R1_PATH,
-    R2_PATH,
-    R3_PATH,
-    R4_PATH,
-    R5_PATH,
-    R6_PATH,
-)
-from pytest_multitrust.datagen.robustness_text import (
-    GLUE_ITEMS,
-    OOD_STYLES,
-    PERTURBATIONS,
-    SENTIMENT_BASE,
-    perturb,
-    restyle,
-)
 from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw, render
 from pytest_multitrust.imaging.objects import OBJECTS
@@ -61,6 +44,23 @@ from pytest_multitrust.tasks.robustness import (
     score_r3_answer,
     score_r6_answer,
     target_caption,
+)
+from tools.datagen import write_data
+from tools.datagen.robustness import (
+    R1_PATH,
+    R2_PATH,
+    R3_PATH,
+    R4_PATH,
+    R5_PATH,
+    R6_PATH,
+)
+from tools.datagen.robustness_text import (
+    GLUE_ITEMS,
+    OOD_STYLES,
+    PERTURBATIONS,
+    SENTIMENT_BASE,
+    perturb,
+    restyle,
 )
 
 if TYPE_CHECKING:

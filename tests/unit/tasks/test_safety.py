@@ -10,15 +10,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.datagen import all_builders, write_data
-from pytest_multitrust.datagen.safety_jailbreak import S5_PATH, S6_PATH, key_phrase
-from pytest_multitrust.datagen.safety_toxicity import (
-    HAZARD_FACTS,
-    S1_PATH,
-    S2_PATH,
-    S3_PATH,
-    TOXIC_PROMPTS,
-)
 from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw
 from pytest_multitrust.imaging.pictograms import HAZARDS
@@ -34,6 +25,15 @@ from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from pytest_multitrust.tasks.safety_jailbreak import S5, S6, S6_VARIANTS
 from pytest_multitrust.tasks.safety_toxicity import S1, S2, S3, S3_VARIANTS
+from tools.datagen import all_builders, write_data
+from tools.datagen.safety_jailbreak import S5_PATH, S6_PATH, key_phrase
+from tools.datagen.safety_toxicity import (
+    HAZARD_FACTS,
+    S1_PATH,
+    S2_PATH,
+    S3_PATH,
+    TOXIC_PROMPTS,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path

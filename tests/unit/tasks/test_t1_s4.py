@@ -13,10 +13,6 @@ from typing import TYPE_CHECKING
 import pytest
 from PIL import Image, ImageChops
 
-from pytest_multitrust.datagen import write_data
-from pytest_multitrust.datagen.__main__ import main as datagen_main
-from pytest_multitrust.datagen.safety import S4_PATH
-from pytest_multitrust.datagen.truthfulness import T1_PATH
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.imaging import COLOURS, draw
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
@@ -34,6 +30,10 @@ from pytest_multitrust.tasks.data import (
 from pytest_multitrust.tasks.registry import get_task
 from pytest_multitrust.tasks.safety import S4, S4_VARIANTS
 from pytest_multitrust.tasks.truthfulness import T1, T1_VARIANTS
+from tools.datagen import write_data
+from tools.datagen.__main__ import main as datagen_main
+from tools.datagen.safety import S4_PATH
+from tools.datagen.truthfulness import T1_PATH
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -13,18 +13,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.datagen import BUILDERS as DATA_BUILDERS
-from pytest_multitrust.datagen import write_data
-from pytest_multitrust.datagen.truthfulness_inherent import T2_PATH, T3_PATH, build_t2, build_t3
-from pytest_multitrust.datagen.truthfulness_misguided import T5_PATH, T6_PATH, build_t5, build_t6
-from pytest_multitrust.datagen.truthfulness_qa import (
-    FACTS,
-    T4_PATH,
-    T7_PATH,
-    build_t4,
-    build_t7,
-    fact_images,
-)
 from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw, font
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
@@ -46,6 +34,18 @@ from pytest_multitrust.tasks.truthfulness_inherent import (
     score_answers,
 )
 from pytest_multitrust.tasks.truthfulness_misguided import T5, T6, T6_VARIANTS, T7, T7_VARIANTS
+from tools.datagen import BUILDERS as DATA_BUILDERS
+from tools.datagen import write_data
+from tools.datagen.truthfulness_inherent import T2_PATH, T3_PATH, build_t2, build_t3
+from tools.datagen.truthfulness_misguided import T5_PATH, T6_PATH, build_t5, build_t6
+from tools.datagen.truthfulness_qa import (
+    FACTS,
+    T4_PATH,
+    T7_PATH,
+    build_t4,
+    build_t7,
+    fact_images,
+)
 
 if TYPE_CHECKING:
     import random

@@ -1,6 +1,6 @@
 """Builders of the privacy data, part two: P.3 vignettes, P.4 portraits, P.6 conversations.
 
-Registered on import of :mod:`pytest_multitrust.datagen.privacy`.
+Registered on import of :mod:`tools.datagen.privacy`.
 
 * **P.3** (``privacy/P.3.jsonl``) — 98 information-flow vignettes (:data:`INFO_TYPES`
   x :data:`CONTEXTS`: "Information about your {info} is collected by {actor} in order
@@ -25,14 +25,6 @@ from __future__ import annotations
 import random
 import string
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.privacy_people import (
-    ORGANISATIONS,
-    FakePerson,
-    fake_phone,
-    make_people,
-    random_code,
-)
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.privacy import (
     P3_FORCE_PROMPT,
@@ -44,6 +36,14 @@ from pytest_multitrust.tasks.privacy import (
     P6_QUESTION,
     P6_SYSTEM,
     P6_VARIANTS,
+)
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.privacy_people import (
+    ORGANISATIONS,
+    FakePerson,
+    fake_phone,
+    make_people,
+    random_code,
 )
 
 __all__ = [

@@ -4,8 +4,13 @@ Every built-in data file (``data/<aspect>/<task>.jsonl``) is written by a *build
 function of no arguments that returns the file's samples, drawn from a seeded
 ``random.Random`` only, so rebuilding gives byte-identical files. Builders register
 with :func:`register_builder` under the file's path relative to ``data/``;
-:func:`write_data` (and ``python -m pytest_multitrust.datagen``) rewrites the files and
+:func:`write_data` (and ``python -m tools.datagen``) rewrites the files and
 updates ``data/manifest.json`` — entries for files it did not write are kept.
+
+A build-time tool: it lives in the checkout's ``tools/`` (and the sdist), never in the
+wheel, and runs from the repository root. It imports :mod:`pytest_multitrust` (the sample
+records and their canonical JSON, :mod:`pytest_multitrust.tasks.data`); nothing in the
+package imports it.
 
 To add a task's data, write a builder in the aspect's module (``datagen/<aspect>.py``,
 imported through :data:`BUILDER_MODULES`)::
@@ -57,16 +62,16 @@ SMOKE_PER_VARIANT = 10
 
 #: Aspect modules holding builders, imported by :func:`all_builders` (missing ones skipped).
 BUILDER_MODULES = (
-    "pytest_multitrust.datagen.truthfulness",
-    "pytest_multitrust.datagen.truthfulness_inherent",  # T.2, T.3
-    "pytest_multitrust.datagen.truthfulness_qa",  # T.4, T.7
-    "pytest_multitrust.datagen.truthfulness_misguided",  # T.5, T.6
-    "pytest_multitrust.datagen.safety",
-    "pytest_multitrust.datagen.safety_toxicity",  # S.1, S.2, S.3
-    "pytest_multitrust.datagen.safety_jailbreak",  # S.5, S.6
-    "pytest_multitrust.datagen.robustness",
-    "pytest_multitrust.datagen.fairness",
-    "pytest_multitrust.datagen.privacy",
+    "tools.datagen.truthfulness",
+    "tools.datagen.truthfulness_inherent",  # T.2, T.3
+    "tools.datagen.truthfulness_qa",  # T.4, T.7
+    "tools.datagen.truthfulness_misguided",  # T.5, T.6
+    "tools.datagen.safety",
+    "tools.datagen.safety_toxicity",  # S.1, S.2, S.3
+    "tools.datagen.safety_jailbreak",  # S.5, S.6
+    "tools.datagen.robustness",
+    "tools.datagen.fairness",
+    "tools.datagen.privacy",
 )
 
 

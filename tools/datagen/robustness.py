@@ -25,15 +25,6 @@ from __future__ import annotations
 import random
 import re
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.robustness_text import (
-    GLUE_ITEMS,
-    OOD_STYLES,
-    PERTURBATIONS,
-    SENTIMENT_BASE,
-    perturb,
-    restyle,
-)
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.scoring.mentions import OBJECT_SYNONYMS, mentioned
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
@@ -44,6 +35,15 @@ from pytest_multitrust.tasks.robustness import (
     R6_LABELS,
     R6_PROMPTS,
     TEXT_IMAGE_VARIANTS,
+)
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.robustness_text import (
+    GLUE_ITEMS,
+    OOD_STYLES,
+    PERTURBATIONS,
+    SENTIMENT_BASE,
+    perturb,
+    restyle,
 )
 
 __all__ = [

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import random
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.safety import S4_PROMPTS, S4_VARIANTS
+from tools.datagen import mark_smoke, register_builder, sample_id
 
 __all__ = ["BEHAVIOURS", "JAILBREAKS", "REFUSALS", "S4_PATH", "build_s4"]
 

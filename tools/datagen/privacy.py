@@ -1,7 +1,7 @@
 """Builders of the privacy data: P.1, P.2 and P.5, the tasks about documents.
 
-P.3, P.4 and P.6 are in :mod:`pytest_multitrust.datagen.privacy_text`. Every person,
-number and address comes from :mod:`pytest_multitrust.datagen.privacy_people` —
+P.3, P.4 and P.6 are in :mod:`tools.datagen.privacy_text`. Every person,
+number and address comes from :mod:`tools.datagen.privacy_people` —
 fictional by construction (reserved e-mail domains, the 555-01xx fiction block, test card
 numbers, ``ZZ`` document numbers, invented streets and towns, coined surnames).
 Pictures are ``document`` and ``benign`` recipes drawn at run time.
@@ -22,8 +22,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.privacy_people import (
+from pytest_multitrust.tasks.base import ImageRecipe, Sample
+from pytest_multitrust.tasks.privacy import P1_PROMPT, P1_VARIANTS, P2_PROMPT, P5_PROMPTS
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.privacy_people import (
     COUNTRY,
     ORGANISATIONS,
     TOWNS,
@@ -33,8 +35,6 @@ from pytest_multitrust.datagen.privacy_people import (
     random_code,
     show_date,
 )
-from pytest_multitrust.tasks.base import ImageRecipe, Sample
-from pytest_multitrust.tasks.privacy import P1_PROMPT, P1_VARIANTS, P2_PROMPT, P5_PROMPTS
 
 __all__ = [
     "BENIGN_KINDS",
@@ -521,4 +521,4 @@ def build_p5() -> list[Sample]:
 
 
 # P.3, P.4 and P.6 (vignettes, portraits, conversations) register on import.
-from pytest_multitrust.datagen import privacy_text  # noqa: E402, F401
+from tools.datagen import privacy_text  # noqa: E402, F401

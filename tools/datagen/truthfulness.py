@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
 from pytest_multitrust.imaging.layout import normalise_box, place_boxes
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.truthfulness import (
@@ -34,6 +33,7 @@ from pytest_multitrust.tasks.truthfulness import (
     T1_VARIANTS,
     YES_NO_PROMPT,
 )
+from tools.datagen import mark_smoke, register_builder, sample_id
 
 __all__ = ["T1_PATH", "T1_PER_VARIANT", "balanced_labels", "build_t1"]
 

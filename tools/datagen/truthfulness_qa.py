@@ -24,10 +24,10 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.truthfulness_inherent import T4_VARIANTS, VISUAL_ASSISTANCE_PROMPT
 from pytest_multitrust.tasks.truthfulness_misguided import T7_VARIANTS
+from tools.datagen import mark_smoke, register_builder, sample_id
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

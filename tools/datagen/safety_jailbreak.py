@@ -1,7 +1,7 @@
 """Builders of the safety jailbreak data beyond S.4: S.5 and S.6.
 
 Both reuse S.4's harmful behaviour titles, role-play jailbreak prompts and polite
-refusals (:mod:`pytest_multitrust.datagen.safety`); every behaviour is a request, never
+refusals (:mod:`tools.datagen.safety`); every behaviour is a request, never
 a method, and no prompt or image text holds a refusal phrase of either refusal rule.
 
 * **S.5** (120 samples): each of the 40 behaviours in three layouts —
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import random
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.safety import BEHAVIOURS, JAILBREAKS, REFUSALS
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.safety_jailbreak import S5_PROMPTS, S6_VARIANTS
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.safety import BEHAVIOURS, JAILBREAKS, REFUSALS
 
 __all__ = [
     "CATEGORY_ICONS",

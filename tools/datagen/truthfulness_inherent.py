@@ -38,8 +38,6 @@ import io
 import random
 from typing import TYPE_CHECKING
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.truthfulness import balanced_labels
 from pytest_multitrust.imaging.layout import place_boxes
 from pytest_multitrust.scoring.answers import COLOUR_ALIASES
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
@@ -49,6 +47,8 @@ from pytest_multitrust.tasks.truthfulness_inherent import (
     T3_FACTUAL_PROMPTS,
     T3_LOGIC_PROMPTS,
 )
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.truthfulness import balanced_labels
 
 if TYPE_CHECKING:
     from collections.abc import Callable

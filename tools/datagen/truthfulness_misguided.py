@@ -29,12 +29,12 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.truthfulness import balanced_labels
 from pytest_multitrust.imaging.layout import place_boxes
 from pytest_multitrust.scoring.answers import COLOUR_ALIASES, SHAPE_ALIASES, SIDE_ALIASES
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.truthfulness_misguided import T5_PROMPT, T6_PROMPT, T6_VARIANTS
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.truthfulness import balanced_labels
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -30,16 +30,6 @@ import random
 from itertools import zip_longest
 from typing import TYPE_CHECKING, TypeVar
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
-from pytest_multitrust.datagen.fairness_text import (
-    GROUP_LABELS,
-    PREFERENCE_PAIRS,
-    PROFESSIONS,
-    QUERIES,
-    STATEMENTS,
-    TRIPLETS,
-    TYPES,
-)
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.fairness import (
     F1_PROMPT,
@@ -55,6 +45,16 @@ from pytest_multitrust.tasks.fairness_bias import (
     F6_VARIANTS,
     F7_SUFFIXES,
     PREFERENCE_TOPICS,
+)
+from tools.datagen import mark_smoke, register_builder, sample_id
+from tools.datagen.fairness_text import (
+    GROUP_LABELS,
+    PREFERENCE_PAIRS,
+    PROFESSIONS,
+    QUERIES,
+    STATEMENTS,
+    TRIPLETS,
+    TYPES,
 )
 
 if TYPE_CHECKING:

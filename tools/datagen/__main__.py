@@ -1,11 +1,11 @@
-"""``python -m pytest_multitrust.datagen``: rebuild the built-in data and its manifest.
+"""``python -m tools.datagen``: rebuild the built-in data and its manifest.
 
 Usage::
 
-    python -m pytest_multitrust.datagen                 # rewrite every data file
-    python -m pytest_multitrust.datagen truthfulness/T.1.jsonl
-    python -m pytest_multitrust.datagen --check         # exit 1 if a rebuild would differ
-    python -m pytest_multitrust.datagen --root /tmp/data
+    python -m tools.datagen                 # rewrite every data file
+    python -m tools.datagen truthfulness/T.1.jsonl
+    python -m tools.datagen --check         # exit 1 if a rebuild would differ
+    python -m tools.datagen --root /tmp/data
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pytest_multitrust.datagen import all_builders, write_data
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.tasks.data import MANIFEST
+from tools.datagen import all_builders, write_data
 
 
 def _default_root() -> Path:
@@ -44,7 +44,7 @@ def _manifest_entries(root: Path) -> dict[str, tuple[str, str, int]]:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m pytest_multitrust.datagen",
+        prog="python -m tools.datagen",
         description="Rebuild the built-in MultiTrust data files and data/manifest.json.",
     )
     parser.add_argument("paths", nargs="*", help="data files to build (default: all)")

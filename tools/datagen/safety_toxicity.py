@@ -26,9 +26,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from pytest_multitrust.datagen import mark_smoke, register_builder, sample_id
 from pytest_multitrust.tasks.base import ImageRecipe, Sample
 from pytest_multitrust.tasks.safety_toxicity import S1_PROMPTS, S2_QUESTIONS, S3_PROMPT
+from tools.datagen import mark_smoke, register_builder, sample_id
 
 __all__ = [
     "HAZARD_FACTS",
