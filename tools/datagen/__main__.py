@@ -20,13 +20,9 @@ from pytest_multitrust.errors import DataError
 from pytest_multitrust.tasks.data import MANIFEST
 from tools.datagen import all_builders, write_data
 
-
-def _default_root() -> Path:
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "data", package.parent / "data"):
-        if candidate.is_dir():
-            return candidate
-    return package.parent / "data"
+#: The checkout's data folder: ``data/`` at the repository root (this file is
+#: ``<root>/tools/datagen/__main__.py``); the wheel ships it as ``pytest_multitrust/data``.
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data"
 
 
 def _manifest_entries(root: Path) -> dict[str, tuple[str, str, int]]:
@@ -41,6 +37,47 @@ def _manifest_entries(root: Path) -> dict[str, tuple[str, str, int]]:
         return {}
 
 
+def _check(root: Path, paths: list[str] | None) -> int:
+    """Rebuild ``paths`` (default all) in a scratch folder and compare with ``root``.
+
+    Prints each difference and a summary; returns 1 when anything differs, else 0. A full
+    check (``paths`` None) also compares ``manifest.json`` byte for byte and flags data
+    files under ``root`` that no builder writes.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        entries = write_data(scratch, paths)
+        stale = [
+            e.path
+            for e in entries
+            if not (root / e.path).is_file()
+            or (root / e.path).read_bytes() != (scratch / e.path).read_bytes()
+        ]
+        recorded = _manifest_entries(root)
+        stale += [
+            f"{e.path} (manifest entry)"
+            for e in entries
+            if e.path not in stale and recorded.get(e.path) != (e.version, e.sha256, e.samples)
+        ]
+        extra: list[str] = []
+        if paths is None:
+            built = {e.path for e in entries}
+            extra = [
+                f"no builder writes {root / path}"
+                for path in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.jsonl"))
+                if path not in built
+            ]
+            manifest = root / MANIFEST
+            if not manifest.is_file() or manifest.read_bytes() != (scratch / MANIFEST).read_bytes():
+                extra.append(f"out of date: {manifest}")
+    for path in stale:
+        print(f"out of date: {root / path}")
+    for line in extra:
+        print(line)
+    print(f"{len(entries) - len(stale)}/{len(entries)} data files up to date")
+    return 1 if stale or extra else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -52,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "--root",
         type=Path,
         default=None,
-        help="data folder to write (default: the package's data/)",
+        help="data folder to write (default: the checkout's data/)",
     )
     parser.add_argument(
         "--check",
@@ -61,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="list the builders and exit")
     args = parser.parse_args(argv)
-    root: Path = args.root or _default_root()
+    root: Path = args.root or DEFAULT_ROOT
     paths = args.paths or None
     if args.list:
         for builder in all_builders():
@@ -69,24 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if args.check:
-            with tempfile.TemporaryDirectory() as scratch:
-                entries = write_data(Path(scratch), paths)
-                stale = [
-                    e.path
-                    for e in entries
-                    if not (root / e.path).is_file()
-                    or (root / e.path).read_bytes() != (Path(scratch) / e.path).read_bytes()
-                ]
-            recorded = _manifest_entries(root)
-            stale += [
-                f"{e.path} (manifest entry)"
-                for e in entries
-                if e.path not in stale and recorded.get(e.path) != (e.version, e.sha256, e.samples)
-            ]
-            for path in stale:
-                print(f"out of date: {root / path}")
-            print(f"{len(entries) - len(stale)}/{len(entries)} data files up to date")
-            return 1 if stale else 0
+            return _check(root, paths)
         entries = write_data(root, paths)
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -97,17 +97,6 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
         assert written[path] == shipped[path]
 
 
-def test_generator_keeps_other_manifest_entries(tmp_path: Path) -> None:
-    other = {"version": "3", "sha256": "0" * 64, "samples": 7}
-    (tmp_path / "manifest.json").write_text(json.dumps({"files": {"privacy/P.9.jsonl": other}}))
-    write_data(tmp_path, [T1_PATH])
-    files = json.loads((tmp_path / "manifest.json").read_text())["files"]
-    assert files["privacy/P.9.jsonl"] == other
-    assert files[T1_PATH]["samples"] == 200
-    with pytest.raises(DataError, match=r"no data builder for nope\.jsonl"):
-        write_data(tmp_path, ["nope.jsonl"])
-
-
 def test_datagen_cli_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert datagen_main(["--check", T1_PATH, S4_PATH]) == 0
     assert "2/2 data files up to date" in capsys.readouterr().out
