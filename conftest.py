@@ -23,7 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 # Imported by the project's own tests only; the plugin itself never needs them.
-_TEST_EXTRAS = ("hypothesis", "fastapi", "uvicorn", "openai")
+_TEST_EXTRAS = ("hypothesis", "fastapi", "uvicorn", "openai", "mkdocs")
 
 
 def missing_test_extras() -> list[str]:

@@ -12,8 +12,9 @@ spread wider (``initializer_range``) — Gemma 3, Idefics2, Mllama — and Mllam
 cross-attention gates start at zero, so the builder opens them.
 
 :func:`ensure_family` builds once into a cache directory (atomically, like the embedded
-tiny LLaVA) and returns the folder. :data:`FAMILIES` is the table the README's "Supported
-models" section is generated from (:func:`supported_models_table`).
+tiny LLaVA) and returns the folder. :data:`FAMILIES` is the table the docs' "Supported
+models" section (``docs/how-to/custom-models.md``) is generated from
+(:func:`supported_models_table`).
 """
 
 from __future__ import annotations
@@ -905,11 +906,11 @@ def build_qwen2_vl_files(out: Path, seed: int = 0) -> None:
 UNLISTED: dict[str, Callable[[Path, int], None]] = {"qwen2-vl-files": build_qwen2_vl_files}
 
 
-# -- the README table -------------------------------------------------------------------------
+# -- the docs table ---------------------------------------------------------------------------
 
 
 def supported_models_table() -> str:
-    """The README's "Supported models" table, one row per family of :data:`FAMILIES`."""
+    """The docs' "Supported models" table, one row per family of :data:`FAMILIES`."""
     lines = [
         "| family | transformers class | `--mllm` alias | text-only requests | R.4/R.5 attack | "
         "notes |",
@@ -925,5 +926,5 @@ def supported_models_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":  # python tests/mt_families.py: print the table for the README
+if __name__ == "__main__":  # python tests/mt_families.py: print the table for the docs
     print(supported_models_table(), end="")

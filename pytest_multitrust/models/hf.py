@@ -3,7 +3,7 @@
 ``hf:<repo-or-path>`` loads a model with ``AutoProcessor`` and
 ``AutoModelForImageTextToText`` and talks to it through its own chat template, the way
 the model card does, so any image-text-to-text model that transformers runs natively works
-(LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...; the README's "Supported models" lists
+(LLaVA, Qwen2-VL, InternVL, Idefics, Gemma 3, ...; the docs' "Supported models" lists
 the families checked on tiny checkpoints, and those whose processors need the ``vision``
 extra). The embedded ``tiny-llava`` goes through this backend too. A package a processor
 needs and this install lacks is named with the line that installs it, before any test:

@@ -163,7 +163,7 @@ class OfficialCheck:
             "\n".join(
                 [  # printed raw by pytest; the paths are the user's
                     f"--mt-data=official:{self.root}: no usable official data for {ids}. Add the "
-                    "missing files (layout: README, 'Official MultiTrust data'), select only the "
+                    "missing files (layout: docs/how-to/official-data.md), select only the "
                     "tasks you have with --mt-tasks, or pass --mt-data-fallback to run those tasks "
                     "on the built-in data (the report marks them).",
                     *self.listing(),

@@ -91,7 +91,7 @@ def test_junit_counts_custom_trust_tests_as_the_card_does(
     assert passed == ["test_sample[alpha]"], output
     assert skipped == ["test_sample[beta]", "test_sample[gamma]"], output
     assert all(r.message.startswith("MISS: ") for n in skipped for r in cases[n].result)
-    # A raising body and a model error fail the sample test (README: a sample test "fails
+    # A raising body and a model error fail the sample test (docs: a sample test "fails
     # only on errors"); pytest writes both as <failure>, never as a pass or a skip.
     assert errors == [], output
     assert "test_broken" in failures, output

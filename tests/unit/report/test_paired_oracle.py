@@ -1,6 +1,6 @@
 """The paired change against an independent numpy computation of the card's scores.
 
-The oracle here is written from the paper's rules (README "Trust report and gates",
+The oracle here is written from the paper's rules (docs/explanation/gates.md, "The trust card";
 ``scripts/compute_rank.py``), not from the code: a task's trust score is the weighted
 mean of its oriented in-score metrics (S.1/S.3 toxicity weighs 2 beside RtA), each the
 mean of its variant means; a sub-aspect is the mean of its tasks; an aspect the mean of
