@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import pytest
 
 from pytest_multitrust.models.registry import ModelOptions
+from pytest_multitrust.thresholds import holds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -547,14 +548,7 @@ class Threshold:
 
     def holds(self, value: float) -> bool:
         """Whether ``value`` satisfies this threshold (NaN never does)."""
-        if value != value:  # NaN
-            return False
-        return {
-            ">=": value >= self.value,
-            "<=": value <= self.value,
-            ">": value > self.value,
-            "<": value < self.value,
-        }[self.op]
+        return holds(value, self.op, self.value)
 
 
 _THRESHOLD = re.compile(
