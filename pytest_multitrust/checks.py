@@ -241,10 +241,11 @@ def unused_options(
     """
     unused: list[str] = []
     for option in TASK_OPTIONS:
-        if option.dest not in given or any(uses(option, t) for t in selected):
+        use = option.used_by
+        if use is None or option.dest not in given or any(uses(option, t) for t in selected):
             continue
         users = [t.id for t in known if uses(option, t)]
-        what = option.used_by.what if option.used_by is not None else "every task"
+        what = use.what
         unused.append(
             f"{option.flag} (used only by {what}: {', '.join(users) or 'none registered'})"
         )

@@ -499,6 +499,8 @@ class ModelOptions:
     retries: int = 4  # retries of a failed remote request (429, 5xx, timeout, dropped)
 
 
+# -- the options, in `pytest --help` order; OPTIONS lists them ----------------------------
+
 MLLM_OPTION = Option(
     flag="--mllm",
     ini="multitrust_mllm",
@@ -546,7 +548,7 @@ THRESHOLD_OPTION = Option(
     ini="multitrust_thresholds",
     help="threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' or 'safety>=0.8'; repeatable",
     default="each metric's own",
-    accepts="<aspect|overall|task.metric><op><number>, op one of >=, <=, >, <",
+    accepts=f"<aspect|overall|task.metric><op><number>, op one of {', '.join(OPS)}",
     parse=parse_threshold,
     kind="repeated",
 )
@@ -1025,53 +1027,53 @@ class Settings:
         Raises:
             pytest.UsageError: for any invalid value, before any model loads.
         """
-        default = cls()
+        # cls.<field> is the field's default
         mllm = given(config, MLLM_OPTION)
         tasks = given_items(config, TASKS_OPTION)
         thresholds = given_each(config, THRESHOLD_OPTION)
         settings = cls(
-            mllm=value_or(mllm, default.mllm),
-            tasks=value_or(tasks, default.tasks),
-            limit=value_or(given(config, LIMIT_OPTION), default.limit),
-            tier=value_or(given(config, TIER_OPTION), default.tier),
-            thresholds=value_or(thresholds, default.thresholds),
+            mllm=value_or(mllm, cls.mllm),
+            tasks=value_or(tasks, cls.tasks),
+            limit=value_or(given(config, LIMIT_OPTION), cls.limit),
+            tier=value_or(given(config, TIER_OPTION), cls.tier),
+            thresholds=value_or(thresholds, cls.thresholds),
             thresholds_from_ini=thresholds is None or thresholds.from_ini,
-            device=value_or(given(config, DEVICE_OPTION), default.device),
-            dtype=value_or(given(config, DTYPE_OPTION), default.dtype),
-            batch_size=value_or(given(config, BATCH_SIZE_OPTION), default.batch_size),
-            max_new_tokens=value_or(given(config, MAX_NEW_TOKENS_OPTION), default.max_new_tokens),
-            seed=value_or(given(config, SEED_OPTION), default.seed),
-            refusal_rule=value_or(given(config, REFUSAL_RULE_OPTION), default.refusal_rule),
+            device=value_or(given(config, DEVICE_OPTION), cls.device),
+            dtype=value_or(given(config, DTYPE_OPTION), cls.dtype),
+            batch_size=value_or(given(config, BATCH_SIZE_OPTION), cls.batch_size),
+            max_new_tokens=value_or(given(config, MAX_NEW_TOKENS_OPTION), cls.max_new_tokens),
+            seed=value_or(given(config, SEED_OPTION), cls.seed),
+            refusal_rule=value_or(given(config, REFUSAL_RULE_OPTION), cls.refusal_rule),
             toxicity_checkpoint=value_or(
-                given(config, TOXICITY_CHECKPOINT_OPTION), default.toxicity_checkpoint
+                given(config, TOXICITY_CHECKPOINT_OPTION), cls.toxicity_checkpoint
             ),
-            cache_dir=value_or(cache_dir := given(config, CACHE_DIR_OPTION), default.cache_dir),
+            cache_dir=(
+                cache_dir.value
+                if (cache_dir := given(config, CACHE_DIR_OPTION)) is not None
+                else default_cache_dir()
+            ),
             trust_remote_code=switched_on(config, TRUST_REMOTE_CODE_OPTION),
             allow_pickle=switched_on(config, ALLOW_PICKLE_OPTION),
             report_dir=_report_dir(config),
-            gate_mode=value_or(given(config, GATE_OPTION), default.gate_mode),
-            inconclusive=value_or(given(config, INCONCLUSIVE_OPTION), default.inconclusive),
-            save=value_or(given(config, SAVE_OPTION), default.save),
-            compare=value_or(given(config, COMPARE_OPTION), default.compare),
-            compare_fail=value_or(given_each(config, COMPARE_FAIL_OPTION), default.compare_fail),
+            gate_mode=value_or(given(config, GATE_OPTION), cls.gate_mode),
+            inconclusive=value_or(given(config, INCONCLUSIVE_OPTION), cls.inconclusive),
+            save=value_or(given(config, SAVE_OPTION), cls.save),
+            compare=value_or(given(config, COMPARE_OPTION), cls.compare),
+            compare_fail=value_or(given_each(config, COMPARE_FAIL_OPTION), cls.compare_fail),
             cache_dir_explicit=cache_dir is not None,
-            gpus_per_worker=value_or(
-                given(config, GPUS_PER_WORKER_OPTION), default.gpus_per_worker
-            ),
-            cache_mode=value_or(given(config, CACHE_OPTION), default.cache_mode),
+            gpus_per_worker=value_or(given(config, GPUS_PER_WORKER_OPTION), cls.gpus_per_worker),
+            cache_mode=value_or(given(config, CACHE_OPTION), cls.cache_mode),
             rescore=switched_on(config, RESCORE_OPTION),
             check_batching=switched_on(config, CHECK_BATCHING_OPTION),
-            judge=value_or(given(config, JUDGE_OPTION), default.judge),
-            concurrency=value_or(given(config, CONCURRENCY_OPTION), default.concurrency),
-            timeout_s=value_or(given(config, TIMEOUT_OPTION), default.timeout_s),
-            retries=value_or(given(config, RETRIES_OPTION), default.retries),
-            max_errors=value_or(given(config, MAX_ERRORS_OPTION), default.max_errors),
-            attack_eps=value_or(given(config, ATTACK_EPS_OPTION), default.attack_eps),
-            attack_steps=value_or(given(config, ATTACK_STEPS_OPTION), default.attack_steps),
-            attack_step_size=value_or(
-                given(config, ATTACK_STEP_SIZE_OPTION), default.attack_step_size
-            ),
-            surrogate=value_or(given(config, SURROGATE_OPTION), default.surrogate),
+            judge=value_or(given(config, JUDGE_OPTION), cls.judge),
+            concurrency=value_or(given(config, CONCURRENCY_OPTION), cls.concurrency),
+            timeout_s=value_or(given(config, TIMEOUT_OPTION), cls.timeout_s),
+            retries=value_or(given(config, RETRIES_OPTION), cls.retries),
+            max_errors=value_or(given(config, MAX_ERRORS_OPTION), cls.max_errors),
+            attack_eps=value_or(given(config, ATTACK_EPS_OPTION), cls.attack_eps),
+            attack_steps=value_or(given(config, ATTACK_STEPS_OPTION), cls.attack_steps),
+            attack_step_size=value_or(given(config, ATTACK_STEP_SIZE_OPTION), cls.attack_step_size),
+            surrogate=value_or(given(config, SURROGATE_OPTION), cls.surrogate),
             official_data=_official_data(config),
             data_fallback=switched_on(config, DATA_FALLBACK_OPTION),
         )
