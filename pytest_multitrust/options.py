@@ -37,6 +37,7 @@ __all__ = [
     "IniKeywords",
     "Option",
     "OptionKind",
+    "TaskProperty",
     "TaskUse",
     "given",
     "given_each",
