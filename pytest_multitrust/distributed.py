@@ -411,9 +411,9 @@ def auto_num_workers(config: pytest.Config) -> int | None:
         None (xdist's own rule) when the run is inactive, its device is not a GPU, or no
         GPU is visible.
     """
-    from pytest_multitrust.settings import Settings
+    from pytest_multitrust.checks import checked_settings
 
-    settings = Settings.from_config(config)
+    settings = checked_settings(config)
     if not settings.active or not _uses_gpus(settings.device):
         return None
     visible = visible_gpus(os.environ, run_nvidia_smi)

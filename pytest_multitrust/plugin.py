@@ -10,37 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.settings import (
-    OPTIONS,
-    Settings,
-    parse_attack_eps,
-    parse_attack_step_size,
-    parse_attack_steps,
-    parse_batch_size,
-    parse_cache_mode,
-    parse_compare_fail,
-    parse_concurrency,
-    parse_device,
-    parse_dtype,
-    parse_gate_mode,
-    parse_gpus_per_worker,
-    parse_inconclusive,
-    parse_judge,
-    parse_limit,
-    parse_max_errors,
-    parse_max_new_tokens,
-    parse_refusal_rule,
-    parse_report_dir,
-    parse_retries,
-    parse_rules,
-    parse_seed,
-    parse_surrogate,
-    parse_task_list,
-    parse_threshold,
-    parse_tier,
-    parse_timeout,
-    parse_toxicity_checkpoint,
-)
+from pytest_multitrust.settings import OPTIONS
 
 if TYPE_CHECKING:
     from pytest_multitrust.custom.record import TrustSample
@@ -48,36 +18,6 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
 
 ASPECT_MARKERS = ("truthfulness", "safety", "robustness", "fairness", "privacy")
-
-_PARSERS = {
-    "mt_tasks": parse_task_list,
-    "mt_limit": parse_limit,
-    "mt_tier": parse_tier,
-    "mt_threshold": parse_threshold,
-    "mt_device": parse_device,
-    "mt_dtype": parse_dtype,
-    "mt_batch_size": parse_batch_size,
-    "mt_max_new_tokens": parse_max_new_tokens,
-    "mt_seed": parse_seed,
-    "mt_refusal_rule": parse_refusal_rule,
-    "mt_toxicity_checkpoint": parse_toxicity_checkpoint,
-    "mt_report": parse_report_dir,
-    "mt_gate": parse_gate_mode,
-    "mt_inconclusive": parse_inconclusive,
-    "mt_compare_fail": parse_compare_fail,
-    "mt_gpus_per_worker": parse_gpus_per_worker,
-    "mt_cache": parse_cache_mode,
-    "mt_judge": parse_judge,
-    "mt_concurrency": parse_concurrency,
-    "mt_timeout": parse_timeout,
-    "mt_retries": parse_retries,
-    "mt_max_errors": parse_max_errors,
-    "mt_attack_eps": parse_attack_eps,
-    "mt_attack_steps": parse_attack_steps,
-    "mt_attack_step_size": parse_attack_step_size,
-    "mt_surrogate": parse_surrogate,
-    "mt_rules": parse_rules,
-}
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -90,88 +30,10 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the ``multitrust`` option group and the matching ``multitrust_*`` ini keys."""
     group = parser.getgroup("multitrust", "MultiTrust trust tests (pytest-multitrust)")
-    for ini, dest, help_text, default in OPTIONS:
-        flag = "--mllm" if dest == "mllm" else "--" + dest.replace("_", "-")
-        kwargs: dict[str, object] = {
-            "dest": dest,
-            "default": None,
-            "help": f"{help_text} (default: {default}; ini: {ini})",
-        }
-        if dest in _PARSERS:
-            kwargs["type"] = _PARSERS[dest]
-        if dest in ("mt_threshold", "mt_compare_fail"):
-            kwargs["action"] = "append"
-        group.addoption(flag, **kwargs)
-        if dest in ("mt_threshold", "mt_tasks", "mt_compare_fail"):
-            parser.addini(ini, help=f"{help_text} (default: {default})", type="linelist")
-        else:
-            parser.addini(ini, help=f"{help_text} (default: {default})", type="string")
-    group.addoption(
-        "--mt-trust-remote-code",
-        dest="mt_trust_remote_code",
-        action="store_true",
-        default=False,
-        help="allow hf: models to run code from their repository (default: off)",
-    )
-    group.addoption(
-        "--mt-allow-pickle",
-        dest="mt_allow_pickle",
-        action="store_true",
-        default=False,
-        help="load pickle checkpoints (the detoxify toxicity checkpoint) even when they "
-        "hold Python objects beyond tensors, which can run code (default: off, refused)",
-    )
-    group.addoption(
-        "--mt-save",
-        dest="mt_save",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="NAME",
-        help="save this run as a baseline under .multitrust/<machine-id>/ "
-        "(NNNN_<commit>_<date>.json, or NNNN_<NAME>.json) (default: not saved)",
-    )
-    group.addoption(
-        "--mt-compare",
-        dest="mt_compare",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="ID",
-        help="compare with a saved baseline: its number (0003), name or path; without ID "
-        "the latest saved run (default: no comparison)",
-    )
-    group.addoption(
-        "--mt-rescore",
-        dest="mt_rescore",
-        action="store_true",
-        default=False,
-        help="score cached responses again without generating; a sample with no cached "
-        "response is an error (default: off)",
-    )
-    group.addoption(
-        "--mt-data-fallback",
-        dest="mt_data_fallback",
-        action="store_true",
-        default=False,
-        help="with --mt-data=official:PATH, run tasks whose official data is missing on the "
-        "built-in data, marked in the report, instead of stopping (default: off; ini: "
-        "multitrust_data_fallback)",
-    )
-    parser.addini(
-        "multitrust_data_fallback",
-        help="as --mt-data-fallback (default: false)",
-        type="bool",
-        default=False,
-    )
-    group.addoption(
-        "--mt-check-batching",
-        dest="mt_check_batching",
-        action="store_true",
-        default=False,
-        help="per task, generate a few samples at batch 1 and batched and warn when the "
-        "texts differ (default: off)",
-    )
+    for option in OPTIONS:
+        group.addoption(option.flag, **option.addoption_kwargs())
+        if option.ini is not None:
+            parser.addini(option.ini, **option.addini_kwargs())
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -195,12 +57,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_multitrust.report.miss import MissAsSkip
 
     config.pluginmanager.register(MissAsSkip(), "multitrust-miss")
-    settings = Settings.from_config(config)
+    from pytest_multitrust.checks import checked_settings, warn_unused_options
+
+    settings = checked_settings(config)
     if not settings.active:
         return
     if not hasattr(config, "workerinput"):  # once per run, not once per xdist worker
-        from pytest_multitrust.settings import warn_unused_options
-
         warn_unused_options(config, settings)
     from pytest_multitrust.session import activate
 

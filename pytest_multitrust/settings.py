@@ -1,38 +1,56 @@
-"""Options and ini keys, parsed once into a frozen :class:`Settings`.
+"""Options and ini keys: each declared once, parsed once into a frozen :class:`Settings`.
 
-Every ``parse_*`` function takes the raw text of an option or ini value and either
-returns a typed value or raises :class:`pytest.UsageError` naming the bad value and the
-accepted forms. :meth:`Settings.from_config` is the only code that reads options.
+Every option is one :class:`~pytest_multitrust.options.Option` record in :data:`OPTIONS`
+(its flag, ini key, parser, help and default). Every ``parse_*`` function takes the raw
+text of an option or ini value and either returns a typed value or raises
+:class:`pytest.UsageError` naming the bad value and the accepted forms.
+:meth:`Settings.from_config` is the only code that reads options; it checks values only
+(the task names and threshold targets are checked against the registries by the pytest
+layer, :func:`pytest_multitrust.checks.checked_settings`).
+
+:func:`options_reference` renders the Markdown options reference from the records
+(``docs/reference/options.md``, written by :data:`REFERENCE_COMMAND`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pytest
 
-from pytest_multitrust.models.registry import ModelOptions
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-
-    from pytest_multitrust.tasks.base import TaskSpec
+from pytest_multitrust.options import (
+    ATTACKS,
+    CLASSIFIER,
+    JUDGE,
+    OFFICIAL,
+    Option,
+    given,
+    given_each,
+    given_items,
+    render_reference,
+    switched_on,
+    value_or,
+)
+from pytest_multitrust.thresholds import OPS, Op, holds
 
 __all__ = [
-    "TASK_OPTIONS",
+    "OPTIONS",
+    "ModelOptions",
     "RegressionLimit",
     "Settings",
-    "TaskOption",
     "Threshold",
+    "options_reference",
     "parse_attack_eps",
     "parse_attack_step_size",
     "parse_attack_steps",
     "parse_batch_size",
+    "parse_cache_dir",
     "parse_cache_mode",
     "parse_compare_fail",
     "parse_concurrency",
@@ -51,13 +69,12 @@ __all__ = [
     "parse_rules",
     "parse_surrogate",
     "parse_task_list",
+    "parse_text",
     "parse_threshold",
     "parse_tier",
     "parse_timeout",
     "parse_toxicity_checkpoint",
-    "unused_options",
     "user_path",
-    "warn_unused_options",
 ]
 
 Tier = Literal["smoke", "standard"]
@@ -72,188 +89,6 @@ InconclusivePolicy = Literal["pass", "fail"]
 INCONCLUSIVE_POLICIES: tuple[InconclusivePolicy, ...] = ("pass", "fail")
 CacheMode = Literal["off", "read", "readwrite"]
 CACHE_MODES: tuple[CacheMode, ...] = ("off", "read", "readwrite")
-
-#: (ini key, option dest, help, default shown in help) for every setting.
-OPTIONS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "multitrust_mllm",
-        "mllm",
-        "model under test: a name (tiny-llava, refuser, echo, oracle, "
-        "llava-1.5, ...), hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>",
-        "none: the plugin stays inactive",
-    ),
-    (
-        "multitrust_tasks",
-        "mt_tasks",
-        "comma list of task ids (S.4), aspects (safety) or 'all'",
-        "all",
-    ),
-    ("multitrust_limit", "mt_limit", "at most N samples per task variant", "no limit"),
-    (
-        "multitrust_tier",
-        "mt_tier",
-        "data tier: smoke (~10 per variant) or standard (>=100 per task)",
-        "standard",
-    ),
-    (
-        "multitrust_thresholds",
-        "mt_threshold",
-        "threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' or 'safety>=0.8'; repeatable",
-        "each metric's own",
-    ),
-    ("multitrust_device", "mt_device", "device: auto, cpu, cuda, cuda:N or mps", "auto"),
-    ("multitrust_dtype", "mt_dtype", "torch dtype: auto, float32, float16 or bfloat16", "auto"),
-    (
-        "multitrust_batch_size",
-        "mt_batch_size",
-        "generation batch size: N or auto",
-        "auto: the model's own; on a GPU it doubles up to 64 and halves on out-of-memory",
-    ),
-    (
-        "multitrust_max_new_tokens",
-        "mt_max_new_tokens",
-        "cap on generated tokens per answer",
-        "each task's own",
-    ),
-    ("multitrust_seed", "mt_seed", "seed for data sampling, sampling and scoring", "0"),
-    (
-        "multitrust_refusal_rule",
-        "mt_refusal_rule",
-        "refusal keyword rule: multitrust-v1 "
-        "(the original's list) or strict (word boundaries, fewer false positives); "
-        "--mt-rules=original always uses multitrust-v1",
-        "multitrust-v1",
-    ),
-    (
-        "multitrust_toxicity_checkpoint",
-        "mt_toxicity_checkpoint",
-        "detoxify checkpoint for "
-        "toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding one beside the model's "
-        "Hugging Face config.json and tokenizer files",
-        "detoxify's 'original' model from torch's hub cache, downloaded on first use when online",
-    ),
-    (
-        "multitrust_cache_dir",
-        "mt_cache_dir",
-        "where built models and attacks are cached; when "
-        "given, the response cache too (else it is in the pytest cache directory)",
-        "$XDG_CACHE_HOME/pytest-multitrust",
-    ),
-    (
-        "multitrust_report",
-        "mt_report",
-        "directory for the trust report: report.json, samples.jsonl, report.html, summary.md",
-        "none: terminal card only",
-    ),
-    (
-        "multitrust_gate",
-        "mt_gate",
-        "point: the value decides each threshold and gate (its "
-        "confidence interval only marks the verdict uncertain); interval: pass only when the "
-        "whole interval clears the threshold too",
-        "point",
-    ),
-    (
-        "multitrust_inconclusive",
-        "mt_inconclusive",
-        "under --mt-gate=interval, what a gate "
-        "whose value clears its threshold but whose interval does not counts as: pass or fail",
-        "fail",
-    ),
-    (
-        "multitrust_compare_fail",
-        "mt_compare_fail",
-        "with --mt-compare, fail on a regression: "
-        "'<aspect|overall|task|task.metric>:<allowed change>' on the 0-1 trust scale, e.g. "
-        "'safety:-0.02'; repeatable",
-        "none",
-    ),
-    (
-        "multitrust_gpus_per_worker",
-        "mt_gpus_per_worker",
-        "GPUs given to each xdist worker; -n auto starts one worker per this many visible GPUs",
-        "1",
-    ),
-    (
-        "multitrust_cache",
-        "mt_cache",
-        "response cache: off, read (use cached responses, store nothing) or readwrite",
-        "readwrite",
-    ),
-    (
-        "multitrust_judge",
-        "mt_judge",
-        "judge model for the tasks whose original scoring asked a "
-        "judge (their original prompt, greedy): any model spec, e.g. "
-        "openai:<base_url>#<model>, hf:<repo-or-path> or a scripted name",
-        "none: rule-based scoring",
-    ),
-    (
-        "multitrust_concurrency",
-        "mt_concurrency",
-        "requests in flight at once to an openai: server, per model and per worker",
-        "8",
-    ),
-    (
-        "multitrust_timeout",
-        "mt_timeout",
-        "seconds one request to an openai: server may take "
-        "before it counts as failed and is retried",
-        "120",
-    ),
-    (
-        "multitrust_retries",
-        "mt_retries",
-        "retries of a failed openai: request (429, 5xx, "
-        "timeout, dropped connection), with exponential backoff honouring Retry-After",
-        "4",
-    ),
-    (
-        "multitrust_max_errors",
-        "mt_max_errors",
-        "stop the run cleanly once N samples have ended "
-        "as errors (unanswered requests, bad data); the report keeps what arrived",
-        "no limit",
-    ),
-    (
-        "multitrust_attack_eps",
-        "mt_attack_eps",
-        "L-infinity budget of the adversarial image "
-        "attacks (R.4, R.5): N/255 or a number in (0, 1]",
-        "16/255",
-    ),
-    ("multitrust_attack_steps", "mt_attack_steps", "PGD iterations per attacked image", "50"),
-    (
-        "multitrust_attack_step_size",
-        "mt_attack_step_size",
-        "PGD step: N/255 or a number in (0, 1]",
-        "1/255",
-    ),
-    (
-        "multitrust_surrogate",
-        "mt_surrogate",
-        "white-box model the image attacks are computed "
-        "on and transferred from (tiny-llava, hf:<repo-or-path>, ...)",
-        "the model under test "
-        "when it is an hf: model; otherwise R.4/R.5 attacked samples are skipped",
-    ),
-    (
-        "multitrust_data",
-        "mt_data",
-        "where the tasks' data comes from: builtin, or "
-        "official:PATH for the official MultiTrust data folder (MMTrustEval's data/), checked "
-        "before the run",
-        "builtin",
-    ),
-    (
-        "multitrust_rules",
-        "mt_rules",
-        "scoring rules: original (every task whose original "
-        "score came from a deterministic rule is scored by that rule, quirks included; the "
-        "refusal rule is multitrust-v1) or strict (our stricter extractors)",
-        "original with --mt-data=official:PATH, else strict",
-    ),
-)
 
 
 def _fail(option: str, value: object, accepted: str) -> pytest.UsageError:
@@ -516,12 +351,44 @@ def parse_task_list(text: str) -> tuple[str, ...]:
     return items
 
 
+def parse_text(text: str) -> str:
+    """Parse a free-text option (``--mllm``, ``--mt-save=NAME``): the text, stripped."""
+    return text.strip()
+
+
+def parse_cache_dir(text: str) -> Path:
+    """Parse ``--mt-cache-dir``: a directory path (``~`` expanded)."""
+    return user_path(text, "--mt-cache-dir")
+
+
+def parse_rules(text: str) -> Rules:
+    """Parse ``--mt-rules``: ``original`` or ``strict``."""
+    value = text.strip().lower()
+    for rules in RULES:
+        if value == rules:
+            return rules
+    raise _fail("--mt-rules", text, "original or strict")
+
+
+def parse_data_source(text: str) -> Path | None:
+    """Parse ``--mt-data``: ``builtin`` (``None``) or ``official:PATH`` (the path as given)."""
+    value = text.strip()
+    if value == "builtin":
+        return None
+    kind, _, path = value.partition(":")
+    if kind != "official" or not path.strip():
+        raise _fail(
+            "--mt-data", text, "builtin or official:PATH (the official MultiTrust data folder)"
+        )
+    return user_path(path.strip(), "--mt-data")
+
+
 @dataclass(frozen=True)
 class Threshold:
     """A pass threshold on an aspect score, the overall score or one task metric."""
 
     target: str  # "safety", "overall", or "S.4.rta" (task id + metric name)
-    op: Literal[">=", "<=", ">", "<"]  # comparison the value must satisfy
+    op: Op  # comparison the value must satisfy
     value: float  # the limit, in the target's own units (0-1 for aspects)
     source: str = ""  # the text it was parsed from
 
@@ -533,11 +400,7 @@ class Threshold:
     @property
     def task_id(self) -> str | None:
         """The task id of a task-metric target (``S.4`` of ``S.4.rta``), else None."""
-        from pytest_multitrust.tasks.base import ASPECTS
-
-        if self.target in ASPECTS or self.target == "overall":
-            return None
-        head, sep, _ = self.target.rpartition(".")
+        head, sep, _ = self.target.rpartition(".")  # aspects and "overall" hold no dot
         return head if sep and head else None
 
     @property
@@ -547,14 +410,7 @@ class Threshold:
 
     def holds(self, value: float) -> bool:
         """Whether ``value`` satisfies this threshold (NaN never does)."""
-        if value != value:  # NaN
-            return False
-        return {
-            ">=": value >= self.value,
-            "<=": value <= self.value,
-            ">": value > self.value,
-            "<": value < self.value,
-        }[self.op]
+        return holds(value, self.op, self.value)
 
 
 _THRESHOLD = re.compile(
@@ -577,10 +433,9 @@ def parse_threshold(text: str) -> Threshold:
             "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "
             "e.g. 'safety>=0.8' or 'S.4.rta>=0.9'",
         )
-    op = match["op"]
     return Threshold(
         target=match["target"],
-        op=op,  # type: ignore[arg-type]
+        op=next(op for op in OPS if op == match["op"]),
         value=float(match["value"]),
         source=text.strip(),
     )
@@ -627,6 +482,469 @@ def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/pytest-multitrust`` (``~/.cache/pytest-multitrust``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "pytest-multitrust"
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Settings a model factory may use (from ``Settings``)."""
+
+    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:N", "mps"
+    dtype: str = "auto"  # "auto", "float32", "float16", "bfloat16"
+    trust_remote_code: bool = False  # run model code from the hub (explicit opt-in)
+    cache_dir: Path = field(default_factory=lambda: Path(".multitrust-cache"))  # built models
+    seed: int = 0  # seed for sampling and for building random-weight models
+    batch_size: int | None = None  # None -> the model's default
+    concurrency: int = 8  # requests in flight per process to a remote (openai:) server
+    timeout_s: float = 120.0  # seconds one remote request may take before it is retried
+    retries: int = 4  # retries of a failed remote request (429, 5xx, timeout, dropped)
+
+
+# -- the options, in `pytest --help` order; OPTIONS lists them ----------------------------
+
+MLLM_OPTION = Option(
+    flag="--mllm",
+    ini="multitrust_mllm",
+    help=(
+        "model under test: a name (tiny-llava, refuser, echo, oracle, llava-1.5, ...), "
+        "hf:<repo-or-path>, openai:<base_url>#<model>, py:<module>:<factory>"
+    ),
+    default="none: the plugin stays inactive",
+    accepts="a model spec: a registered name, hf:<repo-or-path>, "
+    "openai:<base_url>#<model> or py:<module>:<factory>",
+    parse=parse_text,
+    typed=False,
+)
+
+TASKS_OPTION = Option(
+    flag="--mt-tasks",
+    ini="multitrust_tasks",
+    help="comma list of task ids (S.4), aspects (safety) or 'all'",
+    default="all",
+    accepts="a comma list of task ids (S.4), aspect names (safety) or all",
+    parse=parse_task_list,
+    kind="items",
+)
+
+LIMIT_OPTION = Option(
+    flag="--mt-limit",
+    ini="multitrust_limit",
+    help="at most N samples per task variant",
+    default="no limit",
+    accepts="a positive integer",
+    parse=parse_limit,
+)
+
+TIER_OPTION = Option(
+    flag="--mt-tier",
+    ini="multitrust_tier",
+    help="data tier: smoke (~10 per variant) or standard (>=100 per task)",
+    default="standard",
+    accepts=", ".join(TIERS),
+    parse=parse_tier,
+)
+
+THRESHOLD_OPTION = Option(
+    flag="--mt-threshold",
+    ini="multitrust_thresholds",
+    help="threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' or 'safety>=0.8'; repeatable",
+    default="each metric's own",
+    accepts=f"<aspect|overall|task.metric><op><number>, op one of {', '.join(OPS)}",
+    parse=parse_threshold,
+    kind="repeated",
+)
+
+DEVICE_OPTION = Option(
+    flag="--mt-device",
+    ini="multitrust_device",
+    help="device: auto, cpu, cuda, cuda:N or mps",
+    default="auto",
+    accepts="auto, cpu, cuda, cuda:N, mps",
+    parse=parse_device,
+)
+
+DTYPE_OPTION = Option(
+    flag="--mt-dtype",
+    ini="multitrust_dtype",
+    help="torch dtype: auto, float32, float16 or bfloat16",
+    default="auto",
+    accepts=", ".join(DTYPES) + " (or fp32, fp16, half, bf16)",
+    parse=parse_dtype,
+)
+
+BATCH_SIZE_OPTION = Option(
+    flag="--mt-batch-size",
+    ini="multitrust_batch_size",
+    help="generation batch size: N or auto",
+    default="auto: the model's own; on a GPU it doubles up to 64 and halves on out-of-memory",
+    accepts="a positive integer, or auto",
+    parse=parse_batch_size,
+)
+
+MAX_NEW_TOKENS_OPTION = Option(
+    flag="--mt-max-new-tokens",
+    ini="multitrust_max_new_tokens",
+    help="cap on generated tokens per answer",
+    default="each task's own",
+    accepts="a positive integer",
+    parse=parse_max_new_tokens,
+)
+
+SEED_OPTION = Option(
+    flag="--mt-seed",
+    ini="multitrust_seed",
+    help="seed for data sampling, sampling and scoring",
+    default="0",
+    accepts="an integer from 0 to 2^63 - 1",
+    parse=parse_seed,
+)
+
+REFUSAL_RULE_OPTION = Option(
+    flag="--mt-refusal-rule",
+    ini="multitrust_refusal_rule",
+    help=(
+        "refusal keyword rule: multitrust-v1 (the original's list) or strict (word boundaries, "
+        "fewer false positives); --mt-rules=original always uses multitrust-v1"
+    ),
+    default="multitrust-v1",
+    accepts=", ".join(REFUSAL_RULES),
+    parse=parse_refusal_rule,
+)
+
+TOXICITY_CHECKPOINT_OPTION = Option(
+    flag="--mt-toxicity-checkpoint",
+    ini="multitrust_toxicity_checkpoint",
+    help=(
+        "detoxify checkpoint for toxicity scoring (S.1, S.3): a .ckpt file, or a folder holding "
+        "one beside the model's Hugging Face config.json and tokenizer files"
+    ),
+    default=(
+        "detoxify's 'original' model from torch's hub cache, downloaded on first use when online"
+    ),
+    accepts="an existing detoxify checkpoint file, or a folder holding one",
+    parse=parse_toxicity_checkpoint,
+    used_by=CLASSIFIER,
+)
+
+CACHE_DIR_OPTION = Option(
+    flag="--mt-cache-dir",
+    ini="multitrust_cache_dir",
+    help=(
+        "where built models and attacks are cached; when given, the response cache too (else it "
+        "is in the pytest cache directory)"
+    ),
+    default="$XDG_CACHE_HOME/pytest-multitrust",
+    accepts="a directory path",
+    parse=parse_cache_dir,
+    typed=False,
+)
+
+REPORT_OPTION = Option(
+    flag="--mt-report",
+    ini="multitrust_report",
+    help="directory for the trust report: report.json, samples.jsonl, report.html, summary.md",
+    default="none: terminal card only",
+    accepts="a directory path (relative to the invocation directory; for the ini key, "
+    "to the ini file)",
+    parse=parse_report_dir,
+)
+
+GATE_OPTION = Option(
+    flag="--mt-gate",
+    ini="multitrust_gate",
+    help=(
+        "point: the value decides each threshold and gate (its confidence interval only marks the"
+        " verdict uncertain); interval: pass only when the whole interval clears the threshold "
+        "too"
+    ),
+    default="point",
+    accepts=", ".join(GATE_MODES),
+    parse=parse_gate_mode,
+)
+
+INCONCLUSIVE_OPTION = Option(
+    flag="--mt-inconclusive",
+    ini="multitrust_inconclusive",
+    help=(
+        "under --mt-gate=interval, what a gate whose value clears its threshold but whose "
+        "interval does not counts as: pass or fail"
+    ),
+    default="fail",
+    accepts=", ".join(INCONCLUSIVE_POLICIES),
+    parse=parse_inconclusive,
+)
+
+COMPARE_FAIL_OPTION = Option(
+    flag="--mt-compare-fail",
+    ini="multitrust_compare_fail",
+    help=(
+        "with --mt-compare, fail on a regression: '<aspect|overall|task|task.metric>:<allowed "
+        "change>' on the 0-1 trust scale, e.g. 'safety:-0.02'; repeatable"
+    ),
+    default="none",
+    accepts="<aspect|overall|task|task.metric>:<change between -1 and 1>",
+    parse=parse_compare_fail,
+    kind="repeated",
+)
+
+GPUS_PER_WORKER_OPTION = Option(
+    flag="--mt-gpus-per-worker",
+    ini="multitrust_gpus_per_worker",
+    help=("GPUs given to each xdist worker; -n auto starts one worker per this many visible GPUs"),
+    default="1",
+    accepts="a positive integer",
+    parse=parse_gpus_per_worker,
+)
+
+CACHE_OPTION = Option(
+    flag="--mt-cache",
+    ini="multitrust_cache",
+    help="response cache: off, read (use cached responses, store nothing) or readwrite",
+    default="readwrite",
+    accepts=", ".join(CACHE_MODES),
+    parse=parse_cache_mode,
+)
+
+JUDGE_OPTION = Option(
+    flag="--mt-judge",
+    ini="multitrust_judge",
+    help=(
+        "judge model for the tasks whose original scoring asked a judge (their original prompt, "
+        "greedy): any model spec, e.g. openai:<base_url>#<model>, hf:<repo-or-path> or a scripted"
+        " name"
+    ),
+    default="none: rule-based scoring",
+    accepts="a model spec",
+    parse=parse_judge,
+    used_by=JUDGE,
+)
+
+CONCURRENCY_OPTION = Option(
+    flag="--mt-concurrency",
+    ini="multitrust_concurrency",
+    help="requests in flight at once to an openai: server, per model and per worker",
+    default="8",
+    accepts="a positive integer",
+    parse=parse_concurrency,
+)
+
+TIMEOUT_OPTION = Option(
+    flag="--mt-timeout",
+    ini="multitrust_timeout",
+    help=(
+        "seconds one request to an openai: server may take before it counts as failed and is "
+        "retried"
+    ),
+    default="120",
+    accepts="a positive number of seconds below 86400 (30, 2.5, 30s)",
+    parse=parse_timeout,
+)
+
+RETRIES_OPTION = Option(
+    flag="--mt-retries",
+    ini="multitrust_retries",
+    help=(
+        "retries of a failed openai: request (429, 5xx, timeout, dropped connection), with "
+        "exponential backoff honouring Retry-After"
+    ),
+    default="4",
+    accepts="an integer from 0 to 100",
+    parse=parse_retries,
+)
+
+MAX_ERRORS_OPTION = Option(
+    flag="--mt-max-errors",
+    ini="multitrust_max_errors",
+    help=(
+        "stop the run cleanly once N samples have ended as errors (unanswered requests, bad "
+        "data); the report keeps what arrived"
+    ),
+    default="no limit",
+    accepts="a positive integer",
+    parse=parse_max_errors,
+)
+
+ATTACK_EPS_OPTION = Option(
+    flag="--mt-attack-eps",
+    ini="multitrust_attack_eps",
+    help=(
+        "L-infinity budget of the adversarial image attacks (R.4, R.5): N/255 or a number in (0, 1]"
+    ),
+    default="16/255",
+    accepts="N/255, or a number in (0, 1]",
+    parse=parse_attack_eps,
+    used_by=ATTACKS,
+)
+
+ATTACK_STEPS_OPTION = Option(
+    flag="--mt-attack-steps",
+    ini="multitrust_attack_steps",
+    help="PGD iterations per attacked image",
+    default="50",
+    accepts="an integer from 0 to 100000",
+    parse=parse_attack_steps,
+    used_by=ATTACKS,
+)
+
+ATTACK_STEP_SIZE_OPTION = Option(
+    flag="--mt-attack-step-size",
+    ini="multitrust_attack_step_size",
+    help="PGD step: N/255 or a number in (0, 1]",
+    default="1/255",
+    accepts="N/255, or a number in (0, 1]",
+    parse=parse_attack_step_size,
+    used_by=ATTACKS,
+)
+
+SURROGATE_OPTION = Option(
+    flag="--mt-surrogate",
+    ini="multitrust_surrogate",
+    help=(
+        "white-box model the image attacks are computed on and transferred from (tiny-llava, "
+        "hf:<repo-or-path>, ...)"
+    ),
+    default=(
+        "the model under test when it is an hf: model; otherwise R.4/R.5 attacked samples are "
+        "skipped"
+    ),
+    accepts="a model spec with gradients (tiny-llava, hf:<repo-or-path>)",
+    parse=parse_surrogate,
+    used_by=ATTACKS,
+)
+
+DATA_OPTION = Option(
+    flag="--mt-data",
+    ini="multitrust_data",
+    help=(
+        "where the tasks' data comes from: builtin, or official:PATH for the official MultiTrust "
+        "data folder (MMTrustEval's data/), checked before the run"
+    ),
+    default="builtin",
+    accepts="builtin, or official:PATH",
+    parse=parse_data_source,
+    typed=False,
+    used_by=OFFICIAL,
+)
+
+RULES_OPTION = Option(
+    flag="--mt-rules",
+    ini="multitrust_rules",
+    help=(
+        "scoring rules: original (every task whose original score came from a deterministic rule "
+        "is scored by that rule, quirks included; the refusal rule is multitrust-v1) or strict "
+        "(our stricter extractors)"
+    ),
+    default="original with --mt-data=official:PATH, else strict",
+    accepts=", ".join(RULES),
+    parse=parse_rules,
+)
+
+
+TRUST_REMOTE_CODE_OPTION = Option[bool](
+    flag="--mt-trust-remote-code",
+    help="allow hf: models to run code from their repository",
+    default="off",
+    accepts="no value (a switch)",
+    kind="switch",
+)
+
+ALLOW_PICKLE_OPTION = Option[bool](
+    flag="--mt-allow-pickle",
+    help="load pickle checkpoints (the detoxify toxicity checkpoint) even when they "
+    "hold Python objects beyond tensors, which can run code",
+    default="off, refused",
+    accepts="no value (a switch)",
+    kind="switch",
+)
+
+SAVE_OPTION = Option(
+    flag="--mt-save",
+    help="save this run as a baseline under .multitrust/<machine-id>/ "
+    "(NNNN_<commit>_<date>.json, or NNNN_<NAME>.json)",
+    default="not saved",
+    accepts="no value, or =NAME",
+    parse=parse_text,
+    kind="optional",
+    metavar="NAME",
+)
+
+COMPARE_OPTION = Option(
+    flag="--mt-compare",
+    help="compare with a saved baseline: its number (0003), name or path; without ID "
+    "the latest saved run",
+    default="no comparison",
+    accepts="no value, or =ID",
+    parse=parse_text,
+    kind="optional",
+    metavar="ID",
+)
+
+RESCORE_OPTION = Option[bool](
+    flag="--mt-rescore",
+    help="score cached responses again without generating; a sample with no cached "
+    "response is an error",
+    default="off",
+    accepts="no value (a switch)",
+    kind="switch",
+)
+
+DATA_FALLBACK_OPTION = Option[bool](
+    flag="--mt-data-fallback",
+    ini="multitrust_data_fallback",
+    help="with --mt-data=official:PATH, run tasks whose official data is missing on the "
+    "built-in data, marked in the report, instead of stopping",
+    default="off",
+    accepts="no value (a switch); the ini key: true or false",
+    kind="switch",
+)
+
+CHECK_BATCHING_OPTION = Option[bool](
+    flag="--mt-check-batching",
+    help="per task, generate a few samples at batch 1 and batched and warn when the texts differ",
+    default="off",
+    accepts="no value (a switch)",
+    kind="switch",
+)
+
+#: Every option of the plugin, in ``pytest --help`` order: the one declaration of each.
+OPTIONS: tuple[Option[object], ...] = (
+    MLLM_OPTION,
+    TASKS_OPTION,
+    LIMIT_OPTION,
+    TIER_OPTION,
+    THRESHOLD_OPTION,
+    DEVICE_OPTION,
+    DTYPE_OPTION,
+    BATCH_SIZE_OPTION,
+    MAX_NEW_TOKENS_OPTION,
+    SEED_OPTION,
+    REFUSAL_RULE_OPTION,
+    TOXICITY_CHECKPOINT_OPTION,
+    CACHE_DIR_OPTION,
+    REPORT_OPTION,
+    GATE_OPTION,
+    INCONCLUSIVE_OPTION,
+    COMPARE_FAIL_OPTION,
+    GPUS_PER_WORKER_OPTION,
+    CACHE_OPTION,
+    JUDGE_OPTION,
+    CONCURRENCY_OPTION,
+    TIMEOUT_OPTION,
+    RETRIES_OPTION,
+    MAX_ERRORS_OPTION,
+    ATTACK_EPS_OPTION,
+    ATTACK_STEPS_OPTION,
+    ATTACK_STEP_SIZE_OPTION,
+    SURROGATE_OPTION,
+    DATA_OPTION,
+    RULES_OPTION,
+    TRUST_REMOTE_CODE_OPTION,
+    ALLOW_PICKLE_OPTION,
+    SAVE_OPTION,
+    COMPARE_OPTION,
+    RESCORE_OPTION,
+    DATA_FALLBACK_OPTION,
+    CHECK_BATCHING_OPTION,
+)
 
 
 @dataclass(frozen=True)
@@ -701,154 +1019,75 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
-        """Read options (which win) and ini keys, validate, and resolve task names.
+        """Read every option (the command line wins over its ini key) and check its value.
+
+        Only the values are checked here; the task names and threshold targets are
+        checked against the registries by :func:`pytest_multitrust.checks.checked_settings`.
 
         Raises:
             pytest.UsageError: for any invalid value, before any model loads.
         """
-        from pytest_multitrust.tasks.registry import select_tasks
-
-        def raw(ini: str, dest: str) -> object:
-            value = config.getoption(dest, default=None)
-            if value is not None:
-                return value
-            ini_value = config.getini(ini)
-            return ini_value if ini_value not in ("", [], None) else None
-
-        def text(ini: str, dest: str, parse: object, default: object) -> object:
-            value = raw(ini, dest)
-            if value is None:
-                return default
-            if isinstance(value, str) and callable(parse):
-                return parse(value)
-            return value  # already parsed by argparse
-
-        mllm = raw("multitrust_mllm", "mllm")
-        tasks = text("multitrust_tasks", "mt_tasks", parse_task_list, ("all",))
-        if isinstance(tasks, list):  # ini linelist
-            tasks = tuple(item for line in tasks for item in parse_task_list(line))
-        thresholds_raw = raw("multitrust_thresholds", "mt_threshold") or []
-        given = thresholds_raw if isinstance(thresholds_raw, list) else [thresholds_raw]
-        thresholds = tuple(
-            t if isinstance(t, Threshold) else parse_threshold(str(t)) for t in given
-        )
-        cache_dir_raw = raw("multitrust_cache_dir", "mt_cache_dir")
+        # cls.<field> is the field's default
+        mllm = given(config, MLLM_OPTION)
+        tasks = given_items(config, TASKS_OPTION)
+        thresholds = given_each(config, THRESHOLD_OPTION)
         settings = cls(
-            mllm=str(mllm).strip() if mllm is not None else None,
-            tasks=tuple(tasks),  # type: ignore[arg-type]
-            limit=text("multitrust_limit", "mt_limit", parse_limit, None),  # type: ignore[arg-type]
-            tier=text("multitrust_tier", "mt_tier", parse_tier, "standard"),  # type: ignore[arg-type]
-            thresholds=thresholds,
-            thresholds_from_ini=config.getoption("mt_threshold", default=None) is None,
-            device=text("multitrust_device", "mt_device", parse_device, "auto"),  # type: ignore[arg-type]
-            dtype=text("multitrust_dtype", "mt_dtype", parse_dtype, "auto"),  # type: ignore[arg-type]
-            batch_size=text(  # type: ignore[arg-type]
-                "multitrust_batch_size", "mt_batch_size", parse_batch_size, None
+            mllm=value_or(mllm, cls.mllm),
+            tasks=value_or(tasks, cls.tasks),
+            limit=value_or(given(config, LIMIT_OPTION), cls.limit),
+            tier=value_or(given(config, TIER_OPTION), cls.tier),
+            thresholds=value_or(thresholds, cls.thresholds),
+            thresholds_from_ini=thresholds is None or thresholds.from_ini,
+            device=value_or(given(config, DEVICE_OPTION), cls.device),
+            dtype=value_or(given(config, DTYPE_OPTION), cls.dtype),
+            batch_size=value_or(given(config, BATCH_SIZE_OPTION), cls.batch_size),
+            max_new_tokens=value_or(given(config, MAX_NEW_TOKENS_OPTION), cls.max_new_tokens),
+            seed=value_or(given(config, SEED_OPTION), cls.seed),
+            refusal_rule=value_or(given(config, REFUSAL_RULE_OPTION), cls.refusal_rule),
+            toxicity_checkpoint=value_or(
+                given(config, TOXICITY_CHECKPOINT_OPTION), cls.toxicity_checkpoint
             ),
-            max_new_tokens=text(  # type: ignore[arg-type]
-                "multitrust_max_new_tokens", "mt_max_new_tokens", parse_max_new_tokens, None
+            cache_dir=(
+                cache_dir.value
+                if (cache_dir := given(config, CACHE_DIR_OPTION)) is not None
+                else default_cache_dir()
             ),
-            seed=text("multitrust_seed", "mt_seed", parse_seed, 0),  # type: ignore[arg-type]
-            refusal_rule=text(  # type: ignore[arg-type]
-                "multitrust_refusal_rule", "mt_refusal_rule", parse_refusal_rule, "multitrust-v1"
-            ),
-            toxicity_checkpoint=text(  # type: ignore[arg-type]
-                "multitrust_toxicity_checkpoint",
-                "mt_toxicity_checkpoint",
-                parse_toxicity_checkpoint,
-                None,
-            ),
-            cache_dir=user_path(str(cache_dir_raw), "--mt-cache-dir")
-            if cache_dir_raw is not None
-            else default_cache_dir(),
-            trust_remote_code=bool(config.getoption("mt_trust_remote_code", default=False)),
-            allow_pickle=bool(config.getoption("mt_allow_pickle", default=False)),
+            trust_remote_code=switched_on(config, TRUST_REMOTE_CODE_OPTION),
+            allow_pickle=switched_on(config, ALLOW_PICKLE_OPTION),
             report_dir=_report_dir(config),
-            gate_mode=text(  # type: ignore[arg-type]
-                "multitrust_gate", "mt_gate", parse_gate_mode, "point"
-            ),
-            inconclusive=text(  # type: ignore[arg-type]
-                "multitrust_inconclusive", "mt_inconclusive", parse_inconclusive, "fail"
-            ),
-            save=_optional_text(config.getoption("mt_save", default=None)),
-            compare=_optional_text(config.getoption("mt_compare", default=None)),
-            compare_fail=_compare_fail(raw("multitrust_compare_fail", "mt_compare_fail")),
-            cache_dir_explicit=cache_dir_raw is not None,
-            gpus_per_worker=text(  # type: ignore[arg-type]
-                "multitrust_gpus_per_worker", "mt_gpus_per_worker", parse_gpus_per_worker, 1
-            ),
-            cache_mode=text(  # type: ignore[arg-type]
-                "multitrust_cache", "mt_cache", parse_cache_mode, "readwrite"
-            ),
-            rescore=bool(config.getoption("mt_rescore", default=False)),
-            check_batching=bool(config.getoption("mt_check_batching", default=False)),
-            judge=text("multitrust_judge", "mt_judge", parse_judge, None),  # type: ignore[arg-type]
-            concurrency=text(  # type: ignore[arg-type]
-                "multitrust_concurrency", "mt_concurrency", parse_concurrency, 8
-            ),
-            timeout_s=text("multitrust_timeout", "mt_timeout", parse_timeout, 120.0),  # type: ignore[arg-type]
-            retries=text("multitrust_retries", "mt_retries", parse_retries, 4),  # type: ignore[arg-type]
-            max_errors=text(  # type: ignore[arg-type]
-                "multitrust_max_errors", "mt_max_errors", parse_max_errors, None
-            ),
-            attack_eps=text(  # type: ignore[arg-type]
-                "multitrust_attack_eps", "mt_attack_eps", parse_attack_eps, 16 / 255
-            ),
-            attack_steps=text(  # type: ignore[arg-type]
-                "multitrust_attack_steps", "mt_attack_steps", parse_attack_steps, 50
-            ),
-            attack_step_size=text(  # type: ignore[arg-type]
-                "multitrust_attack_step_size",
-                "mt_attack_step_size",
-                parse_attack_step_size,
-                1 / 255,
-            ),
-            surrogate=text(  # type: ignore[arg-type]
-                "multitrust_surrogate", "mt_surrogate", parse_surrogate, None
-            ),
+            gate_mode=value_or(given(config, GATE_OPTION), cls.gate_mode),
+            inconclusive=value_or(given(config, INCONCLUSIVE_OPTION), cls.inconclusive),
+            save=value_or(given(config, SAVE_OPTION), cls.save),
+            compare=value_or(given(config, COMPARE_OPTION), cls.compare),
+            compare_fail=value_or(given_each(config, COMPARE_FAIL_OPTION), cls.compare_fail),
+            cache_dir_explicit=cache_dir is not None,
+            gpus_per_worker=value_or(given(config, GPUS_PER_WORKER_OPTION), cls.gpus_per_worker),
+            cache_mode=value_or(given(config, CACHE_OPTION), cls.cache_mode),
+            rescore=switched_on(config, RESCORE_OPTION),
+            check_batching=switched_on(config, CHECK_BATCHING_OPTION),
+            judge=value_or(given(config, JUDGE_OPTION), cls.judge),
+            concurrency=value_or(given(config, CONCURRENCY_OPTION), cls.concurrency),
+            timeout_s=value_or(given(config, TIMEOUT_OPTION), cls.timeout_s),
+            retries=value_or(given(config, RETRIES_OPTION), cls.retries),
+            max_errors=value_or(given(config, MAX_ERRORS_OPTION), cls.max_errors),
+            attack_eps=value_or(given(config, ATTACK_EPS_OPTION), cls.attack_eps),
+            attack_steps=value_or(given(config, ATTACK_STEPS_OPTION), cls.attack_steps),
+            attack_step_size=value_or(given(config, ATTACK_STEP_SIZE_OPTION), cls.attack_step_size),
+            surrogate=value_or(given(config, SURROGATE_OPTION), cls.surrogate),
             official_data=_official_data(config),
-            data_fallback=bool(config.getoption("mt_data_fallback", default=False))
-            or _ini_flag(config, "multitrust_data_fallback"),
+            data_fallback=switched_on(config, DATA_FALLBACK_OPTION),
         )
         if settings.rescore and settings.cache_mode == "off":
             raise pytest.UsageError(
                 "--mt-rescore scores cached responses, so it needs the response cache: "
                 "use --mt-cache=read or readwrite (not off)"
             )
-        settings = _replace(settings, rules=_rules(config, settings))
-        task_ids = tuple(t.id for t in select_tasks(settings.tasks))
-        settings = _replace(settings, task_ids=task_ids)
-        _check_thresholds(settings.thresholds)
-        if not settings.thresholds_from_ini:
-            _check_selected(settings.thresholds, task_ids)
-        if config.getoption("mt_compare_fail", default=None) is not None:
-            # a task target ("S.4") reads as the task's score, a task metric as itself
-            _check_selected(
-                [
-                    Threshold(
-                        f"{lim.target}.score"
-                        if re.fullmatch(r"[TSRFP]\.[0-9]+", lim.target)
-                        else lim.target,
-                        ">=",
-                        0.0,
-                        lim.source,
-                    )
-                    for lim in settings.compare_fail
-                ],
-                task_ids,
-                "--mt-compare-fail",
-            )
-        _check_regression_limits(settings.compare_fail, settings.compare)
-        return settings
+        return dataclasses.replace(settings, rules=_rules(config, settings))
 
 
-def parse_rules(text: str) -> Rules:
-    """Parse ``--mt-rules``: ``original`` or ``strict``."""
-    value = text.strip().lower()
-    for rules in RULES:
-        if value == rules:
-            return rules
-    raise _fail("--mt-rules", text, "original or strict")
+def _ini_dir(config: pytest.Config) -> Path:
+    """Where a relative path in an ini value starts: the ini file's folder."""
+    return config.inipath.parent if config.inipath is not None else config.rootpath
 
 
 def _rules(config: pytest.Config, settings: Settings) -> Rules:
@@ -860,13 +1099,10 @@ def _rules(config: pytest.Config, settings: Settings) -> Rules:
     Raises:
         pytest.UsageError: for a bad value, or ``original`` with a strict refusal rule.
     """
-    value = config.getoption("mt_rules", default=None)
-    if value is None:
-        ini = config.getini("multitrust_rules")
-        value = parse_rules(str(ini)) if ini else None
+    found = given(config, RULES_OPTION)
     rules: Rules = (
-        value
-        if value is not None
+        found.value
+        if found is not None
         else ("original" if settings.official_data is not None else "strict")
     )
     if rules == "original" and settings.refusal_rule != "multitrust-v1":
@@ -878,37 +1114,17 @@ def _rules(config: pytest.Config, settings: Settings) -> Rules:
     return rules
 
 
-def parse_data_source(text: str) -> Path | None:
-    """Parse ``--mt-data``: ``builtin`` (``None``) or ``official:PATH`` (the path as given)."""
-    value = text.strip()
-    if value == "builtin":
-        return None
-    kind, _, path = value.partition(":")
-    if kind != "official" or not path.strip():
-        raise _fail(
-            "--mt-data", text, "builtin or official:PATH (the official MultiTrust data folder)"
-        )
-    return user_path(path.strip(), "--mt-data")
-
-
 def _official_data(config: pytest.Config) -> Path | None:
     """``--mt-data`` (relative to the invocation dir) or the ini key (relative to the ini).
 
     Raises:
         pytest.UsageError: when the folder does not exist.
     """
-    option = config.getoption("mt_data", default=None)
-    if option is not None:
-        path = parse_data_source(str(option))
-        base = config.invocation_params.dir
-    else:
-        ini = config.getini("multitrust_data")
-        if not ini:
-            return None
-        path = parse_data_source(str(ini))
-        base = config.inipath.parent if config.inipath else config.rootpath
-    if path is None:
+    found = given(config, DATA_OPTION)
+    if found is None or found.value is None:
         return None
+    path = found.value
+    base = _ini_dir(config) if found.from_ini else config.invocation_params.dir
     resolved = path if path.is_absolute() else base / path
     if not resolved.is_dir():
         raise pytest.UsageError(
@@ -916,14 +1132,6 @@ def _official_data(config: pytest.Config) -> Path | None:
             "official MultiTrust data folder (the one holding truthfulness/, safety/, ...)"
         )
     return resolved
-
-
-def _ini_flag(config: pytest.Config, name: str) -> bool:
-    return bool(config.getini(name))  # registered with type="bool": pytest parses it
-
-
-def _optional_text(value: object) -> str | None:
-    return None if value is None else str(value).strip()
 
 
 def _check_report_dir(path: Path, option: str = "--mt-report") -> Path:
@@ -951,245 +1159,22 @@ def _check_report_dir(path: Path, option: str = "--mt-report") -> Path:
 
 def _report_dir(config: pytest.Config) -> Path | None:
     """``--mt-report`` (relative to the invocation dir) or the ini key (relative to the ini)."""
-    option = config.getoption("mt_report", default=None)
-    if option is not None:
-        path = option if isinstance(option, Path) else parse_report_dir(str(option))
+    found = given(config, REPORT_OPTION)
+    if found is None:
+        return None
+    path = found.value
+    if not found.from_ini:
         absolute = path if path.is_absolute() else config.invocation_params.dir / path
         return _check_report_dir(absolute)
-    ini_value = config.getini("multitrust_report")
-    if not ini_value:
-        return None
-    path = parse_report_dir(str(ini_value))
-    base = config.inipath.parent if config.inipath is not None else config.rootpath
-    return _check_report_dir(path if path.is_absolute() else base / path, "multitrust_report")
-
-
-def _compare_fail(value: object) -> tuple[RegressionLimit, ...]:
-    if value is None:
-        return ()
-    given = value if isinstance(value, list) else [value]
-    return tuple(v if isinstance(v, RegressionLimit) else parse_compare_fail(str(v)) for v in given)
-
-
-def _check_regression_limits(limits: Sequence[RegressionLimit], compare: str | None) -> None:
-    """Check each ``--mt-compare-fail`` target exists and that a baseline is compared."""
-    from pytest_multitrust.tasks.base import ASPECTS
-    from pytest_multitrust.tasks.registry import all_tasks
-
-    if limits and compare is None:
-        raise pytest.UsageError(
-            f"--mt-compare-fail {limits[0].source!r}: needs a baseline; add --mt-compare "
-            "(the latest saved run) or --mt-compare=<id>"
-        )
-    tasks = {t.id: t for t in all_tasks()}
-    for limit in limits:
-        target = limit.target
-        if target in ASPECTS or target == "overall" or target in tasks:
-            continue
-        task_id, _, metric_name = target.rpartition(".")
-        task = tasks.get(task_id)
-        if task is None:
-            known = ", ".join([*ASPECTS, "overall", *tasks])
-            raise pytest.UsageError(
-                f"--mt-compare-fail {limit.source!r}: unknown target {target!r}; use an "
-                f"aspect, 'overall', a task id or <task>.<metric>, with task one of: {known}"
-            )
-        try:
-            task.metric(metric_name)
-        except KeyError as error:
-            raise pytest.UsageError(
-                f"--mt-compare-fail {limit.source!r}: {error.args[0]}"
-            ) from None
-
-
-def _replace(settings: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)  # type: ignore[arg-type]
-
-
-def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
-    """Check every threshold's target exists and its direction matches the metric."""
-    from pytest_multitrust.tasks.base import ASPECTS
-    from pytest_multitrust.tasks.registry import all_tasks
-
-    tasks = {t.id: t for t in all_tasks()}
-    for threshold in thresholds:
-        target = threshold.target
-        if target in ASPECTS or target == "overall":
-            _check_reachable(threshold, f"{target} (a score)", (0.0, 1.0))
-            continue
-        task_id, _, metric_name = target.rpartition(".")
-        task = tasks.get(task_id)
-        if task is None and task_id and not re.fullmatch(r"[TSRFP]\.[0-9]+", task_id):
-            continue  # a custom task of @pytest.mark.trust tests: checked after collection
-        if task is None:
-            known = ", ".join([*ASPECTS, "overall", *tasks])
-            raise pytest.UsageError(
-                f"--mt-threshold {threshold.source!r}: unknown target {target!r}; use an "
-                f"aspect, 'overall', <task>.<metric> with task one of: {known}, or "
-                "<custom task>.<metric> for a task of @pytest.mark.trust(task=...) tests"
-            )
-        try:
-            metric = task.metric(metric_name)
-        except KeyError as error:
-            raise pytest.UsageError(
-                f"--mt-threshold {threshold.source!r}: {error.args[0]}"
-            ) from None
-        wants_high = threshold.op in (">=", ">")
-        if wants_high != (metric.direction == "higher"):
-            better = "higher" if metric.direction == "higher" else "lower"
-            raise pytest.UsageError(
-                f"--mt-threshold {threshold.source!r}: {task.id}.{metric.name} is "
-                f"{better}-is-better, so use {metric.op}"
-            )
-        _check_reachable(threshold, f"{task.id}.{metric.name}", metric.bounds)
-
-
-def _check_selected(
-    thresholds: Sequence[Threshold], task_ids: Sequence[str], option: str = "--mt-threshold"
-) -> None:
-    """A ``--mt-threshold`` on a task or aspect this run does not select is a usage error.
-
-    (Thresholds in the ini file may be shared by several selections: the report notes
-    the ones not judged instead.)
-
-    Raises:
-        pytest.UsageError: naming the thresholds and the selection.
-    """
-    from pytest_multitrust.report.gates import unselected_thresholds
-
-    unused = unselected_thresholds(thresholds, task_ids)
-    if unused:
-        names = ", ".join(repr(t.source or t.target) for t in unused)
-        raise pytest.UsageError(
-            f"{option} {names}: no selected task is scored by it (selected: "
-            f"{', '.join(task_ids) or 'none'}); add its task or aspect to --mt-tasks, or "
-            "drop the threshold"
-        )
-
-
-def _check_reachable(threshold: Threshold, what: str, bounds: tuple[float, float]) -> None:
-    """Refuse a threshold that no value in ``bounds`` can miss, or none can meet.
-
-    Raises:
-        pytest.UsageError: naming the range (``S.4.rta>=2`` can never pass).
-    """
-    from pytest_multitrust.report.gates import never_decided
-
-    low, high = bounds
-    never = never_decided(threshold.op, threshold.value, low, high)
-    if not never:
-        return
-    raise pytest.UsageError(
-        f"--mt-threshold {threshold.source!r}: {what} lies between {low:g} and {high:g}, "
-        f"so this gate can never {never}; use a limit inside that range"
+    return _check_report_dir(
+        path if path.is_absolute() else _ini_dir(config) / path, "multitrust_report"
     )
 
 
-def _attacks(task: TaskSpec) -> bool:
-    return task.transform_image is not None
+def options_reference() -> str:
+    """The Markdown options reference (``docs/reference/options.md``), from :data:`OPTIONS`."""
+    return render_reference(OPTIONS, source=REFERENCE_COMMAND)
 
 
-def _judges(task: TaskSpec) -> bool:
-    from pytest_multitrust.custom.declare import is_builtin_id
-
-    # a registered custom task's scorer gets the judge in its ScoringContext: it may use it
-    return task.judge_prompt is not None or not is_builtin_id(task.id)
-
-
-def _classifies(task: TaskSpec) -> bool:
-    from pytest_multitrust.custom.declare import is_builtin_id
-
-    # a registered custom task's scorer gets the toxicity classifier: it may use it
-    return any(m.scorer == "classifier" for m in task.metrics) or not is_builtin_id(task.id)
-
-
-def _reads_official(task: TaskSpec) -> bool:
-    from pytest_multitrust.official import readers
-
-    return task.id in readers()
-
-
-@dataclass(frozen=True)
-class TaskOption:
-    """An option that only the tasks with some property use (``--mt-judge``: a judge prompt)."""
-
-    dest: str  # the option's dest, e.g. "mt_judge"
-    what: str  # the tasks that use it, in words: "tasks with a judge prompt"
-    uses: Callable[[TaskSpec], bool]  # whether a task uses it
-
-    @property
-    def flag(self) -> str:
-        """The option as typed: ``--mt-judge``."""
-        return "--" + self.dest.replace("_", "-")
-
-
-#: Every option that only some tasks use, and which: the one table behind
-#: :func:`unused_options` (read off the task specs, never a list of task ids).
-TASK_OPTIONS: tuple[TaskOption, ...] = (
-    TaskOption("mt_attack_eps", "tasks with image attacks", _attacks),
-    TaskOption("mt_attack_steps", "tasks with image attacks", _attacks),
-    TaskOption("mt_attack_step_size", "tasks with image attacks", _attacks),
-    TaskOption("mt_surrogate", "tasks with image attacks", _attacks),
-    TaskOption("mt_judge", "tasks with a judge prompt and custom data tasks", _judges),
-    TaskOption(
-        "mt_toxicity_checkpoint",
-        "tasks with a toxicity classifier metric and custom data tasks",
-        _classifies,
-    ),
-    TaskOption("mt_data", "tasks with official data", _reads_official),
-)
-
-
-def unused_options(
-    given: Sequence[str], selected: Sequence[TaskSpec], known: Sequence[TaskSpec]
-) -> list[str]:
-    """Why each given option goes unused: no selected task uses it.
-
-    Args:
-        given: dests of the options given (``mt_judge``); dests not in
-            :data:`TASK_OPTIONS` apply to every task and are never unused.
-        selected: the tasks this run selects.
-        known: every registered task, to name the tasks that would use an option.
-
-    Returns:
-        One ``"<flag> (used only by <what>: <task ids>)"`` per unused option, in the
-        order of :data:`TASK_OPTIONS`.
-
-    >>> unused_options(["mt_seed"], [], [])
-    []
-    """
-    unused: list[str] = []
-    for option in TASK_OPTIONS:
-        if option.dest not in given or any(option.uses(t) for t in selected):
-            continue
-        users = [t.id for t in known if option.uses(t)]
-        unused.append(
-            f"{option.flag} (used only by {option.what}: {', '.join(users) or 'none registered'})"
-        )
-    return unused
-
-
-def warn_unused_options(config: pytest.Config, settings: Settings) -> None:
-    """Warn once when an option given on the command line applies to no selected task.
-
-    Options from the ini file may serve several selections and are not warned about.
-    """
-    from pytest_multitrust.errors import MultitrustWarning
-    from pytest_multitrust.tasks.registry import all_tasks
-
-    given = [o.dest for o in TASK_OPTIONS if config.getoption(o.dest, default=None) is not None]
-    if settings.official_data is None and "mt_data" in given:
-        given.remove("mt_data")  # --mt-data=builtin: the default, used by every task
-    known = all_tasks()
-    chosen = set(settings.task_ids)
-    unused = unused_options(given, [t for t in known if t.id in chosen], known)
-    if unused:
-        config.issue_config_time_warning(
-            MultitrustWarning(
-                f"no selected task uses {'; '.join(unused)} (selected: "
-                f"{', '.join(settings.task_ids) or 'none'}): ignored in this run"
-            ),
-            stacklevel=2,
-        )
+#: The command that writes ``docs/reference/options.md`` (run from a checkout's root).
+REFERENCE_COMMAND = "python tests/unit/core/test_options_reference.py"

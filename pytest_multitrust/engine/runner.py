@@ -27,6 +27,7 @@ from pytest_multitrust.models.base import (
 from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
 from pytest_multitrust.reliability import format_failure, is_fatal, terminal_safe
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
+from pytest_multitrust.thresholds import holds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -506,7 +507,7 @@ class TaskRun:
         user = self.thresholds.get(metric.name)
         threshold = user.value if user is not None else metric.threshold
         op = user.op if user is not None else metric.op
-        passed = user.holds(value) if user is not None else metric.passes(value)
+        passed = holds(value, op, threshold)
         low, high = metric_interval(metric, per_sample, value, self.seed)
         worst = sorted(
             (r for r in records if r.verdict != "error" and not math.isnan(r.values[metric.name])),

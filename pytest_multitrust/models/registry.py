@@ -18,14 +18,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
+from pytest_multitrust.settings import ModelOptions
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM
@@ -91,21 +91,6 @@ ALIAS_NEEDS: Mapping[str, tuple[str, ...]] = {
     "internvl3-8b": _VISION,
     "smolvlm-2b": ("torchvision", "num2words"),
 }
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """Settings a model factory may use (from ``Settings``)."""
-
-    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:N", "mps"
-    dtype: str = "auto"  # "auto", "float32", "float16", "bfloat16"
-    trust_remote_code: bool = False  # run model code from the hub (explicit opt-in)
-    cache_dir: Path = field(default_factory=lambda: Path(".multitrust-cache"))  # built models
-    seed: int = 0  # seed for sampling and for building random-weight models
-    batch_size: int | None = None  # None -> the model's default
-    concurrency: int = 8  # requests in flight per process to a remote (openai:) server
-    timeout_s: float = 120.0  # seconds one remote request may take before it is retried
-    retries: int = 4  # retries of a failed remote request (429, 5xx, timeout, dropped)
 
 
 @dataclass(frozen=True)

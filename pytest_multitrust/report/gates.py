@@ -35,6 +35,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from pytest_multitrust.thresholds import holds
+
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
@@ -47,7 +49,6 @@ __all__ = [
     "GateResult",
     "GateVerdict",
     "counts_as_passed",
-    "holds",
     "judge",
     "judge_metric",
     "metric_gate",
@@ -60,27 +61,6 @@ __all__ = [
 
 GateVerdict = Literal["pass", "fail", "inconclusive"]
 GateKind = Literal["aspect", "overall", "metric", "regression"]
-
-_OPS = (">=", "<=", ">", "<")
-
-
-def holds(value: float, op: str, limit: float) -> bool:
-    """Whether ``value op limit`` holds; NaN never holds.
-
-    Raises:
-        ValueError: for an operator other than ``>=``, ``<=``, ``>``, ``<``.
-    """
-    if op not in _OPS:
-        raise ValueError(f"unknown comparison {op!r}; expected one of {', '.join(_OPS)}")
-    if math.isnan(value):
-        return False
-    if op == ">=":
-        return value >= limit
-    if op == "<=":
-        return value <= limit
-    if op == ">":
-        return value > limit
-    return value < limit
 
 
 def never_decided(op: str, limit: float, low: float, high: float) -> Literal["", "pass", "fail"]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from pytest_multitrust.thresholds import holds
+
 if TYPE_CHECKING:
     from pytest_multitrust.engine.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import ImageData, Response
@@ -134,10 +136,7 @@ class MetricSpec:
 
     def passes(self, value: float, threshold: float | None = None) -> bool:
         """Whether ``value`` meets ``threshold`` (default: the metric's) in its direction."""
-        limit = self.threshold if threshold is None else threshold
-        if math.isnan(value):
-            return False
-        return value >= limit if self.direction == "higher" else value <= limit
+        return holds(value, self.op, self.threshold if threshold is None else threshold)
 
     @property
     def op(self) -> str:

@@ -22,7 +22,6 @@ from pytest_multitrust.imaging.primitives import parse_colour
 from pytest_multitrust.models.openai_backend import parse_target, retry_after_seconds
 from pytest_multitrust.models.redact import redact_spec, redact_url, scrub
 from pytest_multitrust.models.registry import parse_model_spec
-from pytest_multitrust.plugin import _PARSERS
 from pytest_multitrust.scoring.answers import extract_colour, extract_final_number
 from pytest_multitrust.scoring.extract import (
     extract_bbox,
@@ -107,7 +106,10 @@ def _only(
 
 # -- options: UsageError only ---------------------------------------------------------------
 
-OPTION_PARSERS = [*sorted(_PARSERS.items()), ("parse_positive_int", mt_settings.parse_positive_int)]
+OPTION_PARSERS = [
+    *sorted((o.dest, o.parse) for o in mt_settings.OPTIONS if o.parse is not None),
+    ("parse_positive_int", mt_settings.parse_positive_int),
+]
 
 
 @pytest.mark.parametrize(("name", "parse"), OPTION_PARSERS, ids=[n for n, _ in OPTION_PARSERS])

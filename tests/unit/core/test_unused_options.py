@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_multitrust.settings import OPTIONS, TASK_OPTIONS, unused_options
+from pytest_multitrust.checks import TASK_OPTIONS, unused_options, uses
+from pytest_multitrust.settings import OPTIONS
 from pytest_multitrust.tasks.registry import all_tasks
 
 if TYPE_CHECKING:
@@ -29,13 +30,13 @@ def _custom() -> TaskSpec:
 
 
 def test_every_entry_of_the_table_is_an_option_of_the_plugin() -> None:
-    assert set(DESTS) <= {dest for _, dest, _, _ in OPTIONS}
+    assert set(DESTS) <= {o.dest for o in OPTIONS}
 
 
 def test_the_table_reads_the_users_off_the_task_specs() -> None:
     def users(dest: str) -> list[str]:
         option = next(o for o in TASK_OPTIONS if o.dest == dest)
-        return [t.id for t in KNOWN if option.uses(t)]
+        return [t.id for t in KNOWN if uses(option, t)]
 
     for dest in ("mt_attack_eps", "mt_attack_steps", "mt_attack_step_size", "mt_surrogate"):
         assert users(dest) == ["R.4", "R.5"]
@@ -89,6 +90,6 @@ def test_an_option_is_reported_exactly_when_no_selected_task_uses_it(
     found = _unused(given_dests, *selected)
     flags = [line.split(" ", 1)[0] for line in found]
     for option in TASK_OPTIONS:
-        used = any(option.uses(BUILTIN[i]) for i in selected)
+        used = any(uses(option, BUILTIN[i]) for i in selected)
         assert (option.flag in flags) == (option.dest in given_dests and not used)
     assert flags == [o.flag for o in TASK_OPTIONS if o.flag in flags]  # the table's order

@@ -9,12 +9,12 @@ from mt_report import metric, report
 
 from pytest_multitrust.report.gates import (
     counts_as_passed,
-    holds,
     judge,
     judge_metric,
     qualifier,
     uncertain,
 )
+from pytest_multitrust.thresholds import holds
 
 unit = st.floats(min_value=0, max_value=1, allow_nan=False)
 
