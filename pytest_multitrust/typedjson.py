@@ -114,7 +114,7 @@ class _Field:
     kind: _Kind  # its type
     member: Member  # its JSON facts
     default: bool  # the field has a default
-    doc: str  # its description
+    owner: type  # the record class (its source comments are the descriptions)
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,7 @@ class Codec:
         self._shapes = dict(shapes)
         self._names: dict[str, object] = {c.__name__: c for c in shapes} | dict(names)
         self._plans: dict[type, _Plan] = {}
+        self._docs: dict[type, dict[str, str]] = {}  # read when a schema is made
         for cls in shapes:
             self._plan(cls)
 
@@ -205,7 +206,6 @@ class Codec:
         shape = self._shapes.get(cls, Shape())
         module = sys.modules[cls.__module__].__dict__
         hints = typing.get_type_hints(cls, globalns={**self._names, **module})
-        docs = field_docs(cls)
         names = [f.name for f in dataclasses.fields(cls)]
         unknown = set(shape.members) - set(names)
         if unknown:
@@ -223,7 +223,7 @@ class Codec:
                 kind=self._kind(hints[f.name]),
                 member=member,
                 default=has_default,
-                doc=docs.get(f.name, ""),
+                owner=cls,
             )
             if member.group is None:
                 entries.append(item)
@@ -434,7 +434,9 @@ class Codec:
         }
 
     def _member_schema(self, f: _Field, defs: dict[str, Any]) -> dict[str, Any]:
-        return _described(self._schema(f.kind, f.member, defs), f.doc)
+        if f.owner not in self._docs:
+            self._docs[f.owner] = field_docs(f.owner)
+        return _described(self._schema(f.kind, f.member, defs), self._docs[f.owner].get(f.name, ""))
 
     def _schema(self, kind: _Kind, member: Member, defs: dict[str, Any]) -> dict[str, Any]:
         tag = kind.tag
