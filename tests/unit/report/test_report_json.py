@@ -2,7 +2,9 @@
 
 The expected files under ``data/`` were written by the hand-written codec the generic one
 replaced; the report here exercises every record and every special shape (NaN, nested
-groups, computed members, typed settings, escapes, optional sample fields).
+groups, computed members, typed settings, escapes, optional sample fields). After a
+deliberate change of the JSON (a new record field), rewrite them with
+``PYTHONPATH=tests python tests/unit/report/test_report_json.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -39,11 +41,7 @@ def test_samples_jsonl_is_byte_for_byte_what_it_was() -> None:
 
 
 def test_record_json_is_byte_for_byte_what_it_was() -> None:
-    r = representative()
-    lines = [s.to_json() for s in r.samples]
-    lines += [m.to_json() for t in r.scores.tasks for m in t.metrics]
-    lines += [json.dumps(w.to_dict()) for w in r.provenance.workers]
-    assert "".join(x + "\n" for x in lines) == _expected("records.jsonl")
+    assert _records_jsonl() == _expected("records.jsonl")
 
 
 def test_records_read_back_equal_their_json() -> None:
@@ -142,3 +140,17 @@ def test_the_schema_leaves_records_open_where_they_were() -> None:
     data["scores"]["tasks"][0]["metrics"][0]["future"] = 1
     data["counts"]["skip"] = 1
     validate_report(data)
+
+
+def _records_jsonl() -> str:
+    r = representative()
+    lines = [s.to_json() for s in r.samples]
+    lines += [m.to_json() for t in r.scores.tasks for m in t.metrics]
+    lines += [json.dumps(w.to_dict()) for w in r.provenance.workers]
+    return "".join(x + "\n" for x in lines)
+
+
+if __name__ == "__main__":  # rewrite the expected files
+    (DATA / "report.json").write_text(dumps(representative()), encoding="utf-8")
+    (DATA / "samples.jsonl").write_text(samples_jsonl(representative()), encoding="utf-8")
+    (DATA / "records.jsonl").write_text(_records_jsonl(), encoding="utf-8")
