@@ -319,7 +319,7 @@ class Codec:
             for option in kind.args:
                 if _fits(option, value):
                     return self._encode(option, value, outer)
-            raise TypeError(f"{value!r} fits no member of its union")
+            return value  # off its type: written as it is (the schema check will say)
         return value
 
     # -- decode ---------------------------------------------------------------------------
@@ -385,7 +385,7 @@ class Codec:
             for option in kind.args:
                 if _reads(option, data):
                     return self._decode(option, data)
-            raise TypeError(f"{data!r} fits no member of its union")
+            return data  # off its type: read as it is
         return data
 
     # -- schema ---------------------------------------------------------------------------
