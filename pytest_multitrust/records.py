@@ -7,13 +7,16 @@ JUnit ``<property>``) under a fixed property name, and parsed back on the contro
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Literal
+
+from pytest_multitrust.typedjson import Codec, Member, Shape
 
 __all__ = [
     "METRIC_PROPERTY",
+    "OPS",
+    "RECORD_SHAPES",
     "SAMPLE_PROPERTY",
     "VERDICT_PROPERTY",
     "MetricResult",
@@ -28,11 +31,8 @@ VERDICT_PROPERTY = "multitrust.verdict"
 
 Verdict = Literal["pass", "miss", "error", "skip"]
 
-T = TypeVar("T")
-
-
-def _nan_to_none(value: float) -> float | None:
-    return None if isinstance(value, float) and math.isnan(value) else value
+#: The comparison operators of thresholds and gates.
+OPS = (">=", "<=", ">", "<")
 
 
 _C1 = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
@@ -54,20 +54,9 @@ def escape_c1(text: str) -> str:
 
 
 def _dump(record: object) -> str:
-    data = asdict(record)  # type: ignore[call-overload]
-    for key, value in list(data.items()):
-        if isinstance(value, float):
-            data[key] = _nan_to_none(value)
-        elif isinstance(value, dict):
-            data[key] = {
-                k: _nan_to_none(v) if isinstance(v, float) else v for k, v in value.items()
-            }
+    """A record's JSON text: keys sorted, NaN as null, C1 controls escaped."""
+    data = RECORDS.encode(record)
     return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False))
-
-
-def _known(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -104,12 +93,7 @@ class SampleRecord:
     @classmethod
     def from_json(cls, text: str) -> SampleRecord:
         """Parse :meth:`to_json` output (null values read back as NaN)."""
-        data = _known(cls, json.loads(text))
-        data["values"] = {
-            k: math.nan if v is None else float(v) for k, v in data.get("values", {}).items()
-        }
-        data["tags"] = tuple(data.get("tags", ()))
-        return cls(**data)
+        return RECORDS.decode(cls, json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -148,19 +132,49 @@ class MetricResult:
 
     def to_json(self) -> str:
         """Serialise to a JSON string (NaN written as null)."""
-        data = json.loads(_dump(self))
-        data["worst"] = [{**asdict(w), "value": _nan_to_none(w.value)} for w in self.worst]
-        return escape_c1(json.dumps(data, sort_keys=True, ensure_ascii=False))
+        return _dump(self)
 
     @classmethod
     def from_json(cls, text: str) -> MetricResult:
-        """Parse :meth:`to_json` output."""
-        data = _known(cls, json.loads(text))
-        for key in ("value", "ci_low", "ci_high", "trust_score", "threshold"):
-            if data.get(key) is None:
-                data[key] = math.nan
-        data["worst"] = tuple(
-            WorstSample(**{**w, "value": math.nan if w["value"] is None else w["value"]})
-            for w in data.get("worst", ())
-        )
-        return cls(**data)
+        """Parse :meth:`to_json` output (null values read back as NaN)."""
+        return RECORDS.decode(cls, json.loads(text))
+
+
+_COUNT = Member(minimum=0)
+_SECONDS = Member(finite=True, minimum=0)
+
+#: The JSON form of the records beyond their fields (see :mod:`pytest_multitrust.typedjson`):
+#: both are written with sorted keys and may gain members in later versions.
+RECORD_SHAPES: dict[type, Shape] = {
+    SampleRecord: Shape(
+        members={
+            "image_sha256": Member(pattern="^[0-9a-f]{64}$"),
+            "verdict": Member(open_enum=True),
+            "latency_s": _SECONDS,
+            "prompt_tokens": _COUNT,
+            "completion_tokens": _COUNT,
+            "attack_steps": _COUNT,
+            "attack_seconds": _SECONDS,
+        },
+        sort_keys=True,
+        open=True,
+        optional_defaults=True,
+        ref="sample",
+    ),
+    WorstSample: Shape(sort_keys=True, ref="worst"),
+    MetricResult: Shape(
+        members={
+            "op": Member(enum=OPS),
+            "verdict": Member(enum=("pass", "fail", "inconclusive", "")),
+            "gate": Member(enum=("interval", "point", "")),
+            "n": _COUNT,
+            "errors": _COUNT,
+        },
+        sort_keys=True,
+        open=True,
+        ref="metric",
+    ),
+}
+
+#: Encodes, decodes and describes the records of this module.
+RECORDS = Codec(RECORD_SHAPES)

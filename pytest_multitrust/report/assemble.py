@@ -21,6 +21,7 @@ from pytest_multitrust.report.model import (
     DataVersion,
     Provenance,
     RunStatus,
+    SettingValue,
     TrustReport,
     Versions,
 )
@@ -125,9 +126,6 @@ def data_versions(tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
 
 
 #: A setting's value in ``report.json``: typed JSON (paths as text, lists of text).
-SettingValue = str | int | float | bool | None | tuple[str, ...]
-
-
 def settings_items(settings: Settings) -> tuple[tuple[str, SettingValue], ...]:
     """Every setting as ``(name, typed value)``, in :class:`Settings` field order.
 

@@ -1,6 +1,7 @@
 """``report.json`` and ``samples.jsonl``, and the JSON Schema they follow.
 
-The schema ships in the package as ``pytest_multitrust/report/report.schema.json``;
+The schema ships in the package as ``pytest_multitrust/report/report.schema.json``,
+generated from the report's records by :mod:`pytest_multitrust.report.schema`;
 :func:`load_schema` reads it and :func:`validate_report` checks a document against it
 (the project's tests validate every report they write).
 

@@ -6,25 +6,31 @@ carries ``schema_version`` and is checked against ``report.schema.json`` (shippe
 the package); :func:`report_from_dict` reads it back, e.g. for baselines.
 
 NaN (nothing counted, no interval) is written as ``null`` and read back as NaN.
+
+The JSON form, the reading back and the schema all follow the records below and
+:data:`REPORT_SHAPES` (what the JSON needs beyond the fields: nested groups, computed
+members, key order, bounds) through one :class:`~pytest_multitrust.typedjson.Codec`,
+:data:`REPORT`; ``python -m pytest_multitrust.report.schema --write`` regenerates the
+shipped schema after a record, its shape or a field comment changed.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_multitrust.records import MetricResult, SampleRecord
+from pytest_multitrust.records import OPS, RECORD_SHAPES, SampleRecord
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 from pytest_multitrust.tasks.comparability import Comparability
+from pytest_multitrust.typedjson import Codec, Computed, Member, Shape
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import ModelInfo
-    from pytest_multitrust.report.assemble import SettingValue
 
 __all__ = [
+    "REPORT",
+    "REPORT_SHAPES",
     "SCHEMA_VERSION",
     "Comparison",
     "DataVersion",
@@ -32,31 +38,21 @@ __all__ = [
     "ModelFacts",
     "Provenance",
     "RunStatus",
+    "SettingValue",
     "TrustReport",
     "Versions",
     "WorkerFacts",
     "report_from_dict",
     "report_to_dict",
+    "sample_to_dict",
 ]
 
 #: Version of the report.json layout; bump the major part on incompatible changes.
 SCHEMA_VERSION = "1.1"  # 1.1: settings hold typed values (were all text)
 
-
-def _num(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def _float(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+#: A setting's value in the report: numbers, flags and None keep their type; paths and
+#: specs are text; sequences (tasks, thresholds as written) tuples of text.
+SettingValue = str | int | float | bool | None | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -84,24 +80,12 @@ class ModelFacts:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
-            "spec": self.spec,
-            "backend": self.backend,
-            "name": self.name,
-            "fingerprint": self.fingerprint,
-            "device": self.device,
-            "dtype": self.dtype,
-        }
+        return REPORT.encode(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelFacts:
         """Read :meth:`to_dict` output."""
-        return cls(
-            **{
-                k: str(data[k])
-                for k in ("spec", "backend", "name", "fingerprint", "device", "dtype")
-            }
-        )
+        return REPORT.decode(cls, data)
 
 
 @dataclass(frozen=True)
@@ -118,29 +102,12 @@ class WorkerFacts:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
-            "worker": self.worker,
-            "model": None if self.model is None else self.model.to_dict(),
-            "load_s": self.load_s,
-            "peak_rss_mb": self.peak_rss_mb,
-            "peak_gpu_mb": self.peak_gpu_mb,
-            "crashed": self.crashed,
-            "cuda_visible_devices": self.cuda_visible_devices,
-        }
+        return REPORT.encode(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkerFacts:
         """Read :meth:`to_dict` output."""
-        model = data.get("model")
-        return cls(
-            worker=str(data["worker"]),
-            model=None if model is None else ModelFacts.from_dict(model),
-            load_s=float(data.get("load_s", 0.0)),
-            peak_rss_mb=_opt_float(data.get("peak_rss_mb")),
-            peak_gpu_mb=_opt_float(data.get("peak_gpu_mb")),
-            crashed=bool(data.get("crashed", False)),
-            cuda_visible_devices=_opt_str(data.get("cuda_visible_devices")),
-        )
+        return REPORT.decode(cls, data)
 
 
 @dataclass(frozen=True)
@@ -177,7 +144,8 @@ class Provenance:
     model: ModelFacts | None  # the loaded model (None when no worker loaded it)
     device: str  # where the model ran ("cpu", "cuda:0", "cuda:0,cuda:1", "n/a", "unknown")
     workers: tuple[WorkerFacts, ...]  # one per process that reported, by worker id
-    settings: tuple[tuple[str, SettingValue], ...]  # (setting, typed value), Settings order
+    settings: tuple[tuple[str, SettingValue], ...]  # every setting, Settings order: numbers,
+    # flags, None when unset, text (paths, specs), text tuples (tasks, thresholds as written)
     data: tuple[DataVersion, ...]  # data files of the selected tasks, paper order
     git_commit: str | None  # commit of the suite's repository (None outside git)
     git_dirty: bool | None  # uncommitted changes to tracked files (None outside git)
@@ -251,275 +219,141 @@ class TrustReport:
 # -- JSON -----------------------------------------------------------------------------------
 
 
-def metric_to_dict(m: MetricResult) -> dict[str, Any]:
-    """JSON form of a metric result: its own record JSON (NaN as null)."""
-    data: dict[str, Any] = json.loads(m.to_json())
-    return data
+def _run_partial(status: RunStatus, report: TrustReport) -> bool:
+    return report.scores.overall.partial or status.interrupted
 
 
-def metric_from_dict(d: dict[str, Any]) -> MetricResult:
-    """Read :func:`metric_to_dict` output."""
-    return MetricResult.from_json(json.dumps(d))
+def _counts(report: TrustReport, _outer: object) -> dict[str, int]:
+    counts = {"pass": 0, "miss": 0, "error": 0}
+    for sample in report.samples:
+        counts[sample.verdict] = counts.get(sample.verdict, 0) + 1
+    return counts
+
+
+_COUNT = Member(minimum=0)
+_SECONDS = Member(finite=True, minimum=0)
+_TIME = Member(group="timings", format="date-time")
+_TIMING = Member(group="timings", finite=True, minimum=0)
+
+#: The JSON form of the report's records beyond their fields (with :data:`RECORD_SHAPES`).
+REPORT_SHAPES: dict[type, Shape] = {
+    **RECORD_SHAPES,
+    TrustReport: Shape(
+        members={
+            "schema_version": Member(pattern="^1\\.[0-9]+$"),
+            "created": Member(format="date-time"),
+            "comparability": Member(optional=True),
+        },
+        computed=(
+            Computed(
+                "counts",
+                dict[str, int],
+                _counts,
+                "samples per verdict (pass, miss and error always present)",
+                after="comparison",
+                member=Member(minimum=0, required_keys=("pass", "miss", "error")),
+            ),
+        ),
+        order=(
+            "schema_version",
+            "created",
+            "status",
+            "provenance",
+            "scores",
+            "gates",
+            "comparison",
+            "counts",
+            "samples",
+            "extra",
+            "comparability",
+        ),
+    ),
+    RunStatus: Shape(
+        computed=(
+            Computed(
+                "partial",
+                bool,
+                _run_partial,
+                "a paper task of the overall score is missing, or the run was cut short",
+                after="crashed_workers",
+            ),
+        )
+    ),
+    Provenance: Shape(
+        members={
+            "git_commit": Member(key="commit", group="git", pattern="^[0-9a-f]{7,64}$"),
+            "git_dirty": Member(key="dirty", group="git"),
+            "started": _TIME,
+            "finished": _TIME,
+            "duration_s": _TIMING,
+            "model_load_s": _TIMING,
+            "generation_s": _TIMING,
+        },
+        nullable_groups=("git",),
+    ),
+    DataVersion: Shape(members={"sha256": Member(pattern="^[0-9a-f]{64}$"), "samples": _COUNT}),
+    ModelFacts: Shape(ref="model"),
+    WorkerFacts: Shape(
+        members={"load_s": _SECONDS, "cuda_visible_devices": Member(optional=True)},
+        ref="worker",
+    ),
+    Scores: Shape(
+        members={
+            "aspects": Member(min_items=5, max_items=5),
+            "sub_aspects": Member(min_items=10, max_items=10),
+        },
+        order=("overall", "aspects", "sub_aspects", "tasks"),
+    ),
+    ScoreNode: Shape(
+        members={"level": Member(enum=("sub_aspect", "aspect", "overall")), "n": _COUNT},
+        computed=(
+            Computed(
+                "partial",
+                bool,
+                lambda node, _: node.partial,
+                "some of the node's paper tasks are missing",
+                after="missing",
+            ),
+        ),
+        ref="node",
+    ),
+    TaskScore: Shape(members={"n": _COUNT, "errors": _COUNT}, ref="task"),
+    GateResult: Shape(
+        members={
+            "op": Member(enum=OPS),
+            "limit": Member(finite=True),
+            "mode": Member(enum=("interval", "point")),
+            "n": _COUNT,
+        },
+        computed=(
+            Computed(
+                "label",
+                str,
+                lambda gate, _: gate.label,
+                "the gate as written: safety >= 0.8 or safety: change >= -0.02",
+                after="kind",
+            ),
+        ),
+        ref="gate",
+    ),
+    Comparison: Shape(),
+    Delta: Shape(members={"shared": _COUNT}, ref="delta"),
+    Versions: Shape(),
+    Comparability: Shape(),
+}
+
+#: Encodes, decodes and describes ``report.json`` (:class:`TrustReport` and what it holds).
+REPORT = Codec(REPORT_SHAPES)
 
 
 def sample_to_dict(s: SampleRecord) -> dict[str, Any]:
-    """JSON form of a sample record: its own record JSON (NaN values as null)."""
-    data: dict[str, Any] = json.loads(s.to_json())
-    return data
-
-
-def sample_from_dict(d: dict[str, Any]) -> SampleRecord:
-    """Read :func:`sample_to_dict` output."""
-    return SampleRecord.from_json(json.dumps(d))
-
-
-def _node_to_dict(n: ScoreNode) -> dict[str, Any]:
-    return {
-        "level": n.level,
-        "name": n.name,
-        "score": _num(n.score),
-        "ci_low": _num(n.ci_low),
-        "ci_high": _num(n.ci_high),
-        "tasks": list(n.tasks),
-        "missing": list(n.missing),
-        "partial": n.partial,
-        "n": n.n,
-    }
-
-
-def _node_from_dict(d: dict[str, Any]) -> ScoreNode:
-    return ScoreNode(
-        level=d["level"],
-        name=d["name"],
-        score=_float(d["score"]),
-        ci_low=_float(d["ci_low"]),
-        ci_high=_float(d["ci_high"]),
-        tasks=tuple(d["tasks"]),
-        missing=tuple(d["missing"]),
-        n=int(d["n"]),
-    )
-
-
-def _task_to_dict(t: TaskScore) -> dict[str, Any]:
-    return {
-        "task_id": t.task_id,
-        "name": t.name,
-        "aspect": t.aspect,
-        "sub_aspect": t.sub_aspect,
-        "score": _num(t.score),
-        "ci_low": _num(t.ci_low),
-        "ci_high": _num(t.ci_high),
-        "n": t.n,
-        "errors": t.errors,
-        "in_aggregate": t.in_aggregate,
-        "metrics": [metric_to_dict(m) for m in t.metrics],
-    }
-
-
-def _task_from_dict(d: dict[str, Any]) -> TaskScore:
-    return TaskScore(
-        task_id=d["task_id"],
-        name=d["name"],
-        aspect=d["aspect"],
-        sub_aspect=d["sub_aspect"],
-        score=_float(d["score"]),
-        ci_low=_float(d["ci_low"]),
-        ci_high=_float(d["ci_high"]),
-        n=int(d["n"]),
-        errors=int(d["errors"]),
-        in_aggregate=bool(d["in_aggregate"]),
-        metrics=tuple(metric_from_dict(m) for m in d["metrics"]),
-    )
-
-
-def _gate_to_dict(g: GateResult) -> dict[str, Any]:
-    return {
-        "target": g.target,
-        "kind": g.kind,
-        "label": g.label,
-        "op": g.op,
-        "limit": g.limit,
-        "value": _num(g.value),
-        "ci_low": _num(g.ci_low),
-        "ci_high": _num(g.ci_high),
-        "mode": g.mode,
-        "verdict": g.verdict,
-        "passed": g.passed,
-        "n": g.n,
-        "note": g.note,
-        "source": g.source,
-    }
-
-
-def _gate_from_dict(d: dict[str, Any]) -> GateResult:
-    return GateResult(
-        target=d["target"],
-        kind=d["kind"],
-        op=d["op"],
-        limit=float(d["limit"]),
-        value=_float(d["value"]),
-        ci_low=_float(d["ci_low"]),
-        ci_high=_float(d["ci_high"]),
-        mode=d["mode"],
-        verdict=d["verdict"],
-        passed=bool(d["passed"]),
-        n=int(d["n"]),
-        note=d["note"],
-        source=d.get("source", ""),
-    )
-
-
-def _delta_to_dict(d: Delta) -> dict[str, Any]:
-    return {
-        "target": d.target,
-        "baseline": _num(d.baseline),
-        "current": _num(d.current),
-        "change": _num(d.change),
-        "paired_change": _num(d.paired_change),
-        "paired_low": _num(d.paired_low),
-        "paired_high": _num(d.paired_high),
-        "shared": d.shared,
-    }
-
-
-def _delta_from_dict(d: dict[str, Any]) -> Delta:
-    return Delta(
-        target=d["target"],
-        baseline=_float(d["baseline"]),
-        current=_float(d["current"]),
-        change=_float(d["change"]),
-        paired_change=_float(d["paired_change"]),
-        paired_low=_float(d["paired_low"]),
-        paired_high=_float(d["paired_high"]),
-        shared=int(d["shared"]),
-    )
-
-
-def _provenance_to_dict(p: Provenance) -> dict[str, Any]:
-    v = p.versions
-    return {
-        "versions": {
-            "plugin": v.plugin,
-            "python": v.python,
-            "pytest": v.pytest,
-            "xdist": v.xdist,
-            "torch": v.torch,
-            "transformers": v.transformers,
-        },
-        "platform": p.platform,
-        "machine_id": p.machine_id,
-        "model_spec": p.model_spec,
-        "model": None if p.model is None else p.model.to_dict(),
-        "device": p.device,
-        "workers": [w.to_dict() for w in p.workers],
-        "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in p.settings},
-        "data": [
-            {
-                "task_id": d.task_id,
-                "path": d.path,
-                "version": d.version,
-                "sha256": d.sha256,
-                "samples": d.samples,
-            }
-            for d in p.data
-        ],
-        "git": None if p.git_commit is None else {"commit": p.git_commit, "dirty": p.git_dirty},
-        "timings": {
-            "started": p.started,
-            "finished": p.finished,
-            "duration_s": p.duration_s,
-            "model_load_s": p.model_load_s,
-            "generation_s": p.generation_s,
-        },
-    }
-
-
-def _provenance_from_dict(d: dict[str, Any]) -> Provenance:
-    v = d["versions"]
-    git = d.get("git")
-    t = d["timings"]
-    return Provenance(
-        versions=Versions(
-            plugin=v["plugin"],
-            python=v["python"],
-            pytest=v.get("pytest"),
-            xdist=v.get("xdist"),
-            torch=v.get("torch"),
-            transformers=v.get("transformers"),
-        ),
-        platform=d["platform"],
-        machine_id=d["machine_id"],
-        model_spec=d["model_spec"],
-        model=None if d.get("model") is None else ModelFacts.from_dict(d["model"]),
-        device=d["device"],
-        workers=tuple(WorkerFacts.from_dict(w) for w in d.get("workers", ())),
-        settings=tuple(
-            (str(k), tuple(str(x) for x in val) if isinstance(val, list) else val)
-            for k, val in d.get("settings", {}).items()
-        ),
-        data=tuple(
-            DataVersion(
-                task_id=x["task_id"],
-                path=x["path"],
-                version=x["version"],
-                sha256=x["sha256"],
-                samples=int(x["samples"]),
-            )
-            for x in d.get("data", ())
-        ),
-        git_commit=None if git is None else git["commit"],
-        git_dirty=None if git is None else git.get("dirty"),
-        started=t["started"],
-        finished=t["finished"],
-        duration_s=float(t["duration_s"]),
-        model_load_s=float(t["model_load_s"]),
-        generation_s=float(t["generation_s"]),
-    )
+    """JSON form of a sample record: its own record JSON (keys sorted, NaN values as null)."""
+    return REPORT.encode(s)
 
 
 def report_to_dict(report: TrustReport) -> dict[str, Any]:
     """The JSON document of a report (what ``report.json`` holds)."""
-    s = report.status
-    counts = {"pass": 0, "miss": 0, "error": 0}
-    for sample in report.samples:
-        counts[sample.verdict] = counts.get(sample.verdict, 0) + 1
-    c = report.comparison
-    return {
-        "schema_version": report.schema_version,
-        "created": report.created,
-        "status": {
-            "exit_status": s.exit_status,
-            "interrupted": s.interrupted,
-            "reason": s.reason,
-            "missing_tasks": list(s.missing_tasks),
-            "crashed_workers": list(s.crashed_workers),
-            "partial": report.scores.overall.partial or s.interrupted,
-        },
-        "provenance": _provenance_to_dict(report.provenance),
-        "scores": {
-            "overall": _node_to_dict(report.scores.overall),
-            "aspects": [_node_to_dict(n) for n in report.scores.aspects],
-            "sub_aspects": [_node_to_dict(n) for n in report.scores.sub_aspects],
-            "tasks": [_task_to_dict(t) for t in report.scores.tasks],
-        },
-        "gates": [_gate_to_dict(g) for g in report.gates],
-        "comparison": None
-        if c is None
-        else {
-            "baseline_id": c.baseline_id,
-            "baseline_path": c.baseline_path,
-            "baseline_created": c.baseline_created,
-            "baseline_commit": c.baseline_commit,
-            "deltas": [_delta_to_dict(d) for d in c.deltas],
-            "differences": list(c.differences),
-        },
-        "counts": counts,
-        "samples": [sample_to_dict(x) for x in report.samples],
-        "extra": dict(report.extra),
-        "comparability": [
-            {"task_id": x.task_id, "label": x.label, "note": x.note} for x in report.comparability
-        ],
-    }
+    return REPORT.encode(report)
 
 
 def report_from_dict(data: dict[str, Any]) -> TrustReport:
@@ -528,41 +362,4 @@ def report_from_dict(data: dict[str, Any]) -> TrustReport:
     Raises:
         KeyError, TypeError, ValueError: for a document that does not follow the schema.
     """
-    s = data["status"]
-    scores = data["scores"]
-    c = data.get("comparison")
-    return TrustReport(
-        schema_version=data["schema_version"],
-        created=data["created"],
-        provenance=_provenance_from_dict(data["provenance"]),
-        status=RunStatus(
-            exit_status=int(s["exit_status"]),
-            interrupted=bool(s["interrupted"]),
-            reason=s["reason"],
-            missing_tasks=tuple(s["missing_tasks"]),
-            crashed_workers=tuple(s["crashed_workers"]),
-        ),
-        scores=Scores(
-            tasks=tuple(_task_from_dict(t) for t in scores["tasks"]),
-            sub_aspects=tuple(_node_from_dict(n) for n in scores["sub_aspects"]),
-            aspects=tuple(_node_from_dict(n) for n in scores["aspects"]),
-            overall=_node_from_dict(scores["overall"]),
-        ),
-        gates=tuple(_gate_from_dict(g) for g in data["gates"]),
-        comparison=None
-        if c is None
-        else Comparison(
-            baseline_id=c["baseline_id"],
-            baseline_path=c["baseline_path"],
-            baseline_created=c["baseline_created"],
-            baseline_commit=c.get("baseline_commit"),
-            deltas=tuple(_delta_from_dict(d) for d in c["deltas"]),
-            differences=tuple(c["differences"]),
-        ),
-        samples=tuple(sample_from_dict(x) for x in data["samples"]),
-        extra=tuple((str(k), str(v)) for k, v in data.get("extra", {}).items()),
-        comparability=tuple(
-            Comparability(task_id=x["task_id"], label=x["label"], note=x["note"])
-            for x in data.get("comparability", ())
-        ),
-    )
+    return REPORT.decode(TrustReport, data)
