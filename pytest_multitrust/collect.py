@@ -14,6 +14,7 @@ Sample items come first, then one threshold item per metric, so that under
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,12 +28,11 @@ from pytest_multitrust.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from _pytest._code.code import TerminalRepr
+    from collections.abc import Callable, Iterator
 
     from pytest_multitrust.engine.runner import TaskRun
-    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.engine.runs import TaskRuns
+    from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "MultitrustRoot",
     "SampleError",
     "SampleItem",
+    "Suite",
     "TaskCollector",
     "TaskDataError",
     "ThresholdItem",
@@ -49,6 +50,18 @@ __all__ = [
 ]
 
 ROOT = "multitrust"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """What the nodes of the trust suite need, handed to its root by the session."""
+
+    tasks: tuple[TaskSpec, ...]  # selected built-in and registered tasks, paper order
+    runs: TaskRuns  # each task's samples and run
+    settings: Settings  # gate mode and --mt-inconclusive, for the threshold tests
+    custom_aspects: Callable[[], list[str]]  # aspects of the custom tasks collected so far
+    custom_collectors: Callable[[pytest.Collector, str], Iterator[pytest.Collector]]  # an
+    # aspect collector's custom task collectors
 
 
 class MultitrustRoot(pytest.Directory):
@@ -60,23 +73,19 @@ class MultitrustRoot(pytest.Directory):
     ``pytest_runtest_makereport``, ...) reach the trust tests as they reach the user's own.
     """
 
-    state: PluginState
+    suite: Suite
 
     def collect(self) -> Iterator[AspectCollector]:
         """One collector per aspect that has selected or custom tasks, in paper order."""
-        from pytest_multitrust.custom.plugin import custom_tasks
-
         aspects: list[str] = []
-        for aspect in [t.aspect for t in self.state.tasks] + [
-            t.aspect for t in custom_tasks(self.config)
-        ]:
+        for aspect in [t.aspect for t in self.suite.tasks] + self.suite.custom_aspects():
             if aspect not in aspects:
                 aspects.append(aspect)
         for aspect in aspects:
             node = AspectCollector.from_parent(
                 self, name=aspect, nodeid=f"{ROOT}/{aspect}", path=self.path
             )
-            node.state = self.state
+            node.suite = self.suite
             node.add_marker(pytest.mark.trust)
             yield node
 
@@ -84,27 +93,25 @@ class MultitrustRoot(pytest.Directory):
 class AspectCollector(pytest.Collector):
     """Collects the tasks of one aspect."""
 
-    state: PluginState
+    suite: Suite
 
     def collect(self) -> Iterator[pytest.Collector]:
         """One collector per selected task of this aspect, then its custom tasks."""
-        from pytest_multitrust.custom.plugin import custom_task_collectors
-
-        for task in self.state.tasks:
+        for task in self.suite.tasks:
             if task.aspect == self.name:
                 node = TaskCollector.from_parent(
                     self, name=task.id, nodeid=f"{self.nodeid}/{task.id}", path=self.path
                 )
-                node.state = self.state
+                node.suite = self.suite
                 node.task = task
                 yield node
-        yield from custom_task_collectors(self, self.name)
+        yield from self.suite.custom_collectors(self, self.name)
 
 
 class TaskCollector(pytest.Collector):
     """Collects one task: its sample tests, then its threshold tests."""
 
-    state: PluginState
+    suite: Suite
     task: TaskSpec
 
     def collect(self) -> Iterator[pytest.Item]:
@@ -115,7 +122,7 @@ class TaskCollector(pytest.Collector):
         for it and errors with the reason; every other task runs.
         """
         try:
-            samples = self.state.samples_for(self.task)
+            samples = self.suite.runs.samples_for(self.task)
         except Exception as error:
             dropped = DataErrorItem.from_parent(self, name="data", nodeid=f"{self.nodeid}::data")
             dropped.task = self.task
@@ -130,7 +137,7 @@ class TaskCollector(pytest.Collector):
             )
             item.task = self.task
             item.sample = sample
-            item.state = self.state
+            item.suite = self.suite
             item.add_marker(pytest.mark.trust)
             item.add_marker(getattr(pytest.mark, self.task.aspect))
             yield item
@@ -142,7 +149,7 @@ class TaskCollector(pytest.Collector):
             )
             threshold.task = self.task
             threshold.metric = metric.name
-            threshold.state = self.state
+            threshold.suite = self.suite
             threshold.add_marker(pytest.mark.trust)
             threshold.add_marker(getattr(pytest.mark, self.task.aspect))
             yield threshold
@@ -191,11 +198,11 @@ class DataErrorItem(pytest.Item):
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
-    ) -> str | TerminalRepr:
+    ) -> str:
         """The reason alone, without a traceback of the plugin."""
         if isinstance(excinfo.value, TaskDataError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)  # type: ignore[arg-type]
+        return str(super().repr_failure(excinfo, style=style))  # type: ignore[arg-type]
 
 
 class ThresholdMiss(Exception):
@@ -212,12 +219,12 @@ class ThresholdMiss(Exception):
 
 
 class _TrustItem(pytest.Item):
-    state: PluginState
+    suite: Suite
     task: TaskSpec
 
     @property
     def run(self) -> TaskRun:
-        return self.state.run_for(self.task.id)
+        return self.suite.runs.run_for(self.task.id)
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return (str(self.path), None, self.name)
@@ -226,7 +233,7 @@ class _TrustItem(pytest.Item):
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
-    ) -> str | TerminalRepr:
+    ) -> str:
         """Domain message without traceback for our own failures.
 
         Anything else (a hook of the suite's conftest that raised, say) is shown as
@@ -279,7 +286,7 @@ class ThresholdItem(_TrustItem):
         """
         from pytest_multitrust.report.gates import judge_metric
 
-        settings = self.state.settings
+        settings = self.suite.settings
         measured = self.run.metric_result(self.metric)
         skipped = self.run.skip_reason()
         if measured.n == 0 and skipped is not None:  # nothing counted because nothing ran

@@ -20,41 +20,41 @@
   an explicit ``OMP_NUM_THREADS`` in the environment is left to rule instead
   (:func:`cpu_threads_for`).
 * **Placement facts.** Each worker's ``CUDA_VISIBLE_DEVICES``, model device, torch
-  threads and response-cache counts travel to the controller as a :class:`PlacementFacts`
-  JSON string in ``config.workeroutput["multitrust_worker_placement"]``;
+  threads and response-cache counts (:meth:`DistributedPlugin.facts`, a
+  :class:`~pytest_multitrust.report.worker.PlacementFacts`) travel to the controller in
+  the worker's one :class:`~pytest_multitrust.report.worker.WorkerRecord`, beside its
+  model load time, peak memory and thumbnails (:mod:`pytest_multitrust.report.worker`);
   :func:`placement_facts` lists them on the controller (one entry for the process itself
-  without xdist). Model load time and peak memory per worker travel beside them under
-  ``multitrust_worker`` (:mod:`pytest_multitrust.report.worker`).
+  without xdist).
 
 The module imports neither xdist nor torch at import time.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_multitrust.errors import MultitrustWarning
+from pytest_multitrust.report.worker import PLACEMENT_KEY, PlacementFacts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping, Sequence
 
+    from pytest_multitrust.engine.runner import ResponseStore
     from pytest_multitrust.models.base import MLLM
-    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.settings import Settings
 
 __all__ = [
-    "PLACEMENT_OUTPUT_KEY",
     "WORKER_DEVICES_INPUT",
     "DevicePlan",
-    "PlacementFacts",
     "auto_num_workers",
     "auto_worker_count",
     "cpu_threads_for",
@@ -73,14 +73,8 @@ __all__ = [
 
 ROOT_PREFIX = "multitrust/"
 
-#: ``config.workeroutput`` key of a worker's :class:`PlacementFacts` (a JSON string).
-PLACEMENT_OUTPUT_KEY = "multitrust_worker_placement"
-
 #: ``workerinput`` key of the ``CUDA_VISIBLE_DEVICES`` value the controller gives a worker.
 WORKER_DEVICES_INPUT = "multitrust_cuda_visible_devices"
-
-#: Facts of every worker (or of the single process), on the controller.
-PLACEMENT_KEY = pytest.StashKey[list["PlacementFacts"]]()
 
 
 # -- scheduling -----------------------------------------------------------------------------
@@ -110,11 +104,11 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
     stops grouping (pytest-xdist #1386). An explicit ``--dist`` other than the default
     ``load`` is respected.
     """
-    from pytest_multitrust.session import STATE_KEY
+    from pytest_multitrust.activation import RUN_KEY
 
-    if STATE_KEY not in config.stash or config.getoption("dist", default="no") != "load":
+    if RUN_KEY not in config.stash or config.getoption("dist", default="no") != "load":
         return None
-    task_ids = frozenset(t.id for t in config.stash[STATE_KEY].tasks)
+    task_ids = frozenset(t.id for t in config.stash[RUN_KEY].tasks)
     return task_scope_scheduler(config, log, task_ids)
 
 
@@ -423,36 +417,6 @@ def auto_num_workers(config: pytest.Config) -> int | None:
 # -- worker facts ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PlacementFacts:
-    """Where one worker (or the single process) ran, and what its response cache did."""
-
-    worker_id: str  # xdist id ("gw0"), or "main" without xdist
-    cuda_visible_devices: str | None  # the value this worker was given; None = untouched
-    device: str = ""  # the model's device ("cuda:0", "cpu"); "" when no model loaded
-    torch_threads: int = 0  # torch CPU threads set for this worker; 0 = left as it was
-    cache_hits: int = 0  # responses served from the response cache
-    cache_misses: int = 0  # cacheable responses not found in the cache
-    cache_writes: int = 0  # responses written to the cache
-
-    def to_json(self) -> str:
-        """Serialise to one JSON string (what travels in ``workeroutput``)."""
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> PlacementFacts:
-        """Parse :meth:`to_json` output (unknown keys are ignored).
-
-        Raises:
-            ValueError: when ``text`` is not such a record.
-        """
-        raw = json.loads(text)
-        names = {f.name for f in fields(cls)}
-        if not isinstance(raw, dict) or "worker_id" not in raw:
-            raise ValueError(f"not a placement record: {text[:80]!r}")
-        return cls(**{k: v for k, v in raw.items() if k in names})
-
-
 def placement_facts(config: pytest.Config) -> list[PlacementFacts]:
     """The placement of every worker that reported (controller), sorted by worker id.
 
@@ -480,10 +444,11 @@ def _cuda_initialised() -> bool:
 class DistributedPlugin:
     """Class plugin of an active run: device placement, threads and facts per process."""
 
-    def __init__(self, config: pytest.Config, state: PluginState) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings, store: ResponseStore) -> None:
         """Apply the worker's devices now (in ``pytest_configure``, before CUDA starts)."""
         self.config = config
-        self.state = state
+        self.settings = settings
+        self.store = store  # its cache counts are part of the facts
         self.plan: DevicePlan | None = None
         self.device = ""
         self.torch_threads = 0
@@ -517,7 +482,7 @@ class DistributedPlugin:
             node.gateway.spec, "via", None
         ):
             return  # a remote worker: this machine's GPUs are not its GPUs
-        settings = self.state.settings
+        settings = self.settings
         if not _uses_gpus(settings.device):
             return
         if self.plan is None:
@@ -568,21 +533,8 @@ class DistributedPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        """Keep the placement a worker sent back (nothing when it crashed)."""
+        """Forget a worker that went down (its facts are read by the report's collector)."""
         self.nodes.pop(str(getattr(getattr(node, "gateway", None), "id", "")), None)
-        output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
-        text = output.get(PLACEMENT_OUTPUT_KEY)
-        if not isinstance(text, str):
-            return
-        try:
-            facts = PlacementFacts.from_json(text)
-        except (ValueError, TypeError) as error:  # never let a report fact break the run
-            self.config.issue_config_time_warning(
-                MultitrustWarning(f"unreadable placement facts from a worker: {error}"),
-                stacklevel=2,
-            )
-            return
-        self.config.stash.setdefault(PLACEMENT_KEY, []).append(facts)
 
     # every process ------------------------------------------------------------------------
 
@@ -605,7 +557,7 @@ class DistributedPlugin:
         """This process's facts so far."""
         from pytest_multitrust.engine.cache import stats_of
 
-        stats = stats_of(self.state.store)
+        stats = stats_of(self.store)
         return PlacementFacts(
             worker_id=self.worker_id,
             cuda_visible_devices=self.cuda_visible_devices,
@@ -618,16 +570,15 @@ class DistributedPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Send the facts to the controller, or keep them here without xdist."""
-        workeroutput: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
-        if workeroutput is not None:
-            workeroutput[PLACEMENT_OUTPUT_KEY] = self.facts().to_json()
-        elif not self.config.pluginmanager.hasplugin("dsession"):
+        """Keep the facts here without xdist (a worker sends them in its worker record)."""
+        if hasattr(self.config, "workeroutput"):
+            return
+        if not self.config.pluginmanager.hasplugin("dsession"):
             self.config.stash.setdefault(PLACEMENT_KEY, []).append(self.facts())
 
 
-def activate(config: pytest.Config, state: PluginState) -> DistributedPlugin:
+def activate(config: pytest.Config, settings: Settings, store: ResponseStore) -> DistributedPlugin:
     """Register the :class:`DistributedPlugin` of an active run (every process)."""
-    plugin = DistributedPlugin(config, state)
+    plugin = DistributedPlugin(config, settings, store)
     config.pluginmanager.register(plugin, "multitrust-distributed")
     return plugin

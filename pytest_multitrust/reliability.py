@@ -30,6 +30,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pluggy
 import pytest
 
 from pytest_multitrust.records import SAMPLE_PROPERTY, VERDICT_PROPERTY, SampleRecord
@@ -84,12 +85,17 @@ def is_fatal(error: BaseException) -> bool:
     return isinstance(error, KeyboardInterrupt | pytest.exit.Exception)
 
 
-# Frames of these packages say how pytest reached our code, not what went wrong. The
-# separator ends each folder: ".../pytest/" must not match ".../pytest_multitrust/".
+# Frames of these packages say how pytest reached our code, not what went wrong: pytest,
+# its implementation package "_pytest" (installed beside it, by the same distribution; found
+# by its folder, never imported) and pluggy. The separator ends each folder: ".../pytest/"
+# must not match ".../pytest_multitrust/".
 _PLUMBING = tuple(
-    str(Path(module.__file__).parent) + os.sep
-    for module in (pytest, __import__("_pytest"), __import__("pluggy"))
-    if module.__file__
+    str(folder) + os.sep
+    for folder in (
+        Path(pytest.__file__).parent,
+        Path(pytest.__file__).parent.parent / "_pytest",
+        Path(pluggy.__file__).parent,
+    )
 )
 
 

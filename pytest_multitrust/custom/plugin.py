@@ -47,9 +47,9 @@ from pytest_multitrust.report.gates import never_decided
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Sequence
 
+    from pytest_multitrust.activation import ActiveRun
     from pytest_multitrust.custom.nodes import CustomTaskCollector
     from pytest_multitrust.custom.record import SessionModel, TrustSample
-    from pytest_multitrust.session import PluginState
 
 __all__ = [
     "CUSTOM_KEY",
@@ -75,10 +75,10 @@ USAGE_ERROR_OUTPUT_KEY = "multitrust_usage_error"
 NO_MODEL = "no model under test: pass --mllm=<model> (e.g. --mllm=tiny-llava)"
 
 
-def _state(config: pytest.Config) -> PluginState | None:
-    from pytest_multitrust.session import STATE_KEY
+def _state(config: pytest.Config) -> ActiveRun | None:
+    from pytest_multitrust.activation import RUN_KEY
 
-    return config.stash.get(STATE_KEY, None)
+    return config.stash.get(RUN_KEY, None)
 
 
 def session_model(config: pytest.Config) -> SessionModel:
@@ -319,7 +319,7 @@ class CustomTrust:
                 MultitrustWarning(f"threshold {source!r} is not used: {why}"), stacklevel=1
             )
 
-    def _orphan_thresholds(self, state: PluginState) -> list[tuple[str, str]]:
+    def _orphan_thresholds(self, state: ActiveRun) -> list[tuple[str, str]]:
         """The thresholds on a custom task or metric that no collected test declares."""
         custom = {t.id: t for t in self.tasks()}
         unused: list[tuple[str, str]] = []

@@ -30,13 +30,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_multitrust.report.model import DataVersion
-    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
 __all__ = [
     "OFFICIAL_KEY",
     "ORIGINAL_MAX_NEW_TOKENS",
     "OfficialCheck",
+    "OfficialData",
     "TaskCheck",
     "apply_official",
     "check_official",
@@ -411,19 +412,29 @@ class OfficialDataHeader:
         return self.check.listing()
 
 
-def apply_official(config: pytest.Config, state: PluginState) -> None:
-    """Check the official data and point the selected tasks at it.
+@dataclass(frozen=True)
+class OfficialData:
+    """The selected tasks pointed at the official data, and what the report says of it."""
+
+    tasks: tuple[TaskSpec, ...]  # the selected tasks, official data where it was found
+    data_versions: tuple[DataVersion, ...]  # provenance of the official files
+    notes: tuple[tuple[str, str], ...]  # (key, text) notes for the report
+
+
+def apply_official(
+    config: pytest.Config, settings: Settings, tasks: Sequence[TaskSpec]
+) -> OfficialData | None:
+    """Check the official data; the selected tasks pointed at it (None: not asked for).
 
     Raises:
         pytest.UsageError: listing what is missing, when a selected task has no usable
             official data and ``--mt-data-fallback`` is off.
     """
-    settings = state.settings
     root = settings.official_data
     if root is None:
-        return
+        return None
     check = check_official(
-        root, [t.id for t in state.tasks], settings.seed, fallback=settings.data_fallback
+        root, [t.id for t in tasks], settings.seed, fallback=settings.data_fallback
     )
     if check.absent and not settings.data_fallback:
         raise pytest.UsageError(check.error())
@@ -437,11 +448,15 @@ def apply_official(config: pytest.Config, state: PluginState) -> None:
                     MultitrustWarning(f"--mt-data=official: {task.task_id}: {task.skipped_text()}"),
                     stacklevel=2,
                 )
-    state.tasks = [
+    official = tuple(
         official_spec(task, found, root) if (found := check.get(task.id)) and found.found else task
-        for task in state.tasks
-    ]
-    state.data_versions = data_versions(check, state.tasks)
-    state.report_notes = report_notes(check, judge=settings.judge is not None, rules=settings.rules)
+        for task in tasks
+    )
+    data = OfficialData(
+        tasks=official,
+        data_versions=data_versions(check, official),
+        notes=report_notes(check, judge=settings.judge is not None, rules=settings.rules),
+    )
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(OfficialDataHeader(check), "multitrust-official-data")
+    return data

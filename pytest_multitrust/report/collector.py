@@ -3,7 +3,8 @@
 Registered only on the controller (or the single process without xdist). Per-test
 records arrive on ``report.user_properties`` — the same channel under xdist and without
 it — so whatever arrived is reported even when a worker dies or the run is interrupted.
-Per-worker facts (model info, device, memory, thumbnails) arrive on ``workeroutput`` in
+Each worker's facts (model info, device, memory, placement, thumbnails) arrive as one
+:class:`~pytest_multitrust.report.worker.WorkerRecord` on ``workeroutput`` in
 ``pytest_testnodedown``; without xdist they are read from this process.
 
 At ``pytest_sessionfinish`` the collector aggregates the scores, judges the aspect,
@@ -14,9 +15,9 @@ prints the trust card and the gates.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,21 +34,42 @@ from pytest_multitrust.records import (
 from pytest_multitrust.report.card import card_lines, comparison_lines, gate_lines, metric_line
 from pytest_multitrust.report.model import WorkerFacts
 from pytest_multitrust.report.thumbs import kept_thumbnails
-from pytest_multitrust.report.worker import FACTS_KEY, THUMBNAILS_OUTPUT, worker_facts
+from pytest_multitrust.report.worker import (
+    PLACEMENT_KEY,
+    WORKER_OUTPUT_KEY,
+    WorkerRecord,
+    worker_facts,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from pytest_multitrust.report.model import TrustReport
-    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.engine.runner import ModelHolder
+    from pytest_multitrust.report.model import DataVersion, TrustReport
+    from pytest_multitrust.settings import Settings
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
 
-__all__ = ["ResultCollector", "summary_lines"]
+__all__ = ["ReportInputs", "ResultCollector", "summary_lines"]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the collector needs of the run, besides the records that arrive."""
+
+    settings: Settings  # validated settings
+    tasks: tuple[TaskSpec, ...]  # selected built-in and registered tasks, paper order
+    model: str  # the model under test as the summary's title shows it
+    holder: ModelHolder  # this process's model (its facts, without xdist)
+    samples_of: Callable[[TaskSpec], Sequence[Sample]]  # a task's samples (for comparisons)
+    data: tuple[DataVersion, ...] | None  # provenance of --mt-data=official (None: built-in)
+    notes: tuple[tuple[str, str], ...]  # (key, text) notes for the report
 
 
 class ResultCollector:
     """Collects records as reports arrive; at the end, judges gates and writes the report."""
 
-    def __init__(self, config: pytest.Config, state: PluginState) -> None:
+    def __init__(self, config: pytest.Config, inputs: ReportInputs) -> None:
         """Set up; resolve ``--mt-compare``'s baseline now, so a bad one stops the run early.
 
         Raises:
@@ -62,7 +84,7 @@ class ResultCollector:
         )
 
         self.config = config
-        self.state = state
+        self.inputs = inputs
         self.samples: list[SampleRecord] = []  # every sample record received
         self.metrics: list[MetricResult] = []  # every metric result received
         self.workers: dict[str, WorkerFacts] = {}  # xdist worker id -> its facts
@@ -74,7 +96,7 @@ class ResultCollector:
         self.saved: Path | None = None  # where --mt-save stored the run
         self.machine = machine_id()
         self.storage = config.rootpath / STORAGE_DIR
-        settings = state.settings
+        settings = inputs.settings
         if settings.save:
             validate_name(settings.save)
         self.baseline: TrustReport | None = None
@@ -125,19 +147,27 @@ class ResultCollector:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """Read a worker's facts and thumbnails off its ``workeroutput`` (xdist only)."""
+        """Read a worker's record off its ``workeroutput`` (xdist only).
+
+        Its facts join the report, its thumbnails the HTML report, its placement
+        :func:`~pytest_multitrust.distributed.placement_facts`.
+        """
         output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
         worker = str(getattr(getattr(node, "gateway", None), "id", "worker"))
-        raw = output.get(FACTS_KEY)
+        raw = output.get(WORKER_OUTPUT_KEY)
         if isinstance(raw, str):
-            facts = WorkerFacts.from_dict(json.loads(raw))
-            worker = facts.worker
-            self.workers[worker] = facts
-        thumbnails = output.get(THUMBNAILS_OUTPUT)
-        if isinstance(thumbnails, dict):
-            self.thumbnails.update(
-                {k: v for k, v in thumbnails.items() if isinstance(k, str) and isinstance(v, str)}
-            )
+            try:
+                record = WorkerRecord.from_json(raw)
+            except (ValueError, TypeError, KeyError) as error:  # a fact must not break the run
+                self.config.issue_config_time_warning(
+                    MultitrustWarning(f"unreadable facts from worker {worker}: {error}"),
+                    stacklevel=2,
+                )
+            else:
+                worker = record.facts.worker
+                self.workers[worker] = record.facts
+                self.thumbnails.update(record.thumbnails)
+                self.config.stash.setdefault(PLACEMENT_KEY, []).append(record.placement)
         if error is not None:
             self.crashed.add(worker)
 
@@ -159,7 +189,7 @@ class ResultCollector:
         from pytest_multitrust.report.assemble import build_report
         from pytest_multitrust.report.gates import unselected_thresholds
 
-        settings = self.state.settings
+        settings = self.inputs.settings
         # ini thresholds may serve several selections: the ones this run cannot judge are
         # noted once (on the command line they are usage errors, see settings)
         for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
@@ -175,7 +205,7 @@ class ResultCollector:
         workers = self._worker_facts()
         report = build_report(
             settings=settings,
-            tasks=self.state.tasks,
+            tasks=self.inputs.tasks,
             metrics=self.metrics,
             samples=self.samples,
             workers=workers,
@@ -186,8 +216,8 @@ class ResultCollector:
             exit_status=exitstatus,
             interrupted=interrupted,
             reason=reason,
-            data=self.state.data_versions,
-            notes=self.state.report_notes,
+            data=self.inputs.data,
+            notes=self.inputs.notes,
         )
         report = self._with_comparison(report)
         failed = report.failed_gates
@@ -211,7 +241,7 @@ class ResultCollector:
                 facts.get(worker, WorkerFacts(worker, None, 0.0, None)), crashed=True
             )
         if not facts and not hasattr(self.config, "workerinput"):
-            local = worker_facts(self.state, "main")
+            local = worker_facts(self.inputs.holder, "main")
             if local.model is not None:
                 facts["main"] = local
         return list(facts.values())
@@ -223,15 +253,15 @@ class ResultCollector:
 
         if self.baseline is None or self.baseline_path is None:
             return report
-        settings = self.state.settings
+        settings = self.inputs.settings
         comparison = compare(
             report,
             self.baseline,
             self.baseline_path,
             settings.compare_fail,
             seed=settings.seed,
-            tasks=self.state.tasks,
-            samples_of=self.state.samples_for,
+            tasks=self.inputs.tasks,
+            samples_of=self.inputs.samples_of,
         )
         for difference in comparison.differences:
             warnings.warn(
@@ -254,7 +284,7 @@ class ResultCollector:
         )
         from pytest_multitrust.report.markdown import append_step_summary, render_markdown
 
-        settings = self.state.settings
+        settings = self.inputs.settings
         markdown = render_markdown(report)
         try:
             if settings.report_dir is not None:
@@ -290,7 +320,7 @@ class ResultCollector:
             return
         commit = report.provenance.git_commit
         path = save_path(
-            self.storage, self.machine, self.state.settings.save or "", commit, datetime.now(UTC)
+            self.storage, self.machine, self.inputs.settings.save or "", commit, datetime.now(UTC)
         )
         write_atomic(path, dumps(report))
         self.saved = path
@@ -301,7 +331,7 @@ class ResultCollector:
         if report is None or not (report.scores.tasks or report.gates or self.samples):
             return
         write = terminalreporter
-        write.section(f"multitrust: {self.state.spec}")
+        write.section(f"multitrust: {self.inputs.model}")
         for text, colour in card_lines(report):
             _line(write, text, colour)
         gates = gate_lines(report)

@@ -1,10 +1,12 @@
-"""Per-process facts for the report, and how xdist workers send them to the controller.
+"""Per-process facts for the report, and how an xdist worker sends them to the controller.
 
 The model under test is loaded only where tests run: in each xdist worker, or in the
 single process without xdist. :func:`worker_facts` describes that process (model info,
-load time, peak memory); :class:`WorkerReporter` puts it, with the image thumbnails, on
-``config.workeroutput`` when a worker's session finishes, and the controller's collector
-reads it in ``pytest_testnodedown``.
+load time, peak memory); :class:`WorkerReporter` puts it, with the process's placement
+(:class:`PlacementFacts`) and image thumbnails, in one :class:`WorkerRecord` on
+``config.workeroutput[WORKER_OUTPUT_KEY]`` when a worker's session finishes, and the
+controller's collector (:mod:`pytest_multitrust.report.collector`) reads it in
+``pytest_testnodedown``.
 """
 
 from __future__ import annotations
@@ -12,22 +14,113 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from pytest_multitrust.report.model import ModelFacts, WorkerFacts
 from pytest_multitrust.report.thumbs import kept_thumbnails
 
 if TYPE_CHECKING:
-    import pytest
+    from collections.abc import Callable
 
-    from pytest_multitrust.session import PluginState
+    from pytest_multitrust.engine.runner import ModelHolder
 
-__all__ = ["FACTS_KEY", "THUMBNAILS_OUTPUT", "WorkerReporter", "peak_rss_mb", "worker_facts"]
+__all__ = [
+    "PLACEMENT_KEY",
+    "WORKER_OUTPUT_KEY",
+    "PlacementFacts",
+    "WorkerRecord",
+    "WorkerReporter",
+    "peak_rss_mb",
+    "worker_facts",
+]
 
-#: ``workeroutput`` key of a worker's :class:`WorkerFacts` (JSON text).
-FACTS_KEY = "multitrust_worker"
-#: ``workeroutput`` key of a worker's thumbnails (image sha256 -> data URI).
-THUMBNAILS_OUTPUT = "multitrust_thumbnails"
+#: ``workeroutput`` key of a worker's :class:`WorkerRecord` (JSON text).
+WORKER_OUTPUT_KEY = "multitrust_worker"
+
+
+@dataclass(frozen=True)
+class PlacementFacts:
+    """Where one worker (or the single process) ran, and what its response cache did."""
+
+    worker_id: str  # xdist id ("gw0"), or "main" without xdist
+    cuda_visible_devices: str | None  # the value this worker was given; None = untouched
+    device: str = ""  # the model's device ("cuda:0", "cpu"); "" when no model loaded
+    torch_threads: int = 0  # torch CPU threads set for this worker; 0 = left as it was
+    cache_hits: int = 0  # responses served from the response cache
+    cache_misses: int = 0  # cacheable responses not found in the cache
+    cache_writes: int = 0  # responses written to the cache
+
+    def to_json(self) -> str:
+        """Serialise to one JSON string."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> PlacementFacts:
+        """Parse :meth:`to_json` output (unknown keys are ignored).
+
+        Raises:
+            ValueError: when ``text`` is not such a record.
+        """
+        return cls.from_dict(json.loads(text), text)
+
+    @classmethod
+    def from_dict(cls, raw: object, text: str = "") -> PlacementFacts:
+        """Read the JSON form (unknown keys are ignored); ``text`` names it in the error.
+
+        Raises:
+            ValueError: when ``raw`` is not such a record.
+        """
+        names = {f.name for f in fields(cls)}
+        if not isinstance(raw, dict) or "worker_id" not in raw:
+            raise ValueError(f"not a placement record: {(text or repr(raw))[:80]!r}")
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+#: Placement of every worker that reported (or of the single process), on the controller.
+PLACEMENT_KEY = pytest.StashKey[list[PlacementFacts]]()
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """All that one xdist worker sends the controller about itself, on one key."""
+
+    facts: WorkerFacts  # model, load time, peak memory (the report's worker entry)
+    placement: PlacementFacts  # devices, torch threads, response-cache counts
+    thumbnails: tuple[tuple[str, str], ...]  # (image sha256, thumbnail data URI)
+
+    def to_json(self) -> str:
+        """Serialise to one JSON string (what travels in ``workeroutput``)."""
+        return json.dumps(
+            {
+                "facts": self.facts.to_dict(),
+                "placement": asdict(self.placement),
+                "thumbnails": dict(self.thumbnails),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerRecord:
+        """Parse :meth:`to_json` output.
+
+        Raises:
+            ValueError: when ``text`` is not such a record.
+        """
+        raw = json.loads(text)
+        if not isinstance(raw, dict) or not isinstance(raw.get("facts"), dict):
+            raise ValueError(f"not a worker record: {text[:80]!r}")
+        thumbnails = raw.get("thumbnails")
+        return cls(
+            facts=WorkerFacts.from_dict(raw["facts"]),
+            placement=PlacementFacts.from_dict(raw.get("placement")),
+            thumbnails=tuple(
+                (k, v)
+                for k, v in (thumbnails.items() if isinstance(thumbnails, dict) else ())
+                if isinstance(k, str) and isinstance(v, str)
+            ),
+        )
 
 
 def peak_rss_mb() -> float | None:
@@ -53,13 +146,13 @@ def _peak_gpu_mb() -> float | None:
     return None
 
 
-def worker_facts(state: PluginState, worker: str) -> WorkerFacts:
+def worker_facts(holder: ModelHolder, worker: str) -> WorkerFacts:
     """What this process knows: the loaded model (if any), load time, peak memory, GPUs."""
-    model = ModelFacts.from_info(state.holder.get().info) if state.holder.loaded else None
+    model = ModelFacts.from_info(holder.get().info) if holder.loaded else None
     return WorkerFacts(
         worker=worker,
         model=model,
-        load_s=state.holder.load_seconds,
+        load_s=holder.load_seconds,
         peak_rss_mb=peak_rss_mb(),
         peak_gpu_mb=_peak_gpu_mb(),
         # a worker's own GPUs: pytest-multitrust set them in pytest_configure
@@ -68,17 +161,34 @@ def worker_facts(state: PluginState, worker: str) -> WorkerFacts:
 
 
 class WorkerReporter:
-    """Registered in xdist workers: sends this worker's facts to the controller."""
+    """Registered in xdist workers: sends this worker's record to the controller."""
 
-    def __init__(self, config: pytest.Config, state: PluginState) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        holder: ModelHolder,
+        placement: Callable[[], PlacementFacts],
+    ) -> None:
+        """The reporter of the worker whose model is ``holder``.
+
+        Args:
+            config: the worker's pytest config.
+            holder: the worker's model under test.
+            placement: the worker's placement facts, asked for at the end of the session.
+        """
         self.config = config
-        self.state = state
+        self.holder = holder
+        self.placement = placement
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Put the facts and thumbnails on ``workeroutput`` (xdist sends it on)."""
+        """Put the worker's record on ``workeroutput`` (xdist sends it on)."""
         output: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
         if output is None:
             return
         worker = str(getattr(self.config, "workerinput", {}).get("workerid", "worker"))
-        output[FACTS_KEY] = json.dumps(worker_facts(self.state, worker).to_dict())
-        output[THUMBNAILS_OUTPUT] = kept_thumbnails(self.config)
+        record = WorkerRecord(
+            facts=worker_facts(self.holder, worker),
+            placement=self.placement(),
+            thumbnails=tuple(kept_thumbnails(self.config).items()),
+        )
+        output[WORKER_OUTPUT_KEY] = record.to_json()

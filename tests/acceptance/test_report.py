@@ -357,3 +357,38 @@ def test_worker_crash_still_reports_what_arrived(
         f"{m['task_id']}.{m['metric']}" for t in data["scores"]["tasks"] for m in t["metrics"]
     }
     assert metrics == {"T.1.accuracy", "T.1.accuracy_v1", "S.4.rta"}
+
+
+def _stable(data: dict[str, Any]) -> dict[str, Any]:
+    """A report without what differs between two runs of the same model: times, workers."""
+    provenance = dict(data["provenance"])
+    workers = provenance.pop("workers")
+    provenance.pop("timings")  # wall, load and generation times
+    samples = [{k: v for k, v in s.items() if k != "latency_s"} for s in data["samples"]]
+    return {
+        **{k: v for k, v in data.items() if k not in ("provenance", "created", "samples")},
+        "provenance": provenance,
+        "samples": sorted(samples, key=lambda s: (s["task_id"], s["sample_id"])),
+        "workers": sorted((w["worker"], w["model"]["spec"], w["crashed"]) for w in workers),
+    }
+
+
+def test_report_is_the_same_with_and_without_xdist(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    """Characterisation: only the per-worker facts differ between -n 2 and one process."""
+    args = (*BASE, "--mt-limit=3", "--mt-threshold=safety>=0.8")
+    assert run_trust(*args).ret == 0
+    serial = _stable(load_valid_report(pytester.path / "out" / "report.json"))
+    serial_html = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert run_trust(*args, "-n", "2").ret == 0
+    parallel = _stable(load_valid_report(pytester.path / "out" / "report.json"))
+    parallel_html = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert serial["workers"] == [("main", "oracle", False)]
+    assert parallel["workers"] == [("gw0", "oracle", False), ("gw1", "oracle", False)]
+    assert {k: v for k, v in serial.items() if k != "workers"} == {
+        k: v for k, v in parallel.items() if k != "workers"
+    }
+    thumbnails = re.compile(r'src="data:image/png;base64,[^"]+"')
+    assert sorted(thumbnails.findall(serial_html)) == sorted(thumbnails.findall(parallel_html))
+    assert len(thumbnails.findall(serial_html)) == 15 + 9  # T.1 and S.4: 3 per variant

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import traceback
 import warnings
 from typing import TYPE_CHECKING
 
@@ -370,3 +371,21 @@ def test_plumbing_folders_do_not_swallow_similarly_named_packages() -> None:
         f"{folder[:-1]}_multitrust{os.sep}x.py".startswith(folder)
         for folder in reliability._PLUMBING
     )
+
+
+def test_format_failure_leaves_out_frames_of_pytests_implementation_package() -> None:
+    class Odd:
+        def __eq__(self, other: object) -> bool:
+            raise ValueError("odd")
+
+        __hash__ = object.__hash__
+
+    try:
+        assert pytest.approx(1.0) == Odd()  # _pytest's comparison calls ours
+    except ValueError as error:
+        raw = "".join(traceback.format_exception(error))
+        text = format_failure(error)
+    assert f"{os.sep}_pytest{os.sep}" in raw  # the frame was there
+    assert f"{os.sep}_pytest{os.sep}" not in text
+    assert "in __eq__" in text
+    assert text.endswith("ValueError: odd")

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from pytest_multitrust.distributed import (
     DevicePlan,
-    PlacementFacts,
     auto_worker_count,
     cpu_threads_for,
     gpus_from_nvidia_smi,
@@ -18,6 +17,8 @@ from pytest_multitrust.distributed import (
     visible_gpus,
     worker_index,
 )
+from pytest_multitrust.report.model import ModelFacts, WorkerFacts
+from pytest_multitrust.report.worker import PlacementFacts, WorkerRecord
 
 SMI = (
     "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-0a1b)\n"
@@ -178,3 +179,22 @@ def test_placement_facts_round_trip_through_json() -> None:
     ) == PlacementFacts("gw0", None)
     with pytest.raises(ValueError, match="not a placement record"):
         PlacementFacts.from_json('{"worker": "gw0", "load_s": 1.0}')
+
+
+def test_a_worker_record_round_trips_through_json() -> None:
+    record = WorkerRecord(
+        facts=WorkerFacts(
+            "gw1",
+            ModelFacts("oracle", "scripted", "oracle", "fp", "n/a", "n/a"),
+            0.5,
+            57.0,
+            cuda_visible_devices="1",
+        ),
+        placement=PlacementFacts("gw1", "1", "cuda:0", 4, cache_hits=2, cache_writes=1),
+        thumbnails=(("ab12", "data:image/png;base64,AAAA"),),
+    )
+    assert WorkerRecord.from_json(record.to_json()) == record
+    with pytest.raises(ValueError, match="not a worker record"):
+        WorkerRecord.from_json('{"worker": "gw0"}')
+    with pytest.raises(ValueError, match="not a placement record"):
+        WorkerRecord.from_json('{"facts": {"worker": "gw0"}, "placement": {}}')

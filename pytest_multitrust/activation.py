@@ -1,0 +1,205 @@
+"""What an active run builds once, in ``pytest_configure``, kept in ``config.stash``.
+
+:func:`build_run` parses the model spec and builds, once per process, everything the
+run's parts share: the settings, the model holder, the response store and image cache,
+the batch sizer, the toxicity scorer, the judge, the surrogate holder and the
+:class:`~pytest_multitrust.engine.runs.TaskRuns` of the selected tasks. The result is a
+frozen :class:`ActiveRun` at ``config.stash[RUN_KEY]``; each part of the plugin is handed
+only what it needs (:func:`pytest_multitrust.session.activate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_multitrust.engine.batching import BatchSizer
+from pytest_multitrust.engine.runner import ModelHolder, NoStore
+from pytest_multitrust.engine.runs import RunFactory, TaskRuns, sample_image
+from pytest_multitrust.scoring.toxicity import DetoxifyScorer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pytest_multitrust.engine.cache import ImageCache
+    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.models.base import MLLM, ImageData
+    from pytest_multitrust.models.registry import ModelOptions, ModelSpec
+    from pytest_multitrust.official import OfficialData
+    from pytest_multitrust.records import SampleRecord
+    from pytest_multitrust.scoring.judge import Judge
+    from pytest_multitrust.settings import Settings
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
+
+__all__ = ["RUN_KEY", "ActiveRun", "build_run", "model_loader"]
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """Everything an active run built once in this process (none of it replaced later).
+
+    The holders, the store, the sizer and the task runs change only through their own
+    methods (a model loads on first use, a run generates on first use).
+    """
+
+    settings: Settings  # validated settings
+    spec: ModelSpec  # the parsed --mllm
+    tasks: tuple[TaskSpec, ...]  # selected built-in and registered tasks, paper order
+    holder: ModelHolder  # the model under test, loaded on first use
+    store: ResponseStore  # the response cache (NoStore under --mt-cache=off)
+    images: ImageCache | None  # drawn images by recipe (None: --mt-cache=off)
+    sizer: BatchSizer  # batch size shared by this process's tasks
+    toxicity: DetoxifyScorer  # detoxify, loaded by its first scorer
+    judge_spec: ModelSpec | None  # the parsed --mt-judge, if any
+    judge: Judge | None  # the judge scorers may consult (--mt-judge), lazy
+    surrogate_spec: ModelSpec | None  # the parsed --mt-surrogate, if any
+    surrogate: ModelHolder | None  # loads the attack surrogate on first use
+    runs: TaskRuns  # each task's samples and run
+    official: OfficialData | None  # --mt-data=official: data versions and report notes
+
+
+#: The :class:`ActiveRun` of an active run (absent when no model is under test).
+RUN_KEY = pytest.StashKey[ActiveRun]()
+
+
+def model_loader(
+    config: pytest.Config, spec: ModelSpec, options: ModelOptions, option: str = "--mllm"
+) -> Callable[[], MLLM]:
+    """Builds ``spec``'s model through the ``pytest_multitrust_make_model`` hook.
+
+    Args:
+        config: the pytest config (its hook).
+        spec: the model to build.
+        options: the settings' model options.
+        option: the option that named the model, for the error message.
+    """
+
+    def load() -> MLLM:
+        model: MLLM | None = config.hook.pytest_multitrust_make_model(
+            spec=spec, options=options, config=config
+        )
+        if model is None:  # pragma: no cover - the built-in implementation always answers
+            raise pytest.UsageError(f"no plugin could build {option}={spec.display}")
+        return model
+
+    return load
+
+
+def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
+    """Parse the model spec and build the run's shared parts, once.
+
+    Raises:
+        pytest.UsageError: for an unknown model, bad settings or missing official data.
+    """
+    from pytest_multitrust.engine.cache import open_caches
+    from pytest_multitrust.models.registry import parse_model_spec
+    from pytest_multitrust.tasks.registry import get_task
+
+    if settings.mllm is None:
+        raise ValueError("build_run() needs settings with a model (--mllm)")
+    extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
+    spec = parse_model_spec(settings.mllm, extra_names=extra)
+    holder = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    sizer = BatchSizer(settings.batch_size)
+    toxicity = DetoxifyScorer(
+        checkpoint=settings.toxicity_checkpoint,
+        device=settings.device,
+        allow_pickle=settings.allow_pickle,
+    )
+    tasks = tuple(get_task(task_id) for task_id in settings.task_ids)
+    if settings.rules == "original":
+        from pytest_multitrust.tasks.original import original_spec
+
+        tasks = tuple(original_spec(task) for task in tasks)
+    official: OfficialData | None = None
+    if settings.official_data is not None:
+        from pytest_multitrust.official import apply_official
+
+        official = apply_official(config, settings, tasks)
+        if official is not None:
+            tasks = official.tasks
+    store, images = open_caches(config, settings)
+    judge_spec: ModelSpec | None = None
+    judge: Judge | None = None
+    if settings.judge is not None:
+        from pytest_multitrust.scoring.judge import make_judge
+
+        judge_spec, judge = make_judge(
+            config, settings, model_spec=spec, model=holder.get, extra_names=extra
+        )
+    surrogate_spec: ModelSpec | None = None
+    surrogate: ModelHolder | None = None
+    if settings.surrogate is not None:
+        surrogate_spec = parse_model_spec(
+            settings.surrogate, extra_names=extra, option="--mt-surrogate"
+        )
+        same = surrogate_spec.raw.strip() == spec.raw.strip()
+        surrogate = (
+            holder
+            if same
+            else ModelHolder(
+                load=model_loader(
+                    config, surrogate_spec, settings.model_options(), option="--mt-surrogate"
+                )
+            )
+        )
+    response_store: ResponseStore = store or NoStore()
+    factory = RunFactory(
+        settings=settings,
+        holder=holder,
+        store=response_store,
+        sizer=sizer,
+        judge=judge,
+        toxicity=toxicity,
+        surrogate=surrogate,
+        render=_renderer(config, images, keep_thumbnails=settings.report_dir is not None),
+        update_record=_record_updater(config),
+    )
+    return ActiveRun(
+        settings=settings,
+        spec=spec,
+        tasks=tasks,
+        holder=holder,
+        store=response_store,
+        images=images,
+        sizer=sizer,
+        toxicity=toxicity,
+        judge_spec=judge_spec,
+        judge=judge,
+        surrogate_spec=surrogate_spec,
+        surrogate=surrogate,
+        runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
+        official=official,
+    )
+
+
+def _renderer(
+    config: pytest.Config, images: ImageCache | None, keep_thumbnails: bool
+) -> Callable[[Sample], ImageData | None]:
+    """A sample's image; with a report asked for, its thumbnail is kept for the HTML."""
+
+    def render(sample: Sample) -> ImageData | None:
+        return sample_image(sample, images)
+
+    def render_keeping_thumbnail(sample: Sample) -> ImageData | None:
+        image = sample_image(sample, images)
+        if image is not None:
+            from pytest_multitrust.report.thumbs import keep_thumbnail
+
+            keep_thumbnail(config, image)
+        return image
+
+    return render_keeping_thumbnail if keep_thumbnails else render
+
+
+def _record_updater(config: pytest.Config) -> Callable[[SampleRecord], SampleRecord]:
+    """The ``pytest_multitrust_update_sample_record`` hook: the nearest conftest wins."""
+
+    def update(record: SampleRecord) -> SampleRecord:
+        results = config.hook.pytest_multitrust_update_sample_record(record=record, config=config)
+        # pluggy lists results newest plugin first: the nearest conftest wins.
+        return next((r for r in results if r is not None), record)
+
+    return update
