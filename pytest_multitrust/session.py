@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
 
     from pytest_multitrust.engine.cache import ImageCache
-    from pytest_multitrust.engine.transform import TransformContext
+    from pytest_multitrust.imaging.transform import TransformContext
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelSpec
     from pytest_multitrust.records import SampleRecord
@@ -95,7 +95,7 @@ class PluginState:
 
     def transform_context(self) -> TransformContext:
         """What image transforms (the attacks of R.4/R.5) may use: settings, models, cache."""
-        from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+        from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 
         settings = self.settings
         return TransformContext(
@@ -349,7 +349,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         pytest.UsageError: for an unknown model or bad settings.
     """
     from pytest_multitrust.models.registry import parse_model_spec
-    from pytest_multitrust.tasks.registry import get_task
+    from pytest_multitrust.tasks.registry import data_version, get_task
 
     if settings.mllm is None:
         raise ValueError("activate() needs settings with a model (--mllm)")
@@ -373,7 +373,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
     from pytest_multitrust import distributed
     from pytest_multitrust.engine.cache import open_caches
 
-    store, state.images = open_caches(config, settings)
+    store, state.images = open_caches(config, settings, version_of=data_version)
     state.store = store or state.store
     if settings.judge is not None:
         from pytest_multitrust.scoring.judge import make_judge

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pytest_multitrust.datagen import all_builders, write_data
 from pytest_multitrust.errors import DataError
-from pytest_multitrust.tasks.data import MANIFEST
+from pytest_multitrust.tasks.manifest import MANIFEST
 
 
 def _default_root() -> Path:

@@ -31,7 +31,7 @@ from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSp
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from pytest_multitrust.engine.transform import TransformContext, TransformResult
+    from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
@@ -330,7 +330,7 @@ class TaskRun:
     def _transform_context(self) -> TransformContext:
         """The context of the task's image transform (default: the model under test only)."""
         if self.transform_context is None:
-            from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+            from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 
             self.transform_context = TransformContext(
                 attack=AttackSettings(seed=self.seed), model=self.holder.get

@@ -19,6 +19,7 @@ from pytest_multitrust.records import MetricResult, SampleRecord
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 from pytest_multitrust.tasks.comparability import Comparability
+from pytest_multitrust.tasks.manifest import DataVersion
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import ModelInfo
@@ -141,17 +142,6 @@ class WorkerFacts:
             crashed=bool(data.get("crashed", False)),
             cuda_visible_devices=_opt_str(data.get("cuda_visible_devices")),
         )
-
-
-@dataclass(frozen=True)
-class DataVersion:
-    """The built-in data file a task read, as the manifest lists it."""
-
-    task_id: str  # e.g. "S.4"
-    path: str  # relative to the data root, e.g. "safety/S.4.jsonl"
-    version: str  # data version
-    sha256: str  # hex digest of the file
-    samples: int  # samples in the file (all tiers)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pytest_multitrust.tasks.base import ASPECTS, TaskSpec
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["all_tasks", "get_task", "register_task", "select_tasks"]
+__all__ = ["all_tasks", "data_version", "get_task", "register_task", "select_tasks"]
 
 #: Aspect modules that hold the built-in tasks, imported on first use of the registry.
 BUILTIN_MODULES = (
@@ -106,3 +106,16 @@ def select_tasks(selectors: Iterable[str]) -> list[TaskSpec]:
                 f"({aspects}) or a task id ({known})"
             )
     return [t for t in tasks if t.id in chosen]
+
+
+def data_version(task_id: str) -> str:
+    """The data version of the task registered as ``task_id`` (:attr:`TaskSpec.data_version`).
+
+    ``""`` for ad-hoc requests (no task); ``"loader"`` for an id that no task is
+    registered under. This is what the response cache keys a request's task on.
+    """
+    if not task_id:
+        return ""
+    _load_builtins()
+    task = _TASKS.get(task_id)
+    return "loader" if task is None else task.data_version

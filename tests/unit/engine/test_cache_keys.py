@@ -14,10 +14,9 @@ from pytest_multitrust.engine.cache import (
     ImageCache,
     SQLiteCache,
     cache_key,
-    data_version,
-    imaging_version,
     response_key,
 )
+from pytest_multitrust.imaging.registry import code_version
 from pytest_multitrust.models.base import (
     GenerationConfig,
     ImageData,
@@ -28,8 +27,8 @@ from pytest_multitrust.models.base import (
 )
 from pytest_multitrust.scoring.judge import JUDGE_NAMESPACE, Judge, JudgePrompt
 from pytest_multitrust.tasks.base import ImageRecipe
-from pytest_multitrust.tasks.data import load_manifest
-from pytest_multitrust.tasks.registry import all_tasks
+from pytest_multitrust.tasks.manifest import load_manifest
+from pytest_multitrust.tasks.registry import all_tasks, data_version
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -89,7 +88,8 @@ def test_image_key_layout_and_cached_kinds(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "c.sqlite3")
     recipe = ImageRecipe.make("shapes", seed=3)
     ImageCache(db).image(recipe, lambda r: ImageData(png=b"png"))
-    expected = cache_key("image-v1", imaging_version(), "shapes", recipe.params_json)
+    assert recipe.cache_version == code_version()
+    expected = cache_key("image-v1", code_version(), "shapes", recipe.params_json)
     assert db.get(IMAGES, expected) is not None
     for kind in ("file", "my-own"):
         ImageCache(db).image(ImageRecipe.make(kind, n=1), lambda r: ImageData(png=b"png"))

@@ -29,7 +29,7 @@ from pytest_multitrust.tasks.registry import get_task
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pytest_multitrust.engine.transform import TransformContext
+    from pytest_multitrust.imaging.transform import TransformContext
     from pytest_multitrust.models.base import MLLM
 
 TASK = get_task("T.1")

@@ -40,9 +40,10 @@ from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.scoring.stereotype import matched_neutrality, matched_pushback
 from pytest_multitrust.tasks.base import ASPECTS, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
 from pytest_multitrust.tasks.fairness import F1, F1_JUDGE_PROMPT, F2, F3, F4
 from pytest_multitrust.tasks.fairness_bias import F5, F6, F7, f6_tests
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 
 if TYPE_CHECKING:

@@ -45,7 +45,8 @@ from pytest_multitrust.scoring.mentions import (
     mentions_noise,
 )
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task
 from pytest_multitrust.tasks.robustness import (
     CAPTION_PROMPT,

@@ -30,7 +30,8 @@ from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.settings import parse_toxicity_checkpoint
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from pytest_multitrust.tasks.safety_jailbreak import S5, S6, S6_VARIANTS
 from pytest_multitrust.tasks.safety_toxicity import S1, S2, S3, S3_VARIANTS

@@ -34,7 +34,8 @@ from pytest_multitrust.scoring.context import ScoringContext
 from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.tasks.aggregation import best_variant, weighted_variants
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, SampleScore, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from pytest_multitrust.tasks.truthfulness_inherent import (
     T2,
