@@ -371,15 +371,20 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         apply_official(config, state)
     config.stash[STATE_KEY] = state
     from pytest_multitrust import distributed
-    from pytest_multitrust.engine.cache import open_caches
+    from pytest_multitrust.engine.cache import database_of, open_caches
 
     store, state.images = open_caches(config, settings, version_of=data_version)
     state.store = store or state.store
     if settings.judge is not None:
-        from pytest_multitrust.scoring.judge import make_judge
+        from pytest_multitrust.models.judge import make_judge
 
         state.judge_spec, state.judge = make_judge(
-            config, settings, model_spec=spec, model=state.holder.get, extra_names=tuple(extra)
+            config,
+            settings,
+            model_spec=spec,
+            model=state.holder.get,
+            extra_names=tuple(extra),
+            cache=database_of(store),
         )
     if settings.surrogate is not None:
         state.surrogate_spec = parse_model_spec(

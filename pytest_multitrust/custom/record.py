@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_multitrust.engine.batching import checked_response
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request, Response
+from pytest_multitrust.models.batching import checked_response
 from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.tasks.base import oriented

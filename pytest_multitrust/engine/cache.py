@@ -22,7 +22,7 @@ it safely, and a run killed half-way keeps every batch it finished.
 :class:`SQLiteCache` is a plain namespaced key-value store: the response cache uses the
 ``responses`` namespace; other parts (the judge, attacks) keep their own values in their
 own namespaces with :meth:`SQLiteCache.get` / :meth:`SQLiteCache.put` and keys made by
-:func:`cache_key`.
+:func:`~pytest_multitrust.models.keys.cache_key`.
 
 The ``images`` namespace keeps the PNG bytes of drawn sample images (:class:`ImageCache`),
 so that a warm re-run need not draw and encode every image again just to learn its hash:
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -45,10 +44,11 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import ImageData, Response
+from pytest_multitrust.models.keys import cache_key, is_cacheable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -69,9 +69,8 @@ __all__ = [
     "RescoreStore",
     "ResponseCache",
     "SQLiteCache",
-    "cache_key",
     "cache_path",
-    "is_cacheable",
+    "database_of",
     "open_caches",
     "response_key",
     "stats_of",
@@ -103,19 +102,6 @@ CREATE TABLE IF NOT EXISTS entries (
 _CHUNK = 400
 
 
-def cache_key(*parts: Any) -> str:
-    """A hex SHA-256 of ``parts`` as canonical JSON (sorted keys, no spaces).
-
-    Use it to build keys for your own namespace; ``parts`` must be JSON-serialisable.
-
-    >>> cache_key("judge-v1", "gpt-4o", "Is this a refusal?")[:16]
-    'aab7e60fd2d50eee'
-    """
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    # "surrogatepass": a lone surrogate (half an emoji in a prompt or an answer) hashes too
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def response_key(
     info: ModelInfo, request: Request, config: GenerationConfig, data_version: str
 ) -> str:
@@ -132,14 +118,6 @@ def response_key(
         request.task_id,
         data_version,
     )
-
-
-def is_cacheable(info: ModelInfo, config: GenerationConfig) -> bool:
-    """Whether a model's responses under ``config`` may be cached.
-
-    True for greedy decoding by a deterministic model that is not a scripted reference.
-    """
-    return info.deterministic and not config.do_sample and info.backend != "scripted"
 
 
 def _encode(response: Response) -> str:
@@ -616,4 +594,17 @@ def stats_of(store: object) -> CacheStats | None:
         return store.cache.stats
     if isinstance(store, ResponseCache):
         return store.stats
+    return None
+
+
+def database_of(store: object) -> SQLiteCache | None:
+    """The cache database behind a store built here, or None for any other store.
+
+    The judge keeps its verdicts in this same database (its own namespace), so a run
+    opens its cache file once.
+    """
+    if isinstance(store, RescoreStore):
+        return store.cache.db
+    if isinstance(store, ResponseCache):
+        return store.db
     return None

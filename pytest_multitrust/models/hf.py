@@ -944,7 +944,7 @@ class HFModel:
         text_only: bool,
     ) -> list[Response]:
         """Answers of one batch; on a failure, of each request alone (see :meth:`generate`)."""
-        from pytest_multitrust.engine.batching import is_out_of_memory
+        from pytest_multitrust.models.batching import is_out_of_memory
 
         try:
             return self._generate_batch(conversations, config, text_only=text_only)

@@ -20,7 +20,6 @@ from pytest_multitrust.engine.cache import (
     RescoreStore,
     ResponseCache,
     SQLiteCache,
-    cache_key,
     response_key,
 )
 from pytest_multitrust.errors import MultitrustWarning
@@ -34,6 +33,7 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.models.keys import cache_key
 from pytest_multitrust.tasks.registry import data_version
 
 if TYPE_CHECKING:

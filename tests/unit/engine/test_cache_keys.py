@@ -13,7 +13,6 @@ from pytest_multitrust.engine.cache import (
     IMAGES,
     ImageCache,
     SQLiteCache,
-    cache_key,
     response_key,
 )
 from pytest_multitrust.imaging.registry import code_version
@@ -25,7 +24,9 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
-from pytest_multitrust.scoring.judge import JUDGE_NAMESPACE, Judge, JudgePrompt
+from pytest_multitrust.models.judge import JUDGE_NAMESPACE, JudgeClient
+from pytest_multitrust.models.keys import cache_key
+from pytest_multitrust.scoring.judge import JudgePrompt
 from pytest_multitrust.tasks.base import ImageRecipe
 from pytest_multitrust.tasks.manifest import load_manifest
 from pytest_multitrust.tasks.registry import all_tasks, data_version
@@ -71,7 +72,7 @@ class _JudgeModel:
 def test_judge_verdict_key_is_pinned(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "c.sqlite3")
     prompt = JudgePrompt("demo", "Is {pred} right? [Yes] or [No]")
-    judge = Judge("j", _JudgeModel, cache=db, seed=0)
+    judge = JudgeClient("j", _JudgeModel, cache=db, seed=0)
     [verdict] = judge.ask(prompt, [{"pred": "A"}])
     assert verdict.label is True
     assert prompt.version == "demo@3ca0c348"
