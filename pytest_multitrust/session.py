@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.engine.batching import BatchSizer
+from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
 from pytest_multitrust.engine.runner import (
     ModelHolder,
     ModelLoadError,
     NoStore,
-    ResponseStore,
     TaskRun,
 )
 from pytest_multitrust.models.base import GenerationConfig

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from pytest_multitrust.custom.declare import TrustDeclaration
-    from pytest_multitrust.engine.batching import BatchSizer
-    from pytest_multitrust.engine.runner import ModelHolder, ResponseStore
+    from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
+    from pytest_multitrust.engine.runner import ModelHolder
     from pytest_multitrust.models.base import MLLM, ModelInfo
 
 __all__ = ["DEFAULT_MAX_NEW_TOKENS", "ImageLike", "SessionModel", "TrustSample", "load_image"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import Response
@@ -33,7 +33,6 @@ from pytest_multitrust.reliability import terminal_safe
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pytest_multitrust.engine.runner import ResponseStore
     from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
 
 __all__ = [
@@ -41,6 +40,7 @@ __all__ = [
     "IMAGE_LENGTH",
     "BatchDrift",
     "BatchSizer",
+    "ResponseStore",
     "compare_batching",
     "generate_batches",
     "length_order",
@@ -56,6 +56,26 @@ IMAGE_LENGTH = 2000
 #: The largest batch ``--mt-batch-size auto`` grows to on a CUDA device. Past it the
 #: longest request of a batch pads the others so much that throughput stops rising.
 AUTO_MAX_BATCH = 64
+
+
+class ResponseStore(Protocol):
+    """Where generated responses are kept between runs (the response cache)."""
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        """Cached responses, ``None`` where there is none."""
+        ...
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Store fresh responses (only successful, deterministic ones are kept)."""
+        ...
 
 
 def request_length(request: Request) -> int:

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     import pytest
 
-    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.models.base import MLLM, GenerationConfig, ModelInfo, Request
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import ImageRecipe
@@ -399,7 +399,7 @@ class CacheStats:
 
 
 class ResponseCache:
-    """The :class:`~pytest_multitrust.engine.runner.ResponseStore` backed by SQLite.
+    """The :class:`~pytest_multitrust.engine.batching.ResponseStore` backed by SQLite.
 
     Args:
         db: the key-value store.

@@ -12,7 +12,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -31,6 +31,7 @@ from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSp
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.scoring.context import ScoringContext
@@ -39,31 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ModelHolder",
     "ModelLoadError",
-    "ResponseStore",
     "TaskRun",
     "build_request",
     "metric_interval",
 ]
-
-
-class ResponseStore(Protocol):
-    """Where generated responses are kept between runs (the response cache)."""
-
-    def get_many(
-        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
-    ) -> list[Response | None]:
-        """Cached responses, ``None`` where there is none."""
-        ...
-
-    def put_many(
-        self,
-        model: MLLM,
-        requests: Sequence[Request],
-        config: GenerationConfig,
-        responses: Sequence[Response],
-    ) -> None:
-        """Store fresh responses (only successful, deterministic ones are kept)."""
-        ...
 
 
 class NoStore:

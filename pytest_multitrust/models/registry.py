@@ -18,14 +18,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
+from pytest_multitrust.models.spec import ModelOptions, ModelSpec
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM
@@ -45,7 +45,6 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "pytest_multitrust.models"
 
-Scheme = Literal["name", "hf", "openai", "py", "entrypoint"]
 SCHEMES: tuple[str, ...] = ("hf", "openai", "py")
 
 #: Short names for Hugging Face models of the MultiTrust family that transformers runs
@@ -91,41 +90,6 @@ ALIAS_NEEDS: Mapping[str, tuple[str, ...]] = {
     "internvl3-8b": _VISION,
     "smolvlm-2b": ("torchvision", "num2words"),
 }
-
-
-@dataclass(frozen=True)
-class ModelOptions:
-    """Settings a model factory may use (from ``Settings``)."""
-
-    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:N", "mps"
-    dtype: str = "auto"  # "auto", "float32", "float16", "bfloat16"
-    trust_remote_code: bool = False  # run model code from the hub (explicit opt-in)
-    cache_dir: Path = field(default_factory=lambda: Path(".multitrust-cache"))  # built models
-    seed: int = 0  # seed for sampling and for building random-weight models
-    batch_size: int | None = None  # None -> the model's default
-    concurrency: int = 8  # requests in flight per process to a remote (openai:) server
-    timeout_s: float = 120.0  # seconds one remote request may take before it is retried
-    retries: int = 4  # retries of a failed remote request (429, 5xx, timeout, dropped)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed ``--mllm`` value."""
-
-    raw: str  # exactly as the user typed it
-    scheme: Scheme  # how to build it
-    target: str  # name, repo/path, URL#model or module:factory
-    alias_of: str | None = None  # the alias the user typed, when resolved from one
-
-    @property
-    def display(self) -> str:
-        """The spec as shown in messages and reports: credentials in a URL masked."""
-        from pytest_multitrust.models.redact import redact_spec
-
-        return redact_spec(self.raw)
-
-    def __str__(self) -> str:
-        return self.display
 
 
 Factory = Callable[[ModelSpec, ModelOptions], "MLLM"]

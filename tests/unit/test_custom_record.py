@@ -11,9 +11,9 @@ from PIL import Image
 
 from pytest_multitrust.custom.declare import declare
 from pytest_multitrust.custom.record import SessionModel, TrustSample, load_image
-from pytest_multitrust.engine.batching import BatchSizer
+from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
 from pytest_multitrust.engine.cache import ResponseCache, SQLiteCache
-from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore
+from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
 from pytest_multitrust.tasks.registry import data_version
