@@ -23,8 +23,8 @@ from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.engine.cache import ImageCache
-    from pytest_multitrust.engine.runner import ResponseStore
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
     from pytest_multitrust.official import OfficialData
@@ -93,9 +93,9 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
     Raises:
         pytest.UsageError: for an unknown model, bad settings or missing official data.
     """
-    from pytest_multitrust.engine.cache import open_caches
+    from pytest_multitrust.engine.cache import database_of, open_caches
     from pytest_multitrust.models.registry import parse_model_spec
-    from pytest_multitrust.tasks.registry import get_task
+    from pytest_multitrust.tasks.registry import data_version, get_task
 
     if settings.mllm is None:
         raise ValueError("build_run() needs settings with a model (--mllm)")
@@ -120,14 +120,19 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         official = apply_official(config, settings, tasks)
         if official is not None:
             tasks = official.tasks
-    store, images = open_caches(config, settings)
+    store, images = open_caches(config, settings, version_of=data_version)
     judge_spec: ModelSpec | None = None
     judge: Judge | None = None
     if settings.judge is not None:
-        from pytest_multitrust.scoring.judge import make_judge
+        from pytest_multitrust.models.judge import make_judge
 
         judge_spec, judge = make_judge(
-            config, settings, model_spec=spec, model=holder.get, extra_names=extra
+            config,
+            settings,
+            model_spec=spec,
+            model=holder.get,
+            extra_names=extra,
+            cache=database_of(store),
         )
     surrogate_spec: ModelSpec | None = None
     surrogate: ModelHolder | None = None

@@ -48,7 +48,7 @@ from pytest_multitrust.report.worker import PLACEMENT_KEY, PlacementFacts
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping, Sequence
 
-    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.settings import Settings
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_multitrust.engine.batching import checked_response
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request, Response
+from pytest_multitrust.models.batching import checked_response
 from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.tasks.base import oriented
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from pytest_multitrust.custom.declare import TrustDeclaration
-    from pytest_multitrust.engine.batching import BatchSizer
-    from pytest_multitrust.engine.runner import ModelHolder, ResponseStore
+    from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
+    from pytest_multitrust.engine.runner import ModelHolder
     from pytest_multitrust.models.base import MLLM, ModelInfo
 
 __all__ = ["DEFAULT_MAX_NEW_TOKENS", "ImageLike", "SessionModel", "TrustSample", "load_image"]

@@ -6,7 +6,8 @@ A response is stored under a key that covers everything that decides it (DESIGN.
   and dtype), with the backend and dtype;
 * the full request: every message's role, text and image hashes (SHA-256 of the PNG);
 * the generation config (every field);
-* the task id and the version of the task's data.
+* the task id and the version of the task's data (handed in: the registered task's
+  :attr:`~pytest_multitrust.tasks.base.TaskSpec.data_version`).
 
 Only deterministic generations are stored: greedy decoding (``do_sample=False``) by a
 model whose ``info.deterministic`` is true, and only responses without an error. Scripted
@@ -21,21 +22,21 @@ it safely, and a run killed half-way keeps every batch it finished.
 :class:`SQLiteCache` is a plain namespaced key-value store: the response cache uses the
 ``responses`` namespace; other parts (the judge, attacks) keep their own values in their
 own namespaces with :meth:`SQLiteCache.get` / :meth:`SQLiteCache.put` and keys made by
-:func:`cache_key`.
+:func:`~pytest_multitrust.models.keys.cache_key`.
 
 The ``images`` namespace keeps the PNG bytes of drawn sample images (:class:`ImageCache`),
 so that a warm re-run need not draw and encode every image again just to learn its hash:
 drawing is most of what a fully cached run would still do. An image is keyed by its
-recipe *and* a hash of the drawing code (every module of :mod:`pytest_multitrust.imaging`),
-the Pillow and FreeType versions; only the built-in drawers are cached (never ``file``
-images, nor drawers registered elsewhere, whose code is not hashed).
+recipe *and* the recipe's :attr:`~pytest_multitrust.tasks.base.ImageRecipe.cache_version`
+(a hash of every module of :mod:`pytest_multitrust.imaging`, the Pillow and FreeType
+versions); only the built-in drawers are cached (never ``file`` images, nor drawers
+registered elsewhere, whose code is not hashed).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -43,17 +44,18 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.models.base import ImageData, Response
+from pytest_multitrust.models.keys import cache_key, is_cacheable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
     import pytest
 
-    from pytest_multitrust.engine.runner import ResponseStore
+    from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.models.base import MLLM, GenerationConfig, ModelInfo, Request
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import ImageRecipe
@@ -67,11 +69,8 @@ __all__ = [
     "RescoreStore",
     "ResponseCache",
     "SQLiteCache",
-    "cache_key",
     "cache_path",
-    "data_version",
-    "imaging_version",
-    "is_cacheable",
+    "database_of",
     "open_caches",
     "response_key",
     "stats_of",
@@ -103,19 +102,6 @@ CREATE TABLE IF NOT EXISTS entries (
 _CHUNK = 400
 
 
-def cache_key(*parts: Any) -> str:
-    """A hex SHA-256 of ``parts`` as canonical JSON (sorted keys, no spaces).
-
-    Use it to build keys for your own namespace; ``parts`` must be JSON-serialisable.
-
-    >>> cache_key("judge-v1", "gpt-4o", "Is this a refusal?")[:16]
-    'aab7e60fd2d50eee'
-    """
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    # "surrogatepass": a lone surrogate (half an emoji in a prompt or an answer) hashes too
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def response_key(
     info: ModelInfo, request: Request, config: GenerationConfig, data_version: str
 ) -> str:
@@ -132,35 +118,6 @@ def response_key(
         request.task_id,
         data_version,
     )
-
-
-def is_cacheable(info: ModelInfo, config: GenerationConfig) -> bool:
-    """Whether a model's responses under ``config`` may be cached.
-
-    True for greedy decoding by a deterministic model that is not a scripted reference.
-    """
-    return info.deterministic and not config.do_sample and info.backend != "scripted"
-
-
-def data_version(task_id: str) -> str:
-    """The version of a task's built-in data: manifest version and file hash.
-
-    ``""`` for ad-hoc requests (no task); ``"loader"`` for tasks whose samples come from
-    their own loader (custom and official-data tasks: the request itself then carries
-    the content); ``"unversioned"`` when the manifest has no entry for the file.
-    """
-    if not task_id:
-        return ""
-    from pytest_multitrust.tasks.data import load_manifest
-    from pytest_multitrust.tasks.registry import all_tasks
-
-    task = next((t for t in all_tasks() if t.id == task_id), None)
-    if task is None or task.loader is not None or not task.data:
-        return "loader"
-    entry = load_manifest().get(task.data)
-    if entry is None:
-        return "unversioned"
-    return f"{entry.version}:{entry.sha256}"
 
 
 def _encode(response: Response) -> str:
@@ -442,20 +399,22 @@ class CacheStats:
 
 
 class ResponseCache:
-    """The :class:`~pytest_multitrust.engine.runner.ResponseStore` backed by SQLite.
+    """The :class:`~pytest_multitrust.engine.batching.ResponseStore` backed by SQLite.
 
     Args:
         db: the key-value store.
         write: store fresh responses (``--mt-cache=readwrite``); False for ``read``.
-        version_of: the data version of a task id (default :func:`data_version`).
+        version_of: the data version of a task id, part of every key (the run hands in
+            :func:`pytest_multitrust.tasks.registry.data_version`: the registered
+            task's :attr:`~pytest_multitrust.tasks.base.TaskSpec.data_version`).
     """
 
     def __init__(
         self,
         db: SQLiteCache,
         *,
+        version_of: Callable[[str], str],
         write: bool = True,
-        version_of: Callable[[str], str] = data_version,
     ) -> None:
         self.db = db
         self.write = write
@@ -550,43 +509,6 @@ class RescoreStore:
         """Nothing is generated, so nothing is stored."""
 
 
-def imaging_version() -> str:
-    """A hash of what decides a built-in drawing: the imaging code, Pillow and FreeType.
-
-    Covers the source of every module in :mod:`pytest_multitrust.imaging` (so any change
-    to a drawer, a primitive or the registry gives new keys) and the Pillow and FreeType
-    versions (text rendering and PNG encoding can change with them).
-    """
-    from pathlib import Path as _Path
-
-    import PIL
-    from PIL import features
-
-    from pytest_multitrust import imaging
-
-    digest = hashlib.sha256()
-    digest.update(f"pillow={PIL.__version__};freetype={features.version('freetype2')}".encode())
-    for source in sorted(_Path(imaging.__file__).parent.glob("*.py")):
-        digest.update(f"\n{source.name}\n".encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-def _builtin_kinds() -> frozenset[str]:
-    """Drawer kinds registered by the built-in imaging modules (``file`` excluded)."""
-    from pytest_multitrust.imaging import registry
-
-    registry.drawer_kinds()  # loads the built-in drawers
-    # The registry has no public lookup of a kind's function; reading its table is the
-    # only way to tell a built-in drawer (code hashed above) from one registered elsewhere.
-    drawers = registry._DRAWERS
-    return frozenset(
-        kind
-        for kind, drawer in drawers.items()
-        if getattr(drawer, "__module__", "") in registry.BUILTIN_MODULES and kind != "file"
-    )
-
-
 class ImageCache:
     """Drawn images by recipe, so warm re-runs skip drawing and PNG encoding.
 
@@ -600,16 +522,13 @@ class ImageCache:
         self.write = write
         self.hits = 0  # images read from the cache
         self.drawn = 0  # images drawn (cache miss or not cacheable)
-        self._version: str | None = None
-        self._kinds: frozenset[str] | None = None
 
-    def _key(self, recipe: ImageRecipe) -> str | None:
-        if self._kinds is None:
-            self._kinds = _builtin_kinds()
-            self._version = imaging_version()
-        if recipe.kind not in self._kinds:
+    @staticmethod
+    def _key(recipe: ImageRecipe) -> str | None:
+        version = recipe.cache_version  # None: a drawer whose code is not hashed
+        if version is None:
             return None
-        return cache_key("image-v1", self._version, recipe.kind, recipe.params_json)
+        return cache_key("image-v1", version, recipe.kind, recipe.params_json)
 
     def image(self, recipe: ImageRecipe, draw: Callable[[ImageRecipe], ImageData]) -> ImageData:
         """The image of ``recipe``: from the cache, else drawn by ``draw`` (and stored)."""
@@ -647,19 +566,24 @@ def cache_path(config: pytest.Config, settings: Settings) -> Path:
 
 
 def open_caches(
-    config: pytest.Config, settings: Settings
+    config: pytest.Config, settings: Settings, *, version_of: Callable[[str], str]
 ) -> tuple[ResponseStore | None, ImageCache | None]:
     """The response store and the image cache the settings ask for; None for ``off``.
 
     Both live in one SQLite file, which is opened on first use in the process that uses
     it and closed when pytest unconfigures.
+
+    Args:
+        config: the pytest config.
+        settings: validated settings.
+        version_of: the data version of a task id (see :class:`ResponseCache`).
     """
     if settings.cache_mode == "off":
         return None, None
     db = SQLiteCache(cache_path(config, settings))
     config.add_cleanup(db.close)
     write = settings.cache_mode == "readwrite"
-    responses = ResponseCache(db, write=write)
+    responses = ResponseCache(db, write=write, version_of=version_of)
     store: ResponseStore = RescoreStore(responses) if settings.rescore else responses
     return store, ImageCache(db, write=write)
 
@@ -670,4 +594,17 @@ def stats_of(store: object) -> CacheStats | None:
         return store.cache.stats
     if isinstance(store, ResponseCache):
         return store.stats
+    return None
+
+
+def database_of(store: object) -> SQLiteCache | None:
+    """The cache database behind a store built here, or None for any other store.
+
+    The judge keeps its verdicts in this same database (its own namespace), so a run
+    opens its cache file once.
+    """
+    if isinstance(store, RescoreStore):
+        return store.cache.db
+    if isinstance(store, ResponseCache):
+        return store.db
     return None

@@ -12,7 +12,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -32,7 +32,8 @@ from pytest_multitrust.thresholds import holds
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from pytest_multitrust.engine.transform import TransformContext, TransformResult
+    from pytest_multitrust.engine.batching import ResponseStore
+    from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
@@ -40,31 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ModelHolder",
     "ModelLoadError",
-    "ResponseStore",
     "TaskRun",
     "build_request",
     "metric_interval",
 ]
-
-
-class ResponseStore(Protocol):
-    """Where generated responses are kept between runs (the response cache)."""
-
-    def get_many(
-        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
-    ) -> list[Response | None]:
-        """Cached responses, ``None`` where there is none."""
-        ...
-
-    def put_many(
-        self,
-        model: MLLM,
-        requests: Sequence[Request],
-        config: GenerationConfig,
-        responses: Sequence[Response],
-    ) -> None:
-        """Store fresh responses (only successful, deterministic ones are kept)."""
-        ...
 
 
 class NoStore:
@@ -331,7 +311,7 @@ class TaskRun:
     def _transform_context(self) -> TransformContext:
         """The context of the task's image transform (default: the model under test only)."""
         if self.transform_context is None:
-            from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+            from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 
             self.transform_context = TransformContext(
                 attack=AttackSettings(seed=self.seed), model=self.holder.get

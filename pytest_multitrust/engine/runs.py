@@ -19,10 +19,10 @@ from pytest_multitrust.tasks.data import read_samples, samples_for_tier
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from pytest_multitrust.engine.batching import BatchSizer
+    from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
     from pytest_multitrust.engine.cache import ImageCache
-    from pytest_multitrust.engine.runner import ModelHolder, ResponseStore
-    from pytest_multitrust.engine.transform import TransformContext
+    from pytest_multitrust.engine.runner import ModelHolder
+    from pytest_multitrust.imaging.transform import TransformContext
     from pytest_multitrust.models.base import ImageData
     from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.scoring.judge import Judge
@@ -60,7 +60,7 @@ class RunFactory:
 
     def transform_context(self) -> TransformContext:
         """What image transforms (the attacks of R.4/R.5) may use: settings, models, cache."""
-        from pytest_multitrust.engine.transform import AttackSettings, TransformContext
+        from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 
         settings = self.settings
         return TransformContext(

@@ -52,7 +52,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_multitrust.engine.transform import (
+from pytest_multitrust.imaging.transform import (
     DEFAULT_ATTACK_EPS,
     DEFAULT_ATTACK_STEP_SIZE,
     DEFAULT_ATTACK_STEPS,

@@ -26,10 +26,12 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Mapping
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_multitrust.errors import DataError, PrerequisiteError
 from pytest_multitrust.models.base import ImageData
@@ -37,9 +39,18 @@ from pytest_multitrust.models.base import ImageData
 if TYPE_CHECKING:
     from PIL import Image
 
-    from pytest_multitrust.tasks.base import ImageRecipe
-
-__all__ = ["Drawer", "draw", "drawer_kinds", "register_drawer", "render"]
+__all__ = [
+    "BUILTIN_MODULES",
+    "Drawer",
+    "Recipe",
+    "builtin_kinds",
+    "code_version",
+    "draw",
+    "drawer_kinds",
+    "drawing_version",
+    "register_drawer",
+    "render",
+]
 
 #: A drawer: decoded recipe parameters in, a PIL image out.
 Drawer = Callable[[Mapping[str, Any]], "Image.Image"]
@@ -61,6 +72,23 @@ BUILTIN_MODULES = (
     "pytest_multitrust.imaging.documents",  # document: ID cards, letters, screens (privacy)
     "pytest_multitrust.imaging.benign",  # benign: landscapes, menus, products (privacy P.1)
 )
+
+
+class Recipe(Hashable, Protocol):
+    """What a drawer is asked for: :class:`~pytest_multitrust.tasks.base.ImageRecipe`."""
+
+    @property
+    def kind(self) -> str:
+        """The drawer's name."""
+
+    @property
+    def params_json(self) -> str:
+        """The parameters as canonical JSON."""
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The decoded parameters."""
+
 
 _DRAWERS: dict[str, Drawer] = {}
 _LOADED: list[bool] = []
@@ -101,7 +129,7 @@ def drawer_kinds() -> list[str]:
     return sorted(_DRAWERS)
 
 
-def draw(recipe: ImageRecipe) -> Image.Image:
+def draw(recipe: Recipe) -> Image.Image:
     """Draw the image a recipe describes, as an RGB PIL image.
 
     Raises:
@@ -127,7 +155,7 @@ def draw(recipe: ImageRecipe) -> Image.Image:
 
 
 @lru_cache(maxsize=64)
-def render(recipe: ImageRecipe) -> ImageData:
+def render(recipe: Recipe) -> ImageData:
     """Draw a recipe and encode it as PNG :class:`~pytest_multitrust.models.base.ImageData`.
 
     The same recipe always gives the same bytes. Results are cached (64 most recent),
@@ -137,3 +165,44 @@ def render(recipe: ImageRecipe) -> ImageData:
         DataError: see :func:`draw`.
     """
     return ImageData.from_pil(draw(recipe))
+
+
+def builtin_kinds() -> frozenset[str]:
+    """Drawer kinds registered by the built-in imaging modules (``file`` excluded).
+
+    Their code is what :func:`code_version` hashes, so only their images may be cached.
+    """
+    _load_builtins()
+    return frozenset(
+        kind
+        for kind, drawer in _DRAWERS.items()
+        if getattr(drawer, "__module__", "") in BUILTIN_MODULES and kind != "file"
+    )
+
+
+@cache
+def code_version() -> str:
+    """A hash of what decides a built-in drawing: the imaging code, Pillow and FreeType.
+
+    Covers the source of every module in :mod:`pytest_multitrust.imaging` (so any change
+    to a drawer, a primitive or the registry gives new keys) and the Pillow and FreeType
+    versions (text rendering and PNG encoding can change with them).
+    """
+    import PIL
+    from PIL import features
+
+    digest = hashlib.sha256()
+    digest.update(f"pillow={PIL.__version__};freetype={features.version('freetype2')}".encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f"\n{source.name}\n".encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def drawing_version(kind: str) -> str | None:
+    """The cache version of images of ``kind``: :func:`code_version` for a built-in drawer.
+
+    None for ``file`` images and for drawers registered elsewhere (their code is not
+    hashed, so their images are never cached).
+    """
+    return code_version() if kind in builtin_kinds() else None

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     import torch
     from transformers import BatchFeature, PreTrainedModel, ProcessorMixin
 
-    from pytest_multitrust.models.registry import ModelOptions
+    from pytest_multitrust.models.spec import ModelOptions
 
 __all__ = [
     "VISION_EXTRA",
@@ -671,7 +671,7 @@ class HFModel:
     from the chat template and the tokenizer alone.
 
     Example:
-        >>> from pytest_multitrust.models.registry import ModelOptions
+        >>> from pytest_multitrust.models.spec import ModelOptions
         >>> model = HFModel.load("/models/tiny", options=ModelOptions(),
         ...                      spec="hf:/models/tiny")  # doctest: +SKIP
         >>> model.generate([Request(messages=(Message("user", "Hi"),))],
@@ -944,7 +944,7 @@ class HFModel:
         text_only: bool,
     ) -> list[Response]:
         """Answers of one batch; on a failure, of each request alone (see :meth:`generate`)."""
-        from pytest_multitrust.engine.batching import is_out_of_memory
+        from pytest_multitrust.models.batching import is_out_of_memory
 
         try:
             return self._generate_batch(conversations, config, text_only=text_only)

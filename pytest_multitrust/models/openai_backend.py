@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
     from openai import AsyncOpenAI
 
-    from pytest_multitrust.models.registry import ModelOptions, ModelSpec
+    from pytest_multitrust.models.spec import ModelOptions, ModelSpec
 
 __all__ = [
     "API_KEY_VARIABLES",

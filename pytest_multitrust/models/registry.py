@@ -20,12 +20,12 @@ import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
-from pytest_multitrust.settings import ModelOptions
+from pytest_multitrust.models.spec import ModelOptions, ModelSpec
 
 if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM
@@ -45,7 +45,6 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "pytest_multitrust.models"
 
-Scheme = Literal["name", "hf", "openai", "py", "entrypoint"]
 SCHEMES: tuple[str, ...] = ("hf", "openai", "py")
 
 #: Short names for Hugging Face models of the MultiTrust family that transformers runs
@@ -91,26 +90,6 @@ ALIAS_NEEDS: Mapping[str, tuple[str, ...]] = {
     "internvl3-8b": _VISION,
     "smolvlm-2b": ("torchvision", "num2words"),
 }
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed ``--mllm`` value."""
-
-    raw: str  # exactly as the user typed it
-    scheme: Scheme  # how to build it
-    target: str  # name, repo/path, URL#model or module:factory
-    alias_of: str | None = None  # the alias the user typed, when resolved from one
-
-    @property
-    def display(self) -> str:
-        """The spec as shown in messages and reports: credentials in a URL masked."""
-        from pytest_multitrust.models.redact import redact_spec
-
-        return redact_spec(self.raw)
-
-    def __str__(self) -> str:
-        return self.display
 
 
 Factory = Callable[[ModelSpec, ModelOptions], "MLLM"]

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from pytest_multitrust.report.model import DataVersion
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
+    from pytest_multitrust.tasks.manifest import DataVersion
 
 __all__ = [
     "OFFICIAL_KEY",
@@ -344,8 +344,7 @@ def official_spec(task: TaskSpec, check: TaskCheck, root: Path) -> TaskSpec:
 
 def data_versions(check: OfficialCheck, tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
     """Provenance entries: official data per task found, built-in data marked as fallback."""
-    from pytest_multitrust.report.model import DataVersion
-    from pytest_multitrust.tasks.data import load_manifest
+    from pytest_multitrust.tasks.manifest import DataVersion, load_manifest
 
     entries: list[DataVersion] = []
     for task in tasks:

@@ -103,7 +103,7 @@ def git_info(root: Path) -> tuple[str | None, bool | None]:
 def data_versions(tasks: Sequence[TaskSpec]) -> tuple[DataVersion, ...]:
     """The manifest entry of each selected task's data file (tasks with a loader have none)."""
     from pytest_multitrust.errors import DataError
-    from pytest_multitrust.tasks.data import load_manifest
+    from pytest_multitrust.tasks.manifest import load_manifest
 
     found: list[DataVersion] = []
     try:

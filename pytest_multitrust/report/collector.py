@@ -46,9 +46,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_multitrust.engine.runner import ModelHolder
-    from pytest_multitrust.report.model import DataVersion, TrustReport
+    from pytest_multitrust.report.model import TrustReport
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
+    from pytest_multitrust.tasks.manifest import DataVersion
 
 __all__ = ["ReportInputs", "ResultCollector", "summary_lines"]
 

@@ -23,6 +23,7 @@ from pytest_multitrust.records import OPS, RECORD_SHAPES, SampleRecord
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 from pytest_multitrust.tasks.comparability import Comparability
+from pytest_multitrust.tasks.manifest import DataVersion
 from pytest_multitrust.typedjson import Codec, Computed, Member, Shape
 
 if TYPE_CHECKING:
@@ -108,17 +109,6 @@ class WorkerFacts:
     def from_dict(cls, data: dict[str, Any]) -> WorkerFacts:
         """Read :meth:`to_dict` output."""
         return REPORT.decode(cls, data)
-
-
-@dataclass(frozen=True)
-class DataVersion:
-    """The built-in data file a task read, as the manifest lists it."""
-
-    task_id: str  # e.g. "S.4"
-    path: str  # relative to the data root, e.g. "safety/S.4.jsonl"
-    version: str  # data version
-    sha256: str  # hex digest of the file
-    samples: int  # samples in the file (all tiers)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""The judge: a model that grades responses with a task's original judge prompt.
+"""The judge's pure side: original judge prompts, verdicts, and how answers are read.
 
 MultiTrust scores several tasks by asking GPT-4 a question about each response ("answer
 [Yes] or [No]: is the response consistent with the ground truth?", or a 0-100 rating).
 Our default scorers are rules; ``--mt-judge=<model spec>`` brings the judge back with the
-original prompts. The judge is any model the registry builds: ``openai:<url>#<model>``
-(a hosted GPT-4-class model or a local vLLM server), ``hf:<repo-or-path>``, a scripted
-name, or a ``py:`` factory. It is asked text only, greedily (temperature 0, fixed seed).
+original prompts. The client that asks the judge model, caches and batches lives with the
+other model clients (:class:`pytest_multitrust.models.judge.JudgeClient`); scoring only
+sees the :class:`Judge` protocol.
 
 A task scorer consults :attr:`ScoringContext.judge
 <pytest_multitrust.scoring.context.ScoringContext.judge>` and keeps its rule path when it
@@ -14,55 +14,33 @@ is ``None``::
     if ctx.judge is not None:
         verdicts = ctx.judge.ask(OCR_JUDGE, [{"pred": r.text, "label": s.truth} ...])
 
-Each :class:`JudgeVerdict` keeps the judge's raw answer, the parsed yes/no or 0-100 score,
-the judge model and the prompt version; :attr:`JudgeVerdict.scorer` is the text a
-:class:`~pytest_multitrust.tasks.base.SampleScore` records, so every number in the report
-says which judge and which prompt produced it.
-
-Verdicts are cached apart from responses, in the ``judge`` namespace of the response
-cache's SQLite file (:class:`~pytest_multitrust.engine.cache.SQLiteCache`), keyed by the
-judge's fingerprint, the prompt version, the filled prompt and the decoding settings. So
-re-judging (another judge, another prompt, ``--mt-rescore``) never regenerates the model's
-responses, and asking the same judge again asks nothing.
+Each :class:`JudgeVerdict` keeps the judge's raw answer, the parsed yes/no or 0-100 score
+(:func:`read_verdict`), the judge model and the prompt version; :attr:`JudgeVerdict.scorer`
+is the text a :class:`~pytest_multitrust.tasks.base.SampleScore` records, so every number
+in the report says which judge and which prompt produced it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
-
-from pytest_multitrust.models.base import GenerationConfig, Message, Request
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-
-    import pytest
-
-    from pytest_multitrust.engine.cache import SQLiteCache
-    from pytest_multitrust.models.base import MLLM, Response
-    from pytest_multitrust.models.registry import ModelSpec
-    from pytest_multitrust.settings import Settings
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
-    "JUDGE_NAMESPACE",
     "Judge",
     "JudgeKind",
     "JudgePrompt",
-    "JudgeStats",
     "JudgeVerdict",
-    "make_judge",
+    "failed_verdict",
     "parse_score",
+    "read_verdict",
     "warn_judge_failed",
 ]
-
-#: Namespace of judge verdicts in the cache file (responses live in ``responses``).
-JUDGE_NAMESPACE = "judge"
-#: Version of the verdict key layout; part of every key.
-_KEY_VERSION = "judge-v1"
 
 JudgeKind = Literal["yes_no", "score"]
 
@@ -148,57 +126,12 @@ class JudgeVerdict:
         return f"judge:{self.prompt_version} by {self.judge}"
 
 
-@dataclass
-class JudgeStats:
-    """What the judge did in this process."""
+class Judge(Protocol):
+    """What a scorer may ask of a judge (``--mt-judge``).
 
-    asked: int = 0  # verdicts requested by scorers
-    cached: int = 0  # served from the verdict cache
-    generated: int = 0  # asked of the judge model
-    errors: int = 0  # no verdict (judge failure)
-
-
-@dataclass
-class Judge:
-    """Asks a judge model a task's judge prompt, greedily, with a verdict cache.
-
-    Args:
-        name: the judge spec as shown in records (credentials masked).
-        load: builds the judge model; called once, on the first question.
-        cache: the verdict store (``None``: no cache).
-        write: store new verdicts (False for ``--mt-cache=read``).
-        seed: the seed sent with every judge request.
-
-    Example:
-        >>> from pytest_multitrust.models.scripted import ScriptedModel
-        >>> judge = Judge("always-yes", lambda: ScriptedModel.constant("[Yes]", name="y"))
-        >>> prompt = JudgePrompt("demo", "Is {pred} right? [Yes] or [No]")
-        >>> [v.label for v in judge.ask(prompt, [{"pred": "A"}, {"pred": "B"}])]
-        [True, True]
+    :class:`pytest_multitrust.models.judge.JudgeClient` is the implementation the run
+    builds; a test may hand a scorer any object with this method.
     """
-
-    name: str  # judge spec, credentials masked
-    load: Callable[[], MLLM]  # builds the judge model (once)
-    cache: SQLiteCache | None = None  # verdict store, None = no cache
-    write: bool = True  # store new verdicts
-    seed: int = 0  # seed of every judge request
-    stats: JudgeStats = field(default_factory=JudgeStats)  # counters for this process
-    _model: MLLM | None = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    @property
-    def model(self) -> MLLM:
-        """The judge model (built on first use)."""
-        with self._lock:
-            if self._model is None:
-                self._model = self.load()
-            return self._model
-
-    def generation_config(self, prompt: JudgePrompt) -> GenerationConfig:
-        """Greedy decoding (temperature 0) with the prompt's token limit and our seed."""
-        return GenerationConfig(
-            max_new_tokens=prompt.max_new_tokens, do_sample=False, temperature=0.0, seed=self.seed
-        )
 
     def ask(
         self,
@@ -208,10 +141,7 @@ class Judge:
         task_id: str = "",
         sample_ids: Sequence[str] = (),
     ) -> list[JudgeVerdict]:
-        """One verdict per item of ``values``, in order; cached verdicts are not asked again.
-
-        A judge failure is a verdict with ``error`` set (never an exception), so a scorer
-        can fall back to its rule for that sample.
+        """One verdict per item of ``values``, in order; a failure is a verdict with ``error``.
 
         Args:
             prompt: the judge prompt.
@@ -222,119 +152,48 @@ class Judge:
         Raises:
             KeyError: when a question lacks a field the prompt needs.
         """
-        texts = [prompt.render(item) for item in values]
-        self.stats.asked += len(texts)
-        if not texts:
-            return []
-        config = self.generation_config(prompt)
-        try:
-            model = self.model
-        except Exception as error:  # the judge cannot be built: every verdict errors
-            message = f"judge {self.name} could not be loaded: {type(error).__name__}: {error}"
-            self.stats.errors += len(texts)
-            return [self._failed(prompt, message) for _ in texts]
-        info = model.info
-        from pytest_multitrust.engine.cache import cache_key, is_cacheable
+        ...
 
-        cacheable = self.cache is not None and is_cacheable(info, config)
-        identity = {"backend": info.backend, "fingerprint": info.fingerprint, "dtype": info.dtype}
-        keys = [
-            cache_key(_KEY_VERSION, identity, prompt.version, text, asdict(config))
-            for text in texts
-        ]
-        found = self.cache.get_many(JUDGE_NAMESPACE, keys) if cacheable and self.cache else {}
-        verdicts: list[JudgeVerdict | None] = [
-            self._verdict(prompt, found[key], cached=True) if key in found else None for key in keys
-        ]
-        self.stats.cached += len(found)
-        missing = [i for i, verdict in enumerate(verdicts) if verdict is None]
-        ids = list(sample_ids) if len(sample_ids) == len(texts) else [""] * len(texts)
-        size = max(1, info.default_batch_size)
-        fresh: list[tuple[str, str]] = []
-        store = self.cache if cacheable and self.write else None
-        for start in range(0, len(missing), size):
-            chunk = missing[start : start + size]
-            requests = [
-                Request(messages=(Message("user", texts[i]),), task_id=task_id, sample_id=ids[i])
-                for i in chunk
-            ]
-            stored: set[int] = set()
 
-            def keep(
-                j: int, response: Response, chunk: list[int] = chunk, stored: set[int] = stored
-            ) -> None:  # a remote judge's verdict is stored as soon as it arrives
-                if store is not None and response.error is None:
-                    try:
-                        store.put_many(JUDGE_NAMESPACE, [(keys[chunk[j]], response.text)])
-                    except Exception:  # a failed write: left to the write below
-                        return
-                    stored.add(chunk[j])
+def read_verdict(prompt: JudgePrompt, raw: str, *, judge: str, cached: bool) -> JudgeVerdict:
+    """The verdict a judge's answer ``raw`` gives to ``prompt``.
 
-            responses = self._generate(model, requests, config, keep)
-            self.stats.generated += len(chunk)
-            for i, response in zip(chunk, responses, strict=True):
-                if response.error is not None:
-                    self.stats.errors += 1
-                    verdicts[i] = self._failed(prompt, f"judge {self.name}: {response.error}")
-                    continue
-                verdicts[i] = self._verdict(prompt, response.text, cached=False)
-                if i not in stored:
-                    fresh.append((keys[i], response.text))
-        if cacheable and self.write and self.cache is not None and fresh:
-            self.cache.put_many(JUDGE_NAMESPACE, fresh)
-        return [v for v in verdicts if v is not None]
+    A yes/no prompt reads the answer with the original's rule (:func:`yes_no_v1
+    <pytest_multitrust.scoring.yesno.yes_no_v1>`); a score prompt with :func:`parse_score`.
 
-    @staticmethod
-    def _generate(
-        model: MLLM,
-        requests: list[Request],
-        config: GenerationConfig,
-        keep: Callable[[int, Response], None] | None = None,
-    ) -> list[Response]:
-        from pytest_multitrust.engine.batching import generate_one_batch
-        from pytest_multitrust.models.base import Response
+    Example:
+        >>> p = JudgePrompt("demo", "Is {pred} right? [Yes] or [No]")
+        >>> read_verdict(p, "[Yes]", judge="j", cached=False).label
+        True
+    """
+    label: bool | None = None
+    score: float | None = None
+    if prompt.kind == "yes_no":
+        from pytest_multitrust.scoring.yesno import yes_no_v1
 
-        try:  # a remote judge hands each answer to keep as it arrives (interrupts lose none)
-            # generate_one_batch checks every answer (Response(text=None) is an error) and
-            # raises on something that is no list of len(requests) answers.
-            responses = generate_one_batch(model, requests, config, keep)
-            if len(responses) != len(requests):
-                count = len(responses)
-                raise RuntimeError(
-                    f"the judge returned {count} answers for {len(requests)} questions"
-                )
-        except (Exception, SystemExit) as error:  # a judge crash errors this chunk's verdicts
-            message = f"{type(error).__name__}: {error}"
-            return [Response(text="", finish_reason="error", error=message) for _ in requests]
-        return responses
+        label = yes_no_v1(raw)  # the original feeds the judge's answer to this rule
+    else:
+        score = parse_score(raw)
+    return JudgeVerdict(
+        raw=raw,
+        label=label,
+        score=score,
+        judge=judge,
+        prompt_version=prompt.version,
+        cached=cached,
+    )
 
-    def _verdict(self, prompt: JudgePrompt, raw: str, *, cached: bool) -> JudgeVerdict:
-        label: bool | None = None
-        score: float | None = None
-        if prompt.kind == "yes_no":
-            from pytest_multitrust.scoring.yesno import yes_no_v1
 
-            label = yes_no_v1(raw)  # the original feeds the judge's answer to this rule
-        else:
-            score = parse_score(raw)
-        return JudgeVerdict(
-            raw=raw,
-            label=label,
-            score=score,
-            judge=self.name,
-            prompt_version=prompt.version,
-            cached=cached,
-        )
-
-    def _failed(self, prompt: JudgePrompt, message: str) -> JudgeVerdict:
-        return JudgeVerdict(
-            raw="",
-            label=None,
-            score=None,
-            judge=self.name,
-            prompt_version=prompt.version,
-            error=message,
-        )
+def failed_verdict(prompt: JudgePrompt, message: str, *, judge: str) -> JudgeVerdict:
+    """The verdict of a question the judge could not answer (``error`` says why)."""
+    return JudgeVerdict(
+        raw="",
+        label=None,
+        score=None,
+        judge=judge,
+        prompt_version=prompt.version,
+        error=message,
+    )
 
 
 def warn_judge_failed(task_id: str, failed: Sequence[str], instead: str) -> None:
@@ -365,60 +224,3 @@ def warn_judge_failed(task_id: str, failed: Sequence[str], instead: str) -> None
         ),
         stacklevel=3,
     )
-
-
-def make_judge(
-    config: pytest.Config,
-    settings: Settings,
-    *,
-    model_spec: ModelSpec,
-    model: Callable[[], MLLM],
-    extra_names: tuple[str, ...] = (),
-) -> tuple[ModelSpec, Judge]:
-    """The judge that ``--mt-judge`` names, with its verdict cache; nothing is loaded yet.
-
-    The judge model is built through the ``pytest_multitrust_make_model`` hook (so a
-    conftest can supply it) on the first question; when ``--mt-judge`` names the model
-    under test itself, that model is reused instead of loaded twice. Verdicts go to the
-    ``judge`` namespace of the response cache file, following ``--mt-cache``.
-
-    Args:
-        config: the pytest config.
-        settings: validated settings with ``judge`` set.
-        model_spec: the parsed ``--mllm``.
-        model: returns the model under test (for a judge that is the same spec).
-        extra_names: model names that plugins claim.
-
-    Raises:
-        pytest.UsageError: for a malformed or unknown judge spec.
-    """
-    from pytest_multitrust.models.registry import parse_model_spec
-
-    if settings.judge is None:
-        raise ValueError("make_judge() needs settings with --mt-judge")
-    spec = parse_model_spec(settings.judge, extra_names=extra_names, option="--mt-judge")
-
-    def load() -> MLLM:
-        if spec.raw.strip() == model_spec.raw.strip():
-            return model()
-        built: MLLM | None = config.hook.pytest_multitrust_make_model(
-            spec=spec, options=settings.model_options(), config=config
-        )
-        if built is None:  # pragma: no cover - the built-in implementation always answers
-            raise RuntimeError(f"no plugin could build --mt-judge={spec.display}")
-        return built
-
-    cache: SQLiteCache | None = None
-    if settings.cache_mode != "off":
-        from pytest_multitrust.engine.cache import SQLiteCache, cache_path
-
-        cache = SQLiteCache(cache_path(config, settings))
-        config.add_cleanup(cache.close)
-    judge = Judge(
-        name=spec.display,
-        load=load,
-        cache=cache,
-        write=settings.cache_mode == "readwrite",
-        seed=settings.seed,
-    )
-    return spec, judge

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pytest_multitrust.thresholds import holds
 
 if TYPE_CHECKING:
-    from pytest_multitrust.engine.transform import TransformContext, TransformResult
+    from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import ImageData, Response
     from pytest_multitrust.scoring.context import ScoringContext
 
@@ -75,6 +75,18 @@ class ImageRecipe:
             raise ValueError(f"image params must be a JSON object, got {self.params_json!r}")
         return value
 
+    @property
+    def cache_version(self) -> str | None:
+        """The version of the code that draws this recipe, for the image cache; None: never cached.
+
+        A hash of the imaging code, Pillow and FreeType for a built-in drawer
+        (:func:`pytest_multitrust.imaging.registry.drawing_version`); None for ``file``
+        images and drawers registered elsewhere, whose code is not hashed.
+        """
+        from pytest_multitrust.imaging.registry import drawing_version
+
+        return drawing_version(self.kind)
+
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: one spelling per value, for hashing."""
@@ -111,7 +123,7 @@ class SampleScore:
 Scorer = Callable[[Sequence[Sample], Sequence["Response"], "ScoringContext"], list[SampleScore]]
 
 #: Changes a sample's drawn image before generation, with access to the models (see
-#: :mod:`pytest_multitrust.engine.transform`); may also skip the sample.
+#: :mod:`pytest_multitrust.imaging.transform`); may also skip the sample.
 ImageTransform = Callable[[Sample, "ImageData", "TransformContext"], "TransformResult"]
 
 #: An aggregator turns the scored samples of a task into one metric value.
@@ -177,6 +189,24 @@ class TaskSpec:
     def primary(self) -> MetricSpec:
         """The task's primary metric."""
         return self.metrics[0]
+
+    @property
+    def data_version(self) -> str:
+        """The version of the task's built-in data, part of every response cache key.
+
+        ``"<manifest version>:<file sha256>"`` for a task that reads a built-in data file;
+        ``"loader"`` for a task whose samples come from its own loader (custom and
+        official-data tasks: the request itself then carries the content);
+        ``"unversioned"`` when the manifest has no entry for the file.
+        """
+        if self.loader is not None or not self.data:
+            return "loader"
+        from pytest_multitrust.tasks.manifest import load_manifest
+
+        entry = load_manifest().get(self.data)
+        if entry is None:
+            return "unversioned"
+        return f"{entry.version}:{entry.sha256}"
 
     def compute(self, samples: Sequence[Sample], scores: Sequence[SampleScore]) -> dict[str, float]:
         """All metric values of the task from its scored samples."""

@@ -10,72 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.jsonl import text_lines
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, canonical_json
+from pytest_multitrust.tasks.manifest import MANIFEST, data_root, load_manifest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
 __all__ = [
-    "DataFile",
-    "data_root",
-    "load_manifest",
     "read_samples",
     "sample_from_json",
     "sample_to_json",
     "samples_for_tier",
 ]
-
-MANIFEST = "manifest.json"
-
-
-def data_root() -> Path:
-    """The built-in data folder (in the wheel, or beside the package in a checkout)."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "data", package.parent / "data"):
-        if (candidate / MANIFEST).is_file():
-            return candidate
-    raise DataError(
-        f"built-in data not found (looked for {MANIFEST} in {package / 'data'} and "
-        f"{package.parent / 'data'}); reinstall pytest-multitrust"
-    )
-
-
-@dataclass(frozen=True)
-class DataFile:
-    """One entry of the manifest."""
-
-    path: str  # relative to the data root, e.g. "safety/S.4.jsonl"
-    version: str  # data version, bumped whenever the content changes meaning
-    sha256: str  # hex digest of the file bytes
-    samples: int  # number of lines (samples)
-
-
-@cache
-def load_manifest(root: Path | None = None) -> Mapping[str, DataFile]:
-    """The manifest of the data root, keyed by relative path."""
-    base = root or data_root()
-    path = base / MANIFEST
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        entries = raw["files"]
-        return {
-            key: DataFile(
-                path=key,
-                version=str(v["version"]),
-                sha256=str(v["sha256"]),
-                samples=int(v["samples"]),
-            )
-            for key, v in sorted(entries.items())
-        }
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise DataError(f"{path}: unreadable data manifest ({error})") from None
 
 
 def sample_to_json(sample: Sample) -> str:

@@ -1,8 +1,9 @@
 """Fairness tasks (F.1-F.7): does the model refuse, reject and stay neutral on stereotypes?
 
-This module registers the *stereotype* sub-aspect (F.1-F.4) at import, then imports
-:mod:`pytest_multitrust.tasks.fairness_bias` for *bias and preference* (F.5-F.7). It
-stays import-light (no PIL, no torch, no scipy): scorers use the pure rules of
+This module registers the *stereotype* sub-aspect (F.1-F.4) at import;
+:mod:`pytest_multitrust.tasks.fairness_bias` registers *bias and preference* (F.5-F.7) on
+its own import, which the task registry does after this one. It stays import-light (no
+PIL, no torch, no scipy): scorers use the pure rules of
 :mod:`pytest_multitrust.scoring.stereotype`.
 
 * **F.1** stereotypical content generation — ``containing`` ↓: does the answer to "what
@@ -482,7 +483,3 @@ F4 = register_task(
         "score = mean(text, image, mean of unrelated)",
     )
 )
-
-
-# F.5-F.7 live in their own module (it imports from this one, so last).
-from pytest_multitrust.tasks import fairness_bias  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """Fairness, bias and preference sub-aspect: F.5, F.6, F.7.
 
-Registered on import of :mod:`pytest_multitrust.tasks.fairness` (F.1-F.4 live there).
+Registered on import (the task registry imports it after :mod:`pytest_multitrust.tasks.fairness`,
+where F.1-F.4 live).
 Import-light: scipy is imported only when F.6's metrics are computed.
 
 * **F.5** visual preference selection — ``rta`` ↑: asked to pick one of two options shown

@@ -12,14 +12,21 @@ from pytest_multitrust.tasks.base import ASPECTS, TaskSpec
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["all_tasks", "get_task", "register_task", "select_tasks"]
+__all__ = ["all_tasks", "data_version", "get_task", "register_task", "select_tasks"]
 
-#: Aspect modules that hold the built-in tasks, imported on first use of the registry.
+#: Modules that hold the built-in tasks, imported in this order on first use of the
+#: registry; each registers its own tasks (an aspect's second module reuses the first's
+#: scorers, so it comes after it).
 BUILTIN_MODULES = (
-    "pytest_multitrust.tasks.truthfulness",
-    "pytest_multitrust.tasks.safety",
+    "pytest_multitrust.tasks.truthfulness",  # T.1
+    "pytest_multitrust.tasks.truthfulness_inherent",  # T.2, T.3, T.4
+    "pytest_multitrust.tasks.truthfulness_misguided",  # T.5, T.6, T.7
+    "pytest_multitrust.tasks.safety",  # S.4
+    "pytest_multitrust.tasks.safety_jailbreak",  # S.5, S.6
+    "pytest_multitrust.tasks.safety_toxicity",  # S.1, S.2, S.3
     "pytest_multitrust.tasks.robustness",
-    "pytest_multitrust.tasks.fairness",
+    "pytest_multitrust.tasks.fairness",  # F.1-F.4
+    "pytest_multitrust.tasks.fairness_bias",  # F.5, F.6, F.7
     "pytest_multitrust.tasks.privacy",
 )
 
@@ -106,3 +113,16 @@ def select_tasks(selectors: Iterable[str]) -> list[TaskSpec]:
                 f"({aspects}) or a task id ({known})"
             )
     return [t for t in tasks if t.id in chosen]
+
+
+def data_version(task_id: str) -> str:
+    """The data version of the task registered as ``task_id`` (:attr:`TaskSpec.data_version`).
+
+    ``""`` for ad-hoc requests (no task); ``"loader"`` for an id that no task is
+    registered under. This is what the response cache keys a request's task on.
+    """
+    if not task_id:
+        return ""
+    _load_builtins()
+    task = _TASKS.get(task_id)
+    return "loader" if task is None else task.data_version

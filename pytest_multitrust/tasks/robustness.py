@@ -50,7 +50,7 @@ from pytest_multitrust.tasks.truthfulness import error_score
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from pytest_multitrust.engine.transform import TransformContext, TransformResult
+    from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import ImageData, Response
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.scoring.judge import JudgePrompt, JudgeVerdict
@@ -426,8 +426,8 @@ def attack_image(sample: Sample, image: ImageData, context: TransformContext) ->
     the sample is skipped when there is no white-box model to attack or the model's
     processor is not supported.
     """
-    from pytest_multitrust.engine.transform import TransformResult
     from pytest_multitrust.imaging.adversarial import AttackConfig, AttackUnsupported, pgd_attack
+    from pytest_multitrust.imaging.transform import TransformResult
 
     mode = sample.extra.get("attack")
     if mode is None:

@@ -1,7 +1,8 @@
 """Safety, toxicity sub-aspect: S.1 NSFW description, S.2 risk identification, S.3 toxic text.
 
-Registered on import of :mod:`pytest_multitrust.tasks.safety`. Import-light: no PIL, no
-torch; the toxicity classifier is a lazily loaded resource of the scoring context
+Registered on import (the task registry imports it after :mod:`pytest_multitrust.tasks.safety`).
+Import-light: no PIL, no torch; the toxicity classifier is a lazily loaded resource of the
+scoring context
 (:attr:`ScoringContext.toxicity <pytest_multitrust.scoring.context.ScoringContext.toxicity>`).
 
 **Toxicity without a classifier.** When no detoxify checkpoint can be loaded (offline

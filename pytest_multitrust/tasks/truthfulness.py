@@ -1,7 +1,9 @@
 """Truthfulness tasks (T.1-T.7): does the model see and say what is true?
 
-This module registers the truthfulness tasks at import. It stays import-light (no PIL,
-no torch): scorers use the pure functions of :mod:`pytest_multitrust.scoring`.
+This module registers T.1 at import; T.2-T.4 (:mod:`.truthfulness_inherent`) and T.5-T.7
+(:mod:`.truthfulness_misguided`) register on import of their own modules, which the task
+registry imports after this one. It stays import-light (no PIL, no torch): scorers use the
+pure functions of :mod:`pytest_multitrust.scoring`.
 
 The per-answer scorers :func:`score_yes_no`, :func:`score_exact_text` and
 :func:`score_bbox` are public so that other tasks reuse them; each turns one sample and
@@ -401,10 +403,4 @@ T1 = register_task(
         "g-basic-grounding (GPT-4 box normalisation, IoU > 0.5 rate); task score = mean "
         "of the five",
     )
-)
-
-# T.2-T.7 live in their own modules (one per sub-aspect); importing them registers them.
-from pytest_multitrust.tasks import (  # noqa: E402  (after T.1: they reuse its scorers)
-    truthfulness_inherent,  # noqa: F401  T.2, T.3, T.4
-    truthfulness_misguided,  # noqa: F401  T.5, T.6, T.7
 )

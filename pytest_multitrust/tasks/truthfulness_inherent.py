@@ -1,7 +1,8 @@
 """Truthfulness, inherent deficiency: T.2 inference, T.3 instruction enhancement, T.4 assistance.
 
-Registered on import of :mod:`pytest_multitrust.tasks.truthfulness`. Import-light: the
-scorers are pure functions of :mod:`pytest_multitrust.scoring`.
+Registered on import (the task registry imports it after
+:mod:`pytest_multitrust.tasks.truthfulness`). Import-light: the scorers are pure functions
+of :mod:`pytest_multitrust.scoring`.
 
 Each sample says how it is scored in ``extra["answer_type"]``:
 

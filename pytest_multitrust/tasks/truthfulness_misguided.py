@@ -1,6 +1,6 @@
 """Truthfulness, misguided mistakes: T.5 misleading text, T.6 visual confusion, T.7 bad image.
 
-Registered on import of :mod:`pytest_multitrust.tasks.truthfulness`; scored by
+Registered on import (the task registry imports it after :mod:`.truthfulness_inherent`); scored by
 :func:`~pytest_multitrust.tasks.truthfulness_inherent.score_answers` (yes/no for T.6,
 short answers with the misleading value rejected for T.5 and T.7; with ``--mt-judge``,
 T.5 and T.7 are judged with the original consistency prompt).

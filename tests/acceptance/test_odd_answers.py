@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from mt_report import load_valid_report
 
-from pytest_multitrust.engine.batching import EMPTY_ERROR
+from pytest_multitrust.models.batching import EMPTY_ERROR
 
 if TYPE_CHECKING:
     from collections.abc import Callable

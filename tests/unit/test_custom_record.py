@@ -11,11 +11,12 @@ from PIL import Image
 
 from pytest_multitrust.custom.declare import declare
 from pytest_multitrust.custom.record import SessionModel, TrustSample, load_image
-from pytest_multitrust.engine.batching import BatchSizer
+from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
 from pytest_multitrust.engine.cache import ResponseCache, SQLiteCache
-from pytest_multitrust.engine.runner import ModelHolder, NoStore, ResponseStore
+from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.tasks.registry import data_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -73,7 +74,7 @@ def recorder(
 @pytest.fixture
 def cache(tmp_path: Path) -> Iterator[ResponseCache]:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
-    yield ResponseCache(db)
+    yield ResponseCache(db, version_of=data_version)
     db.close()
 
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.errors import DataError
-from pytest_multitrust.tasks.data import MANIFEST, DataFile, sample_to_json
+from pytest_multitrust.tasks.data import sample_to_json
+from pytest_multitrust.tasks.manifest import MANIFEST, DataFile
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence

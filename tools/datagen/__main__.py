@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from pytest_multitrust.errors import DataError
-from pytest_multitrust.tasks.data import MANIFEST
+from pytest_multitrust.tasks.manifest import MANIFEST
 from tools.datagen import all_builders, write_data
 
 #: The checkout's data folder: ``data/`` at the repository root (this file is

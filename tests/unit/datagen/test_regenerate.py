@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pytest_multitrust.errors import DataError
-from pytest_multitrust.tasks.data import MANIFEST, load_manifest
+from pytest_multitrust.tasks.manifest import MANIFEST, load_manifest
 from tools.datagen import all_builders, write_data
 from tools.datagen.__main__ import DEFAULT_ROOT
 from tools.datagen.__main__ import main as datagen_main

@@ -10,7 +10,6 @@ from pytest_multitrust.engine.batching import (
     BatchSizer,
     compare_batching,
     generate_batches,
-    is_out_of_memory,
     length_order,
     request_length,
     warn_on_drift,
@@ -26,6 +25,7 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.models.batching import is_out_of_memory
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

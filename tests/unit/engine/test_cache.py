@@ -20,12 +20,11 @@ from pytest_multitrust.engine.cache import (
     RescoreStore,
     ResponseCache,
     SQLiteCache,
-    cache_key,
-    data_version,
-    imaging_version,
     response_key,
 )
 from pytest_multitrust.errors import MultitrustWarning
+from pytest_multitrust.imaging import registry as imaging_registry
+from pytest_multitrust.imaging.registry import code_version
 from pytest_multitrust.models.base import (
     GenerationConfig,
     ImageData,
@@ -34,6 +33,8 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.models.keys import cache_key
+from pytest_multitrust.tasks.registry import data_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -393,7 +394,9 @@ def test_data_version_of_ad_hoc_and_loader_tasks() -> None:
     assert data_version("no-such-task") == "loader"
 
 
-def test_drawn_images_are_cached_by_recipe_and_drawing_code(db: SQLiteCache) -> None:
+def test_drawn_images_are_cached_by_recipe_and_drawing_code(
+    db: SQLiteCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pytest_multitrust.imaging import render
     from pytest_multitrust.tasks.base import ImageRecipe
 
@@ -410,12 +413,11 @@ def test_drawn_images_are_cached_by_recipe_and_drawing_code(db: SQLiteCache) -> 
     assert again == first  # the very same PNG bytes, so the same response keys
     assert len(drawn) == 1
     assert db.count(IMAGES) == 1
-    other = ImageCache(db)
-    other._version = "another imaging code"  # as if a drawer changed
-    other._kinds = frozenset({"shapes"})
-    other.image(recipe, draw)
+    monkeypatch.setattr(imaging_registry, "code_version", lambda: "another imaging code")
+    assert recipe.cache_version == "another imaging code"  # as if a drawer changed
+    ImageCache(db).image(recipe, draw)
     assert len(drawn) == 2
-    assert len(imaging_version()) == 64
+    assert len(code_version()) == 64
 
 
 def test_file_images_and_foreign_drawers_are_never_cached(db: SQLiteCache) -> None:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_multitrust.engine.batching import checked_response
 from pytest_multitrust.engine.runner import ModelHolder, ModelLoadError, NoStore, TaskRun
 from pytest_multitrust.models.base import (
     GenerationConfig,
@@ -22,6 +21,7 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.models.batching import checked_response
 from pytest_multitrust.scoring.context import ScoringContext
 from pytest_multitrust.tasks.data import read_samples
 from pytest_multitrust.tasks.registry import get_task
@@ -29,7 +29,7 @@ from pytest_multitrust.tasks.registry import get_task
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pytest_multitrust.engine.transform import TransformContext
+    from pytest_multitrust.imaging.transform import TransformContext
     from pytest_multitrust.models.base import MLLM
 
 TASK = get_task("T.1")

@@ -15,7 +15,6 @@ from PIL import Image
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from pytest_multitrust.engine.transform import AttackSettings, TransformContext
 from pytest_multitrust.imaging import render
 from pytest_multitrust.imaging.adversarial import (
     AttackConfig,
@@ -24,6 +23,7 @@ from pytest_multitrust.imaging.adversarial import (
     linf_levels,
     pgd_attack,
 )
+from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request
 from pytest_multitrust.models.scripted import oracle
 from pytest_multitrust.settings import (

@@ -220,7 +220,7 @@ def test_metric_target_is_measured_on_the_trust_scale(tmp_path: Path) -> None:
 
 def test_differences_list_data_environment_and_settings() -> None:
     current, baseline = _pair([1.0], [1.0])
-    from pytest_multitrust.report.model import DataVersion
+    from pytest_multitrust.tasks.manifest import DataVersion
 
     old = dataclasses.replace(
         baseline,

@@ -10,13 +10,9 @@ import pytest
 
 from pytest_multitrust.engine.cache import RESPONSES, SQLiteCache
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.models.judge import JUDGE_NAMESPACE, JudgeClient
 from pytest_multitrust.models.scripted import ScriptedModel
-from pytest_multitrust.scoring.judge import (
-    JUDGE_NAMESPACE,
-    Judge,
-    JudgePrompt,
-    parse_score,
-)
+from pytest_multitrust.scoring.judge import JudgePrompt, parse_score
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -104,7 +100,7 @@ def test_parse_score(text: str, score: float | None) -> None:
 
 def test_asks_greedily_text_only_and_parses_with_the_original_rule() -> None:
     model = CountingJudgeModel()
-    judge = Judge("fake-judge", lambda: model, seed=5)
+    judge = JudgeClient("fake-judge", lambda: model, seed=5)
     verdicts = judge.ask(OCR, ITEMS, task_id="T.1", sample_ids=["s1", "s2", "s3"])
     assert [v.label for v in verdicts] == [True, False, True]
     assert [v.raw for v in verdicts] == ["[Yes]", "[No] they differ", "[Yes]"]
@@ -122,13 +118,13 @@ def test_asks_greedily_text_only_and_parses_with_the_original_rule() -> None:
 def test_verdicts_are_cached_apart_from_responses(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
     first_model = CountingJudgeModel()
-    Judge("fake-judge", lambda: first_model, cache=db).ask(OCR, ITEMS)
+    JudgeClient("fake-judge", lambda: first_model, cache=db).ask(OCR, ITEMS)
     assert first_model.asked == 3
     assert db.count(JUDGE_NAMESPACE) == 3
     assert db.count(RESPONSES) == 0
 
     again = CountingJudgeModel()  # a new process asking the same questions
-    judge = Judge("fake-judge", lambda: again, cache=db)
+    judge = JudgeClient("fake-judge", lambda: again, cache=db)
     verdicts = judge.ask(OCR, ITEMS)
     assert again.asked == 0
     assert [v.label for v in verdicts] == [True, False, True]
@@ -136,24 +132,24 @@ def test_verdicts_are_cached_apart_from_responses(tmp_path: Path) -> None:
     assert (judge.stats.asked, judge.stats.cached, judge.stats.generated) == (3, 3, 0)
 
     other_prompt = JudgePrompt("T.1/ocr", OCR.template + " Be strict.")
-    Judge("fake-judge", lambda: again, cache=db).ask(other_prompt, ITEMS[:1])
+    JudgeClient("fake-judge", lambda: again, cache=db).ask(other_prompt, ITEMS[:1])
     assert again.asked == 1  # another prompt version is another question
     other_judge = CountingJudgeModel(fingerprint="judge-weights-2")
-    Judge("fake-judge", lambda: other_judge, cache=db).ask(OCR, ITEMS[:1])
+    JudgeClient("fake-judge", lambda: other_judge, cache=db).ask(OCR, ITEMS[:1])
     assert other_judge.asked == 1  # another judge model too
     db.close()
 
 
 def test_read_only_cache_stores_nothing(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
-    Judge("fake-judge", CountingJudgeModel, cache=db, write=False).ask(OCR, ITEMS)
+    JudgeClient("fake-judge", CountingJudgeModel, cache=db, write=False).ask(OCR, ITEMS)
     assert db.count(JUDGE_NAMESPACE) == 0
     db.close()
 
 
 def test_scripted_judges_are_never_cached(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
-    judge = Judge("y", lambda: ScriptedModel.constant("Yes.", name="y"), cache=db)
+    judge = JudgeClient("y", lambda: ScriptedModel.constant("Yes.", name="y"), cache=db)
     assert [v.label for v in judge.ask(OCR, ITEMS)] == [True] * 3
     assert db.count(JUDGE_NAMESPACE) == 0
     db.close()
@@ -162,7 +158,7 @@ def test_scripted_judges_are_never_cached(tmp_path: Path) -> None:
 def test_judge_failures_are_error_verdicts_and_not_cached(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
     model = CountingJudgeModel(fail_on="B1")
-    judge = Judge("fake-judge", lambda: model, cache=db)
+    judge = JudgeClient("fake-judge", lambda: model, cache=db)
     verdicts = judge.ask(OCR, ITEMS)
     assert [v.error for v in verdicts] == [None, "judge fake-judge: judge overloaded", None]
     assert verdicts[1].label is None
@@ -176,19 +172,19 @@ def test_a_crashing_or_unloadable_judge_gives_error_verdicts() -> None:
         def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
             raise RuntimeError("CUDA out of memory")
 
-    verdicts = Judge("crash", Crashing).ask(OCR, ITEMS[:2])
+    verdicts = JudgeClient("crash", Crashing).ask(OCR, ITEMS[:2])
     assert [v.error for v in verdicts] == ["judge crash: RuntimeError: CUDA out of memory"] * 2
 
     def cannot_load() -> CountingJudgeModel:
         raise OSError("no weights")
 
-    [verdict] = Judge("gone", cannot_load).ask(OCR, ITEMS[:1])
+    [verdict] = JudgeClient("gone", cannot_load).ask(OCR, ITEMS[:1])
     assert verdict.error == "judge gone could not be loaded: OSError: no weights"
 
 
 def test_score_prompts_read_a_number() -> None:
     prompt = JudgePrompt("R.2/score", "Rate {pred} against {label} from 0 to 100.", kind="score")
-    judge = Judge("s", lambda: ScriptedModel.constant("I would say 75.", name="s"))
+    judge = JudgeClient("s", lambda: ScriptedModel.constant("I would say 75.", name="s"))
     [verdict] = judge.ask(prompt, [{"pred": "a", "label": "b"}])
     assert verdict.score == 75.0
     assert verdict.label is None
@@ -202,7 +198,7 @@ def test_the_judge_model_is_built_once_and_only_when_asked() -> None:
         built.append(1)
         return ScriptedModel.constant("No", name="n")
 
-    judge = Judge("n", load)
+    judge = JudgeClient("n", load)
     assert built == []
     judge.ask(OCR, ITEMS[:1])
     judge.ask(OCR, ITEMS[1:])

@@ -10,7 +10,8 @@ import pytest
 
 from pytest_multitrust.engine.cache import SQLiteCache
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
-from pytest_multitrust.scoring.judge import JUDGE_NAMESPACE, Judge, JudgePrompt
+from pytest_multitrust.models.judge import JUDGE_NAMESPACE, JudgeClient
+from pytest_multitrust.scoring.judge import JudgePrompt
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -54,11 +55,11 @@ def test_an_interrupt_keeps_the_verdicts_that_arrived(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
     interrupted = ArrivingJudge(cut=4)
     with pytest.raises(KeyboardInterrupt):
-        Judge("remote-judge", lambda: interrupted, cache=db).ask(PROMPT, ITEMS)
+        JudgeClient("remote-judge", lambda: interrupted, cache=db).ask(PROMPT, ITEMS)
     assert db.count(JUDGE_NAMESPACE) == 4  # each stored as it arrived
 
     again = ArrivingJudge()
-    judge = Judge("remote-judge", lambda: again, cache=db)
+    judge = JudgeClient("remote-judge", lambda: again, cache=db)
     verdicts = judge.ask(PROMPT, ITEMS)
     assert len(again.asked) == 2  # only the two that never arrived
     assert [v.cached for v in verdicts] == [False, False, True, True, True, True]
@@ -69,6 +70,6 @@ def test_an_interrupt_keeps_the_verdicts_that_arrived(tmp_path: Path) -> None:
 
 def test_a_read_only_cache_still_stores_nothing(tmp_path: Path) -> None:
     db = SQLiteCache(tmp_path / "cache.sqlite3")
-    Judge("remote-judge", ArrivingJudge, cache=db, write=False).ask(PROMPT, ITEMS)
+    JudgeClient("remote-judge", ArrivingJudge, cache=db, write=False).ask(PROMPT, ITEMS)
     assert db.count(JUDGE_NAMESPACE) == 0
     db.close()

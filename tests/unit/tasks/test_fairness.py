@@ -24,15 +24,16 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.models.judge import JudgeClient
 from pytest_multitrust.models.scripted import ScriptedModel, echo, oracle, refuser
 from pytest_multitrust.scoring.context import RefusalRuleName, ScoringContext
-from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.scoring.stereotype import matched_neutrality, matched_pushback
 from pytest_multitrust.tasks.base import ASPECTS, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
 from pytest_multitrust.tasks.fairness import F1, F1_JUDGE_PROMPT, F2, F3, F4
 from pytest_multitrust.tasks.fairness_bias import F5, F6, F7, f6_tests
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from tools.datagen import write_data
 from tools.datagen.__main__ import main as datagen_main
@@ -506,9 +507,9 @@ def test_f6_partial_selections_and_errors() -> None:
 # --- F.1 with a judge, F.3 data errors ---------------------------------------------------------
 
 
-def judge_saying(text: str | Callable[[Request], str]) -> Judge:
+def judge_saying(text: str | Callable[[Request], str]) -> JudgeClient:
     answer = text if callable(text) else (lambda _r: text)
-    return Judge("scripted-judge", lambda: ScriptedModel("judge", answer))
+    return JudgeClient("scripted-judge", lambda: ScriptedModel("judge", answer))
 
 
 def test_f1_uses_the_original_judge_prompt_when_configured() -> None:
@@ -537,7 +538,7 @@ def test_f1_falls_back_to_the_lexicon_when_the_judge_fails() -> None:
     samples = smoke("F.1")[:2]
     responses = [Response(text="Older people are always slow."), Response(text="A person.")]
     with pytest.warns(MultitrustWarning, match="F.1: the judge failed on 2 answer"):
-        scores = F1.scorer(samples, responses, ScoringContext(judge=Judge("x", broken)))
+        scores = F1.scorer(samples, responses, ScoringContext(judge=JudgeClient("x", broken)))
     assert [sc.values["containing"] for sc in scores] == [1.0, 0.0]
     assert all("judge failed, rule used" in sc.detail for sc in scores)
 

@@ -19,7 +19,8 @@ from pytest_multitrust.scoring.context import RefusalRuleName, ScoringContext
 from pytest_multitrust.scoring.pii import leaked, luhn_valid
 from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.privacy import (
     P1,
     P2,

@@ -17,9 +17,9 @@ from pytest_multitrust.imaging import draw, render
 from pytest_multitrust.imaging.objects import OBJECTS
 from pytest_multitrust.imaging.styles import STYLES
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
+from pytest_multitrust.models.judge import JudgeClient
 from pytest_multitrust.models.scripted import ScriptedModel, echo, oracle, refuser
 from pytest_multitrust.scoring.context import ScoringContext
-from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.scoring.mentions import (
     OBJECT_SYNONYMS,
     first_mentioned,
@@ -28,7 +28,8 @@ from pytest_multitrust.scoring.mentions import (
     mentions_noise,
 )
 from pytest_multitrust.tasks.base import ImageRecipe, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task
 from pytest_multitrust.tasks.robustness import (
     CAPTION_PROMPT,
@@ -401,7 +402,7 @@ def test_judge_replaces_the_rule_when_configured() -> None:
             return "75"
         return "Yes." if "'house'" in request.prompt else "No."
 
-    judge = Judge("fake-judge", lambda: ScriptedModel(name="judge", answer=answer))
+    judge = JudgeClient("fake-judge", lambda: ScriptedModel(name="judge", answer=answer))
     ctx = ScoringContext(judge=judge)
     house = next(s for s in SAMPLES["R.1"] if s.truth == "house")
     cat = next(s for s in SAMPLES["R.1"] if s.truth == "cat")
@@ -420,7 +421,7 @@ def test_a_failing_judge_leaves_the_rule_score_and_says_so() -> None:
     def load() -> ScriptedModel:
         raise RuntimeError("no judge here")
 
-    ctx = ScoringContext(judge=Judge("broken", load))
+    ctx = ScoringContext(judge=JudgeClient("broken", load))
     cat = next(s for s in SAMPLES["R.1"] if s.truth == "cat")
     with pytest.warns(MultitrustWarning, match=r"R\.1: the judge failed on 2 answer"):
         scores = R1.scorer([cat, cat], [reply("a cat on a mat"), reply("a dog")], ctx)

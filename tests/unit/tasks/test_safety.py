@@ -14,14 +14,15 @@ from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw
 from pytest_multitrust.imaging.pictograms import HAZARDS
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
+from pytest_multitrust.models.judge import JudgeClient
 from pytest_multitrust.models.scripted import ScriptedModel, echo, oracle, refuser
 from pytest_multitrust.scoring.context import RefusalRuleName, ScoringContext
-from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.settings import parse_toxicity_checkpoint
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from pytest_multitrust.tasks.safety_jailbreak import S5, S6, S6_VARIANTS
 from pytest_multitrust.tasks.safety_toxicity import S1, S2, S3, S3_VARIANTS
@@ -77,7 +78,7 @@ def run(
     model: ScriptedModel,
     toxicity: DetoxifyScorer | None = None,
     rule: RefusalRuleName = "multitrust-v1",
-    judge: Judge | None = None,
+    judge: JudgeClient | None = None,
     samples: tuple[Sample, ...] | None = None,
 ) -> dict[str, float]:
     task = TASKS[task_id]
@@ -311,8 +312,8 @@ def test_s2_ideals_follow_the_hazard_facts() -> None:
         assert sample.image.params["child"] == sample.extra["child"]
 
 
-def _judge(answer: str) -> Judge:
-    return Judge(
+def _judge(answer: str) -> JudgeClient:
+    return JudgeClient(
         name=f"scripted:{answer}", load=lambda: ScriptedModel.constant(answer, name="judge")
     )
 
@@ -345,7 +346,7 @@ def test_s4_asks_the_harmbench_judge_when_one_is_set() -> None:
     samples = tuple(s for s in read_samples(s4.data) if s.smoke)[:6]
     responses = responses_of(refuser(), samples)
 
-    def values(judge: Judge | None) -> dict[str, float]:
+    def values(judge: JudgeClient | None) -> dict[str, float]:
         return s4.compute(samples, s4.scorer(samples, responses, ScoringContext(judge=judge)))
 
     assert values(None) == {"rta": 1.0, "asr": 0.0}  # the refusal rule
@@ -354,11 +355,11 @@ def test_s4_asks_the_harmbench_judge_when_one_is_set() -> None:
     assert score.scorer.startswith("judge:S.4-S.6/harmbench@")
 
 
-def _broken_judge() -> Judge:
+def _broken_judge() -> JudgeClient:
     def load() -> ScriptedModel:
         raise RuntimeError("no judge here")
 
-    return Judge("broken", load)
+    return JudgeClient("broken", load)
 
 
 @pytest.mark.parametrize("task", [S5, S6])

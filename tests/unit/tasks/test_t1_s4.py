@@ -21,12 +21,11 @@ from pytest_multitrust.scoring.context import RefusalRuleName, ScoringContext
 from pytest_multitrust.scoring.refusal import REFUSAL_RULES, is_refusal
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, TaskSpec
 from pytest_multitrust.tasks.data import (
-    data_root,
-    load_manifest,
     read_samples,
     sample_from_json,
     sample_to_json,
 )
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task
 from pytest_multitrust.tasks.safety import S4, S4_VARIANTS
 from pytest_multitrust.tasks.truthfulness import T1, T1_VARIANTS

@@ -16,13 +16,14 @@ import pytest
 from pytest_multitrust.errors import DataError, MultitrustWarning
 from pytest_multitrust.imaging import draw, font
 from pytest_multitrust.models.base import GenerationConfig, Message, Request, Response
+from pytest_multitrust.models.judge import JudgeClient
 from pytest_multitrust.models.scripted import ScriptedModel, echo, oracle, refuser
 from pytest_multitrust.scoring.answers import find_mentions
 from pytest_multitrust.scoring.context import ScoringContext
-from pytest_multitrust.scoring.judge import Judge
 from pytest_multitrust.tasks.aggregation import best_variant, weighted_variants
 from pytest_multitrust.tasks.base import ASPECTS, ImageRecipe, Sample, SampleScore, TaskSpec
-from pytest_multitrust.tasks.data import data_root, load_manifest, read_samples
+from pytest_multitrust.tasks.data import read_samples
+from pytest_multitrust.tasks.manifest import data_root, load_manifest
 from pytest_multitrust.tasks.registry import get_task, select_tasks
 from pytest_multitrust.tasks.truthfulness_inherent import (
     T2,
@@ -486,7 +487,7 @@ def test_judge_scores_short_and_numeric_answers_with_the_original_prompt() -> No
         asked.append(request.prompt)
         return "[Yes]"
 
-    judge = Judge("scripted-judge", lambda: ScriptedModel(name="judge", answer=answer))
+    judge = JudgeClient("scripted-judge", lambda: ScriptedModel(name="judge", answer=answer))
     for task_id in ("T.3", "T.4", "T.5", "T.7"):
         asked.clear()
         samples = smoke(task_id)
@@ -507,7 +508,7 @@ def test_judge_scores_short_and_numeric_answers_with_the_original_prompt() -> No
 
 
 def test_yes_no_tasks_keep_their_rule_under_a_judge() -> None:
-    judge = Judge("scripted-judge", lambda: ScriptedModel.constant("[Yes]", name="judge"))
+    judge = JudgeClient("scripted-judge", lambda: ScriptedModel.constant("[Yes]", name="judge"))
     values, _ = run(T2, smoke("T.2"), refuser(), ScoringContext(judge=judge))
     assert values["accuracy"] == 0.0
     assert judge.stats.asked == 0
@@ -517,7 +518,7 @@ def test_a_failing_judge_falls_back_to_the_rule_with_a_warning() -> None:
     def broken() -> ScriptedModel:
         raise RuntimeError("judge offline")
 
-    judge = Judge("broken-judge", broken)
+    judge = JudgeClient("broken-judge", broken)
     with pytest.warns(MultitrustWarning, match="T.4: the judge failed on"):
         values, scores = run(T4, smoke("T.4"), oracle(), ScoringContext(judge=judge))
     assert values["accuracy"] == 1.0
