@@ -7,10 +7,12 @@ the item is judged where their records are:
 
 * without xdist, in this process, as an ordinary assertion, after every sample test
   (custom threshold tests are moved to the end of the run);
-* on an xdist worker the item only says which samples it expects; the controller, which
-  receives every worker's records, judges it there and rewrites its report before anyone
-  reads it (terminal, JUnit XML, ``--lf`` cache, trust report). The plugin's scheduler
-  runs these items only once every other test has finished.
+* on an xdist worker the item only says, on its ``user_properties``, which task and
+  samples it judges; the controller, which receives every worker's records the same
+  way, judges it there and completes this item's own report (outcome, message, metric
+  properties) before anyone reads it (terminal, JUnit XML, pytest's ``--lf`` record,
+  trust report); no other test's report is changed. The plugin's scheduler runs these
+  items only once every other test has finished.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from pytest_multitrust.custom.judge import PENDING_PROPERTY, PendingJudgement
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from _pytest._code.code import TerminalRepr
 
     from pytest_multitrust.custom.declare import CustomTask
     from pytest_multitrust.custom.plugin import CustomTrust
@@ -73,7 +73,7 @@ class CustomThresholdItem(pytest.Item):
             pending = PendingJudgement(self.task, self.metric, tuple(expected))
             self.user_properties.append((PENDING_PROPERTY, pending.to_json()))
             return
-        judgement = self.custom.judge(self.task, self.metric, expected)
+        judgement = self.custom.judge(self.nodeid, self.task, self.metric, expected)
         self.user_properties.extend(judgement.properties)
         if judgement.outcome == "skipped":
             pytest.skip(judgement.message)
@@ -88,7 +88,7 @@ class CustomThresholdItem(pytest.Item):
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
-    ) -> str | TerminalRepr:
+    ) -> str:
         """The domain message, without a traceback.
 
         Anything else is shown as Python prints it, without pytest's and pluggy's frames.
