@@ -4,6 +4,11 @@ The first sample test of a task asks its :class:`TaskRun` for a record; the run 
 renders, generates (in backend-sized batches) and scores every *selected* sample of the
 task at once, and each later sample test reads its record. The threshold test asks for
 the task's :class:`~pytest_multitrust.records.MetricResult`.
+
+:func:`build_metric_result` is the one place a task metric becomes a ``MetricResult``,
+for built-in tasks (:meth:`TaskRun.metric_result`) and custom ones, whose records arrive
+from tests (:func:`records_task_values`); :func:`metric_properties` is what a judged
+threshold test reports.
 """
 
 from __future__ import annotations
@@ -540,7 +545,8 @@ def build_metric_result(
     """The :class:`MetricResult` of one task metric (built-in and custom tasks alike).
 
     Args:
-        task: the task (a custom task as :func:`records_task_values` takes it too).
+        task: the task: a built-in or data task, or a custom task made a
+            :class:`TaskSpec` whose samples arrive from tests, already scored.
         metric_name: the metric to report.
         records: every record of the task's selected samples, in sample order (errors
             and skips included: they are counted as such).
