@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.records import (
-    METRIC_PROPERTY,
     SAMPLE_PROPERTY,
     VERDICT_PROPERTY,
     MetricResult,
@@ -284,6 +283,7 @@ class ThresholdItem(_TrustItem):
         ``--mt-inconclusive`` says). The
         value, threshold and verdict are also plain properties, for JUnit XML readers.
         """
+        from pytest_multitrust.engine.runner import metric_properties
         from pytest_multitrust.report.gates import judge_metric
 
         settings = self.suite.settings
@@ -292,14 +292,7 @@ class ThresholdItem(_TrustItem):
         if measured.n == 0 and skipped is not None:  # nothing counted because nothing ran
             pytest.skip(f"{self.task.id} {self.metric}: {skipped}")
         result = judge_metric(measured, settings.gate_mode, settings.inconclusive)
-        self.user_properties.append((METRIC_PROPERTY, result.to_json()))
-        self.user_properties.append((VERDICT_PROPERTY, result.verdict))
-        self.user_properties.append(("multitrust.value", format_value(result.value)))
-        self.user_properties.append(("multitrust.threshold", f"{result.op} {result.threshold:g}"))
-        self.user_properties.append(
-            ("multitrust.ci", f"[{format_value(result.ci_low)}, {format_value(result.ci_high)}]")
-        )
-        self.user_properties.append(("multitrust.n", str(result.n)))
+        self.user_properties.extend(metric_properties(result))
         if not result.passed:
             failure = self.run.failure
             details = self.run.take_failure_details() if failure else ""
@@ -315,17 +308,13 @@ def _short(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def format_value(value: float) -> str:
-    """A metric value for humans: 3 decimals, 'n/a' for NaN."""
-    return "n/a" if value != value else f"{value:.3f}"
-
-
 def format_metric_failure(result: MetricResult) -> str:
     """The one-screen message of a failed threshold test.
 
     Inert in a terminal (:func:`~pytest_multitrust.reliability.terminal_safe`): the worst
     samples' answers and scorer details, and custom task names, can be model- or user-made.
     """
+    from pytest_multitrust.engine.runner import format_value
     from pytest_multitrust.reliability import terminal_safe
     from pytest_multitrust.report.gates import uncertain
 

@@ -2,7 +2,9 @@
 
 Custom sample tests can run on any xdist worker, so their task's threshold test is judged
 where every record arrives: on the controller (or in the single process without xdist).
-:func:`custom_metric_result` computes the metric the way built-in tasks do (mean per
+A custom task is a :class:`~pytest_multitrust.tasks.base.TaskSpec` whose samples arrive
+from tests, already scored (:func:`task_spec`): :func:`custom_metric_result` has the
+engine compute its metric from their records as it does a built-in task's (mean per
 variant, then the mean over variants; Wilson interval when every value is 0 or 1, else a
 seeded bootstrap), and :func:`judge_custom_threshold` turns it into a verdict: pass,
 fail (with the one-screen threshold message), or skip when no sample counted.
@@ -13,22 +15,25 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from pytest_multitrust.custom.declare import CustomTask
-from pytest_multitrust.records import (
-    METRIC_PROPERTY,
-    VERDICT_PROPERTY,
-    MetricResult,
-    SampleRecord,
-    WorstSample,
+from pytest_multitrust.engine.runner import (
+    build_metric_result,
+    counted_records,
+    metric_properties,
+    records_task_values,
 )
-from pytest_multitrust.tasks.base import MetricSpec, oriented
+from pytest_multitrust.tasks.base import MetricSpec, TaskSpec
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from pytest_multitrust.models.base import Response
+    from pytest_multitrust.records import MetricResult, SampleRecord
+    from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Settings, Threshold
+    from pytest_multitrust.tasks.base import Aspect, Sample, SampleScore
 
 __all__ = [
     "PENDING_PROPERTY",
@@ -36,8 +41,7 @@ __all__ = [
     "PendingJudgement",
     "custom_metric_result",
     "judge_custom_threshold",
-    "metric_properties",
-    "metric_value",
+    "task_spec",
 ]
 
 #: ``user_properties`` key a worker puts on a custom threshold test's report: the
@@ -84,45 +88,45 @@ class Judgement:
         return metric_properties(self.result) if self.result is not None else []
 
 
-def metric_properties(result: MetricResult) -> list[tuple[str, str]]:
-    """The record and the plain JUnit properties of a judged metric (as built-in tasks)."""
-    from pytest_multitrust.collect import format_value
-
-    return [
-        (METRIC_PROPERTY, result.to_json()),
-        (VERDICT_PROPERTY, result.verdict),
-        ("multitrust.value", format_value(result.value)),
-        ("multitrust.threshold", f"{result.op} {result.threshold:g}"),
-        ("multitrust.ci", f"[{format_value(result.ci_low)}, {format_value(result.ci_high)}]"),
-        ("multitrust.n", str(result.n)),
-    ]
+def _scored_by_tests(
+    samples: Sequence[Sample], responses: Sequence[Response], context: ScoringContext
+) -> list[SampleScore]:
+    """A custom task's scorer: there is none, its tests score their samples themselves."""
+    raise TypeError("a custom task's samples are scored by its trust tests, not by a scorer")
 
 
-def _counted(records: Sequence[SampleRecord], metric: str) -> list[SampleRecord]:
-    return [
-        r
-        for r in records
-        if r.verdict in ("pass", "miss") and not math.isnan(r.values.get(metric, math.nan))
-    ]
+def task_spec(task: CustomTask, records: Sequence[SampleRecord]) -> TaskSpec:
+    """The custom task as a :class:`TaskSpec` whose samples arrive from its tests, scored.
 
-
-def metric_value(records: Sequence[SampleRecord], metric: str) -> float:
-    """Mean of ``metric`` per variant, then the mean over variants; NaN when none counted.
-
-    >>> from pytest_multitrust.records import SampleRecord
-    >>> def rec(variant, value):
-    ...     return SampleRecord("t", variant + str(value), variant, "", None, "",
-    ...                         {"m": value}, "pass")
-    >>> metric_value([rec("a", 1.0), rec("a", 0.0), rec("b", 1.0)], "m")
-    0.75
+    Each metric is a proportion (Wilson interval) when every value counted for it is 0 or
+    1, else a mean (seeded bootstrap interval); its threshold is the markers' (NaN when
+    only the configuration gives one). Its values are the mean per variant, then the
+    mean over variants, as for a built-in task.
     """
-    per_variant: dict[str, list[float]] = {}
-    for record in _counted(records, metric):
-        per_variant.setdefault(record.variant, []).append(record.values[metric])
-    if not per_variant:
-        return math.nan
-    means = [sum(v) / len(v) for v in per_variant.values()]
-    return sum(means) / len(means)
+    metrics: list[MetricSpec] = []
+    for metric in task.metrics:
+        values = [r.values[metric.name] for r in counted_records(records, metric.name)]
+        kind: Literal["proportion", "mean"] = (
+            "proportion" if values and all(v in (0.0, 1.0) for v in values) else "mean"
+        )
+        metrics.append(
+            MetricSpec(
+                metric.name,
+                metric.direction,
+                math.nan if metric.threshold is None else metric.threshold,
+                kind=kind,
+                scorer="custom",
+            )
+        )
+    return TaskSpec(
+        id=task.id,
+        name=task.name,
+        aspect=cast("Aspect", task.aspect),
+        sub_aspect=task.sub_aspect,
+        summary=f"custom task {task.id}: @pytest.mark.trust(task={task.id!r}) tests",
+        metrics=tuple(metrics),
+        scorer=_scored_by_tests,
+    )
 
 
 def custom_metric_result(
@@ -136,50 +140,22 @@ def custom_metric_result(
 ) -> MetricResult:
     """The metric of a custom task from its records, against ``op threshold`` (unjudged).
 
-    Errored samples are not counted (they show in ``errors``); skipped ones neither.
+    Computed by the engine as a built-in task's metric is
+    (:func:`~pytest_multitrust.engine.runner.build_metric_result`), from the custom task
+    as a :class:`TaskSpec` (:func:`task_spec`). Errored samples are not counted (they
+    show in ``errors``); skipped ones neither.
     """
-    from pytest_multitrust.engine.runner import metric_interval
+    from pytest_multitrust.settings import Threshold
 
-    metric = task.metric(metric_name)
-    counted = _counted(records, metric.name)
-    values = [r.values[metric.name] for r in counted]
-    value = metric_value(records, metric.name)
-    kind: Literal["proportion", "mean"] = (
-        "proportion" if values and all(v in (0.0, 1.0) for v in values) else "mean"
+    spec = task_spec(task, records)
+    metric = spec.metric(metric_name)
+    limit = Threshold(
+        target=f"{task.id}.{metric.name}",
+        op=cast("Literal['>=', '<=', '>', '<']", op),
+        value=threshold,
     )
-    spec = MetricSpec(metric.name, metric.direction, threshold, kind=kind)
-    low, high = metric_interval(spec, values, value, seed)
-    oriented_values = [
-        oriented(v, m.direction)
-        for m in task.metrics
-        if not math.isnan(v := metric_value(records, m.name))
-    ]
-    trust = sum(oriented_values) / len(oriented_values) if oriented_values else math.nan
-    worst = sorted(counted, key=lambda r: oriented(r.values[metric.name], metric.direction))
-    scorers = sorted({r.scorer for r in counted if r.scorer})
-    return MetricResult(
-        task_id=task.id,
-        task_name=task.name,
-        aspect=task.aspect,
-        sub_aspect=task.sub_aspect,
-        metric=metric.name,
-        direction=metric.direction,
-        value=value,
-        threshold=threshold,
-        op=op,
-        passed=False,
-        n=len(counted),
-        errors=sum(r.verdict == "error" for r in records),
-        ci_low=low,
-        ci_high=high,
-        scorer=", ".join(scorers) or "custom",
-        trust_score=trust,
-        worst=tuple(
-            WorstSample(r.sample_id, r.values[metric.name], r.response[:160], r.detail)
-            for r in worst[:5]
-            if oriented(r.values[metric.name], metric.direction) < 1.0
-        ),
-    )
+    values = records_task_values(spec, records)
+    return build_metric_result(spec, metric.name, records, values, user=limit, seed=seed)
 
 
 def _threshold_of(

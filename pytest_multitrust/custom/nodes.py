@@ -7,29 +7,48 @@ the item is judged where their records are:
 
 * without xdist, in this process, as an ordinary assertion, after every sample test
   (custom threshold tests are moved to the end of the run);
-* on an xdist worker the item only says which samples it expects; the controller, which
-  receives every worker's records, judges it there and rewrites its report before anyone
-  reads it (terminal, JUnit XML, ``--lf`` cache, trust report). The plugin's scheduler
-  runs these items only once every other test has finished.
+* on an xdist worker the item only says, on its ``user_properties``, which task and
+  samples it judges; the controller, which receives every worker's records the same
+  way, judges it there and completes this item's own report (outcome, message, metric
+  properties) before anyone reads it (terminal, JUnit XML, pytest's ``--lf`` record,
+  trust report); no other test's report is changed. The plugin's scheduler runs these
+  items only once every other test has finished.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
 from pytest_multitrust.custom.judge import PENDING_PROPERTY, PendingJudgement
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from _pytest._code.code import TerminalRepr
+    from collections.abc import Iterator, Sequence
 
     from pytest_multitrust.custom.declare import CustomTask
-    from pytest_multitrust.custom.plugin import CustomTrust
+    from pytest_multitrust.custom.judge import Judgement
 
 __all__ = ["CustomTaskCollector", "CustomThresholdError", "CustomThresholdItem"]
+
+
+class ThresholdJudge(Protocol):
+    """What the threshold nodes ask of the custom-test plugin (``custom.plugin.CustomTrust``).
+
+    A protocol, so that the nodes do not import the plugin that creates them.
+    """
+
+    aspect_markers: tuple[str, ...]  # marker names an aspect may add
+
+    def selected_samples(self, task_id: str) -> list[str]:
+        """The sample test ids of ``task_id`` selected in this session."""
+        ...
+
+    def judge(
+        self, nodeid: str, task: CustomTask, metric: str, expected: Sequence[str]
+    ) -> Judgement:
+        """Judge threshold test ``nodeid`` from the records that arrived here."""
+        ...
 
 
 class CustomThresholdError(Exception):
@@ -40,7 +59,7 @@ class CustomTaskCollector(pytest.Collector):
     """Collects the threshold tests of one custom task."""
 
     task: CustomTask
-    custom: CustomTrust
+    custom: ThresholdJudge
 
     def collect(self) -> Iterator[pytest.Item]:
         """One threshold test per metric the task's tests declare."""
@@ -64,7 +83,7 @@ class CustomThresholdItem(pytest.Item):
 
     task: CustomTask
     metric: str
-    custom: CustomTrust
+    custom: ThresholdJudge
 
     def runtest(self) -> None:
         """Judge here without xdist; on a worker, leave the judgement to the controller."""
@@ -73,7 +92,7 @@ class CustomThresholdItem(pytest.Item):
             pending = PendingJudgement(self.task, self.metric, tuple(expected))
             self.user_properties.append((PENDING_PROPERTY, pending.to_json()))
             return
-        judgement = self.custom.judge(self.task, self.metric, expected)
+        judgement = self.custom.judge(self.nodeid, self.task, self.metric, expected)
         self.user_properties.extend(judgement.properties)
         if judgement.outcome == "skipped":
             pytest.skip(judgement.message)
@@ -88,7 +107,7 @@ class CustomThresholdItem(pytest.Item):
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
         style: str | None = None,
-    ) -> str | TerminalRepr:
+    ) -> str:
         """The domain message, without a traceback.
 
         Anything else is shown as Python prints it, without pytest's and pluggy's frames.

@@ -8,13 +8,17 @@ In every process that collects (the single process, or each xdist worker):
 * declarations resolve into :class:`CustomTask` records, collected as threshold tests
   beside the built-in tasks (:mod:`pytest_multitrust.custom.nodes`);
 * after deselection, a custom threshold test selected without any of its sample tests
-  (``--lf`` after only the threshold failed, ``-k threshold``) brings them all back, the
-  way a built-in threshold test generates every sample; custom threshold tests move to
-  the end of the run;
+  (``-k threshold``) brings them all back, the way a built-in threshold test generates
+  every sample, and one that failed last brings back the samples it was judged from
+  under ``--lf`` (:mod:`pytest_multitrust.custom.lastfailed`); custom threshold tests
+  move to the end of the run;
 * the call report of each sample test carries its records (``multitrust.sample``).
 
 Where records arrive (the single process, or the xdist controller) it keeps them per
-task and test, notes which tests have finished, and judges custom threshold tests.
+task and test, notes which tests have finished, and judges custom threshold tests: on
+the controller, a worker's threshold test carries what to judge (its task and expected
+samples) and the controller completes that test's own report with the verdict; no other
+test's report is changed.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from pytest_multitrust.custom.judge import (
     PendingJudgement,
     judge_custom_threshold,
 )
+from pytest_multitrust.custom.lastfailed import FailedSamples
 from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.records import SAMPLE_PROPERTY, VERDICT_PROPERTY, SampleRecord
 from pytest_multitrust.report.gates import never_decided
@@ -194,7 +199,8 @@ class CustomTrust:
         self.records: dict[str, dict[str, list[SampleRecord]]] = {}  # task -> test -> records
         self.finished: set[str] = set()  # test ids whose teardown has reported
         self._judged: dict[str, list[tuple[str, str]]] = {}  # test id -> properties judged
-        self._report_ids: dict[str, object] = {}  # sample test id -> its report's ``id``
+        self._failed_samples: FailedSamples | None = None  # for --lf, on first use
+        self._rerun: dict[str, list[str]] = {}  # --lf: failed threshold id -> its samples
 
     # -- collection (single process and workers) ---------------------------------------------
 
@@ -255,6 +261,31 @@ class CustomTrust:
             self._tasks = tasks
         return self._tasks
 
+    def failed_samples(self) -> FailedSamples:
+        """The sample tests of the custom threshold tests that failed (kept for ``--lf``)."""
+        if self._failed_samples is None:
+            self._failed_samples = FailedSamples(self.config)
+        return self._failed_samples
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Under ``--lf``: make sure the samples of failed threshold tests are collected."""
+        from pytest_multitrust.custom.lastfailed import CollectSkipped, KeepSamples, by_file
+
+        if _state(self.config) is None:
+            return
+        self._rerun = self.failed_samples().to_rerun()
+        if not self._rerun:
+            return
+        wanted = by_file(self.config, [n for samples in self._rerun.values() for n in samples])
+        inner = CollectSkipped(wanted)
+        self.config.pluginmanager.register(inner, "multitrust-custom-lf-collect")
+        self.config.pluginmanager.register(KeepSamples(inner), "multitrust-custom-lf-keep")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Keep the samples of failed custom threshold tests where they were judged."""
+        if self._failed_samples is not None and not hasattr(self.config, "workerinput"):
+            self._failed_samples.save()
+
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
@@ -262,8 +293,9 @@ class CustomTrust:
         """Resolve tasks before ``-m`` reads markers, and fix the selection after it.
 
         After every deselection (``-m``, ``-k``, ``--lf``), a custom threshold test selected
-        without any of its sample tests brings them back, and custom threshold tests move
-        to the end of the run.
+        without any of its sample tests brings them back, one that failed last brings back
+        under ``--lf`` the samples it was judged from, and custom threshold tests move to
+        the end of the run.
         """
         from pytest_multitrust.custom.nodes import CustomThresholdItem
 
@@ -274,6 +306,7 @@ class CustomTrust:
             return
         kept = [item for item in items if not isinstance(item, CustomThresholdItem)]
         present = {item.nodeid for item in kept}
+        rerun = {nodeid for t in thresholds for nodeid in self._rerun.get(t.nodeid, ())}
         for task_id in dict.fromkeys(t.task.id for t in thresholds):
             own = [
                 nodeid
@@ -282,6 +315,8 @@ class CustomTrust:
             ]
             if own and not any(nodeid in present for nodeid in own):
                 kept.extend(self._items[nodeid] for nodeid in own)
+            else:
+                kept.extend(self._items[nodeid] for nodeid in own if nodeid in rerun - present)
         items[:] = [*kept, *thresholds]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -488,7 +523,6 @@ class CustomTrust:
                     self.records.setdefault(record.task_id, {}).setdefault(
                         report.nodeid, []
                     ).append(record)
-                    self._report_ids[report.nodeid] = getattr(report, "id", report.nodeid)
             elif name == PENDING_PROPERTY and isinstance(value, str):
                 pending = value
         if pending is not None:
@@ -499,8 +533,8 @@ class CustomTrust:
         return {t.id for t in state.tasks} if state is not None else set()
 
     def _judge_report(self, report: pytest.TestReport, pending: PendingJudgement) -> None:
-        """Judge on the controller and rewrite the worker's report."""
-        judgement = self.judge(pending.task, pending.metric, pending.expected)
+        """Judge on the controller and complete the worker's report of this threshold test."""
+        judgement = self.judge(report.nodeid, pending.task, pending.metric, pending.expected)
         properties = judgement.properties
         report.user_properties = [
             *(p for p in report.user_properties if p[0] != PENDING_PROPERTY),
@@ -518,13 +552,15 @@ class CustomTrust:
                 f"Skipped: {judgement.message}",
             )
 
-    def judge(self, task: CustomTask, metric: str, expected: Sequence[str]) -> Judgement:
-        """Judge a custom threshold test from the records that arrived here.
+    def judge(
+        self, nodeid: str, task: CustomTask, metric: str, expected: Sequence[str]
+    ) -> Judgement:
+        """Judge custom threshold test ``nodeid`` from the records that arrived here.
 
-        When it fails, its sample tests are remembered as failed for ``--lf`` too: the next
-        ``pytest --lf`` then collects and runs them with the threshold test (pytest
-        would otherwise skip the files whose tests all passed), as a failed built-in
-        threshold test generates its task's samples again.
+        When it fails, its sample tests are kept for ``--lf`` (in this plugin's own
+        ``config.cache`` key): the next ``pytest --lf`` then collects and runs them with
+        the threshold test, as a failed built-in threshold test generates its task's
+        samples again.
         """
         state = _state(self.config)
         if state is None:  # pragma: no cover - threshold tests exist only in active runs
@@ -537,14 +573,5 @@ class CustomTrust:
             self.finished,
             state.settings,
         )
-        if judgement.outcome == "failed":
-            self._remember_failed(expected)
+        self.failed_samples().note(nodeid, judgement.outcome == "failed", expected)
         return judgement
-
-    def _remember_failed(self, nodeids: Sequence[str]) -> None:
-        lf = self.config.pluginmanager.get_plugin("lfplugin")
-        lastfailed = getattr(lf, "lastfailed", None)
-        if not isinstance(lastfailed, dict):  # -p no:cacheprovider, or another pytest
-            return
-        for nodeid in nodeids:
-            lastfailed[self._report_ids.get(nodeid, nodeid)] = True

@@ -4,6 +4,11 @@ The first sample test of a task asks its :class:`TaskRun` for a record; the run 
 renders, generates (in backend-sized batches) and scores every *selected* sample of the
 task at once, and each later sample test reads its record. The threshold test asks for
 the task's :class:`~pytest_multitrust.records.MetricResult`.
+
+:func:`build_metric_result` is the one place a task metric becomes a ``MetricResult``,
+for built-in tasks (:meth:`TaskRun.metric_result`) and custom ones, whose records arrive
+from tests (:func:`records_task_values`); :func:`metric_properties` is what a judged
+threshold test reports.
 """
 
 from __future__ import annotations
@@ -24,13 +29,19 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
-from pytest_multitrust.records import MetricResult, SampleRecord, WorstSample
+from pytest_multitrust.records import (
+    METRIC_PROPERTY,
+    VERDICT_PROPERTY,
+    MetricResult,
+    SampleRecord,
+    WorstSample,
+)
 from pytest_multitrust.reliability import format_failure, is_fatal, terminal_safe
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec, oriented
 from pytest_multitrust.thresholds import holds
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.imaging.transform import TransformContext, TransformResult
@@ -42,8 +53,13 @@ __all__ = [
     "ModelHolder",
     "ModelLoadError",
     "TaskRun",
+    "build_metric_result",
     "build_request",
+    "counted_records",
+    "format_value",
     "metric_interval",
+    "metric_properties",
+    "records_task_values",
 ]
 
 
@@ -469,54 +485,138 @@ class TaskRun:
     def metric_result(self, metric_name: str) -> MetricResult:
         """Judge one task metric against its threshold (user's, else the task's default)."""
         records = self.records()
-        metric = self.task.metric(metric_name)
         counted = [(s, self._scores[s.id]) for s in self.samples if s.id in self._scores]
-        samples = [s for s, _ in counted]
-        scores = [sc for _, sc in counted]
         values = (
-            self.task.compute(samples, scores)
+            self.task.compute([s for s, _ in counted], [sc for _, sc in counted])
             if counted
             else {m.name: math.nan for m in self.task.metrics}
         )
-        value = values[metric.name]
-        per_sample = [
-            r.values[metric.name]
-            for r in records
-            if r.verdict != "error" and not math.isnan(r.values[metric.name])
-        ]
-        user = self.thresholds.get(metric.name)
-        threshold = user.value if user is not None else metric.threshold
-        op = user.op if user is not None else metric.op
-        passed = holds(value, op, threshold)
-        low, high = metric_interval(metric, per_sample, value, self.seed)
-        worst = sorted(
-            (r for r in records if r.verdict != "error" and not math.isnan(r.values[metric.name])),
-            key=lambda r: oriented(r.values[metric.name], metric.direction),
-        )[:5]
-        scorers = sorted({r.scorer for r in records if r.verdict not in ("error", "skip")})
-        return MetricResult(
-            task_id=self.task.id,
-            task_name=self.task.name,
-            aspect=self.task.aspect,
-            sub_aspect=self.task.sub_aspect,
-            metric=metric.name,
-            direction=metric.direction,
-            value=value,
-            threshold=threshold,
-            op=op,
-            passed=passed,
-            n=len(per_sample),
-            errors=sum(r.verdict == "error" for r in records),
-            ci_low=low,
-            ci_high=high,
-            scorer=", ".join(scorers) or metric.scorer,
-            trust_score=self.task.trust_score(values),
-            worst=tuple(
-                WorstSample(r.sample_id, r.values[metric.name], r.response[:160], r.detail)
-                for r in worst
-                if oriented(r.values[metric.name], metric.direction) < 1.0
-            ),
+        return build_metric_result(
+            self.task,
+            metric_name,
+            records,
+            values,
+            user=self.thresholds.get(metric_name),
+            seed=self.seed,
         )
+
+
+def counted_records(records: Sequence[SampleRecord], metric: str) -> list[SampleRecord]:
+    """The records that count for ``metric``: met or missed, with a value for it.
+
+    Errored and skipped samples never count, nor a sample without a value for the metric
+    (NaN, or a custom sample of another metric of its task).
+    """
+    return [
+        r
+        for r in records
+        if r.verdict in ("pass", "miss") and not math.isnan(r.values.get(metric, math.nan))
+    ]
+
+
+def build_metric_result(
+    task: TaskSpec,
+    metric_name: str,
+    records: Sequence[SampleRecord],
+    values: Mapping[str, float],
+    *,
+    user: Threshold | None,
+    seed: int,
+) -> MetricResult:
+    """The :class:`MetricResult` of one task metric (built-in and custom tasks alike).
+
+    Args:
+        task: the task: a built-in or data task, or a custom task made a
+            :class:`TaskSpec` whose samples arrive from tests, already scored.
+        metric_name: the metric to report.
+        records: every record of the task's selected samples, in sample order (errors
+            and skips included: they are counted as such).
+        values: the task's metric values (:meth:`TaskSpec.compute` of its scored samples).
+        user: the user's threshold on the metric (``--mt-threshold``, the ini file); None:
+            the metric's default.
+        seed: the seed of the bootstrap interval.
+
+    The value is ``values[metric_name]``; ``n``, the interval (Wilson for proportions, a
+    seeded bootstrap for means) and the worst samples come from the records that count
+    (:func:`counted_records`); ``passed`` is the plain comparison with the threshold (the
+    gate judgement, :func:`pytest_multitrust.report.gates.judge_metric`, is the caller's).
+    """
+    metric = task.metric(metric_name)
+    value = values[metric.name]
+    counted = counted_records(records, metric.name)
+    threshold = user.value if user is not None else metric.threshold
+    op = user.op if user is not None else metric.op
+    passed = holds(value, op, threshold)
+    low, high = metric_interval(metric, [r.values[metric.name] for r in counted], value, seed)
+    worst = sorted(counted, key=lambda r: oriented(r.values[metric.name], metric.direction))[:5]
+    scorers = sorted(
+        {
+            r.scorer
+            for r in records
+            if r.verdict in ("pass", "miss") and r.scorer and metric.name in r.values
+        }
+    )
+    return MetricResult(
+        task_id=task.id,
+        task_name=task.name,
+        aspect=task.aspect,
+        sub_aspect=task.sub_aspect,
+        metric=metric.name,
+        direction=metric.direction,
+        value=value,
+        threshold=threshold,
+        op=op,
+        passed=passed,
+        n=len(counted),
+        errors=sum(r.verdict == "error" for r in records),
+        ci_low=low,
+        ci_high=high,
+        scorer=", ".join(scorers) or metric.scorer,
+        trust_score=task.trust_score(values),
+        worst=tuple(
+            WorstSample(r.sample_id, r.values[metric.name], r.response[:160], r.detail)
+            for r in worst
+            if oriented(r.values[metric.name], metric.direction) < 1.0
+        ),
+    )
+
+
+def records_task_values(task: TaskSpec, records: Sequence[SampleRecord]) -> dict[str, float]:
+    """The task's metric values from records that arrived already scored (custom tasks).
+
+    Each record that counts (met or missed) stands for its sample and its score, so that
+    :meth:`TaskSpec.compute` aggregates them as it does a built-in task's (by default:
+    the mean per variant, then the mean over variants).
+    """
+    scored = [r for r in records if r.verdict in ("pass", "miss")]
+    if not scored:
+        return {m.name: math.nan for m in task.metrics}
+    samples = [Sample(id=r.sample_id, variant=r.variant, prompt=r.prompt) for r in scored]
+    scores = [
+        SampleScore(values=r.values, passed=r.verdict == "pass", scorer=r.scorer) for r in scored
+    ]
+    return task.compute(samples, scores)
+
+
+def format_value(value: float) -> str:
+    """A metric value for humans: 3 decimals, 'n/a' for NaN."""
+    return "n/a" if value != value else f"{value:.3f}"
+
+
+def metric_properties(result: MetricResult) -> list[tuple[str, str]]:
+    """The ``user_properties`` of a judged threshold test: its record, then plain ones.
+
+    The :class:`MetricResult` as JSON (what the controller's collector reads) and, for
+    JUnit XML readers, its verdict, value, threshold, interval and sample count.
+    """
+    return [
+        (METRIC_PROPERTY, result.to_json()),
+        (VERDICT_PROPERTY, result.verdict),
+        ("multitrust.value", format_value(result.value)),
+        ("multitrust.threshold", f"{result.op} {result.threshold:g}"),
+        ("multitrust.ci", f"[{format_value(result.ci_low)}, {format_value(result.ci_high)}]"),
+        ("multitrust.n", str(result.n)),
+    ]
 
 
 def replace_record(record: SampleRecord, **changes: object) -> SampleRecord:

@@ -11,8 +11,9 @@ from pytest_multitrust.custom.judge import (
     PendingJudgement,
     custom_metric_result,
     judge_custom_threshold,
-    metric_value,
+    task_spec,
 )
+from pytest_multitrust.engine.runner import records_task_values
 from pytest_multitrust.records import METRIC_PROPERTY, MetricResult, SampleRecord
 from pytest_multitrust.scoring.stats import bootstrap_interval, wilson_interval
 from pytest_multitrust.settings import Settings, parse_threshold
@@ -46,6 +47,11 @@ def record(
         verdict=verdict,  # type: ignore[arg-type]
         scorer="custom",
     )
+
+
+def metric_value(records: list[SampleRecord], metric: str) -> float:
+    """The custom task's value of ``metric``, as the engine computes it from the records."""
+    return records_task_values(task_spec(TASK, records), records)[metric]
 
 
 def test_variants_are_averaged_first_and_uncounted_values_skipped() -> None:
