@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.models.redact import redact_spec
+from pytest_multitrust.report.crossmodal import crossmodal_effects
 from pytest_multitrust.report.gates import metric_gate, score_gates
 from pytest_multitrust.report.model import (
     SCHEMA_VERSION,
@@ -185,7 +186,7 @@ def build_report(
     data: Sequence[DataVersion] | None = None,
     notes: Sequence[tuple[str, str]] = (),
 ) -> TrustReport:
-    """Scores, gates (aspect/overall and task metrics) and provenance of one run.
+    """Scores, gates (aspect/overall and task metrics), cross-modal impact and provenance.
 
     The comparison with a baseline and its regression gates are added by the caller.
     ``data`` replaces the built-in data entries of the provenance (``--mt-data=official``);
@@ -252,6 +253,11 @@ def build_report(
         samples=tuple(ordered_samples),
         extra=tuple(notes),
         comparability=_comparability(settings, tasks, data),
+        crossmodal=crossmodal_effects(
+            ordered_samples,
+            {t.id: [(m.name, m.direction) for m in t.metrics if m.in_score] for t in tasks},
+            settings.seed,
+        ),
     )
 
 
