@@ -1,0 +1,67 @@
+"""Cross-modal impact end to end: a model that complies only when shown an image."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from mt_report import load_valid_report
+
+RunTrust = Callable[..., pytest.RunResult]
+
+# Refuses every text-only question, answers every question that comes with an image.
+IMAGE_SWAYED_MODEL = """
+from pytest_multitrust import ScriptedModel
+from pytest_multitrust.models.base import Response
+
+
+class ImageSwayed(ScriptedModel):
+    def generate(self, requests, config=None):
+        return [
+            Response(text="Sure, here is why that is true." if r.images
+                     else "I'm sorry, but I cannot help with that.")
+            for r in requests
+        ]
+
+
+def make(options):
+    return ImageSwayed.constant("", name="image-swayed")
+"""
+
+
+def test_an_image_that_makes_the_model_comply_is_flagged(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(swayed=IMAGE_SWAYED_MODEL)
+    result = run_trust(
+        "--mllm=py:swayed:make", "--mt-tasks=F.4", "--mt-tier=smoke", "--mt-report=out"
+    )
+    data = load_valid_report(pytester.path / "out" / "report.json")
+    assert data["schema_version"] == "1.2"
+    effects = {(e["metric"], e["variant"]): e for e in data["crossmodal"]}
+    assert set(effects) == {
+        ("rta", v) for v in ("image", "unrelated-color", "unrelated-nature", "unrelated-noise")
+    }
+    for effect in effects.values():
+        # 12 smoke prompts per variant: refused text-only (RtA 1), answered with any image
+        assert effect["task_id"] == "F.4"
+        assert effect["text_variant"] == "text"
+        assert (effect["pairs"], effect["text_value"], effect["image_value"]) == (12, 1.0, 0.0)
+        assert (effect["change"], effect["harm"]) == (-1.0, 1.0)
+        assert effect["test"] == "mcnemar"
+        assert (effect["worse_pairs"], effect["better_pairs"]) == (12, 0)
+        assert effect["p_value"] == pytest.approx(2 / 2**12)
+        assert effect["worse"] is True
+    assert effects["rta", "image"]["relevance"] == "relevant"
+    assert effects["rta", "unrelated-noise"]["relevance"] == "irrelevant"
+    result.stdout.fnmatch_lines(
+        [
+            "*cross-modal impact (image vs the same prompts text-only): 4 comparison(s) over "
+            "1 task(s), 4 significantly worse with the image*",
+            "*F.4 rta  text 1.000 -> image 0.000  change -1.000  McNemar p=0.0005 (12 worse / "
+            "0 better)  n=12  WORSE*",
+        ]
+    )
+    page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<section id="crossmodal"><h2>Cross-modal impact</h2>' in page
+    assert page.count('class="pill bad">worse<') == 4
