@@ -46,7 +46,7 @@ def binomial_two_sided(k: int, n: int) -> float:
     if n == 0:
         return 1.0
     probs = [comb(n, i) / 2**n for i in range(n + 1)]
-    return min(1.0, sum(p for p in probs if p <= probs[k] * (1 + 1e-7)))
+    return min(1.0, math.fsum(p for p in probs if p <= probs[k] * (1 + 1e-7)))
 
 
 @settings(deadline=None)  # the first call imports scipy
