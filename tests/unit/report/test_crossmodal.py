@@ -198,3 +198,16 @@ def test_html_section_escapes_and_marks_the_worse_rows() -> None:
     assert page.count('class="pill bad">worse<') == 1
     assert "[+0.100, +0.900]" in page
     assert "p=0.5000" in page
+
+
+def test_a_report_without_crossmodal_reads_back_with_none() -> None:
+    from mt_full_report import representative
+
+    from pytest_multitrust.report.json_report import validate_report
+    from pytest_multitrust.report.model import report_from_dict, report_to_dict
+
+    data = report_to_dict(representative())
+    assert len(data.pop("crossmodal")) == 2
+    data["schema_version"] = "1.1"  # written before cross-modal impact was reported
+    validate_report(data)
+    assert report_from_dict(data).crossmodal == ()
