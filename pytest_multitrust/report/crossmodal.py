@@ -53,18 +53,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pytest_multitrust.reliability import terminal_safe
+from pytest_multitrust.report.gates import GateResult, counts_as_passed, judge
 from pytest_multitrust.report.paired import BOOTSTRAP_RESAMPLES, percentile_interval, unit_seed
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from pytest_multitrust.records import SampleRecord
+    from pytest_multitrust.settings import Threshold
 
 __all__ = [
     "ALPHA",
     "CrossModalEffect",
     "crossmodal_card_lines",
     "crossmodal_effects",
+    "crossmodal_gates",
     "crossmodal_html",
     "mcnemar_p",
     "record_index",
@@ -249,6 +252,73 @@ def crossmodal_effects(
                 if effect is not None:
                     effects.append(effect)
     return tuple(effects)
+
+
+def crossmodal_gates(
+    effects: Sequence[CrossModalEffect], thresholds: Sequence[Threshold], inconclusive: str
+) -> list[GateResult]:
+    """Judge the ``crossmodal.<task>[.<metric>]`` thresholds on the effects.
+
+    The judged value is the task's largest ``harm`` (how much worse the image makes it,
+    over its image variants and the metrics compared, or the one metric named), judged
+    on the value (point mode: a McNemar comparison has no interval). No comparison
+    (the task did not run, or none of its prompts paired) fails: nothing was measured.
+
+    Args:
+        effects: the run's cross-modal effects.
+        thresholds: the user's thresholds (others than cross-modal ones are ignored).
+        inconclusive: what an inconclusive verdict counts as (point mode gives none).
+    """
+    gates: list[GateResult] = []
+    for threshold in thresholds:
+        target = threshold.crossmodal_target
+        if target is None:
+            continue
+        task_id, metric = target
+        chosen = [
+            e for e in effects if e.task_id == task_id and (metric is None or e.metric == metric)
+        ]
+        worst = max(chosen, key=lambda e: e.harm, default=None)
+        if worst is None:
+            gates.append(
+                GateResult(
+                    target=threshold.target,
+                    kind="crossmodal",
+                    op=threshold.op,
+                    limit=threshold.value,
+                    value=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    mode="point",
+                    verdict="fail",
+                    passed=False,
+                    note=f"no cross-modal comparison: no prompt of {task_id} paired text-only "
+                    "with an image",
+                    source=threshold.source,
+                )
+            )
+            continue
+        verdict = judge(worst.harm, math.nan, math.nan, threshold.op, threshold.value, "point")
+        significance = "significantly worse" if worst.worse else "not significantly worse"
+        gates.append(
+            GateResult(
+                target=threshold.target,
+                kind="crossmodal",
+                op=threshold.op,
+                limit=threshold.value,
+                value=worst.harm,
+                ci_low=math.nan,
+                ci_high=math.nan,
+                mode="point",
+                verdict=verdict,
+                passed=counts_as_passed(verdict, inconclusive),
+                n=worst.pairs,
+                note=f"worst: {worst.metric} with {worst.variant} vs {worst.text_variant}, "
+                f"{_evidence(worst)}, {significance}",
+                source=threshold.source,
+            )
+        )
+    return gates
 
 
 # -- rendering -------------------------------------------------------------------------------
