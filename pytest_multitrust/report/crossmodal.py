@@ -344,11 +344,15 @@ CardLine = tuple[str, Literal["green", "red", "yellow", ""]]
 
 
 def crossmodal_card_lines(effects: Sequence[CrossModalEffect]) -> list[CardLine]:
-    """The card's short block: a tally, then one line per significantly worse effect."""
+    """The card's short block: a tally, then one line per task the image makes worse.
+
+    A task's line counts its significantly worse comparisons and quotes the worst of
+    them (largest harm); the JSON and HTML reports list every comparison.
+    """
     if not effects:
         return []
     worse = [e for e in effects if e.worse]
-    tasks = sorted({e.task_id for e in effects}, key=[e.task_id for e in effects].index)
+    tasks = list(dict.fromkeys(e.task_id for e in effects))
     lines: list[CardLine] = [
         ("", ""),
         (
@@ -358,14 +362,18 @@ def crossmodal_card_lines(effects: Sequence[CrossModalEffect]) -> list[CardLine]
             "red" if worse else "",
         ),
     ]
-    id_width = max(len(e.task_id) for e in effects)
-    width = max(len(e.metric) for e in effects)
-    for e in worse:
+    id_width = max(len(t) for t in tasks)
+    for task in tasks:
+        flagged = [e for e in worse if e.task_id == task]
+        if not flagged:
+            continue
+        total = sum(e.task_id == task for e in effects)
+        e = max(flagged, key=lambda f: f.harm)
         lines.append(
             (
-                f"  {e.task_id:<{id_width}} {e.metric:<{width}}  {e.text_variant} "
-                f"{_num(e.text_value)} -> {e.variant} {_num(e.image_value)}  "
-                f"change {_num(e.change, True)}  {_evidence(e)}  n={e.pairs}  WORSE",
+                f"  {task:<{id_width}}  {len(flagged)} of {total} worse; worst: {e.metric} "
+                f"{e.text_variant} {_num(e.text_value)} -> {e.variant} {_num(e.image_value)}  "
+                f"change {_num(e.change, True)}  {_evidence(e)}  n={e.pairs}",
                 "red",
             )
         )

@@ -77,8 +77,8 @@ def test_an_image_that_makes_the_model_comply_is_flagged(
         [
             "*cross-modal impact (image vs the same prompts text-only): 4 comparison(s) over "
             "1 task(s), 4 significantly worse with the image*",
-            "*F.4 rta  text 1.000 -> image 0.000  change -1.000  McNemar p=0.0005 (12 worse / "
-            "0 better)  n=12  WORSE*",
+            "  F.4  4 of 4 worse; worst: rta text 1.000 -> image 0.000  change -1.000  "
+            "McNemar p=0.0005 (12 worse / 0 better)  n=12",
         ]
     )
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from math import comb
 
@@ -173,17 +174,23 @@ def _effect(worse: bool) -> CrossModalEffect:
     )  # fmt: skip
 
 
-def test_card_block_tallies_and_lists_only_the_worse_effects() -> None:
+def test_card_block_tallies_and_gives_one_line_per_worse_task() -> None:
     assert crossmodal_card_lines(()) == []
-    lines = crossmodal_card_lines((_effect(True), _effect(False)))
-    assert "2 comparison(s) over 1 task(s), 1 significantly worse" in lines[1][0]
+    worst = dataclasses.replace(
+        _effect(True), variant="unrelated-noise", image_value=0.0, change=-1.0, harm=1.0
+    )
+    other = dataclasses.replace(_effect(True), task_id="F.4")
+    lines = crossmodal_card_lines((_effect(True), worst, _effect(False), other))
+    assert "4 comparison(s) over 2 task(s), 3 significantly worse" in lines[1][0]
     assert lines[1][1] == "red"
-    (worse,) = lines[2:]
-    assert worse[1] == "red"
-    assert "S.3" in worse[0]
-    assert "text 1.000 -> image 0.100" in worse[0]
-    assert "McNemar p=0.0039 (9 worse / 0 better)" in worse[0]
-    assert worse[0].endswith("WORSE")
+    s3, f4 = lines[2:]
+    assert s3 == (
+        "  S.3  2 of 3 worse; worst: rta text 1.000 -> unrelated-noise 0.000  change -1.000  "
+        "McNemar p=0.0039 (9 worse / 0 better)  n=10",
+        "red",
+    )
+    assert f4[0].startswith("  F.4  1 of 1 worse; worst: rta text 1.000 -> image 0.100")
+    assert crossmodal_card_lines((_effect(False),))[2:] == []
 
 
 def test_html_section_escapes_and_marks_the_worse_rows() -> None:
