@@ -200,7 +200,7 @@ def _effect(
         text_value=text_value,
         image_value=image_value,
         change=change,
-        harm=sign * change,
+        harm=sign * change + 0.0,  # no -0.0
         test=test,
         p_value=p_value,
         ci_low=ci_low,
