@@ -106,6 +106,9 @@ def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
     tasks = {t.id: t for t in all_tasks()}
     for threshold in thresholds:
         target = threshold.target
+        if threshold.is_crossmodal:
+            _check_crossmodal(threshold, tasks)
+            continue
         if target in ASPECTS or target == "overall":
             _check_reachable(threshold, f"{target} (a score)", (0.0, 1.0))
             continue
@@ -134,6 +137,41 @@ def _check_thresholds(thresholds: Sequence[Threshold]) -> None:
                 f"{better}-is-better, so use {metric.op}"
             )
         _check_reachable(threshold, f"{task.id}.{metric.name}", metric.bounds)
+
+
+def _has_text_only_variant(task: TaskSpec) -> bool:
+    """Whether a task asks some prompts text-only as well as with images (by variant name)."""
+    return any(v in ("text", "none") or v.endswith("-text") for v in task.variants)
+
+
+def _check_crossmodal(threshold: Threshold, tasks: Mapping[str, TaskSpec]) -> None:
+    """Check a ``crossmodal.<task>[.<metric>]`` threshold: task, metric, an upper limit."""
+    target = threshold.crossmodal_target
+    assert target is not None
+    task_id, metric_name = target
+    where = f"--mt-threshold {threshold.source!r}"
+    if threshold.op not in ("<=", "<"):
+        raise pytest.UsageError(
+            f"{where}: a cross-modal threshold limits how much worse the image makes the "
+            "task (the harm, positive is worse), so use <= or <, e.g. 'crossmodal.S.3<=0.05'"
+        )
+    task = tasks.get(task_id)
+    if task is None and not re.fullmatch(r"[TSRFP]\.[0-9]+", task_id):
+        return  # a custom task: its comparisons, if any, are found in the records
+    if task is None or not _has_text_only_variant(task):
+        known = ", ".join(t.id for t in tasks.values() if _has_text_only_variant(t))
+        raise pytest.UsageError(
+            f"{where}: {task_id!r} has no text-only variant to compare images with; "
+            f"use one of: {known}"
+        )
+    if metric_name is not None:
+        scored = [m.name for m in task.metrics if m.in_score]
+        if metric_name not in scored:
+            raise pytest.UsageError(
+                f"{where}: {task.id} compares {', '.join(scored)} across modalities (the "
+                f"metrics of its trust score), not {metric_name!r}"
+            )
+    _check_reachable(threshold, f"the cross-modal harm of {task.id}", (-1.0, 1.0))
 
 
 def _check_selected(

@@ -40,6 +40,7 @@ from pytest_multitrust.options import (
 from pytest_multitrust.thresholds import OPS, Op, holds
 
 __all__ = [
+    "CROSSMODAL_PREFIX",
     "OPTIONS",
     "ModelOptions",
     "RegressionLimit",
@@ -383,6 +384,10 @@ def parse_data_source(text: str) -> Path | None:
     return user_path(path.strip(), "--mt-data")
 
 
+#: The prefix of a threshold on a task's cross-modal impact: ``crossmodal.S.3<=0.05``.
+CROSSMODAL_PREFIX = "crossmodal."
+
+
 @dataclass(frozen=True)
 class Threshold:
     """A pass threshold on an aspect score, the overall score or one task metric."""
@@ -400,8 +405,31 @@ class Threshold:
     @property
     def task_id(self) -> str | None:
         """The task id of a task-metric target (``S.4`` of ``S.4.rta``), else None."""
+        if self.is_crossmodal:
+            return None
         head, sep, _ = self.target.rpartition(".")  # aspects and "overall" hold no dot
         return head if sep and head else None
+
+    @property
+    def is_crossmodal(self) -> bool:
+        """True for ``crossmodal.<task>[.<metric>]`` targets (the image's paired harm)."""
+        return self.target.startswith(CROSSMODAL_PREFIX)
+
+    @property
+    def crossmodal_target(self) -> tuple[str, str | None] | None:
+        """``(task id, metric or None)`` of a cross-modal target, else None.
+
+        >>> parse_threshold("crossmodal.S.3<=0.05").crossmodal_target
+        ('S.3', None)
+        >>> parse_threshold("crossmodal.S.3.rta<=0.05").crossmodal_target
+        ('S.3', 'rta')
+        """
+        if not self.is_crossmodal:
+            return None
+        parts = self.target[len(CROSSMODAL_PREFIX) :].split(".")
+        if len(parts) >= 3:  # a built-in task id holds one dot: S.3
+            return (".".join(parts[:-1]), parts[-1])
+        return (".".join(parts), None)
 
     @property
     def metric(self) -> str | None:
@@ -422,6 +450,10 @@ _THRESHOLD = re.compile(
 def parse_threshold(text: str) -> Threshold:
     """Parse a threshold such as ``S.4.rta>=0.9``, ``R.5.asr <= 0.2`` or ``safety>=0.8``.
 
+    ``crossmodal.S.3<=0.05`` (or ``crossmodal.S.3.rta<=0.05``) limits how much worse an
+    image makes the task than the same prompts text-only (the largest ``harm`` of its
+    cross-modal comparisons, see :mod:`pytest_multitrust.report.crossmodal`).
+
     Raises:
         pytest.UsageError: naming the expression and the accepted forms.
     """
@@ -430,8 +462,8 @@ def parse_threshold(text: str) -> Threshold:
         raise _fail(
             "--mt-threshold",
             text,
-            "'<aspect|overall|task.metric> <op> <number>' with op one of >=, <=, >, <, "
-            "e.g. 'safety>=0.8' or 'S.4.rta>=0.9'",
+            "'<aspect|overall|task.metric|crossmodal.task[.metric]> <op> <number>' with op "
+            "one of >=, <=, >, <, e.g. 'safety>=0.8', 'S.4.rta>=0.9' or 'crossmodal.S.3<=0.05'",
         )
     return Threshold(
         target=match["target"],
@@ -546,9 +578,11 @@ TIER_OPTION = Option(
 THRESHOLD_OPTION = Option(
     flag="--mt-threshold",
     ini="multitrust_thresholds",
-    help="threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2' or 'safety>=0.8'; repeatable",
+    help="threshold such as 'S.4.rta>=0.9', 'R.5.asr<=0.2', 'safety>=0.8' or "
+    "'crossmodal.S.3<=0.05' (how much worse an image may make a task); repeatable",
     default="each metric's own",
-    accepts=f"<aspect|overall|task.metric><op><number>, op one of {', '.join(OPS)}",
+    accepts=f"<aspect|overall|task.metric|crossmodal.task[.metric]><op><number>, op one of "
+    f"{', '.join(OPS)}",
     parse=parse_threshold,
     kind="repeated",
 )

@@ -15,7 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from pytest_multitrust.models.redact import redact_spec
-from pytest_multitrust.report.gates import metric_gate, score_gates
+from pytest_multitrust.report.crossmodal import crossmodal_effects, crossmodal_gates
+from pytest_multitrust.report.gates import metric_gate, score_gates, unselected_thresholds
 from pytest_multitrust.report.model import (
     SCHEMA_VERSION,
     DataVersion,
@@ -185,7 +186,7 @@ def build_report(
     data: Sequence[DataVersion] | None = None,
     notes: Sequence[tuple[str, str]] = (),
 ) -> TrustReport:
-    """Scores, gates (aspect/overall and task metrics) and provenance of one run.
+    """Scores, gates (aspect/overall and task metrics), cross-modal impact and provenance.
 
     The comparison with a baseline and its regression gates are added by the caller.
     ``data`` replaces the built-in data entries of the provenance (``--mt-data=official``);
@@ -214,6 +215,15 @@ def build_report(
     reported = {m.task_id for m in metrics}
     order = {t.id: i for i, t in enumerate(tasks)}
     ordered_samples = sorted(samples, key=lambda s: (order.get(s.task_id, len(order)), s.task_id))
+    effects = crossmodal_effects(
+        ordered_samples,
+        {t.id: [(m.name, m.direction) for m in t.metrics if m.in_score] for t in tasks},
+        settings.seed,
+    )
+    skipped = set(unselected_thresholds(settings.thresholds, settings.task_ids or None))
+    gates += crossmodal_gates(
+        effects, [t for t in settings.thresholds if t not in skipped], settings.inconclusive
+    )
     commit, dirty = git_info(root)
     model = next((w.model for w in workers if w.model is not None), None)
     prov = Provenance(
@@ -252,6 +262,7 @@ def build_report(
         samples=tuple(ordered_samples),
         extra=tuple(notes),
         comparability=_comparability(settings, tasks, data),
+        crossmodal=effects,
     )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Literal
 
+from pytest_multitrust.report.crossmodal import crossmodal_card_lines
+
 if TYPE_CHECKING:
     from pytest_multitrust.records import MetricResult
     from pytest_multitrust.report.gates import GateResult
@@ -136,6 +138,7 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
             for metric in task.metrics:
                 text, colour = metric_line(metric, width, id_width)
                 lines.append(("  " + text, colour))
+    lines += crossmodal_card_lines(report.crossmodal)
     lines += comparability_lines(report)
     if status.missing_tasks:
         lines.append(("", ""))

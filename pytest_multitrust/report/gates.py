@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 GateVerdict = Literal["pass", "fail", "inconclusive"]
-GateKind = Literal["aspect", "overall", "metric", "regression"]
+GateKind = Literal["aspect", "overall", "metric", "regression", "crossmodal"]
 
 
 def never_decided(op: str, limit: float, low: float, high: float) -> Literal["", "pass", "fail"]:
@@ -153,7 +153,8 @@ class GateResult:
     """One gate judged: an aspect, the overall score, a task metric or a regression."""
 
     target: str  # "safety", "overall", "S.4.rta", or a regression target such as "safety"
-    kind: GateKind  # aspect, overall, metric (threshold test) or regression (--mt-compare-fail)
+    kind: GateKind  # aspect, overall, metric (threshold test), regression (--mt-compare-fail)
+    # or crossmodal (the harm an image does, crossmodal.<task>)
     op: str  # ">=", "<=", ">" or "<"
     limit: float  # the threshold (for regressions: the smallest allowed change)
     value: float  # the judged value (NaN when nothing counted)
@@ -241,7 +242,7 @@ def score_gates(
     skipped = set(unselected_thresholds(thresholds, selected))
     gates: list[GateResult] = []
     for threshold in thresholds:
-        if threshold.is_task_metric or threshold in skipped:
+        if threshold.is_task_metric or threshold.is_crossmodal or threshold in skipped:
             continue
         node = scores.node(threshold.target)
         kind: GateKind = "overall" if threshold.target == "overall" else "aspect"
@@ -299,8 +300,9 @@ def unselected_thresholds(
     """The thresholds whose target no selected task can score.
 
     An aspect threshold is unselected when no selected task belongs to that aspect, a
-    built-in task-metric threshold when its task is not selected; ``overall`` always has
-    a score when any task runs. Custom task ids are checked after collection instead.
+    built-in task-metric or cross-modal threshold when its task is not selected;
+    ``overall`` always has a score when any task runs. Custom task ids are checked after
+    collection instead.
 
     >>> from pytest_multitrust.settings import parse_threshold
     >>> [t.source for t in unselected_thresholds(
@@ -317,7 +319,8 @@ def unselected_thresholds(
     chosen = set(selected)
     found: list[Threshold] = []
     for threshold in thresholds:
-        task_id = threshold.task_id
+        crossmodal = threshold.crossmodal_target
+        task_id = crossmodal[0] if crossmodal else threshold.task_id
         if task_id is not None:
             if re.fullmatch(r"[TSRFP]\.[0-9]+", task_id) and task_id not in chosen:
                 found.append(threshold)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.assemble import setting_text
 from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
+from pytest_multitrust.report.crossmodal import crossmodal_html
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -497,7 +498,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         f"{aspect_chart_svg(report)}"
         '<p class="muted">Bars: trust score (0-1, higher is better), MultiTrust aggregation; '
         "whiskers: 95% CI; dashed line: the gate's threshold.</p></div></section>"
-        f"{gates_html}{_comparison(report)}"
+        f"{gates_html}{_comparison(report)}{crossmodal_html(report.crossmodal)}"
         "<section><h2>Tasks, worst first</h2>"
         f'<div class="filters"><div><span>tasks</span>{task_buttons}</div>'
         f"<div><span>samples</span>{sample_buttons}</div></div>"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pytest_multitrust.records import OPS, RECORD_SHAPES, SampleRecord
+from pytest_multitrust.report.crossmodal import CrossModalEffect
 from pytest_multitrust.report.gates import GateResult
 from pytest_multitrust.report.scores import ScoreNode, Scores, TaskScore
 from pytest_multitrust.tasks.comparability import Comparability
@@ -34,6 +35,7 @@ __all__ = [
     "REPORT_SHAPES",
     "SCHEMA_VERSION",
     "Comparison",
+    "CrossModalEffect",
     "DataVersion",
     "Delta",
     "ModelFacts",
@@ -49,7 +51,7 @@ __all__ = [
 ]
 
 #: Version of the report.json layout; bump the major part on incompatible changes.
-SCHEMA_VERSION = "1.1"  # 1.1: settings hold typed values (were all text)
+SCHEMA_VERSION = "1.2"  # 1.1: settings hold typed values (were all text); 1.2: crossmodal
 
 #: A setting's value in the report: numbers, flags and None keep their type; paths and
 #: specs are text; sequences (tasks, thresholds as written) tuples of text.
@@ -199,6 +201,7 @@ class TrustReport:
     samples: tuple[SampleRecord, ...]  # every per-sample record that arrived, paper order
     extra: tuple[tuple[str, str], ...] = field(default=())  # free (key, value) from hooks
     comparability: tuple[Comparability, ...] = field(default=())  # per paper task: label
+    crossmodal: tuple[CrossModalEffect, ...] = field(default=())  # image vs text-only, paired
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -233,6 +236,7 @@ REPORT_SHAPES: dict[type, Shape] = {
             "schema_version": Member(pattern="^1\\.[0-9]+$"),
             "created": Member(format="date-time"),
             "comparability": Member(optional=True),
+            "crossmodal": Member(optional=True),
         },
         computed=(
             Computed(
@@ -256,6 +260,7 @@ REPORT_SHAPES: dict[type, Shape] = {
             "samples",
             "extra",
             "comparability",
+            "crossmodal",
         ),
     ),
     RunStatus: Shape(
@@ -330,6 +335,17 @@ REPORT_SHAPES: dict[type, Shape] = {
     Delta: Shape(members={"shared": _COUNT}, ref="delta"),
     Versions: Shape(),
     Comparability: Shape(),
+    CrossModalEffect: Shape(
+        members={
+            "direction": Member(enum=("higher", "lower")),
+            "relevance": Member(enum=("relevant", "irrelevant")),
+            "test": Member(enum=("mcnemar", "bootstrap")),
+            "pairs": _COUNT,
+            "worse_pairs": _COUNT,
+            "better_pairs": _COUNT,
+        },
+        ref="crossmodal_effect",
+    ),
 }
 
 #: Encodes, decodes and describes ``report.json`` (:class:`TrustReport` and what it holds).
