@@ -71,7 +71,17 @@ STORAGE_DIR = ".multitrust"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _STEM = re.compile(r"^(?P<number>[0-9]{4})_(?P<rest>.+)$")
 #: Settings whose difference makes two runs' numbers hard to compare.
-COMPARED_SETTINGS = ("tier", "limit", "seed", "refusal_rule", "rules", "max_new_tokens", "dtype")
+COMPARED_SETTINGS = (
+    "tier",
+    "limit",
+    "seed",
+    "refusal_rule",
+    "rules",
+    "max_new_tokens",
+    "dtype",
+    "mitigation",
+    "guard",
+)
 
 
 def machine_id() -> str:
