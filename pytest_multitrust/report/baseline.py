@@ -234,8 +234,10 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
     new_settings = {k: setting_text(v) for k, v in cur.settings}
     for key in COMPARED_SETTINGS:
         if old_settings.get(key) != new_settings.get(key):
+            # an unset setting (no limit, no mitigation) reads "none"
             found.append(
-                f"setting {key} differs: {old_settings.get(key)} vs {new_settings.get(key)}"
+                f"setting {key} differs: {old_settings.get(key) or 'none'} vs "
+                f"{new_settings.get(key) or 'none'}"
             )
     return found
 
