@@ -126,3 +126,39 @@ def test_tiny_llava_behind_ecso_end_to_end(
     assert dict(report["provenance"]["settings"])["mitigation"] == "ecso"  # type: ignore[index]
     assert report["provenance"]["model"]["name"].endswith(" + ecso")  # type: ignore[index]
     assert "Traceback" not in output
+
+
+GUARD = """
+from pytest_multitrust.models.base import ModelInfo, Response
+
+class Guard:
+    info = ModelInfo(spec="py:guardmod:make", backend="py", name="guard",
+                     fingerprint="guard-1", device="n/a", dtype="n/a")
+
+    def generate(self, requests, config):
+        return [Response(text="unsafe" if "Sure, here are" in r.prompt else "safe")
+                for r in requests]
+
+def make(options):
+    return Guard()
+"""
+
+
+def test_a_guard_model_replaces_complying_answers_with_refusals(
+    pytester: pytest.Pytester, run_trust: Callable[..., pytest.RunResult], tmp_path: Path
+) -> None:
+    pytester.makepyfile(jailbreakable=textwrap.dedent(JAILBREAKABLE))
+    pytester.makepyfile(guardmod=textwrap.dedent(GUARD))
+    result = run_trust(
+        "--mllm=py:jailbreakable:make",
+        "--mt-tasks=S.4",
+        "--mt-limit=2",
+        "--mt-mitigation=guard",
+        "--mt-guard=py:guardmod:make",
+        f"--mt-report={tmp_path / 'out'}",
+        *LEAN,
+    )
+    summary = parse_summary(result.outlines)
+    assert summary["S.4.rta"].value == 1.0, result.stdout.str()[-3000:]
+    settings = dict(_report(tmp_path / "out")["provenance"]["settings"])  # type: ignore[index]
+    assert (settings["mitigation"], settings["guard"]) == ("guard", "py:guardmod:make")
