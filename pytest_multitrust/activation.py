@@ -57,6 +57,7 @@ class ActiveRun:
     judge: Judge | None  # the judge scorers may consult (--mt-judge), lazy
     surrogate_spec: ModelSpec | None  # the parsed --mt-surrogate, if any
     surrogate: ModelHolder | None  # loads the attack surrogate on first use
+    guard_spec: ModelSpec | None  # the parsed --mt-guard, if any
     runs: TaskRuns  # each task's samples and run
     official: OfficialData | None  # --mt-data=official: data versions and report notes
 
@@ -103,10 +104,15 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
     extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
     spec = parse_model_spec(settings.mllm, extra_names=extra)
     base = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    guard_spec = (
+        parse_model_spec(settings.guard, extra_names=extra, option="--mt-guard")
+        if settings.guard is not None
+        else None
+    )
     holder = (
         base
         if settings.mitigation is None
-        else ModelHolder(load=_mitigated_loader(config, settings, spec, base, extra))
+        else ModelHolder(load=_mitigated_loader(config, settings, spec, base, guard_spec))
     )
     sizer = BatchSizer(settings.batch_size)
     toxicity = DetoxifyScorer(
@@ -183,6 +189,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         judge=judge,
         surrogate_spec=surrogate_spec,
         surrogate=surrogate,
+        guard_spec=guard_spec,
         runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
         official=official,
     )
@@ -193,7 +200,7 @@ def _mitigated_loader(
     settings: Settings,
     spec: ModelSpec,
     base: ModelHolder,
-    extra: tuple[str, ...],
+    guard_spec: ModelSpec | None,
 ) -> Callable[[], MLLM]:
     """Builds the model under test behind ``--mt-mitigation`` (and its ``--mt-guard``).
 
@@ -201,26 +208,22 @@ def _mitigated_loader(
     built through the ``pytest_multitrust_make_model`` hook on first use.
 
     Raises:
-        pytest.UsageError: for a malformed or unknown ``--mt-guard``, or a mitigation that
-            cannot be built (now, not at load).
+        pytest.UsageError: for a mitigation that cannot be built (now, not at load).
     """
     from pytest_multitrust.models.mitigations import (
         MitigatedModel,
         MitigationContext,
         make_mitigation,
     )
-    from pytest_multitrust.models.registry import parse_model_spec
 
     if settings.mitigation is None:
         raise ValueError("_mitigated_loader() needs settings with --mt-mitigation")
     name = settings.mitigation
     guard: Callable[[], MLLM] = base.get
-    if settings.guard is not None:
-        guard_spec = parse_model_spec(settings.guard, extra_names=extra, option="--mt-guard")
-        if guard_spec.raw.strip() != spec.raw.strip():
-            guard = ModelHolder(
-                load=model_loader(config, guard_spec, settings.model_options(), option="--mt-guard")
-            ).get
+    if guard_spec is not None and guard_spec.raw.strip() != spec.raw.strip():
+        guard = ModelHolder(
+            load=model_loader(config, guard_spec, settings.model_options(), option="--mt-guard")
+        ).get
     # built now: an unknown entry point or a py: factory that fails is a usage error
     # before any test; a guard model loads on first use
     mitigation = make_mitigation(MitigationContext(name=name, guard=guard, seed=settings.seed))

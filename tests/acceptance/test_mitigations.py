@@ -98,12 +98,17 @@ def test_an_unknown_mitigation_is_a_usage_error_listing_the_known(
     assert "none, adashield-s, ecso, guard, reason-then-answer, self-reminder" in error
 
 
-def test_a_guard_without_a_mitigation_is_a_usage_error(
+def test_a_stray_or_unknown_guard_is_a_usage_error(
     run_trust: Callable[..., pytest.RunResult],
 ) -> None:
     result = run_trust("--mllm=refuser", "--mt-tasks=S.4", "--mt-guard=refuser", *LEAN)
     assert result.ret == 4
     assert "--mt-mitigation=guard" in result.stderr.str()
+    unknown = run_trust(
+        "--mllm=refuser", "--mt-tasks=S.4", "--mt-mitigation=guard", "--mt-guard=nosuch", *LEAN
+    )
+    assert unknown.ret == 4
+    assert "--mt-guard='nosuch': unknown model" in unknown.stderr.str()
 
 
 def test_tiny_llava_behind_ecso_end_to_end(
