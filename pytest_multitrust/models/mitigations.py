@@ -167,6 +167,15 @@ def with_system(request: Request, text: str) -> Request:
     return replace(request, messages=tuple(messages))
 
 
+def _fill(template: str, **values: str) -> str:
+    """``template`` with each ``{name}`` replaced in one pass (a value's braces stay).
+
+    >>> _fill("{a} and {b}", a="{b}", b="x")
+    '{b} and x'
+    """
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), template)
+
+
 def _combined(final: Response, steps: Sequence[Response]) -> Response:
     """``final`` with the tokens and latency of every pass of its sample added up."""
     return replace(
@@ -377,7 +386,8 @@ class Ecso:
 
     1. the model answers as usual (all samples, one pass);
     2. it is asked whether its own answer is harmful (:data:`ECSO_HARM_PROMPT`, text
-       only; all samples, one pass); an answer starting with *yes* flags the sample;
+       only; all samples, one pass); a verdict starting with *yes* (or *unsafe*,
+       *harmful*) flags the sample;
     3. for flagged samples with an image, it writes a query-aware caption of the image
        (:data:`ECSO_CAPTION_PROMPT`, one pass);
     4. and answers again from that caption, without any image (:data:`ECSO_ANSWER_PROMPT`,
@@ -417,9 +427,7 @@ class Ecso:
             [
                 replace(
                     requests[i],
-                    messages=(
-                        Message("user", self.harm_prompt.replace("{answer}", first[i].text)),
-                    ),
+                    messages=(Message("user", _fill(self.harm_prompt, answer=first[i].text)),),
                 )
                 for i in answered
             ],
@@ -436,9 +444,7 @@ class Ecso:
                 result[i] = _combined(first[i], steps[i])
         captions = generate(
             [
-                with_user_text(
-                    requests[i], self.caption_prompt.replace("{query}", requests[i].prompt)
-                )
+                with_user_text(requests[i], _fill(self.caption_prompt, query=requests[i].prompt))
                 for i in flagged
             ],
             config,
@@ -455,9 +461,7 @@ class Ecso:
             [
                 with_user_text(
                     requests[i],
-                    self.answer_prompt.replace("{caption}", by_index[i].text).replace(
-                        "{query}", requests[i].prompt
-                    ),
+                    _fill(self.answer_prompt, caption=by_index[i].text, query=requests[i].prompt),
                     keep_images=False,
                 )
                 for i in described
@@ -541,9 +545,7 @@ class Guard:
                 messages=(
                     Message(
                         "user",
-                        self.prompt.replace("{query}", requests[i].prompt).replace(
-                            "{answer}", first[i].text
-                        ),
+                        _fill(self.prompt, query=requests[i].prompt, answer=first[i].text),
                     ),
                 ),
                 task_id=requests[i].task_id,
