@@ -47,7 +47,8 @@ class ActiveRun:
     settings: Settings  # validated settings
     spec: ModelSpec  # the parsed --mllm
     tasks: tuple[TaskSpec, ...]  # selected built-in and registered tasks, paper order
-    holder: ModelHolder  # the model under test, loaded on first use
+    holder: ModelHolder  # the model under test (behind --mt-mitigation), loaded on first use
+    base: ModelHolder  # the model under test without its mitigation (holder when none)
     store: ResponseStore  # the response cache (NoStore under --mt-cache=off)
     images: ImageCache | None  # drawn images by recipe (None: --mt-cache=off)
     sizer: BatchSizer  # batch size shared by this process's tasks
@@ -56,6 +57,7 @@ class ActiveRun:
     judge: Judge | None  # the judge scorers may consult (--mt-judge), lazy
     surrogate_spec: ModelSpec | None  # the parsed --mt-surrogate, if any
     surrogate: ModelHolder | None  # loads the attack surrogate on first use
+    guard_spec: ModelSpec | None  # the parsed --mt-guard, if any
     runs: TaskRuns  # each task's samples and run
     official: OfficialData | None  # --mt-data=official: data versions and report notes
 
@@ -101,7 +103,17 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         raise ValueError("build_run() needs settings with a model (--mllm)")
     extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
     spec = parse_model_spec(settings.mllm, extra_names=extra)
-    holder = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    base = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    guard_spec = (
+        parse_model_spec(settings.guard, extra_names=extra, option="--mt-guard")
+        if settings.guard is not None
+        else None
+    )
+    holder = (
+        base
+        if settings.mitigation is None
+        else ModelHolder(load=_mitigated_loader(config, settings, spec, base, guard_spec))
+    )
     sizer = BatchSizer(settings.batch_size)
     toxicity = DetoxifyScorer(
         checkpoint=settings.toxicity_checkpoint,
@@ -130,7 +142,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             config,
             settings,
             model_spec=spec,
-            model=holder.get,
+            model=base.get,
             extra_names=extra,
             cache=database_of(store),
         )
@@ -142,7 +154,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         )
         same = surrogate_spec.raw.strip() == spec.raw.strip()
         surrogate = (
-            holder
+            base
             if same
             else ModelHolder(
                 load=model_loader(
@@ -154,6 +166,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
     factory = RunFactory(
         settings=settings,
         holder=holder,
+        base=base,
         store=response_store,
         sizer=sizer,
         judge=judge,
@@ -167,6 +180,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         spec=spec,
         tasks=tasks,
         holder=holder,
+        base=base,
         store=response_store,
         images=images,
         sizer=sizer,
@@ -175,9 +189,49 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         judge=judge,
         surrogate_spec=surrogate_spec,
         surrogate=surrogate,
+        guard_spec=guard_spec,
         runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
         official=official,
     )
+
+
+def _mitigated_loader(
+    config: pytest.Config,
+    settings: Settings,
+    spec: ModelSpec,
+    base: ModelHolder,
+    guard_spec: ModelSpec | None,
+) -> Callable[[], MLLM]:
+    """Builds the model under test behind ``--mt-mitigation`` (and its ``--mt-guard``).
+
+    The guard is the model under test itself unless ``--mt-guard`` names another model,
+    built through the ``pytest_multitrust_make_model`` hook on first use.
+
+    Raises:
+        pytest.UsageError: for a mitigation that cannot be built (now, not at load).
+    """
+    from pytest_multitrust.models.mitigations import (
+        MitigatedModel,
+        MitigationContext,
+        make_mitigation,
+    )
+
+    if settings.mitigation is None:
+        raise ValueError("_mitigated_loader() needs settings with --mt-mitigation")
+    name = settings.mitigation
+    guard: Callable[[], MLLM] = base.get
+    if guard_spec is not None and guard_spec.raw.strip() != spec.raw.strip():
+        guard = ModelHolder(
+            load=model_loader(config, guard_spec, settings.model_options(), option="--mt-guard")
+        ).get
+    # built now: an unknown entry point or a py: factory that fails is a usage error
+    # before any test; a guard model loads on first use
+    mitigation = make_mitigation(MitigationContext(name=name, guard=guard, seed=settings.seed))
+
+    def load() -> MLLM:
+        return MitigatedModel(base.get(), mitigation)
+
+    return load
 
 
 def _renderer(

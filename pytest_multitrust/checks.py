@@ -64,7 +64,24 @@ def checked_settings(config: pytest.Config) -> Settings:
             "--mt-compare-fail",
         )
     _check_regression_limits(settings.compare_fail, settings.compare)
+    _check_mitigation(settings)
     return settings
+
+
+def _check_mitigation(settings: Settings) -> None:
+    """Check ``--mt-mitigation`` names a known mitigation and ``--mt-guard`` has a use."""
+    if settings.mitigation is not None:
+        from pytest_multitrust.models.mitigations import parse_mitigation
+
+        parse_mitigation(settings.mitigation)
+    elif settings.guard is not None:
+        from pytest_multitrust.models.redact import redact_spec
+
+        raise pytest.UsageError(
+            f"--mt-guard={redact_spec(settings.guard)!r}: a guard is used only by a "
+            "mitigation; add "
+            "--mt-mitigation=guard"
+        )
 
 
 def _check_regression_limits(limits: Sequence[RegressionLimit], compare: str | None) -> None:

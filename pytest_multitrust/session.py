@@ -51,6 +51,7 @@ class MultitrustSession:
         judge_spec: ModelSpec | None,
         surrogate_spec: ModelSpec | None,
         suite: Suite,
+        guard_spec: ModelSpec | None = None,
     ) -> None:
         """The session plugin of the model ``spec`` and the trust ``suite``.
 
@@ -61,6 +62,7 @@ class MultitrustSession:
             judge_spec: the parsed ``--mt-judge``, if any.
             surrogate_spec: the parsed ``--mt-surrogate``, if any.
             suite: what the trust suite's nodes need.
+            guard_spec: the parsed ``--mt-guard``, if any.
         """
         self.spec = spec
         self.options = options
@@ -68,6 +70,7 @@ class MultitrustSession:
         self.judge_spec = judge_spec
         self.surrogate_spec = surrogate_spec
         self.suite = suite
+        self.guard_spec = guard_spec
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -91,6 +94,14 @@ class MultitrustSession:
             except PrerequisiteError as error:
                 raise pytest.UsageError(
                     terminal_safe(f"--mt-judge={judge.display}: {error}")
+                ) from None
+        guard = self.guard_spec
+        if guard is not None and guard.raw.strip() != self.spec.raw.strip():
+            try:  # the guard reads text only: its probe sends no image
+                prepare_model(guard, self.options, option="--mt-guard", images=False)
+            except PrerequisiteError as error:
+                raise pytest.UsageError(
+                    terminal_safe(f"--mt-guard={guard.display}: {error}")
                 ) from None
         surrogate = self.surrogate_spec
         if surrogate is not None and surrogate.raw.strip() != self.spec.raw.strip():
@@ -194,6 +205,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         judge_spec=run.judge_spec,
         surrogate_spec=run.surrogate_spec,
         suite=suite,
+        guard_spec=run.guard_spec,
     )
     config.pluginmanager.register(session, "multitrust-session")
     if hasattr(config, "workerinput"):

@@ -60,9 +60,11 @@ __all__ = [
     "parse_dtype",
     "parse_gate_mode",
     "parse_gpus_per_worker",
+    "parse_guard",
     "parse_inconclusive",
     "parse_judge",
     "parse_max_errors",
+    "parse_mitigation",
     "parse_positive_int",
     "parse_refusal_rule",
     "parse_report_dir",
@@ -220,6 +222,30 @@ def parse_judge(text: str) -> str:
         raise _fail(
             "--mt-judge", text, "a model spec such as openai:http://127.0.0.1:8000/v1#judge"
         )
+    return value
+
+
+def parse_mitigation(text: str) -> str | None:
+    """Parse ``--mt-mitigation``: ``none`` (None) or a name or ``py:<module>:<factory>``.
+
+    The name is checked against the built-in and entry-point mitigations later
+    (:func:`pytest_multitrust.checks.checked_settings`).
+    """
+    value = text.strip()
+    if not value:
+        raise _fail(
+            "--mt-mitigation",
+            text,
+            "none, a mitigation name such as ecso, or py:<module>:<factory>",
+        )
+    return None if value.lower() == "none" else value
+
+
+def parse_guard(text: str) -> str:
+    """Parse ``--mt-guard``: a non-empty model spec (checked against the registry later)."""
+    value = text.strip()
+    if not value:
+        raise _fail("--mt-guard", text, "a model spec such as tiny-llava or hf:<repo-or-path>")
     return value
 
 
@@ -752,6 +778,31 @@ JUDGE_OPTION = Option(
     used_by=JUDGE,
 )
 
+MITIGATION_OPTION = Option(
+    flag="--mt-mitigation",
+    ini="multitrust_mitigation",
+    help=(
+        "inference-time defence wrapped around the model under test: self-reminder, "
+        "adashield-s, ecso, guard, reason-then-answer, a name from the "
+        "pytest_multitrust.mitigations entry points, or py:<module>:<factory>"
+    ),
+    default="none",
+    accepts="none, a mitigation name, or py:<module>:<factory>",
+    parse=parse_mitigation,
+)
+
+GUARD_OPTION = Option(
+    flag="--mt-guard",
+    ini="multitrust_guard",
+    help=(
+        "the guard model of --mt-mitigation=guard, which classifies each answer as safe or "
+        "unsafe: any model spec"
+    ),
+    default="the model under test itself",
+    accepts="a model spec",
+    parse=parse_guard,
+)
+
 CONCURRENCY_OPTION = Option(
     flag="--mt-concurrency",
     ini="multitrust_concurrency",
@@ -961,6 +1012,8 @@ OPTIONS: tuple[Option[object], ...] = (
     GPUS_PER_WORKER_OPTION,
     CACHE_OPTION,
     JUDGE_OPTION,
+    MITIGATION_OPTION,
+    GUARD_OPTION,
     CONCURRENCY_OPTION,
     TIMEOUT_OPTION,
     RETRIES_OPTION,
@@ -1008,6 +1061,8 @@ class Settings:
     rescore: bool = False  # score cached responses only; a cache miss is an error record
     check_batching: bool = False  # compare batch 1 with batch N per task; warn on drift
     judge: str | None = None  # --mt-judge model spec; None = rule-based scorers only
+    mitigation: str | None = None  # --mt-mitigation name or py: factory; None = no defence
+    guard: str | None = None  # --mt-guard model spec; None = the model under test
     concurrency: int = 8  # requests in flight per remote model per worker
     timeout_s: float = 120.0  # seconds per remote request attempt
     retries: int = 4  # retries of a failed remote request
@@ -1100,6 +1155,8 @@ class Settings:
             rescore=switched_on(config, RESCORE_OPTION),
             check_batching=switched_on(config, CHECK_BATCHING_OPTION),
             judge=value_or(given(config, JUDGE_OPTION), cls.judge),
+            mitigation=value_or(given(config, MITIGATION_OPTION), cls.mitigation),
+            guard=value_or(given(config, GUARD_OPTION), cls.guard),
             concurrency=value_or(given(config, CONCURRENCY_OPTION), cls.concurrency),
             timeout_s=value_or(given(config, TIMEOUT_OPTION), cls.timeout_s),
             retries=value_or(given(config, RETRIES_OPTION), cls.retries),

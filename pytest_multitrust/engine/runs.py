@@ -49,7 +49,8 @@ class RunFactory:
     """Builds a task's :class:`TaskRun` from what every run of the process shares."""
 
     settings: Settings  # decoding, scoring, threshold and attack settings
-    holder: ModelHolder  # the model under test, loaded on first use
+    holder: ModelHolder  # the model under test (behind its mitigation), loaded on first use
+    base: ModelHolder  # the model under test without its mitigation: attacks use its gradients
     store: ResponseStore  # the response cache (or none)
     sizer: BatchSizer  # the batch size shared by this process's tasks
     judge: Judge | None  # the judge scorers may consult (--mt-judge)
@@ -71,7 +72,7 @@ class RunFactory:
                 seed=settings.seed,
                 surrogate=settings.surrogate,
             ),
-            model=self.holder.get,
+            model=self.base.get,
             surrogate=self.surrogate.get if self.surrogate is not None else None,
             cache_dir=settings.cache_dir / "attacks",
         )

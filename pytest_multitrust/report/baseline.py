@@ -71,7 +71,17 @@ STORAGE_DIR = ".multitrust"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _STEM = re.compile(r"^(?P<number>[0-9]{4})_(?P<rest>.+)$")
 #: Settings whose difference makes two runs' numbers hard to compare.
-COMPARED_SETTINGS = ("tier", "limit", "seed", "refusal_rule", "rules", "max_new_tokens", "dtype")
+COMPARED_SETTINGS = (
+    "tier",
+    "limit",
+    "seed",
+    "refusal_rule",
+    "rules",
+    "max_new_tokens",
+    "dtype",
+    "mitigation",
+    "guard",
+)
 
 
 def machine_id() -> str:
@@ -224,8 +234,10 @@ def differences(current: TrustReport, baseline: TrustReport) -> list[str]:
     new_settings = {k: setting_text(v) for k, v in cur.settings}
     for key in COMPARED_SETTINGS:
         if old_settings.get(key) != new_settings.get(key):
+            # an unset setting (no limit, no mitigation) reads "none"
             found.append(
-                f"setting {key} differs: {old_settings.get(key)} vs {new_settings.get(key)}"
+                f"setting {key} differs: {old_settings.get(key) or 'none'} vs "
+                f"{new_settings.get(key) or 'none'}"
             )
     return found
 

@@ -96,3 +96,26 @@ def test_image_key_layout_and_cached_kinds(tmp_path: Path) -> None:
         ImageCache(db).image(ImageRecipe.make(kind, n=1), lambda r: ImageData(png=b"png"))
     assert db.count(IMAGES) == 1
     db.close()
+
+
+class _Fixed:
+    """A model whose facts are :data:`INFO`."""
+
+    info = INFO
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        return [Response(text="") for _ in requests]
+
+
+def test_a_mitigated_model_keys_apart_while_the_unmitigated_key_stays() -> None:
+    from pytest_multitrust.models.mitigations import MitigatedModel, SelfReminder
+
+    config = GenerationConfig(max_new_tokens=32)
+    mitigated = MitigatedModel(_Fixed(), SelfReminder())
+    assert response_key(INFO, REQUEST, config, "1:abc") == (
+        "a3dd42a477043206542e2da8537ca64cb9660d75533a37bf45e140fbe37f0b49"
+    )
+    key = response_key(mitigated.info, REQUEST, config, "1:abc")
+    assert key != response_key(INFO, REQUEST, config, "1:abc")
+    # pinned: a change of the self-reminder's prompts must change it on purpose
+    assert key == "9e8379fc59728fd5435041bb98fb787dd428c1cc9b2865c1c79feaca3bbcac9e"
