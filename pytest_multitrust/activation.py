@@ -18,6 +18,7 @@ import pytest
 from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.engine.runs import RunFactory, TaskRuns, sample_image
+from pytest_multitrust.report.images import IMAGES_DIR, ImageStore
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class ActiveRun:
     guard_spec: ModelSpec | None  # the parsed --mt-guard, if any
     runs: TaskRuns  # each task's samples and run
     official: OfficialData | None  # --mt-data=official: data versions and report notes
+    report_images: ImageStore | None  # writes shown images into the report's images/
 
 
 #: The :class:`ActiveRun` of an active run (absent when no model is under test).
@@ -163,6 +165,9 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             )
         )
     response_store: ResponseStore = store or NoStore()
+    report_images = (
+        None if settings.report_dir is None else ImageStore(settings.report_dir / IMAGES_DIR)
+    )
     factory = RunFactory(
         settings=settings,
         holder=holder,
@@ -172,7 +177,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         judge=judge,
         toxicity=toxicity,
         surrogate=surrogate,
-        render=_renderer(config, images, keep_thumbnails=settings.report_dir is not None),
+        render=_renderer(images, report_images),
         update_record=_record_updater(config),
     )
     return ActiveRun(
@@ -192,6 +197,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         guard_spec=guard_spec,
         runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
         official=official,
+        report_images=report_images,
     )
 
 
@@ -235,22 +241,20 @@ def _mitigated_loader(
 
 
 def _renderer(
-    config: pytest.Config, images: ImageCache | None, keep_thumbnails: bool
+    images: ImageCache | None, report_images: ImageStore | None
 ) -> Callable[[Sample], ImageData | None]:
-    """A sample's image; with a report asked for, its thumbnail is kept for the HTML."""
+    """A sample's image; with a report asked for, also written to the report's images/."""
 
     def render(sample: Sample) -> ImageData | None:
         return sample_image(sample, images)
 
-    def render_keeping_thumbnail(sample: Sample) -> ImageData | None:
+    def render_keeping_image(sample: Sample) -> ImageData | None:
         image = sample_image(sample, images)
-        if image is not None:
-            from pytest_multitrust.report.thumbs import keep_thumbnail
-
-            keep_thumbnail(config, image)
+        if image is not None and report_images is not None:
+            report_images.keep(image)
         return image
 
-    return render_keeping_thumbnail if keep_thumbnails else render
+    return render if report_images is None else render_keeping_image
 
 
 def _record_updater(config: pytest.Config) -> Callable[[SampleRecord], SampleRecord]:

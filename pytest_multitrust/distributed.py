@@ -23,7 +23,8 @@
   threads and response-cache counts (:meth:`DistributedPlugin.facts`, a
   :class:`~pytest_multitrust.report.worker.PlacementFacts`) travel to the controller in
   the worker's one :class:`~pytest_multitrust.report.worker.WorkerRecord`, beside its
-  model load time, peak memory and thumbnails (:mod:`pytest_multitrust.report.worker`);
+  model load time and peak memory (:mod:`pytest_multitrust.report.worker`; images reach
+  the report folder as files, :mod:`pytest_multitrust.report.images`);
   :func:`placement_facts` lists them on the controller (one entry for the process itself
   without xdist).
 

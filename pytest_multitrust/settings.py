@@ -68,6 +68,7 @@ __all__ = [
     "parse_positive_int",
     "parse_refusal_rule",
     "parse_report_dir",
+    "parse_report_images",
     "parse_retries",
     "parse_rules",
     "parse_surrogate",
@@ -90,6 +91,9 @@ GateMode = Literal["point", "interval"]
 GATE_MODES: tuple[GateMode, ...] = ("point", "interval")
 InconclusivePolicy = Literal["pass", "fail"]
 INCONCLUSIVE_POLICIES: tuple[InconclusivePolicy, ...] = ("pass", "fail")
+#: How report.html holds its images: auto, files (images/ folder) or inline (one file).
+ReportImages = Literal["auto", "files", "inline"]
+REPORT_IMAGES: tuple[ReportImages, ...] = ("auto", "files", "inline")
 CacheMode = Literal["off", "read", "readwrite"]
 CACHE_MODES: tuple[CacheMode, ...] = ("off", "read", "readwrite")
 
@@ -344,6 +348,15 @@ def parse_gate_mode(text: str) -> GateMode:
         if value == mode:
             return mode
     raise _fail("--mt-gate", text, "point or interval")
+
+
+def parse_report_images(text: str) -> ReportImages:
+    """Parse ``--mt-report-images``: ``auto``, ``files`` or ``inline``."""
+    value = text.strip().lower()
+    for mode in REPORT_IMAGES:
+        if value == mode:
+            return mode
+    raise _fail("--mt-report-images", text, "auto, files or inline")
 
 
 def parse_inconclusive(text: str) -> InconclusivePolicy:
@@ -708,6 +721,19 @@ REPORT_OPTION = Option(
     parse=parse_report_dir,
 )
 
+REPORT_IMAGES_OPTION = Option(
+    flag="--mt-report-images",
+    ini="multitrust_report_images",
+    help=(
+        "how report.html holds the full-size images: files (one file per distinct image in "
+        "the report's images/ folder), inline (data: URIs, one self-contained file) or auto "
+        "(inline while the images total at most 2 MiB, files above)"
+    ),
+    default="auto",
+    accepts=", ".join(REPORT_IMAGES),
+    parse=parse_report_images,
+)
+
 GATE_OPTION = Option(
     flag="--mt-gate",
     ini="multitrust_gate",
@@ -1006,6 +1032,7 @@ OPTIONS: tuple[Option[object], ...] = (
     TOXICITY_CHECKPOINT_OPTION,
     CACHE_DIR_OPTION,
     REPORT_OPTION,
+    REPORT_IMAGES_OPTION,
     GATE_OPTION,
     INCONCLUSIVE_OPTION,
     COMPARE_FAIL_OPTION,
@@ -1068,6 +1095,7 @@ class Settings:
     retries: int = 4  # retries of a failed remote request
     max_errors: int | None = None  # stop the run after this many sample errors; None: never
     report_dir: Path | None = None  # --mt-report: where report files go; None = card only
+    report_images: ReportImages = "auto"  # --mt-report-images: images/ files or inline
     gate_mode: GateMode = "point"  # the value decides, or ("interval") the whole 95% interval
     inconclusive: InconclusivePolicy = "fail"  # what an inconclusive gate counts as
     save: str | None = None  # --mt-save: None = do not save, "" = unnamed, else the name
@@ -1144,6 +1172,7 @@ class Settings:
             trust_remote_code=switched_on(config, TRUST_REMOTE_CODE_OPTION),
             allow_pickle=switched_on(config, ALLOW_PICKLE_OPTION),
             report_dir=_report_dir(config),
+            report_images=value_or(given(config, REPORT_IMAGES_OPTION), cls.report_images),
             gate_mode=value_or(given(config, GATE_OPTION), cls.gate_mode),
             inconclusive=value_or(given(config, INCONCLUSIVE_OPTION), cls.inconclusive),
             save=value_or(given(config, SAVE_OPTION), cls.save),

@@ -126,10 +126,7 @@ def make_trust_sample(item: pytest.Item) -> TrustSample:
     custom = config.stash.get(CUSTOM_KEY, None)
     declaration = custom.declarations.get(item.nodeid) if custom is not None else None
 
-    def keep(image: object) -> None:
-        from pytest_multitrust.report.thumbs import keep_thumbnail
-
-        keep_thumbnail(config, image)  # type: ignore[arg-type]
+    store = state.report_images
 
     recorder = TrustSample(
         item.nodeid,
@@ -137,7 +134,7 @@ def make_trust_sample(item: pytest.Item) -> TrustSample:
         session_model(config),
         max_new_tokens=state.settings.max_new_tokens,
         seed=state.settings.seed,
-        on_image=keep if state.settings.report_dir is not None else None,
+        on_image=store.keep if store is not None else None,
     )
     item.stash[RECORDER_KEY] = recorder
     return recorder

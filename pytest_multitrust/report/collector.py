@@ -3,7 +3,7 @@
 Registered only on the controller (or the single process without xdist). Per-test
 records arrive on ``report.user_properties`` — the same channel under xdist and without
 it — so whatever arrived is reported even when a worker dies or the run is interrupted.
-Each worker's facts (model info, device, memory, placement, thumbnails) arrive as one
+Each worker's facts (model info, device, memory, placement) arrive as one
 :class:`~pytest_multitrust.report.worker.WorkerRecord` on ``workeroutput`` in
 ``pytest_testnodedown``; without xdist they are read from this process.
 
@@ -33,7 +33,6 @@ from pytest_multitrust.records import (
 )
 from pytest_multitrust.report.card import card_lines, comparison_lines, gate_lines, metric_line
 from pytest_multitrust.report.model import WorkerFacts
-from pytest_multitrust.report.thumbs import kept_thumbnails
 from pytest_multitrust.report.worker import (
     PLACEMENT_KEY,
     WORKER_OUTPUT_KEY,
@@ -90,7 +89,6 @@ class ResultCollector:
         self.metrics: list[MetricResult] = []  # every metric result received
         self.workers: dict[str, WorkerFacts] = {}  # xdist worker id -> its facts
         self.crashed: set[str] = set()  # xdist workers that went down with an error
-        self.thumbnails: dict[str, str] = {}  # image sha256 -> thumbnail data URI
         self.started = datetime.now(UTC)
         self.report: TrustReport | None = None  # set at session finish
         self.written: list[Path] = []  # report files written
@@ -150,7 +148,7 @@ class ResultCollector:
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
         """Read a worker's record off its ``workeroutput`` (xdist only).
 
-        Its facts join the report, its thumbnails the HTML report, its placement
+        Its facts join the report, its placement
         :func:`~pytest_multitrust.distributed.placement_facts`.
         """
         output: dict[str, Any] = getattr(node, "workeroutput", None) or {}
@@ -167,7 +165,6 @@ class ResultCollector:
             else:
                 worker = record.facts.worker
                 self.workers[worker] = record.facts
-                self.thumbnails.update(record.thumbnails)
                 self.config.stash.setdefault(PLACEMENT_KEY, []).append(record.placement)
         if error is not None:
             self.crashed.add(worker)
@@ -276,6 +273,7 @@ class ResultCollector:
 
     def _write(self, report: TrustReport) -> None:
         from pytest_multitrust.report.html import render_html
+        from pytest_multitrust.report.images import IMAGES_DIR, image_urls, prune_images
         from pytest_multitrust.report.json_report import (
             REPORT_FILE,
             SAMPLES_FILE,
@@ -289,17 +287,25 @@ class ResultCollector:
         markdown = render_markdown(report)
         try:
             if settings.report_dir is not None:
-                thumbnails = {**kept_thumbnails(self.config), **self.thumbnails}
                 out = settings.report_dir
+                folder = out / IMAGES_DIR
+                # every process wrote the images it showed into images/ (report.images)
+                urls, as_files = image_urls(
+                    folder,
+                    (s.image_sha256 for s in report.samples if s.image_sha256),
+                    settings.report_images,
+                )
                 files = {
                     REPORT_FILE: dumps(report),
                     SAMPLES_FILE: samples_jsonl(report),
-                    "report.html": render_html(report, thumbnails),
+                    "report.html": render_html(report, urls),
                     "summary.md": markdown,
                 }
                 for name, text in files.items():
                     write_atomic(out / name, text)
                     self.written.append(out / name)
+                # images of earlier runs go; a single-file page needs none of them
+                prune_images(folder, urls if as_files else ())
             append_step_summary(markdown, os.environ)
             if settings.save is not None:
                 self._save(report)

@@ -1,10 +1,16 @@
-"""``report.html``: one self-contained page (no network, no external assets).
+"""``report.html``: a self-contained page (no network, no external assets).
 
-An inline SVG chart of the five aspects, the gates, the comparison with a baseline, and
-per-task tables of metrics and samples that a little inline script filters by verdict.
-Sample rows open to show the image thumbnail (a ``data:`` URI), prompt, response and what
-the scorer saw. Every string from the model, the data or the settings goes through
-:func:`html.escape`; the page's Content-Security-Policy allows no network access at all.
+An overview heatmap of every task with its gate state, an inline SVG chart of the five
+aspects, the gates, the comparison with a baseline, and per-task tables of metrics and
+samples that the page's one small script filters by verdict and searches by text. Each
+sample row shows its image as a thumbnail; a click opens the full image beside the
+prompt and response (a lightbox). Each distinct image is referenced once, by a CSS class
+named after its hash: either a relative ``images/<sha256>.png`` file of the report folder
+or, in the single-file mode, a ``data:`` URI (:mod:`pytest_multitrust.report.images`).
+Every string from the model, the data or the settings goes through :func:`html.escape`;
+the page's Content-Security-Policy allows no network access at all.
+
+The page is a list of sections (:func:`render_html`); a new section is one more entry.
 """
 
 from __future__ import annotations
@@ -30,9 +36,13 @@ if TYPE_CHECKING:
     from pytest_multitrust.report.scores import ScoreNode, TaskScore
     from pytest_multitrust.tasks.comparability import Comparability
 
-__all__ = ["aspect_chart_svg", "render_html"]
+__all__ = ["aspect_chart_svg", "overview_heatmap", "render_html", "task_gate_state"]
 
-_DATA_URI = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*$")
+#: What an image may be referenced as: a data URI, or a file of the report's images/.
+_IMAGE_URL = re.compile(
+    r"^(data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*|images/[0-9a-f]{64}\.png)$"
+)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _VERDICT_CLASS = {
     "pass": "ok",
     "fail": "bad",
@@ -84,8 +94,24 @@ border-radius:6px;padding:3px 10px;cursor:pointer}
 button.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 .hidden{display:none}
 details>summary{cursor:pointer;color:var(--muted);margin:6px 0}
-.thumb{width:72px;height:72px;object-fit:contain;border:1px solid var(--line);
-border-radius:4px;background:#fff;image-rendering:auto}
+.thumb,.lb-img{display:block;background-color:#fff;background-position:center;
+background-size:contain;background-repeat:no-repeat}
+.thumb{width:96px;height:96px;border:1px solid var(--line);border-radius:4px;cursor:zoom-in}
+.lightbox{position:fixed;inset:0;background:rgba(20,24,32,.82);display:flex;gap:16px;
+padding:24px;z-index:10}
+.lightbox.hidden{display:none}
+.lb-img{flex:1 1 auto;border-radius:6px;min-width:0}
+.lb-side{flex:0 0 360px;background:var(--card);border-radius:6px;padding:12px;overflow:auto}
+.lb-side .text{max-height:none}
+.search{display:flex;gap:8px;align-items:center;margin:8px 0}
+.search input{font:inherit;flex:0 1 420px;padding:4px 8px;border:1px solid var(--line);
+border-radius:6px}
+.heat{display:grid;grid-template-columns:max-content 1fr;gap:6px 12px;align-items:center}
+.heat .cells{display:flex;flex-wrap:wrap;gap:4px}
+.cell{display:block;width:70px;padding:3px 5px;border-radius:5px;border:2px solid transparent;
+color:var(--fg);text-decoration:none;font-size:12px;line-height:1.25}
+.cell small{display:block;font-variant-numeric:tabular-nums}
+.cell.g-fail{border-color:var(--bad)}.cell.g-inconclusive{border-color:var(--warn)}
 .noimg{width:72px;height:72px;display:flex;align-items:center;justify-content:center;
 border:1px dashed var(--line);border-radius:4px;color:var(--muted);font-size:11px}
 .text{white-space:pre-wrap;word-break:break-word;max-height:9em;overflow:auto;
@@ -99,23 +125,53 @@ dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 
 _SCRIPT = """
 (function(){
-  function apply(group, value){
-    document.querySelectorAll('button[data-filter="'+group+'"]').forEach(function(b){
-      b.classList.toggle('on', b.getAttribute('data-value')===value);});
-    if(group==='task'){
-      document.querySelectorAll('article.task').forEach(function(a){
-        var v=(a.getAttribute('data-verdicts')||'').split(' ');
-        a.classList.toggle('hidden', value!=='all' && v.indexOf(value)<0);});
-    } else {
-      document.querySelectorAll('tr.sample').forEach(function(r){
-        r.classList.toggle('hidden', value!=='all' && r.getAttribute('data-verdict')!==value);});
-      document.querySelectorAll('details.samples').forEach(function(d){
-        if(value!=='all'){d.open=d.querySelector('tr.sample:not(.hidden)')!==null;}});
-    }
+  var state={task:'all',sample:'all',q:''}, texts=null;
+  var rows=Array.prototype.slice.call(document.querySelectorAll('tr.sample'));
+  function byId(i){return document.getElementById(i);}
+  function haystack(){
+    if(!texts){texts=rows.map(function(r){
+      return (r.getAttribute('data-task')+' '+r.textContent).toLowerCase();});}
+    return texts;}
+  function apply(){
+    document.querySelectorAll('button[data-filter]').forEach(function(b){
+      var g=b.getAttribute('data-filter');
+      b.classList.toggle('on', state[g]===b.getAttribute('data-value'));});
+    var terms=state.q.toLowerCase().split(/\\s+/).filter(Boolean);
+    var hay=terms.length?haystack():null, shown=0;
+    rows.forEach(function(r,i){
+      var ok=(state.sample==='all'||r.getAttribute('data-verdict')===state.sample)&&
+        (!hay||terms.every(function(t){return hay[i].indexOf(t)>=0;}));
+      r.classList.toggle('hidden',!ok); if(ok){shown++;}});
+    var narrowed=state.sample!=='all'||terms.length>0;
+    document.querySelectorAll('article.task').forEach(function(a){
+      var v=(a.getAttribute('data-verdicts')||'').split(' ');
+      var any=a.querySelector('tr.sample:not(.hidden)')!==null;
+      var d=a.querySelector('details.samples');
+      if(d&&narrowed){d.open=any;}
+      a.classList.toggle('hidden',(state.task!=='all'&&v.indexOf(state.task)<0)||
+        (terms.length>0&&!any));});
+    byId('found').textContent=narrowed?shown+' of '+rows.length+' samples':'';
   }
   document.querySelectorAll('button[data-filter]').forEach(function(b){
     b.addEventListener('click', function(){
-      apply(b.getAttribute('data-filter'), b.getAttribute('data-value'));});});
+      state[b.getAttribute('data-filter')]=b.getAttribute('data-value'); apply();});});
+  byId('search').addEventListener('input', function(e){state.q=e.target.value; apply();});
+  var box=byId('lightbox'), big=byId('lb-img'), shownClass='';
+  function close(){
+    box.classList.add('hidden'); if(shownClass){big.classList.remove(shownClass);} shownClass='';}
+  document.querySelectorAll('a.thumb').forEach(function(t){
+    t.addEventListener('click', function(e){
+      e.preventDefault(); close();
+      var r=t.closest('tr.sample');
+      shownClass=t.getAttribute('data-im'); big.classList.add(shownClass);
+      byId('lb-title').textContent=r.getAttribute('data-task')+' '+
+        r.querySelector('.s-id').textContent;
+      byId('lb-prompt').textContent=r.querySelector('.s-prompt').textContent;
+      byId('lb-response').textContent=r.querySelector('.s-response').textContent;
+      box.classList.remove('hidden'); byId('lb-close').focus();});});
+  byId('lb-close').addEventListener('click', close);
+  box.addEventListener('click', function(e){if(e.target===box){close();}});
+  document.addEventListener('keydown', function(e){if(e.key==='Escape'){close();}});
 })();
 """
 
@@ -249,16 +305,41 @@ def _metrics_table(task: TaskScore) -> str:
     )
 
 
-def _thumb(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
-    if sample.image_sha256 is None:
+def _image_class(sha256: str) -> str:
+    """The CSS class that shows the image with this hash (its URL is given once)."""
+    return "im-" + sha256[:20]
+
+
+def _image_styles(images: Mapping[str, str]) -> str:
+    """One CSS rule per distinct image: its class and its (checked) URL."""
+    return "".join(
+        f'.{_image_class(sha)}{{background-image:url("{url}")}}'
+        for sha, url in sorted(images.items())
+    )
+
+
+def _usable_images(images: Mapping[str, str]) -> dict[str, str]:
+    """The images whose hash and URL are what they should be (others show a placeholder)."""
+    return {sha: url for sha, url in images.items() if _SHA256.match(sha) and _IMAGE_URL.match(url)}
+
+
+def _thumb(sample: SampleRecord, images: Mapping[str, str]) -> str:
+    sha = sample.image_sha256
+    if sha is None:
         return '<div class="noimg">text only</div>'
-    uri = thumbnails.get(sample.image_sha256, "")
-    if not _DATA_URI.match(uri):
+    url = images.get(sha)
+    if url is None:
         return '<div class="noimg">no preview</div>'
-    return f'<img class="thumb" alt="image {esc(sample.image_sha256[:12])}" src="{esc(uri)}">'
+    href = url if url.startswith("images/") else "#"  # a file opens without the script too
+    cls = _image_class(sha)
+    return (
+        f'<a class="thumb {cls}" data-im="{cls}" href="{esc(href)}" role="img" '
+        f'aria-label="image {esc(sha[:12])}: click for the full image" '
+        'title="click for the full image"></a>'
+    )
 
 
-def _sample_row(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
+def _sample_row(sample: SampleRecord, images: Mapping[str, str]) -> str:
     values = ", ".join(f"{k}={fmt(v, 2)}" for k, v in sorted(sample.values.items()))
     extra = []
     if sample.expected:
@@ -278,13 +359,14 @@ def _sample_row(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
         else ""
     )
     return (
-        f'<tr class="sample" data-verdict="{esc(sample.verdict)}">'
-        f"<td>{_thumb(sample, thumbnails)}</td>"
-        f'<td><div class="mono">{esc(sample.sample_id)}</div>'
+        f'<tr class="sample" data-task="{esc(sample.task_id)}" '
+        f'data-verdict="{esc(sample.verdict)}"><td>{_thumb(sample, images)}</td>'
+        f'<td><div class="mono s-id">{esc(sample.sample_id)}</div>'
         f'<div class="muted">{esc(sample.variant)}</div>{_pill(sample.verdict)}'
         f'<div class="mono muted">{esc(values)}</div></td>'
-        f'<td><div class="label">prompt</div><div class="text">{esc(sample.prompt.strip())}'
-        f'</div><div class="label">response</div><div class="text">'
+        '<td><div class="label">prompt</div><div class="text s-prompt">'
+        f"{esc(sample.prompt.strip())}</div>"
+        '<div class="label">response</div><div class="text s-response">'
         f"{esc(sample.response.strip())}</div>"
         f"<details><summary>more</summary>{''.join(extra)}{image}</details></td></tr>"
     )
@@ -293,7 +375,7 @@ def _sample_row(sample: SampleRecord, thumbnails: Mapping[str, str]) -> str:
 def _task_article(
     task: TaskScore,
     samples: list[SampleRecord],
-    thumbnails: Mapping[str, str],
+    images: Mapping[str, str],
     open_samples: bool,
     comparable: Comparability | None = None,
 ) -> str:
@@ -302,7 +384,7 @@ def _task_article(
     skipped = f", {counts['skip']} skip" if counts["skip"] else ""
     score = fmt(task.score)
     ci = fmt_ci(task.ci_low, task.ci_high)
-    rows = "".join(_sample_row(s, thumbnails) for s in samples)
+    rows = "".join(_sample_row(s, images) for s in samples)
     opened = " open" if open_samples else ""
     scope = (
         ""
@@ -412,15 +494,78 @@ def _provenance(report: TrustReport) -> str:
     )
 
 
-def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None) -> str:
+_GATE_ORDER = ("fail", "inconclusive", "pass")
+
+
+def task_gate_state(task: TaskScore) -> str:
+    """A task's gate state: its worst metric verdict (fail, inconclusive, pass), or "none"."""
+    verdicts = {_metric_verdict(m) for m in task.metrics}
+    return next((v for v in _GATE_ORDER if v in verdicts), "none")
+
+
+def _heat_colour(score: float) -> str:
+    """Red (0) through yellow to green (1); grey when there is no score."""
+    if math.isnan(score):
+        return "#eef1f6"
+    return f"hsl({max(0.0, min(score, 1.0)) * 120:.0f},62%,80%)"
+
+
+def overview_heatmap(report: TrustReport) -> str:
+    """Every task on one screen: a cell per task, by aspect, coloured by its trust score.
+
+    The cell's border is its gate state (red: a threshold failed, yellow: inconclusive) and
+    it links to the task's section.
+    """
+    by_aspect: dict[str, list[TaskScore]] = {}
+    for task in report.scores.tasks:
+        by_aspect.setdefault(task.aspect, []).append(task)
+    mark = {"fail": "✕", "inconclusive": "?", "pass": "✓", "none": ""}
+    rows = []
+    for aspect, tasks in by_aspect.items():
+        cells = []
+        for t in tasks:
+            state = task_gate_state(t)
+            title = f"{t.task_id} {t.name}: score {fmt(t.score)} {fmt_ci(t.ci_low, t.ci_high)}"
+            cells.append(
+                f'<a class="cell g-{esc(state)}" href="#task-{esc(t.task_id)}" '
+                f'style="background:{_heat_colour(t.score)}" title="{esc(title)}; '
+                f'thresholds: {esc(state)}"><b class="mono">{esc(t.task_id)}</b> '
+                f"{esc(mark[state])}<small>{esc(fmt(t.score))}</small></a>"
+            )
+        rows.append(f'<div>{esc(aspect)}</div><div class="cells">{"".join(cells)}</div>')
+    if not rows:
+        return ""
+    return (
+        '<section><h2>Overview</h2><div class="card"><div class="heat">'
+        f"{''.join(rows)}</div>"
+        '<p class="muted">One cell per task: colour = trust score (red 0, green 1, grey: no '
+        "score); border and mark = its thresholds (✕ failed, ? inconclusive, ✓ met). Click a "
+        "cell to go to the task.</p></div></section>"
+    )
+
+
+def _lightbox() -> str:
+    """The full-image viewer the script opens (text is filled in as text, never as HTML)."""
+    return (
+        '<div id="lightbox" class="lightbox hidden" role="dialog" aria-modal="true" '
+        'aria-label="full image"><div id="lb-img" class="lb-img"></div>'
+        '<div class="lb-side"><button type="button" id="lb-close">close (Esc)</button>'
+        '<h3 id="lb-title" class="mono"></h3><div class="label">prompt</div>'
+        '<div class="text" id="lb-prompt"></div><div class="label">response</div>'
+        '<div class="text" id="lb-response"></div></div></div>'
+    )
+
+
+def render_html(report: TrustReport, images: Mapping[str, str] | None = None) -> str:
     """The whole page.
 
     Args:
         report: the report.
-        thumbnails: image sha256 → ``data:image/png;base64,...`` thumbnail; images
-            without one show a placeholder.
+        images: image sha256 → its URL: a ``data:image/png;base64,...`` URI (single-file
+            page) or ``images/<sha256>.png`` (a file of the report folder); images without
+            one, or with any other URL, show a placeholder.
     """
-    thumbs = thumbnails or {}
+    usable = _usable_images(images or {})
     scores = report.scores
     p = report.provenance
     status = report.status
@@ -455,7 +600,7 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         _task_article(
             t,
             by_task.get(t.task_id, []),
-            thumbs,
+            usable,
             # the worst task's samples start open, when there is something to look at
             open_samples=i == 0 and any(s.verdict != "pass" for s in by_task.get(t.task_id, [])),
             comparable=comparable.get(t.task_id),
@@ -478,14 +623,39 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         if judged
         else ""
     )
+    tasks_section = (
+        "<section><h2>Tasks, worst first</h2>"
+        '<div class="search"><input type="search" id="search" placeholder="search samples: '
+        'text, id, task, variant, verdict" aria-label="search samples">'
+        '<span class="muted" id="found"></span></div>'
+        f'<div class="filters"><div><span>tasks</span>{task_buttons}</div>'
+        f"<div><span>samples</span>{sample_buttons}</div></div>"
+        f"{articles or '<p class=muted>No task reported a metric.</p>'}</section>"
+    )
+    aspects_section = (
+        '<section><h2>Aspects</h2><div class="card">'
+        f"{aspect_chart_svg(report)}"
+        '<p class="muted">Bars: trust score (0-1, higher is better), MultiTrust aggregation; '
+        "whiskers: 95% CI; dashed line: the gate's threshold.</p></div></section>"
+    )
+    # the page's sections, top to bottom: a new section is one more entry
+    sections = [
+        overview_heatmap(report),
+        aspects_section,
+        gates_html,
+        _comparison(report),
+        crossmodal_html(report.crossmodal),
+        tasks_section,
+        _provenance(report),
+    ]
     fingerprint = p.model.fingerprint if p.model is not None else "n/a"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        f"img-src data:; style-src 'unsafe-inline'; script-src '{_script_hash()}'\">"
+        f"img-src 'self' data:; style-src 'unsafe-inline'; script-src '{_script_hash()}'\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>MultiTrust trust report: {esc(model_name)}</title>"
-        f"<style>{_CSS}</style></head><body><main>"
+        f"<style>{_CSS}{_image_styles(usable)}</style></head><body><main>"
         '<div class="head"><div><h1>MultiTrust trust report</h1>'
         f'<p class="sub">model <code>{esc(p.model_spec)}</code> · fingerprint '
         f"<code>{esc(fingerprint)}</code> · device {esc(p.device)} · {esc(report.created)} · "
@@ -494,15 +664,6 @@ def render_html(report: TrustReport, thumbnails: Mapping[str, str] | None = None
         + f"</p><p>{' '.join(badges)}</p></div>"
         f'<div class="big">{esc(fmt(overall.score))}<small>overall trust score '
         f"{esc(fmt_ci(overall.ci_low, overall.ci_high))}</small></div></div>"
-        '<section><h2>Aspects</h2><div class="card">'
-        f"{aspect_chart_svg(report)}"
-        '<p class="muted">Bars: trust score (0-1, higher is better), MultiTrust aggregation; '
-        "whiskers: 95% CI; dashed line: the gate's threshold.</p></div></section>"
-        f"{gates_html}{_comparison(report)}{crossmodal_html(report.crossmodal)}"
-        "<section><h2>Tasks, worst first</h2>"
-        f'<div class="filters"><div><span>tasks</span>{task_buttons}</div>'
-        f"<div><span>samples</span>{sample_buttons}</div></div>"
-        f"{articles or '<p class=muted>No task reported a metric.</p>'}</section>"
-        f"{_provenance(report)}"
-        f"</main><script>{_SCRIPT}</script></body></html>\n"
+        f"{''.join(sections)}"
+        f"</main>{_lightbox()}<script>{_SCRIPT}</script></body></html>\n"
     )

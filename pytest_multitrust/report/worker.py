@@ -3,7 +3,7 @@
 The model under test is loaded only where tests run: in each xdist worker, or in the
 single process without xdist. :func:`worker_facts` describes that process (model info,
 load time, peak memory); :class:`WorkerReporter` puts it, with the process's placement
-(:class:`PlacementFacts`) and image thumbnails, in one :class:`WorkerRecord` on
+(:class:`PlacementFacts`), in one :class:`WorkerRecord` on
 ``config.workeroutput[WORKER_OUTPUT_KEY]`` when a worker's session finishes, and the
 controller's collector (:mod:`pytest_multitrust.report.collector`) reads it in
 ``pytest_testnodedown``.
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_multitrust.report.model import ModelFacts, WorkerFacts
-from pytest_multitrust.report.thumbs import kept_thumbnails
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -89,7 +88,6 @@ class WorkerRecord:
 
     facts: WorkerFacts  # model, load time, peak memory (the report's worker entry)
     placement: PlacementFacts  # devices, torch threads, response-cache counts
-    thumbnails: tuple[tuple[str, str], ...]  # (image sha256, thumbnail data URI)
 
     def to_json(self) -> str:
         """Serialise to one JSON string (what travels in ``workeroutput``)."""
@@ -97,7 +95,6 @@ class WorkerRecord:
             {
                 "facts": self.facts.to_dict(),
                 "placement": asdict(self.placement),
-                "thumbnails": dict(self.thumbnails),
             }
         )
 
@@ -111,15 +108,9 @@ class WorkerRecord:
         raw = json.loads(text)
         if not isinstance(raw, dict) or not isinstance(raw.get("facts"), dict):
             raise ValueError(f"not a worker record: {text[:80]!r}")
-        thumbnails = raw.get("thumbnails")
         return cls(
             facts=WorkerFacts.from_dict(raw["facts"]),
             placement=PlacementFacts.from_dict(raw.get("placement")),
-            thumbnails=tuple(
-                (k, v)
-                for k, v in (thumbnails.items() if isinstance(thumbnails, dict) else ())
-                if isinstance(k, str) and isinstance(v, str)
-            ),
         )
 
 
@@ -189,6 +180,5 @@ class WorkerReporter:
         record = WorkerRecord(
             facts=worker_facts(self.holder, worker),
             placement=self.placement(),
-            thumbnails=tuple(kept_thumbnails(self.config).items()),
         )
         output[WORKER_OUTPUT_KEY] = record.to_json()

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from mt_report import junit_verdicts, load_valid_report, markdown_verdicts, scripts_of
+from PIL import Image
 
+from pytest_multitrust.models.base import ImageData
 from pytest_multitrust.report.baseline import machine_id
 
 if TYPE_CHECKING:
@@ -143,8 +145,11 @@ def test_gates_set_the_exit_status(
     if dist == "xdist":
         assert {w["worker"] for w in prov["workers"]} == {"gw0", "gw1"}
         html = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
-        # thumbnails travelled from the workers on workeroutput
-        assert html.count('src="data:image/png;base64,') == 80
+        # the workers wrote the images; a run this small gets them inline (one file)
+        assert html.count('class="thumb im-') == 80
+        distinct = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
+        assert html.count('url("data:image/png;base64,') == len(distinct)
+        assert not (pytester.path / "out" / "images").exists()
 
 
 def test_point_mode_judges_values(run_trust: RunTrust, pytester: pytest.Pytester) -> None:
@@ -389,6 +394,33 @@ def test_report_is_the_same_with_and_without_xdist(
     assert {k: v for k, v in serial.items() if k != "workers"} == {
         k: v for k, v in parallel.items() if k != "workers"
     }
-    thumbnails = re.compile(r'src="data:image/png;base64,[^"]+"')
-    assert sorted(thumbnails.findall(serial_html)) == sorted(thumbnails.findall(parallel_html))
-    assert len(thumbnails.findall(serial_html)) == 15 + 9  # T.1 and S.4: 3 per variant
+    images = re.compile(r'url\("data:image/png;base64,[^"]+"\)')
+    assert sorted(images.findall(serial_html)) == sorted(images.findall(parallel_html))
+    assert serial_html.count('class="thumb im-') == 15 + 9  # T.1 and S.4: 3 per variant
+
+
+def test_xdist_workers_write_each_image_once_into_the_report_folder(
+    run_trust: RunTrust, pytester: pytest.Pytester
+) -> None:
+    """-n 2: the workers write images/<sha256>.png, the page references them relatively."""
+    args = (*BASE, "--mt-limit=3")
+    assert run_trust(*args, "-n", "2", "--mt-report-images=files").ret == 0
+    out = pytester.path / "out"
+    data = load_valid_report(out / "report.json")
+    hashes = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
+    assert len(hashes) > 1
+    files = sorted(p.name for p in (out / "images").iterdir())
+    assert files == sorted(f"{h}.png" for h in hashes)  # one file per distinct image, no temp
+    for name in files:  # each file holds exactly the pixels the model was shown
+        with Image.open(out / "images" / name) as picture:
+            assert ImageData.from_pil(picture).sha256 + ".png" == name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    referenced = set(re.findall(r'url\("(images/[0-9a-f]{64}\.png)"\)', html))
+    assert referenced == {f"images/{h}.png" for h in hashes}
+    assert "data:image" not in html
+    # the same folder, single-file mode: images inline, the folder's files removed
+    assert run_trust(*args, "--mt-report-images=inline").ret == 0
+    assert not (out / "images").exists()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('url("data:image/png;base64,') == len(hashes)
+    assert "images/" not in html

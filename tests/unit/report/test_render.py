@@ -246,7 +246,9 @@ def test_html_is_self_contained_and_escapes_everything() -> None:
     assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing from the network
     digest = base64.b64encode(hashlib.sha256(found.scripts[0].encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in page  # only our own script may run
-    assert f'src="{png}"' in page
+    assert page.count(f'url("{png}")') == 1  # the image once, as its class's background
+    assert page.count(f'class="thumb im-{"ab" * 10}"') == 2  # both S.4 samples show it
+    assert "javascript:" not in page.split("<script>")[0].replace("(javascript:alert(3))", "")
     assert page.count('class="noimg">text only') == 1  # T.1 sample without image
     assert 'data-verdict="miss"' in page
     assert 'data-filter="sample"' in page
