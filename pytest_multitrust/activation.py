@@ -18,7 +18,9 @@ import pytest
 from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.engine.runs import RunFactory, TaskRuns, sample_image
+from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
+from pytest_multitrust.terminal_progress import TerminalProgress
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
     from pytest_multitrust.official import OfficialData
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.settings import Settings
@@ -58,6 +61,7 @@ class ActiveRun:
     surrogate: ModelHolder | None  # loads the attack surrogate on first use
     runs: TaskRuns  # each task's samples and run
     official: OfficialData | None  # --mt-data=official: data versions and report notes
+    progress: TerminalProgress  # shows the long steps' progress (model load, generation)
 
 
 #: The :class:`ActiveRun` of an active run (absent when no model is under test).
@@ -65,7 +69,11 @@ RUN_KEY = pytest.StashKey[ActiveRun]()
 
 
 def model_loader(
-    config: pytest.Config, spec: ModelSpec, options: ModelOptions, option: str = "--mllm"
+    config: pytest.Config,
+    spec: ModelSpec,
+    options: ModelOptions,
+    option: str = "--mllm",
+    progress: ProgressSink = ignore_progress,
 ) -> Callable[[], MLLM]:
     """Builds ``spec``'s model through the ``pytest_multitrust_make_model`` hook.
 
@@ -74,12 +82,19 @@ def model_loader(
         spec: the model to build.
         options: the settings' model options.
         option: the option that named the model, for the error message.
+        progress: told when the load starts and ends (a ``model load`` step).
     """
 
     def load() -> MLLM:
-        model: MLLM | None = config.hook.pytest_multitrust_make_model(
-            spec=spec, options=options, config=config
-        )
+        step = ProgressStep(progress, "model load", spec.display)
+        try:
+            model: MLLM | None = config.hook.pytest_multitrust_make_model(
+                spec=spec, options=options, config=config
+            )
+        except BaseException:
+            step.finish("failed")
+            raise
+        step.finish()
         if model is None:  # pragma: no cover - the built-in implementation always answers
             raise pytest.UsageError(f"no plugin could build {option}={spec.display}")
         return model
@@ -101,7 +116,10 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         raise ValueError("build_run() needs settings with a model (--mllm)")
     extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
     spec = parse_model_spec(settings.mllm, extra_names=extra)
-    holder = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    progress = TerminalProgress(config)
+    holder = ModelHolder(
+        load=model_loader(config, spec, settings.model_options(), progress=progress)
+    )
     sizer = BatchSizer(settings.batch_size)
     toxicity = DetoxifyScorer(
         checkpoint=settings.toxicity_checkpoint,
@@ -133,6 +151,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             model=holder.get,
             extra_names=extra,
             cache=database_of(store),
+            progress=progress,
         )
     surrogate_spec: ModelSpec | None = None
     surrogate: ModelHolder | None = None
@@ -146,7 +165,11 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             if same
             else ModelHolder(
                 load=model_loader(
-                    config, surrogate_spec, settings.model_options(), option="--mt-surrogate"
+                    config,
+                    surrogate_spec,
+                    settings.model_options(),
+                    option="--mt-surrogate",
+                    progress=progress,
                 )
             )
         )
@@ -161,6 +184,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         surrogate=surrogate,
         render=_renderer(config, images, keep_thumbnails=settings.report_dir is not None),
         update_record=_record_updater(config),
+        progress=progress,
     )
     return ActiveRun(
         settings=settings,
@@ -177,6 +201,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         surrogate=surrogate,
         runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
         official=official,
+        progress=progress,
     )
 
 

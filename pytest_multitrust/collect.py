@@ -61,6 +61,8 @@ class Suite:
     custom_aspects: Callable[[], list[str]]  # aspects of the custom tasks collected so far
     custom_collectors: Callable[[pytest.Collector, str], Iterator[pytest.Collector]]  # an
     # aspect collector's custom task collectors
+    finished_steps: Callable[[], list[str]]  # an xdist worker's finished progress steps
+    # since the last call, one line each (empty elsewhere: the terminal showed them)
 
 
 class MultitrustRoot(pytest.Directory):
@@ -224,6 +226,24 @@ class _TrustItem(pytest.Item):
     @property
     def run(self) -> TaskRun:
         return self.suite.runs.run_for(self.task.id)
+
+    def setup(self) -> None:
+        """Generate the task, once, in the setup of its first test: its own phase.
+
+        ``--durations`` and JUnit's setup time then charge the task's model load,
+        attacks, generation and scoring to the setup of the task's first test (its
+        first sample, or its threshold test when no sample was selected), and its
+        call to the test itself. On an xdist worker the steps that finished meanwhile
+        ride on the setup report to the controller (:data:`PROGRESS_PROPERTY`).
+        """
+        if self.config.option.setupplan:
+            return
+        self.run.records()  # a failure is remembered per sample and raised by runtest
+        lines = self.suite.finished_steps()
+        if lines:
+            from pytest_multitrust.terminal_progress import PROGRESS_PROPERTY
+
+            self.user_properties.append((PROGRESS_PROPERTY, "\n".join(lines)))
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return (str(self.path), None, self.name)

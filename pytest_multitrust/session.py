@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.collect import Suite
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.settings import Settings
 
 __all__ = ["MultitrustSession", "activate"]
@@ -51,6 +52,7 @@ class MultitrustSession:
         judge_spec: ModelSpec | None,
         surrogate_spec: ModelSpec | None,
         suite: Suite,
+        progress: ProgressSink,
     ) -> None:
         """The session plugin of the model ``spec`` and the trust ``suite``.
 
@@ -61,6 +63,7 @@ class MultitrustSession:
             judge_spec: the parsed ``--mt-judge``, if any.
             surrogate_spec: the parsed ``--mt-surrogate``, if any.
             suite: what the trust suite's nodes need.
+            progress: told of the model files' preparation and the model's load.
         """
         self.spec = spec
         self.options = options
@@ -68,6 +71,7 @@ class MultitrustSession:
         self.judge_spec = judge_spec
         self.surrogate_spec = surrogate_spec
         self.suite = suite
+        self.progress = progress
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -77,11 +81,15 @@ class MultitrustSession:
             return
         from pytest_multitrust.errors import PrerequisiteError
         from pytest_multitrust.models.registry import prepare_model
+        from pytest_multitrust.progress import ProgressStep
 
+        step = ProgressStep(self.progress, "model files", self.spec.display)
         try:
             prepare_model(self.spec, self.options)
         except PrerequisiteError as error:
             raise pytest.UsageError(terminal_safe(f"--mllm={self.spec.display}: {error}")) from None
+        finally:
+            step.finish()
         if self.spec.scheme in ("name", "py", "entrypoint"):
             self._build_first(config)
         judge = self.judge_spec
@@ -115,7 +123,11 @@ class MultitrustSession:
         holder = self.holder
         local = config.getoption("dist", default="no") == "no"
         checking = (
-            holder if local else ModelHolder(load=model_loader(config, self.spec, self.options))
+            holder
+            if local
+            else ModelHolder(
+                load=model_loader(config, self.spec, self.options, progress=self.progress)
+            )
         )
         try:
             checking.get()
@@ -186,6 +198,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         settings=settings,
         custom_aspects=lambda: [t.aspect for t in custom_tasks(config)],
         custom_collectors=custom_task_collectors,
+        finished_steps=run.progress.take_finished,
     )
     session = MultitrustSession(
         spec=run.spec,
@@ -194,8 +207,10 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         judge_spec=run.judge_spec,
         surrogate_spec=run.surrogate_spec,
         suite=suite,
+        progress=run.progress,
     )
     config.pluginmanager.register(session, "multitrust-session")
+    config.pluginmanager.register(run.progress, "multitrust-progress")
     if hasattr(config, "workerinput"):
         from pytest_multitrust.report.worker import WorkerReporter
 
