@@ -61,8 +61,8 @@ class Suite:
     custom_aspects: Callable[[], list[str]]  # aspects of the custom tasks collected so far
     custom_collectors: Callable[[pytest.Collector, str], Iterator[pytest.Collector]]  # an
     # aspect collector's custom task collectors
-    finished_steps: Callable[[], list[str]]  # an xdist worker's finished progress steps
-    # since the last call, one line each (empty elsewhere: the terminal showed them)
+    finished_steps: Callable[[], list[str]]  # the progress steps finished since the last
+    # call, one line each
 
 
 class MultitrustRoot(pytest.Directory):
@@ -233,11 +233,13 @@ class _TrustItem(pytest.Item):
         ``--durations`` and JUnit's setup time then charge the task's model load,
         attacks, generation and scoring to the setup of the task's first test (its
         first sample, or its threshold test when no sample was selected), and its
-        call to the test itself. On an xdist worker the steps that finished meanwhile
-        ride on the setup report to the controller (:data:`PROGRESS_PROPERTY`).
+        call to the test itself. The steps that finished meanwhile are kept in the test's
+        ``user_properties`` (``multitrust.progress``, one line per step: JUnit XML shows
+        them), which carry them from an xdist worker to the controller's terminal.
         """
         if self.config.option.setupplan:
             return
+        self.suite.finished_steps()  # steps before this setup (the model's files) are not its
         self.run.records()  # a failure is remembered per sample and raised by runtest
         lines = self.suite.finished_steps()
         if lines:

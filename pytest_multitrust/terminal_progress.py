@@ -10,11 +10,12 @@ shows them through pytest's public terminal reporter
 - ``lines`` in CI (``CI`` set) or without a terminal: one line per finished step;
 - ``live`` in a terminal: one line per step, rewritten as the step advances.
 
-Under ``pytest-xdist`` a worker has no terminal: it keeps each finished step's line and
-the first test of the next task setup carries them to the controller in its setup
-report's ``user_properties`` (:data:`PROGRESS_PROPERTY`), where the controller's
-:class:`TerminalProgress` writes them, prefixed with the worker's id. Under ``-n N`` a
-step is therefore shown when it ends, not while it runs.
+Every process also keeps each finished step's line; the test whose setup ran the steps
+(a task's first test) carries them in its ``user_properties`` (:data:`PROGRESS_PROPERTY`,
+so JUnit XML says where its setup time went). Under ``pytest-xdist`` a worker has no
+terminal: the controller's :class:`TerminalProgress` writes the lines a worker's setup
+report carries, prefixed with the worker's id. Under ``-n N`` a step is therefore shown
+when it ends, not while it runs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import time
 from typing import TYPE_CHECKING, Literal, Protocol
+
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -111,10 +114,11 @@ class TerminalProgress:
         self._distributed = config.getoption("dist", default="no") != "no"
 
     def __call__(self, event: ProgressEvent) -> None:
-        """Show ``event`` (or, on an xdist worker, keep it when its step finished)."""
+        """Show ``event``; keep its line when its step finished (for the setup report)."""
+        if worth_a_line(event):
+            prefix = f"[{self._worker}] " if self._worker is not None else ""
+            self._pending.append(terminal_safe(prefix + event.describe()))
         if self._worker is not None:
-            if worth_a_line(event):
-                self._pending.append(f"[{self._worker}] {event.describe()}")
             return
         terminal = self._terminal()
         if terminal is None:
@@ -130,7 +134,7 @@ class TerminalProgress:
             self._show(terminal, event, live=mode == "live")
 
     def take_finished(self) -> list[str]:
-        """The finished steps kept since the last call (a worker's; empty elsewhere)."""
+        """The lines of the steps finished since the last call."""
         pending, self._pending = self._pending, []
         return pending
 
@@ -139,8 +143,8 @@ class TerminalProgress:
         self._nodeid = nodeid
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """On the controller: write the finished steps a worker's setup report carries."""
-        if self._worker is not None or report.when != "setup":
+        """On the xdist controller: write the finished steps a worker's setup report carries."""
+        if self._worker is not None or not self._distributed or report.when != "setup":
             return
         lines = [
             line
@@ -153,7 +157,7 @@ class TerminalProgress:
             return
         self._new_line(terminal)
         for line in lines:
-            terminal.write_line(f"multitrust: {line}")
+            terminal.write_line(f"multitrust: {terminal_safe(line)}")
 
     def _uncaptured(self) -> AbstractContextManager[None]:
         capturing: _Capturing | None = self._config.pluginmanager.get_plugin("capturemanager")
@@ -179,7 +183,7 @@ class TerminalProgress:
                 return  # rewrite a live line a few times a second at most
         else:
             self._new_line(terminal)
-        text = f"multitrust: {event.describe()}"
+        text = terminal_safe(f"multitrust: {event.describe()}")
         if live:
             terminal.rewrite(text, erase=True)
         else:
