@@ -237,7 +237,7 @@ class _TrustItem(pytest.Item):
         ``user_properties`` (``multitrust.progress``, one line per step: JUnit XML shows
         them), which carry them from an xdist worker to the controller's terminal.
         """
-        if self.config.option.setupplan:
+        if self.config.getoption("setupplan", default=False):
             return
         self.suite.finished_steps()  # steps before this setup (the model's files) are not its
         self.run.records()  # a failure is remembered per sample and raised by runtest

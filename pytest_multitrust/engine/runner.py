@@ -374,25 +374,14 @@ class TaskRun:
             if self.task.transform_image is not None and any(s.image for s in self.samples)
             else None
         )
-        for sample in self.samples:
-            try:
-                try:
-                    image, skip = self._image(sample, transforms)
-                finally:
-                    if attacked is not None and sample.image is not None:
-                        attacked.advance()
-                if skip is not None:
-                    skipped[sample.id] = skip
-                    requests.append(None)
-                    continue
-                requests.append(build_request(sample, self.task, image))
-            except ModelLoadError:  # an attack needs the model: the whole task fails
-                raise
-            except Exception as error:  # bad data is a sample-level error, not a crash
-                build_errors[sample.id] = f"{type(error).__name__}: {error}"
-                requests.append(None)
-        if attacked is not None:
-            attacked.finish()
+        try:
+            for sample in self.samples:
+                requests.append(self._request(sample, transforms, build_errors, skipped))
+                if attacked is not None and sample.image is not None:
+                    attacked.advance()
+        finally:  # a model that cannot load ends the step too
+            if attacked is not None:
+                attacked.finish()
         ready = [(s, r) for s, r in zip(self.samples, requests, strict=True) if r is not None]
         responses = self._generate([r for _, r in ready])
         by_id: dict[str, tuple[Request, Response]] = {
@@ -415,6 +404,26 @@ class TaskRun:
                 )
             )
         return records
+
+    def _request(
+        self,
+        sample: Sample,
+        transforms: dict[str, TransformResult],
+        build_errors: dict[str, str],
+        skipped: dict[str, str],
+    ) -> Request | None:
+        """The request of ``sample``, or None (skipped or errored: said in the dicts)."""
+        try:
+            image, skip = self._image(sample, transforms)
+            if skip is not None:
+                skipped[sample.id] = skip
+                return None
+            return build_request(sample, self.task, image)
+        except ModelLoadError:  # an attack needs the model: the whole task fails
+            raise
+        except Exception as error:  # bad data is a sample-level error, not a crash
+            build_errors[sample.id] = f"{type(error).__name__}: {error}"
+            return None
 
     def _generate(self, requests: list[Request]) -> list[Response]:
         model = self.holder.get()
@@ -439,12 +448,13 @@ class TaskRun:
             elif done > steps[0].done:
                 steps[0].advance(done - steps[0].done)
 
-        responses = generate_batches(
-            model, requests, self.config, self.store, self.sizer, on_batch=on_batch
-        )
-        if steps:
-            steps[0].finish()
-        return responses
+        try:
+            return generate_batches(
+                model, requests, self.config, self.store, self.sizer, on_batch=on_batch
+            )
+        finally:
+            if steps:
+                steps[0].finish()
 
     def _record(
         self,

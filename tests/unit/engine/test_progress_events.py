@@ -180,3 +180,23 @@ def test_a_step_describes_itself_in_one_line() -> None:
 )
 def test_progress_mode(verbosity: int, environ: dict[str, str], isatty: bool, mode: str) -> None:
     assert progress_mode(verbosity, environ, isatty) == mode
+
+
+def test_an_attack_whose_model_cannot_load_still_ends_its_step() -> None:
+    def load() -> MLLM:
+        raise OSError("no weights")
+
+    def attack(sample: Sample, image: ImageData, context: TransformContext) -> TransformResult:
+        context.model()  # white-box attacks load the model under test first
+        raise AssertionError("unreachable")
+
+    events: list[ProgressEvent] = []
+    records = run_of(
+        events,
+        task=dataclasses.replace(TASK, transform_image=attack),
+        holder=ModelHolder(load),
+        render=lambda _s: ImageData(png=b"png"),
+    ).records()
+    assert {r.verdict for r in records} == {"error"}
+    assert seen(events, "attack")[-1][2]  # finished: no live line left open
+    assert not seen(events, "generation")
