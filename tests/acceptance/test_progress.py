@@ -173,7 +173,7 @@ def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
     }
     first = "multitrust/safety/Y.1::sample[s00]"
     assert timings[("setup", first)] >= 0.5  # three batches of 0.2 s
-    assert all(seconds < 0.2 for (when, _), seconds in timings.items() if when == "call")
+    assert all(seconds < 0.5 for (when, _), seconds in timings.items() if when == "call")
     # JUnit XML: the first test carries the steps its setup ran
     tree = ET.parse(run.path / "junit.xml")
     case = next(c for c in tree.iter("testcase") if c.get("name") == "sample[s00]")
