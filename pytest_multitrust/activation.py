@@ -18,8 +18,10 @@ import pytest
 from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.engine.runs import RunFactory, TaskRuns, sample_image
+from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.report.images import IMAGES_DIR, ImageStore
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
+from pytest_multitrust.terminal_progress import TerminalProgress
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.models.base import MLLM, ImageData
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
     from pytest_multitrust.official import OfficialData
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.settings import Settings
@@ -62,6 +65,7 @@ class ActiveRun:
     runs: TaskRuns  # each task's samples and run
     official: OfficialData | None  # --mt-data=official: data versions and report notes
     report_images: ImageStore | None  # writes shown images into the report's images/
+    progress: TerminalProgress  # shows the long steps' progress (model load, generation)
 
 
 #: The :class:`ActiveRun` of an active run (absent when no model is under test).
@@ -69,7 +73,11 @@ RUN_KEY = pytest.StashKey[ActiveRun]()
 
 
 def model_loader(
-    config: pytest.Config, spec: ModelSpec, options: ModelOptions, option: str = "--mllm"
+    config: pytest.Config,
+    spec: ModelSpec,
+    options: ModelOptions,
+    option: str = "--mllm",
+    progress: ProgressSink = ignore_progress,
 ) -> Callable[[], MLLM]:
     """Builds ``spec``'s model through the ``pytest_multitrust_make_model`` hook.
 
@@ -78,12 +86,19 @@ def model_loader(
         spec: the model to build.
         options: the settings' model options.
         option: the option that named the model, for the error message.
+        progress: told when the load starts and ends (a ``model load`` step).
     """
 
     def load() -> MLLM:
-        model: MLLM | None = config.hook.pytest_multitrust_make_model(
-            spec=spec, options=options, config=config
-        )
+        step = ProgressStep(progress, "model load", spec.display)
+        try:
+            model: MLLM | None = config.hook.pytest_multitrust_make_model(
+                spec=spec, options=options, config=config
+            )
+        except BaseException:
+            step.finish("failed")
+            raise
+        step.finish()
         if model is None:  # pragma: no cover - the built-in implementation always answers
             raise pytest.UsageError(f"no plugin could build {option}={spec.display}")
         return model
@@ -105,7 +120,8 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         raise ValueError("build_run() needs settings with a model (--mllm)")
     extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
     spec = parse_model_spec(settings.mllm, extra_names=extra)
-    base = ModelHolder(load=model_loader(config, spec, settings.model_options()))
+    progress = TerminalProgress(config)
+    base = ModelHolder(load=model_loader(config, spec, settings.model_options(), progress=progress))
     guard_spec = (
         parse_model_spec(settings.guard, extra_names=extra, option="--mt-guard")
         if settings.guard is not None
@@ -147,6 +163,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             model=base.get,
             extra_names=extra,
             cache=database_of(store),
+            progress=progress,
         )
     surrogate_spec: ModelSpec | None = None
     surrogate: ModelHolder | None = None
@@ -160,7 +177,11 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
             if same
             else ModelHolder(
                 load=model_loader(
-                    config, surrogate_spec, settings.model_options(), option="--mt-surrogate"
+                    config,
+                    surrogate_spec,
+                    settings.model_options(),
+                    option="--mt-surrogate",
+                    progress=progress,
                 )
             )
         )
@@ -179,6 +200,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         surrogate=surrogate,
         render=_renderer(images, report_images),
         update_record=_record_updater(config),
+        progress=progress,
     )
     return ActiveRun(
         settings=settings,
@@ -198,6 +220,7 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         runs=TaskRuns(tasks, settings.tier, settings.limit, factory.make),
         official=official,
         report_images=report_images,
+        progress=progress,
     )
 
 

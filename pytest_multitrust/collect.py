@@ -61,6 +61,8 @@ class Suite:
     custom_aspects: Callable[[], list[str]]  # aspects of the custom tasks collected so far
     custom_collectors: Callable[[pytest.Collector, str], Iterator[pytest.Collector]]  # an
     # aspect collector's custom task collectors
+    finished_steps: Callable[[], list[str]]  # the progress steps finished since the last
+    # call, one line each
 
 
 class MultitrustRoot(pytest.Directory):
@@ -224,6 +226,26 @@ class _TrustItem(pytest.Item):
     @property
     def run(self) -> TaskRun:
         return self.suite.runs.run_for(self.task.id)
+
+    def setup(self) -> None:
+        """Generate the task, once, in the setup of its first test: its own phase.
+
+        ``--durations`` and JUnit's setup time then charge the task's model load,
+        attacks, generation and scoring to the setup of the task's first test (its
+        first sample, or its threshold test when no sample was selected), and its
+        call to the test itself. The steps that finished meanwhile are kept in the test's
+        ``user_properties`` (``multitrust.progress``, one line per step: JUnit XML shows
+        them), which carry them from an xdist worker to the controller's terminal.
+        """
+        if self.config.getoption("setupplan", default=False):
+            return
+        self.suite.finished_steps()  # steps before this setup (the model's files) are not its
+        self.run.records()  # a failure is remembered per sample and raised by runtest
+        lines = self.suite.finished_steps()
+        if lines:
+            from pytest_multitrust.terminal_progress import PROGRESS_PROPERTY
+
+            self.user_properties.append((PROGRESS_PROPERTY, "\n".join(lines)))
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return (str(self.path), None, self.name)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.collect import Suite
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.settings import Settings
 
 __all__ = ["MultitrustSession", "activate"]
@@ -51,6 +52,7 @@ class MultitrustSession:
         judge_spec: ModelSpec | None,
         surrogate_spec: ModelSpec | None,
         suite: Suite,
+        progress: ProgressSink,
         guard_spec: ModelSpec | None = None,
     ) -> None:
         """The session plugin of the model ``spec`` and the trust ``suite``.
@@ -62,6 +64,7 @@ class MultitrustSession:
             judge_spec: the parsed ``--mt-judge``, if any.
             surrogate_spec: the parsed ``--mt-surrogate``, if any.
             suite: what the trust suite's nodes need.
+            progress: told of the model files' preparation and the model's load.
             guard_spec: the parsed ``--mt-guard``, if any.
         """
         self.spec = spec
@@ -70,6 +73,7 @@ class MultitrustSession:
         self.judge_spec = judge_spec
         self.surrogate_spec = surrogate_spec
         self.suite = suite
+        self.progress = progress
         self.guard_spec = guard_spec
 
     @pytest.hookimpl(tryfirst=True)
@@ -80,11 +84,15 @@ class MultitrustSession:
             return
         from pytest_multitrust.errors import PrerequisiteError
         from pytest_multitrust.models.registry import prepare_model
+        from pytest_multitrust.progress import ProgressStep
 
+        step = ProgressStep(self.progress, "model files", self.spec.display)
         try:
             prepare_model(self.spec, self.options)
         except PrerequisiteError as error:
             raise pytest.UsageError(terminal_safe(f"--mllm={self.spec.display}: {error}")) from None
+        finally:
+            step.finish()
         if self.spec.scheme in ("name", "py", "entrypoint"):
             self._build_first(config)
         judge = self.judge_spec
@@ -126,7 +134,11 @@ class MultitrustSession:
         holder = self.holder
         local = config.getoption("dist", default="no") == "no"
         checking = (
-            holder if local else ModelHolder(load=model_loader(config, self.spec, self.options))
+            holder
+            if local
+            else ModelHolder(
+                load=model_loader(config, self.spec, self.options, progress=self.progress)
+            )
         )
         try:
             checking.get()
@@ -197,6 +209,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         settings=settings,
         custom_aspects=lambda: [t.aspect for t in custom_tasks(config)],
         custom_collectors=custom_task_collectors,
+        finished_steps=run.progress.take_finished,
     )
     session = MultitrustSession(
         spec=run.spec,
@@ -205,9 +218,11 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         judge_spec=run.judge_spec,
         surrogate_spec=run.surrogate_spec,
         suite=suite,
+        progress=run.progress,
         guard_spec=run.guard_spec,
     )
     config.pluginmanager.register(session, "multitrust-session")
+    config.pluginmanager.register(run.progress, "multitrust-progress")
     if hasattr(config, "workerinput"):
         from pytest_multitrust.report.worker import WorkerReporter
 

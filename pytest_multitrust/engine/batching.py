@@ -31,7 +31,7 @@ from pytest_multitrust.models.batching import generate_one_batch, is_out_of_memo
 from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
 
@@ -180,6 +180,7 @@ def generate_batches(
     config: GenerationConfig,
     store: ResponseStore,
     sizer: BatchSizer,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> list[Response]:
     """Responses for ``requests``, in order: cached where possible, else generated.
 
@@ -199,6 +200,8 @@ def generate_batches(
         config: decoding settings.
         store: the response store (cache), asked first and fed every batch.
         sizer: the process's batch size.
+        on_batch: called after the cache lookup and after each batch with (answers
+            generated so far, answers to generate), for progress.
 
     Returns:
         One response per request, in the order of ``requests``.
@@ -206,6 +209,8 @@ def generate_batches(
     cached = store.get_many(model, requests, config)
     missing = [i for i, hit in enumerate(cached) if hit is None]
     order = [missing[j] for j in length_order([request_length(requests[i]) for i in missing])]
+    if on_batch is not None:
+        on_batch(0, len(order))
     fresh: dict[int, Response] = {}
     position = 0
     on_gpu = model.info.device.startswith("cuda")
@@ -248,6 +253,8 @@ def generate_batches(
         store.put_many(model, [batch[j] for j in rest], config, [out[j] for j in rest])
         fresh.update(zip(chunk, out, strict=True))
         position += len(chunk)
+        if on_batch is not None:
+            on_batch(position, len(order))
         if fitted and on_gpu and len(chunk) == size and position < len(order):
             sizer.grow()
     return [hit if hit is not None else fresh[i] for i, hit in enumerate(cached)]

@@ -29,6 +29,7 @@ from pytest_multitrust.models.base import (
     Request,
     Response,
 )
+from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.records import (
     METRIC_PROPERTY,
     VERDICT_PROPERTY,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.imaging.transform import TransformContext, TransformResult
     from pytest_multitrust.models.base import MLLM
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
 
@@ -240,6 +242,7 @@ class TaskRun:
     sizer: BatchSizer | None = None  # the process's batch size (None: from batch_size)
     check_batching: bool = False  # compare batch 1 with batch N first (--mt-check-batching)
     transform_context: TransformContext | None = None  # for TaskSpec.transform_image
+    progress: ProgressSink = field(default=ignore_progress)  # attack and generation progress
     _records: dict[str, SampleRecord] | None = field(default=None, init=False)
     _scores: dict[str, SampleScore] = field(default_factory=dict, init=False)
     failure: str | None = field(default=None, init=False)  # why the whole task failed, if it did
@@ -360,19 +363,25 @@ class TaskRun:
         build_errors: dict[str, str] = {}
         skipped: dict[str, str] = {}
         transforms: dict[str, TransformResult] = {}
-        for sample in self.samples:
-            try:
-                image, skip = self._image(sample, transforms)
-                if skip is not None:
-                    skipped[sample.id] = skip
-                    requests.append(None)
-                    continue
-                requests.append(build_request(sample, self.task, image))
-            except ModelLoadError:  # an attack needs the model: the whole task fails
-                raise
-            except Exception as error:  # bad data is a sample-level error, not a crash
-                build_errors[sample.id] = f"{type(error).__name__}: {error}"
-                requests.append(None)
+        attacked = (
+            ProgressStep(
+                self.progress,
+                "attack",
+                self.task.id,
+                total=sum(s.image is not None for s in self.samples),
+                unit="images",
+            )
+            if self.task.transform_image is not None and any(s.image for s in self.samples)
+            else None
+        )
+        try:
+            for sample in self.samples:
+                requests.append(self._request(sample, transforms, build_errors, skipped))
+                if attacked is not None and sample.image is not None:
+                    attacked.advance()
+        finally:  # a model that cannot load ends the step too
+            if attacked is not None:
+                attacked.finish()
         ready = [(s, r) for s, r in zip(self.samples, requests, strict=True) if r is not None]
         responses = self._generate([r for _, r in ready])
         by_id: dict[str, tuple[Request, Response]] = {
@@ -396,13 +405,56 @@ class TaskRun:
             )
         return records
 
+    def _request(
+        self,
+        sample: Sample,
+        transforms: dict[str, TransformResult],
+        build_errors: dict[str, str],
+        skipped: dict[str, str],
+    ) -> Request | None:
+        """The request of ``sample``, or None (skipped or errored: said in the dicts)."""
+        try:
+            image, skip = self._image(sample, transforms)
+            if skip is not None:
+                skipped[sample.id] = skip
+                return None
+            return build_request(sample, self.task, image)
+        except ModelLoadError:  # an attack needs the model: the whole task fails
+            raise
+        except Exception as error:  # bad data is a sample-level error, not a crash
+            build_errors[sample.id] = f"{type(error).__name__}: {error}"
+            return None
+
     def _generate(self, requests: list[Request]) -> list[Response]:
         model = self.holder.get()
         if self.sizer is None:
             self.sizer = BatchSizer(self.batch_size)
         if self.check_batching and len(requests) > 1:
             warn_on_drift(model, requests, self.config, self.task.id)
-        return generate_batches(model, requests, self.config, self.store, self.sizer)
+        steps: list[ProgressStep] = []
+
+        def on_batch(done: int, total: int) -> None:
+            if not steps:  # the first call: the cache was read, the answers to make known
+                steps.append(
+                    ProgressStep(
+                        self.progress,
+                        "generation",
+                        self.task.id,
+                        total=total,
+                        unit="answers",
+                        detail=f"{len(requests) - total} cached" if total < len(requests) else "",
+                    )
+                )
+            elif done > steps[0].done:
+                steps[0].advance(done - steps[0].done)
+
+        try:
+            return generate_batches(
+                model, requests, self.config, self.store, self.sizer, on_batch=on_batch
+            )
+        finally:
+            if steps:
+                steps[0].finish()
 
     def _record(
         self,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.engine.runner import ModelHolder
     from pytest_multitrust.imaging.transform import TransformContext
     from pytest_multitrust.models.base import ImageData
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.scoring.toxicity import DetoxifyScorer
@@ -58,6 +59,7 @@ class RunFactory:
     surrogate: ModelHolder | None  # the attack surrogate (--mt-surrogate), loaded lazily
     render: Callable[[Sample], ImageData | None]  # a sample's image
     update_record: Callable[[SampleRecord], SampleRecord]  # the user's record hook
+    progress: ProgressSink  # where runs report attack and generation progress
 
     def transform_context(self) -> TransformContext:
         """What image transforms (the attacks of R.4/R.5) may use: settings, models, cache."""
@@ -108,6 +110,7 @@ class RunFactory:
             sizer=self.sizer,
             check_batching=settings.check_batching,
             transform_context=self.transform_context() if task.transform_image else None,
+            progress=self.progress,
         )
 
 

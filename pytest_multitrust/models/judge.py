@@ -25,6 +25,7 @@ from pytest_multitrust.models.base import GenerationConfig, Message, Request, Re
 from pytest_multitrust.models.batching import generate_one_batch
 from pytest_multitrust.models.keys import cache_key, is_cacheable
 from pytest_multitrust.models.registry import parse_model_spec
+from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.scoring.judge import failed_verdict, read_verdict
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.models.registry import ModelSpec
+    from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.scoring.judge import JudgePrompt, JudgeVerdict
     from pytest_multitrust.settings import Settings
 
@@ -94,6 +96,7 @@ class JudgeClient:
     write: bool = True  # store new verdicts
     seed: int = 0  # seed of every judge request
     stats: JudgeStats = field(default_factory=JudgeStats)  # counters for this process
+    progress: ProgressSink = field(default=ignore_progress)  # told of each chunk judged
     _model: MLLM | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -161,6 +164,11 @@ class JudgeClient:
         size = max(1, info.default_batch_size)
         fresh: list[tuple[str, str]] = []
         store = self.cache if cacheable and self.write else None
+        step = (
+            ProgressStep(self.progress, "judge", task_id, total=len(missing), unit="verdicts")
+            if missing
+            else None
+        )
         for start in range(0, len(missing), size):
             chunk = missing[start : start + size]
             requests = [
@@ -189,6 +197,10 @@ class JudgeClient:
                 verdicts[i] = self._verdict(prompt, response.text, cached=False)
                 if i not in stored:
                     fresh.append((keys[i], response.text))
+            if step is not None:
+                step.advance(len(chunk))
+        if step is not None:
+            step.finish()
         if cacheable and self.write and self.cache is not None and fresh:
             self.cache.put_many(JUDGE_NAMESPACE, fresh)
         return [v for v in verdicts if v is not None]
@@ -229,6 +241,7 @@ def make_judge(
     model: Callable[[], MLLM],
     extra_names: tuple[str, ...] = (),
     cache: VerdictStore | None = None,
+    progress: ProgressSink = ignore_progress,
 ) -> tuple[ModelSpec, JudgeClient]:
     """The judge that ``--mt-judge`` names, with its verdict cache; nothing is loaded yet.
 
@@ -245,6 +258,7 @@ def make_judge(
         model: returns the model under test (for a judge that is the same spec).
         extra_names: model names that plugins claim.
         cache: the run's cache database (None: ``--mt-cache=off``, no verdict cache).
+        progress: told of the judge model's load and of each task's questions.
 
     Raises:
         pytest.UsageError: for a malformed or unknown judge spec.
@@ -256,9 +270,15 @@ def make_judge(
     def load() -> MLLM:
         if spec.raw.strip() == model_spec.raw.strip():
             return model()
-        built: MLLM | None = config.hook.pytest_multitrust_make_model(
-            spec=spec, options=settings.model_options(), config=config
-        )
+        step = ProgressStep(progress, "judge load", spec.display)
+        try:
+            built: MLLM | None = config.hook.pytest_multitrust_make_model(
+                spec=spec, options=settings.model_options(), config=config
+            )
+        except BaseException:
+            step.finish("failed")
+            raise
+        step.finish()
         if built is None:  # pragma: no cover - the built-in implementation always answers
             raise RuntimeError(f"no plugin could build --mt-judge={spec.display}")
         return built
@@ -269,5 +289,6 @@ def make_judge(
         cache=cache if settings.cache_mode != "off" else None,
         write=settings.cache_mode == "readwrite",
         seed=settings.seed,
+        progress=progress,
     )
     return spec, judge

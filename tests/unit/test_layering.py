@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "reliability",
                 "thresholds",
                 "typedjson",
+                "progress",
             }
         ),
     ),
@@ -48,6 +49,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hookspecs",
                 "checks",
                 "activation",
+                "terminal_progress",
                 "__init__",
             }
         ),

@@ -7,6 +7,7 @@ from pytest_multitrust.engine.runner import ModelHolder, NoStore
 from pytest_multitrust.engine.runs import RunFactory
 from pytest_multitrust.models.mitigations import MitigatedModel, SelfReminder
 from pytest_multitrust.models.scripted import refuser
+from pytest_multitrust.progress import ignore_progress
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.settings import Settings
 
@@ -25,6 +26,7 @@ def test_attacks_see_the_undefended_model_and_runs_the_defended_one() -> None:
         surrogate=None,
         render=lambda sample: None,
         update_record=lambda record: record,
+        progress=ignore_progress,
     )
     attacked = factory.transform_context().model()
     assert attacked is base.get()

@@ -1,0 +1,188 @@
+"""Progress of the long steps in the terminal, and generation charged to its own phase.
+
+The inner runs use a slow model (``py:slowmodel:make``: 0.2 s per batch of 2) and two
+small tasks (``Y.1``, ``Y.2``, 6 samples each) registered by the project's conftest, so
+they need neither torch nor a GPU.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+CONFTEST = """
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
+from pytest_multitrust.tasks.registry import register_task
+
+
+def _loader(task):
+    def load():
+        return [Sample(id=f"s{i:02d}", variant="default", smoke=True, prompt=f"{task} {i}")
+                for i in range(6)]
+    return load
+
+
+def _score(samples, responses, context):
+    return [SampleScore(values={"acc": 1.0}, passed=True) for _ in responses]
+
+
+for _n in (1, 2):
+    register_task(TaskSpec(
+        id=f"Y.{_n}", name=f"Slow {_n}", aspect="safety", sub_aspect="jailbreaking",
+        summary="generates slowly", metrics=(MetricSpec("acc", "higher", 0.5),),
+        scorer=_score, loader=_loader(f"Y.{_n}"),
+    ), replace=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    if os.environ.get("MT_FAKE_TTY"):  # as if pytest wrote to a terminal
+        config.pluginmanager.get_plugin("terminalreporter").isatty = lambda: True
+"""
+
+SLOWMODEL = """
+from __future__ import annotations
+
+import time
+
+from pytest_multitrust.models.base import ModelInfo, Response
+
+
+class Slow:
+    def __init__(self):
+        self.info = ModelInfo(spec="slow", backend="test", name="slow", fingerprint="slow-1",
+                              default_batch_size=2)
+
+    def generate(self, requests, config):
+        time.sleep(0.2)
+        return [Response(text="yes") for _ in requests]
+
+
+def make(options):
+    return Slow()
+"""
+
+GENERATION_LINE = re.compile(
+    r"multitrust: (\[gw\d\] )?Y\.1 generation: 6/6 answers in \d+\.\d s \(\d+\.\d answers/s\)"
+)
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(slowmodel=SLOWMODEL)
+    monkeypatch.delenv("MT_FAKE_TTY", raising=False)
+    return pytester
+
+
+def _run(pytester: pytest.Pytester, *args: str, tasks: str = "Y.1") -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:anyio",
+        "--mllm=py:slowmodel:make",
+        f"--mt-tasks={tasks}",
+        "--mt-cache=off",
+        *args,
+        timeout=120,
+    )
+
+
+def test_ci_shows_one_line_per_finished_step(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    result = _run(run)
+    assert result.ret == 0, result.stdout.str()
+    lines = [line for line in result.outlines if line.startswith("multitrust: ")]
+    assert [line for line in lines if "generation" in line] == [
+        line for line in lines if GENERATION_LINE.fullmatch(line)
+    ]
+    assert len([line for line in lines if GENERATION_LINE.fullmatch(line)]) == 1
+    assert any(
+        re.fullmatch(r"multitrust: py:slowmodel:make model load: done in .*", x) for x in lines
+    )
+    assert "\r" not in result.stdout.str()  # nothing rewritten in CI
+    # the test results go on under their file's name after a progress line
+    result.stdout.fnmatch_lines(["multitrust: Y.1 generation: *", "multitrust/safety/Y.1 *"])
+
+
+def test_quiet_shows_no_progress(run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    result = _run(run, "-q")
+    assert result.ret == 0, result.stdout.str()
+    assert not [line for line in result.outlines if line.startswith("multitrust: ")]
+
+
+def test_a_terminal_gets_a_live_line_per_step(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MT_FAKE_TTY", "1")
+    result = _run(run)
+    assert result.ret == 0, result.stdout.str()
+    out = (run.path / "stdout").read_bytes().decode()  # as written (result.stdout splits at \r)
+    # the step's line is written when it starts, then rewritten in place (\r) as it goes
+    assert "\rmultitrust: Y.1 generation: 0/6 answers after 0.0 s" in out
+    assert re.search(r"\rmultitrust: Y\.1 generation: 6/6 answers in \d+\.\d s", out)
+    assert out.count("Y.1 generation: ") >= 3  # started, at least one batch, finished
+
+
+def test_xdist_workers_report_each_finished_step_to_the_controller(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    result = _run(run, "-n", "2", tasks="Y.1,Y.2")
+    assert result.ret == 0, result.stdout.str()
+    shown = {
+        match[2]: match[1]
+        for line in result.outlines
+        if (
+            match := re.fullmatch(
+                r"multitrust: \[(gw\d)\] (Y\.\d) generation: 6/6 answers .*", line
+            )
+        )
+    }
+    assert set(shown) == {"Y.1", "Y.2"}
+    assert any(
+        re.fullmatch(r"multitrust: \[gw\d\] py:slowmodel:make model load: .*", line)
+        for line in result.outlines
+    )
+
+
+def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    result = _run(run, "--durations=0", "-vv", "--junitxml=junit.xml")
+    assert result.ret == 0, result.stdout.str()
+    timings = {
+        (m["when"], m["test"]): float(m["seconds"])
+        for line in result.outlines
+        if (m := re.fullmatch(r"(?P<seconds>\d+\.\d+)s (?P<when>\w+) +(?P<test>\S+)", line))
+    }
+    first = "multitrust/safety/Y.1::sample[s00]"
+    assert timings[("setup", first)] >= 0.5  # three batches of 0.2 s
+    assert all(seconds < 0.5 for (when, _), seconds in timings.items() if when == "call")
+    # JUnit XML: the first test carries the steps its setup ran
+    tree = ET.parse(run.path / "junit.xml")
+    case = next(c for c in tree.iter("testcase") if c.get("name") == "sample[s00]")
+    progress = [
+        p.get("value") for p in case.iter("property") if p.get("name") == "multitrust.progress"
+    ]
+    assert len(progress) == 1
+    assert GENERATION_LINE.fullmatch(f"multitrust: {progress[0]}")
+    others = [c for c in tree.iter("testcase") if c.get("name") != "sample[s00]"]
+    assert not any(
+        p.get("name") == "multitrust.progress" for c in others for p in c.iter("property")
+    )
