@@ -31,7 +31,7 @@ from pytest_multitrust.models.batching import generate_one_batch, is_out_of_memo
 from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pytest_multitrust.models.base import MLLM, GenerationConfig, Request
 
@@ -180,6 +180,8 @@ def generate_batches(
     config: GenerationConfig,
     store: ResponseStore,
     sizer: BatchSizer,
+    *,
+    ready: Callable[[], object] | None = None,
 ) -> list[Response]:
     """Responses for ``requests``, in order: cached where possible, else generated.
 
@@ -194,17 +196,22 @@ def generate_batches(
     (:meth:`BatchSizer.grow`).
 
     Args:
-        model: the loaded model.
+        model: the model (the store keys on its ``info``).
         requests: one request per sample.
         config: decoding settings.
         store: the response store (cache), asked first and fed every batch.
         sizer: the process's batch size.
+        ready: called once before the first request is generated, none when every
+            answer is cached (a model that defers its weights loads them there); what
+            it raises propagates.
 
     Returns:
         One response per request, in the order of ``requests``.
     """
     cached = store.get_many(model, requests, config)
     missing = [i for i, hit in enumerate(cached) if hit is None]
+    if missing and ready is not None:
+        ready()  # the first miss loads the weights; its failure is the caller's to report
     order = [missing[j] for j in length_order([request_length(requests[i]) for i in missing])]
     fresh: dict[int, Response] = {}
     position = 0
