@@ -15,10 +15,11 @@
   With more workers than groups, worker *i* shares group ``i mod groups`` (a
   :class:`MultitrustWarning` says so); GPUs left over after the last full group are not
   used. See :func:`plan_worker_devices`.
-* **CPU threads.** A worker whose model runs on the CPU gets ``cores // workers`` torch
-  threads (at least 1), set when the model loads, so workers do not oversubscribe cores;
-  an explicit ``OMP_NUM_THREADS`` in the environment is left to rule instead
-  (:func:`cpu_threads_for`).
+* **CPU threads.** Each process plans its torch CPU threads once, in
+  ``pytest_configure`` (:func:`~pytest_multitrust.engine.threads.plan_threads`, the
+  ``--mt-threads`` policy: its share of the cores, fewer when the load average shows them
+  busy, the user's own setting untouched), and applies it before the model loads, so
+  workers and other processes do not oversubscribe the cores (:func:`thread_plan`).
 * **Placement facts.** Each worker's ``CUDA_VISIBLE_DEVICES``, model device, torch
   threads and response-cache counts (:meth:`DistributedPlugin.facts`, a
   :class:`~pytest_multitrust.report.worker.PlacementFacts`) travel to the controller in
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping, Sequence
 
     from pytest_multitrust.engine.batching import ResponseStore
+    from pytest_multitrust.engine.threads import ThreadPlan
     from pytest_multitrust.models.base import MLLM
     from pytest_multitrust.settings import Settings
 
@@ -58,7 +60,6 @@ __all__ = [
     "DevicePlan",
     "auto_num_workers",
     "auto_worker_count",
-    "cpu_threads_for",
     "gpus_from_nvidia_smi",
     "held_back",
     "make_scheduler",
@@ -67,7 +68,7 @@ __all__ = [
     "plan_worker_devices",
     "task_scope",
     "task_scope_scheduler",
-    "threads_per_worker",
+    "thread_plan",
     "visible_gpus",
     "worker_index",
 ]
@@ -344,32 +345,32 @@ def worker_index(worker_id: str) -> int:
     return int(match[1])
 
 
-def threads_per_worker(cores: int, workers: int) -> int:
-    """CPU threads for each worker's torch: the cores shared out, at least one.
+def thread_plan(settings: Settings, worker_count: int) -> ThreadPlan:
+    """This process's thread plan, measured now: affinity, load average, GPUs, environment.
 
-    >>> threads_per_worker(16, 4), threads_per_worker(2, 4)
-    (4, 1)
+    A model on the CPU is one under ``--mt-device cpu``, or ``auto`` with no GPU visible
+    (counted without torch, as for ``-n auto``).
     """
-    return max(1, cores // max(1, workers))
+    from pytest_multitrust.engine.threads import plan_threads
 
-
-def cpu_threads_for(
-    device: str, worker_count: int, cores: int, environ: Mapping[str, str]
-) -> int | None:
-    """The torch CPU threads to set for one process's model, or None to leave them alone.
-
-    Only a CPU model under xdist (more than one worker) is changed: it gets its share of
-    the cores (:func:`threads_per_worker`). ``OMP_NUM_THREADS`` set in the environment is
-    the user's own choice and wins (torch already follows it).
-
-    >>> cpu_threads_for("cpu", 4, 16, {}), cpu_threads_for("cuda:0", 4, 16, {})
-    (4, None)
-    >>> cpu_threads_for("cpu", 1, 16, {}), cpu_threads_for("cpu", 4, 16, {"OMP_NUM_THREADS": "2"})
-    (None, None)
-    """
-    if device != "cpu" or worker_count <= 1 or environ.get("OMP_NUM_THREADS", "").strip():
-        return None
-    return threads_per_worker(cores, worker_count)
+    device = settings.device
+    on_cpu = device == "cpu" or (
+        device == "auto"
+        and settings.threads is None
+        and not visible_gpus(os.environ, run_nvidia_smi)
+    )
+    try:
+        load1: float | None = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this system
+        load1 = None
+    return plan_threads(
+        settings.threads,
+        on_cpu=on_cpu,
+        cores=_cpu_count(),
+        workers=worker_count,
+        load1=load1,
+        environ=os.environ,
+    )
 
 
 # -- GPUs: the machine ----------------------------------------------------------------------
@@ -457,9 +458,29 @@ class DistributedPlugin:
         workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
         self.worker_id = str(workerinput["workerid"]) if workerinput else "main"
         self.worker_count = int(workerinput["workercount"]) if workerinput else 1
+        self.threads = thread_plan(settings, self.worker_count)
+        self._preset_threads(config)
         self.cuda_visible_devices: str | None = None
         if workerinput is not None and WORKER_DEVICES_INPUT in workerinput:
             self._apply_devices(str(workerinput[WORKER_DEVICES_INPUT]))
+
+    def _preset_threads(self, config: pytest.Config) -> None:
+        """Put the plan in the environment when torch is not imported yet.
+
+        OpenMP reads ``OMP_WAIT_POLICY`` once, when torch starts it; ``OMP_NUM_THREADS``
+        gives torch its thread count from its import on, so building a model before the
+        factory runs (the embedded model's first build) follows the plan too. An xdist
+        controller sets nothing: its workers plan for themselves.
+        """
+        controller = not hasattr(config, "workerinput") and (
+            config.getoption("dist", default="no") != "no"
+        )
+        if "torch" in sys.modules or controller:
+            return
+        if self.threads.passive_wait:
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        if self.threads.threads is not None:
+            os.environ.setdefault("OMP_NUM_THREADS", str(self.threads.threads))
 
     def _apply_devices(self, value: str) -> None:
         if _cuda_initialised():
@@ -543,16 +564,26 @@ class DistributedPlugin:
     def pytest_multitrust_make_model(
         self, spec: object, options: object, config: pytest.Config
     ) -> Generator[None, MLLM | None, MLLM | None]:
-        """Note the model's device; give a CPU model its share of cores under xdist."""
+        """Apply the thread plan before the model builds (or, once torch is in, right after).
+
+        The factory imports torch itself; a model whose weights load on the first cache
+        miss (``hf:`` models) loads them after this, with the plan applied.
+        """
+        self._apply_threads()
         model = yield
+        self._apply_threads()
         if model is not None:
             self.device = model.info.device
-            torch = sys.modules.get("torch")
-            threads = cpu_threads_for(self.device, self.worker_count, _cpu_count(), os.environ)
-            if torch is not None and threads is not None:
-                self.torch_threads = threads
-                torch.set_num_threads(threads)
         return model
+
+    def _apply_threads(self) -> None:
+        """Set torch's CPU threads once, when torch has been imported (never import it)."""
+        threads = self.threads.threads
+        torch = sys.modules.get("torch")
+        if self.torch_threads or threads is None or torch is None:
+            return
+        torch.set_num_threads(threads)
+        self.torch_threads = threads
 
     def facts(self) -> PlacementFacts:
         """This process's facts so far."""

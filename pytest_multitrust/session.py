@@ -125,8 +125,11 @@ class MultitrustSession:
 
         ``hf:`` models are checked without their weights by ``prepare_model``; a named,
         ``py:`` or entry-point model is whatever its factory returns, so the factory runs
-        here. Without xdist this process runs the tests and keeps the model; under ``-n``
-        the workers build their own, and this copy is dropped.
+        here. A model that defers its weights (``tiny-llava``, a factory's
+        :class:`~pytest_multitrust.models.base.DeferredLoad` model) loads them on the
+        first cache miss, not here, so a fully cached re-run never loads them. Without
+        xdist this process runs the tests and keeps the model; under ``-n`` the workers
+        build their own, and this copy is dropped.
 
         Raises:
             pytest.UsageError: naming the error and where the factory raised it.
@@ -141,7 +144,7 @@ class MultitrustSession:
             )
         )
         try:
-            checking.get()
+            checking.open()
         except ModelLoadError as error:
             cause = error.cause  # a usage error of the registry names --mllm itself
             raise pytest.UsageError(

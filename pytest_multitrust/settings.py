@@ -74,6 +74,7 @@ __all__ = [
     "parse_surrogate",
     "parse_task_list",
     "parse_text",
+    "parse_threads",
     "parse_threshold",
     "parse_tier",
     "parse_timeout",
@@ -187,6 +188,19 @@ def parse_batch_size(text: str) -> int | None:
     if text.strip().lower() == "auto":
         return None
     return parse_positive_int(text, "--mt-batch-size")
+
+
+def parse_threads(text: str) -> int | None:
+    """Parse ``--mt-threads``: ``auto`` (None), ``torch`` (0) or a positive integer."""
+    value = text.strip().lower()
+    if value == "auto":
+        return None
+    if value == "torch":
+        return 0
+    try:
+        return parse_positive_int(text, "--mt-threads")
+    except pytest.UsageError:
+        raise _fail("--mt-threads", text, "auto, torch or a positive integer") from None
 
 
 def parse_concurrency(text: str) -> int:
@@ -781,6 +795,18 @@ GPUS_PER_WORKER_OPTION = Option(
     parse=parse_gpus_per_worker,
 )
 
+THREADS_OPTION = Option(
+    flag="--mt-threads",
+    ini="multitrust_threads",
+    help=(
+        "torch CPU threads of a model on the CPU: auto (the cores shared out among xdist "
+        "workers, fewer when the load average shows them busy), torch (torch's default) or N"
+    ),
+    default="auto; OMP_NUM_THREADS or MKL_NUM_THREADS in the environment leave it to torch",
+    accepts="auto, torch or a positive integer",
+    parse=parse_threads,
+)
+
 CACHE_OPTION = Option(
     flag="--mt-cache",
     ini="multitrust_cache",
@@ -1037,6 +1063,7 @@ OPTIONS: tuple[Option[object], ...] = (
     INCONCLUSIVE_OPTION,
     COMPARE_FAIL_OPTION,
     GPUS_PER_WORKER_OPTION,
+    THREADS_OPTION,
     CACHE_OPTION,
     JUDGE_OPTION,
     MITIGATION_OPTION,
@@ -1084,6 +1111,7 @@ class Settings:
     allow_pickle: bool = False  # load pickle checkpoints that need more than tensors
     cache_dir_explicit: bool = False  # cache_dir was given (the response cache lives there)
     gpus_per_worker: int = 1  # GPUs per xdist worker (-n auto = visible GPUs / this)
+    threads: int | None = None  # --mt-threads: None = auto policy, 0 = torch's own, N
     cache_mode: CacheMode = "readwrite"  # response cache: off, read or readwrite
     rescore: bool = False  # score cached responses only; a cache miss is an error record
     check_batching: bool = False  # compare batch 1 with batch N per task; warn on drift
@@ -1180,6 +1208,7 @@ class Settings:
             compare_fail=value_or(given_each(config, COMPARE_FAIL_OPTION), cls.compare_fail),
             cache_dir_explicit=cache_dir is not None,
             gpus_per_worker=value_or(given(config, GPUS_PER_WORKER_OPTION), cls.gpus_per_worker),
+            threads=value_or(given(config, THREADS_OPTION), cls.threads),
             cache_mode=value_or(given(config, CACHE_OPTION), cls.cache_mode),
             rescore=switched_on(config, RESCORE_OPTION),
             check_batching=switched_on(config, CHECK_BATCHING_OPTION),

@@ -181,6 +181,8 @@ def generate_batches(
     store: ResponseStore,
     sizer: BatchSizer,
     on_batch: Callable[[int, int], None] | None = None,
+    *,
+    ready: Callable[[], object] | None = None,
 ) -> list[Response]:
     """Responses for ``requests``, in order: cached where possible, else generated.
 
@@ -195,19 +197,24 @@ def generate_batches(
     (:meth:`BatchSizer.grow`).
 
     Args:
-        model: the loaded model.
+        model: the model (the store keys on its ``info``).
         requests: one request per sample.
         config: decoding settings.
         store: the response store (cache), asked first and fed every batch.
         sizer: the process's batch size.
         on_batch: called after the cache lookup and after each batch with (answers
             generated so far, answers to generate), for progress.
+        ready: called once before the first request is generated, none when every
+            answer is cached (a model that defers its weights loads them there); what
+            it raises propagates.
 
     Returns:
         One response per request, in the order of ``requests``.
     """
     cached = store.get_many(model, requests, config)
     missing = [i for i, hit in enumerate(cached) if hit is None]
+    if missing and ready is not None:
+        ready()  # the first miss loads the weights; its failure is the caller's to report
     order = [missing[j] for j in length_order([request_length(requests[i]) for i in missing])]
     if on_batch is not None:
         on_batch(0, len(order))

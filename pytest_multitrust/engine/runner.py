@@ -17,12 +17,13 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from pytest_multitrust.engine.batching import BatchSizer, generate_batches, warn_on_drift
 from pytest_multitrust.models.base import (
+    DeferredLoad,
     GenerationConfig,
     ImageData,
     Message,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.engine.batching import ResponseStore
     from pytest_multitrust.imaging.transform import TransformContext, TransformResult
-    from pytest_multitrust.models.base import MLLM
+    from pytest_multitrust.models.base import MLLM, ModelInfo
     from pytest_multitrust.progress import ProgressSink
     from pytest_multitrust.scoring.context import ScoringContext
     from pytest_multitrust.settings import Threshold
@@ -63,6 +64,9 @@ __all__ = [
     "metric_properties",
     "records_task_values",
 ]
+
+
+_T = TypeVar("_T")
 
 
 class NoStore:
@@ -111,6 +115,14 @@ class ModelLoadError(RuntimeError):
 class ModelHolder:
     """Loads the model under test once per process, on first use.
 
+    Two steps: :meth:`open` runs the factory (the ``pytest_multitrust_make_model`` hook),
+    which gives the model's facts (``info``: what the response cache keys on);
+    :meth:`get` also loads the weights of a model that defers them
+    (:class:`~pytest_multitrust.models.base.DeferredLoad`: ``hf:`` models and the
+    embedded ``tiny-llava``). :meth:`deferred` hands out a stand-in that loads them only
+    when something beyond ``info`` is used, so a re-run whose answers are all cached
+    never loads them.
+
     A failed load is not retried: every :meth:`get` raises :class:`ModelLoadError` with
     the first error's text, so a model that cannot load costs one attempt (one download,
     one out-of-memory), not one per test. Any exception of the load counts (a factory's
@@ -119,27 +131,51 @@ class ModelHolder:
 
     load: Callable[[], MLLM]  # builds the model (through the make-model hook)
     _model: MLLM | None = field(default=None, init=False)
+    _ready: bool = field(default=False, init=False)  # deferred weights loaded (or none)
     _failure: str | None = field(default=None, init=False)  # the first load's error
     _details: str = field(default="", init=False)  # its traceback, until handed out once
     _cause: str = field(default="", init=False)  # the first load's error, for a usage error
     _origin: str = field(default="", init=False)  # where the first load's error was raised
-    load_seconds: float = field(default=0.0, init=False)  # time the load took
+    load_seconds: float = field(default=0.0, init=False)  # time the load took (both steps)
+
+    def open(self) -> MLLM:
+        """The model as its factory built it: ``info`` known, deferred weights maybe not.
+
+        Raises:
+            ModelLoadError: as :meth:`get`.
+        """
+        __tracebackhide__ = True  # pytest shows the test's line, not this plumbing
+        if self._model is None:
+            self._model = self._attempt(self.load)
+        return self._model
 
     def get(self) -> MLLM:
-        """The loaded model (loading it now if needed).
+        """The loaded model, weights included (loading it now if needed).
 
         Raises:
             ModelLoadError: the load failed, now or earlier in this process; the first
                 one raised carries the load's traceback in ``details``.
         """
-        __tracebackhide__ = True  # pytest shows the test's line, not this plumbing
-        if self._model is not None:
-            return self._model
+        __tracebackhide__ = True
+        model = self.open()
+        if not self._ready:
+            if isinstance(model, DeferredLoad):
+                self._attempt(model.load_weights)
+            self._ready = True
+        return model
+
+    def deferred(self) -> MLLM:
+        """A stand-in for the model: ``info`` from :meth:`open`, anything else from :meth:`get`."""
+        return _LoadOnUse(self)
+
+    def _attempt(self, step: Callable[[], _T]) -> _T:
+        """Run one load step, timed; a failure now or before raises :class:`ModelLoadError`."""
+        __tracebackhide__ = True
         first = self._failure is None
         if first:
             started = time.perf_counter()
             try:
-                self._model = self.load()
+                done = step()
             except BaseException as error:
                 if is_fatal(error):
                     raise
@@ -147,8 +183,8 @@ class ModelHolder:
                 self._details = format_failure(error)
                 self._cause, self._origin = _describe(error)
             else:
-                self.load_seconds = time.perf_counter() - started
-                return self._model
+                self.load_seconds += time.perf_counter() - started
+                return done
         details, self._details = self._details, ""
         raise ModelLoadError(
             terminal_safe(
@@ -163,9 +199,35 @@ class ModelHolder:
         )
 
     @property
-    def loaded(self) -> bool:
-        """Whether the model has been loaded in this process."""
+    def opened(self) -> bool:
+        """Whether the model's factory has run in this process (its ``info`` is known)."""
         return self._model is not None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded in this process, weights included."""
+        return self._model is not None and self._ready
+
+
+class _LoadOnUse:
+    """The holder's model: ``info`` without loading, the weights on any other use."""
+
+    def __init__(self, holder: ModelHolder) -> None:
+        self._holder = holder
+
+    @property
+    def info(self) -> ModelInfo:
+        """The opened model's facts (the cache keys on them): no weights loaded."""
+        return self._holder.open().info
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        """The loaded model's answers."""
+        return self._holder.get().generate(requests, config)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._holder.get(), name)
 
 
 def _describe(error: BaseException) -> tuple[str, str]:
@@ -333,7 +395,7 @@ class TaskRun:
             from pytest_multitrust.imaging.transform import AttackSettings, TransformContext
 
             self.transform_context = TransformContext(
-                attack=AttackSettings(seed=self.seed), model=self.holder.get
+                attack=AttackSettings(seed=self.seed), model=self.holder.deferred
             )
         return self.transform_context
 
@@ -426,11 +488,10 @@ class TaskRun:
             return None
 
     def _generate(self, requests: list[Request]) -> list[Response]:
-        model = self.holder.get()
         if self.sizer is None:
             self.sizer = BatchSizer(self.batch_size)
         if self.check_batching and len(requests) > 1:
-            warn_on_drift(model, requests, self.config, self.task.id)
+            warn_on_drift(self.holder.get(), requests, self.config, self.task.id)
         steps: list[ProgressStep] = []
 
         def on_batch(done: int, total: int) -> None:
@@ -449,8 +510,15 @@ class TaskRun:
                 steps[0].advance(done - steps[0].done)
 
         try:
+            # the cache is asked with the model's facts; the weights load on the first miss
             return generate_batches(
-                model, requests, self.config, self.store, self.sizer, on_batch=on_batch
+                self.holder.deferred(),
+                requests,
+                self.config,
+                self.store,
+                self.sizer,
+                on_batch=on_batch,
+                ready=self.holder.get,
             )
         finally:
             if steps:

@@ -74,8 +74,8 @@ class RunFactory:
                 seed=settings.seed,
                 surrogate=settings.surrogate,
             ),
-            model=self.base.get,
-            surrogate=self.surrogate.get if self.surrogate is not None else None,
+            model=self.base.deferred,  # a cached attack loads no weights
+            surrogate=self.surrogate.deferred if self.surrogate is not None else None,
             cache_dir=settings.cache_dir / "attacks",
         )
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MLLM",
+    "DeferredLoad",
     "GenerationConfig",
     "ImageData",
     "Message",
@@ -158,4 +159,21 @@ class MLLM(Protocol):
         A failure that concerns a single request is returned as a :class:`Response`
         with ``error`` set; a failure of the whole model raises.
         """
+        ...
+
+
+@runtime_checkable
+class DeferredLoad(Protocol):
+    """A model whose :attr:`~MLLM.info` is known before its weights are loaded.
+
+    The response cache keys on ``info`` alone, so a model that can tell its fingerprint
+    from its files (the ``hf:`` backend and the embedded ``tiny-llava`` do) need not load
+    its weights for a re-run whose answers are all cached. The plugin calls
+    :meth:`load_weights` once, on the first cache miss (or the first attack that must be
+    computed), before it calls ``generate``; a factory (``py:``) may return such a model
+    too, with the same effect.
+    """
+
+    def load_weights(self) -> None:
+        """Load what :meth:`MLLM.generate` needs (a no-op once loaded); raises on failure."""
         ...

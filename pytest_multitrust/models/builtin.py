@@ -27,7 +27,7 @@ def _tiny(spec: ModelSpec, options: ModelOptions) -> MLLM:
     from pytest_multitrust.models.tiny import ensure_tiny_llava
 
     path = ensure_tiny_llava(options.cache_dir, seed=options.seed)
-    return HFModel.load(str(path), options=options, spec=spec.raw)
+    return HFModel.open(str(path), options=options, spec=spec.raw)  # weights: on first use
 
 
 @register_model("refuser", description="scripted: always refuses")

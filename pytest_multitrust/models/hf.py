@@ -48,6 +48,7 @@ import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -659,6 +660,59 @@ def _fingerprint(directory: Path, dtype: torch.dtype) -> str:
 # -- the model ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _WeightSource:
+    """Where :meth:`HFModel.load_weights` loads from, as :meth:`HFModel.open` resolved it."""
+
+    directory: Path  # the model's local folder (a hub snapshot or the user's path)
+    device: str  # the resolved torch device, e.g. "cpu" or "cuda:0"
+    dtype: Any  # the resolved torch.dtype
+    trust: bool  # trust_remote_code
+
+
+def _load_weights(source: _WeightSource, spec: str) -> tuple[Any, Any]:
+    """The model (eval mode, on its device) and processor in ``source``.
+
+    Raises:
+        PrerequisiteError: when transformers cannot start or cannot load the model.
+    """
+    try:
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+    except (ImportError, RuntimeError) as error:
+        broken = broken_torchvision()
+        if broken is None:
+            raise
+        raise PrerequisiteError(f"{spec}: transformers cannot start: {broken}") from error
+    from transformers.utils import logging as hf_logging
+
+    device, directory, trust = source.device, source.directory, source.trust
+    # device_map loads straight to the GPU but needs accelerate; else load, then move.
+    device_map = device if device != "cpu" and importlib.util.find_spec("accelerate") else None
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        processor = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
+            str(directory), trust_remote_code=trust, local_files_only=True
+        )
+        model: Any = AutoModelForImageTextToText.from_pretrained(
+            str(directory),
+            dtype=source.dtype,
+            use_safetensors=True,
+            trust_remote_code=trust,
+            local_files_only=True,
+            device_map=device_map,
+        )
+    except (OSError, ValueError, KeyError, ImportError) as error:
+        raise PrerequisiteError(f"{spec}: {_cannot_load(error, directory, trust=trust)}") from error
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+    if device_map is None:
+        model = model.to(device)
+    model.eval()
+    return model, processor
+
+
 class HFModel:
     """A transformers image-text-to-text model behind the ``MLLM`` protocol.
 
@@ -680,44 +734,58 @@ class HFModel:
 
     def __init__(
         self,
-        model: PreTrainedModel,
-        processor: ProcessorMixin,
+        model: PreTrainedModel | None,
+        processor: ProcessorMixin | None,
         info: ModelInfo,
         *,
         batch_size: int | None = None,
+        source: _WeightSource | None = None,
     ) -> None:
-        """Wrap a loaded model and processor (prefer :meth:`load`).
+        """Wrap a loaded model and processor (prefer :meth:`load` or :meth:`open`).
 
         Args:
-            model: the model, in eval mode, on its device.
-            processor: its processor, with a chat template and a tokenizer.
+            model: the model, in eval mode, on its device; None to load it from
+                ``source`` on first use.
+            processor: its processor, with a chat template and a tokenizer (None with
+                ``model``).
             info: facts for the cache key and the report.
             batch_size: the largest sub-batch to generate at once; None for no cap.
+            source: where the weights come from when ``model`` is None.
 
         Raises:
             PrerequisiteError: when the processor has no chat template or tokenizer.
         """
-        problem = _processor_problem(processor)
-        if problem is not None:
-            raise PrerequisiteError(f"{info.spec}: {problem}")
-        tokenizer: Any = getattr(processor, "tokenizer")  # noqa: B009 - untyped attribute
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
+        self._info = info
+        self._batch_size = batch_size
+        self._source = source
+        self._model: Any = None  # transformers' own annotations are partial
+        self._processor: Any = None
+        self._tokenizer: Any = None
+        self._text_only_by_processor: bool | None = None  # asked on first need
+        if model is not None and processor is not None:
+            self._attach(model, processor)
+        elif source is None:
+            raise ValueError("HFModel needs a model and its processor, or a source to load")
+
+    def _attach(self, model: PreTrainedModel, processor: ProcessorMixin) -> None:
+        problem = _processor_problem(processor)
+        if problem is not None:
+            raise PrerequisiteError(f"{self._info.spec}: {problem}")
+        tokenizer: Any = getattr(processor, "tokenizer")  # noqa: B009 - untyped attribute
         # Left padding keeps every prompt's last token at the end of the row, where
         # generation continues: that is what makes batch N equal batch 1.
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        self._model: Any = model  # transformers' own annotations are partial
+        self._model = model
         self._processor = processor
-        self._tokenizer: Any = tokenizer
-        self._info = info
-        self._batch_size = batch_size
-        self._text_only_by_processor: bool | None = None  # asked on first need
+        self._tokenizer = tokenizer
 
     @classmethod
     def load(cls, path_or_repo: str, *, options: ModelOptions, spec: str) -> HFModel:
-        """Load a model from a local directory or the Hugging Face cache.
+        """Load a model from a local directory or the Hugging Face cache, weights included.
 
         Args:
             path_or_repo: a local model directory or a hub repo id.
@@ -733,45 +801,29 @@ class HFModel:
                 device is unavailable, or transformers cannot load the model.
             pytest.UsageError: for a malformed device or dtype.
         """
-        try:
-            from transformers import AutoModelForImageTextToText, AutoProcessor
-        except (ImportError, RuntimeError) as error:
-            broken = broken_torchvision()
-            if broken is None:
-                raise
-            raise PrerequisiteError(f"{spec}: transformers cannot start: {broken}") from error
-        from transformers.utils import logging as hf_logging
+        model = cls.open(path_or_repo, options=options, spec=spec)
+        model.load_weights()
+        return model
 
+    @classmethod
+    def open(cls, path_or_repo: str, *, options: ModelOptions, spec: str) -> HFModel:
+        """The model's facts now (:attr:`info`, from its files), its weights on first use.
+
+        The device and dtype are resolved and the fingerprint hashed from the files, as
+        :meth:`load` does, so the response cache keys are the same; transformers is not
+        imported and no weight is read until :meth:`load_weights` (called by
+        :meth:`generate`, :meth:`encode`, :attr:`model` and :attr:`processor`, and by the
+        plugin on the first cache miss). A re-run whose answers are all cached never
+        loads the weights.
+
+        Raises:
+            PrerequisiteError: when files are missing, only pickle weights exist, or the
+                device is unavailable.
+            pytest.UsageError: for a malformed device or dtype.
+        """
         device = resolve_device(options.device)
         dtype = resolve_dtype(options.dtype, device)
         directory = _model_dir(path_or_repo, options)
-        trust = options.trust_remote_code
-        # device_map loads straight to the GPU but needs accelerate; else load, then move.
-        device_map = device if device != "cpu" and importlib.util.find_spec("accelerate") else None
-        bars = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        try:
-            processor = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
-                str(directory), trust_remote_code=trust, local_files_only=True
-            )
-            model: Any = AutoModelForImageTextToText.from_pretrained(
-                str(directory),
-                dtype=dtype,
-                use_safetensors=True,
-                trust_remote_code=trust,
-                local_files_only=True,
-                device_map=device_map,
-            )
-        except (OSError, ValueError, KeyError, ImportError) as error:
-            raise PrerequisiteError(
-                f"{spec}: {_cannot_load(error, directory, trust=trust)}"
-            ) from error
-        finally:
-            if bars:
-                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
-        if device_map is None:
-            model = model.to(device)
-        model.eval()
         local = user_path(path_or_repo, "--mllm")
         name = Path(path_or_repo).name if local.is_dir() else path_or_repo
         info = ModelInfo(
@@ -785,7 +837,28 @@ class HFModel:
             default_batch_size=options.batch_size or _DEFAULT_BATCH_SIZE,
             deterministic=True,
         )
-        return cls(model, processor, info, batch_size=options.batch_size)
+        source = _WeightSource(
+            directory=directory, device=device, dtype=dtype, trust=options.trust_remote_code
+        )
+        return cls(None, None, info, batch_size=options.batch_size, source=source)
+
+    def load_weights(self) -> None:
+        """Load the processor and the weights now, if not loaded yet (:class:`DeferredLoad`).
+
+        Raises:
+            PrerequisiteError: when transformers cannot load the model.
+        """
+        if self._model is not None:
+            return
+        if self._source is None:  # pragma: no cover - __init__ refuses this
+            raise RuntimeError(f"{self._info.spec}: nothing to load the weights from")
+        model, processor = _load_weights(self._source, self._info.spec)
+        self._attach(model, processor)
+
+    @property
+    def weights_loaded(self) -> bool:
+        """Whether the weights are loaded in this process."""
+        return self._model is not None
 
     @property
     def info(self) -> ModelInfo:
@@ -797,11 +870,13 @@ class HFModel:
     @property
     def model(self) -> Any:
         """The loaded transformers model (eval mode, on its device): gradients flow through it."""
+        self.load_weights()
         return self._model
 
     @property
     def processor(self) -> Any:
         """The model's processor: tokenizer, image processor and chat template."""
+        self.load_weights()
         return self._processor
 
     def encode(self, request: Request) -> BatchFeature:
@@ -814,6 +889,7 @@ class HFModel:
             ``input_ids``, ``attention_mask``, ``pixel_values`` (and whatever else the
             processor adds) on the model's device, floats in the model's dtype.
         """
+        self.load_weights()
         inputs: BatchFeature = self._inputs([_conversation(request)], text_only=not request.images)
         return inputs
 
@@ -912,6 +988,7 @@ class HFModel:
     def _generate(
         self, requests: Sequence[Request], config: GenerationConfig, *, cap: int | None
     ) -> list[Response]:
+        self.load_weights()
         responses: list[Response | None] = [None] * len(requests)
         with_images: list[tuple[int, list[dict[str, Any]]]] = []
         text_only: list[tuple[int, list[dict[str, Any]]]] = []

@@ -223,7 +223,7 @@ def make_model(spec: ModelSpec, options: ModelOptions) -> MLLM:
     elif spec.scheme == "hf":
         from pytest_multitrust.models.hf import HFModel
 
-        model = HFModel.load(spec.target, options=options, spec=spec.raw)
+        model = HFModel.open(spec.target, options=options, spec=spec.raw)  # weights: on first use
     elif spec.scheme in ("py", "entrypoint"):
         target = spec.target if spec.scheme == "py" else _entry_point_names()[spec.target]
         factory = _load_object(target, f"--mllm={spec.raw}")

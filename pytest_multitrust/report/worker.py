@@ -139,7 +139,8 @@ def _peak_gpu_mb() -> float | None:
 
 def worker_facts(holder: ModelHolder, worker: str) -> WorkerFacts:
     """What this process knows: the loaded model (if any), load time, peak memory, GPUs."""
-    model = ModelFacts.from_info(holder.get().info) if holder.loaded else None
+    # a re-run whose answers were all cached opened the model without loading its weights
+    model = ModelFacts.from_info(holder.open().info) if holder.opened else None
     return WorkerFacts(
         worker=worker,
         model=model,

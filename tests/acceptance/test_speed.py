@@ -100,8 +100,30 @@ class Counting:
                 for r in requests]
 
 
+class Deferred(Counting):
+    # counts its weight loads (MT_LOADS): the plugin loads them on the first miss only
+
+    def __init__(self):
+        super().__init__()
+        self.ready = False
+
+    def load_weights(self):
+        if not self.ready:
+            with open(os.environ["MT_LOADS"], "a") as loads:
+                loads.write(f"{os.getpid()}\\n")
+            self.ready = True
+
+    def generate(self, requests, config):
+        assert self.ready, "generate before load_weights"
+        return super().generate(requests, config)
+
+
 def make(options):
     return Counting()
+
+
+def make_deferred(options):
+    return Deferred()
 
 
 def make_torch(options):
@@ -243,8 +265,11 @@ def test_a_cpu_model_gets_its_share_of_the_cores_per_worker(project: Project) ->
         "-n", "2", "--mt-cache=off", tasks="X.1,X.2", model="py:countmodel:make_torch"
     )
     assert result.ret == 0, result.stdout.str()
-    assert {f["threads"] for f in facts(result).values()} == {str(share)}
-    assert project.threads() == {share}
+    # its share, or fewer when the load average shows the cores busy
+    threads = {int(f["threads"]) for f in facts(result).values()}
+    assert threads
+    assert all(1 <= t <= share for t in threads), threads
+    assert project.threads() <= threads
     project.generated()
     project.monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice wins
     result = project.run(
@@ -255,7 +280,48 @@ def test_a_cpu_model_gets_its_share_of_the_cores_per_worker(project: Project) ->
     assert project.threads() == {7}
 
 
+@pytest.mark.parametrize(("flag", "expected"), [("--mt-threads=2", 2), ("--mt-threads=torch", 7)])
+def test_mt_threads_sets_exactly_n_or_leaves_torch_alone(
+    project: Project, flag: str, expected: int
+) -> None:
+    project.monkeypatch.setenv("OMP_NUM_THREADS", "1")  # --mt-threads N wins even so
+    result = project.run(flag, "--mt-cache=off", model="py:countmodel:make_torch")
+    assert result.ret == 0, result.stdout.str()
+    assert project.threads() == {expected}
+    assert facts(result)["main"]["threads"] == str(expected if flag.endswith("2") else 0)
+
+
 # -- the response cache ---------------------------------------------------------------------
+
+
+def test_a_fully_cached_rerun_loads_no_weights(project: Project) -> None:
+    loads = project.pytester.path / "loads.txt"
+    project.monkeypatch.setenv("MT_LOADS", str(loads))
+    first = project.run("-v", tasks="X.1,X.2", model="py:countmodel:make_deferred")
+    assert first.ret == 0, first.stdout.str()
+    assert len(loads.read_text().splitlines()) == 1  # loaded once, on the first miss
+    assert project.generated()
+    loads.unlink()
+    again = project.run("-v", tasks="X.1,X.2", model="py:countmodel:make_deferred")
+    assert again.ret == 0, again.stdout.str()
+    assert not loads.exists()  # every answer cached: the weights never loaded
+    assert project.generated() == []
+    assert facts(again)["main"]["misses"] == "0"
+
+    def outcomes(result: pytest.RunResult) -> list[str]:
+        return sorted(
+            " ".join(line.split()[:2])
+            for line in result.outlines
+            if line.startswith("multitrust/") and (" PASSED" in line or " FAILED" in line)
+        )
+
+    assert outcomes(again) == outcomes(first) != []
+    # a miss after all: the next run loads the weights, once
+    project.monkeypatch.setenv("MT_PROMPT_SUFFIX", " (changed)")
+    third = project.run("-v", tasks="X.1,X.2", model="py:countmodel:make_deferred")
+    assert third.ret == 0, third.stdout.str()
+    assert len(loads.read_text().splitlines()) == 1
+    assert project.generated() == [1, 1]  # s00 of X.1 and X.2 changed
 
 
 def test_a_rerun_is_served_from_the_cache(project: Project) -> None:

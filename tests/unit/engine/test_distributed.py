@@ -9,11 +9,9 @@ from hypothesis import strategies as st
 from pytest_multitrust.distributed import (
     DevicePlan,
     auto_worker_count,
-    cpu_threads_for,
     gpus_from_nvidia_smi,
     parse_visible_devices,
     plan_worker_devices,
-    threads_per_worker,
     visible_gpus,
     worker_index,
 )
@@ -135,32 +133,11 @@ def test_up_to_one_worker_per_group_never_share_a_gpu(
     assert not plan.shared
 
 
-def test_worker_index_and_threads_per_worker() -> None:
+def test_worker_index() -> None:
     assert worker_index("gw0") == 0
     assert worker_index("gw12") == 12
     with pytest.raises(ValueError, match="not an xdist worker id"):
         worker_index("main")
-    assert threads_per_worker(16, 4) == 4
-    assert threads_per_worker(2, 2) == 1
-    assert threads_per_worker(2, 8) == 1
-    assert threads_per_worker(8, 0) == 8
-
-
-@pytest.mark.parametrize(
-    ("device", "workers", "environ", "expected"),
-    [
-        ("cpu", 4, {}, 4),  # 16 cores shared by 4 workers
-        ("cpu", 32, {}, 1),  # never below one thread
-        ("cpu", 1, {}, None),  # one process: torch's own default
-        ("cuda:0", 4, {}, None),  # a GPU model's threads are not the bottleneck
-        ("cpu", 4, {"OMP_NUM_THREADS": "2"}, None),  # the user's explicit choice wins
-        ("cpu", 4, {"OMP_NUM_THREADS": " "}, 4),  # a blank value is no choice
-    ],
-)
-def test_cpu_threads_per_worker_model(
-    device: str, workers: int, environ: dict[str, str], expected: int | None
-) -> None:
-    assert cpu_threads_for(device, workers, 16, environ) == expected
 
 
 def test_placement_facts_round_trip_through_json() -> None:

@@ -4,11 +4,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_multitrust.engine.batching import BatchSizer, generate_batches
 from pytest_multitrust.engine.runner import ModelHolder, ModelLoadError
 from pytest_multitrust.errors import PrerequisiteError
+from pytest_multitrust.models.base import GenerationConfig, Message, ModelInfo, Request, Response
 from pytest_multitrust.models.scripted import refuser
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pytest_multitrust.models.base import MLLM
 
 
@@ -91,3 +95,91 @@ def test_a_cause_with_control_characters_is_escaped() -> None:
     with pytest.raises(ModelLoadError) as caught:
         ModelHolder(load).get()
     assert caught.value.cause == "RuntimeError: bad \\x1b[2J\\u202e"
+
+
+class _Deferred:
+    """A model whose weights load later; counts its loads and generations."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.info = ModelInfo(spec="py:m:make", backend="py", name="deferred", fingerprint="d-1")
+        self.loads = 0
+        self.fail = fail
+        self.batches: list[int] = []
+
+    def load_weights(self) -> None:
+        if self.fail:
+            raise MemoryError("out of memory loading the weights")
+        self.loads += 1
+
+    def generate(self, requests: Sequence[Request], config: GenerationConfig) -> list[Response]:
+        assert self.loads == 1
+        self.batches.append(len(requests))
+        return [Response(text="ok") for _ in requests]
+
+
+class _OneCached:
+    """A store that has an answer for the prompt "cached" only."""
+
+    def get_many(
+        self, model: MLLM, requests: Sequence[Request], config: GenerationConfig
+    ) -> list[Response | None]:
+        assert model.info.fingerprint == "d-1"
+        return [
+            Response(text="hit", cached=True) if r.messages[0].text == "cached" else None
+            for r in requests
+        ]
+
+    def put_many(
+        self,
+        model: MLLM,
+        requests: Sequence[Request],
+        config: GenerationConfig,
+        responses: Sequence[Response],
+    ) -> None:
+        """Keep nothing."""
+
+
+def _requests(*texts: str) -> list[Request]:
+    return [Request(messages=(Message("user", text),)) for text in texts]
+
+
+def test_open_runs_the_factory_and_get_loads_deferred_weights_once() -> None:
+    model = _Deferred()
+    holder = ModelHolder(lambda: model)
+    assert holder.open() is model
+    assert (model.loads, holder.opened, holder.loaded) == (0, True, False)
+    stand_in = holder.deferred()
+    assert stand_in.info == model.info  # the cache key's facts: still no load
+    assert model.loads == 0
+    assert holder.get() is holder.get() is model
+    assert (model.loads, holder.loaded) == (1, True)
+
+
+def test_a_fully_cached_batch_loads_nothing_and_a_miss_loads_once() -> None:
+    model = _Deferred()
+    holder = ModelHolder(lambda: model)
+    store = _OneCached()
+    config = GenerationConfig()
+    out = generate_batches(
+        holder.deferred(), _requests("cached"), config, store, BatchSizer(), ready=holder.get
+    )
+    assert [r.text for r in out] == ["hit"]
+    assert model.loads == 0
+    out = generate_batches(
+        holder.deferred(), _requests("cached", "new"), config, store, BatchSizer(), ready=holder.get
+    )
+    assert [r.text for r in out] == ["hit", "ok"]
+    assert (model.loads, model.batches) == (1, [1])
+
+
+def test_a_failed_deferred_load_is_a_load_error_not_retried() -> None:
+    model = _Deferred(fail=True)
+    holder = ModelHolder(lambda: model)
+    assert holder.open() is model  # the factory itself worked
+    with pytest.raises(ModelLoadError, match=r"not retried\): MemoryError: out of memory") as first:
+        holder.get()
+    assert "MemoryError" in first.value.details
+    with pytest.raises(ModelLoadError, match="failed to load earlier") as later:
+        holder.deferred().generate(_requests("x"), GenerationConfig())
+    assert later.value.details == ""
+    assert not holder.loaded

@@ -419,6 +419,30 @@ def test_registry_builds_tiny_llava_through_hf(tmp_path: Path, tiny_llava_path: 
     model = make_model(spec, options)
     assert isinstance(model, HFModel)
     assert model.info.spec == "tiny-llava"
+    assert not model.weights_loaded  # the weights wait for the first cache miss
+
+
+def test_open_knows_the_cache_key_without_the_weights(
+    tmp_path: Path, tiny_llava_path: Path, tiny_model: HFModel
+) -> None:
+    from pytest_multitrust.models.base import DeferredLoad
+    from pytest_multitrust.models.hf import HFModel
+
+    options = ModelOptions(device="cpu", dtype="float32")
+    opened = HFModel.open(str(tiny_llava_path), options=options, spec="tiny-llava")
+    assert isinstance(opened, DeferredLoad)
+    assert not opened.weights_loaded
+    assert opened.info == tiny_model.info  # same fingerprint, device, dtype: same cache keys
+    requests = text_requests()[:2]
+    assert texts(opened.generate(requests, GREEDY)) == texts(tiny_model.generate(requests, GREEDY))
+    assert opened.weights_loaded  # generate loaded them
+    # a model whose weights cannot load still opens; its load names the cause
+    broken = shutil.copytree(tiny_llava_path, tmp_path / "broken")
+    (broken / "config.json").write_text("{not json", encoding="utf-8")
+    late = HFModel.open(str(broken), options=options, spec="hf:broken")
+    assert late.info.fingerprint != tiny_model.info.fingerprint
+    with pytest.raises(PrerequisiteError, match="hf:broken"):
+        late.load_weights()
 
 
 def test_prepare_hf_failed_download_names_the_fetch_command(
