@@ -28,7 +28,8 @@ def test_attacks_see_the_undefended_model_and_runs_the_defended_one() -> None:
         update_record=lambda record: record,
         progress=ignore_progress,
     )
-    attacked = factory.transform_context().model()
-    assert attacked is base.get()
+    attacked = factory.transform_context().model()  # a stand-in: weights load on use
     assert not isinstance(attacked, MitigatedModel)
+    assert attacked.info == base.get().info  # the undefended model's facts
+    assert attacked.info.name == "refuser"
     assert factory.holder.get().info.name == "refuser + self-reminder"

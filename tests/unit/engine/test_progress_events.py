@@ -187,7 +187,8 @@ def test_an_attack_whose_model_cannot_load_still_ends_its_step() -> None:
         raise OSError("no weights")
 
     def attack(sample: Sample, image: ImageData, context: TransformContext) -> TransformResult:
-        context.model()  # white-box attacks load the model under test first
+        # white-box attacks use the model's weights first (context.model() alone defers them)
+        context.model().generate([], GenerationConfig(max_new_tokens=1))
         raise AssertionError("unreachable")
 
     events: list[ProgressEvent] = []
