@@ -342,23 +342,10 @@ class TaskRun:
 
     def _failed(self, error: BaseException) -> dict[str, SampleRecord]:
         """The records of every sample after the task's run raised ``error``."""
-        nan_values = {m.name: math.nan for m in self.task.metrics}
         if isinstance(error, pytest.skip.Exception):
-            return {
-                s.id: SampleRecord(
-                    task_id=self.task.id,
-                    sample_id=s.id,
-                    variant=s.variant,
-                    prompt=s.prompt,
-                    image_sha256=None,
-                    response="",
-                    values=nan_values,
-                    verdict="skip",
-                    scorer="",
-                    skip_reason=terminal_safe(str(error.msg)),
-                )
-                for s in self.samples
-            }
+            reason = terminal_safe(str(error.msg))
+            return {s.id: self._record(s, None, None, skip_reason=reason) for s in self.samples}
+        nan_values = {m.name: math.nan for m in self.task.metrics}
         if isinstance(error, ModelLoadError):
             self.failure, self._failure_details = str(error), error.details
         else:
