@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def _inner_runs_as_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the inner pytest runs print the same on CI as on a developer's machine.
+    """Make the inner pytest runs behave the same on CI as on a developer's machine.
 
     pytest prints the whole failure message in its short summary when ``CI`` or
     ``BUILD_NUMBER`` is set, and the first line only otherwise; tests that count lines of
@@ -21,6 +21,10 @@ def _inner_runs_as_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     environment (in-process and subprocess alike), so the variables go here.
     """
     for name in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    # When this suite itself runs under xdist (``pytest -n 2``), the outer worker's identity
+    # must not leak into the inner runs: an inner controller would read it as its own.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(name, raising=False)
 
 
