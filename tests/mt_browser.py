@@ -158,6 +158,10 @@ class Browser:
         if text:
             field.press_sequentially(text)
 
+    def fill(self, css: str, text: str) -> None:
+        """Set the input matching ``css`` to ``text`` at once (one input event, as a paste)."""
+        self.page.fill(css, text)
+
     def choose(self, css: str, value: str) -> None:
         """Pick the option with ``value`` in the ``<select>`` matching ``css``."""
         self.page.select_option(css, value)
