@@ -277,3 +277,15 @@ def test_the_recorder_sees_a_request_and_an_error(browser: Browser, tmp_path: Pa
     errors = browser.console_errors()
     assert any("undefinedName" in e for e in errors), errors
     assert any("127.0.0.1:9/x.png" in e for e in errors), errors
+
+
+def test_without_chromium_the_tests_skip_naming_the_install_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import mt_browser
+
+    monkeypatch.setattr(mt_browser, "CHROMIUM", tmp_path / "no-chromium")
+    reason = mt_browser.browser_missing()
+    assert reason is not None
+    assert reason.endswith(": apt-get install chromium")
+    assert str(tmp_path / "no-chromium") in reason
