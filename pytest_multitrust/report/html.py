@@ -164,6 +164,14 @@ _SCRIPT = """
   byId('f-task').addEventListener('change', function(e){state.id=e.target.value; apply();});
   byId('f-variant').addEventListener('change', function(e){
     state.variant=e.target.value; apply();});
+  /* an overview cell whose task the filters hide clears them first, then goes there */
+  document.querySelectorAll('a.cell').forEach(function(c){
+    c.addEventListener('click', function(){
+      var a=byId(c.getAttribute('href').slice(1));
+      if(!a||!a.classList.contains('hidden')){return;}
+      state={task:'all',sample:'all',id:'all',variant:'all',q:''};
+      byId('search').value=''; byId('f-task').value='all'; byId('f-variant').value='all';
+      apply();});});
   var box=byId('lightbox'), big=byId('lb-img'), last=null;
   function close(){
     if(box.classList.contains('hidden')){return;}

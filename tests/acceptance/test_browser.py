@@ -135,6 +135,10 @@ def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
     browser.open(built.pages[mode])
     s4 = [s for s in built.samples if s["task_id"] == "S.4"]
     chosen = s4[-1]  # a typographic image: its text is what the reviewer must read
+    if mode == "files":  # only the open task's images are fetched (the worst task, T.1)
+        t1 = {s["image_sha256"] for s in built.samples if s["task_id"] == "T.1"}
+        fetched = {u for u in browser.requests() if "/images/" in u}
+        assert fetched == {(built.folder / "images" / f"{h}.png").as_uri() for h in t1}
     browser.click('article[id="task-S.4"] details.samples > summary')  # S.4 starts closed
     thumb = (
         browser.page.locator('tr.sample[data-task="S.4"]')
@@ -260,8 +264,15 @@ def test_the_overview_lists_every_task_and_links_to_it(
     cells = browser.shown("a.cell", "[e.querySelector('b').textContent, e.className]")
     assert sorted(task for task, _ in cells) == sorted(built.tasks)
     assert [task for task, cls in cells if "g-fail" in cls.split()] == ["T.1"]
+    browser.choose("#f-task", "T.1")  # F.4 hidden: its cell clears the filters first
+    assert browser.shown("article.task", "e.id") == ["task-T.1"]
     browser.click('a.cell[href="#task-F.4"]')
     assert browser.js("location.hash") == "#task-F.4"
+    assert len(browser.shown("article.task")) == len(built.tasks)
+    assert browser.js("document.getElementById('f-task').value") == "all"
+    assert browser.text("#found") == ""
+    top = browser.js("document.getElementById('task-F.4').getBoundingClientRect().top")
+    assert 0 <= top < browser.js("innerHeight")  # scrolled to it
     _self_contained(browser)
 
 
