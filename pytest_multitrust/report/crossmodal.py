@@ -69,6 +69,7 @@ __all__ = [
     "crossmodal_effects",
     "crossmodal_gates",
     "crossmodal_html",
+    "evidence_text",
     "mcnemar_p",
     "record_index",
 ]
@@ -314,7 +315,7 @@ def crossmodal_gates(
                 passed=counts_as_passed(verdict, inconclusive),
                 n=worst.pairs,
                 note=f"worst: {worst.metric} with {worst.variant} vs {worst.text_variant}, "
-                f"{_evidence(worst)}, {significance}",
+                f"{evidence_text(worst)}, {significance}",
                 source=threshold.source,
             )
         )
@@ -330,7 +331,14 @@ def _num(value: float, signed: bool = False) -> str:
     return f"{value:+.3f}" if signed else f"{value:.3f}"
 
 
-def _evidence(effect: CrossModalEffect) -> str:
+def evidence_text(effect: CrossModalEffect) -> str:
+    """The test behind an effect in words: McNemar's p and pairs, or the bootstrap interval.
+
+    >>> e = CrossModalEffect("S.3", "rta", "higher", "image", "text", "relevant", 8, 1.0,
+    ...     0.0, -1.0, 1.0, "mcnemar", 0.0078125, math.nan, math.nan, 8, 0, True)
+    >>> evidence_text(e)
+    'McNemar p=0.0078 (8 worse / 0 better)'
+    """
     if effect.test == "mcnemar":
         return (
             f"McNemar p={effect.p_value:.4f} ({effect.worse_pairs} worse / "
@@ -373,7 +381,7 @@ def crossmodal_card_lines(effects: Sequence[CrossModalEffect]) -> list[CardLine]
             (
                 f"  {task:<{id_width}}  {len(flagged)} of {total} worse; worst: {e.metric} "
                 f"{e.text_variant} {_num(e.text_value)} -> {e.variant} {_num(e.image_value)}  "
-                f"change {_num(e.change, True)}  {_evidence(e)}  n={e.pairs}",
+                f"change {_num(e.change, True)}  {evidence_text(e)}  n={e.pairs}",
                 "red",
             )
         )

@@ -94,16 +94,18 @@ border-radius:6px;padding:3px 10px;cursor:pointer}
 button.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 .hidden{display:none}
 details>summary{cursor:pointer;color:var(--muted);margin:6px 0}
-.thumb,.lb-img{display:block;background-color:#fff;background-position:center;
-background-size:contain;background-repeat:no-repeat}
-.thumb{width:96px;height:96px;border:1px solid var(--line);border-radius:4px;cursor:zoom-in}
+.thumb{display:block;background-color:#fff;background-position:center;
+background-size:contain;background-repeat:no-repeat;width:96px;height:96px;
+border:1px solid var(--line);border-radius:4px;cursor:zoom-in}
 .lightbox{position:fixed;inset:0;background:rgba(20,24,32,.82);display:flex;gap:16px;
 padding:24px;z-index:10}
 .lightbox.hidden{display:none}
-.lb-img{flex:1 1 auto;border-radius:6px;min-width:0}
+.lb-pic{flex:1 1 auto;min-width:0;display:flex}
+.lb-pic img{width:100%;height:100%;object-fit:contain;background:#fff;border-radius:6px}
 .lb-side{flex:0 0 360px;background:var(--card);border-radius:6px;padding:12px;overflow:auto}
 .lb-side .text{max-height:none}
 .search{display:flex;gap:8px;align-items:center;margin:8px 0}
+.search select{font:inherit;font-size:12px;max-width:220px}
 .search input{font:inherit;flex:0 1 420px;padding:4px 8px;border:1px solid var(--line);
 border-radius:6px}
 .heat{display:grid;grid-template-columns:max-content 1fr;gap:6px 12px;align-items:center}
@@ -125,7 +127,7 @@ dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 
 _SCRIPT = """
 (function(){
-  var state={task:'all',sample:'all',q:''}, texts=null;
+  var state={task:'all',sample:'all',id:'all',variant:'all',q:''}, texts=null;
   var rows=Array.prototype.slice.call(document.querySelectorAll('tr.sample'));
   function byId(i){return document.getElementById(i);}
   function haystack(){
@@ -140,32 +142,50 @@ _SCRIPT = """
     var hay=terms.length?haystack():null, shown=0;
     rows.forEach(function(r,i){
       var ok=(state.sample==='all'||r.getAttribute('data-verdict')===state.sample)&&
+        (state.variant==='all'||r.getAttribute('data-variant')===state.variant)&&
         (!hay||terms.every(function(t){return hay[i].indexOf(t)>=0;}));
-      r.classList.toggle('hidden',!ok); if(ok){shown++;}});
-    var narrowed=state.sample!=='all'||terms.length>0;
+      r.classList.toggle('hidden',!ok);});
+    var rowsNarrowed=state.sample!=='all'||state.variant!=='all'||terms.length>0;
+    var narrowed=rowsNarrowed||state.id!=='all';
     document.querySelectorAll('article.task').forEach(function(a){
       var v=(a.getAttribute('data-verdicts')||'').split(' ');
-      var any=a.querySelector('tr.sample:not(.hidden)')!==null;
+      var n=a.querySelectorAll('tr.sample:not(.hidden)').length;
+      var off=(state.task!=='all'&&v.indexOf(state.task)<0)||
+        (state.id!=='all'&&a.getAttribute('data-task')!==state.id)||(rowsNarrowed&&n===0);
       var d=a.querySelector('details.samples');
-      if(d&&narrowed){d.open=any;}
-      a.classList.toggle('hidden',(state.task!=='all'&&v.indexOf(state.task)<0)||
-        (terms.length>0&&!any));});
+      if(d&&narrowed&&!off){d.open=n>0;}
+      a.classList.toggle('hidden',off); if(!off){shown+=n;}});
     byId('found').textContent=narrowed?shown+' of '+rows.length+' samples':'';
   }
   document.querySelectorAll('button[data-filter]').forEach(function(b){
     b.addEventListener('click', function(){
       state[b.getAttribute('data-filter')]=b.getAttribute('data-value'); apply();});});
   byId('search').addEventListener('input', function(e){state.q=e.target.value; apply();});
-  var box=byId('lightbox'), big=byId('lb-img'), shownClass='';
+  byId('f-task').addEventListener('change', function(e){state.id=e.target.value; apply();});
+  byId('f-variant').addEventListener('change', function(e){
+    state.variant=e.target.value; apply();});
+  /* an overview cell whose task the filters hide clears them first, then goes there */
+  document.querySelectorAll('a.cell').forEach(function(c){
+    c.addEventListener('click', function(){
+      var a=byId(c.getAttribute('href').slice(1));
+      if(!a||!a.classList.contains('hidden')){return;}
+      state={task:'all',sample:'all',id:'all',variant:'all',q:''};
+      byId('search').value=''; byId('f-task').value='all'; byId('f-variant').value='all';
+      apply();});});
+  var box=byId('lightbox'), big=byId('lb-img'), last=null;
   function close(){
-    box.classList.add('hidden'); if(shownClass){big.classList.remove(shownClass);} shownClass='';}
+    if(box.classList.contains('hidden')){return;}
+    box.classList.add('hidden'); big.removeAttribute('src'); if(last){last.focus();}}
   document.querySelectorAll('a.thumb').forEach(function(t){
     t.addEventListener('click', function(e){
-      e.preventDefault(); close();
-      var r=t.closest('tr.sample');
-      shownClass=t.getAttribute('data-im'); big.classList.add(shownClass);
-      byId('lb-title').textContent=r.getAttribute('data-task')+' '+
+      e.preventDefault();
+      /* the image's URL is named once, in its CSS class: the thumbnail's background */
+      var m=/^url\\("(.*)"\\)$/.exec(getComputedStyle(t).backgroundImage);
+      if(!m){return;}
+      var r=t.closest('tr.sample'), title=r.getAttribute('data-task')+' '+
         r.querySelector('.s-id').textContent;
+      last=t; big.src=m[1]; big.alt='full image of '+title;
+      byId('lb-title').textContent=title;
       byId('lb-prompt').textContent=r.querySelector('.s-prompt').textContent;
       byId('lb-response').textContent=r.querySelector('.s-response').textContent;
       box.classList.remove('hidden'); byId('lb-close').focus();});});
@@ -360,7 +380,8 @@ def _sample_row(sample: SampleRecord, images: Mapping[str, str]) -> str:
     )
     return (
         f'<tr class="sample" data-task="{esc(sample.task_id)}" '
-        f'data-verdict="{esc(sample.verdict)}"><td>{_thumb(sample, images)}</td>'
+        f'data-variant="{esc(sample.variant)}" data-verdict="{esc(sample.verdict)}">'
+        f"<td>{_thumb(sample, images)}</td>"
         f'<td><div class="mono s-id">{esc(sample.sample_id)}</div>'
         f'<div class="muted">{esc(sample.variant)}</div>{_pill(sample.verdict)}'
         f'<div class="mono muted">{esc(values)}</div></td>'
@@ -402,6 +423,7 @@ def _task_article(
         )
     return (
         f'<article class="card task" id="task-{esc(task.task_id)}" '
+        f'data-task="{esc(task.task_id)}" '
         f'data-verdicts="{esc(" ".join(verdicts))}">'
         f'<h3><span class="mono">{esc(task.task_id)}</span> {esc(task.name)}{scope}'
         f'<span class="muted">{esc(task.aspect)} / {esc(task.sub_aspect)}</span>'
@@ -548,7 +570,7 @@ def _lightbox() -> str:
     """The full-image viewer the script opens (text is filled in as text, never as HTML)."""
     return (
         '<div id="lightbox" class="lightbox hidden" role="dialog" aria-modal="true" '
-        'aria-label="full image"><div id="lb-img" class="lb-img"></div>'
+        'aria-label="full image"><div class="lb-pic"><img id="lb-img" alt=""></div>'
         '<div class="lb-side"><button type="button" id="lb-close">close (Esc)</button>'
         '<h3 id="lb-title" class="mono"></h3><div class="label">prompt</div>'
         '<div class="text" id="lb-prompt"></div><div class="label">response</div>'
@@ -618,6 +640,14 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         for v in ("all", "miss", "error", "pass")
         + (("skip",) if any(s.verdict == "skip" for s in report.samples) else ())
     )
+    task_options = "".join(
+        f'<option value="{esc(t.task_id)}">{esc(t.task_id)} {esc(t.name)}</option>'
+        for t in scores.tasks
+    )
+    variant_options = "".join(
+        f'<option value="{esc(v)}">{esc(v)}</option>'
+        for v in sorted({s.variant for s in report.samples})
+    )
     gates_html = (
         f'<section><h2>Gates</h2><div class="card">{_gates_table(judged)}</div></section>'
         if judged
@@ -627,6 +657,10 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         "<section><h2>Tasks, worst first</h2>"
         '<div class="search"><input type="search" id="search" placeholder="search samples: '
         'text, id, task, variant, verdict" aria-label="search samples">'
+        '<select id="f-task" aria-label="task"><option value="all">all tasks</option>'
+        f"{task_options}</select>"
+        '<select id="f-variant" aria-label="variant"><option value="all">all variants'
+        f"</option>{variant_options}</select>"
         '<span class="muted" id="found"></span></div>'
         f'<div class="filters"><div><span>tasks</span>{task_buttons}</div>'
         f"<div><span>samples</span>{sample_buttons}</div></div>"

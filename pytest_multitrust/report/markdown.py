@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING
 
 from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
+from pytest_multitrust.report.crossmodal import evidence_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
+    from pytest_multitrust.report.crossmodal import CrossModalEffect
     from pytest_multitrust.report.gates import GateResult
     from pytest_multitrust.report.model import TrustReport
 
-__all__ = ["append_step_summary", "md_code", "md_text", "render_markdown"]
+__all__ = ["append_step_summary", "crossmodal_markdown", "md_code", "md_text", "render_markdown"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()!|~])")
 _ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "⚠️"}
@@ -61,7 +63,7 @@ def _gate_verdict(gate: GateResult) -> str:
 
 
 def render_markdown(report: TrustReport) -> str:
-    """The Markdown summary: headline, aspects, gates, task metrics, comparison, notes."""
+    """The Markdown summary: headline, aspects, gates, metrics, comparison, cross-modal, notes."""
     scores = report.scores
     prov = report.provenance
     status = report.status
@@ -159,6 +161,7 @@ def render_markdown(report: TrustReport) -> str:
         for difference in c.differences:
             out.append("")
             out.append(f"> ⚠️ {md_text(difference)}")
+    out += crossmodal_markdown(report.crossmodal)
     if status.missing_tasks:
         out.append("")
         out.append(f"No result from: {md_text(', '.join(status.missing_tasks))}.")
@@ -169,6 +172,44 @@ def render_markdown(report: TrustReport) -> str:
         out.extend(f"- {md_text(key)}: {md_text(value)}" for key, value in report.extra)
     out.append("")
     return "\n".join(out)
+
+
+def crossmodal_markdown(effects: Sequence[CrossModalEffect]) -> list[str]:
+    """The summary's cross-modal block: a tally, then one row per task (none without effects).
+
+    A task's row counts its comparisons (image variants × metrics) and the significantly
+    worse ones, and quotes its worst comparison (the largest harm): the metric text-only
+    and with that image, the paired change and the test. report.json and report.html
+    list every comparison.
+    """
+    if not effects:
+        return []
+    worse = sum(e.worse for e in effects)
+    tasks = list(dict.fromkeys(e.task_id for e in effects))
+    out = [
+        "",
+        "### Cross-modal impact",
+        "",
+        f"The same prompts text-only and with an image, paired per prompt: {len(effects)} "
+        f"comparison(s) over {len(tasks)} task(s), **{worse} significantly worse with the "
+        "image** (McNemar p < 0.05, or a paired-bootstrap 95% CI on the worse side of 0; no "
+        "correction for multiple tests). Worst: the comparison where the image hurts most.",
+        "",
+        "| Task | Comparisons | Worse | Worst: metric, image | Text-only | With image | Change "
+        "| Test | Pairs |",
+        "|---|---:|---:|---|---:|---:|---:|---|---:|",
+    ]
+    for task in tasks:
+        mine = [e for e in effects if e.task_id == task]
+        flagged = sum(e.worse for e in mine)
+        e = max(mine, key=lambda m: m.harm)
+        change = "n/a" if math.isnan(e.change) else f"{e.change:+.3f}"
+        out.append(
+            f"| {md_text(task)} | {len(mine)} | {f'❌ {flagged}' if flagged else '0'} | "
+            f"{md_text(e.metric)}, {md_text(e.variant)} | {fmt(e.text_value)} | "
+            f"{fmt(e.image_value)} | {change} | {md_text(evidence_text(e))} | {e.pairs} |"
+        )
+    return out
 
 
 def _worst_samples(report: TrustReport) -> list[str]:

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    from mt_browser import Browser
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +50,25 @@ def run_trust(pytester: pytest.Pytester, mt_cache_dir: Path) -> Callable[..., py
         )
 
     return run
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per test module (``tests/mt_browser.py``), closed after it.
+
+    Skips, naming the install line, where Chromium or Playwright is not installed. A test
+    calls ``browser.open(page)``, acts on the page (``click``, ``type``, ``choose``,
+    ``press``, ``shown``, ``js``, or ``browser.page`` itself) and then checks
+    ``outside_requests()`` and ``console_errors()``. Mark the test module
+    ``pytestmark = pytest.mark.browser``.
+    """
+    from mt_browser import Browser, browser_missing
+
+    reason = browser_missing()
+    if reason is not None:
+        pytest.skip(reason)
+    started = Browser()
+    try:
+        yield started
+    finally:
+        started.close()

@@ -81,6 +81,12 @@ def test_an_image_that_makes_the_model_comply_is_flagged(
             "McNemar p=0.0005 (12 worse / 0 better)  n=12",
         ]
     )
+    summary = (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "4 comparison(s) over 1 task(s), **4 significantly worse with the image**" in summary
+    assert (  # 12 prompts, all refused text-only and answered with the image: p = 2/2**12
+        "| F.4 | 4 | ❌ 4 | rta, image | 1.000 | 0.000 | -1.000 | "
+        f"McNemar p={2 / 2**12:.4f} \\(12 worse / 0 better\\) | 12 |"
+    ) in summary.splitlines()
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
     assert '<section id="crossmodal"><h2>Cross-modal impact</h2>' in page
     assert page.count('class="pill bad">worse<') == 4

@@ -207,6 +207,52 @@ def test_html_section_escapes_and_marks_the_worse_rows() -> None:
     assert "p=0.5000" in page
 
 
+def test_summary_block_numbers_match_a_hand_computation() -> None:
+    """summary.md's block from raw records: means, change and p worked out here, not read back."""
+    from mt_report import metric, report
+
+    from pytest_multitrust.report.markdown import crossmodal_markdown, render_markdown
+
+    # S.3 (RtA, higher is better): 10 prompts refused text-only; with the relevant image
+    # 8 are answered, with the noise image 1 is
+    text = [1.0] * 10
+    image = [0.0] * 8 + [1.0] * 2
+    noise = [0.0] + [1.0] * 9
+    records = [rec("text", i, {"rta": v}, image=False) for i, v in enumerate(text)]
+    records += [rec("image", i, {"rta": v}, image=True) for i, v in enumerate(image)]
+    records += [rec("unrelated-noise", i, {"rta": v}, image=True) for i, v in enumerate(noise)]
+    # P.3 (agreement, higher is better): each image answer agrees 0.25 more: better, so
+    # a degenerate bootstrap interval [+0.25, +0.25] whatever the resamples
+    for i in range(4):
+        records.append(rec("text", i, {"agreement": 0.5}, image=False, task="P.3"))
+        records.append(rec("image", i, {"agreement": 0.75}, image=True, task="P.3"))
+    effects = crossmodal_effects(
+        records, {"S.3": [("rta", "higher")], "P.3": [("agreement", "higher")]}, seed=0
+    )
+    lines = crossmodal_markdown(effects)
+    # S.3's worst comparison is the relevant image: 8 pairs worse, none better
+    s3_text, s3_image = sum(text) / 10, sum(image) / 10
+    p_image = binomial_two_sided(8, 8)  # = 2 / 2**8
+    assert f"{p_image:.4f}" == "0.0078"
+    assert (
+        f"| S.3 | 2 | ❌ 1 | rta, image | {s3_text:.3f} | {s3_image:.3f} | "
+        f"{s3_image - s3_text:+.3f} | McNemar p={p_image:.4f} \\(8 worse / 0 better\\) | 10 |"
+    ) in lines  # Markdown's syntax characters escaped
+    assert binomial_two_sided(1, 1) == 1.0  # the noise image: one pair, not significant
+    assert (
+        "| P.3 | 1 | 0 | agreement, image | 0.500 | 0.750 | +0.250 | bootstrap 95% CI "
+        "\\[+0.250, +0.250\\] | 4 |"
+    ) in lines
+    assert "3 comparison(s) over 2 task(s), **1 significantly worse with the image**" in lines[3]
+    assert crossmodal_markdown(()) == []
+    # in summary.md after the task metrics; a run without any has no block
+    bare = report([metric("S.3", "rta", 0.6, threshold=0.5, verdict="pass")])
+    assert "Cross-modal" not in render_markdown(bare)
+    text_md = render_markdown(dataclasses.replace(bare, crossmodal=effects))
+    assert text_md.index("### Task metrics") < text_md.index("### Cross-modal impact")
+    assert "\n".join(lines) in text_md
+
+
 def test_a_report_without_crossmodal_reads_back_with_none() -> None:
     from mt_full_report import representative
 

@@ -199,10 +199,23 @@ def test_script_and_markup_agree_and_search_covers_the_fields() -> None:
     for cls in re.findall(r"querySelector\('\.([a-z-]+)'\)", script):
         assert f'{cls}"' in page or f"{cls} " in page, cls
     assert '<input type="search" id="search"' in page
-    rows = re.findall(r'<tr class="sample" data-task="([^"]+)" data-verdict="([^"]+)"', page)
-    assert ("S.4", "miss") in rows
+    rows = re.findall(
+        r'<tr class="sample" data-task="([^"]+)" data-variant="([^"]+)" data-verdict="([^"]+)"',
+        page,
+    )
+    assert ("S.4", "default", "miss") in rows
     assert len(rows) == 2
     assert "typographic" in page  # the variant is in the row's text, which the search reads
+    # the task and variant filters offer every task and every variant once
+    assert re.findall(r'<option value="([^"]+)">', page) == [
+        "all",
+        "T.1",
+        "S.4",
+        "all",
+        "default",
+        "typographic",
+    ]
+    assert '<img id="lb-img" alt="">' in page  # the lightbox shows the image itself
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "textContent" in script  # the lightbox sets text only
     assert "innerHTML" not in script
