@@ -96,6 +96,9 @@ ROOT_PREFIX = "multitrust/"
 
 #: ``workerinput`` key of the ``CUDA_VISIBLE_DEVICES`` value the controller gives a worker.
 WORKER_DEVICES_INPUT = "multitrust_cuda_visible_devices"
+#: ``workerinput`` key: True when the plugin's scheduler places shards (a worker's own
+#: ``--dist`` always reads ``no``).
+WORKER_SHARDS_INPUT = "multitrust_shards"
 
 
 # -- scheduling -----------------------------------------------------------------------------
@@ -258,13 +261,15 @@ def held_back(scope: str, task_ids: frozenset[str] | set[str]) -> bool:
     (False, False)
     >>> held_back("multitrust/robustness/R.4#judge", {"R.4"})
     True
+    >>> held_back("multitrust/robustness/R.4#2", {"R.4"})
+    False
     """
     if not scope.startswith(ROOT_PREFIX) or "::" in scope:
         return False
     if scope.endswith(JUDGE_SCOPE):
         return True
     parts = scope.split("/")
-    return len(parts) == 3 and parts[2] not in task_ids
+    return len(parts) == 3 and parts[2].split("#", 1)[0] not in task_ids
 
 
 # -- shards --------------------------------------------------------------------------------
@@ -354,14 +359,15 @@ def worker_shards(config: pytest.Config, settings: Settings) -> Mapping[str, Map
     """This xdist worker's split tasks (each sample id's shard); none outside a worker.
 
     Only under the plugin's own scheduler (``--dist`` left at ``load``, see
-    :func:`make_scheduler`), which places each shard as its own scope.
+    :func:`make_scheduler`), which places each shard as its own scope: the controller
+    says so in ``workerinput`` (:meth:`DistributedPlugin.pytest_configure_node`).
     """
     from pytest_multitrust.activation import RUN_KEY
 
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     if workerinput is None or RUN_KEY not in config.stash:
         return {}
-    if config.getoption("dist", default="no") != "load":
+    if not workerinput.get(WORKER_SHARDS_INPUT):
         return {}
     run = config.stash[RUN_KEY]
     workers = int(workerinput.get("workercount", 1))
@@ -783,7 +789,13 @@ class DistributedPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """Give a new local worker its GPUs (through ``workerinput``)."""
+        """Tell a new worker whether shards are placed; give a local worker its GPUs.
+
+        Both through ``workerinput``.
+        """
+        node.workerinput[WORKER_SHARDS_INPUT] = (
+            self.config.getoption("dist", default="no") == "load"
+        )
         if not getattr(node.gateway.spec, "popen", False) or getattr(
             node.gateway.spec, "via", None
         ):
