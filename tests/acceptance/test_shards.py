@@ -1,8 +1,8 @@
 """Tasks split into shards under xdist give the scores of the whole task at ``-n 0``.
 
 A scripted model (``py:scripted:make``, no torch) answers from the prompt and logs each
-``generate`` call (process, batch size, first prompt); two registered tasks of 24
-samples in two variants have a proportion and a mean metric (a Wilson and a seeded
+``generate`` call (process, batch size, first prompt); two registered tasks (24 and 36
+samples, two variants) have a proportion and a mean metric (a Wilson and a seeded
 bootstrap interval), so the comparison covers values, intervals, counts and worst
 samples.
 """
@@ -29,7 +29,7 @@ def _loader(task: str):
         return [
             Sample(id=f"s{i:02d}", variant=("plain", "odd")[i % 2], smoke=True,
                    prompt=f"{task} s{i:02d} " + "word " * (i * 7 % (4 + int(task[-1]))))
-            for i in range(24)
+            for i in range(12 + 12 * int(task[-1]))
         ]
     return load
 
@@ -114,11 +114,16 @@ def test_a_sharded_run_on_two_workers_scores_as_one_process(
     assert task_scores(pytester.path / "two" / "report.json") == task_scores(
         pytester.path / "one" / "report.json"
     )
-    # -n 0: each task generates its 24 samples in batches of 4, in one process
-    assert sorted(line.split()[1] for line in single_calls) == ["4"] * 12
-    # -n 2: each task in 2 shards of 12, each shard batched on its own (3 batches of 4),
-    # and every task ran on both workers
+    # -n 0: each task generates its samples in batches of 4, in one process
+    assert sorted(line.split()[1] for line in single_calls) == ["4"] * 15
+    # -n 2, two shards a task: each shard batched on its own (Y.1: 12 + 12 samples, Y.2:
+    # 18 + 18), every task ran on both workers, and each worker started with the longer
+    # task, Y.2, although Y.1 comes first in the collection
     lines = [line.split() for line in calls.read_text().splitlines()]
-    assert sorted(size for _, size, _ in lines) == ["4"] * 12
-    for task in ("Y.1", "Y.2"):
-        assert len({pid for pid, _, first in lines if first == task}) == 2
+    tasks = ("Y.1", "Y.2")
+    sizes = {task: sorted(size for _, size, first in lines if first == task) for task in tasks}
+    assert sizes == {"Y.1": ["4"] * 6, "Y.2": ["2", "2", *["4"] * 8]}, lines
+    for task in tasks:
+        assert len({pid for pid, _, first in lines if first == task}) == 2, lines
+    firsts = {pid: first for pid, _, first in reversed(lines)}
+    assert list(firsts.values()) == ["Y.2", "Y.2"], lines
