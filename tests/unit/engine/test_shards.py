@@ -34,7 +34,7 @@ from pytest_multitrust.models.base import GenerationConfig
 from pytest_multitrust.models.scripted import ScriptedModel
 from pytest_multitrust.report.gates import judge_metric
 from pytest_multitrust.scoring.context import ScoringContext
-from pytest_multitrust.settings import Settings
+from pytest_multitrust.settings import Settings, parse_shards
 from pytest_multitrust.tasks.base import MetricSpec, Sample, SampleScore, TaskSpec
 from pytest_multitrust.tasks.data import read_samples, samples_for_tier
 from pytest_multitrust.tasks.registry import all_tasks
@@ -111,6 +111,15 @@ def test_no_shards_without_workers_or_when_off() -> None:
     assert shard_counts(loads, 0, None) == shard_counts(loads, 1, 3) == {"R.4": 1, "T.1": 1}
     assert shard_counts(loads, 8, 1) == {"R.4": 1, "T.1": 1}
     assert shard_counts([TaskLoad("P.1", 20, 900.0)], 8, None) == {"P.1": 1}  # too small
+
+
+def test_the_shards_option_reads_auto_off_or_a_count() -> None:
+    assert parse_shards("auto") is None
+    assert parse_shards(" OFF ") == 1
+    assert parse_shards("3") == 3
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(pytest.UsageError, match="auto, off or a positive integer"):
+            parse_shards(bad)
 
 
 def test_greedy_assignment_gives_each_unit_to_the_worker_free_first() -> None:
