@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
 __all__ = [
+    "SHARD_PENDING_PROPERTY",
     "AspectCollector",
     "DataErrorItem",
     "MultitrustRoot",
@@ -49,6 +50,11 @@ __all__ = [
 ]
 
 ROOT = "multitrust"
+
+#: ``user_properties`` key of the threshold test of a task that ran as shards on several
+#: xdist workers: its task, metric and selected sample ids as JSON; the controller judges
+#: the metric from every shard's records and completes the test's report.
+SHARD_PENDING_PROPERTY = "multitrust.shard_pending"
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,8 @@ class _TrustItem(pytest.Item):
 
     @property
     def run(self) -> TaskRun:
-        return self.suite.runs.run_for(self.task.id)
+        sample: Sample | None = getattr(self, "sample", None)
+        return self.suite.runs.run_for(self.task.id, sample.id if sample is not None else None)
 
     def setup(self) -> None:
         """Generate the task, once, in the setup of its first test: its own phase.
@@ -239,6 +246,8 @@ class _TrustItem(pytest.Item):
         """
         if self.config.getoption("setupplan", default=False):
             return
+        if not isinstance(self, SampleItem) and self.suite.runs.sharded(self.task.id):
+            return  # judged on the controller from the shards' records
         self.suite.finished_steps()  # steps before this setup (the model's files) are not its
         self.run.records()  # a failure is remembered per sample and raised by runtest
         lines = self.suite.finished_steps()
@@ -304,10 +313,20 @@ class ThresholdItem(_TrustItem):
         default, or interval, where an inconclusive verdict counts as
         ``--mt-inconclusive`` says). The
         value, threshold and verdict are also plain properties, for JUnit XML readers.
+        A task that ran as shards on several xdist workers is judged on the controller
+        instead, from every shard's records
+        (:class:`~pytest_multitrust.distributed.ShardJudge`): this test only says what.
         """
         from pytest_multitrust.engine.runner import metric_properties
         from pytest_multitrust.report.gates import judge_metric
 
+        shard_samples = self.suite.runs.sharded(self.task.id)
+        if shard_samples is not None:  # its shards ran on several workers
+            import json
+
+            pending = {"task": self.task.id, "metric": self.metric, "samples": shard_samples}
+            self.user_properties.append((SHARD_PENDING_PROPERTY, json.dumps(pending)))
+            return
         settings = self.suite.settings
         measured = self.run.metric_result(self.metric)
         skipped = self.run.skip_reason()

@@ -1,9 +1,18 @@
-"""xdist integration: one task per worker, one GPU (group) per worker, worker facts.
+"""xdist integration: tasks (or their shards) per worker, one GPU group per worker, facts.
 
 * **Scheduling.** :func:`make_scheduler` gives xdist a scope scheduler whose scope is the
   trust task, so a task's samples and threshold tests run on one worker, in order. The
   threshold tests of custom tasks (``@pytest.mark.trust(task=...)`` tests, which run
   anywhere) are held back until every other test has finished (:func:`held_back`).
+* **Shards, longest first.** Under the plugin's scheduler (``-n N``, ``--dist`` left as
+  is), long tasks are split into shards (``--mt-shards``, :func:`plan_shards` over the
+  pure plan of :mod:`pytest_multitrust.engine.shards`): each shard is its own scope
+  (``multitrust/robustness/R.4#2``), generates its own samples in batches on the worker
+  that runs it, and the task's threshold tests form a held-back scope
+  (``multitrust/robustness/R.4#judge``) judged on the controller from every shard's
+  records (:class:`ShardJudge`). A free worker takes the scope of the most modelled
+  work left (:func:`scope_ranks`). The controller and each worker compute the same plan
+  from the tasks' full sample lists, the settings and the worker count.
 * **``-n auto``.** :func:`auto_num_workers` starts one worker per visible GPU, or per
   ``--mt-gpus-per-worker`` GPUs; on a machine without GPUs xdist's own rule applies.
   GPUs are counted from ``CUDA_VISIBLE_DEVICES`` when set, else from ``nvidia-smi -L``:
@@ -51,13 +60,20 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping, Sequence
 
     from pytest_multitrust.engine.batching import ResponseStore
+    from pytest_multitrust.engine.shards import WorkUnit
     from pytest_multitrust.engine.threads import ThreadPlan
     from pytest_multitrust.models.base import MLLM
+    from pytest_multitrust.records import SampleRecord
     from pytest_multitrust.settings import Settings
+    from pytest_multitrust.tasks.base import Sample, TaskSpec
 
 __all__ = [
+    "JUDGE_SCOPE",
     "WORKER_DEVICES_INPUT",
     "DevicePlan",
+    "ShardJudge",
+    "ShardPlan",
+    "activate_shard_judge",
     "auto_num_workers",
     "auto_worker_count",
     "gpus_from_nvidia_smi",
@@ -65,38 +81,63 @@ __all__ = [
     "make_scheduler",
     "parse_visible_devices",
     "placement_facts",
+    "plan_shards",
     "plan_worker_devices",
+    "scope_ranks",
     "task_scope",
     "task_scope_scheduler",
     "thread_plan",
     "visible_gpus",
     "worker_index",
+    "worker_shards",
 ]
 
 ROOT_PREFIX = "multitrust/"
 
 #: ``workerinput`` key of the ``CUDA_VISIBLE_DEVICES`` value the controller gives a worker.
 WORKER_DEVICES_INPUT = "multitrust_cuda_visible_devices"
+#: ``workerinput`` key: True when the plugin's scheduler places shards (a worker's own
+#: ``--dist`` always reads ``no``).
+WORKER_SHARDS_INPUT = "multitrust_shards"
 
 
 # -- scheduling -----------------------------------------------------------------------------
 
 
-def task_scope(nodeid: str) -> str:
+#: Suffix of the scope of a split task's threshold tests (held back, judged on the controller).
+JUDGE_SCOPE = "#judge"
+
+
+def task_scope(nodeid: str, sharded: Mapping[str, Mapping[str, int]] | None = None) -> str:
     """The scheduling scope of a test id.
 
     A built-in trust test's scope is its task (``multitrust/safety/S.4``), so all of a
-    task's samples and its threshold tests run on one worker, in order. Any other test is
-    its own scope, which spreads it like ``--dist load``.
+    task's samples and its threshold tests run on one worker, in order. A sample of a
+    task split into shards (``sharded``: per split task, its sample ids' shards) is in
+    its shard's scope, and the task's threshold tests in its held-back judge scope. Any
+    other test is its own scope, which spreads it like ``--dist load``.
 
     >>> task_scope("multitrust/safety/S.4::sample[typographic-0007]")
     'multitrust/safety/S.4'
     >>> task_scope("tests/test_x.py::test_y")
     'tests/test_x.py::test_y'
+    >>> shards = {"R.4": {"a-0": 0, "a-1": 1}}
+    >>> task_scope("multitrust/robustness/R.4::sample[a-1]", shards)
+    'multitrust/robustness/R.4#1'
+    >>> task_scope("multitrust/robustness/R.4::threshold[accuracy]", shards)
+    'multitrust/robustness/R.4#judge'
     """
-    if nodeid.startswith(ROOT_PREFIX):
-        return nodeid.split("::", 1)[0]
-    return nodeid
+    if not nodeid.startswith(ROOT_PREFIX):
+        return nodeid
+    scope, _, name = nodeid.partition("::")
+    placed = (sharded or {}).get(scope.rsplit("/", 1)[-1])
+    if not placed:
+        return scope
+    if name.startswith("sample[") and name.endswith("]"):
+        shard = placed.get(name[len("sample[") : -1])
+        if shard is not None:
+            return f"{scope}#{shard}"
+    return scope + JUDGE_SCOPE
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -110,20 +151,31 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     if RUN_KEY not in config.stash or config.getoption("dist", default="no") != "load":
         return None
-    task_ids = frozenset(t.id for t in config.stash[RUN_KEY].tasks)
-    return task_scope_scheduler(config, log, task_ids)
+    from xdist.workermanage import parse_tx_spec_config
+
+    run = config.stash[RUN_KEY]
+    task_ids = frozenset(t.id for t in run.tasks)
+    workers = len(parse_tx_spec_config(config))
+    plan = plan_shards(run.tasks, run.runs.samples_for, run.settings, workers)
+    return task_scope_scheduler(config, log, task_ids, plan)
 
 
-def task_scope_scheduler(config: Any, log: Any, task_ids: frozenset[str]) -> Any:
-    """A scope scheduler for xdist: the trust task is the scope, custom tasks go last.
+def task_scope_scheduler(
+    config: Any, log: Any, task_ids: frozenset[str], plan: ShardPlan | None = None
+) -> Any:
+    """A scope scheduler for xdist: the trust task (or shard) is the scope, custom tasks last.
 
     Args:
         config: the pytest config (xdist reads ``--tx``/``-n`` and ``--loadscope-reorder``).
         log: xdist's log producer, or None.
         task_ids: the run's built-in and registered tasks; any other task under
             ``multitrust/`` is a custom one (:func:`held_back`).
+        plan: the run's shards and the order of its work (None: tasks whole, in order).
     """
     from xdist.scheduler import LoadScopeScheduling
+
+    sharded = plan.sharded if plan is not None else {}
+    ranks = scope_ranks(plan.units, plan.aspects) if plan is not None else {}
 
     class TaskScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
         """LoadScope scheduling with the trust task as the scope, custom tasks last.
@@ -139,7 +191,7 @@ def task_scope_scheduler(config: Any, log: Any, task_ids: frozenset[str]) -> Any
         _last: Any = None  # the worker that will run the held-back scopes
 
         def _split_scope(self, nodeid: str) -> str:
-            return task_scope(nodeid)
+            return task_scope(nodeid, sharded)
 
         def _send(self, node: Any, scope: str) -> None:
             work_unit = self.workqueue.pop(scope)
@@ -150,7 +202,9 @@ def task_scope_scheduler(config: Any, log: Any, task_ids: frozenset[str]) -> Any
             )
 
         def _assign_work_unit(self, node: Any) -> None:
-            scope = next((s for s in self.workqueue if not held_back(s, task_ids)), None)
+            ready = [s for s in self.workqueue if not held_back(s, task_ids)]
+            # the most modelled work first; scopes outside the plan after, in queue order
+            scope = min(ready, key=lambda s: ranks.get(s, len(ranks))) if ready else None
             if scope is not None:
                 self._send(node, scope)
                 return
@@ -198,17 +252,253 @@ def held_back(scope: str, task_ids: frozenset[str] | set[str]) -> bool:
 
     True for the scope of a custom task (``multitrust/<aspect>/<task>`` whose task is
     not among the run's built-in and registered ``task_ids``): it holds the task's
-    threshold tests, judged from sample tests that may run anywhere.
+    threshold tests, judged from sample tests that may run anywhere; and for the judge
+    scope of a task split into shards (``multitrust/<aspect>/<task>#judge``).
 
     >>> held_back("multitrust/privacy/team.pii-email", {"S.4"})
     True
     >>> held_back("multitrust/safety/S.4", {"S.4"}), held_back("tests/t.py::test_a", {"S.4"})
     (False, False)
+    >>> held_back("multitrust/robustness/R.4#judge", {"R.4"})
+    True
+    >>> held_back("multitrust/robustness/R.4#2", {"R.4"})
+    False
     """
     if not scope.startswith(ROOT_PREFIX) or "::" in scope:
         return False
+    if scope.endswith(JUDGE_SCOPE):
+        return True
     parts = scope.split("/")
-    return len(parts) == 3 and parts[2] not in task_ids
+    return len(parts) == 3 and parts[2].split("#", 1)[0] not in task_ids
+
+
+# -- shards --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """The run's shards under xdist, and its work units, most modelled work first."""
+
+    sharded: Mapping[str, Mapping[str, int]]  # per split task id: each sample id's shard
+    units: tuple[WorkUnit, ...]  # every task's shards (one for a whole task), longest first
+    aspects: Mapping[str, str]  # task id -> its aspect (a unit's scope names it)
+
+
+def plan_shards(
+    tasks: Sequence[TaskSpec],
+    samples_for: Callable[[TaskSpec], Sequence[Sample]],
+    settings: Settings,
+    workers: int,
+) -> ShardPlan:
+    """The shards of ``tasks`` on ``workers`` xdist workers (``--mt-shards``).
+
+    Each task's modelled cost (:data:`~pytest_multitrust.engine.shards.GPU_7B_H100`, its
+    samples in the tier and limit, its token limit, PGD steps of attacked images) decides
+    its shards (:func:`~pytest_multitrust.engine.shards.shard_counts`); a sample's shard
+    is its position in the task's full sample list
+    (:func:`~pytest_multitrust.engine.shards.shard_of`), so deselection never moves a
+    sample between shards. A task whose data cannot be read stays whole. Without
+    workers (``-n 0``) no task is split.
+    """
+    from pytest_multitrust.engine.shards import (
+        GPU_7B_H100,
+        shard_counts,
+        shard_of,
+        task_load,
+        work_units,
+    )
+
+    loads = []
+    lists: dict[str, Sequence[Sample]] = {}
+    for task in tasks:
+        try:
+            samples = samples_for(task)
+        except Exception:  # the task's collector reports it; it stays whole
+            continue
+        lists[task.id] = samples
+        loads.append(
+            task_load(
+                task,
+                samples,
+                GPU_7B_H100,
+                attack_steps=settings.attack_steps,
+                max_new_tokens=settings.max_new_tokens,
+            )
+        )
+    counts = shard_counts(loads, workers, settings.shards)
+    sharded = {
+        task_id: {
+            s.id: shard_of(i, len(lists[task_id]), count) for i, s in enumerate(lists[task_id])
+        }
+        for task_id, count in counts.items()
+        if count > 1
+    }
+    return ShardPlan(
+        sharded=sharded,
+        units=work_units(loads, counts),
+        aspects={t.id: t.aspect for t in tasks},
+    )
+
+
+def scope_ranks(units: Sequence[WorkUnit], aspects: Mapping[str, str]) -> dict[str, int]:
+    """Each work unit's scheduling scope and its place in the order (0: taken first).
+
+    >>> from pytest_multitrust.engine.shards import WorkUnit
+    >>> units = [WorkUnit("R.4", 1, 2, 112, 450.0), WorkUnit("T.1", 0, 1, 200, 60.0)]
+    >>> scope_ranks(units, {"R.4": "robustness", "T.1": "truthfulness"})
+    {'multitrust/robustness/R.4#1': 0, 'multitrust/truthfulness/T.1': 1}
+    """
+    ranks: dict[str, int] = {}
+    for rank, unit in enumerate(units):
+        scope = f"{ROOT_PREFIX}{aspects.get(unit.task_id, '')}/{unit.task_id}"
+        ranks[scope + (f"#{unit.shard}" if unit.shards > 1 else "")] = rank
+    return ranks
+
+
+def worker_shards(config: pytest.Config, settings: Settings) -> Mapping[str, Mapping[str, int]]:
+    """This xdist worker's split tasks (each sample id's shard); none outside a worker.
+
+    Only under the plugin's own scheduler (``--dist`` left at ``load``, see
+    :func:`make_scheduler`), which places each shard as its own scope: the controller
+    says so in ``workerinput`` (:meth:`DistributedPlugin.pytest_configure_node`).
+    """
+    from pytest_multitrust.activation import RUN_KEY
+
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None or RUN_KEY not in config.stash:
+        return {}
+    if not workerinput.get(WORKER_SHARDS_INPUT):
+        return {}
+    run = config.stash[RUN_KEY]
+    workers = int(workerinput.get("workercount", 1))
+    return plan_shards(run.tasks, run.runs.samples_for, settings, workers).sharded
+
+
+class ShardJudge:
+    """xdist controller: judges the threshold tests of tasks that ran as shards.
+
+    Keeps the sample records of the run's built-in tasks as reports arrive; a split
+    task's threshold test (held back until every other test has finished) arrives with
+    what to judge (:data:`~pytest_multitrust.collect.SHARD_PENDING_PROPERTY`), and its
+    report is completed here before anyone reads it (terminal, JUnit XML, ``--lf``, the
+    trust report): the metric from all the task's records, computed as the task's single
+    run computes it (:func:`~pytest_multitrust.engine.runner.records_metric_result`).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        tasks: Sequence[TaskSpec],
+        samples_for: Callable[[TaskSpec], Sequence[Sample]],
+    ) -> None:
+        """Judge with ``settings`` (gates, thresholds, seed) the split ``tasks``."""
+        self.settings = settings
+        self.tasks = {t.id: t for t in tasks}
+        self.samples_for = samples_for
+        self.records: dict[str, dict[str, SampleRecord]] = {}  # task -> sample id -> record
+        self._judged: dict[str, list[tuple[str, str]]] = {}  # test id -> judged properties
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
+        """Keep records; complete a split task's threshold report before others see it."""
+        self._receive(report)
+        yield
+
+    def _receive(self, report: pytest.TestReport) -> None:
+        import json
+
+        from pytest_multitrust.collect import SHARD_PENDING_PROPERTY
+        from pytest_multitrust.records import SAMPLE_PROPERTY, SampleRecord
+
+        if report.when == "teardown":
+            judged = self._judged.get(report.nodeid)
+            if judged is not None:
+                report.user_properties = [
+                    *(p for p in report.user_properties if p[0] != SHARD_PENDING_PROPERTY),
+                    *judged,
+                ]
+            return
+        if report.when != "call":
+            return
+        pending: str | None = None
+        for name, value in report.user_properties:
+            if name == SAMPLE_PROPERTY and isinstance(value, str):
+                record = SampleRecord.from_json(value)
+                if record.task_id in self.tasks:
+                    self.records.setdefault(record.task_id, {})[record.sample_id] = record
+            elif name == SHARD_PENDING_PROPERTY and isinstance(value, str):
+                pending = value
+        if pending is None:
+            return
+        raw = json.loads(pending)
+        outcome, message, properties = self.judge(
+            str(raw["task"]), str(raw["metric"]), [str(s) for s in raw["samples"]]
+        )
+        report.user_properties = [
+            *(p for p in report.user_properties if p[0] != SHARD_PENDING_PROPERTY),
+            *properties,
+        ]
+        self._judged[report.nodeid] = properties
+        if outcome == "failed":
+            report.outcome = "failed"
+            report.longrepr = message
+        elif outcome == "skipped":
+            report.outcome = "skipped"
+            report.longrepr = (report.location[0], report.location[1] or 0, f"Skipped: {message}")
+
+    def judge(
+        self, task_id: str, metric: str, expected: Sequence[str]
+    ) -> tuple[str, str, list[tuple[str, str]]]:
+        """``(outcome, message, properties)`` of a split task's threshold test.
+
+        As :meth:`~pytest_multitrust.collect.ThresholdItem.runtest` judges a whole task:
+        skipped when nothing counted because every sample was skipped, failed on a
+        missed gate (the one-screen message), and failed when a shard's records never
+        arrived (its worker went down).
+        """
+        from pytest_multitrust.collect import ThresholdMiss
+        from pytest_multitrust.engine.runner import (
+            metric_properties,
+            records_metric_result,
+            skip_summary,
+        )
+        from pytest_multitrust.report.gates import judge_metric
+
+        task = self.tasks[task_id]
+        wanted = set(expected)
+        samples = [s for s in self.samples_for(task) if s.id in wanted]
+        received = self.records.get(task_id, {})
+        missing = [s.id for s in samples if s.id not in received]
+        records = [received[s.id] for s in samples if s.id in received]
+        settings = self.settings
+        measured = records_metric_result(
+            task,
+            metric,
+            samples,
+            records,
+            user=settings.threshold_for(task_id, metric),
+            seed=settings.seed,
+        )
+        skipped = skip_summary(records)
+        if measured.n == 0 and skipped is not None and not missing:
+            return ("skipped", f"{task_id} {metric}: {skipped}", [])
+        result = judge_metric(measured, settings.gate_mode, settings.inconclusive)
+        properties = metric_properties(result)
+        errors = {r.error for r in records if r.verdict == "error"}
+        failure = (
+            next(iter(errors))
+            if records and len(errors) == 1 and all(r.verdict == "error" for r in records)
+            else None
+        )
+        note = (f"\n  every sample errored: {failure}" if failure else "") + (
+            f"\n  {len(missing)} of {len(samples)} samples never reported (their worker "
+            f"went down): {', '.join(missing[:5])}"
+            if missing
+            else ""
+        )
+        if missing or not result.passed:
+            return ("failed", str(ThresholdMiss(result, note)), properties)
+        return ("passed", "", properties)
 
 
 # -- GPUs: pure functions ---------------------------------------------------------------------
@@ -499,7 +789,13 @@ class DistributedPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """Give a new local worker its GPUs (through ``workerinput``)."""
+        """Tell a new worker whether shards are placed; give a local worker its GPUs.
+
+        Both through ``workerinput``.
+        """
+        node.workerinput[WORKER_SHARDS_INPUT] = (
+            self.config.getoption("dist", default="no") == "load"
+        )
         if not getattr(node.gateway.spec, "popen", False) or getattr(
             node.gateway.spec, "via", None
         ):
@@ -614,3 +910,17 @@ def activate(config: pytest.Config, settings: Settings, store: ResponseStore) ->
     plugin = DistributedPlugin(config, settings, store)
     config.pluginmanager.register(plugin, "multitrust-distributed")
     return plugin
+
+
+def activate_shard_judge(
+    config: pytest.Config,
+    settings: Settings,
+    tasks: Sequence[TaskSpec],
+    samples_for: Callable[[TaskSpec], Sequence[Sample]],
+) -> None:
+    """Register the :class:`ShardJudge` on an xdist controller (nothing elsewhere)."""
+    if hasattr(config, "workerinput") or config.getoption("dist", default="no") == "no":
+        return
+    config.pluginmanager.register(
+        ShardJudge(settings, tasks, samples_for), "multitrust-shard-judge"
+    )

@@ -179,14 +179,19 @@ class MultitrustSession:
         return report
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Decide, per task, which samples to generate: those still selected."""
+        """Decide, per task, which samples to generate: those still selected.
+
+        On an xdist worker, a task split into shards gets one run per shard
+        (:func:`~pytest_multitrust.distributed.worker_shards`).
+        """
         from pytest_multitrust.collect import SampleItem
+        from pytest_multitrust.distributed import worker_shards
 
         selected: dict[str, list[str]] = {}
         for item in session.items:
             if isinstance(item, SampleItem):
                 selected.setdefault(item.task.id, []).append(item.sample.id)
-        self.suite.runs.prepare(selected)
+        self.suite.runs.prepare(selected, worker_shards(session.config, self.suite.settings))
 
 
 def activate(config: pytest.Config, settings: Settings) -> None:
@@ -244,3 +249,4 @@ def activate(config: pytest.Config, settings: Settings) -> None:
             notes=run.official.notes if run.official is not None else (),
         )
         config.pluginmanager.register(ResultCollector(config, inputs), "multitrust-results")
+        distributed.activate_shard_judge(config, settings, run.tasks, run.runs.samples_for)

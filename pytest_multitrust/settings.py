@@ -71,6 +71,7 @@ __all__ = [
     "parse_report_images",
     "parse_retries",
     "parse_rules",
+    "parse_shards",
     "parse_surrogate",
     "parse_task_list",
     "parse_text",
@@ -318,6 +319,19 @@ def parse_surrogate(text: str) -> str:
 def parse_gpus_per_worker(text: str) -> int:
     """Parse ``--mt-gpus-per-worker``: a positive integer."""
     return parse_positive_int(text, "--mt-gpus-per-worker")
+
+
+def parse_shards(text: str) -> int | None:
+    """Parse ``--mt-shards``: ``auto`` (None), ``off`` (1) or a positive integer."""
+    value = text.strip().lower()
+    if value == "auto":
+        return None
+    if value == "off":
+        return 1
+    try:
+        return parse_positive_int(text, "--mt-shards")
+    except pytest.UsageError:
+        raise _fail("--mt-shards", text, "auto, off or a positive integer") from None
 
 
 def parse_cache_mode(text: str) -> CacheMode:
@@ -807,6 +821,19 @@ THREADS_OPTION = Option(
     parse=parse_threads,
 )
 
+SHARDS_OPTION = Option(
+    flag="--mt-shards",
+    ini="multitrust_shards",
+    help=(
+        "under xdist, split long tasks into shards that run on different workers, longest "
+        "work first: auto (tasks above half a worker's fair share of the modelled cost), "
+        "off, or N shards per task; without xdist every task stays whole"
+    ),
+    default="auto",
+    accepts="auto, off or a positive integer",
+    parse=parse_shards,
+)
+
 CACHE_OPTION = Option(
     flag="--mt-cache",
     ini="multitrust_cache",
@@ -1064,6 +1091,7 @@ OPTIONS: tuple[Option[object], ...] = (
     COMPARE_FAIL_OPTION,
     GPUS_PER_WORKER_OPTION,
     THREADS_OPTION,
+    SHARDS_OPTION,
     CACHE_OPTION,
     JUDGE_OPTION,
     MITIGATION_OPTION,
@@ -1112,6 +1140,7 @@ class Settings:
     cache_dir_explicit: bool = False  # cache_dir was given (the response cache lives there)
     gpus_per_worker: int = 1  # GPUs per xdist worker (-n auto = visible GPUs / this)
     threads: int | None = None  # --mt-threads: None = auto policy, 0 = torch's own, N
+    shards: int | None = None  # --mt-shards under xdist: None = auto, 1 = off, N per task
     cache_mode: CacheMode = "readwrite"  # response cache: off, read or readwrite
     rescore: bool = False  # score cached responses only; a cache miss is an error record
     check_batching: bool = False  # compare batch 1 with batch N per task; warn on drift
@@ -1209,6 +1238,7 @@ class Settings:
             cache_dir_explicit=cache_dir is not None,
             gpus_per_worker=value_or(given(config, GPUS_PER_WORKER_OPTION), cls.gpus_per_worker),
             threads=value_or(given(config, THREADS_OPTION), cls.threads),
+            shards=value_or(given(config, SHARDS_OPTION), cls.shards),
             cache_mode=value_or(given(config, CACHE_OPTION), cls.cache_mode),
             rescore=switched_on(config, RESCORE_OPTION),
             check_batching=switched_on(config, CHECK_BATCHING_OPTION),

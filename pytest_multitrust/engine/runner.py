@@ -62,7 +62,9 @@ __all__ = [
     "format_value",
     "metric_interval",
     "metric_properties",
+    "records_metric_result",
     "records_task_values",
+    "skip_summary",
 ]
 
 
@@ -401,11 +403,7 @@ class TaskRun:
 
     def skip_reason(self) -> str | None:
         """Why samples of this run were skipped (with how many), or None when none was."""
-        records = self.records()
-        skipped = [r for r in records if r.verdict == "skip"]
-        if not skipped:
-            return None
-        return f"{len(skipped)} of {len(records)} samples skipped: {skipped[0].skip_reason}"
+        return skip_summary(self.records())
 
     def _run(self) -> dict[str, SampleRecord]:
         requests: list[Request | None] = []
@@ -606,6 +604,63 @@ class TaskRun:
             user=self.thresholds.get(metric_name),
             seed=self.seed,
         )
+
+
+def skip_summary(records: Sequence[SampleRecord]) -> str | None:
+    """Why samples were skipped (with how many), or None when none was."""
+    skipped = [r for r in records if r.verdict == "skip"]
+    if not skipped:
+        return None
+    return f"{len(skipped)} of {len(records)} samples skipped: {skipped[0].skip_reason}"
+
+
+def records_metric_result(
+    task: TaskSpec,
+    metric_name: str,
+    samples: Sequence[Sample],
+    records: Sequence[SampleRecord],
+    *,
+    user: Threshold | None,
+    seed: int,
+) -> MetricResult:
+    """A built-in task's metric from its samples' records, as :meth:`TaskRun.metric_result`.
+
+    For a task whose shards ran on several xdist workers: each record that counts (met
+    or missed) stands for its sample's score (values, verdict, expected, detail, scorer
+    are the score's), so that :meth:`TaskSpec.compute` sees the same samples and scores
+    in the same order as the task's single run would.
+
+    Args:
+        task: the task.
+        metric_name: the metric to report.
+        samples: the task's selected samples, in sample order.
+        records: their records (any order; a sample without one is left out).
+        user: the user's threshold on the metric, or None.
+        seed: the seed of the bootstrap interval.
+    """
+    by_id = {r.sample_id: r for r in records}
+    ordered = [by_id[s.id] for s in samples if s.id in by_id]
+    counted = [
+        (s, by_id[s.id])
+        for s in samples
+        if s.id in by_id and by_id[s.id].verdict in ("pass", "miss")
+    ]
+    scores = [
+        SampleScore(
+            values=r.values,
+            passed=r.verdict == "pass",
+            expected=r.expected,
+            detail=r.detail,
+            scorer=r.scorer,
+        )
+        for _, r in counted
+    ]
+    values = (
+        task.compute([s for s, _ in counted], scores)
+        if counted
+        else {m.name: math.nan for m in task.metrics}
+    )
+    return build_metric_result(task, metric_name, ordered, values, user=user, seed=seed)
 
 
 def counted_records(records: Sequence[SampleRecord], metric: str) -> list[SampleRecord]:

@@ -4,6 +4,10 @@
 remembers a task whose data failed to load, and builds each task's run from the samples
 still selected after deselection, through a :class:`RunFactory` that holds what every
 run shares: the model, the response store, the batch sizer, the scorers' helpers.
+
+A task split into shards (under xdist, :mod:`pytest_multitrust.engine.shards`) gets one
+run per shard instead, over the shard's selected samples: each shard generates its own
+samples in batches, on whichever worker runs it, and never waits for another.
 """
 
 from __future__ import annotations
@@ -143,6 +147,7 @@ class TaskRuns:
         self._samples: dict[str, list[Sample]] = {}
         self._load_errors: dict[str, Exception] = {}  # task id -> why its data did not load
         self._runs: dict[str, TaskRun] = {}
+        self._shard_runs: dict[str, dict[str, TaskRun]] = {}  # split task -> sample id -> run
 
     def samples_for(self, task: TaskSpec) -> list[Sample]:
         """The task's samples in the selected tier, limited per variant.
@@ -167,22 +172,53 @@ class TaskRuns:
         """Why the task's data could not be loaded in this process (None: loaded or untried)."""
         return self._load_errors.get(task.id)
 
-    def prepare(self, selected: Mapping[str, Sequence[str]]) -> None:
+    def prepare(
+        self,
+        selected: Mapping[str, Sequence[str]],
+        shards: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> None:
         """Build one run per task from the selected sample ids (after deselection).
 
         A task whose data failed to load gets no run: its collector reported the error.
+        A task in ``shards`` (its sample ids' shards) with selected samples gets one run
+        per shard that holds any of them instead (:meth:`sharded`).
         """
+        self._shard_runs = {}
         for task in self._tasks.values():
             if task.id in self._load_errors:
                 continue
             chosen = set(selected.get(task.id, ()))
             samples = [s for s in self.samples_for(task) if s.id in chosen]
+            placed = (shards or {}).get(task.id)
+            if samples and placed:
+                groups: dict[int, list[Sample]] = {}
+                for sample in samples:
+                    groups.setdefault(placed.get(sample.id, 0), []).append(sample)
+                runs = {shard: self._make_run(task, group) for shard, group in groups.items()}
+                self._shard_runs[task.id] = {s.id: runs[placed.get(s.id, 0)] for s in samples}
+                self._runs.pop(task.id, None)
+                continue
             if not samples:  # only threshold tests selected: judge on every sample
                 samples = self.samples_for(task)
             self._runs[task.id] = self._make_run(task, samples)
 
-    def run_for(self, task_id: str) -> TaskRun:
-        """The run of a task (built lazily when collection hooks were bypassed)."""
+    def sharded(self, task_id: str) -> list[str] | None:
+        """The selected sample ids of a task that runs as shards, in order; else None.
+
+        Its metric is judged where every shard's records arrive (the xdist controller).
+        """
+        runs = self._shard_runs.get(task_id)
+        return list(runs) if runs is not None else None
+
+    def run_for(self, task_id: str, sample_id: str | None = None) -> TaskRun:
+        """The run of a task, or of the shard holding ``sample_id`` in a split task.
+
+        Built lazily when collection hooks were bypassed.
+        """
+        if sample_id is not None:
+            shard = self._shard_runs.get(task_id, {}).get(sample_id)
+            if shard is not None:
+                return shard
         if task_id not in self._runs:
             task = self._tasks[task_id]
             self._runs[task_id] = self._make_run(task, self.samples_for(task))
