@@ -103,7 +103,7 @@ def _board(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.out.is_dir():
         parser.error(f"--out {args.out}: is a folder; name the HTML file to write")
     try:
-        found = find_runs(args.paths, Path.cwd() / STORAGE_DIR)
+        found = find_runs(args.paths, Path(STORAGE_DIR))  # relative: the page shows it so
     except (FileNotFoundError, LookupError) as error:
         parser.error(terminal_safe(str(error)))
     try:

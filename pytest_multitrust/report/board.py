@@ -201,7 +201,8 @@ def board_runs(
 ) -> list[BoardRun]:
     """Read ``found`` and label each run uniquely.
 
-    The label is the model's name and the run's name; runs whose labels are still equal
+    The label is the model's name and the run's name (once when they are the same);
+    runs whose labels are still equal
     get their report's creation time, then their position (``#2``).
 
     Raises:
@@ -209,7 +210,10 @@ def board_runs(
             does not follow the schema (:func:`~.baseline.load_baseline`'s errors).
     """
     reports = [(run, read(run.path)) for run in found]
-    labels = [f"{_model_name(r)} · {run.name}" for run, r in reports]
+    labels = [
+        _model_name(r) if run.name == _model_name(r) else f"{_model_name(r)} · {run.name}"
+        for run, r in reports
+    ]
     extras: list[Callable[[int], str]] = [
         lambda i: reports[i][1].created[:19].replace("T", " "),
         lambda i: f"#{i + 1}",
@@ -663,6 +667,36 @@ def render_board(
         "<code>--mt-compare</code> computes it. A row is marked worse or better when its "
         "interval excludes 0.</p></div></section>"
     )
+    aspects = (
+        '<section><h2>Models × aspects</h2><div class="card">'
+        f"{_table('board-aspects', runs, aspect_cols, _score, heat=True)}"
+        '<p class="muted">Trust scores (0-1, higher is better) with their 95% intervals; '
+        "#: rank in the column (equal scores share a rank); *: partial, some of the "
+        "aspect's tasks did not run (hover for which), so it may not compare with a full "
+        "run's.</p></div></section>"
+    )
+    tasks = (
+        '<section><h2>Models × tasks</h2><div class="card">'
+        f"{_table('board-tasks', runs, task_cols, _score, heat=True)}"
+        f'<details><summary class="muted">tasks</summary><ul>{legend}</ul></details>'
+        "</div></section>"
+    )
+    metrics = (
+        '<section><h2>Models × task metrics</h2><div class="card">'
+        f"{_table('board-metrics', runs, _metric_columns(runs), _metric_value, heat=False)}"
+        '<p class="muted">Each metric on its own scale: ↑ higher is better, ↓ lower is '
+        "better; ranks follow that direction.</p></div></section>"
+    )
+    listing = (
+        '<section><h2>Runs</h2><div class="card scroll"><table><thead><tr><th>#</th>'
+        "<th>label</th><th>model spec</th><th>created</th><th>file</th></tr></thead>"
+        f"<tbody>{sources}</tbody></table></div></section>"
+    )
+    charts_section = (
+        f'<section><h2>Charts</h2><div id="board-charts" class="charts">{charts}</div></section>'
+    )
+    # the page's sections, top to bottom: a new section is one more entry
+    sections = [aspects, paired, tasks, charts_section, metrics, listing]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
@@ -672,26 +706,7 @@ def render_board(
         "<body><main><h1>MultiTrust board</h1>"
         f'<p class="sub">{len(runs)} runs · {len(pairs)} pairs compared ({esc(mode)}) · '
         f"written {esc(created)}</p>"
-        '<section><h2>Models × aspects</h2><div class="card">'
-        f"{_table('board-aspects', runs, aspect_cols, _score, heat=True)}"
-        '<p class="muted">Trust scores (0-1, higher is better) with their 95% intervals; '
-        "#: rank in the column (equal scores share a rank); *: partial, some of the "
-        "aspect's tasks did not run (hover for which), so it may not compare with a full "
-        "run's.</p></div></section>"
-        "<section><h2>Charts</h2>"
-        f'<div id="board-charts" class="charts">{charts}</div></section>'
-        f"{paired}"
-        '<section><h2>Models × tasks</h2><div class="card">'
-        f"{_table('board-tasks', runs, task_cols, _score, heat=True)}"
-        f'<details><summary class="muted">tasks</summary><ul>{legend}</ul></details>'
-        "</div></section>"
-        '<section><h2>Models × task metrics</h2><div class="card">'
-        f"{_table('board-metrics', runs, _metric_columns(runs), _metric_value, heat=False)}"
-        '<p class="muted">Each metric on its own scale: ↑ higher is better, ↓ lower is '
-        "better; ranks follow that direction.</p></div></section>"
-        '<section><h2>Runs</h2><div class="card scroll"><table><thead><tr><th>#</th>'
-        "<th>label</th><th>model spec</th><th>created</th><th>file</th></tr></thead>"
-        f"<tbody>{sources}</tbody></table></div></section>"
+        f"{''.join(sections)}"
         f'</main><script type="application/json" id="board-data">'
         f"{_json_in_html(board_data(runs, pairs, mode))}</script>"
         f"<script>{_SCRIPT}</script></body></html>\n"

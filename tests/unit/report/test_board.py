@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import doctest
 import hashlib
 import json
 import math
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -122,6 +124,12 @@ def test_ranks_follow_the_direction_and_share_ties() -> None:
     assert rank([0.2, 0.9, nan, 0.9, 0.5], "lower") == [1, 3, None, 3, 2]
     assert rank([]) == []
     assert rank([nan]) == [None]
+
+
+def test_the_board_doctests_hold() -> None:
+    from pytest_multitrust.report import board
+
+    assert doctest.testmod(board).failed == 0
 
 
 def test_pair_modes() -> None:
@@ -305,3 +313,95 @@ def test_a_report_written_by_the_plugin_reads_back(tmp_path: Path) -> None:
     path.write_text(dumps(written), encoding="utf-8")
     [run] = board_runs(find_runs([path], tmp_path))
     assert run.label == "refuser · r"
+    same = tmp_path / "refuser.json"
+    same.write_text(dumps(written), encoding="utf-8")
+    [run] = board_runs(find_runs([same], tmp_path))
+    assert run.label == "refuser"  # the run named after its model is named once
+
+
+# -- in a browser -----------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _PairedRows(HTMLParser):
+    """``{target: [cell texts]}`` of ``#board-paired``'s body, and the status line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[str]] = {}
+        self.status = ""
+        self._where = ""
+        self._row: list[str] | None = None
+        self._in_table = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id") == "board-paired":
+            self._in_table = True
+        if found.get("id") == "board-paired-status":
+            self._where = "status"
+        if self._in_table and tag == "tr" and found.get("data-target"):
+            self._row = self.rows.setdefault(found["data-target"] or "", [])
+        if self._row is not None and tag == "td":
+            self._row.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._in_table = False
+        if tag == "tr":
+            self._row = None
+        if tag == "p":
+            self._where = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._where == "status":
+            self.status += data
+        elif self._row is not None and self._row:
+            self._row[-1] += data
+
+
+def _rendered(page: Path, fragment: str) -> _PairedRows:
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            f"{page.as_uri()}{fragment}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    parser = _PairedRows()
+    parser.feed(done.stdout)
+    return parser
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (the Debian package)")
+def test_the_page_shows_the_paired_numbers_of_compare_either_way(
+    saved: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "board.html"
+    assert main(["board", str(saved / ".multitrust"), "--out", str(out), "-q"]) == 0
+    paths = sorted((saved / ".multitrust" / MACHINE).glob("*.json"))
+    runs = [load_baseline(p) for p in paths]
+    for a, b in [(0, 1), (3, 1)]:  # as stored, and the pair picked the other way round
+        shown = _rendered(out, "" if (a, b) == (0, 1) else f"#a={a}&b={b}")
+        assert "B − A" in shown.status
+        assert ("negated" in shown.status) == (a > b)
+        expected = compare(runs[b], runs[a], paths[a])  # computed the way it is shown
+        assert list(shown.rows) == [d.target for d in expected.deltas]
+        for delta in expected.deltas:
+            cells = shown.rows[delta.target]
+            assert cells[3:7] == [
+                f"{delta.change:+.3f}",
+                f"{delta.paired_change:+.3f}",
+                fmt_ci(delta.paired_low, delta.paired_high),
+                str(delta.shared),
+            ], delta.target
