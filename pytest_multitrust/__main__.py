@@ -116,9 +116,13 @@ def _board(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if pairs:
         say(f"board: {len(runs)} runs; comparing {len(pairs)} pairs (paired bootstrap)")
 
-    def progress(done: int, total: int) -> None:
-        if done == total or done % 50 == 0:
-            say(f"board: {done}/{total} pairs ({time.perf_counter() - start:.1f} s)")
+    last = [start]
+
+    def progress(done: int, total: int) -> None:  # at most one line per 10 s
+        now = time.perf_counter()
+        if done == total or now - last[0] >= 10.0:
+            last[0] = now
+            say(f"board: {done}/{total} pairs ({now - start:.1f} s)")
 
     compared = compare_pairs(runs, pairs, seed=args.seed, progress=progress)
     created = datetime.now(UTC).isoformat(timespec="seconds")

@@ -405,3 +405,23 @@ def test_the_page_shows_the_paired_numbers_of_compare_either_way(
                 fmt_ci(delta.paired_low, delta.paired_high),
                 str(delta.shared),
             ], delta.target
+
+
+@pytest.mark.slow
+def test_thirty_runs_make_one_page_with_every_pair(tmp_path: Path) -> None:
+    paths = save_runs(tmp_path / ".multitrust", 30, ["T.5", "S.4", "R.1", "P.4"], 10, models=10)
+    out = tmp_path / "board.html"
+    assert main(["board", str(tmp_path / ".multitrust"), "--out", str(out), "-q"]) == 0
+    page = out.read_text(encoding="utf-8")
+    data = _page_data(page)
+    pairs = data["pairs"]
+    assert isinstance(pairs, dict)
+    assert len(pairs) == 435
+    assert len(page.encode("utf-8")) < 1_000_000
+    expected = compare(load_baseline(paths[23]), load_baseline(paths[7]), paths[7])
+    rows = pairs["7-23"]["rows"]
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (d.target, f"{d.paired_change:+.3f}", fmt_ci(d.paired_low, d.paired_high))
+        for d in expected.deltas
+    ]
+    assert page.count('<tr data-run="') == 3 * 30  # aspects, tasks and metrics tables
