@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import re
@@ -60,9 +59,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.baseline import compare, load_baseline, saved_runs
 from pytest_multitrust.report.card import fmt, fmt_ci
+from pytest_multitrust.report.html import esc
 from pytest_multitrust.tasks.base import ASPECTS
 
 if TYPE_CHECKING:
@@ -79,11 +78,13 @@ __all__ = [
     "PairRows",
     "board_data",
     "board_runs",
+    "compare_pairs",
     "find_runs",
     "pair_indices",
     "pair_rows",
     "rank",
     "render_board",
+    "run_chart_svg",
 ]
 
 #: Which pairs of runs get a paired comparison: every pair, each run with the next one
@@ -397,11 +398,6 @@ def board_data(runs: Sequence[BoardRun], pairs: Sequence[PairRows], mode: str) -
         },
         "mode": mode,
     }
-
-
-def esc(text: object) -> str:
-    """HTML-escape anything (control characters shown as text)."""
-    return html.escape(terminal_safe(str(text)), quote=True)
 
 
 def _json_in_html(data: object) -> str:

@@ -15,12 +15,14 @@ import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from mt_board import MACHINE, save_runs, synthetic_run
 from mt_report import metric, report, sample, scripts_of
 
 from pytest_multitrust.__main__ import main
+from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.report.baseline import compare, load_baseline
 from pytest_multitrust.report.board import (
     FoundRun,
@@ -32,8 +34,11 @@ from pytest_multitrust.report.board import (
 )
 from pytest_multitrust.report.card import fmt_ci
 from pytest_multitrust.report.json_report import dumps
-from pytest_multitrust.report.paired import BootstrapMemo
+from pytest_multitrust.report.paired import BootstrapMemo, paired_change, shared_pairs
 from pytest_multitrust.tasks.registry import get_task
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 TASKS = ["T.5", "S.4"]  # a plain mean task and a two-metric one (asr: lower is better)
 
@@ -163,6 +168,36 @@ def test_the_memo_gives_the_same_comparison_as_without_it() -> None:
         plain = compare(*args, seed=4, tasks=[get_task("S.4")])  # type: ignore[arg-type]
         kept = compare(*args, seed=4, tasks=[get_task("S.4")], memo=memo)  # type: ignore[arg-type]
         assert kept == plain
+
+
+def test_the_memo_resamples_each_run_once_with_any_rule() -> None:
+    calls = [0]
+
+    def spread(records: Sequence[SampleRecord]) -> float:  # not a mean: resampled one by one
+        calls[0] += 1
+        values = [r.values["m"] for r in records]
+        return max(values) - min(values) + sum(values) / len(values)
+
+    def run(values: list[float]) -> list[SampleRecord]:
+        return [
+            SampleRecord("X.1", f"s-{i}", "ab"[i % 2], "p", None, "", {"m": v}, "pass")
+            for i, v in enumerate(values)
+        ]
+
+    runs = [run([0.0, 1.0, 0.5, 0.2, 0.9]), run([1.0, 1.0, 0.0, 0.3, 0.1]), run([0.4] * 5)]
+    order = [(0, 1), (0, 2), (1, 2)]
+    plain = [paired_change(shared_pairs(runs[b], runs[a], "X.1"), spread, 5, 50) for a, b in order]
+    alone = calls[0]
+    memo = BootstrapMemo()
+    kept = [
+        paired_change(
+            shared_pairs(runs[b], runs[a], "X.1"), spread, 5, 50, memo, (("r", b), ("r", a))
+        )
+        for a, b in order
+    ]
+    assert kept == plain
+    assert alone == 3 * (2 + 2 * 50)  # per pair: the change, then both sides per resample
+    assert calls[0] - alone == 3 * 2 + 3 * 50  # each of the 3 runs resampled once
 
 
 def test_page_pairs_equal_compare_computed_independently(saved: Path, tmp_path: Path) -> None:
