@@ -551,12 +551,14 @@ _SCRIPT = """
   var body=document.querySelector('#board-paired tbody');
   var status=document.getElementById('board-paired-status');
   var notes=document.getElementById('board-paired-notes');
+  function zero(s){return /^[+-]?0\\.0+$/.test(s);}
   function neg(s){
     if(s==='n/a'||s===''){return s;}
-    if(s.charAt(0)==='+'){return '-'+s.slice(1);}
-    if(s.charAt(0)==='-'){return '+'+s.slice(1);}
-    return '-'+s;}
-  function negPlain(s){return s.charAt(0)==='-'?s.slice(1):'-'+s;}
+    if(zero(s)){return '+'+s.replace(/^[+-]/,'');}
+    return (s.charAt(0)==='-'?'+':'-')+s.replace(/^[+-]/,'');}
+  function negPlain(s){
+    if(zero(s)){return s.replace(/^-/,'');}
+    return s.charAt(0)==='-'?s.slice(1):'-'+s;}
   function mirror(ci){
     if(!ci){return ci;}
     var p=ci.slice(1,-1).split(', ');

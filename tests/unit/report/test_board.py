@@ -26,6 +26,7 @@ from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.report.baseline import compare, load_baseline
 from pytest_multitrust.report.board import (
     FoundRun,
+    PairRows,
     board_runs,
     find_runs,
     pair_indices,
@@ -460,3 +461,27 @@ def test_thirty_runs_make_one_page_with_every_pair(tmp_path: Path) -> None:
         for d in expected.deltas
     ]
     assert page.count('<tr data-run="') == 3 * 30  # aspects, tasks and metrics tables
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (the Debian package)")
+def test_a_pair_picked_the_other_way_round_is_negated_and_zero_keeps_its_sign(
+    saved: Path, tmp_path: Path
+) -> None:
+    runs = board_runs(find_runs([], saved / ".multitrust"))[:2]
+    rows = (
+        ("T.5", "+0.000", "+0.000", "[0.000, 0.000]", 3, ""),
+        ("S.4", "-0.125", "+0.250", "[0.100, 0.400]", 4, "better"),
+        ("safety", "n/a", "-0.000", "[-0.500, -0.000]", 4, "worse"),
+    )
+    page = tmp_path / "b.html"
+    page.write_text(
+        render_board(runs, [PairRows(0, 1, rows, ("differs",))], "all", "now"), encoding="utf-8"
+    )
+    stored, flipped = _rendered(page, "#a=0&b=1"), _rendered(page, "#a=1&b=0")
+    assert [r[3:] for r in stored.rows.values()] == [[*r[1:4], str(r[4]), r[5]] for r in rows]
+    assert flipped.rows["T.5"][3:] == ["+0.000", "+0.000", "[0.000, 0.000]", "3", ""]
+    assert flipped.rows["S.4"][3:] == ["+0.125", "-0.250", "[-0.400, -0.100]", "4", "worse"]
+    assert flipped.rows["safety"][3:] == ["n/a", "+0.000", "[0.000, 0.500]", "4", "better"]
+    assert "negated" in flipped.status
+    assert "negated" not in stored.status
