@@ -8,7 +8,8 @@
 
 Exit status: 0 when the page was written; 2 for a usage error (an unknown option, a path
 that does not exist, a folder with no run in it, no saved runs); 1 when a run cannot be
-read (not JSON, not a report, another schema version, not following the schema).
+read (not JSON, not a report, another schema version, not following the schema) or
+the page cannot be written.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
             f"{STORAGE_DIR} folder or one of its machine folders; without PATH, "
             f"./{STORAGE_DIR}. Exit status: 0 written; 2 usage error (bad option, missing "
             "path, no run found); 1 a run cannot be read (corrupt, not a report, other "
-            "schema version)."
+            "schema version) or the page cannot be written."
         ),
     )
     board.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="runs to show")
@@ -127,7 +128,11 @@ def _board(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     compared = compare_pairs(runs, pairs, seed=args.seed, progress=progress)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     page = render_board(runs, compared, args.pairs, created)
-    write_atomic(args.out, page)
+    try:
+        write_atomic(args.out, page)
+    except OSError as error:
+        print(f"{PROG} board: error: cannot write {args.out}: {error}", file=sys.stderr)
+        return 1
     size = len(page.encode("utf-8"))
     say(f"board: wrote {args.out} ({len(runs)} runs, {len(compared)} pairs, {size / 1024:.0f} KiB)")
     return 0

@@ -320,6 +320,10 @@ def test_command_errors_exit_nonzero_with_a_clear_message(
     newer = data_error("newer.json", json.dumps({**good, "schema_version": "1.99", "new": 1}))
     assert "newer than this pytest-multitrust's" in newer
     assert "'created' is a required" in data_error("partial.json", '{"schema_version": "1.0"}')
+    (tmp_path / "file").write_text("")
+    run = str(saved / ".multitrust" / MACHINE / "0001_v0.json")
+    assert main(["board", run, "--out", str(tmp_path / "file" / "b.html"), "-q"]) == 1
+    assert "cannot write" in capsys.readouterr().err
 
 
 def test_command_runs_as_a_module_with_help() -> None:
