@@ -79,8 +79,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     board.add_argument(
         "--seed",
         type=int,
-        default=0,
-        help="bootstrap seed of the paired comparisons (as --mt-seed; default 0)",
+        default=None,
+        help=(
+            "bootstrap seed of the paired comparisons (default: run B's --mt-seed, as "
+            "--mt-compare uses it)"
+        ),
     )
     board.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     return parser, board

@@ -37,6 +37,7 @@ def synthetic_run(
     per_task: int,
     seed: int,
     when: datetime | None = None,
+    mt_seed: int = 0,
 ) -> TrustReport:
     """A run of ``model`` on the first ``per_task`` samples of each task.
 
@@ -47,6 +48,7 @@ def synthetic_run(
         per_task: samples per task.
         seed: the random seed of the outcomes.
         when: when the run was made.
+        mt_seed: the run's ``--mt-seed``.
     """
     rng = random.Random(seed)
     metrics: list[MetricResult] = []
@@ -94,7 +96,7 @@ def synthetic_run(
     now = when or datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
     facts = ModelFacts(model, "scripted", model, f"fp-{model}", "n/a", "n/a")
     return build_report(
-        settings=Settings(mllm=model),
+        settings=Settings(mllm=model, seed=mt_seed),
         tasks=[],
         metrics=metrics,
         samples=samples,

@@ -85,6 +85,7 @@ __all__ = [
     "rank",
     "render_board",
     "run_chart_svg",
+    "run_seed",
 ]
 
 #: Which pairs of runs get a paired comparison: every pair, each run with the next one
@@ -332,7 +333,7 @@ def pair_rows(baseline: int, current: int, comparison: Comparison) -> PairRows:
 def compare_pairs(
     runs: Sequence[BoardRun],
     pairs: Sequence[tuple[int, int]],
-    seed: int = 0,
+    seed: int | None = None,
     tasks: Sequence[TaskSpec] | None = None,
     samples_of: Callable[[TaskSpec], Sequence[Sample]] | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -342,7 +343,8 @@ def compare_pairs(
     Args:
         runs: the board's runs.
         pairs: ``(baseline, current)`` indices (:func:`pair_indices`).
-        seed: the bootstrap seed (``--mt-compare`` uses the run's ``--mt-seed``, 0 by default).
+        seed: the bootstrap seed; None: the current run's ``--mt-seed``, which is what
+            ``--mt-compare`` uses when that run is made against the baseline.
         tasks: the task specs (default: the registry's).
         samples_of: a task's samples (default: its loader or built-in data), read once
             per task for all the pairs.
@@ -370,12 +372,31 @@ def compare_pairs(
     for a, b in pairs:
         old, new = runs[a], runs[b]
         comparison = compare(
-            new.report, old.report, old.path, seed=seed, tasks=specs, samples_of=cached, memo=memo
+            new.report,
+            old.report,
+            old.path,
+            seed=run_seed(new.report) if seed is None else seed,
+            tasks=specs,
+            samples_of=cached,
+            memo=memo,
         )
         done.append(pair_rows(a, b, comparison))
         if progress is not None:
             progress(len(done), len(pairs))
     return done
+
+
+def run_seed(report: TrustReport) -> int:
+    """The run's ``--mt-seed`` (0 when the report does not say).
+
+    A run saved before settings were typed holds it as text.
+    """
+    value = dict(report.provenance.settings).get("seed")
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
 
 
 # -- the page -------------------------------------------------------------------------------

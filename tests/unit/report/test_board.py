@@ -25,13 +25,17 @@ from pytest_multitrust.__main__ import main
 from pytest_multitrust.records import SampleRecord
 from pytest_multitrust.report.baseline import compare, load_baseline
 from pytest_multitrust.report.board import (
+    BoardRun,
     FoundRun,
     PairRows,
     board_runs,
+    compare_pairs,
     find_runs,
     pair_indices,
+    pair_rows,
     rank,
     render_board,
+    run_seed,
 )
 from pytest_multitrust.report.card import fmt_ci
 from pytest_multitrust.report.json_report import dumps
@@ -199,6 +203,22 @@ def test_the_memo_resamples_each_run_once_with_any_rule() -> None:
     assert kept == plain
     assert alone == 3 * (2 + 2 * 50)  # per pair: the change, then both sides per resample
     assert calls[0] - alone == 3 * 2 + 3 * 50  # each of the 3 runs resampled once
+
+
+def test_pairs_use_run_b_s_seed_as_mt_compare_does() -> None:
+    runs = [
+        BoardRun(f"r{i}", "m", "n", Path(f"/x/000{i}_n.json"), r)
+        for i, r in enumerate(
+            synthetic_run("m", 0.5, ["S.4"], 40, i, mt_seed=seed) for i, seed in ((0, 1), (1, 7))
+        )
+    ]
+    assert [run_seed(r.report) for r in runs] == [1, 7]
+    [found] = compare_pairs(runs, [(0, 1)])
+    for seed, same in ((7, True), (1, False)):
+        comparison = compare(runs[1].report, runs[0].report, runs[0].path, seed=seed)
+        assert (found == pair_rows(0, 1, comparison)) is same
+    [chosen] = compare_pairs(runs, [(0, 1)], seed=1)
+    assert chosen == pair_rows(0, 1, compare(runs[1].report, runs[0].report, runs[0].path, seed=1))
 
 
 def test_page_pairs_equal_compare_computed_independently(saved: Path, tmp_path: Path) -> None:
