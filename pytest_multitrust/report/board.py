@@ -59,7 +59,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_multitrust.report.baseline import compare, load_baseline, saved_runs
+from pytest_multitrust.report.baseline import compare, differences, load_baseline, saved_runs
 from pytest_multitrust.report.card import fmt, fmt_ci
 from pytest_multitrust.report.html import esc
 from pytest_multitrust.tasks.base import ASPECTS
@@ -126,7 +126,10 @@ class PairRows:
     current: int  # board index of run B (the current run)
     rows: tuple[tuple[str, str, str, str, int, str], ...]  # (target, full change, paired
     # change, its 95 % interval, shared samples, "worse"/"better"/"" by the interval)
-    notes: tuple[str, ...]  # how the runs differ, and targets with no paired change
+    notes: tuple[str, ...]  # how the runs differ (baseline's value first), and targets
+    # with no paired change
+    notes_reversed: tuple[str, ...] = ()  # the same with the current run's value first (for
+    # the pair picked the other way round)
 
 
 # -- finding and reading runs ---------------------------------------------------------------
@@ -314,8 +317,20 @@ def _flag(low: float, high: float) -> str:
     return "better" if low > 0 else ""
 
 
-def pair_rows(baseline: int, current: int, comparison: Comparison) -> PairRows:
-    """The page's rows of one comparison (``compare(current, baseline)``'s deltas)."""
+def pair_rows(
+    baseline: int,
+    current: int,
+    comparison: Comparison,
+    notes_reversed: Sequence[str] = (),
+) -> PairRows:
+    """The page's rows of one comparison (``compare(current, baseline)``'s deltas).
+
+    Args:
+        baseline: board index of the baseline run (A).
+        current: board index of the current run (B).
+        comparison: ``compare(current, baseline)``.
+        notes_reversed: its notes as the comparison the other way round words them.
+    """
     rows = tuple(
         (
             d.target,
@@ -327,7 +342,7 @@ def pair_rows(baseline: int, current: int, comparison: Comparison) -> PairRows:
         )
         for d in comparison.deltas
     )
-    return PairRows(baseline, current, rows, comparison.differences)
+    return PairRows(baseline, current, rows, comparison.differences, tuple(notes_reversed))
 
 
 def compare_pairs(
@@ -380,7 +395,11 @@ def compare_pairs(
             samples_of=cached,
             memo=memo,
         )
-        done.append(pair_rows(a, b, comparison))
+        # differences() words a difference baseline first; the notes after it are the same
+        # either way round
+        extra = comparison.differences[len(differences(new.report, old.report)) :]
+        back = (*differences(old.report, new.report), *extra)
+        done.append(pair_rows(a, b, comparison, back))
         if progress is not None:
             progress(len(done), len(pairs))
     return done
@@ -414,6 +433,7 @@ def board_data(runs: Sequence[BoardRun], pairs: Sequence[PairRows], mode: str) -
             f"{p.baseline}-{p.current}": {
                 "rows": [list(row) for row in p.rows],
                 "notes": list(p.notes),
+                "back": list(p.notes_reversed),
             }
             for p in pairs
         },
@@ -612,7 +632,7 @@ _SCRIPT = """
       cell(tr,flip?mirror(row[3]):row[3],'num');
       cell(tr,String(row[4]),'num'); cell(tr,flag,'');
       body.appendChild(tr);});
-    pair.notes.forEach(function(n){
+    (flip?pair.back:pair.notes).forEach(function(n){
       var li=document.createElement('li'); li.textContent=n; notes.appendChild(li);});
   }
   var hash=/^#a=(\\d+)&b=(\\d+)$/.exec(location.hash);

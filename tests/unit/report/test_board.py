@@ -216,9 +216,12 @@ def test_pairs_use_run_b_s_seed_as_mt_compare_does() -> None:
     [found] = compare_pairs(runs, [(0, 1)])
     for seed, same in ((7, True), (1, False)):
         comparison = compare(runs[1].report, runs[0].report, runs[0].path, seed=seed)
-        assert (found == pair_rows(0, 1, comparison)) is same
+        assert (found.rows == pair_rows(0, 1, comparison).rows) is same
     [chosen] = compare_pairs(runs, [(0, 1)], seed=1)
-    assert chosen == pair_rows(0, 1, compare(runs[1].report, runs[0].report, runs[0].path, seed=1))
+    expected = pair_rows(0, 1, compare(runs[1].report, runs[0].report, runs[0].path, seed=1))
+    assert chosen.rows == expected.rows
+    assert chosen.notes == expected.notes == ("setting seed differs: 1 vs 7",)
+    assert chosen.notes_reversed == ("setting seed differs: 7 vs 1",)
 
 
 def test_page_pairs_equal_compare_computed_independently(saved: Path, tmp_path: Path) -> None:
@@ -243,6 +246,11 @@ def test_page_pairs_equal_compare_computed_independently(saved: Path, tmp_path: 
         worse, better = delta.paired_high < 0, delta.paired_low > 0
         assert row[5] == ("worse" if worse else "better" if better else "")
     assert pairs["0-2"]["notes"] == list(expected.differences)
+    back = compare(old, new, paths[2]).differences  # the pair the other way round
+    assert pairs["0-2"]["back"] == list(back)
+    assert pairs["0-1"]["back"][0] == (
+        "model fingerprint differs: fp-model-1 (baseline) vs fp-model-0 (now)"
+    )
     runs = data["runs"]
     assert isinstance(runs, list)
     assert runs[2]["scores"]["S.4"] == f"{new.scores.task('S.4').score:.3f}"  # type: ignore[union-attr]
