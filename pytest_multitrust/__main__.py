@@ -53,7 +53,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         ),
         epilog=(
             f"PATH may be a report JSON file, a report folder (with report.json), a "
-            f"{STORAGE_DIR} folder or one of its machine folders; without PATH, "
+            f"{STORAGE_DIR} folder, one of its machine folders or a folder holding "
+            f"{STORAGE_DIR}; without PATH, "
             f"./{STORAGE_DIR}. Exit status: 0 written; 2 usage error (bad option, missing "
             "path, no run found); 1 a run cannot be read (corrupt, not a report, other "
             "schema version) or the page cannot be written."

@@ -59,7 +59,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pytest_multitrust.report.baseline import compare, differences, load_baseline, saved_runs
+from pytest_multitrust.report.baseline import (
+    STORAGE_DIR,
+    compare,
+    differences,
+    load_baseline,
+    saved_runs,
+)
 from pytest_multitrust.report.card import fmt, fmt_ci
 from pytest_multitrust.report.html import esc
 from pytest_multitrust.tasks.base import ASPECTS
@@ -154,8 +160,9 @@ def find_runs(paths: Sequence[Path], default_root: Path) -> list[FoundRun]:
     """The run files that ``paths`` name, in order (each file once).
 
     A path may be a report JSON file, a report folder (holding ``report.json``), a
-    ``.multitrust`` folder (its machine folders' ``NNNN_*.json``, by machine and number)
-    or one machine's folder. No path: ``default_root``'s saved runs.
+    ``.multitrust`` folder (its machine folders' ``NNNN_*.json``, by machine and number),
+    one machine's folder, or a folder holding ``.multitrust`` (a project's). No path:
+    ``default_root``'s saved runs.
 
     Raises:
         FileNotFoundError: a path does not exist.
@@ -177,13 +184,14 @@ def find_runs(paths: Sequence[Path], default_root: Path) -> list[FoundRun]:
             found.append(FoundRun(path, _run_name(path)))
             continue
         inside = [r.path for r in saved_runs(path)]
+        inside += [r.path for r in saved_runs(path / STORAGE_DIR)]  # a project's folder
         if (path / _REPORT_FILE).is_file():
             inside.insert(0, path / _REPORT_FILE)
         inside += sorted(p for p in path.glob("*.json") if _STEM.match(p.stem))
         if not inside:
             raise LookupError(
                 f"{path}: no run in this folder (neither {_REPORT_FILE} nor saved runs "
-                "NNNN_*.json, directly or in machine folders)"
+                f"NNNN_*.json, directly, in machine folders or in {STORAGE_DIR})"
             )
         found += [FoundRun(p, _run_name(p)) for p in inside]
     seen: set[Path] = set()

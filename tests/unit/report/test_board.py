@@ -73,6 +73,7 @@ def test_runs_are_found_in_every_kind_of_path(saved: Path, tmp_path: Path) -> No
     assert [r.path.name for r in default][:2] == ["0001_v0.json", "0002_v0.json"]
     machine = root / MACHINE
     assert find_runs([machine], root) == default  # one machine's folder
+    assert find_runs([saved], root) == default  # the project folder holding .multitrust
     folder = tmp_path / "trust-report"
     folder.mkdir()
     shutil.copy(machine / "0003_v1.json", folder / "report.json")
