@@ -96,6 +96,7 @@ def _board(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         board_runs,
         compare_pairs,
         find_runs,
+        on_official_data,
         pair_indices,
         render_board,
     )
@@ -116,6 +117,11 @@ def _board(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except DataError as error:
         print(f"{PROG} board: error: {terminal_safe(str(error))}", file=sys.stderr)
         return 1
+    for label in on_official_data(runs):
+        say(
+            f"board: warning: {terminal_safe(label)} was made on the official data; its paired "
+            "changes use the built-in samples (see the page's note)"
+        )
     pairs = pair_indices(len(runs), args.pairs)
     start = time.perf_counter()
     if pairs:

@@ -41,7 +41,8 @@ Stable selectors (for browser tests):
   ``#board-paired``: the paired-difference ``<table>``, one body row
   ``tr[data-target=...]`` per target; ``#board-paired-status``: the line above it
   (which direction is shown, or why nothing is); ``#board-paired-notes``: how the two
-  runs differ (model, data, settings);
+  runs differ (model, data, settings); ``#board-official``: the note naming runs made
+  on the official data (absent when there are none);
 * ``#board-data``: the embedded JSON the script reads.
 
 The page makes no network request: its Content-Security-Policy allows no source but its
@@ -86,6 +87,7 @@ __all__ = [
     "board_runs",
     "compare_pairs",
     "find_runs",
+    "on_official_data",
     "pair_indices",
     "pair_rows",
     "rank",
@@ -413,6 +415,16 @@ def compare_pairs(
     return done
 
 
+def on_official_data(runs: Sequence[BoardRun]) -> list[str]:
+    """Labels of the runs made on the official data (``--mt-data=official:PATH``).
+
+    The board recomputes paired changes with the tasks' built-in samples; a task whose
+    score reads its samples' fields (truth, groups) may then differ from what
+    ``--mt-compare`` computed in such a run, which had the official samples.
+    """
+    return [r.label for r in runs if dict(r.report.provenance.settings).get("official_data")]
+
+
 def run_seed(report: TrustReport) -> int:
     """The run's ``--mt-seed`` (0 when the report does not say).
 
@@ -697,6 +709,15 @@ def render_board(
     legend = "".join(
         f"<li><code>{esc(t)}</code> {esc(task_names[t])}</li>" for t, _, _ in task_cols
     )
+    official_labels = on_official_data(runs)
+    official = (
+        '<p id="board-official" class="muted">Made on the official data: '
+        f"{esc(', '.join(official_labels))}. The paired changes here use the tasks' built-in "
+        "samples; for a task whose score reads its samples' fields, they may differ from "
+        "--mt-compare's in such a run.</p>"
+        if official_labels
+        else ""
+    )
     paired = (
         '<section><h2>Paired difference between two runs</h2><div class="card">'
         '<div class="pick"><label>A (baseline) '
@@ -708,6 +729,7 @@ def render_board(
         '<th class="num">paired change</th><th class="num">95% CI</th>'
         '<th class="num">shared</th><th>by the interval</th></tr></thead><tbody></tbody>'
         '</table></div><ul id="board-paired-notes" class="muted"></ul>'
+        f"{official}"
         "<p class=\"muted\">change: B's score minus A's on the full runs; paired change: the "
         "same score recomputed on the samples both runs scored (same task, sample id, prompt "
         "and image), with its paired, variant-stratified bootstrap interval, as "

@@ -31,6 +31,7 @@ from pytest_multitrust.report.board import (
     board_runs,
     compare_pairs,
     find_runs,
+    on_official_data,
     pair_indices,
     pair_rows,
     rank,
@@ -374,6 +375,23 @@ def test_one_run_makes_a_board_without_pairs(saved: Path, tmp_path: Path) -> Non
     data = _page_data(out.read_text(encoding="utf-8"))
     assert data["pairs"] == {}
     assert len(data["runs"]) == 1  # type: ignore[arg-type]
+
+
+def test_runs_on_the_official_data_are_named_on_the_page(saved: Path) -> None:
+    runs = board_runs(find_runs([], saved / ".multitrust"))[:2]
+    report = runs[1].report
+    settings = tuple(
+        (k, "/data/multitrust" if k == "official_data" else v)
+        for k, v in report.provenance.settings
+    )
+    official = dataclasses.replace(
+        report, provenance=dataclasses.replace(report.provenance, settings=settings)
+    )
+    marked = [runs[0], dataclasses.replace(runs[1], report=official)]
+    assert on_official_data(marked) == [runs[1].label]
+    page = render_board(marked, [], "all", "now")
+    assert f"Made on the official data: {runs[1].label}." in page
+    assert 'id="board-official"' not in render_board(runs, [], "all", "now")
 
 
 def test_a_report_written_by_the_plugin_reads_back(tmp_path: Path) -> None:
