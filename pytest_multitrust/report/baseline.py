@@ -38,7 +38,7 @@ from pytest_multitrust.report.gates import (
     judged_on,
     qualifier,
 )
-from pytest_multitrust.report.model import Comparison, Delta, report_from_dict
+from pytest_multitrust.report.model import SCHEMA_VERSION, Comparison, Delta, report_from_dict
 from pytest_multitrust.report.scores import target_weights
 from pytest_multitrust.settings import user_path
 from pytest_multitrust.tasks.base import ASPECTS
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pytest_multitrust.report.model import TrustReport
-    from pytest_multitrust.report.paired import ScoreRule
+    from pytest_multitrust.report.paired import BootstrapMemo, ScoreRule
     from pytest_multitrust.settings import RegressionLimit
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
@@ -182,7 +182,9 @@ def load_baseline(path: Path) -> TrustReport:
     """Read and validate a saved run.
 
     Raises:
-        DataError: naming the file when it is unreadable or does not follow the schema.
+        DataError: naming the file when it is unreadable, not a report (no
+            ``schema_version``), of another major schema version, or does not follow
+            the schema (a newer minor version that does not is named as such).
     """
     from pytest_multitrust.report.json_report import validate_report
 
@@ -190,7 +192,29 @@ def load_baseline(path: Path) -> TrustReport:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise DataError(f"{path}: cannot read the saved run ({error})") from None
-    validate_report(data, str(path))
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, str):
+        raise DataError(
+            f"{path}: not a pytest-multitrust report (it has no schema_version); "
+            "expected a report.json or a run saved with --mt-save"
+        )
+    ours = SCHEMA_VERSION.split(".")
+    theirs = version.split(".")
+    if theirs[0] != ours[0]:
+        raise DataError(
+            f"{path}: report schema version {terminal_safe(version)} cannot be read by this "
+            f"pytest-multitrust (it reads {ours[0]}.x, up to {SCHEMA_VERSION})"
+        )
+    try:
+        validate_report(data, str(path))
+    except DataError as error:
+        newer = len(theirs) > 1 and theirs[1].isdigit() and int(theirs[1]) > int(ours[1])
+        if newer:
+            raise DataError(
+                f"{error} (written with report schema {version}, newer than this "
+                f"pytest-multitrust's {SCHEMA_VERSION}: upgrade pytest-multitrust)"
+            ) from None
+        raise
     return report_from_dict(data)
 
 
@@ -288,6 +312,7 @@ def compare(
     seed: int = 0,
     tasks: Sequence[TaskSpec] | None = None,
     samples_of: Callable[[TaskSpec], Sequence[Sample]] | None = None,
+    memo: BootstrapMemo | None = None,
 ) -> Comparison:
     """Deltas of overall, aspects, tasks (and limited task metrics) against ``baseline``.
 
@@ -305,6 +330,9 @@ def compare(
             a task without a spec (a custom ``@pytest.mark.trust`` task) uses the mean of
             its metrics per variant, as its threshold tests do.
         samples_of: a task's samples (default: its loader, else its built-in data file).
+        memo: keeps each run's resampled scores across calls (a board compares each run
+            with many; :class:`~pytest_multitrust.report.paired.BootstrapMemo`): the same
+            numbers, computed once per run. One memo per set of ``tasks`` and samples.
     """
     from pytest_multitrust.report.paired import (
         PairedChange,
@@ -351,8 +379,20 @@ def compare(
     for unit in (*task_ids, *metric_targets):
         task_id, metric = (unit, None) if unit in task_ids else unit.rsplit(".", 1)
         pairs = shared_pairs(current.samples, baseline.samples, task_id)
+        sides: tuple[object, object] = (None, None)
+        if memo is not None:
+            rule_key: tuple[object, ...] = (task_id, metric)
+            if task_id not in specs:  # a custom task's rule depends on both runs' metrics
+                rule_key += tuple(sorted(_directions(current, baseline, task_id).items()))
+            sides = ((memo.run_key(current), *rule_key), (memo.run_key(baseline), *rule_key))
         try:
-            changes[unit] = paired_change(pairs, rule_for(task_id, metric), unit_seed(seed, unit))
+            changes[unit] = paired_change(
+                pairs,
+                rule_for(task_id, metric),
+                unit_seed(seed, unit),
+                memo=memo,
+                sides=sides,
+            )
         except Exception as error:  # a task's own aggregate may be user code: it
             # must not cost the report; the unit gets no paired change and a note
             notes.append(f"{unit}: no paired change ({type(error).__name__}: {error})")

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
+    "BootstrapMemo",
     "PairedChange",
     "ScoreRule",
     "VariantMeanRule",
@@ -174,45 +175,78 @@ class VariantMeanRule:
             old: the baseline's, in the same order.
             picks: per variant stratum, a (resamples x stratum size) array of record indices.
         """
+        result: list[float] = (self.resampled(new, picks) - self.resampled(old, picks)).tolist()
+        return result
+
+    def resampled(self, records: Sequence[SampleRecord], picks: Sequence[Any]) -> Any:
+        """The score of ``records`` on every resample (a numpy array, NaN where undefined).
+
+        Args:
+            records: one run's shared records.
+            picks: per variant stratum, a (resamples x stratum size) array of record indices.
+        """
         import numpy as np
 
-        def scores(records: Sequence[SampleRecord]) -> Any:
-            parts = []
-            weights = []
-            for index, (name, direction) in enumerate(self.metrics):
-                weights.append(self._weight(index))
-                raw = np.array([r.values.get(name, math.nan) for r in records], dtype=float)
-                known = ~np.isnan(raw)
-                filled = np.where(known, raw, 0.0)
-                group_sum: dict[str, Any] = {}
-                group_count: dict[str, Any] = {}
-                for pick in picks:
-                    count = known[pick].sum(axis=1)
-                    mean = np.divide(
-                        filled[pick].sum(axis=1), count, out=np.zeros(count.shape), where=count > 0
-                    )
-                    group = self.groups.get(
-                        records[int(pick[0, 0])].variant, records[int(pick[0, 0])].variant
-                    )
-                    group_sum[group] = group_sum.get(group, 0.0) + mean
-                    group_count[group] = group_count.get(group, 0) + (count > 0)
-                total = np.zeros(len(picks[0]))
-                groups = np.zeros(len(picks[0]))
-                for group, summed in group_sum.items():
-                    n = group_count[group]
-                    total += np.divide(summed, n, out=np.zeros(n.shape), where=n > 0)
-                    groups += n > 0
-                value = np.divide(total, groups, out=np.full(total.shape, np.nan), where=groups > 0)
-                parts.append(1.0 - value if direction == "lower" else value)
-            stacked = np.vstack(parts)
-            known_parts = ~np.isnan(stacked)
-            column = np.asarray(weights, dtype=float)[:, None]
-            summed = (np.where(known_parts, stacked, 0.0) * column).sum(axis=0)
-            total = (known_parts * column).sum(axis=0)
-            return np.divide(summed, total, out=np.full(summed.shape, np.nan), where=total > 0)
+        parts = []
+        weights = []
+        for index, (name, direction) in enumerate(self.metrics):
+            weights.append(self._weight(index))
+            raw = np.array([r.values.get(name, math.nan) for r in records], dtype=float)
+            known = ~np.isnan(raw)
+            filled = np.where(known, raw, 0.0)
+            group_sum: dict[str, Any] = {}
+            group_count: dict[str, Any] = {}
+            for pick in picks:
+                count = known[pick].sum(axis=1)
+                mean = np.divide(
+                    filled[pick].sum(axis=1), count, out=np.zeros(count.shape), where=count > 0
+                )
+                group = self.groups.get(
+                    records[int(pick[0, 0])].variant, records[int(pick[0, 0])].variant
+                )
+                group_sum[group] = group_sum.get(group, 0.0) + mean
+                group_count[group] = group_count.get(group, 0) + (count > 0)
+            total = np.zeros(len(picks[0]))
+            groups = np.zeros(len(picks[0]))
+            for group, summed in group_sum.items():
+                n = group_count[group]
+                total += np.divide(summed, n, out=np.zeros(n.shape), where=n > 0)
+                groups += n > 0
+            value = np.divide(total, groups, out=np.full(total.shape, np.nan), where=groups > 0)
+            parts.append(1.0 - value if direction == "lower" else value)
+        stacked = np.vstack(parts)
+        known_parts = ~np.isnan(stacked)
+        column = np.asarray(weights, dtype=float)[:, None]
+        summed = (np.where(known_parts, stacked, 0.0) * column).sum(axis=0)
+        total = (known_parts * column).sum(axis=0)
+        return np.divide(summed, total, out=np.full(summed.shape, np.nan), where=total > 0)
 
-        result: list[float] = (scores(new) - scores(old)).tolist()
-        return result
+
+class BootstrapMemo:
+    """Each run's resampled scores, kept for its next comparison (a board's many pairs).
+
+    On the same shared samples (the same ids and variants in the same order), the same
+    seed and the same rule, one run's scores on the bootstrap resamples do not depend on
+    the run it is compared with: :func:`paired_change` computes them once per run and
+    reuses them, and the draws are the same floats as without the memo. Use one memo for
+    comparisons made with the same task specs and samples (the rule's key names the task
+    and metric only).
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[int, object] = {}  # id -> the run, held so that no id is reused
+        self._scores: dict[tuple[object, ...], Any] = {}
+
+    def run_key(self, run: object) -> int:
+        """A key for ``run`` (its identity, valid while the memo lives)."""
+        self._runs.setdefault(id(run), run)
+        return id(run)
+
+    def scores(self, key: tuple[object, ...], compute: Callable[[], Any]) -> Any:
+        """The scores stored under ``key``, computed by ``compute`` the first time."""
+        if key not in self._scores:
+            self._scores[key] = compute()
+        return self._scores[key]
 
 
 def shared_pairs(
@@ -251,6 +285,8 @@ def paired_change(
     rule: ScoreRule,
     seed: int,
     resamples: int = BOOTSTRAP_RESAMPLES,
+    memo: BootstrapMemo | None = None,
+    sides: tuple[Hashable, Hashable] = (None, None),
 ) -> PairedChange:
     """The change of ``rule`` on ``pairs`` and its paired, variant-stratified bootstrap.
 
@@ -259,6 +295,9 @@ def paired_change(
         rule: the score, recomputed from records.
         seed: the bootstrap seed.
         resamples: how many resamples.
+        memo: keeps each side's resampled scores for the next call (:class:`BootstrapMemo`).
+        sides: the memo's keys of the current and the baseline side: each names the run
+            and the rule (None: that side is not kept).
     """
     if not pairs:
         return PairedChange(math.nan, (), 0)
@@ -277,13 +316,27 @@ def paired_change(
         np.asarray(members)[rng.integers(0, len(members), size=(resamples, len(members)))]
         for members in strata.values()
     ]
-    if isinstance(rule, VariantMeanRule):
-        draws = rule.draws(new, old, picks)
-    else:
-        draws = []
-        for b in range(resamples):
-            picked = np.concatenate([pick[b] for pick in picks]).tolist()
-            draws.append(rule([new[i] for i in picked]) - rule([old[i] for i in picked]))
+
+    def resampled(records: Sequence[SampleRecord]) -> Any:
+        if isinstance(rule, VariantMeanRule):
+            return rule.resampled(records, picks)
+        return np.array(
+            [
+                rule([records[i] for i in np.concatenate([pick[b] for pick in picks]).tolist()])
+                for b in range(resamples)
+            ],
+            dtype=float,
+        )
+
+    layout = tuple((r.sample_id, r.variant) for r in new)
+    unique = len({sample_id for sample_id, _ in layout}) == len(layout)
+
+    def side(records: Sequence[SampleRecord], key: Hashable) -> Any:
+        if memo is None or key is None or not unique:
+            return resampled(records)
+        return memo.scores((key, seed, resamples, layout), lambda: resampled(records))
+
+    draws: list[float] = (side(new, sides[0]) - side(old, sides[1])).tolist()
     return PairedChange(change, tuple(draws), len(pairs))
 
 
