@@ -175,6 +175,19 @@ class TaskTiming:
             judge_s=seconds("judge"),
         )
 
+    def describe(self) -> str:
+        """The timing as one line of text.
+
+        Example:
+            >>> TaskTiming("R.4", "gw0", 9.5, 3.0, 2.0, 4.0, 0.0).describe()
+            '9.5 s on gw0: load 3.0 s, attack 2.0 s, generation 4.0 s, judge 0.0 s'
+        """
+        return (
+            f"{self.setup_s:.1f} s on {self.worker}: load {self.load_s:.1f} s, attack "
+            f"{self.attack_s:.1f} s, generation {self.generation_s:.1f} s, judge "
+            f"{self.judge_s:.1f} s"
+        )
+
     def to_json(self) -> str:
         """The timing as one line of JSON (how a test's ``user_properties`` carry it)."""
         import json

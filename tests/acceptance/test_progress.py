@@ -229,3 +229,7 @@ def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
     assert timing.generation_s >= 0.55  # three batches of 0.2 s
     assert timing.setup_s >= timing.generation_s
     assert timings[("setup", first)] + 0.01 >= timing.setup_s  # printed to 0.01 s
+    assert (
+        f"<dt>time Y.1</dt><dd>{timing.describe()}</dd>"
+        in (run.path / "rep" / "report.html").read_text()
+    )
