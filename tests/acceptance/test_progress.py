@@ -233,3 +233,58 @@ def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
         f"<dt>time Y.1</dt><dd>{timing.describe()}</dd>"
         in (run.path / "rep" / "report.html").read_text()
     )
+
+
+CRASHMODEL = """
+from __future__ import annotations
+
+import os
+import time
+
+from pytest_multitrust.models.base import ModelInfo, Response
+
+
+class Crash:
+    def __init__(self):
+        self.info = ModelInfo(spec="crash", backend="test", name="crash", fingerprint="crash-1",
+                              default_batch_size=2)
+        self.calls = 0
+
+    def generate(self, requests, config):
+        self.calls += 1
+        time.sleep(0.2)
+        if "Y.2" in requests[0].prompt and self.calls > 1:
+            os._exit(3)  # the worker dies in the middle of Y.2's generation
+        return [Response(text="yes") for _ in requests]
+
+
+def make(options):
+    return Crash()
+"""
+
+
+@pytest.mark.slow
+def test_xdist_a_worker_that_dies_in_a_step_is_said_once(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("TMPDIR", str(run.path))  # to see the run's folder go
+    run.makepyfile(crashmodel=CRASHMODEL)
+    result = run.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--mllm=py:crashmodel:make",
+        "--mt-tasks=Y.1,Y.2",
+        "--mt-cache=off",
+        "-n",
+        "2",
+        timeout=120,
+    )
+    assert result.ret == 1, result.stdout.str()
+    down = [line for line in result.outlines if " went down during " in line]
+    assert len(down) == 1, result.stdout.str()
+    assert re.fullmatch(r"multitrust: \[gw\d\] went down during Y\.2 generation: 2/6 .*", down[0])
+    assert any(
+        re.fullmatch(r"multitrust: \[gw\d\] Y\.1 generation: 6/6 .*", x) for x in result.outlines
+    )
+    assert not list(run.path.glob("multitrust-progress-*"))
