@@ -13,7 +13,7 @@ shows them through pytest's public terminal reporter
 Every process also keeps its finished steps; the test whose setup ran them (a task's
 first test) carries their lines in its ``user_properties`` (:data:`PROGRESS_PROPERTY`, so
 JUnit XML says where its setup time went) and their times in its task's
-:class:`~pytest_multitrust.report.model.TaskTiming`. An ``pytest-xdist`` worker has no
+:class:`~pytest_multitrust.report.model.TaskTiming`. A ``pytest-xdist`` worker has no
 terminal: its sink forwards every event to the controller
 (:mod:`pytest_multitrust.worker_progress`), which shows one line per worker.
 """
