@@ -24,7 +24,9 @@ files, using only public hooks and options:
   a setup report carries are shown only when the files did not already show them.
 * **Crashes and the end.** A worker that goes down with an error gets one line saying
   which step it was in (:func:`down_line`) and leaves the block; at the end of the test
-  loop the thread stops, the block is erased and the folder removed.
+  loop the thread stops, the block is erased and the folder removed. The folder's name
+  holds the controller's process id: a later run removes the folders of controllers that
+  were killed before they could (:func:`stale_folders`).
 
 The module imports nothing of xdist.
 """
@@ -65,6 +67,8 @@ __all__ = [
     "board_lines",
     "down_line",
     "fold",
+    "make_run_folder",
+    "stale_folders",
     "step_line",
     "worker_channel",
 ]
@@ -276,6 +280,54 @@ class EventReader:
 
 # -- the controller -------------------------------------------------------------------------
 
+_RUN_FOLDER = re.compile(r"multitrust-progress-(\d+)-\w+")
+
+
+def stale_folders(names: Iterable[str], alive: Callable[[int], bool]) -> list[str]:
+    """The run folders among ``names`` whose controller is gone (killed before it cleaned up).
+
+    Example:
+        >>> stale_folders(
+        ...     ["multitrust-progress-41-ab12", "multitrust-progress-42-cd34", "other"],
+        ...     alive=lambda pid: pid == 42,
+        ... )
+        ['multitrust-progress-41-ab12']
+    """
+    return [
+        name
+        for name in names
+        if (match := _RUN_FOLDER.fullmatch(name)) is not None and not alive(int(match[1]))
+    ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or no way to tell: keep its folder
+        return True
+    return True
+
+
+def make_run_folder() -> str:
+    """Make this run's folder in the temporary directory, named after this process.
+
+    The folders of controllers that were killed (``SIGKILL``: no clean-up ran) are removed
+    first.
+
+    Raises:
+        OSError: when no folder can be made.
+    """
+    parent = tempfile.gettempdir()
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        names = []
+    for name in stale_folders(names, _alive):
+        shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"multitrust-progress-{os.getpid()}-", dir=parent)
+
 
 class ProgressBoard:
     """The xdist controller's view of its workers' progress (a plugin with a thread).
@@ -298,7 +350,7 @@ class ProgressBoard:
         """A board of ``config``'s workers; the folder is made for the first worker."""
         self._config = config
         self._environ = os.environ if environ is None else environ
-        self._make_folder = make_folder or (lambda: tempfile.mkdtemp(prefix="multitrust-progress-"))
+        self._make_folder = make_folder or make_run_folder
         self.folder: Path | None = None
         self._folder_failed = False
         self._readers: dict[str, EventReader] = {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import doctest
 import itertools
+import os
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
@@ -28,6 +30,7 @@ from pytest_multitrust.worker_progress import (
     WorkerState,
     board_lines,
     fold,
+    make_run_folder,
     worker_channel,
 )
 
@@ -271,6 +274,21 @@ def test_no_folder_no_channel_and_no_remote_worker(tmp_path: Path) -> None:
     quiet = node("gw2")
     board_of(Terminal(tty=False, verbosity=-1), tmp_path).pytest_configure_node(quiet)
     assert PROGRESS_DIR_INPUT not in quiet.workerinput
+
+
+def test_a_run_folder_is_named_after_its_controller_and_a_killed_ones_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / "multitrust-progress-999999999-abcd"  # no such process
+    dead.mkdir()
+    (dead / "gw0.jsonl").write_text("{}\n")
+    mine = Path(make_run_folder())
+    assert mine.parent == tmp_path
+    assert mine.name.startswith(f"multitrust-progress-{os.getpid()}-")
+    assert not dead.exists()
+    assert Path(make_run_folder()) != mine  # a live controller's folder stays
+    assert mine.exists()
 
 
 def test_a_tasks_timing_counts_its_own_steps_and_every_load() -> None:
