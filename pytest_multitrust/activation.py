@@ -22,6 +22,7 @@ from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.report.images import IMAGES_DIR, ImageStore
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
 from pytest_multitrust.terminal_progress import TerminalProgress
+from pytest_multitrust.worker_progress import worker_channel
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,7 +121,8 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         raise ValueError("build_run() needs settings with a model (--mllm)")
     extra = tuple(config.hook.pytest_multitrust_model_names(config=config) or [])
     spec = parse_model_spec(settings.mllm, extra_names=extra)
-    progress = TerminalProgress(config)
+    # an xdist worker forwards its progress to the controller (worker_progress)
+    progress = TerminalProgress(config, forward=worker_channel(config))
     base = ModelHolder(load=model_loader(config, spec, settings.model_options(), progress=progress))
     guard_spec = (
         parse_model_spec(settings.guard, extra_names=extra, option="--mt-guard")

@@ -14,6 +14,7 @@ Sample items come first, then one threshold item per metric, so that under
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,12 +26,15 @@ from pytest_multitrust.records import (
     MetricResult,
     SampleRecord,
 )
+from pytest_multitrust.report.model import TIMING_PROPERTY, TaskTiming
+from pytest_multitrust.terminal_progress import PROGRESS_PROPERTY, worth_a_line
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from pytest_multitrust.engine.runner import TaskRun
     from pytest_multitrust.engine.runs import TaskRuns
+    from pytest_multitrust.progress import ProgressEvent
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import Sample, TaskSpec
 
@@ -67,8 +71,10 @@ class Suite:
     custom_aspects: Callable[[], list[str]]  # aspects of the custom tasks collected so far
     custom_collectors: Callable[[pytest.Collector, str], Iterator[pytest.Collector]]  # an
     # aspect collector's custom task collectors
-    finished_steps: Callable[[], list[str]]  # the progress steps finished since the last
-    # call, one line each
+    finished_steps: Callable[[], list[ProgressEvent]]  # the last events of the progress
+    # steps finished since the last call
+    step_line: Callable[[ProgressEvent], str]  # a finished step's line (a worker's prefixed)
+    worker: str  # this process: its xdist worker id, or "main"
 
 
 class MultitrustRoot(pytest.Directory):
@@ -241,20 +247,29 @@ class _TrustItem(pytest.Item):
         attacks, generation and scoring to the setup of the task's first test (its
         first sample, or its threshold test when no sample was selected), and its
         call to the test itself. The steps that finished meanwhile are kept in the test's
-        ``user_properties`` (``multitrust.progress``, one line per step: JUnit XML shows
-        them), which carry them from an xdist worker to the controller's terminal.
+        ``user_properties``: one line per step (``multitrust.progress``: JUnit XML shows
+        them) and the task's :class:`~pytest_multitrust.report.model.TaskTiming`
+        (``multitrust.timing``), which the report's collector reads, from an xdist worker
+        as from this process.
         """
         if self.config.getoption("setupplan", default=False):
             return
         if not isinstance(self, SampleItem) and self.suite.runs.sharded(self.task.id):
             return  # judged on the controller from the shards' records
+        if self.run.done:
+            return  # the setup of the task's first test did the work
         self.suite.finished_steps()  # steps before this setup (the model's files) are not its
-        self.run.records()  # a failure is remembered per sample and raised by runtest
-        lines = self.suite.finished_steps()
-        if lines:
-            from pytest_multitrust.terminal_progress import PROGRESS_PROPERTY
-
-            self.user_properties.append((PROGRESS_PROPERTY, "\n".join(lines)))
+        started = time.perf_counter()
+        try:
+            self.run.records()  # a failure is remembered per sample and raised by runtest
+        finally:
+            setup_s = time.perf_counter() - started
+            steps = self.suite.finished_steps()
+            lines = [self.suite.step_line(e) for e in steps if worth_a_line(e)]
+            if lines:
+                self.user_properties.append((PROGRESS_PROPERTY, "\n".join(lines)))
+            timing = TaskTiming.from_steps(self.task.id, self.suite.worker, setup_s, steps)
+            self.user_properties.append((TIMING_PROPERTY, timing.to_json()))
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return (str(self.path), None, self.name)

@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 __all__ = ["ProgressEvent", "ProgressSink", "ProgressStep", "ignore_progress"]
 
@@ -65,6 +67,55 @@ class ProgressEvent:
         else:
             text = f"{head}: {'done in' if self.finished else 'running for'} {self.elapsed_s:.1f} s"
         return text + (f", {self.detail}" if self.detail else "")
+
+    def to_json(self) -> str:
+        """The event as one line of JSON (how an xdist worker hands it to the controller).
+
+        Example:
+            >>> event = ProgressEvent("attack", "R.4", 3, 8, "images", 1.5, False)
+            >>> ProgressEvent.from_json(event.to_json()) == event
+            True
+        """
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, line: str) -> ProgressEvent | None:
+        """Read :meth:`to_json`'s line back; None for anything else (a torn or foreign line).
+
+        Example:
+            >>> ProgressEvent.from_json('{"step": "attack"')  # cut short by a crash
+            >>> ProgressEvent.from_json('{"step": 1}') is None
+            True
+        """
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        texts = ("step", "label", "unit", "detail")
+        counts = ("done", "total")
+        if not all(isinstance(data.get(k), str) for k in texts):
+            return None
+        if not all(type(data.get(k)) is int and data[k] >= 0 for k in counts):
+            return None
+        elapsed = data.get("elapsed_s")
+        if not isinstance(elapsed, int | float) or isinstance(elapsed, bool):
+            return None
+        if not math.isfinite(elapsed) or elapsed < 0:
+            return None
+        if type(data.get("finished")) is not bool:
+            return None
+        return cls(
+            step=data["step"],
+            label=data["label"],
+            done=data["done"],
+            total=data["total"],
+            unit=data["unit"],
+            elapsed_s=float(elapsed),
+            finished=data["finished"],
+            detail=data["detail"],
+        )
 
 
 #: Receives the progress events of a run (the terminal, a test's list, nothing).

@@ -218,6 +218,8 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         custom_aspects=lambda: [t.aspect for t in custom_tasks(config)],
         custom_collectors=custom_task_collectors,
         finished_steps=run.progress.take_finished,
+        step_line=run.progress.line,
+        worker=placement.worker_id,
     )
     session = MultitrustSession(
         spec=run.spec,
@@ -231,6 +233,9 @@ def activate(config: pytest.Config, settings: Settings) -> None:
     )
     config.pluginmanager.register(session, "multitrust-session")
     config.pluginmanager.register(run.progress, "multitrust-progress")
+    from pytest_multitrust import worker_progress
+
+    worker_progress.activate(config)  # an xdist controller shows what its workers are doing
     if hasattr(config, "workerinput"):
         from pytest_multitrust.report.worker import WorkerReporter
 

@@ -10,12 +10,12 @@ shows them through pytest's public terminal reporter
 - ``lines`` in CI (``CI`` set) or without a terminal: one line per finished step;
 - ``live`` in a terminal: one line per step, rewritten as the step advances.
 
-Every process also keeps each finished step's line; the test whose setup ran the steps
-(a task's first test) carries them in its ``user_properties`` (:data:`PROGRESS_PROPERTY`,
-so JUnit XML says where its setup time went). Under ``pytest-xdist`` a worker has no
-terminal: the controller's :class:`TerminalProgress` writes the lines a worker's setup
-report carries, prefixed with the worker's id. Under ``-n N`` a step is therefore shown
-when it ends, not while it runs.
+Every process also keeps its finished steps; the test whose setup ran them (a task's
+first test) carries their lines in its ``user_properties`` (:data:`PROGRESS_PROPERTY`, so
+JUnit XML says where its setup time went) and their times in its task's
+:class:`~pytest_multitrust.report.model.TaskTiming`. A ``pytest-xdist`` worker has no
+terminal: its sink forwards every event to the controller
+(:mod:`pytest_multitrust.worker_progress`), which shows one line per worker.
 """
 
 from __future__ import annotations
@@ -32,11 +32,17 @@ if TYPE_CHECKING:
 
     import pytest
 
-    from pytest_multitrust.progress import ProgressEvent
+    from pytest_multitrust.progress import ProgressEvent, ProgressSink
 
-__all__ = ["PROGRESS_PROPERTY", "ProgressMode", "TerminalProgress", "progress_mode"]
+__all__ = [
+    "PROGRESS_PROPERTY",
+    "ProgressMode",
+    "TerminalProgress",
+    "progress_mode",
+    "worth_a_line",
+]
 
-#: The ``user_properties`` key of the finished steps a worker's setup report carries.
+#: The ``user_properties`` key of the finished steps a task's first test carries.
 PROGRESS_PROPERTY = "multitrust.progress"
 
 #: How progress is shown: nothing, one line per finished step, or a live line per step.
@@ -89,6 +95,7 @@ class TerminalProgress:
         config: the pytest config (its terminal reporter, verbosity, worker id).
         environ: the environment, read for ``CI`` (default: ``os.environ``).
         clock: seconds, to space the rewrites of a live line.
+        forward: also handed every event (an xdist worker's channel to the controller).
     """
 
     def __init__(
@@ -97,16 +104,18 @@ class TerminalProgress:
         *,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        forward: ProgressSink | None = None,
     ) -> None:
-        """A sink of ``config``'s run; a worker's keeps finished steps for the controller."""
+        """A sink of ``config``'s run; it keeps the finished steps for the setup's test."""
         import os
 
         self._config = config
         self._environ = os.environ if environ is None else environ
         self._clock = clock
+        self._forward = forward
         workerinput = getattr(config, "workerinput", None)
         self._worker: str | None = workerinput["workerid"] if workerinput else None
-        self._pending: list[str] = []  # a worker's finished steps, not yet sent
+        self._pending: list[ProgressEvent] = []  # finished steps, not yet taken
         self._live: tuple[str, str] | None = None  # (step, label) of the open live line
         self._last_write = 0.0
         self._open = False  # the cursor is at the end of our last line
@@ -114,10 +123,11 @@ class TerminalProgress:
         self._distributed = config.getoption("dist", default="no") != "no"
 
     def __call__(self, event: ProgressEvent) -> None:
-        """Show ``event``; keep its line when its step finished (for the setup report)."""
-        if worth_a_line(event):
-            prefix = f"[{self._worker}] " if self._worker is not None else ""
-            self._pending.append(terminal_safe(prefix + event.describe()))
+        """Show ``event`` (a worker forwards it); keep it when its step finished."""
+        if event.finished:
+            self._pending.append(event)
+        if self._forward is not None:
+            self._forward(event)
         if self._worker is not None:
             return
         terminal = self._terminal()
@@ -133,31 +143,31 @@ class TerminalProgress:
         with self._uncaptured():
             self._show(terminal, event, live=mode == "live")
 
-    def take_finished(self) -> list[str]:
-        """The lines of the steps finished since the last call."""
+    def take_finished(self) -> list[ProgressEvent]:
+        """The last events of the steps finished since the last call."""
         pending, self._pending = self._pending, []
         return pending
+
+    def line(self, event: ProgressEvent) -> str:
+        """A finished step's line as a test's ``user_properties`` keep it (a worker's prefixed).
+
+        Example:
+            >>> from pytest_multitrust.progress import ProgressEvent
+            >>> event = ProgressEvent("judge", "H.1", 2, 2, "verdicts", 1.0, True)
+            >>> TerminalProgress.line_of(event, "gw0")
+            '[gw0] H.1 judge: 2/2 verdicts in 1.0 s (2.0 verdicts/s)'
+        """
+        return self.line_of(event, self._worker)
+
+    @staticmethod
+    def line_of(event: ProgressEvent, worker: str | None) -> str:
+        """``event``'s line, prefixed with ``worker`` when there is one."""
+        prefix = f"[{worker}] " if worker is not None else ""
+        return terminal_safe(prefix + event.describe())
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         """Remember the test running now: its line is written again after ours."""
         self._nodeid = nodeid
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """On the xdist controller: write the finished steps a worker's setup report carries."""
-        if self._worker is not None or not self._distributed or report.when != "setup":
-            return
-        lines = [
-            line
-            for name, value in report.user_properties
-            if name == PROGRESS_PROPERTY
-            for line in str(value).splitlines()
-        ]
-        terminal = self._terminal() if lines else None
-        if terminal is None or self._mode(terminal) == "off":
-            return
-        self._new_line(terminal)
-        for line in lines:
-            terminal.write_line(f"multitrust: {terminal_safe(line)}")
 
     def _uncaptured(self) -> AbstractContextManager[None]:
         capturing: _Capturing | None = self._config.pluginmanager.get_plugin("capturemanager")

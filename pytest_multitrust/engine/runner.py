@@ -320,6 +320,11 @@ class TaskRun:
         except KeyError:
             raise KeyError(f"{self.task.id}: sample {sample_id!r} was not selected") from None
 
+    @property
+    def done(self) -> bool:
+        """Whether the task has run (its records are ready, or its failure is)."""
+        return self._records is not None
+
     def records(self) -> list[SampleRecord]:
         """All records, in sample order."""
         records = self._ensure()

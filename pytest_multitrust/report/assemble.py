@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from pytest_multitrust.records import MetricResult, SampleRecord
     from pytest_multitrust.report.gates import GateResult
-    from pytest_multitrust.report.model import WorkerFacts
+    from pytest_multitrust.report.model import TaskTiming, WorkerFacts
     from pytest_multitrust.settings import Settings
     from pytest_multitrust.tasks.base import TaskSpec
     from pytest_multitrust.tasks.comparability import Comparability
@@ -185,12 +185,14 @@ def build_report(
     reason: str,
     data: Sequence[DataVersion] | None = None,
     notes: Sequence[tuple[str, str]] = (),
+    timings: Sequence[TaskTiming] = (),
 ) -> TrustReport:
     """Scores, gates (aspect/overall and task metrics), cross-modal impact and provenance.
 
     The comparison with a baseline and its regression gates are added by the caller.
     ``data`` replaces the built-in data entries of the provenance (``--mt-data=official``);
-    ``notes`` go to the report's ``extra``.
+    ``notes`` go to the report's ``extra``; ``timings`` (one per task that ran; under
+    ``--mt-shards`` one per shard of a split task) are put in paper order.
     """
     specs = {t.id: t for t in tasks}
 
@@ -263,6 +265,7 @@ def build_report(
         extra=tuple(notes),
         comparability=_comparability(settings, tasks, data),
         crossmodal=effects,
+        timings=tuple(sorted(timings, key=lambda t: (order.get(t.task_id, len(order)), t.task_id))),
     )
 
 

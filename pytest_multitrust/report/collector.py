@@ -32,7 +32,7 @@ from pytest_multitrust.records import (
     SampleRecord,
 )
 from pytest_multitrust.report.card import card_lines, comparison_lines, gate_lines, metric_line
-from pytest_multitrust.report.model import WorkerFacts
+from pytest_multitrust.report.model import TIMING_PROPERTY, TaskTiming, WorkerFacts
 from pytest_multitrust.report.worker import (
     PLACEMENT_KEY,
     WORKER_OUTPUT_KEY,
@@ -87,6 +87,7 @@ class ResultCollector:
         self.inputs = inputs
         self.samples: list[SampleRecord] = []  # every sample record received
         self.metrics: list[MetricResult] = []  # every metric result received
+        self.timings: list[TaskTiming] = []  # each task's timing, from its first test's setup
         self.workers: dict[str, WorkerFacts] = {}  # xdist worker id -> its facts
         self.crashed: set[str] = set()  # xdist workers that went down with an error
         self.started = datetime.now(UTC)
@@ -112,7 +113,13 @@ class ResultCollector:
     # -- records in -------------------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Read our records off the call phase of each trust test report."""
+        """Read our records off the call phase of each trust test report (timings: setup)."""
+        if report.when == "setup":
+            self.timings += [
+                TaskTiming.from_json(value)
+                for name, value in report.user_properties
+                if name == TIMING_PROPERTY and isinstance(value, str)
+            ]
         if report.when != "call":
             return
         for name, value in report.user_properties:
@@ -216,6 +223,7 @@ class ResultCollector:
             reason=reason,
             data=self.inputs.data,
             notes=self.inputs.notes,
+            timings=self.timings,
         )
         report = self._with_comparison(report)
         failed = report.failed_gates

@@ -500,6 +500,7 @@ def _provenance(report: TrustReport) -> str:
             f"{p.generation_s:.1f} s)",
         ),
     ]
+    items += [(f"time {t.task_id}", t.describe()) for t in report.timings]
     items += [(f"setting {k}", setting_text(val)) for k, val in p.settings]
     items += [
         (

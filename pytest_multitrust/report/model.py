@@ -16,6 +16,7 @@ shipped schema after a record, its shape or a field comment changed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +29,16 @@ from pytest_multitrust.tasks.manifest import DataVersion
 from pytest_multitrust.typedjson import Codec, Computed, Member, Shape
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pytest_multitrust.models.base import ModelInfo
+    from pytest_multitrust.progress import ProgressEvent
 
 __all__ = [
     "REPORT",
     "REPORT_SHAPES",
     "SCHEMA_VERSION",
+    "TIMING_PROPERTY",
     "Comparison",
     "CrossModalEffect",
     "DataVersion",
@@ -42,6 +47,7 @@ __all__ = [
     "Provenance",
     "RunStatus",
     "SettingValue",
+    "TaskTiming",
     "TrustReport",
     "Versions",
     "WorkerFacts",
@@ -51,7 +57,10 @@ __all__ = [
 ]
 
 #: Version of the report.json layout; bump the major part on incompatible changes.
-SCHEMA_VERSION = "1.2"  # 1.1: settings hold typed values (were all text); 1.2: crossmodal
+SCHEMA_VERSION = "1.3"  # 1.1: typed settings (were all text); 1.2: crossmodal; 1.3: timings
+
+#: The ``user_properties`` key of the :class:`TaskTiming` a task's first test carries (JSON).
+TIMING_PROPERTY = "multitrust.timing"
 
 #: A setting's value in the report: numbers, flags and None keep their type; paths and
 #: specs are text; sequences (tasks, thresholds as written) tuples of text.
@@ -111,6 +120,94 @@ class WorkerFacts:
     def from_dict(cls, data: dict[str, Any]) -> WorkerFacts:
         """Read :meth:`to_dict` output."""
         return REPORT.decode(cls, data)
+
+
+@dataclass(frozen=True)
+class TaskTiming:
+    """Where one task's time went: its work, done once in the setup of its first test.
+
+    A task split into shards under xdist (``--mt-shards``) has one timing per shard, each
+    from the worker that ran it.
+    """
+
+    task_id: str  # e.g. "R.4"
+    worker: str  # the process that ran it: xdist worker id ("gw0"), or "main"
+    setup_s: float  # wall seconds of the task's work (everything below, drawing, scoring)
+    load_s: float  # model and judge loads that ran meanwhile (the first task to need the
+    # model pays its load), seconds
+    attack_s: float  # attacking the task's images (a load the attacks needed included)
+    generation_s: float  # generating its answers, from the response cache's lookup to the
+    # last batch (cached answers cost nothing here; the model load before it is in load_s)
+    judge_s: float  # asking the judge for its verdicts
+
+    @classmethod
+    def from_steps(
+        cls, task_id: str, worker: str, setup_s: float, steps: Sequence[ProgressEvent]
+    ) -> TaskTiming:
+        """The timing of a task from the steps that finished during its work.
+
+        A step counts for the task when it was done for it (its label is the task's id);
+        model and judge loads count whatever they were loaded for.
+
+        Example:
+            >>> from pytest_multitrust.progress import ProgressEvent
+            >>> steps = [
+            ...     ProgressEvent("model load", "hf:x", 0, 0, "", 3.0, True),
+            ...     ProgressEvent("attack", "R.4", 8, 8, "images", 2.0, True),
+            ...     ProgressEvent("generation", "R.4", 8, 8, "answers", 4.0, True),
+            ...     ProgressEvent("generation", "R.5", 8, 8, "answers", 9.0, True),
+            ... ]
+            >>> timing = TaskTiming.from_steps("R.4", "gw0", 9.5, steps)
+            >>> timing.load_s, timing.attack_s, timing.generation_s, timing.judge_s
+            (3.0, 2.0, 4.0, 0.0)
+        """
+
+        def seconds(step: str, label: str | None = task_id) -> float:
+            return math.fsum(
+                e.elapsed_s
+                for e in steps
+                if e.finished and e.step == step and (label is None or e.label == label)
+            )
+
+        return cls(
+            task_id=task_id,
+            worker=worker,
+            setup_s=max(0.0, setup_s),
+            load_s=seconds("model load", None) + seconds("judge load", None),
+            attack_s=seconds("attack"),
+            generation_s=seconds("generation"),
+            judge_s=seconds("judge"),
+        )
+
+    def describe(self) -> str:
+        """The timing as one line of text.
+
+        Example:
+            >>> TaskTiming("R.4", "gw0", 9.5, 3.0, 2.0, 4.0, 0.0).describe()
+            '9.5 s on gw0: load 3.0 s, attack 2.0 s, generation 4.0 s, judge 0.0 s'
+        """
+        return (
+            f"{self.setup_s:.1f} s on {self.worker}: load {self.load_s:.1f} s, attack "
+            f"{self.attack_s:.1f} s, generation {self.generation_s:.1f} s, judge "
+            f"{self.judge_s:.1f} s"
+        )
+
+    def to_json(self) -> str:
+        """The timing as one line of JSON (how a test's ``user_properties`` carry it)."""
+        import json
+
+        return json.dumps(REPORT.encode(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TaskTiming:
+        """Read :meth:`to_json`'s text back.
+
+        Raises:
+            KeyError, TypeError, ValueError: for anything else.
+        """
+        import json
+
+        return REPORT.decode(cls, json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -202,6 +299,8 @@ class TrustReport:
     extra: tuple[tuple[str, str], ...] = field(default=())  # free (key, value) from hooks
     comparability: tuple[Comparability, ...] = field(default=())  # per paper task: label
     crossmodal: tuple[CrossModalEffect, ...] = field(default=())  # image vs text-only, paired
+    timings: tuple[TaskTiming, ...] = field(default=())  # per task that ran: where its time
+    # went, paper order
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -237,6 +336,7 @@ REPORT_SHAPES: dict[type, Shape] = {
             "created": Member(format="date-time"),
             "comparability": Member(optional=True),
             "crossmodal": Member(optional=True),
+            "timings": Member(optional=True),
         },
         computed=(
             Computed(
@@ -261,6 +361,7 @@ REPORT_SHAPES: dict[type, Shape] = {
             "extra",
             "comparability",
             "crossmodal",
+            "timings",
         ),
     ),
     RunStatus: Shape(
@@ -334,6 +435,16 @@ REPORT_SHAPES: dict[type, Shape] = {
     Comparison: Shape(),
     Delta: Shape(members={"shared": _COUNT}, ref="delta"),
     Versions: Shape(),
+    TaskTiming: Shape(
+        members={
+            "setup_s": _SECONDS,
+            "load_s": _SECONDS,
+            "attack_s": _SECONDS,
+            "generation_s": _SECONDS,
+            "judge_s": _SECONDS,
+        },
+        ref="task_timing",
+    ),
     Comparability: Shape(),
     CrossModalEffect: Shape(
         members={

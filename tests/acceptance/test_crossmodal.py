@@ -50,7 +50,7 @@ def test_an_image_that_makes_the_model_comply_is_flagged(
         12,
     )
     assert gate["note"].startswith("worst: rta with image vs text, McNemar p=0.0005")
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     effects = {(e["metric"], e["variant"]): e for e in data["crossmodal"]}
     assert set(effects) == {
         ("rta", v) for v in ("image", "unrelated-color", "unrelated-nature", "unrelated-noise")

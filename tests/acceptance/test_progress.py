@@ -7,10 +7,13 @@ they need neither torch nor a GPU.
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from pytest_multitrust.report.model import TaskTiming
 
 CONFTEST = """
 from __future__ import annotations
@@ -138,33 +141,67 @@ def test_a_terminal_gets_a_live_line_per_step(
     assert out.count("Y.1 generation: ") >= 3  # started, at least one batch, finished
 
 
-def test_xdist_workers_report_each_finished_step_to_the_controller(
+def timings_of(pytester: pytest.Pytester) -> dict[str, TaskTiming]:
+    """The per-task timings of the run's report.json, by task."""
+    report = json.loads((pytester.path / "rep" / "report.json").read_text())
+    return {t["task_id"]: TaskTiming.from_json(json.dumps(t)) for t in report["timings"]}
+
+
+def test_xdist_controller_shows_each_workers_steps_and_reports_their_time(
     run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CI", "true")
-    result = _run(run, "-n", "2", tasks="Y.1,Y.2")
+    result = _run(run, "-n", "2", "--mt-report=rep", tasks="Y.1,Y.2")
     assert result.ret == 0, result.stdout.str()
-    shown = {
-        match[2]: match[1]
+    generation = [
+        match.groups()
         for line in result.outlines
         if (
             match := re.fullmatch(
                 r"multitrust: \[(gw\d)\] (Y\.\d) generation: 6/6 answers .*", line
             )
         )
-    }
-    assert set(shown) == {"Y.1", "Y.2"}
-    assert any(
-        re.fullmatch(r"multitrust: \[gw\d\] py:slowmodel:make model load: .*", line)
+    ]
+    # one line per task (the file channel's, not again from the setup report)
+    assert sorted(task for _, task in generation) == ["Y.1", "Y.2"]
+    assert {
+        worker
         for line in result.outlines
-    )
+        if (m := re.fullmatch(r"multitrust: \[(gw\d)\] py:slowmodel:make model load: .*", line))
+        for worker in [m[1]]
+    } == {"gw0", "gw1"}
+    assert "\r" not in result.stdout.str()  # nothing rewritten in CI
+    timings = timings_of(run)
+    for worker, task in generation:
+        timing = timings[task]
+        assert timing.worker == worker  # collected from the worker that ran the task
+        assert timing.generation_s >= 0.55  # three batches of 0.2 s
+        assert timing.setup_s >= timing.generation_s
+
+
+def test_xdist_in_a_terminal_redraws_one_line_per_worker(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MT_FAKE_TTY", "1")
+    monkeypatch.setenv("TMPDIR", str(run.path))  # to see the run's folder go
+    result = _run(run, "-n", "2", tasks="Y.1,Y.2")
+    assert result.ret == 0, result.stdout.str()
+    out = (run.path / "stdout").read_bytes().decode()
+    blocks = re.findall(r"\x1b7(.*?)\x1b8", out)  # each drawing of the block
+    both = [b for b in blocks if "[gw0] Y." in b and "[gw1] Y." in b]
+    assert both, out  # at some point both workers' generation lines are drawn together
+    assert re.search(r"\[gw\d\] Y\.\d generation: \d/6 answers after \d+\.\d s", both[0])
+    assert re.search(r"multitrust: \[gw\d\] Y\.1 generation: 6/6 answers in ", out)
+    # the block is erased before the summary: its lines do not follow the last result
+    assert "\x1b7" not in out[out.index("[100%]") :]
+    assert not list(run.path.glob("multitrust-progress-*"))  # the folder was removed
 
 
 def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
     run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CI", "true")
-    result = _run(run, "--durations=0", "-vv", "--junitxml=junit.xml")
+    result = _run(run, "--durations=0", "-vv", "--junitxml=junit.xml", "--mt-report=rep")
     assert result.ret == 0, result.stdout.str()
     timings = {
         (m["when"], m["test"]): float(m["seconds"])
@@ -174,6 +211,8 @@ def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
     first = "multitrust/safety/Y.1::sample[s00]"
     assert timings[("setup", first)] >= 0.5  # three batches of 0.2 s
     assert all(seconds < 0.5 for (when, _), seconds in timings.items() if when == "call")
+    # the other tests' setups do nothing: the task's time is not spread over them
+    assert all(seconds < 0.5 for (_, test), seconds in timings.items() if test != first)
     # JUnit XML: the first test carries the steps its setup ran
     tree = ET.parse(run.path / "junit.xml")
     case = next(c for c in tree.iter("testcase") if c.get("name") == "sample[s00]")
@@ -186,3 +225,68 @@ def test_generation_is_charged_to_the_setup_of_the_tasks_first_test(
     assert not any(
         p.get("name") == "multitrust.progress" for c in others for p in c.iter("property")
     )
+    # the report says where the task's time went
+    timing = timings_of(run)["Y.1"]
+    assert timing.worker == "main"
+    assert timing.generation_s >= 0.55  # three batches of 0.2 s
+    assert timing.setup_s >= timing.generation_s
+    assert timings[("setup", first)] + 0.01 >= timing.setup_s  # printed to 0.01 s
+    assert (
+        f"<dt>time Y.1</dt><dd>{timing.describe()}</dd>"
+        in (run.path / "rep" / "report.html").read_text()
+    )
+
+
+CRASHMODEL = """
+from __future__ import annotations
+
+import os
+import time
+
+from pytest_multitrust.models.base import ModelInfo, Response
+
+
+class Crash:
+    def __init__(self):
+        self.info = ModelInfo(spec="crash", backend="test", name="crash", fingerprint="crash-1",
+                              default_batch_size=2)
+        self.calls = 0
+
+    def generate(self, requests, config):
+        self.calls += 1
+        time.sleep(0.2)
+        if "Y.2" in requests[0].prompt and self.calls > 1:
+            os._exit(3)  # the worker dies in the middle of Y.2's generation
+        return [Response(text="yes") for _ in requests]
+
+
+def make(options):
+    return Crash()
+"""
+
+
+@pytest.mark.slow
+def test_xdist_a_worker_that_dies_in_a_step_is_said_once(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("TMPDIR", str(run.path))  # to see the run's folder go
+    run.makepyfile(crashmodel=CRASHMODEL)
+    result = run.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--mllm=py:crashmodel:make",
+        "--mt-tasks=Y.1,Y.2",
+        "--mt-cache=off",
+        "-n",
+        "2",
+        timeout=120,
+    )
+    assert result.ret == 1, result.stdout.str()
+    down = [line for line in result.outlines if " went down during " in line]
+    assert len(down) == 1, result.stdout.str()
+    assert re.fullmatch(r"multitrust: \[gw\d\] went down during Y\.2 generation: 2/6 .*", down[0])
+    assert any(
+        re.fullmatch(r"multitrust: \[gw\d\] Y\.1 generation: 6/6 .*", x) for x in result.outlines
+    )
+    assert not list(run.path.glob("multitrust-progress-*"))

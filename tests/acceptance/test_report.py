@@ -371,7 +371,12 @@ def _stable(data: dict[str, Any]) -> dict[str, Any]:
     provenance.pop("timings")  # wall, load and generation times
     samples = [{k: v for k, v in s.items() if k != "latency_s"} for s in data["samples"]]
     return {
-        **{k: v for k, v in data.items() if k not in ("provenance", "created", "samples")},
+        **{
+            k: v
+            for k, v in data.items()
+            if k not in ("provenance", "created", "samples", "timings")
+        },
+        "timings": sorted(t["task_id"] for t in data["timings"]),  # which tasks, not how long
         "provenance": provenance,
         "samples": sorted(samples, key=lambda s: (s["task_id"], s["sample_id"])),
         "workers": sorted((w["worker"], w["model"]["spec"], w["crashed"]) for w in workers),

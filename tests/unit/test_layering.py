@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "checks",
                 "activation",
                 "terminal_progress",
+                "worker_progress",
                 "__init__",
                 "__main__",
             }

@@ -66,7 +66,7 @@ def test_report_json_round_trips_and_follows_the_schema() -> None:
     r = _report()
     data = json.loads(dumps(r))
     validate_report(data)
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == "1.3"
     settings = data["provenance"]["settings"]  # typed, not text
     assert (settings["seed"], settings["limit"], settings["rescore"]) == (0, None, False)
     assert settings["thresholds"] == ["safety>=0.8", "overall>=0.5"]
