@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from mt_families import FAMILIES, ensure_family
+from mt_families import FAMILIES, ensure_family, family_marks
 
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request
 from pytest_multitrust.models.registry import ModelOptions
@@ -46,10 +46,7 @@ def family_model(mt_cache_dir: Path) -> Callable[..., HFModel]:
 
 
 def _families() -> list[object]:
-    return [
-        pytest.param(f.name, id=f.name, marks=[pytest.mark.slow] if f.slow else [])
-        for f in FAMILIES
-    ]
+    return [pytest.param(f.name, id=f.name, marks=family_marks(f)) for f in FAMILIES]
 
 
 def image(index: int) -> ImageData:
