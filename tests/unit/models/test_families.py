@@ -247,10 +247,11 @@ def test_a_processor_that_imports_a_missing_module_is_named_at_load(
 def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
     mt_cache_dir: Path,
 ) -> None:
+    import importlib.metadata
     import importlib.util
 
     from pytest_multitrust.errors import PrerequisiteError
-    from pytest_multitrust.models.hf import HFModel
+    from pytest_multitrust.models.hf import HFModel, install_line, matching_torchvision
 
     model_dir = ensure_family("qwen2-vl-files", mt_cache_dir)
     options = ModelOptions(device="cpu", dtype="float32")
@@ -261,11 +262,13 @@ def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
     with pytest.raises(PrerequisiteError) as caught:
         HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
     message = str(caught.value)
-    assert (
-        "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
-        in message
+    pair = matching_torchvision(importlib.metadata.version("torch"))
+    assert pair is not None  # a torch release (2.13.0+cpu here: torchvision 0.28.0, /whl/cpu)
+    assert f"it needs torchvision, not installed here; pip install torchvision=={pair[0]}" in (
+        message
     )
-    assert "--index-url https://download.pytorch.org/whl/cpu" in message
+    assert message.endswith(install_line(["torchvision"]))
+    assert "pytest-multitrust[vision]" in message
     assert "trust_remote_code" not in message
 
 
