@@ -470,3 +470,42 @@ def test_a_torchvision_built_for_another_torch_is_named_at_load(
     ), done.stdout + done.stderr[-2000:]
     assert "(RuntimeError: operator torchvision::nms does not exist)" in done.stdout
     assert "`pip uninstall torchvision`" in done.stdout
+
+
+def test_the_vision_rows_are_marked_and_deselected_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    vision = [f.name for f in FAMILIES if f.extra == "vision"]
+    assert vision == [
+        "qwen2-vl",
+        "qwen2.5-vl",
+        "qwen3-vl",
+        "internvl",
+        "llava-onevision",
+        "smolvlm",
+        "mistral3",
+    ]
+    for family in FAMILIES:
+        names = [mark.name for mark in family_marks(family)]
+        assert ("vision" in names) == (family.extra == "vision"), family.name
+    root = Path(__file__).parents[3]
+    options = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    addopts = options["tool"]["pytest"]["ini_options"]["addopts"]
+    assert addopts[addopts.index("-m") + 1] == "not slow and not vision"
+    assert "pytest -m vision" in (root / ".ci" / "run-vision").read_text(encoding="utf-8")
+    # Run where the extra is missing, a vision row fails naming the stage; it never skips.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "torchvision" else real(name, *args),
+    )
+    with pytest.raises(RuntimeError) as caught:
+        ensure_family("qwen2-vl", tmp_path)
+    assert "family qwen2-vl needs the 'vision' extra (torchvision" in str(caught.value)
+    assert "run it with .ci/run-vision" in str(caught.value)
+    assert not list(tmp_path.iterdir())  # nothing built
