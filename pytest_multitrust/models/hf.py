@@ -73,6 +73,7 @@ __all__ = [
     "broken_torchvision",
     "check_hf",
     "install_line",
+    "matching_torchvision",
     "missing_packages",
     "prepare_hf",
     "resolve_device",
@@ -488,11 +489,17 @@ def broken_torchvision() -> str | None:
     except Exception as error:  # a binary built for another torch fails in many ways
         import torch
 
+        pair = matching_torchvision(torch.__version__)
+        if pair is None:
+            remedy = "install the matching build from the index your torch came from"
+        else:
+            index = f" --index-url {pair[1]}" if pair[1] else ""
+            remedy = f"install the matching build: `pip install torchvision=={pair[0]}{index}`"
         return (
             f"torchvision is installed but does not import beside torch {torch.__version__} "
             f"({type(error).__name__}: {error}); it must be the build made for this torch: "
             "`pip uninstall torchvision` (only the families of the vision extra need it), "
-            "or install the matching build from the index your torch came from"
+            f"or {remedy}"
         )
     return None
 

@@ -421,10 +421,13 @@ def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
 def test_a_torchvision_built_for_another_torch_is_named_at_load(
     tmp_path: Path, mt_cache_dir: Path
 ) -> None:
+    import importlib.metadata
     import os
     import subprocess
     import sys
     from pathlib import Path
+
+    from pytest_multitrust.models.hf import matching_torchvision
 
     # A torchvision whose binary does not match torch fails while it imports, as the
     # package index's 0.28.0 does beside torch 2.13.0+cpu; transformers then cannot import
@@ -470,6 +473,11 @@ def test_a_torchvision_built_for_another_torch_is_named_at_load(
     ), done.stdout + done.stderr[-2000:]
     assert "(RuntimeError: operator torchvision::nms does not exist)" in done.stdout
     assert "`pip uninstall torchvision`" in done.stdout
+    # torch 2.13.0+cpu here: the build made for it
+    pair = matching_torchvision(importlib.metadata.version("torch"))
+    assert pair is not None
+    index = f" --index-url {pair[1]}" if pair[1] else ""
+    assert f"`pip install torchvision=={pair[0]}{index}`" in done.stdout
 
 
 def test_the_vision_rows_are_marked_and_deselected_by_default(
