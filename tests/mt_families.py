@@ -19,6 +19,7 @@ models" section (``docs/how-to/custom-models.md``) is generated from
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 #: Bump when a builder changes the files it writes, so cached builds are not reused.
-FAMILIES_VERSION = "1"
+FAMILIES_VERSION = "2"
 
 _MARKER = "multitrust-family.txt"
 
@@ -658,6 +659,481 @@ def _build_aya_vision(out: Path, seed: int) -> None:
     _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
 
 
+# -- families whose processors need torchvision (the `vision` extra) ---------------------------
+#
+# Their processors (each with a video processor, or Pixtral's) import torchvision, so these
+# builders run only where the `vision` extra is installed (`.ci/run-vision`).
+
+_QWEN_SPECIALS = (
+    "<unk>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
+
+# Qwen2-VL's and Qwen2.5-VL's template: ChatML with a default system turn; an image is
+# <|vision_start|><|image_pad|><|vision_end|>, which the processor widens to the grid.
+_QWEN2_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+# Qwen3-VL's: ChatML with no default system turn.
+_QWEN3_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+_QWEN_TEXT = {
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "pad_token_id": 3,
+    "initializer_range": 0.2,
+}
+
+
+def _qwen_processor(processor_class: Any, patch: int, template: str) -> Any:
+    """A Qwen-VL processor: images of 2×2 to 4×4 merged patches (4 to 16 image tokens)."""
+    import transformers
+
+    tokenizer = train_tokenizer(
+        _QWEN_SPECIALS,
+        bos="<|im_start|>",
+        eos="<|im_end|>",
+        pad="<|endoftext|>",
+        extra={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
+    )
+    image_class, video_class = {
+        "Qwen3VLProcessor": ("Qwen2VLImageProcessor", "Qwen3VLVideoProcessor"),
+    }.get(processor_class.__name__, ("Qwen2VLImageProcessor", "Qwen2VLVideoProcessor"))
+    unit = patch * 2  # a merged patch
+    sizes = {
+        "size": {"shortest_edge": (2 * unit) ** 2, "longest_edge": (4 * unit) ** 2},
+        "patch_size": patch,
+        "merge_size": 2,
+        "temporal_patch_size": 2,
+    }
+    return processor_class(
+        image_processor=getattr(transformers, image_class)(**sizes),
+        video_processor=getattr(transformers, video_class)(**sizes),
+        tokenizer=tokenizer,
+        chat_template=template,
+    )
+
+
+def _qwen2_vl_config(vocab: int) -> Any:
+    from transformers import Qwen2VLConfig
+
+    return Qwen2VLConfig(
+        text_config={
+            **_QWEN_TEXT,
+            "vocab_size": vocab,
+            "rope_parameters": {
+                "rope_type": "default",
+                "mrope_section": [2, 3, 3],
+                "rope_theta": 10000.0,
+            },
+        },
+        vision_config={
+            "depth": 2,
+            "embed_dim": 32,
+            "hidden_size": 64,
+            "num_heads": 2,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "initializer_range": 0.2,
+        },
+        image_token_id=6,
+        video_token_id=7,
+        vision_start_token_id=4,
+        vision_end_token_id=5,
+    )
+
+
+def _build_qwen2_vl(out: Path, seed: int) -> None:
+    from transformers import Qwen2VLForConditionalGeneration, Qwen2VLProcessor
+
+    processor = _qwen_processor(Qwen2VLProcessor, 14, _QWEN2_TEMPLATE)
+    config = _qwen2_vl_config(len(processor.tokenizer))
+    model = _seeded(seed, lambda: Qwen2VLForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+def _build_qwen2_5_vl(out: Path, seed: int) -> None:
+    from transformers import (
+        Qwen2_5_VLConfig,
+        Qwen2_5_VLForConditionalGeneration,
+        Qwen2_5_VLProcessor,
+    )
+
+    processor = _qwen_processor(Qwen2_5_VLProcessor, 14, _QWEN2_TEMPLATE)
+    config = Qwen2_5_VLConfig(
+        text_config={
+            **_QWEN_TEXT,
+            "vocab_size": len(processor.tokenizer),
+            "rope_parameters": {
+                "rope_type": "default",
+                "mrope_section": [2, 3, 3],
+                "rope_theta": 10000.0,
+            },
+        },
+        vision_config={
+            "depth": 2,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_heads": 2,
+            "out_hidden_size": 64,
+            "patch_size": 14,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "window_size": 56,
+            "fullatt_block_indexes": [1],
+            "initializer_range": 0.2,
+        },
+        image_token_id=6,
+        video_token_id=7,
+        vision_start_token_id=4,
+        vision_end_token_id=5,
+    )
+    model = _seeded(seed, lambda: Qwen2_5_VLForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+def _build_qwen3_vl(out: Path, seed: int) -> None:
+    from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration, Qwen3VLProcessor
+
+    processor = _qwen_processor(Qwen3VLProcessor, 16, _QWEN3_TEMPLATE)
+    config = Qwen3VLConfig(
+        text_config={
+            **_QWEN_TEXT,
+            "vocab_size": len(processor.tokenizer),
+            "head_dim": 16,
+            "rope_parameters": {
+                "rope_type": "default",
+                "mrope_section": [2, 3, 3],
+                "mrope_interleaved": True,
+                "rope_theta": 10000.0,
+            },
+        },
+        vision_config={
+            "depth": 2,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_heads": 2,
+            "out_hidden_size": 64,
+            "patch_size": 16,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "num_position_embeddings": 16,
+            "deepstack_visual_indexes": [0],
+            "initializer_range": 0.2,
+        },
+        image_token_id=6,
+        video_token_id=7,
+        vision_start_token_id=4,
+        vision_end_token_id=5,
+    )
+    model = _seeded(seed, lambda: Qwen3VLForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- InternVL -------------------------------------------------------------------------------------
+
+
+def _build_internvl(out: Path, seed: int) -> None:
+    from transformers import (
+        GotOcr2ImageProcessor,
+        InternVLConfig,
+        InternVLForConditionalGeneration,
+        InternVLProcessor,
+        InternVLVideoProcessor,
+    )
+
+    specials = (
+        "<unk>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "<|endoftext|>",
+        "<img>",
+        "</img>",
+        "<IMG_CONTEXT>",
+        "<video>",
+    )
+    tokenizer = train_tokenizer(
+        specials,
+        bos="<|im_start|>",
+        eos="<|im_end|>",
+        pad="<|endoftext|>",
+        extra={
+            "start_image_token": "<img>",
+            "end_image_token": "</img>",
+            "context_image_token": "<IMG_CONTEXT>",
+            "video_token": "<video>",
+        },
+    )
+    # InternVL3's template: ChatML; an image is "<image>\n" before the text.
+    template = (
+        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for content in message['content'] %}"
+        "{% if content['type'] == 'image' %}<IMG_CONTEXT>\n"
+        "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    size = {"height": 32, "width": 32}
+    processor = InternVLProcessor(
+        image_processor=GotOcr2ImageProcessor(size=size),
+        video_processor=InternVLVideoProcessor(size=size),
+        tokenizer=tokenizer,
+        image_seq_length=4,  # (32 / 8)² patches · downsample_ratio²
+        chat_template=template,
+    )
+    config = InternVLConfig(
+        vision_config={
+            "image_size": [32, 32],
+            "patch_size": [8, 8],
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "qwen2",
+            **_QWEN_TEXT,
+            "vocab_size": len(tokenizer),
+        },
+        image_token_id=6,
+        image_seq_length=4,
+        downsample_ratio=0.5,
+    )
+    model = _seeded(seed, lambda: InternVLForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- LLaVA-OneVision ------------------------------------------------------------------------------
+
+
+def _build_llava_onevision(out: Path, seed: int) -> None:
+    from transformers import (
+        LlavaOnevisionConfig,
+        LlavaOnevisionForConditionalGeneration,
+        LlavaOnevisionImageProcessor,
+        LlavaOnevisionProcessor,
+        LlavaOnevisionVideoProcessor,
+    )
+
+    tokenizer = train_tokenizer(
+        ("<unk>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<image>", "<video>"),
+        bos="<|im_start|>",
+        eos="<|im_end|>",
+        pad="<|endoftext|>",
+        extra={"image_token": "<image>", "video_token": "<video>"},
+    )
+    # LLaVA-OneVision's template: ChatML; images before the text, each "<image>\n".
+    template = (
+        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for content in message['content'] %}"
+        "{% if content['type'] == 'image' %}<image>\n{% endif %}{% endfor %}"
+        "{% for content in message['content'] %}"
+        "{% if content['type'] == 'text' %}{{ content['text'] }}{% endif %}{% endfor %}"
+        "{% endif %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
+    pinpoints = [[32, 32], [32, 64], [64, 32]]
+    processor = LlavaOnevisionProcessor(  # type: ignore[no-untyped-call]
+        image_processor=LlavaOnevisionImageProcessor(
+            size={"height": 32, "width": 32}, image_grid_pinpoints=pinpoints
+        ),
+        video_processor=LlavaOnevisionVideoProcessor(size={"height": 32, "width": 32}),
+        tokenizer=tokenizer,
+        num_image_tokens=16,  # (32 / 8)²
+        vision_feature_select_strategy="full",
+        chat_template=template,
+    )
+    config = LlavaOnevisionConfig(
+        vision_config={
+            "model_type": "siglip_vision_model",
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+        },
+        text_config={
+            "model_type": "qwen2",
+            **_QWEN_TEXT,
+            "vocab_size": len(tokenizer),
+        },
+        image_grid_pinpoints=pinpoints,
+        image_token_index=4,
+        video_token_index=5,
+        vision_feature_select_strategy="full",
+        vision_feature_layer=-1,
+    )
+    model = _seeded(seed, lambda: LlavaOnevisionForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
+# -- SmolVLM -------------------------------------------------------------------------------------
+
+
+def _build_smolvlm(out: Path, seed: int) -> None:
+    from transformers import (
+        SmolVLMConfig,
+        SmolVLMForConditionalGeneration,
+        SmolVLMImageProcessor,
+        SmolVLMProcessor,
+        SmolVLMVideoProcessor,
+    )
+
+    tokenizer = train_tokenizer(
+        (*_IDEFICS_SPECIALS, "<video>"),
+        bos="<s>",
+        eos="<end_of_utterance>",
+        pad="<pad>",
+    )
+    # SmolVLM's template is Idefics3's: "User:<image>text<end_of_utterance>\nAssistant:".
+    size = {"longest_edge": 32}
+    processor = SmolVLMProcessor(
+        image_processor=SmolVLMImageProcessor(
+            size=size, max_image_size=size, do_image_splitting=False
+        ),
+        video_processor=SmolVLMVideoProcessor(size=size, max_image_size=size),
+        tokenizer=tokenizer,
+        image_seq_len=4,  # (32 / 8)² patches / scale_factor²
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+    config = SmolVLMConfig(
+        vision_config={
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "llama",
+            **_QWEN_TEXT,
+            "eos_token_id": 6,
+            "vocab_size": len(tokenizer),
+        },
+        scale_factor=2,
+        image_token_id=5,
+    )
+    model = _seeded(seed, lambda: SmolVLMForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=6, pad_id=3)
+
+
+# -- Mistral3 (Pixtral processor) ---------------------------------------------------------------
+
+
+def _build_mistral3(out: Path, seed: int) -> None:
+    from transformers import (
+        Mistral3Config,
+        Mistral3ForConditionalGeneration,
+        PixtralImageProcessor,
+        PixtralProcessor,
+    )
+
+    tokenizer = train_tokenizer(
+        (
+            "<unk>",
+            "<s>",
+            "</s>",
+            "<pad>",
+            "[INST]",
+            "[/INST]",
+            "[IMG]",
+            "[IMG_BREAK]",
+            "[IMG_END]",
+            "[SYSTEM_PROMPT]",
+            "[/SYSTEM_PROMPT]",
+        ),
+        bos="<s>",
+        eos="</s>",
+        pad="<pad>",
+    )
+    # Mistral-Small-3.1's template: [SYSTEM_PROMPT]…[/SYSTEM_PROMPT][INST]…[/INST].
+    template = (
+        "{{ bos_token }}{% for message in messages %}"
+        "{% if message['role'] == 'system' %}[SYSTEM_PROMPT]"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{{ message['content'][0]['text'] }}{% endif %}[/SYSTEM_PROMPT]"
+        "{% elif message['role'] == 'user' %}[INST]"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for content in message['content'] %}"
+        "{% if content['type'] == 'image' %}[IMG]"
+        "{% elif content['type'] == 'text' %}{{ content['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}[/INST]"
+        "{% elif message['role'] == 'assistant' %}"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{{ message['content'][0]['text'] }}{% endif %}{{ eos_token }}"
+        "{% endif %}{% endfor %}"
+    )
+    processor = PixtralProcessor(
+        image_processor=PixtralImageProcessor(
+            size={"longest_edge": 32}, patch_size={"height": 8, "width": 8}
+        ),
+        tokenizer=tokenizer,
+        patch_size=8,
+        spatial_merge_size=2,
+        chat_template=template,
+    )
+    config = Mistral3Config(
+        vision_config={
+            "model_type": "pixtral",
+            "image_size": 32,
+            "patch_size": 8,
+            "hidden_size": 32,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "head_dim": 8,
+            "initializer_range": 0.2,
+        },
+        text_config={
+            "model_type": "mistral",
+            **_QWEN_TEXT,
+            "head_dim": 16,
+            "vocab_size": len(tokenizer),
+        },
+        image_token_index=6,
+        spatial_merge_size=2,
+        vision_feature_layer=-1,
+    )
+    model = _seeded(seed, lambda: Mistral3ForConditionalGeneration(config))
+    _save(out, model, processor, bos_id=1, eos_id=2, pad_id=3)
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -673,6 +1149,7 @@ class Family:
     attack: str  # "yes", or why R.4/R.5 skip the attack
     notes: str = ""  # anything a user should know
     slow: bool = False  # built and checked only in the slow suite
+    extra: str = ""  # the pytest-multitrust extra its processor needs ("vision"), or ""
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -770,7 +1247,102 @@ FAMILIES += (
     ),
 )
 
+_DYNAMIC = "dynamic resolution is not supported"
+_TILES = "tiling or dynamic resolution is not supported"
+
+#: The families whose processors need torchvision (SmolVLM's also num2words): the rows of
+#: the `vision` extra, checked by the tests marked ``vision`` (``.ci/run-vision``).
+FAMILIES += (
+    Family(
+        name="qwen2-vl",
+        model_class="Qwen2VLForConditionalGeneration",
+        alias="qwen2-vl-7b",
+        build=_build_qwen2_vl,
+        text_only="yes",
+        attack=_DYNAMIC,
+        notes="dynamic resolution: the image becomes a grid of merged patches "
+        "(image_grid_thw); the default system turn of its template",
+        extra="vision",
+    ),
+    Family(
+        name="qwen2.5-vl",
+        model_class="Qwen2_5_VLForConditionalGeneration",
+        alias="qwen2.5-vl-7b",
+        build=_build_qwen2_5_vl,
+        text_only="yes",
+        attack=_DYNAMIC,
+        notes="as Qwen2-VL, with windowed attention in the vision tower",
+        extra="vision",
+    ),
+    Family(
+        name="qwen3-vl",
+        model_class="Qwen3VLForConditionalGeneration",
+        alias="",
+        build=_build_qwen3_vl,
+        text_only="yes",
+        attack=_DYNAMIC,
+        notes="as Qwen2-VL (patches of 16), deepstack features, interleaved M-RoPE",
+        extra="vision",
+    ),
+    Family(
+        name="internvl",
+        model_class="InternVLForConditionalGeneration",
+        alias="internvl3-8b",
+        build=_build_internvl,
+        text_only="yes",
+        attack=_TILES,
+        notes="the GotOcr2 image processor crops the image to tiles plus a thumbnail (as "
+        "the real one does); pixel shuffle (downsample_ratio 0.5)",
+        extra="vision",
+    ),
+    Family(
+        name="llava-onevision",
+        model_class="LlavaOnevisionForConditionalGeneration",
+        alias="llava-onevision-7b",
+        build=_build_llava_onevision,
+        text_only="yes",
+        attack=_TILES,
+        notes="any-resolution tiling (image_sizes) like LLaVA-NeXT; SigLIP vision tower",
+        extra="vision",
+    ),
+    Family(
+        name="smolvlm",
+        model_class="SmolVLMForConditionalGeneration",
+        alias="smolvlm-2b",
+        build=_build_smolvlm,
+        text_only="yes",
+        attack="its resampling filter (LANCZOS) is not replayed",
+        notes="Idefics3's design; its processor also needs num2words; image splitting off "
+        "in the tiny build",
+        extra="vision",
+    ),
+    Family(
+        name="mistral3",
+        model_class="Mistral3ForConditionalGeneration",
+        alias="",
+        build=_build_mistral3,
+        text_only="yes",
+        attack="yes",
+        notes="Pixtral image processor (any size, rows of [IMG] with [IMG_BREAK]); "
+        "patch merger (spatial_merge_size 2)",
+        extra="vision",
+    ),
+)
+
 BY_NAME = {family.name: family for family in FAMILIES}
+
+#: The packages of each extra a family may need (``pyproject.toml``'s optional dependencies).
+EXTRA_PACKAGES = {"vision": ("torchvision", "num2words")}
+
+
+def family_marks(family: Family) -> list[Any]:
+    """The pytest marks of a test of ``family``: ``slow``, and ``vision`` for that extra."""
+    import pytest
+
+    marks: list[Any] = [pytest.mark.slow] if family.slow else []
+    if family.extra == "vision":
+        marks.append(pytest.mark.vision)
+    return marks
 
 
 def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
@@ -779,6 +1351,17 @@ def ensure_family(name: str, cache_dir: Path, *, seed: int = 0) -> Path:
     ``name`` is a family of :data:`FAMILIES` or one of :data:`UNLISTED` (built here, not
     run: e.g. a family whose processor needs a package this install lacks).
     """
+    if name in BY_NAME and BY_NAME[name].extra:
+        missing = [
+            package
+            for package in EXTRA_PACKAGES[BY_NAME[name].extra]
+            if importlib.util.find_spec(package) is None
+        ]
+        if missing:  # fail, never skip: these rows run in the venv of .ci/run-vision
+            raise RuntimeError(
+                f"family {name} needs the {BY_NAME[name].extra!r} extra ({', '.join(missing)} "
+                "missing here): run it with .ci/run-vision, which builds a venv that has it"
+            )
     build = BY_NAME[name].build if name in BY_NAME else UNLISTED[name]
     target = Path(cache_dir) / f"family-{name}-v{FAMILIES_VERSION}-seed{seed}"
 
@@ -825,51 +1408,14 @@ def build_qwen2_vl_files(out: Path, seed: int = 0) -> None:
     """
     import json
 
-    from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+    from transformers import Qwen2VLForConditionalGeneration
 
     out.mkdir(parents=True, exist_ok=True)
-    specials = (
-        "<unk>",
-        "<|im_start|>",
-        "<|im_end|>",
-        "<|endoftext|>",
-        "<|vision_start|>",
-        "<|vision_end|>",
-        "<|image_pad|>",
-        "<|video_pad|>",
+    tokenizer = train_tokenizer(
+        _QWEN_SPECIALS, bos="<|im_start|>", eos="<|im_end|>", pad="<|endoftext|>"
     )
-    tokenizer = train_tokenizer(specials, bos="<|im_start|>", eos="<|im_end|>", pad="<|endoftext|>")
     tokenizer.save_pretrained(out)
-    config = Qwen2VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "bos_token_id": 1,
-            "eos_token_id": 2,
-            "pad_token_id": 3,
-            "rope_parameters": {
-                "rope_type": "default",
-                "mrope_section": [2, 3, 3],
-                "rope_theta": 10000.0,
-            },
-        },
-        vision_config={
-            "depth": 1,
-            "embed_dim": 32,
-            "hidden_size": 64,
-            "num_heads": 2,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-        },
-        image_token_id=6,
-        video_token_id=7,
-        vision_start_token_id=4,
-    )
+    config = _qwen2_vl_config(len(tokenizer))
     model = _seeded(seed, lambda: Qwen2VLForConditionalGeneration(config))
     model.save_pretrained(out, safe_serialization=True)
     files = {
@@ -890,16 +1436,7 @@ def build_qwen2_vl_files(out: Path, seed: int = 0) -> None:
     }
     for name, content in files.items():
         (out / name).write_text(json.dumps(content, indent=2), encoding="utf-8")
-    (out / "chat_template.jinja").write_text(
-        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
-        "{% if message['content'] is string %}{{ message['content'] }}"
-        "{% else %}{% for item in message['content'] %}"
-        "{% if item['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
-        "{% elif item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
-        "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
-        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
-        encoding="utf-8",
-    )
+    (out / "chat_template.jinja").write_text(_QWEN2_TEMPLATE, encoding="utf-8")
 
 
 #: Checkpoints :func:`ensure_family` builds that are not rows of :data:`FAMILIES`.
@@ -912,16 +1449,17 @@ UNLISTED: dict[str, Callable[[Path, int], None]] = {"qwen2-vl-files": build_qwen
 def supported_models_table() -> str:
     """The docs' "Supported models" table, one row per family of :data:`FAMILIES`."""
     lines = [
-        "| family | transformers class | `--mllm` alias | text-only requests | R.4/R.5 attack | "
-        "notes |",
-        "|---|---|---|---|---|---|",
+        "| family | transformers class | `--mllm` alias | install | text-only requests | "
+        "R.4/R.5 attack | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for family in FAMILIES:
         alias = f"`{family.alias}`" if family.alias else "—"
+        install = f"`[{family.extra}]` extra" if family.extra else "default"
         attack = "yes" if family.attack == "yes" else f"no: {family.attack}"
         lines.append(
-            f"| {family.name} | `{family.model_class}` | {alias} | {family.text_only} | "
-            f"{attack} | {family.notes} |"
+            f"| {family.name} | `{family.model_class}` | {alias} | {install} | "
+            f"{family.text_only} | {attack} | {family.notes} |"
         )
     return "\n".join(lines) + "\n"
 

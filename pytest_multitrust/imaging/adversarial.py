@@ -257,7 +257,9 @@ class _Replay:
         self.mean = tuple(float(v) for v in (getattr(ip, "image_mean", None) or (0, 0, 0)))
         self.std = tuple(float(v) for v in (getattr(ip, "image_std", None) or (1, 1, 1)))
         if self.shortest and self.longest:
-            raise AttackUnsupported(f"{self.name}: resize size {size!r} is not supported")
+            raise AttackUnsupported(  # Qwen-VL: a range of pixel counts, not one size
+                f"{self.name}: resize size {size!r}: dynamic resolution is not supported"
+            )
         if (
             self.do_resize
             and not (self.shortest or self.longest)

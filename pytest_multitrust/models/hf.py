@@ -43,6 +43,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -72,6 +73,7 @@ __all__ = [
     "broken_torchvision",
     "check_hf",
     "install_line",
+    "matching_torchvision",
     "missing_packages",
     "prepare_hf",
     "resolve_device",
@@ -396,11 +398,55 @@ def missing_packages(error: BaseException) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def install_line(packages: Sequence[str]) -> str:
+#: A torch release 2.N.P is built with torchvision 0.(N+15).P (since torch 2.1).
+_TORCH_RELEASE = re.compile(r"2\.(\d+)\.(\d+)(?:\+([a-z0-9]+))?")
+
+
+def matching_torchvision(torch_version: str) -> tuple[str, str] | None:
+    """The torchvision release made for ``torch_version`` and the index serving that build.
+
+    The index is ``""`` for a build without a local tag (PyPI's); ``None`` when the
+    version is not a release (a source build, a nightly) or predates the pairing rule.
+
+    >>> matching_torchvision("2.13.0+cpu")
+    ('0.28.0', 'https://download.pytorch.org/whl/cpu')
+    >>> matching_torchvision("2.14.1")
+    ('0.29.1', '')
+    >>> matching_torchvision("2.14.1+cu130")
+    ('0.29.1', 'https://download.pytorch.org/whl/cu130')
+    >>> matching_torchvision("2.6.0a0+git1234") is None
+    True
+    """
+    match = _TORCH_RELEASE.fullmatch(torch_version)
+    if match is None or int(match.group(1)) < 1:
+        return None
+    minor, patch, tag = match.groups()
+    index = f"https://download.pytorch.org/whl/{tag}" if tag else ""
+    return f"0.{int(minor) + 15}.{patch}", index
+
+
+def _installed_torch() -> str:
+    """The installed torch's version, read from its metadata (torch is not imported)."""
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def install_line(packages: Sequence[str], torch_version: str | None = None) -> str:
     """The command that installs ``packages`` (the ``vision`` extra for its members).
 
-    >>> install_line(["torchvision"])  # doctest: +ELLIPSIS
-    "pip install 'pytest-multitrust[vision]' (torchvision must be the build of your torch..."
+    torchvision must be the build made for the installed torch (``torch_version``; read
+    from torch's metadata when None): the line names that release, and the index of a
+    torch with a local tag (``+cpu``, ``+cu130``), first, so that the extra finds it
+    installed.
+
+    >>> install_line(["torchvision"], "2.13.0+cpu")  # doctest: +ELLIPSIS
+    "pip install torchvision==0.28.0 --index-url https://download.pytorch.org/whl/cpu && ..."
+    >>> install_line(["torchvision", "num2words"], "2.14.1")
+    "pip install 'pytest-multitrust[vision]' torchvision==0.29.1"
+    >>> install_line(["torchvision"], "2.6.0a0+git1234")  # doctest: +ELLIPSIS
+    "pip install 'pytest-multitrust[vision]' (torchvision must be the build of torch 2.6.0a0..."
     >>> install_line(["num2words"])
     "pip install 'pytest-multitrust[vision]'"
     >>> install_line(["einops", "timm"])
@@ -412,11 +458,17 @@ def install_line(packages: Sequence[str]) -> str:
     if extra:
         command = "pip install 'pytest-multitrust[vision]'"
         if "torchvision" in extra:
-            command += (
-                " (torchvision must be the build of your torch: with a CPU-only torch, "
-                "install it from the same index, e.g. `pip install torchvision --index-url "
-                "https://download.pytorch.org/whl/cpu`)"
-            )
+            version = _installed_torch() if torch_version is None else torch_version
+            pair = matching_torchvision(version)
+            if pair is None:
+                command += (
+                    f" (torchvision must be the build of torch {version or '(not installed)'}"
+                    ": install it first from the index that torch came from)"
+                )
+            elif pair[1]:
+                command = f"pip install torchvision=={pair[0]} --index-url {pair[1]} && {command}"
+            else:
+                command += f" torchvision=={pair[0]}"
         commands.append(command)
     if others:
         commands.append("pip install " + " ".join(others))
@@ -437,11 +489,17 @@ def broken_torchvision() -> str | None:
     except Exception as error:  # a binary built for another torch fails in many ways
         import torch
 
+        pair = matching_torchvision(torch.__version__)
+        if pair is None:
+            remedy = "install the matching build from the index your torch came from"
+        else:
+            index = f" --index-url {pair[1]}" if pair[1] else ""
+            remedy = f"install the matching build: `pip install torchvision=={pair[0]}{index}`"
         return (
             f"torchvision is installed but does not import beside torch {torch.__version__} "
             f"({type(error).__name__}: {error}); it must be the build made for this torch: "
             "`pip uninstall torchvision` (only the families of the vision extra need it), "
-            "or install the matching build from the index your torch came from"
+            f"or {remedy}"
         )
     return None
 

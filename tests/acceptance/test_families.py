@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
-from mt_families import FAMILIES
+from mt_families import FAMILIES, family_marks
 from mt_families import ensure_family_in_child as ensure_family
 
 if TYPE_CHECKING:
@@ -69,7 +69,9 @@ def test_paligemma_answers_text_only_and_attacked_samples(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [family.name for family in FAMILIES])
+@pytest.mark.parametrize(
+    "name", [pytest.param(f.name, id=f.name, marks=family_marks(f)) for f in FAMILIES]
+)
 def test_every_task_runs_without_error_samples(
     run_trust: Callable[..., pytest.RunResult],
     pytester: pytest.Pytester,

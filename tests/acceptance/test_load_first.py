@@ -282,9 +282,14 @@ def test_a_family_whose_processor_needs_torchvision_names_the_extra_before_any_t
     if has_torchvision:  # the vision extra installed: the family runs
         assert result.ret in (0, 1), result.stdout.str()[-3000:]
         return
+    from pytest_multitrust.models.hf import install_line  # reads torch's metadata only
+
+    # The exact line: torchvision of this torch's release, from its index, then the extra
+    # (torch 2.13.0+cpu here: torchvision==0.28.0 from download.pytorch.org/whl/cpu).
     line = _assert_stopped_before_tests(
-        result, "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
+        result, f"it needs torchvision, not installed here; {install_line(['torchvision'])}"
     )
+    assert line.endswith("pip install 'pytest-multitrust[vision]'"), line
     assert "trust_remote_code" not in line
 
 

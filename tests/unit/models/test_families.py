@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from mt_families import FAMILIES, ensure_family
+from mt_families import FAMILIES, ensure_family, family_marks
 
 from pytest_multitrust.models.base import GenerationConfig, ImageData, Message, Request
 from pytest_multitrust.models.registry import ModelOptions
@@ -46,10 +46,7 @@ def family_model(mt_cache_dir: Path) -> Callable[..., HFModel]:
 
 
 def _families() -> list[object]:
-    return [
-        pytest.param(f.name, id=f.name, marks=[pytest.mark.slow] if f.slow else [])
-        for f in FAMILIES
-    ]
+    return [pytest.param(f.name, id=f.name, marks=family_marks(f)) for f in FAMILIES]
 
 
 def image(index: int) -> ImageData:
@@ -250,10 +247,11 @@ def test_a_processor_that_imports_a_missing_module_is_named_at_load(
 def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
     mt_cache_dir: Path,
 ) -> None:
+    import importlib.metadata
     import importlib.util
 
     from pytest_multitrust.errors import PrerequisiteError
-    from pytest_multitrust.models.hf import HFModel
+    from pytest_multitrust.models.hf import HFModel, install_line, matching_torchvision
 
     model_dir = ensure_family("qwen2-vl-files", mt_cache_dir)
     options = ModelOptions(device="cpu", dtype="float32")
@@ -264,11 +262,13 @@ def test_a_family_that_needs_torchvision_names_the_vision_extra_at_load(
     with pytest.raises(PrerequisiteError) as caught:
         HFModel.load(str(model_dir), options=options, spec="hf:qwen2-vl")
     message = str(caught.value)
-    assert (
-        "it needs torchvision, not installed here; pip install 'pytest-multitrust[vision]'"
-        in message
+    pair = matching_torchvision(importlib.metadata.version("torch"))
+    assert pair is not None  # a torch release (2.13.0+cpu here: torchvision 0.28.0, /whl/cpu)
+    assert f"it needs torchvision, not installed here; pip install torchvision=={pair[0]}" in (
+        message
     )
-    assert "--index-url https://download.pytorch.org/whl/cpu" in message
+    assert message.endswith(install_line(["torchvision"]))
+    assert "pytest-multitrust[vision]" in message
     assert "trust_remote_code" not in message
 
 
@@ -421,10 +421,13 @@ def test_any_mix_of_requests_gets_the_answers_it_gets_alone(
 def test_a_torchvision_built_for_another_torch_is_named_at_load(
     tmp_path: Path, mt_cache_dir: Path
 ) -> None:
+    import importlib.metadata
     import os
     import subprocess
     import sys
     from pathlib import Path
+
+    from pytest_multitrust.models.hf import matching_torchvision
 
     # A torchvision whose binary does not match torch fails while it imports, as the
     # package index's 0.28.0 does beside torch 2.13.0+cpu; transformers then cannot import
@@ -470,3 +473,47 @@ def test_a_torchvision_built_for_another_torch_is_named_at_load(
     ), done.stdout + done.stderr[-2000:]
     assert "(RuntimeError: operator torchvision::nms does not exist)" in done.stdout
     assert "`pip uninstall torchvision`" in done.stdout
+    # torch 2.13.0+cpu here: the build made for it
+    pair = matching_torchvision(importlib.metadata.version("torch"))
+    assert pair is not None
+    index = f" --index-url {pair[1]}" if pair[1] else ""
+    assert f"`pip install torchvision=={pair[0]}{index}`" in done.stdout
+
+
+def test_the_vision_rows_are_marked_and_deselected_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    vision = [f.name for f in FAMILIES if f.extra == "vision"]
+    assert vision == [
+        "qwen2-vl",
+        "qwen2.5-vl",
+        "qwen3-vl",
+        "internvl",
+        "llava-onevision",
+        "smolvlm",
+        "mistral3",
+    ]
+    for family in FAMILIES:
+        names = [mark.name for mark in family_marks(family)]
+        assert ("vision" in names) == (family.extra == "vision"), family.name
+    root = Path(__file__).parents[3]
+    options = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    addopts = options["tool"]["pytest"]["ini_options"]["addopts"]
+    assert addopts[addopts.index("-m") + 1] == "not slow and not vision"
+    assert "pytest -m vision" in (root / ".ci" / "run-vision").read_text(encoding="utf-8")
+    # Run where the extra is missing, a vision row fails naming the stage; it never skips.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "torchvision" else real(name, *args),
+    )
+    with pytest.raises(RuntimeError) as caught:
+        ensure_family("qwen2-vl", tmp_path)
+    assert "family qwen2-vl needs the 'vision' extra (torchvision" in str(caught.value)
+    assert "run it with .ci/run-vision" in str(caught.value)
+    assert not list(tmp_path.iterdir())  # nothing built
