@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "checks",
                 "activation",
                 "terminal_progress",
+                "item_logging",
                 "__init__",
             }
         ),
