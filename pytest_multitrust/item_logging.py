@@ -13,9 +13,10 @@ sample is scored.
 For the plugin's sample and threshold tests (:class:`PhaseHooks`, returned by their
 ``ihook``) the three phase hooks are called without the logging plugin's per-phase
 wrappers, and :class:`ItemLogCapture` captures instead: one handler with the logging
-plugin's own formatter, attached to the root logger and to the non-propagating loggers
-found by one scan per test, around each phase; what it caught becomes the phase's "log"
-report section, as before. Records still reach every handler the user configured
+plugin's own formatter, attached once to the root logger and to the non-propagating
+loggers (those created later as they appear), that keeps records only while one of these
+tests' phases is open; what it caught becomes the phase's "log" report section, as
+before. Records still reach every handler the user configured
 (``log_file``, their own handlers), and ``-p no:logging`` still turns capture off.
 
 The logging plugin is left to do everything itself, as usual, whenever its other
@@ -49,13 +50,17 @@ _BYPASS = pytest.StashKey["_Bypass | None"]()
 
 
 class _Records(logging.Handler):
-    """Keeps the formatted text of every record it handles."""
+    """Keeps the formatted text of the records it handles while a phase is open."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.lines: list[str] = []
+        self.lines: list[str] | None = None  # None: no phase of ours is open
+        self._last: logging.LogRecord | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self.lines is None or record is self._last:  # the same record twice: see below
+            return
+        self._last = record
         try:
             self.lines.append(self.format(record))
         except Exception:  # logging's own rule: report, never raise
@@ -63,40 +68,59 @@ class _Records(logging.Handler):
 
 
 class ItemLogCapture:
-    """Captures one test's log records per phase into its report sections."""
+    """Captures the log records of each phase of the plugin's tests into its report.
+
+    One handler, attached once to the root logger and to each non-propagating logger
+    (found again whenever the number of loggers changed) and detached when pytest
+    unconfigures; it keeps records only while one of the plugin's test phases is open. A
+    logger found non-propagating that propagates later would hand the handler each of
+    its records twice: the second is dropped.
+    """
 
     def __init__(self, formatter: logging.Formatter | None) -> None:
         """``formatter``: the logging plugin's (pytest's ``log_format``, auto-indent)."""
-        self._formatter = formatter or logging.Formatter()
-        self._item: pytest.Item | None = None
-        self._loggers: list[logging.Logger] = []
+        self._handler = _Records()
+        self._handler.setFormatter(formatter or logging.Formatter())
+        self._attached: list[logging.Logger] = []
+        self._known: set[int] = set()
+        self._scanned = -1  # how many loggers there were at the last scan
 
-    def loggers(self, item: pytest.Item) -> list[logging.Logger]:
-        """The root logger and every non-propagating logger, scanned once per item."""
-        if item is not self._item:
-            root = logging.getLogger()
-            self._item = item
-            self._loggers = [root] + [
-                found
-                for found in list(root.manager.loggerDict.values())
-                if isinstance(found, logging.Logger) and not found.propagate and found is not root
-            ]
-        return self._loggers
+    def attach(self) -> None:
+        """Attach the handler to the root logger and any non-propagating logger new to it."""
+        root = logging.getLogger()
+        loggers = root.manager.loggerDict
+        if len(loggers) == self._scanned:
+            return
+        self._scanned = len(loggers)
+        for logger in [root, *list(loggers.values())]:
+            if (
+                isinstance(logger, logging.Logger)
+                and (logger is root or not logger.propagate)
+                and id(logger) not in self._known
+            ):
+                logger.addHandler(self._handler)
+                self._attached.append(logger)
+                self._known.add(id(logger))
+
+    def detach(self) -> None:
+        """Take the handler off every logger it was attached to."""
+        for logger in self._attached:
+            logger.removeHandler(self._handler)
+        self._attached.clear()
+        self._known.clear()
+        self._scanned = -1
 
     @contextlib.contextmanager
     def phase(self, item: pytest.Item, when: str) -> Iterator[None]:
         """Capture the records of ``item``'s ``when`` phase; add them as its "log" section."""
-        handler = _Records()
-        handler.setFormatter(self._formatter)
-        attached = self.loggers(item)
-        for logger in attached:
-            logger.addHandler(handler)
+        self.attach()
+        lines: list[str] = []
+        self._handler.lines = lines
         try:
             yield
         finally:
-            for logger in attached:
-                logger.removeHandler(handler)
-            item.add_report_section(when, "log", "\n".join(handler.lines).strip())
+            self._handler.lines = None
+            item.add_report_section(when, "log", "\n".join(lines).strip())
 
 
 class _Bypass:
@@ -106,6 +130,7 @@ class _Bypass:
         self.manager = config.pluginmanager
         self.logging_plugin = logging_plugin
         self.capture = ItemLogCapture(getattr(logging_plugin, "formatter", None))
+        config.add_cleanup(self.capture.detach)
         self._callers: dict[tuple[str, tuple[int, ...]], Any] = {}
 
     def caller(self, name: str, usual: Any) -> Any:
