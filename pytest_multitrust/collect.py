@@ -32,6 +32,8 @@ from pytest_multitrust.terminal_progress import PROGRESS_PROPERTY, worth_a_line
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    import pluggy
+
     from pytest_multitrust.engine.runner import TaskRun
     from pytest_multitrust.engine.runs import TaskRuns
     from pytest_multitrust.progress import ProgressEvent
@@ -239,6 +241,17 @@ class _TrustItem(pytest.Item):
     def run(self) -> TaskRun:
         sample: Sample | None = getattr(self, "sample", None)
         return self.suite.runs.run_for(self.task.id, sample.id if sample is not None else None)
+
+    @property
+    def ihook(self) -> pluggy.HookRelay:
+        """The usual hooks, with a cheaper capture of the same log records.
+
+        The logging plugin's phase wrappers are replaced (:mod:`pytest_multitrust.item_logging`).
+        """
+        from pytest_multitrust.item_logging import item_hooks
+
+        hooks: pluggy.HookRelay = item_hooks(self)
+        return hooks
 
     def setup(self) -> None:
         """Generate the task, once, in the setup of its first test: its own phase.

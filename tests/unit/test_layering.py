@@ -51,6 +51,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "activation",
                 "terminal_progress",
                 "worker_progress",
+                "item_logging",
                 "__init__",
                 "__main__",
             }
