@@ -72,16 +72,16 @@ _FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp)$")
 class Encoding:
     """How :func:`encode_for_report` chooses and encodes each image (part of the cache key)."""
 
-    lossless_ok_bytes: int = 16 * 1024  # lossless WebP up to this size is kept, exact
+    lossless_ok_bytes: int = 8 * 1024  # lossless WebP up to this size is kept, exact
     lossless_factor: float = 1.5  # else lossless while at most this times the lossy size
     lossless_method: int = 2  # libwebp effort for lossless (0 fast .. 6 small)
     lossless_quality: int = 40  # libwebp lossless effort within the method
-    lossy_quality: int = 80  # lossy WebP quality (text stays legible at full size)
+    lossy_quality: int = 70  # lossy WebP quality (text stays legible at full size)
     lossy_method: int = 4  # libwebp effort for lossy
     max_side: int = 1024  # a longer side is scaled down to this first (lossy only)
     noise_ratio: float = 0.9  # PNG at least this share of raw RGB: noise, nothing to read
-    noise_side: int = 128  # noise is kept as a preview this many pixels on its longer side
-    noise_quality: int = 60  # lossy quality of a noise preview
+    noise_side: int = 64  # noise is kept as a preview this many pixels on its longer side
+    noise_quality: int = 50  # lossy quality of a noise preview
 
 
 #: The encoding every report uses.
