@@ -189,7 +189,14 @@ def build_run(config: pytest.Config, settings: Settings) -> ActiveRun:
         )
     response_store: ResponseStore = store or NoStore()
     report_images = (
-        None if settings.report_dir is None else ImageStore(settings.report_dir / IMAGES_DIR)
+        None
+        if settings.report_dir is None
+        else ImageStore(
+            settings.report_dir / IMAGES_DIR,
+            # encoded report images are kept beside the drawn ones, reused by later runs
+            images.db if images is not None else None,
+            write=images is not None and images.write,
+        )
     )
     factory = RunFactory(
         settings=settings,

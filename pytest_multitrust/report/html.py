@@ -5,7 +5,7 @@ aspects, the gates, the comparison with a baseline, and per-task tables of metri
 samples that the page's one small script filters by verdict and searches by text. Each
 sample row shows its image as a thumbnail; a click opens the full image beside the
 prompt and response (a lightbox). Each distinct image is referenced once, by a CSS class
-named after its hash: either a relative ``images/<sha256>.png`` file of the report folder
+named after its hash: either a relative ``images/<sha256>.webp`` file of the report folder
 or, in the single-file mode, a ``data:`` URI (:mod:`pytest_multitrust.report.images`).
 Every string from the model, the data or the settings goes through :func:`html.escape`;
 the page's Content-Security-Policy allows no network access at all.
@@ -40,7 +40,7 @@ __all__ = ["aspect_chart_svg", "overview_heatmap", "render_html", "task_gate_sta
 
 #: What an image may be referenced as: a data URI, or a file of the report's images/.
 _IMAGE_URL = re.compile(
-    r"^(data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*|images/[0-9a-f]{64}\.png)$"
+    r"^(data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]+=*|images/[0-9a-f]{64}\.(png|webp))$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _VERDICT_CLASS = {
@@ -584,8 +584,9 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
 
     Args:
         report: the report.
-        images: image sha256 → its URL: a ``data:image/png;base64,...`` URI (single-file
-            page) or ``images/<sha256>.png`` (a file of the report folder); images without
+        images: image sha256 → its URL: a ``data:image/webp;base64,...`` (or ``png``) URI
+            (single-file page) or ``images/<sha256>.webp`` (or ``.png``: a file of the
+            report folder); images without
             one, or with any other URL, show a placeholder.
     """
     usable = _usable_images(images or {})

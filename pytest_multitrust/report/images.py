@@ -1,12 +1,19 @@
-"""Full-size images of the HTML report, stored once per content hash.
+"""Full-size images of the HTML report, stored once per content hash, small.
 
 When a report is asked for, every process that shows the model an image (each xdist
-worker, or the single process) writes it to ``<report dir>/images/<sha256>.png``, named by
-the SHA-256 the sample records carry. The write is atomic (a temporary file, then
+worker, or the single process) writes it to ``<report dir>/images/<sha256>.<ext>``, named
+by the SHA-256 the sample records carry. The write is atomic (a temporary file, then
 ``os.replace``) and idempotent (a file already there is left alone), so workers need no
 message passing: the controller finds the files when it writes ``report.html``. The page
 then references them relatively, or, in the single-file mode, embeds each one once as a
 ``data:`` URI (:func:`image_urls`).
+
+Each image is encoded for the page by :func:`encode_for_report`, chosen per image by
+measured size (WebP: lossless where that is small or not much larger than lossy, so drawn
+text keeps its exact pixels; lossy for photo-like images; a small preview for pure noise).
+The encoded bytes are kept in the run's cache database (namespace
+:data:`PREVIEW_NAMESPACE`, keyed by the image's hash, the encoding parameters and
+:data:`ENCODING_VERSION`), so a later run writes them again without encoding.
 """
 
 from __future__ import annotations
@@ -15,20 +22,32 @@ import base64
 import io
 import os
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pytest_multitrust.models.keys import cache_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from PIL import Image as PILImage
+
+    from pytest_multitrust.engine.cache import SQLiteCache
     from pytest_multitrust.models.base import ImageData
     from pytest_multitrust.settings import ReportImages
 
 __all__ = [
+    "ENCODING",
+    "ENCODING_VERSION",
     "IMAGES_DIR",
     "INLINE_LIMIT_BYTES",
+    "PREVIEW_NAMESPACE",
+    "EncodedImage",
+    "Encoding",
     "ImageStore",
     "encode_for_report",
+    "find_image_file",
     "image_file_name",
     "image_urls",
     "prune_images",
@@ -39,54 +58,194 @@ IMAGES_DIR = "images"
 #: ``--mt-report-images=auto`` embeds the images in ``report.html`` while their files
 #: total at most this many bytes, and writes ``images/`` above it.
 INLINE_LIMIT_BYTES = 2 * 2**20
+#: The cache database's namespace of encoded report images.
+PREVIEW_NAMESPACE = "report-images"
+#: Bumped when :func:`encode_for_report` changes in a way its parameters do not show.
+ENCODING_VERSION = 1
+#: The file types an image may be stored as, with their MIME types.
+_MIME = {"webp": "image/webp", "png": "image/png"}
 
-_FILE_NAME = re.compile(r"^[0-9a-f]{64}\.png$")
+_FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp)$")
 
 
-def image_file_name(sha256: str) -> str:
+@dataclass(frozen=True)
+class Encoding:
+    """How :func:`encode_for_report` chooses and encodes each image (part of the cache key)."""
+
+    lossless_ok_bytes: int = 8 * 1024  # lossless WebP up to this size is kept, exact
+    lossless_factor: float = 1.5  # else lossless while at most this times the lossy size
+    lossless_method: int = 2  # libwebp effort for lossless (0 fast .. 6 small)
+    lossless_quality: int = 40  # libwebp lossless effort within the method
+    lossy_quality: int = 70  # lossy WebP quality (text stays legible at full size)
+    lossy_method: int = 4  # libwebp effort for lossy
+    max_side: int = 1024  # a longer side is scaled down to this first (lossy only)
+    noise_ratio: float = 0.9  # PNG at least this share of raw RGB: noise, nothing to read
+    noise_side: int = 64  # noise is kept as a preview this many pixels on its longer side
+    noise_quality: int = 50  # lossy quality of a noise preview
+
+
+#: The encoding every report uses.
+ENCODING = Encoding()
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """One image as the report stores it."""
+
+    data: bytes  # the file's bytes
+    extension: str  # "webp" or "png" (the file name's and the MIME type's)
+    kind: str  # "lossless" (exact pixels), "lossy" or "noise" (a small preview)
+
+    @property
+    def mime(self) -> str:
+        """The MIME type of :attr:`data`."""
+        return _MIME[self.extension]
+
+
+def image_file_name(sha256: str, extension: str = "webp") -> str:
     """The file name of the image whose PNG hashes to ``sha256``."""
-    return f"{sha256}.png"
+    return f"{sha256}.{extension}"
 
 
-def encode_for_report(image: ImageData) -> bytes:
-    """``image`` as a small lossless PNG: a palette when it has at most 256 colours."""
+def find_image_file(folder: Path, sha256: str) -> Path | None:
+    """The file of the image with this hash in ``folder`` (any stored type), or None."""
+    for extension in _MIME:
+        path = folder / image_file_name(sha256, extension)
+        if path.is_file():
+            return path
+    return None
+
+
+def _webp(picture: PILImage.Image, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="WEBP", **options)
+    return buffer.getvalue()
+
+
+def _scaled(picture: PILImage.Image, side: int, resample: int) -> PILImage.Image:
+    width, height = picture.size
+    longest = max(width, height)
+    if longest <= side:
+        return picture
+    size = (max(1, round(width * side / longest)), max(1, round(height * side / longest)))
+    return picture.resize(size, resample)
+
+
+def encode_for_report(image: ImageData, encoding: Encoding = ENCODING) -> EncodedImage:
+    """``image`` as the report stores it: the smallest of a few WebP encodings that suits it.
+
+    * PNG bytes at least ``noise_ratio`` of the raw RGB size: the image is incompressible,
+      i.e. random noise with nothing to read; a preview ``noise_side`` pixels long is kept.
+    * Lossless WebP (the exact pixels) when it is at most ``lossless_ok_bytes``, or at
+      most ``lossless_factor`` times a lossy WebP of the image: drawn text, diagrams.
+    * Else lossy WebP at ``lossy_quality`` (photo-like images and textures), the longer
+      side at most ``max_side``.
+    """
     from PIL import Image
 
-    original = image.to_pil()
-    picture = original
-    if original.getcolors(256) is not None:  # drawn images: flat colours
-        palette = original.quantize(
-            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    picture = image.to_pil()
+    width, height = picture.size
+    if len(image.png) >= encoding.noise_ratio * width * height * 3:
+        preview = _scaled(picture, encoding.noise_side, Image.Resampling.NEAREST)
+        return EncodedImage(
+            _webp(preview, quality=encoding.noise_quality, method=encoding.lossy_method),
+            "webp",
+            "noise",
         )
-        if palette.convert("RGB").tobytes() == original.tobytes():  # never trade exactness
-            picture = palette
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=True)
-    data = buffer.getvalue()
-    return data if len(data) < len(image.png) else image.png
+    lossless = _webp(
+        picture,
+        lossless=True,
+        quality=encoding.lossless_quality,
+        method=encoding.lossless_method,
+    )
+    if len(lossless) <= encoding.lossless_ok_bytes:
+        return EncodedImage(lossless, "webp", "lossless")
+    lossy = _webp(
+        _scaled(picture, encoding.max_side, Image.Resampling.LANCZOS),
+        quality=encoding.lossy_quality,
+        method=encoding.lossy_method,
+    )
+    if len(lossless) <= encoding.lossless_factor * len(lossy):
+        return EncodedImage(lossless, "webp", "lossless")
+    return EncodedImage(lossy, "webp", "lossy")
 
 
 class ImageStore:
-    """Writes the images one process showed the model into a report's ``images/`` folder."""
+    """Writes the images one process showed the model into a report's ``images/`` folder.
 
-    def __init__(self, folder: Path) -> None:
-        """A store writing into ``folder`` (created on the first write)."""
+    Args:
+        folder: the report's ``images/`` folder (created on the first write).
+        cache: the run's cache database, where encoded images are kept across runs (None:
+            every image is encoded).
+        write: whether images encoded now are stored in ``cache`` (``--mt-cache=readwrite``).
+        encoding: how images are encoded.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        cache: SQLiteCache | None = None,
+        *,
+        write: bool = True,
+        encoding: Encoding = ENCODING,
+    ) -> None:
+        """A store writing into ``folder``."""
         self.folder = folder
+        self.cache = cache
+        self.write = write
+        self.encoding = encoding
         self.written: set[str] = set()  # hashes this process wrote or found there
         self.failed: str | None = None  # the first write error, if any (the run goes on)
+        self.encoded = 0  # images encoded by this process
+        self.reused = 0  # images whose encoding came from the cache
+
+    def _key(self, sha256: str) -> str:
+        return cache_key("report-image", ENCODING_VERSION, repr(self.encoding), sha256)
+
+    def _cached(self, sha256: str) -> EncodedImage | None:
+        if self.cache is None:
+            return None
+        found = self.cache.get(PREVIEW_NAMESPACE, self._key(sha256))
+        if found is None:
+            return None
+        extension, _, rest = found.partition(":")
+        kind, _, text = rest.partition(":")
+        if extension not in _MIME:
+            return None
+        try:
+            return EncodedImage(base64.b64decode(text, validate=True), extension, kind)
+        except ValueError:  # a damaged entry is a miss
+            return None
+
+    def encoded_image(self, image: ImageData) -> EncodedImage:
+        """``image`` encoded for the report: from the cache, else encoded (and cached)."""
+        sha = image.sha256
+        found = self._cached(sha)
+        if found is not None:
+            self.reused += 1
+            return found
+        encoded = encode_for_report(image, self.encoding)
+        self.encoded += 1
+        if self.cache is not None and self.write:
+            value = base64.b64encode(encoded.data).decode("ascii")
+            self.cache.put(
+                PREVIEW_NAMESPACE, self._key(sha), f"{encoded.extension}:{encoded.kind}:{value}"
+            )
+        return encoded
 
     def keep(self, image: ImageData) -> None:
         """Write ``image`` once (atomic; a file already there is kept as it is)."""
         sha = image.sha256
         if sha in self.written:
             return
-        path = self.folder / image_file_name(sha)
         try:
-            if not path.exists():
+            if find_image_file(self.folder, sha) is None:
+                encoded = self.encoded_image(image)
+                path = self.folder / image_file_name(sha, encoded.extension)
                 self.folder.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
                 try:
-                    tmp.write_bytes(encode_for_report(image))
+                    tmp.write_bytes(encoded.data)
                     os.replace(tmp, path)
                 finally:
                     tmp.unlink(missing_ok=True)
@@ -104,7 +263,7 @@ def image_urls(
     Args:
         folder: the report's ``images/`` folder.
         hashes: the image hashes the report's samples carry.
-        mode: ``files`` (relative ``images/<sha256>.png`` references), ``inline``
+        mode: ``files`` (relative ``images/<sha256>.<ext>`` references), ``inline``
             (``data:`` URIs, a single-file page) or ``auto`` (inline while the files total
             at most :data:`INLINE_LIMIT_BYTES`).
 
@@ -113,28 +272,30 @@ def image_urls(
         show a placeholder), and True when the page references files in ``folder``.
     """
     found = {
-        sha: folder / image_file_name(sha)
+        sha: path
         for sha in sorted(set(hashes))
-        if (folder / image_file_name(sha)).is_file()
+        if (path := find_image_file(folder, sha)) is not None
     }
     total = sum(path.stat().st_size for path in found.values())
     inline = mode == "inline" or (mode == "auto" and total <= INLINE_LIMIT_BYTES)
     if not inline:
         return {sha: f"{IMAGES_DIR}/{path.name}" for sha, path in found.items()}, True
     return {
-        sha: "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        sha: f"data:{_MIME[path.suffix[1:]]};base64,"
+        + base64.b64encode(path.read_bytes()).decode("ascii")
         for sha, path in found.items()
     }, False
 
 
 def prune_images(folder: Path, keep: Iterable[str]) -> None:
-    """Remove image files of earlier runs from ``folder`` (only ``<sha256>.png`` names).
+    """Remove image files of earlier runs from ``folder`` (only ``<sha256>.<ext>`` names).
 
-    The folder itself goes too when nothing is left in it.
+    The file kept for each hash in ``keep`` is the one :func:`find_image_file` finds (the
+    page references it); the folder itself goes too when nothing is left in it.
     """
-    wanted = {image_file_name(sha) for sha in keep}
     if not folder.is_dir():
         return
+    wanted = {path.name for sha in keep if (path := find_image_file(folder, sha)) is not None}
     for path in folder.iterdir():
         if _FILE_NAME.match(path.name) and path.name not in wanted:
             path.unlink(missing_ok=True)

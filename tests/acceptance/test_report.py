@@ -148,7 +148,7 @@ def test_gates_set_the_exit_status(
         # the workers wrote the images; a run this small gets them inline (one file)
         assert html.count('class="thumb im-') == 80
         distinct = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
-        assert html.count('url("data:image/png;base64,') == len(distinct)
+        assert html.count('url("data:image/webp;base64,') == len(distinct)
         assert not (pytester.path / "out" / "images").exists()
 
 
@@ -399,7 +399,7 @@ def test_report_is_the_same_with_and_without_xdist(
     assert {k: v for k, v in serial.items() if k != "workers"} == {
         k: v for k, v in parallel.items() if k != "workers"
     }
-    images = re.compile(r'url\("data:image/png;base64,[^"]+"\)')
+    images = re.compile(r'url\("data:image/webp;base64,[^"]+"\)')
     assert sorted(images.findall(serial_html)) == sorted(images.findall(parallel_html))
     assert serial_html.count('class="thumb im-') == 15 + 9  # T.1 and S.4: 3 per variant
 
@@ -407,7 +407,7 @@ def test_report_is_the_same_with_and_without_xdist(
 def test_xdist_workers_write_each_image_once_into_the_report_folder(
     run_trust: RunTrust, pytester: pytest.Pytester
 ) -> None:
-    """-n 2: the workers write images/<sha256>.png, the page references them relatively."""
+    """-n 2: the workers write images/<sha256>.webp, the page references them relatively."""
     args = (*BASE, "--mt-limit=3")
     assert run_trust(*args, "-n", "2", "--mt-report-images=files").ret == 0
     out = pytester.path / "out"
@@ -415,17 +415,17 @@ def test_xdist_workers_write_each_image_once_into_the_report_folder(
     hashes = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
     assert len(hashes) > 1
     files = sorted(p.name for p in (out / "images").iterdir())
-    assert files == sorted(f"{h}.png" for h in hashes)  # one file per distinct image, no temp
-    for name in files:  # each file holds exactly the pixels the model was shown
+    assert files == sorted(f"{h}.webp" for h in hashes)  # one file per distinct image, no temp
+    for name in files:  # drawn images: each file holds exactly the pixels the model was shown
         with Image.open(out / "images" / name) as picture:
-            assert ImageData.from_pil(picture).sha256 + ".png" == name
+            assert ImageData.from_pil(picture).sha256 + ".webp" == name
     html = (out / "report.html").read_text(encoding="utf-8")
-    referenced = set(re.findall(r'url\("(images/[0-9a-f]{64}\.png)"\)', html))
-    assert referenced == {f"images/{h}.png" for h in hashes}
+    referenced = set(re.findall(r'url\("(images/[0-9a-f]{64}\.webp)"\)', html))
+    assert referenced == {f"images/{h}.webp" for h in hashes}
     assert "data:image" not in html
     # the same folder, single-file mode: images inline, the folder's files removed
     assert run_trust(*args, "--mt-report-images=inline").ret == 0
     assert not (out / "images").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count('url("data:image/png;base64,') == len(hashes)
+    assert html.count('url("data:image/webp;base64,') == len(hashes)
     assert "images/" not in html
