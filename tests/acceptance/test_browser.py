@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 from pytest_multitrust.report.html import render_html
-from pytest_multitrust.report.images import image_urls
+from pytest_multitrust.report.images import find_image_file, image_urls
 from pytest_multitrust.report.model import report_from_dict
 
 if TYPE_CHECKING:
@@ -128,6 +128,13 @@ def _ids(samples: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted((s["task_id"], s["sample_id"]) for s in samples)
 
 
+def _stored(built: Built, sha256: str) -> Path:
+    """The image file the report stored for this hash (its type is the report's choice)."""
+    found = find_image_file(built.folder / "images", sha256)
+    assert found is not None, sha256
+    return found
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
     built: Built, browser: Browser, mode: str
@@ -138,7 +145,7 @@ def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
     if mode == "files":  # only the open task's images are fetched (the worst task, T.1)
         t1 = {s["image_sha256"] for s in built.samples if s["task_id"] == "T.1"}
         fetched = {u for u in browser.requests() if "/images/" in u}
-        assert fetched == {(built.folder / "images" / f"{h}.png").as_uri() for h in t1}
+        assert fetched == {_stored(built, h).as_uri() for h in t1}
     browser.click('article[id="task-S.4"] details.samples > summary')  # S.4 starts closed
     thumb = (
         browser.page.locator('tr.sample[data-task="S.4"]')
@@ -152,14 +159,14 @@ def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
         " return i.complete && i.naturalWidth ? [i.naturalWidth, i.naturalHeight, i.currentSrc]"
         " : null; }"
     )
-    stored = built.folder / "images" / f"{chosen['image_sha256']}.png"
+    stored = _stored(built, chosen["image_sha256"])
     with Image.open(stored) as picture:
         assert natural[:2] == list(picture.size)
     if mode == "files":  # the file itself, beside the page
         assert natural[2] == stored.as_uri()
     else:  # the same bytes, from the page itself
         head, _, payload = natural[2].partition(",")
-        assert head == "data:image/png;base64"
+        assert head == f"data:image/{stored.suffix.lstrip('.')};base64"
         assert base64.b64decode(payload) == stored.read_bytes()
     # the prompt and the answer beside it, as text
     side = browser.shown("#lb-title, #lb-prompt, #lb-response")
