@@ -560,6 +560,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         ]
         if limit is not None:
             common.append(f"--mt-limit={limit}")
+        # The in-process runs share this process's torch with the bare loop: the same threads
+        # for both (without it the plugin's policy gives an idle machine's cores to torch,
+        # and the comparison would time two thread counts, not the plugin's overhead).
+        inprocess = [
+            *common,
+            f"--mt-threads={opts.torch_threads}"
+            if opts.torch_threads > 0
+            else "--mt-threads=torch",
+        ]
         log(f"{samples} samples of {tasks_arg} built", started_all)
 
         model.generate(work[0][1][:2], work[0][0])  # warm-up: first-call allocations
@@ -574,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             generating = bare_loop(model, drawn, opts.batch_size)
             timed = TimedModel(model)
             forget_images()
-            run = run_inprocess([*common, "--mt-cache=off"], workdir, timed)
+            run = run_inprocess([*inprocess, "--mt-cache=off"], workdir, timed)
             kept = index >= warmup
             log(
                 f"{'pair' if kept else 'warm-up pair'}: bare draw {drawing.wall:.2f} s + "
@@ -615,9 +624,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for index in range(warmup + repeat):
             clear_cache_file()
             forget_images()
-            cold = run_inprocess([*common, "--mt-cache=readwrite"], workdir, model)
+            cold = run_inprocess([*inprocess, "--mt-cache=readwrite"], workdir, model)
             forget_images()
-            warm = run_inprocess([*common, "--mt-cache=readwrite"], workdir, model)
+            warm = run_inprocess([*inprocess, "--mt-cache=readwrite"], workdir, model)
             kept = index >= warmup
             log(
                 f"{'cache' if kept else 'warm-up cache'}: cold {cold.loop_s:.2f} s, warm "
