@@ -408,15 +408,13 @@ class ShardJudge:
         import json
 
         from pytest_multitrust.collect import SHARD_PENDING_PROPERTY
+        from pytest_multitrust.custom.judge import complete_report
         from pytest_multitrust.records import SAMPLE_PROPERTY, SampleRecord
 
         if report.when == "teardown":
             judged = self._judged.get(report.nodeid)
             if judged is not None:
-                report.user_properties = [
-                    *(p for p in report.user_properties if p[0] != SHARD_PENDING_PROPERTY),
-                    *judged,
-                ]
+                complete_report(report, SHARD_PENDING_PROPERTY, judged)
             return
         if report.when != "call":
             return
@@ -434,17 +432,8 @@ class ShardJudge:
         outcome, message, properties = self.judge(
             str(raw["task"]), str(raw["metric"]), [str(s) for s in raw["samples"]]
         )
-        report.user_properties = [
-            *(p for p in report.user_properties if p[0] != SHARD_PENDING_PROPERTY),
-            *properties,
-        ]
+        complete_report(report, SHARD_PENDING_PROPERTY, properties, outcome, message)
         self._judged[report.nodeid] = properties
-        if outcome == "failed":
-            report.outcome = "failed"
-            report.longrepr = message
-        elif outcome == "skipped":
-            report.outcome = "skipped"
-            report.longrepr = (report.location[0], report.location[1] or 0, f"Skipped: {message}")
 
     def judge(
         self, task_id: str, metric: str, expected: Sequence[str]

@@ -29,6 +29,8 @@ from pytest_multitrust.tasks.base import MetricSpec, TaskSpec
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import pytest
+
     from pytest_multitrust.models.base import Response
     from pytest_multitrust.records import MetricResult, SampleRecord
     from pytest_multitrust.scoring.context import ScoringContext
@@ -39,6 +41,7 @@ __all__ = [
     "PENDING_PROPERTY",
     "Judgement",
     "PendingJudgement",
+    "complete_report",
     "custom_metric_result",
     "judge_custom_threshold",
     "task_spec",
@@ -86,6 +89,33 @@ class Judgement:
     def properties(self) -> list[tuple[str, str]]:
         """The ``user_properties`` the threshold test reports (none without a result)."""
         return metric_properties(self.result) if self.result is not None else []
+
+
+def complete_report(
+    report: pytest.TestReport,
+    pending_property: str,
+    properties: Sequence[tuple[str, str]],
+    outcome: str = "passed",
+    message: str = "",
+) -> None:
+    """Put the controller's judgement of a threshold test on its report, before anyone reads it.
+
+    Serves every threshold test a worker leaves to the controller (custom tasks here, the
+    shards of a split built-in task in ``distributed.ShardJudge``): the worker's
+    ``pending_property`` (what to judge) gives way to the judged ``properties``; a
+    ``"failed"`` or ``"skipped"`` outcome also replaces the worker's passing outcome, with
+    ``message``. The test's teardown report gets the same properties (outcome left as is).
+    """
+    report.user_properties = [
+        *(p for p in report.user_properties if p[0] != pending_property),
+        *properties,
+    ]
+    if outcome == "failed":
+        report.outcome = "failed"
+        report.longrepr = message
+    elif outcome == "skipped":
+        report.outcome = "skipped"
+        report.longrepr = (report.location[0], report.location[1] or 0, f"Skipped: {message}")
 
 
 def _scored_by_tests(

@@ -42,6 +42,7 @@ from pytest_multitrust.custom.judge import (
     PENDING_PROPERTY,
     Judgement,
     PendingJudgement,
+    complete_report,
     judge_custom_threshold,
 )
 from pytest_multitrust.custom.lastfailed import FailedSamples
@@ -504,10 +505,7 @@ class CustomTrust:
             self.finished.add(report.nodeid)
             judged = self._judged.get(report.nodeid)
             if judged is not None:
-                report.user_properties = [
-                    *(p for p in report.user_properties if p[0] != PENDING_PROPERTY),
-                    *judged,
-                ]
+                complete_report(report, PENDING_PROPERTY, judged)
             return
         if report.when != "call":
             return
@@ -533,21 +531,8 @@ class CustomTrust:
         """Judge on the controller and complete the worker's report of this threshold test."""
         judgement = self.judge(report.nodeid, pending.task, pending.metric, pending.expected)
         properties = judgement.properties
-        report.user_properties = [
-            *(p for p in report.user_properties if p[0] != PENDING_PROPERTY),
-            *properties,
-        ]
+        complete_report(report, PENDING_PROPERTY, properties, judgement.outcome, judgement.message)
         self._judged[report.nodeid] = properties
-        if judgement.outcome == "failed":
-            report.outcome = "failed"
-            report.longrepr = judgement.message
-        elif judgement.outcome == "skipped":
-            report.outcome = "skipped"
-            report.longrepr = (
-                report.location[0],
-                report.location[1] or 0,
-                f"Skipped: {judgement.message}",
-            )
 
     def judge(
         self, nodeid: str, task: CustomTask, metric: str, expected: Sequence[str]
