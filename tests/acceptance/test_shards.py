@@ -117,13 +117,13 @@ def test_a_sharded_run_on_two_workers_scores_as_one_process(
     # -n 0: each task generates its samples in batches of 4, in one process
     assert sorted(line.split()[1] for line in single_calls) == ["4"] * 15
     # -n 2, two shards a task: each shard batched on its own (Y.1: 12 + 12 samples, Y.2:
-    # 18 + 18), every task ran on both workers, and each worker started with the longer
-    # task, Y.2, although Y.1 comes first in the collection
+    # 18 + 18), the longer task, Y.2, ran on both workers and each worker started with it,
+    # although Y.1 comes first in the collection (Y.1's two shards then go to whichever
+    # worker is free first: one worker may take both, so where they ran is not asserted)
     lines = [line.split() for line in calls.read_text().splitlines()]
     tasks = ("Y.1", "Y.2")
     sizes = {task: sorted(size for _, size, first in lines if first == task) for task in tasks}
     assert sizes == {"Y.1": ["4"] * 6, "Y.2": ["2", "2", *["4"] * 8]}, lines
-    for task in tasks:
-        assert len({pid for pid, _, first in lines if first == task}) == 2, lines
+    assert len({pid for pid, _, first in lines if first == "Y.2"}) == 2, lines
     firsts = {pid: first for pid, _, first in reversed(lines)}
     assert list(firsts.values()) == ["Y.2", "Y.2"], lines
