@@ -446,7 +446,11 @@ def board_data(runs: Sequence[BoardRun], pairs: Sequence[PairRows], mode: str) -
     targets = [*_aspect_targets(runs), *_task_ids(runs)]
     return {
         "runs": [
-            {"label": r.label, "scores": {t: fmt(_score(r.report, t)[0]) for t in targets}}
+            {
+                "label": r.label,
+                "spec": r.report.provenance.model_spec,
+                "scores": {t: fmt(_score(r.report, t)[0]) for t in targets},
+            }
             for r in runs
         ],
         "pairs": {
@@ -474,54 +478,92 @@ def _heat(score: float) -> str:
     return f' style="background:hsl({hue},70%,92%)"'
 
 
-def _cell(target: str, found: _Value, place: int | None, *, heat: bool) -> str:
+@dataclass(frozen=True)
+class _Column:
+    """A score column of a models × columns table."""
+
+    target: str  # overall, an aspect, a task id or "task.metric"
+    heading: str  # its heading
+    direction: str  # "higher" or "lower": which values rank (and sort) first
+    aspect: str  # the aspect whose tasks the column belongs to ("" for the aspects table)
+
+
+def _cell(column: _Column, found: _Value, place: int | None, *, heat: bool) -> str:
     value, low, high, note = found
+    where = f'data-target="{esc(column.target)}"'
+    if column.aspect:
+        where += f' data-aspect="{esc(column.aspect)}"'
     if math.isnan(value):
-        return f'<td class="num muted" data-target="{esc(target)}" data-rank="">n/a</td>'
+        return f'<td class="num muted" {where} data-rank="">n/a</td>'
     best = " best" if place == 1 else ""
     partial = f' title="{esc(note)}"' if note else ""
     return (
-        f'<td class="num{best}" data-target="{esc(target)}" data-rank="{place}"{partial}'
+        f'<td class="num{best}" {where} data-rank="{place}"{partial}'
         f"{_heat(value) if heat else ''}>{esc(fmt(value))}{'*' if note else ''}"
         f"<sup>#{place}</sup><small>{esc(fmt_ci(low, high))}</small></td>"
     )
 
 
+def _heading(column: _Column) -> str:
+    """A column's heading: a button that sorts the rows by the column's ranks."""
+    aspect = f' data-aspect="{esc(column.aspect)}"' if column.aspect else ""
+    order = "highest" if column.direction == "higher" else "lowest"
+    return (
+        f'<th class="num" data-target="{esc(column.target)}" '
+        f'data-direction="{esc(column.direction)}"{aspect}><button type="button" class="sort" '
+        f'title="sort the runs by {esc(column.target)}: best ({order}) first, again for '
+        f'worst first">{esc(column.heading)}</button></th>'
+    )
+
+
 def _table(
     table_id: str,
+    name: str,
     runs: Sequence[BoardRun],
-    columns: Sequence[tuple[str, str, str]],
+    columns: Sequence[_Column],
     value_of: Callable[[TrustReport, str], _Value],
     *,
     heat: bool,
 ) -> str:
-    """A models × columns table; ``columns`` are (target, heading, direction)."""
-    head = "".join(f'<th class="num" data-target="{esc(t)}">{esc(h)}</th>' for t, h, _ in columns)
-    values = {t: [value_of(r.report, t) for r in runs] for t, _, _ in columns}
-    places = {t: rank([v[0] for v in values[t]], d) for t, _, d in columns}
+    """A models × columns table called ``name`` (its accessible name)."""
+    head = "".join(_heading(c) for c in columns)
+    values = {c.target: [value_of(r.report, c.target) for r in runs] for c in columns}
+    places = {c.target: rank([v[0] for v in values[c.target]], c.direction) for c in columns}
     body = "".join(
         f'<tr data-run="{i}"><th scope="row">{esc(run.label)}</th>'
-        + "".join(_cell(t, values[t][i], places[t][i], heat=heat) for t, _, _ in columns)
+        + "".join(_cell(c, values[c.target][i], places[c.target][i], heat=heat) for c in columns)
         + "</tr>"
         for i, run in enumerate(runs)
     )
     return (
-        f'<div class="scroll"><table id="{table_id}" class="board"><thead><tr><th>run</th>'
-        f"{head}</tr>"
-        f"</thead><tbody>{body}</tbody></table></div>"
+        f'<div class="scroll"><table id="{table_id}" class="board" aria-label="{esc(name)}">'
+        '<thead><tr><th data-sort="label"><button type="button" class="sort" '
+        'title="sort the runs by label, again for the reverse order">run</button></th>'
+        f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
-def _metric_columns(runs: Sequence[BoardRun]) -> list[tuple[str, str, str]]:
+def _task_aspects(runs: Sequence[BoardRun]) -> dict[str, str]:
+    """Each task's aspect (as its first report on the board names it)."""
     found: dict[str, str] = {}
     for run in runs:
         for task in run.report.scores.tasks:
+            found.setdefault(task.task_id, task.aspect)
+    return found
+
+
+def _metric_columns(runs: Sequence[BoardRun]) -> list[_Column]:
+    found: dict[str, tuple[str, str]] = {}  # direction and aspect
+    for run in runs:
+        for task in run.report.scores.tasks:
             for m in task.metrics:
-                found.setdefault(f"{m.task_id}.{m.metric}", m.direction)
+                found.setdefault(f"{m.task_id}.{m.metric}", (m.direction, task.aspect))
     ordered = sorted(found, key=lambda k: _task_key(k.rsplit(".", 1)[0]))  # stable: metrics
     # keep their reporting order within a task
     arrow = {"higher": "↑", "lower": "↓"}
-    return [(k, f"{k} {arrow.get(found[k], '')}", found[k]) for k in ordered]
+    return [
+        _Column(k, f"{k} {arrow.get(found[k][0], '')}", found[k][0], found[k][1]) for k in ordered
+    ]
 
 
 def _metric_value(report: TrustReport, target: str) -> _Value:
@@ -602,6 +644,15 @@ padding:8px}
 .pick{display:flex;gap:16px;flex-wrap:wrap;align-items:center}
 select{font:inherit;max-width:420px}
 tr.worse td{background:#ffebe9}tr.better td{background:#dafbe1}
+.controls{display:flex;flex-wrap:wrap;gap:6px 16px;align-items:center;position:sticky;top:0;
+z-index:3}
+.controls p{flex-basis:100%;margin:0;font-size:12.5px}
+input[type=search]{font:inherit;width:280px}
+th button.sort{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer;
+text-align:inherit}
+th button.sort:hover{text-decoration:underline}
+th[aria-sort=ascending] button.sort::after{content:" ▲"}
+th[aria-sort=descending] button.sort::after{content:" ▼"}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 """
 
@@ -660,6 +711,75 @@ _SCRIPT = """
   function pick(){
     history.replaceState(null,'','#a='+a.value+'&b='+b.value); show();}
   a.addEventListener('change',pick); b.addEventListener('change',pick); show();
+  var each=function(list,f){Array.prototype.forEach.call(list,f);};
+  var sortStatus=document.getElementById('board-sort-status'), hint=sortStatus.textContent;
+  function order(table,col,worst,label){
+    var body=table.tBodies[0], without=0;
+    var keyed=Array.prototype.map.call(body.rows,function(tr){
+      var k=null;
+      if(label){k=tr.cells[0].textContent;}
+      else if(col>=0){
+        var r=tr.cells[col].getAttribute('data-rank'); k=r?parseInt(r,10):null;}
+      if(col>=0&&k===null){without++;}
+      return {tr:tr,run:parseInt(tr.getAttribute('data-run'),10),key:k};});
+    keyed.sort(function(x,y){
+      if(x.key===null||y.key===null){
+        if(x.key!==y.key){return x.key===null?1:-1;}}
+      else if(x.key!==y.key){
+        var c=label?x.key.localeCompare(y.key):x.key-y.key;
+        return worst?-c:c;}
+      return x.run-y.run;});
+    keyed.forEach(function(k){body.appendChild(k.tr);});
+    return without;}
+  function unsorted(table){
+    each(table.tHead.rows[0].cells,function(th){
+      th.removeAttribute('aria-sort'); th.removeAttribute('data-order');});}
+  function sortBy(th){
+    var table=th.closest('table'), label=th.getAttribute('data-sort')==='label';
+    var lower=th.getAttribute('data-direction')==='lower';
+    var worst=th.hasAttribute('aria-sort')&&th.getAttribute('data-order')==='first';
+    unsorted(table);
+    var without=order(table,th.cellIndex,worst,label);
+    th.setAttribute('data-order',worst?'second':'first');
+    var up=label?!worst:lower!==worst;
+    th.setAttribute('aria-sort',up?'ascending':'descending');
+    var name=table.getAttribute('aria-label');
+    if(label){
+      sortStatus.textContent=name+': by run label, '+(worst?'Z to A':'A to Z')+'.';
+      return;}
+    var target=th.getAttribute('data-target');
+    sortStatus.textContent=name+': by '+target+', '+(worst?'worst':'best')+' first ('+
+      (up?'lowest':'highest')+' first: '+(lower?'lower':'higher')+' is better)'+
+      (without?'; '+without+(without>1?' runs':' run')+' without it last':'')+
+      '. Click again to reverse.';}
+  each(document.querySelectorAll('table.board thead th'),function(th){
+    var button=th.querySelector('button.sort');
+    if(button){button.addEventListener('click',function(){sortBy(th);});}});
+  document.getElementById('board-order').addEventListener('click',function(){
+    each(document.querySelectorAll('table.board'),function(table){
+      unsorted(table); order(table,-1,false,false);});
+    sortStatus.textContent=hint;});
+  var filter=document.getElementById('board-filter');
+  var aspect=document.getElementById('board-aspect');
+  var filterStatus=document.getElementById('board-filter-status');
+  function narrow(){
+    var words=filter.value.toLowerCase().split(/\\s+/).filter(function(w){return w;});
+    var shown=0, only=aspect.value;
+    var keep=data.runs.map(function(r){
+      var text=(r.label+' '+r.spec).toLowerCase();
+      var ok=words.every(function(w){return text.indexOf(w)>=0;});
+      if(ok){shown++;}
+      return ok;});
+    each(document.querySelectorAll('[data-run]'),function(e){
+      e.hidden=!keep[parseInt(e.getAttribute('data-run'),10)];});
+    each(document.querySelectorAll('[data-aspect]'),function(e){
+      e.hidden=only!==''&&e.getAttribute('data-aspect')!==only;});
+    var parts=[];
+    if(words.length){
+      parts.push(shown+' of '+data.runs.length+' runs match \\u201c'+words.join(' ')+'\\u201d');}
+    if(only){parts.push('tasks of '+only+' only');}
+    filterStatus.textContent=parts.length?parts.join('; ')+'.':'';}
+  filter.addEventListener('input',narrow); aspect.addEventListener('change',narrow); narrow();
 })();
 """
 
@@ -677,6 +797,26 @@ def _select(select_id: str, runs: Sequence[BoardRun], chosen: int) -> str:
     return f'<select id="{select_id}">{options}</select>'
 
 
+def _controls(runs: Sequence[BoardRun]) -> str:
+    """The sort and filter bar: a text filter of the runs, one aspect's tasks, board order."""
+    present = set(_task_aspects(runs).values())
+    aspects = [a for a in ASPECTS if a in present] + sorted(present - set(ASPECTS))
+    options = "".join(f'<option value="{esc(a)}">{esc(a)}</option>' for a in aspects)
+    return (
+        '<section id="board-controls" class="card controls" aria-label="sort and filter">'
+        '<label>Runs <input type="search" id="board-filter" autocomplete="off" '
+        'placeholder="words of the model or run name"></label>'
+        '<label>Tasks of <select id="board-aspect"><option value="">every aspect</option>'
+        f"{options}</select></label>"
+        '<button type="button" id="board-order">Board order</button>'
+        '<span id="board-filter-status" class="muted" role="status"></span>'
+        '<p id="board-sort-status" class="muted" role="status">Click a column heading to '
+        "sort the runs by it, best first (by its ranks); again for worst first. Runs "
+        "without a value go last either way; equal values keep the board's order.</p>"
+        "</section>"
+    )
+
+
 def render_board(
     runs: Sequence[BoardRun], pairs: Sequence[PairRows], mode: str, created: str
 ) -> str:
@@ -690,24 +830,25 @@ def render_board(
     """
     if not runs:
         raise ValueError("a board needs at least one run")
-    aspect_cols = [(t, t, "higher") for t in _aspect_targets(runs)]
+    aspect_cols = [_Column(t, t, "higher", "") for t in _aspect_targets(runs)]
     task_names: dict[str, str] = {}
     for run in runs:
         for task in run.report.scores.tasks:
             task_names.setdefault(task.task_id, task.name)
-    task_cols = [(t, t, "higher") for t in _task_ids(runs)]
+    task_aspects = _task_aspects(runs)
+    task_cols = [_Column(t, t, "higher", task_aspects[t]) for t in _task_ids(runs)]
     charts = "".join(
         f'<figure data-run="{i}"><figcaption>{esc(r.label)}</figcaption>'
         f"{run_chart_svg(r.report)}</figure>"
         for i, r in enumerate(runs)
     )
     sources = "".join(
-        f"<tr><td>{i + 1}</td><td>{esc(r.label)}</td>"
+        f'<tr data-run="{i}"><td>{i + 1}</td><td>{esc(r.label)}</td>'
         f"<td><code>{esc(r.report.provenance.model_spec)}</code></td><td>{esc(r.report.created)}</td><td><code>{esc(r.path)}</code></td></tr>"
         for i, r in enumerate(runs)
     )
     legend = "".join(
-        f"<li><code>{esc(t)}</code> {esc(task_names[t])}</li>" for t, _, _ in task_cols
+        f"<li><code>{esc(c.target)}</code> {esc(task_names[c.target])}</li>" for c in task_cols
     )
     official_labels = on_official_data(runs)
     official = (
@@ -738,7 +879,7 @@ def render_board(
     )
     aspects = (
         '<section><h2>Models × aspects</h2><div class="card">'
-        f"{_table('board-aspects', runs, aspect_cols, _score, heat=True)}"
+        f"{_table('board-aspects', 'models × aspects', runs, aspect_cols, _score, heat=True)}"
         '<p class="muted">Trust scores (0-1, higher is better) with their 95% intervals; '
         "#: rank in the column (equal scores share a rank); *: partial, some of the "
         "aspect's tasks did not run (hover for which), so it may not compare with a full "
@@ -746,13 +887,21 @@ def render_board(
     )
     tasks = (
         '<section><h2>Models × tasks</h2><div class="card">'
-        f"{_table('board-tasks', runs, task_cols, _score, heat=True)}"
+        f"{_table('board-tasks', 'models × tasks', runs, task_cols, _score, heat=True)}"
         f'<details><summary class="muted">tasks</summary><ul>{legend}</ul></details>'
         "</div></section>"
     )
+    metric_table = _table(
+        "board-metrics",
+        "models × task metrics",
+        runs,
+        _metric_columns(runs),
+        _metric_value,
+        heat=False,
+    )
     metrics = (
         '<section><h2>Models × task metrics</h2><div class="card">'
-        f"{_table('board-metrics', runs, _metric_columns(runs), _metric_value, heat=False)}"
+        f"{metric_table}"
         '<p class="muted">Each metric on its own scale: ↑ higher is better, ↓ lower is '
         "better; ranks follow that direction.</p></div></section>"
     )
@@ -765,7 +914,7 @@ def render_board(
         f'<section><h2>Charts</h2><div id="board-charts" class="charts">{charts}</div></section>'
     )
     # the page's sections, top to bottom: a new section is one more entry
-    sections = [aspects, paired, tasks, charts_section, metrics, listing]
+    sections = [_controls(runs), aspects, paired, tasks, charts_section, metrics, listing]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
