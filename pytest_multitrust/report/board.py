@@ -18,7 +18,15 @@ self-contained HTML page:
   exactly as ``--mt-compare`` computes it (``A`` is the baseline, ``B`` the current run).
 
 Ranks are competition ranks (``1, 2, 2, 4``): equal values share a rank, a run without a
-value has none. Every score on the board is a trust score (0-1, higher is better) except
+value has none.
+
+For tens of runs, the page's script sorts and filters the three tables in place:
+clicking a column heading orders the rows by that column's ranks, best first (so a
+lower-is-better metric puts its lowest value first), again worst first; runs without a
+value go last either way, and runs with equal values keep their board order. A text box
+keeps the runs whose label or model spec holds every word typed (rows, charts and the run
+list), and a select shows one aspect's task columns only. Ranks stay those of the whole
+board. Every score on the board is a trust score (0-1, higher is better) except
 the metrics table's raw values.
 
 The paired changes are computed in Python when the page is written, for the pairs that
@@ -34,8 +42,19 @@ Stable selectors (for browser tests):
 * ``#board-aspects``: the models × aspects ``<table>``; ``#board-tasks``: models × tasks;
   ``#board-metrics``: models × task metrics; each body row is ``tr[data-run="I"]``
   (``I`` the run's index on the board, from 0), each score cell
-  ``td[data-target=...]`` with ``data-rank`` (empty without a score);
-* ``#board-charts``: the per-run charts, one ``figure[data-run="I"]`` each;
+  ``td[data-target=...]`` with ``data-rank`` (empty without a score) and, in the tasks
+  and metrics tables, ``data-aspect``; each column heading
+  ``th[data-target=...][data-direction=higher|lower]`` (and ``data-aspect``) holds the
+  ``button`` that sorts by it, the run column's ``th[data-sort=label]`` one that sorts by
+  label; the sorted heading has ``aria-sort`` (``ascending`` or ``descending``: the
+  values' order);
+* ``#board-controls``: the bar with ``#board-filter`` (the text box), ``#board-aspect``
+  (the aspect ``<select>``, value ``""`` for every aspect), ``#board-order`` (the button
+  that puts every table back in board order), ``#board-filter-status`` (how many runs
+  match) and ``#board-sort-status`` (what the last sort did); a filtered-out row, chart or
+  column has the ``hidden`` attribute;
+* ``#board-charts``: the per-run charts, one ``figure[data-run="I"]`` each; the run list's
+  rows are ``tr[data-run="I"]`` too;
 * ``#board-run-a`` and ``#board-run-b``: the two ``<select>`` elements (option values
   are run indices; the page's address may pick them: ``board.html#a=2&b=0``);
   ``#board-paired``: the paired-difference ``<table>``, one body row
