@@ -18,7 +18,8 @@ self-contained HTML page:
   exactly as ``--mt-compare`` computes it (``A`` is the baseline, ``B`` the current run).
 
 Ranks are competition ranks (``1, 2, 2, 4``): equal values share a rank, a run without a
-value has none.
+value has none. Every score on the board is a trust score (0-1, higher is better) except
+the metrics table's raw values.
 
 For tens of runs, the page's script sorts and filters the three tables in place:
 clicking a column heading orders the rows by that column's ranks, best first (so a
@@ -26,12 +27,12 @@ lower-is-better metric puts its lowest value first), again worst first; runs wit
 value go last either way, and runs with equal values keep their board order. A text box
 keeps the runs whose label or model spec holds every word typed (rows, charts and the run
 list), and a select shows one aspect's task columns only. Ranks stay those of the whole
-board. Every score on the board is a trust score (0-1, higher is better) except
-the metrics table's raw values.
+board.
 
 The paired changes are computed in Python when the page is written, for the pairs that
 ``pairs`` names (:data:`PAIR_MODES`; every pair by default: 435 for 30 runs), and each
-pair once, as ``compare(current=later run, baseline=earlier run)`` in board order. The
+pair once, as ``compare(current=later run, baseline=earlier run)`` in board order, with
+the later run's ``--mt-seed`` and ``--mt-rules`` (as ``--mt-compare`` in it would). The
 page embeds their formatted numbers (JSON, a ``<script type="application/json">``
 block). Picking the later run as ``A`` shows the same pair negated: its change with the
 opposite sign and its interval mirrored (the numbers of ``compare`` in the stored
@@ -112,6 +113,7 @@ __all__ = [
     "rank",
     "render_board",
     "run_chart_svg",
+    "run_rules",
     "run_seed",
 ]
 
@@ -389,14 +391,19 @@ def compare_pairs(
         pairs: ``(baseline, current)`` indices (:func:`pair_indices`).
         seed: the bootstrap seed; None: the current run's ``--mt-seed``, which is what
             ``--mt-compare`` uses when that run is made against the baseline.
-        tasks: the task specs (default: the registry's).
+        tasks: the task specs under the strict rules (default: the registry's); a pair
+            whose current run was made with ``--mt-rules=original`` (the default on the
+            official data) is recomputed with their original-rule versions, as
+            ``--mt-compare`` in that run recomputes it (:func:`run_rules`).
         samples_of: a task's samples (default: its loader or built-in data), read once
             per task for all the pairs.
         progress: called with (pairs done, pairs in all) after each pair.
     """
+    from pytest_multitrust.tasks.original import original_spec
     from pytest_multitrust.tasks.registry import all_tasks
 
-    specs = list(all_tasks() if tasks is None else tasks)
+    strict = list(all_tasks() if tasks is None else tasks)
+    specs = {"strict": strict, "original": [original_spec(t) for t in strict]}
     cache: dict[str, Sequence[Sample]] = {}
 
     def cached(task: TaskSpec) -> Sequence[Sample]:
@@ -411,18 +418,21 @@ def compare_pairs(
 
     from pytest_multitrust.report.paired import BootstrapMemo
 
-    memo = BootstrapMemo()  # each run resampled once per task, not once per pair
+    # each run resampled once per task and rules, not once per pair (one memo per rules:
+    # a memo holds one set of specs' numbers)
+    memos = {rules: BootstrapMemo() for rules in specs}
     done: list[PairRows] = []
     for a, b in pairs:
         old, new = runs[a], runs[b]
+        rules = run_rules(new.report)
         comparison = compare(
             new.report,
             old.report,
             old.path,
             seed=run_seed(new.report) if seed is None else seed,
-            tasks=specs,
+            tasks=specs[rules],
             samples_of=cached,
-            memo=memo,
+            memo=memos[rules],
         )
         # differences() words a difference baseline first; the notes after it are the same
         # either way round
@@ -442,6 +452,11 @@ def on_official_data(runs: Sequence[BoardRun]) -> list[str]:
     ``--mt-compare`` computed in such a run, which had the official samples.
     """
     return [r.label for r in runs if dict(r.report.provenance.settings).get("official_data")]
+
+
+def run_rules(report: TrustReport) -> str:
+    """The run's ``--mt-rules``: ``"original"`` or ``"strict"`` (also when it does not say)."""
+    return "original" if dict(report.provenance.settings).get("rules") == "original" else "strict"
 
 
 def run_seed(report: TrustReport) -> int:
@@ -873,8 +888,8 @@ def render_board(
     official = (
         '<p id="board-official" class="muted">Made on the official data: '
         f"{esc(', '.join(official_labels))}. The paired changes here use the tasks' built-in "
-        "samples; for a task whose score reads its samples' fields, they may differ from "
-        "--mt-compare's in such a run.</p>"
+        "samples (with run B's scoring rules, as --mt-compare does); for a task whose score "
+        "reads its samples' fields, they may differ from --mt-compare's in such a run.</p>"
         if official_labels
         else ""
     )

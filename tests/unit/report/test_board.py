@@ -34,11 +34,13 @@ from pytest_multitrust.report.board import (
     pair_rows,
     rank,
     render_board,
+    run_rules,
     run_seed,
 )
 from pytest_multitrust.report.card import fmt_ci
 from pytest_multitrust.report.json_report import dumps
 from pytest_multitrust.report.paired import BootstrapMemo, paired_change, shared_pairs
+from pytest_multitrust.tasks.original import original_spec
 from pytest_multitrust.tasks.registry import get_task
 
 if TYPE_CHECKING:
@@ -222,6 +224,25 @@ def test_pairs_use_run_b_s_seed_as_mt_compare_does() -> None:
     assert chosen.rows == expected.rows
     assert chosen.notes == expected.notes == ("setting seed differs: 1 vs 7",)
     assert chosen.notes_reversed == ("setting seed differs: 7 vs 1",)
+
+
+def test_pairs_use_run_b_s_scoring_rules_as_mt_compare_does() -> None:
+    def made(skill: float, seed: int, rules: str) -> BoardRun:
+        report = synthetic_run("m", skill, ["T.3"], 60, seed)
+        settings = tuple((k, rules if k == "rules" else v) for k, v in report.provenance.settings)
+        provenance = dataclasses.replace(report.provenance, settings=settings)
+        found = dataclasses.replace(report, provenance=provenance)
+        return BoardRun(rules, "m", rules, Path(f"/x/000{seed}_{rules}.json"), found)
+
+    runs = [made(0.4, 3, "strict"), made(0.6, 4, "original")]
+    assert [run_rules(r.report) for r in runs] == ["strict", "original"]
+    [found] = compare_pairs(runs, [(0, 1)])  # B made with --mt-rules=original
+    t3 = get_task("T.3")
+    original = compare(runs[1].report, runs[0].report, runs[0].path, tasks=[original_spec(t3)])
+    assert found.rows == pair_rows(0, 1, original).rows
+    strict = compare(runs[1].report, runs[0].report, runs[0].path, tasks=[t3])
+    assert found.rows != pair_rows(0, 1, strict).rows  # T.3's original rule differs here
+    # (a B made with the strict rules: test_pairs_use_run_b_s_seed_as_mt_compare_does)
 
 
 def test_page_pairs_equal_compare_computed_independently(saved: Path, tmp_path: Path) -> None:
