@@ -54,6 +54,7 @@ Stable selectors (for browser tests):
   that puts every table back in board order), ``#board-filter-status`` (how many runs
   match) and ``#board-sort-status`` (what the last sort did); a filtered-out row, chart or
   column has the ``hidden`` attribute;
+* ``#board-legend``: the tasks' names (``li[data-aspect]``);
 * ``#board-charts``: the per-run charts, one ``figure[data-run="I"]`` each; the run list's
   rows are ``tr[data-run="I"]`` too;
 * ``#board-run-a`` and ``#board-run-b``: the two ``<select>`` elements (option values
@@ -882,7 +883,9 @@ def render_board(
         for i, r in enumerate(runs)
     )
     legend = "".join(
-        f"<li><code>{esc(c.target)}</code> {esc(task_names[c.target])}</li>" for c in task_cols
+        f'<li data-aspect="{esc(c.aspect)}"><code>{esc(c.target)}</code> '
+        f"{esc(task_names[c.target])}</li>"
+        for c in task_cols
     )
     official_labels = on_official_data(runs)
     official = (
@@ -922,7 +925,8 @@ def render_board(
     tasks = (
         '<section><h2>Models × tasks</h2><div class="card">'
         f"{_table('board-tasks', 'models × tasks', runs, task_cols, _score, heat=True)}"
-        f'<details><summary class="muted">tasks</summary><ul>{legend}</ul></details>'
+        f'<details id="board-legend"><summary class="muted">tasks</summary><ul>{legend}</ul>'
+        "</details>"
         "</div></section>"
     )
     metric_table = _table(

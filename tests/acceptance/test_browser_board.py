@@ -256,6 +256,8 @@ def test_the_filters_leave_the_matching_runs_and_one_aspect_s_tasks(
     assert browser.shown("#board-metrics thead th[data-target]", headings) == safety[0][1]
     assert browser.shown("#board-tasks tbody td", "e.dataset.target") == [safety[0][0]] * len(paths)
     assert len(browser.shown("#board-aspects thead th[data-target]")) > 2  # aspects stay
+    browser.click("#board-legend summary")  # the task legend lists those tasks
+    assert browser.shown("#board-legend li code") == [safety[0][0]]
     browser.choose("#board-run-a", "3")  # the pair selects still work
     browser.choose("#board-run-b", "1")
     assert "negated" in browser.text("#board-paired-status")
