@@ -47,7 +47,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         help="write one HTML page comparing saved runs",
         description=(
             "Write one self-contained HTML page of saved runs: models x aspects, models x "
-            "tasks and models x task metrics with 95% intervals and ranks, a chart per "
+            "tasks and models x task metrics with 95% intervals and ranks (sorted by any "
+            "column, filtered by run name or aspect on the page), a chart per "
             "run, and the paired difference between any two runs picked on the page "
             "(computed as --mt-compare computes it)."
         ),
