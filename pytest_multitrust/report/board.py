@@ -477,7 +477,7 @@ def run_seed(report: TrustReport) -> int:
 
 
 def board_data(runs: Sequence[BoardRun], pairs: Sequence[PairRows], mode: str) -> dict[str, Any]:
-    """The JSON the page's script reads: run labels and scores, and the pairs' rows."""
+    """The JSON the page's script reads: run labels, model specs, scores, the pairs' rows."""
     targets = [*_aspect_targets(runs), *_task_ids(runs)]
     return {
         "runs": [
