@@ -192,20 +192,9 @@ class ResultCollector:
 
     def _finish(self, session: pytest.Session | None, exitstatus: int) -> None:
         from pytest_multitrust.report.assemble import build_report
-        from pytest_multitrust.report.gates import unselected_thresholds
+        from pytest_multitrust.report.gates import unjudged_thresholds
 
         settings = self.inputs.settings
-        # ini thresholds may serve several selections: the ones this run cannot judge are
-        # noted once (on the command line they are usage errors, see settings)
-        for threshold in unselected_thresholds(settings.thresholds, settings.task_ids):
-            warnings.warn(
-                MultitrustWarning(
-                    f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
-                    f"is not judged in this run: no selected task is scored by it (selected: "
-                    f"{', '.join(settings.task_ids) or 'none'})"
-                ),
-                stacklevel=1,
-            )
         interrupted, reason = _interruption(session, exitstatus, sorted(self.crashed))
         workers = self._worker_facts()
         report = build_report(
@@ -225,6 +214,20 @@ class ResultCollector:
             notes=self.inputs.notes,
             timings=self.timings,
         )
+        # ini thresholds may serve several selections: the ones this run cannot judge are
+        # noted once (on the command line they are usage errors, see settings); an aspect
+        # that a custom task scored is judged whatever the selection
+        for threshold in unjudged_thresholds(
+            report.scores, settings.thresholds, settings.task_ids or None
+        ):
+            warnings.warn(
+                MultitrustWarning(
+                    f"threshold {threshold.source or threshold.target!r} (multitrust_thresholds) "
+                    f"is not judged in this run: no selected task is scored by it (selected: "
+                    f"{', '.join(settings.task_ids) or 'none'})"
+                ),
+                stacklevel=1,
+            )
         report = self._with_comparison(report)
         failed = report.failed_gates
         if failed and session is not None and session.exitstatus == pytest.ExitCode.OK:

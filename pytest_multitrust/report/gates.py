@@ -56,6 +56,7 @@ __all__ = [
     "qualifier",
     "score_gates",
     "uncertain",
+    "unjudged_thresholds",
     "unselected_thresholds",
 ]
 
@@ -233,13 +234,13 @@ def score_gates(
         mode: ``"point"`` or ``"interval"``.
         inconclusive: what an inconclusive verdict counts as.
         selected: the task ids this run selected; a threshold on an aspect none of them
-            belongs to is not judged here (see :func:`unselected_thresholds`). ``None``:
-            judge every threshold.
+            belongs to, and that no custom task scored either, is not judged here (see
+            :func:`unjudged_thresholds`). ``None``: judge every threshold.
 
     A selected target with no score (its tasks reported nothing, e.g. a cut-short run)
     fails: nothing counted.
     """
-    skipped = set(unselected_thresholds(thresholds, selected))
+    skipped = set(unjudged_thresholds(scores, thresholds, selected))
     gates: list[GateResult] = []
     for threshold in thresholds:
         if threshold.is_task_metric or threshold.is_crossmodal or threshold in skipped:
@@ -292,6 +293,30 @@ def score_gates(
             )
         )
     return gates
+
+
+def unjudged_thresholds(
+    scores: Scores, thresholds: Sequence[Threshold], selected: Collection[str] | None
+) -> list[Threshold]:
+    """The thresholds this run leaves out: unselected, and not scored by a custom task.
+
+    An aspect that no selected built-in task belongs to still has a score when a custom
+    task of that aspect reported (a ``@pytest.mark.trust`` task runs whatever
+    ``--mt-tasks`` says): its threshold is judged on that score, not left out.
+
+    Args:
+        scores: the run's scores.
+        thresholds: the user's thresholds.
+        selected: the task ids this run selected (``None``: every threshold is judged).
+    """
+    found: list[Threshold] = []
+    for threshold in unselected_thresholds(thresholds, selected):
+        node = None
+        if not threshold.is_task_metric and not threshold.is_crossmodal:
+            node = scores.node(threshold.target)
+        if node is None or math.isnan(node.score):
+            found.append(threshold)
+    return found
 
 
 def unselected_thresholds(

@@ -183,3 +183,22 @@ def test_unselected_thresholds_are_not_judged_and_selected_ones_without_score_fa
         ("safety >= 0.5", "fail", False),
         ("overall >= 0.5", "fail", False),
     ]
+
+
+def test_an_unselected_aspect_that_a_custom_task_scored_is_judged() -> None:
+    """``--mt-tasks=P.4`` selects no safety task, but a custom safety task still ran."""
+    from pytest_multitrust.report.gates import score_gates, unjudged_thresholds
+    from pytest_multitrust.report.scores import aggregate
+    from pytest_multitrust.settings import parse_threshold
+
+    thresholds = [parse_threshold(t) for t in ("safety>=0.8", "fairness>=0.5", "S.4.rta>=0.9")]
+    scores = aggregate(
+        [
+            metric("P.4", "rta", 1.0, ci=(0.91, 1.0)),
+            metric("team.inject", "resisted", 0.5, aspect="safety", sub_aspect="jailbreaking"),
+        ]
+    )
+    gates = score_gates(scores, thresholds, "point", "fail", ["P.4"])
+    assert [(g.label, g.verdict) for g in gates] == [("safety >= 0.8", "fail")]
+    left_out = unjudged_thresholds(scores, thresholds, ["P.4"])
+    assert [t.source for t in left_out] == ["fairness>=0.5", "S.4.rta>=0.9"]
