@@ -2,13 +2,20 @@
 
 An overview heatmap of every task with its gate state, an inline SVG chart of the five
 aspects, the gates, the comparison with a baseline, and per-task tables of metrics and
-samples that the page's one small script filters by verdict and searches by text. Each
-sample row shows its image as a thumbnail; a click opens the full image beside the
-prompt and response (a lightbox). Each distinct image is referenced once, by a CSS class
-named after its hash: either a relative ``images/<sha256>.webp`` file of the report folder
-or, in the single-file mode, a ``data:`` URI (:mod:`pytest_multitrust.report.images`).
-Every string from the model, the data or the settings goes through :func:`html.escape`;
-the page's Content-Security-Policy allows no network access at all.
+samples that the page's one small script filters by verdict and searches by text.
+
+The samples are not markup: they are packed once (:func:`sample_data`: each distinct
+string once, each row a list of indices; gzip-compressed JSON in base64,
+:func:`encode_sample_data`) in a data block the browser does not run, and the script
+unpacks them with the browser's own ``DecompressionStream`` and draws a task's rows
+(with ``textContent`` only) when the task is opened or a search or filter shows it.
+Each sample row shows its image as a thumbnail; a click opens the full image beside the
+prompt and response (a lightbox). Each distinct image is named once: in the packed
+samples by its hash (the script shows the file ``images/<sha256>.webp`` of the report
+folder) or, in the single-file mode, in a CSS class named after its hash whose rule holds
+its ``data:`` URI (:mod:`pytest_multitrust.report.images`). Every string from the model,
+the data or the settings in the markup goes through :func:`html.escape`; the page's
+Content-Security-Policy allows no network access at all.
 
 The page is a list of sections (:func:`render_html`); a new section is one more entry.
 """
