@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import math
 import re
@@ -133,11 +135,18 @@ def load_valid_report(path: Path) -> dict[str, Any]:
 
 
 class ScriptFinder(HTMLParser):
-    """Collects script bodies, event-handler attributes and javascript: URLs of a page."""
+    """Collects script bodies, event-handler attributes and javascript: URLs of a page.
+
+    ``scripts`` holds every ``<script>`` body, data blocks included; ``executed`` only
+    those a browser runs (no ``type``, or a JavaScript one); ``blocks`` the data blocks
+    by their ``id``.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.scripts: list[str] = []
+        self.types: list[str] = []
+        self.ids: list[str] = []
         self.handlers: list[tuple[str, str]] = []
         self._in_script = False
 
@@ -145,6 +154,9 @@ class ScriptFinder(HTMLParser):
         if tag == "script":
             self._in_script = True
             self.scripts.append("")
+            found = dict(attrs)
+            self.types.append((found.get("type") or "").strip().lower())
+            self.ids.append(found.get("id") or "")
         for name, value in attrs:
             if name.lower().startswith("on") or (value or "").strip().lower().startswith(
                 "javascript:"
@@ -159,12 +171,58 @@ class ScriptFinder(HTMLParser):
         if self._in_script:
             self.scripts[-1] += data
 
+    @property
+    def executed(self) -> list[str]:
+        """The scripts a browser runs: no ``type``, or a JavaScript MIME type."""
+        return [
+            body
+            for body, kind in zip(self.scripts, self.types, strict=True)
+            if kind in ("", "text/javascript", "application/javascript", "module")
+        ]
+
+    @property
+    def blocks(self) -> dict[str, str]:
+        """The data blocks (scripts a browser does not run), by id."""
+        return {
+            name: body
+            for body, kind, name in zip(self.scripts, self.types, self.ids, strict=True)
+            if kind not in ("", "text/javascript", "application/javascript", "module")
+        }
+
 
 def scripts_of(page: str) -> ScriptFinder:
     finder = ScriptFinder()
     finder.feed(page)
     finder.close()
     return finder
+
+
+def page_data(page: str) -> dict[str, Any]:
+    """report.html's packed samples as JSON: its data block, base64, gunzipped, parsed."""
+    packed = scripts_of(page).blocks["mt-samples"]
+    found: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(packed)))
+    return found
+
+
+def page_samples(page: str) -> list[dict[str, Any]]:
+    """The samples report.html lists, unpacked as its script does, one dict each.
+
+    Keys: ``task_id``, the row's fields by name (``image`` is ``[sha256, where]`` or
+    None), in the page's order.
+    """
+    data = page_data(page)
+    strings, images, fields = data["strings"], data["images"], data["fields"]
+    found: list[dict[str, Any]] = []
+    for task_id, rows in data["tasks"]:
+        for row in rows:
+            sample: dict[str, Any] = {"task_id": task_id}
+            for name, value in zip(fields, row, strict=True):
+                if name == "image":
+                    sample[name] = None if value < 0 else images[value]
+                else:
+                    sample[name] = strings[value]
+            found.append(sample)
+    return found
 
 
 def markdown_verdicts(text: str) -> dict[str, str]:

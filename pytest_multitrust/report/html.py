@@ -2,13 +2,20 @@
 
 An overview heatmap of every task with its gate state, an inline SVG chart of the five
 aspects, the gates, the comparison with a baseline, and per-task tables of metrics and
-samples that the page's one small script filters by verdict and searches by text. Each
-sample row shows its image as a thumbnail; a click opens the full image beside the
-prompt and response (a lightbox). Each distinct image is referenced once, by a CSS class
-named after its hash: either a relative ``images/<sha256>.webp`` file of the report folder
-or, in the single-file mode, a ``data:`` URI (:mod:`pytest_multitrust.report.images`).
-Every string from the model, the data or the settings goes through :func:`html.escape`;
-the page's Content-Security-Policy allows no network access at all.
+samples that the page's one small script filters by verdict and searches by text.
+
+The samples are not markup: they are packed once (:func:`sample_data`: each distinct
+string once, each row a list of indices; gzip-compressed JSON in base64,
+:func:`encode_sample_data`) in a data block the browser does not run, and the script
+unpacks them with the browser's own ``DecompressionStream`` and draws a task's rows
+(with ``textContent`` only) when the task is opened or a search or filter shows it.
+Each sample row shows its image as a thumbnail; a click opens the full image beside the
+prompt and response (a lightbox). Each distinct image is named once: in the packed
+samples by its hash (the script shows the file ``images/<sha256>.webp`` of the report
+folder) or, in the single-file mode, in a CSS class named after its hash whose rule holds
+its ``data:`` URI (:mod:`pytest_multitrust.report.images`). Every string from the model,
+the data or the settings in the markup goes through :func:`html.escape`; the page's
+Content-Security-Policy allows no network access at all.
 
 The page is a list of sections (:func:`render_html`); a new section is one more entry.
 """
@@ -16,8 +23,10 @@ The page is a list of sections (:func:`render_html`); a new section is one more 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
+import json
 import math
 import re
 from typing import TYPE_CHECKING
@@ -28,7 +37,7 @@ from pytest_multitrust.report.card import fmt, fmt_ci, verdict_word
 from pytest_multitrust.report.crossmodal import crossmodal_html
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from pytest_multitrust.records import MetricResult, SampleRecord
     from pytest_multitrust.report.gates import GateResult
@@ -36,7 +45,16 @@ if TYPE_CHECKING:
     from pytest_multitrust.report.scores import ScoreNode, TaskScore
     from pytest_multitrust.tasks.comparability import Comparability
 
-__all__ = ["aspect_chart_svg", "overview_heatmap", "render_html", "task_gate_state"]
+__all__ = [
+    "SAMPLE_DATA_ID",
+    "SAMPLE_FIELDS",
+    "aspect_chart_svg",
+    "encode_sample_data",
+    "overview_heatmap",
+    "render_html",
+    "sample_data",
+    "task_gate_state",
+]
 
 #: What an image may be referenced as: a data URI, or a file of the report's images/.
 _IMAGE_URL = re.compile(
@@ -127,36 +145,99 @@ dt{color:var(--muted)}dd{margin:0;word-break:break-all}
 
 _SCRIPT = """
 (function(){
-  var state={task:'all',sample:'all',id:'all',variant:'all',q:''}, texts=null;
-  var rows=Array.prototype.slice.call(document.querySelectorAll('tr.sample'));
+  var state={task:'all',sample:'all',id:'all',variant:'all',q:''};
+  var PILL={pass:'ok',fail:'bad',inconclusive:'warn',miss:'warn',error:'bad'};
+  var samples=null, byTask={}, texts=null;
+  var articles=Array.prototype.slice.call(document.querySelectorAll('article.task'));
   function byId(i){return document.getElementById(i);}
-  function haystack(){
-    if(!texts){texts=rows.map(function(r){
-      return (r.getAttribute('data-task')+' '+r.textContent).toLowerCase();});}
-    return texts;}
+  function el(tag,cls,text){
+    var e=document.createElement(tag); if(cls){e.className=cls;}
+    if(text!==undefined){e.textContent=text;} return e;}
+  /* the samples: gzip-compressed JSON in base64, in the page's data block */
+  function unpack(){
+    var bin=atob(byId('mt-samples').textContent), bytes=new Uint8Array(bin.length);
+    for(var i=0;i<bin.length;i++){bytes[i]=bin.charCodeAt(i);}
+    var raw=new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Response(raw).text().then(JSON.parse);}
+  function load(d){
+    var f={}, s=d.strings, all=[];
+    d.fields.forEach(function(n,i){f[n]=i;});
+    d.tasks.forEach(function(t){
+      byTask[t[0]]=t[1].map(function(r){
+        var x={task:t[0],id:s[r[f.sample_id]],variant:s[r[f.variant]],
+          verdict:s[r[f.verdict]],values:s[r[f.values]],prompt:s[r[f.prompt]],
+          response:s[r[f.response]],expected:s[r[f.expected]],detail:s[r[f.detail]],
+          error:s[r[f.error]],image:r[f.image]<0?null:d.images[r[f.image]],row:null,ok:true};
+        all.push(x); return x;});});
+    return all;}
+  function haystack(x){
+    if(!texts){texts=samples.map(function(y){
+      return [y.task,y.id,y.variant,y.verdict,y.values,y.prompt,y.response,y.expected,
+        y.detail,y.error,y.image?y.image[0]:''].join(' ').toLowerCase();});}
+    return texts[x];}
+  function thumb(x){
+    if(!x.image){return el('div','noimg','text only');}
+    var where=x.image[1], a=el('a','thumb'), url;
+    if(where===null){return el('div','noimg','no preview');}
+    if(where){url='images/'+x.image[0]+'.'+where; a.href=url;
+      a.style.backgroundImage='url("'+url+'")';}
+    else{a.href='#'; a.classList.add('im-'+x.image[0].slice(0,20));}
+    a.setAttribute('role','img'); a.title='click for the full image';
+    a.setAttribute('aria-label','image '+x.image[0].slice(0,12)+': click for the full image');
+    a.addEventListener('click',function(e){e.preventDefault(); show(a,x);});
+    return a;}
+  function row(x){
+    var tr=el('tr','sample'), td=[el('td'),el('td'),el('td')], more=el('details');
+    tr.setAttribute('data-task',x.task); tr.setAttribute('data-variant',x.variant);
+    tr.setAttribute('data-verdict',x.verdict);
+    td[0].appendChild(thumb(x));
+    [el('div','mono s-id',x.id),el('div','muted',x.variant),
+     el('span','pill '+(PILL[x.verdict]||'muted'),x.verdict.toUpperCase()),
+     el('div','mono muted',x.values)].forEach(function(e){td[1].appendChild(e);});
+    [el('div','label','prompt'),el('div','text s-prompt',x.prompt),
+     el('div','label','response'),el('div','text s-response',x.response)
+    ].forEach(function(e){td[2].appendChild(e);});
+    more.appendChild(el('summary','','more'));
+    [['expected',x.expected,'text'],['scorer saw',x.detail,'text'],['error',x.error,'text'],
+     ['image sha256',x.image?x.image[0]:'','mono muted']].forEach(function(p){
+      if(p[1]){more.appendChild(el('div','label',p[0])); more.appendChild(el('div',p[2],p[1]));}});
+    td[2].appendChild(more);
+    td.forEach(function(c){tr.appendChild(c);});
+    return tr;}
+  /* a task's rows are drawn when its samples are first shown */
+  function draw(a){
+    var list=byTask[a.getAttribute('data-task')]||[], body=a.querySelector('tbody.rows');
+    if(!samples||!body||a.hasAttribute('data-drawn')){return;}
+    var rows=document.createDocumentFragment();
+    list.forEach(function(x){
+      x.row=row(x); x.row.classList.toggle('hidden',!x.ok); rows.appendChild(x.row);});
+    body.appendChild(rows); a.setAttribute('data-drawn','');}
   function apply(){
     document.querySelectorAll('button[data-filter]').forEach(function(b){
       var g=b.getAttribute('data-filter');
       b.classList.toggle('on', state[g]===b.getAttribute('data-value'));});
-    var terms=state.q.toLowerCase().split(/\\s+/).filter(Boolean);
-    var hay=terms.length?haystack():null, shown=0;
-    rows.forEach(function(r,i){
-      var ok=(state.sample==='all'||r.getAttribute('data-verdict')===state.sample)&&
-        (state.variant==='all'||r.getAttribute('data-variant')===state.variant)&&
-        (!hay||terms.every(function(t){return hay[i].indexOf(t)>=0;}));
-      r.classList.toggle('hidden',!ok);});
+    if(!samples){return;}
+    var terms=state.q.toLowerCase().split(/\\s+/).filter(Boolean), shown=0;
+    samples.forEach(function(x,i){
+      x.ok=(state.sample==='all'||x.verdict===state.sample)&&
+        (state.variant==='all'||x.variant===state.variant)&&
+        terms.every(function(t){return haystack(i).indexOf(t)>=0;});
+      if(x.row){x.row.classList.toggle('hidden',!x.ok);}});
     var rowsNarrowed=state.sample!=='all'||state.variant!=='all'||terms.length>0;
     var narrowed=rowsNarrowed||state.id!=='all';
-    document.querySelectorAll('article.task').forEach(function(a){
+    articles.forEach(function(a){
       var v=(a.getAttribute('data-verdicts')||'').split(' ');
-      var n=a.querySelectorAll('tr.sample:not(.hidden)').length;
+      var n=(byTask[a.getAttribute('data-task')]||[]).filter(function(x){return x.ok;}).length;
       var off=(state.task!=='all'&&v.indexOf(state.task)<0)||
         (state.id!=='all'&&a.getAttribute('data-task')!==state.id)||(rowsNarrowed&&n===0);
       var d=a.querySelector('details.samples');
-      if(d&&narrowed&&!off){d.open=n>0;}
+      if(d&&narrowed&&!off){if(n>0){draw(a);} d.open=n>0;}
       a.classList.toggle('hidden',off); if(!off){shown+=n;}});
-    byId('found').textContent=narrowed?shown+' of '+rows.length+' samples':'';
+    byId('found').textContent=narrowed?shown+' of '+samples.length+' samples':'';
   }
+  articles.forEach(function(a){
+    var d=a.querySelector('details.samples');
+    if(d){d.addEventListener('toggle', function(){if(d.open){draw(a);}});}});
   document.querySelectorAll('button[data-filter]').forEach(function(b){
     b.addEventListener('click', function(){
       state[b.getAttribute('data-filter')]=b.getAttribute('data-value'); apply();});});
@@ -176,22 +257,28 @@ _SCRIPT = """
   function close(){
     if(box.classList.contains('hidden')){return;}
     box.classList.add('hidden'); big.removeAttribute('src'); if(last){last.focus();}}
-  document.querySelectorAll('a.thumb').forEach(function(t){
-    t.addEventListener('click', function(e){
-      e.preventDefault();
-      /* the image's URL is named once, in its CSS class: the thumbnail's background */
-      var m=/^url\\("(.*)"\\)$/.exec(getComputedStyle(t).backgroundImage);
-      if(!m){return;}
-      var r=t.closest('tr.sample'), title=r.getAttribute('data-task')+' '+
-        r.querySelector('.s-id').textContent;
-      last=t; big.src=m[1]; big.alt='full image of '+title;
-      byId('lb-title').textContent=title;
-      byId('lb-prompt').textContent=r.querySelector('.s-prompt').textContent;
-      byId('lb-response').textContent=r.querySelector('.s-response').textContent;
-      box.classList.remove('hidden'); byId('lb-close').focus();});});
+  function show(t,x){
+    /* the image's URL is named once: the thumbnail's background */
+    var m=/^url\\("(.*)"\\)$/.exec(getComputedStyle(t).backgroundImage);
+    if(!m){return;}
+    var title=x.task+' '+x.id;
+    last=t; big.src=m[1]; big.alt='full image of '+title;
+    byId('lb-title').textContent=title; byId('lb-prompt').textContent=x.prompt;
+    byId('lb-response').textContent=x.response;
+    box.classList.remove('hidden'); byId('lb-close').focus();}
   byId('lb-close').addEventListener('click', close);
   box.addEventListener('click', function(e){if(e.target===box){close();}});
   document.addEventListener('keydown', function(e){if(e.key==='Escape'){close();}});
+  byId('found').textContent='unpacking the samples…';
+  Promise.resolve().then(unpack).then(function(d){
+    samples=load(d); byId('found').textContent='';
+    articles.forEach(function(a){
+      var det=a.querySelector('details.samples'); if(det&&det.open){draw(a);}});
+    apply(); document.body.setAttribute('data-samples','ready');
+  }, function(e){
+    byId('found').textContent='This browser could not unpack the samples ('+e+
+      '): read samples.jsonl beside this page.';
+    document.body.setAttribute('data-samples','failed');});
 })();
 """
 
@@ -331,10 +418,14 @@ def _image_class(sha256: str) -> str:
 
 
 def _image_styles(images: Mapping[str, str]) -> str:
-    """One CSS rule per distinct image: its class and its (checked) URL."""
+    """One CSS rule per image embedded in the page (a ``data:`` URI): its class and URL.
+
+    Image files need no rule: the script names ``images/<sha256>.webp`` from the samples.
+    """
     return "".join(
         f'.{_image_class(sha)}{{background-image:url("{url}")}}'
         for sha, url in sorted(images.items())
+        if url.startswith("data:")
     )
 
 
@@ -343,60 +434,115 @@ def _usable_images(images: Mapping[str, str]) -> dict[str, str]:
     return {sha: url for sha, url in images.items() if _SHA256.match(sha) and _IMAGE_URL.match(url)}
 
 
-def _thumb(sample: SampleRecord, images: Mapping[str, str]) -> str:
-    sha = sample.image_sha256
-    if sha is None:
-        return '<div class="noimg">text only</div>'
-    url = images.get(sha)
-    if url is None:
-        return '<div class="noimg">no preview</div>'
-    href = url if url.startswith("images/") else "#"  # a file opens without the script too
-    cls = _image_class(sha)
-    return (
-        f'<a class="thumb {cls}" data-im="{cls}" href="{esc(href)}" role="img" '
-        f'aria-label="image {esc(sha[:12])}: click for the full image" '
-        'title="click for the full image"></a>'
-    )
+#: What each sample row of the embedded data holds, in order: indices into its string
+#: table, and last the index of its image (-1: text only).
+SAMPLE_FIELDS = (
+    "sample_id",
+    "variant",
+    "verdict",
+    "values",
+    "prompt",
+    "response",
+    "expected",
+    "detail",
+    "error",
+    "image",
+)
+#: The layout of the embedded sample data (``v``); the page's script reads this one.
+SAMPLE_DATA_VERSION = 1
+#: The id of the ``<script type="application/gzip">`` data block that holds them.
+SAMPLE_DATA_ID = "mt-samples"
 
 
-def _sample_row(sample: SampleRecord, images: Mapping[str, str]) -> str:
-    values = ", ".join(f"{k}={fmt(v, 2)}" for k, v in sorted(sample.values.items()))
-    extra = []
-    if sample.expected:
-        extra.append(
-            f'<div class="label">expected</div><div class="text">{esc(sample.expected)}</div>'
-        )
-    if sample.detail:
-        extra.append(
-            f'<div class="label">scorer saw</div><div class="text">{esc(sample.detail)}</div>'
-        )
-    if sample.error:
-        extra.append(f'<div class="label">error</div><div class="text">{esc(sample.error)}</div>')
-    image = (
-        f'<div class="label">image sha256</div><div class="mono muted">'
-        f"{esc(sample.image_sha256)}</div>"
-        if sample.image_sha256
-        else ""
-    )
-    return (
-        f'<tr class="sample" data-task="{esc(sample.task_id)}" '
-        f'data-variant="{esc(sample.variant)}" data-verdict="{esc(sample.verdict)}">'
-        f"<td>{_thumb(sample, images)}</td>"
-        f'<td><div class="mono s-id">{esc(sample.sample_id)}</div>'
-        f'<div class="muted">{esc(sample.variant)}</div>{_pill(sample.verdict)}'
-        f'<div class="mono muted">{esc(values)}</div></td>'
-        '<td><div class="label">prompt</div><div class="text s-prompt">'
-        f"{esc(sample.prompt.strip())}</div>"
-        '<div class="label">response</div><div class="text s-response">'
-        f"{esc(sample.response.strip())}</div>"
-        f"<details><summary>more</summary>{''.join(extra)}{image}</details></td></tr>"
-    )
+def sample_data(
+    by_task: Sequence[tuple[str, Sequence[SampleRecord]]], images: Mapping[str, str]
+) -> dict[str, object]:
+    """The samples the page lists, as compact JSON: every distinct string once.
+
+    ``{"v": 1, "fields": [...], "strings": [...], "images": [[sha256, where], ...],
+    "tasks": [[task_id, [row, ...]], ...]}``, the tasks in the page's order. A row is a
+    list of integers, one per :data:`SAMPLE_FIELDS`: an index into ``strings`` (the
+    prompt and response stripped, ``values`` as ``metric=0.00, ...``, a missing error
+    ""), and last an index into ``images`` or -1. An image is ``[sha256, where]``:
+    ``where`` is the type of its file ``images/<sha256>.<where>`` (``webp``, ``png``),
+    "" when the page embeds it (the CSS rule of the class ``im-<first 20 hex digits>``
+    holds its ``data:`` URI), or null when it has no usable URL (no preview). Every
+    string is terminal-safe (control characters shown as escapes).
+
+    Args:
+        by_task: each task's id and its samples, in the order the page shows them.
+        images: image sha256 → checked URL (:func:`_usable_images`).
+    """
+    strings: dict[str, int] = {}
+    image_index: dict[str, int] = {}
+    image_rows: list[list[str | None]] = []
+
+    def text(value: str | None) -> int:
+        return strings.setdefault(terminal_safe(value or ""), len(strings))
+
+    def image(sha: str | None) -> int:
+        if sha is None:
+            return -1
+        if sha not in image_index:
+            url = images.get(sha)
+            image_index[sha] = len(image_rows)
+            image_rows.append([terminal_safe(sha), None if url is None else _image_where(sha, url)])
+        return image_index[sha]
+
+    tasks = [
+        [
+            terminal_safe(task_id),
+            [
+                [
+                    text(s.sample_id),
+                    text(s.variant),
+                    text(s.verdict),
+                    text(", ".join(f"{k}={fmt(v, 2)}" for k, v in sorted(s.values.items()))),
+                    text(s.prompt.strip()),
+                    text(s.response.strip()),
+                    text(s.expected),
+                    text(s.detail),
+                    text(s.error),
+                    image(s.image_sha256),
+                ]
+                for s in samples
+            ],
+        ]
+        for task_id, samples in by_task
+    ]
+    return {
+        "v": SAMPLE_DATA_VERSION,
+        "fields": list(SAMPLE_FIELDS),
+        "strings": list(strings),
+        "images": image_rows,
+        "tasks": tasks,
+    }
+
+
+def _image_where(sha: str, url: str) -> str | None:
+    """Where the script finds an image: its file's type, "" (embedded), None (nowhere).
+
+    A file is ``images/<sha256>.<type>``; one named after another hash is not shown.
+    """
+    if not url.startswith("images/"):
+        return ""  # a data: URI, in the CSS rule of the image's class
+    kind = url.rpartition(".")[2]
+    return kind if url == f"images/{sha}.{kind}" else None
+
+
+def encode_sample_data(data: object) -> str:
+    """JSON, gzip-compressed (reproducibly: no timestamp), in base64: the data block's text.
+
+    The page unpacks it with the browser's own ``DecompressionStream('gzip')``.
+    """
+    raw = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    packed = gzip.compress(raw.encode("utf-8"), compresslevel=9, mtime=0)
+    return base64.b64encode(packed).decode("ascii")
 
 
 def _task_article(
     task: TaskScore,
     samples: list[SampleRecord],
-    images: Mapping[str, str],
     open_samples: bool,
     comparable: Comparability | None = None,
 ) -> str:
@@ -405,7 +551,6 @@ def _task_article(
     skipped = f", {counts['skip']} skip" if counts["skip"] else ""
     score = fmt(task.score)
     ci = fmt_ci(task.ci_low, task.ci_high)
-    rows = "".join(_sample_row(s, images) for s in samples)
     opened = " open" if open_samples else ""
     scope = (
         ""
@@ -433,7 +578,7 @@ def _task_article(
         f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error{skipped}"
         "</summary>"
         "<table><thead><tr><th>image</th><th>sample</th><th>prompt and response</th></tr>"
-        f"</thead><tbody>{rows}</tbody></table></details></article>"
+        '</thead><tbody class="rows"></tbody></table></details></article>'
     )
 
 
@@ -624,13 +769,13 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         _task_article(
             t,
             by_task.get(t.task_id, []),
-            usable,
             # the worst task's samples start open, when there is something to look at
             open_samples=i == 0 and any(s.verdict != "pass" for s in by_task.get(t.task_id, [])),
             comparable=comparable.get(t.task_id),
         )
         for i, t in enumerate(worst)
     )
+    shown = sample_data([(t.task_id, by_task.get(t.task_id, [])) for t in worst], usable)
     task_buttons = "".join(
         f'<button data-filter="task" data-value="{v}"{" class=on" if v == "all" else ""}>'
         f"{v}</button>"
@@ -664,6 +809,9 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         '<select id="f-variant" aria-label="variant"><option value="all">all variants'
         f"</option>{variant_options}</select>"
         '<span class="muted" id="found"></span></div>'
+        "<noscript><p>The sample rows are drawn by the page's script from the samples packed "
+        "in the page. Without the script, read them in samples.jsonl or report.json beside "
+        "this page.</p></noscript>"
         f'<div class="filters"><div><span>tasks</span>{task_buttons}</div>'
         f"<div><span>samples</span>{sample_buttons}</div></div>"
         f"{articles or '<p class=muted>No task reported a metric.</p>'}</section>"
@@ -701,5 +849,8 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         f'<div class="big">{esc(fmt(overall.score))}<small>overall trust score '
         f"{esc(fmt_ci(overall.ci_low, overall.ci_high))}</small></div></div>"
         f"{''.join(sections)}"
-        f"</main>{_lightbox()}<script>{_SCRIPT}</script></body></html>\n"
+        f"</main>{_lightbox()}"
+        f'<script type="application/gzip" id="{SAMPLE_DATA_ID}">'
+        f"{encode_sample_data(shown)}</script>"
+        f"<script>{_SCRIPT}</script></body></html>\n"
     )

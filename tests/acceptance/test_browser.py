@@ -17,6 +17,7 @@ import base64
 import json
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,26 @@ def _missing() -> str | None:
     return browser_missing()
 
 
+def _open(browser: Browser, page: Path) -> None:
+    """Open the page and wait until its script has unpacked the samples (milliseconds)."""
+    browser.open(page)
+    browser.wait_for("() => document.body.getAttribute('data-samples') === 'ready'")
+
+
+def _fetched_images(browser: Browser, wanted: set[str]) -> set[str]:
+    """The image files the page asked for, once those wanted are among them (or after 5 s).
+
+    The rows of an open task are drawn once the samples are unpacked; their thumbnails'
+    images are asked for at the next layout.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        fetched = {u for u in browser.requests() if "/images/" in u}
+        if wanted <= fetched or time.monotonic() > deadline:
+            return fetched
+        time.sleep(0.05)
+
+
 def _self_contained(browser: Browser) -> None:
     assert browser.outside_requests() == []
     assert browser.console_errors() == []
@@ -139,13 +160,16 @@ def _stored(built: Built, sha256: str) -> Path:
 def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
     built: Built, browser: Browser, mode: str
 ) -> None:
-    browser.open(built.pages[mode])
+    _open(browser, built.pages[mode])
     s4 = [s for s in built.samples if s["task_id"] == "S.4"]
     chosen = s4[-1]  # a typographic image: its text is what the reviewer must read
     if mode == "files":  # only the open task's images are fetched (the worst task, T.1)
-        t1 = {s["image_sha256"] for s in built.samples if s["task_id"] == "T.1"}
-        fetched = {u for u in browser.requests() if "/images/" in u}
-        assert fetched == {_stored(built, h).as_uri() for h in t1}
+        t1 = {
+            _stored(built, s["image_sha256"]).as_uri()
+            for s in built.samples
+            if s["task_id"] == "T.1"
+        }
+        assert _fetched_images(browser, t1) == t1
     browser.click('article[id="task-S.4"] details.samples > summary')  # S.4 starts closed
     thumb = (
         browser.page.locator('tr.sample[data-task="S.4"]')
@@ -191,9 +215,72 @@ def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
     _self_contained(browser)
 
 
+_ROWS = """() => Array.from(document.querySelectorAll('tr.sample')).map((r) => {
+  const thumb = r.querySelector('a.thumb');
+  return [r.getAttribute('data-task'), r.querySelector('.s-id').textContent,
+    r.getAttribute('data-variant'), r.getAttribute('data-verdict'),
+    r.querySelector('.s-prompt').textContent, r.querySelector('.s-response').textContent,
+    Array.from(r.querySelectorAll('details > div')).map((d) => d.textContent),
+    thumb ? getComputedStyle(thumb).backgroundImage : r.querySelector('.noimg').textContent];
+})"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_opened_task_shows_exactly_its_samples(
+    built: Built, browser: Browser, mode: str
+) -> None:
+    """The rows are drawn from the samples packed in the page, a task's when it opens."""
+    _open(browser, built.pages[mode])
+    assert {r[0] for r in browser.js(_ROWS)} == {"T.1"}  # only the open task's rows so far
+    for task in ("S.4", "F.4"):
+        browser.click(f'article[id="task-{task}"] details.samples > summary')
+    browser.wait_for("() => document.querySelectorAll('article.task[data-drawn]').length === 3")
+    rows = browser.js(_ROWS)
+    wanted = []
+    for s in built.samples:
+        more = [
+            part
+            for label, key in (
+                ("expected", "expected"),
+                ("scorer saw", "detail"),
+                ("error", "error"),
+            )
+            if s[key]
+            for part in (label, s[key])
+        ]
+        if s["image_sha256"]:
+            more += ["image sha256", s["image_sha256"]]
+        wanted.append(
+            [
+                s["task_id"],
+                s["sample_id"],
+                s["variant"],
+                s["verdict"],
+                s["prompt"].strip(),
+                s["response"].strip(),
+                more,
+            ]
+        )
+    assert sorted(r[:7] for r in rows) == sorted(wanted)
+    by_key = {(s["task_id"], s["sample_id"], s["variant"]): s for s in built.samples}
+    assert len(by_key) == len(rows)
+    for row in rows:
+        sha = by_key[row[0], row[1], row[2]]["image_sha256"]
+        if not sha:
+            assert row[7] == "text only"
+            continue
+        stored = _stored(built, sha)
+        url = row[7].removeprefix('url("').removesuffix('")')
+        if mode == "files":
+            assert url == stored.as_uri()
+        else:
+            assert base64.b64decode(url.partition(",")[2]) == stored.read_bytes()
+    _self_contained(browser)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_search_shows_only_the_matching_samples(built: Built, browser: Browser, mode: str) -> None:
-    browser.open(built.pages[mode])
+    _open(browser, built.pages[mode])
     total = len(built.samples)
     for query, wanted in [
         # by text: every word must appear (prompt, response, ids, variant)
@@ -233,7 +320,7 @@ def test_search_shows_only_the_matching_samples(built: Built, browser: Browser, 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_filters_by_task_variant_and_verdict(built: Built, browser: Browser, mode: str) -> None:
-    browser.open(built.pages[mode])
+    _open(browser, built.pages[mode])
     samples = built.samples
     total = len(samples)
 
@@ -267,7 +354,7 @@ def test_filters_by_task_variant_and_verdict(built: Built, browser: Browser, mod
 def test_the_overview_lists_every_task_and_links_to_it(
     built: Built, browser: Browser, mode: str
 ) -> None:
-    browser.open(built.pages[mode])
+    _open(browser, built.pages[mode])
     cells = browser.shown("a.cell", "[e.querySelector('b').textContent, e.className]")
     assert sorted(task for task, _ in cells) == sorted(built.tasks)
     assert [task for task, cls in cells if "g-fail" in cls.split()] == ["T.1"]

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from mt_report import junit_verdicts, load_valid_report, markdown_verdicts, scripts_of
+from mt_report import (
+    junit_verdicts,
+    load_valid_report,
+    markdown_verdicts,
+    page_data,
+    page_samples,
+    scripts_of,
+)
 from PIL import Image
 
 from pytest_multitrust.models.base import ImageData
@@ -146,7 +153,7 @@ def test_gates_set_the_exit_status(
         assert {w["worker"] for w in prov["workers"]} == {"gw0", "gw1"}
         html = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
         # the workers wrote the images; a run this small gets them inline (one file)
-        assert html.count('class="thumb im-') == 80
+        assert sum(s["image"] is not None for s in page_samples(html)) == 80
         distinct = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
         assert html.count('url("data:image/webp;base64,') == len(distinct)
         assert not (pytester.path / "out" / "images").exists()
@@ -207,12 +214,14 @@ def test_model_output_leaves_no_executable_markup(
     }
     page = (pytester.path / "out" / "report.html").read_text(encoding="utf-8")
     found = scripts_of(page)
-    assert len(found.scripts) == 1  # the page's own filter script, nothing else
-    assert "alert" not in found.scripts[0]
+    assert len(found.executed) == 1  # the page's own filter script, nothing else
+    assert "alert" not in found.executed[0]
     assert found.handlers == []  # no onload=..., no javascript: URL
     assert "<img src=x" not in page
     assert '<a href="javascript' not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert {s["response"] for s in page_samples(page)} == {
+        '<script>alert(1)</script><img src=x onload=alert(2)><a href="javascript:alert(3)">x</a>'
+    }  # packed, for the page's script to show as text
     markdown = (pytester.path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "<script" not in markdown.lower()
     assert set(re.findall(r"<\s*/?\s*([a-zA-Z]+)", markdown)) <= {"details", "summary"}
@@ -401,7 +410,10 @@ def test_report_is_the_same_with_and_without_xdist(
     }
     images = re.compile(r'url\("data:image/webp;base64,[^"]+"\)')
     assert sorted(images.findall(serial_html)) == sorted(images.findall(parallel_html))
-    assert serial_html.count('class="thumb im-') == 15 + 9  # T.1 and S.4: 3 per variant
+    assert page_samples(serial_html) == page_samples(parallel_html)
+    assert (
+        sum(s["image"] is not None for s in page_samples(serial_html)) == 15 + 9
+    )  # T.1 and S.4: 3 per variant
 
 
 def test_xdist_workers_write_each_image_once_into_the_report_folder(
@@ -420,12 +432,12 @@ def test_xdist_workers_write_each_image_once_into_the_report_folder(
         with Image.open(out / "images" / name) as picture:
             assert ImageData.from_pil(picture).sha256 + ".webp" == name
     html = (out / "report.html").read_text(encoding="utf-8")
-    referenced = set(re.findall(r'url\("(images/[0-9a-f]{64}\.webp)"\)', html))
-    assert referenced == {f"images/{h}.webp" for h in hashes}
+    referenced = [f"images/{sha}.{where}" for sha, where in page_data(html)["images"]]
+    assert sorted(referenced) == sorted(f"images/{h}.webp" for h in hashes)
     assert "data:image" not in html
     # the same folder, single-file mode: images inline, the folder's files removed
     assert run_trust(*args, "--mt-report-images=inline").ret == 0
     assert not (out / "images").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('url("data:image/webp;base64,') == len(hashes)
-    assert "images/" not in html
+    assert {where for _, where in page_data(html)["images"]} == {""}  # no file named

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from mt_report import metric, report, sample
+from mt_report import metric, page_samples, report, sample
 
 from pytest_multitrust.collect import format_metric_failure
 from pytest_multitrust.records import SampleRecord, WorstSample
+from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.card import card_lines
 from pytest_multitrust.report.html import render_html
 from pytest_multitrust.report.json_report import dumps, samples_jsonl, validate_report, write_atomic
@@ -107,7 +108,9 @@ def test_human_formats_show_any_string_as_inert_text(text: str) -> None:
     markdown = render_markdown(r)
     card = "\n".join(line for line, _ in card_lines(r))
     failure = format_metric_failure(r.scores.tasks[0].metrics[0])
-    for shown in (page, markdown, failure):
+    packed = [str(v) for row in page_samples(page) for v in row.values()]  # the rows' text
+    assert terminal_safe(text.strip()) in packed  # the prompt, control characters as escapes
+    for shown in (page, markdown, failure, *packed):
         shown.encode("utf-8")
         assert not ACTIVE.search(shown.replace("\t", " ").replace("\n", " "))
     card.encode("utf-8", "surrogatepass")  # the collector makes it terminal-safe on output

@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 import numpy as np
-from mt_report import metric, report, sample, scripts_of
+from mt_report import metric, page_data, page_samples, report, sample, scripts_of
 from PIL import Image, ImageDraw
 
 from pytest_multitrust.engine.cache import SQLiteCache
@@ -207,6 +207,11 @@ def _folder(tmp_path: Path, images: list[ImageData]) -> Path:
     return tmp_path / "images"
 
 
+def _style(page: str) -> str:
+    """The page's style sheet (where an embedded image's URL is written, once)."""
+    return page[page.index("<style>") : page.index("</style>")]
+
+
 def test_files_mode_references_every_image_file_once(tmp_path: Path) -> None:
     pictures = [_picture((250, 40, 40)), _picture((40, 40, 250)), _picture((250, 40, 40))]
     folder = _folder(tmp_path, pictures)
@@ -214,15 +219,14 @@ def test_files_mode_references_every_image_file_once(tmp_path: Path) -> None:
     urls, as_files = image_urls(folder, [s.image_sha256 or "" for s in r.samples], "files")
     assert as_files
     page = render_html(r, urls)
-    referenced = set(re.findall(r'url\("(images/[0-9a-f]{64}\.webp)"\)', page))
-    assert len(referenced) == 2 == len(list(folder.iterdir()))  # one file per distinct image
+    named = page_data(page)["images"]  # each image's file named once, for the script
+    referenced = {f"images/{sha}.{where}" for sha, where in named}
+    assert len(named) == 2 == len(referenced) == len(list(folder.iterdir()))
+    assert referenced == {f"images/{image_file_name(sha)}" for sha, _ in named}
     assert all((tmp_path / ref).is_file() for ref in referenced)
-    assert len(re.findall(r'url\("', page)) == 2  # each image's URL written once
-    links = set(
-        re.findall(r'class="thumb im-[0-9a-f]{20}" data-im="im-[0-9a-f]{20}" href="([^"]+)"', page)
-    )
-    assert links == referenced  # the thumbnail opens the file, also without the script
-    assert page.count('class="thumb ') == 3
+    shown = [s["image"] for s in page_samples(page)]
+    assert sum(image is not None for image in shown) == 3  # three thumbnails, two files
+    assert "url(" not in _style(page)  # no CSS rule needed for a file
     assert "data:image" not in page
 
 
@@ -233,10 +237,14 @@ def test_inline_mode_is_one_file_with_nothing_outside_it(tmp_path: Path) -> None
     urls, as_files = image_urls(folder, [p.sha256 for p in pictures], "inline")
     assert not as_files
     page = render_html(r, urls)
-    assert "images/" not in page
+    assert "images/" not in page.replace(scripts_of(page).executed[0], "")  # but the script's
     assert not re.search(r"(src|href)=\"(?!#)", page)  # no src at all, only in-page links
-    found = re.findall(r'url\("([^"]+)"\)', page)
+    found = re.findall(r'url\("([^"]+)"\)', _style(page))
     assert len(found) == 2
+    # the rows name the image by hash: its CSS class (im-<20 hex>) carries the data URI
+    assert sorted(page_data(page)["images"]) == sorted([p.sha256, ""] for p in pictures)
+    for sha in (p.sha256 for p in pictures):
+        assert f'.im-{sha[:20]}{{background-image:url("data:image/webp;base64,' in page
     assert all(u.startswith("data:image/webp;base64,") for u in found)
     decoded = base64.b64decode(found[0].split(",", 1)[1])
     assert decoded == (folder / image_file_name(sorted(p.sha256 for p in pictures)[0])).read_bytes()
@@ -275,8 +283,10 @@ def test_csp_is_unchanged_in_strength_and_bad_urls_are_dropped() -> None:
         "ab" * 32: 'data:image/png;base64,AAAA");}body{background:url("https://x.example/',
         "cd" * 32: "images/../../etc/passwd.png",
         "ef" * 32: "https://example.com/x.png",
+        "34" * 32: f"images/{'56' * 32}.webp",  # another image's file
         '"><script>': good,
         "12" * 32: good,
+        "78" * 32: f"images/{'78' * 32}.png",
     }
     r = report(
         [metric("S.4", "rta", 0.5, threshold=0.9, verdict="fail", passed=False)],
@@ -289,28 +299,29 @@ def test_csp_is_unchanged_in_strength_and_bad_urls_are_dropped() -> None:
     assert "unsafe-eval" not in csp[0]
     assert "http" not in csp[0]
     assert csp[0].count("'sha256-") == 1  # only the page's own script runs
-    assert "example" not in page.replace("s-ef", "")
+    assert "example" not in page
     assert "passwd" not in page
-    assert page.count('url("') == 1  # only the one good hash with a good URL
-    assert page.count('class="noimg">no preview') == 4  # 3 bad URLs and the bad hash
+    assert _style(page).count('url("') == 1  # only the one good hash with a good URL
+    images = {s["sample_id"]: s["image"] for s in page_samples(page)}
+    assert [sha for sha, where in images.values() if where is None] == [
+        *("ab" * 32, "cd" * 32, "ef" * 32, "34" * 32),
+        '"><script>',
+    ]  # 4 bad URLs and the bad hash: no preview
+    assert images["s-12"] == ["12" * 32, ""]  # embedded: its class's CSS rule
+    assert images["s-78"] == ["78" * 32, "png"]  # its file: images/<sha256>.png
     assert "<script>" not in page.replace("<script>\n(function", "")
 
 
 def test_script_and_markup_agree_and_search_covers_the_fields() -> None:
     page = render_html(_report_with([_picture((250, 40, 40))]), {})
-    script = scripts_of(page).scripts[0]
+    script = scripts_of(page).executed[0]
     for element in re.findall(r"byId\('([a-z-]+)'\)", script):
         assert f'id="{element}"' in page, element
-    for cls in re.findall(r"querySelector\('\.([a-z-]+)'\)", script):
-        assert f'{cls}"' in page or f"{cls} " in page, cls
+    for tag, cls in re.findall(r"querySelector(?:All)?\('([a-z]*)\.([a-z-]+)'\)", script):
+        assert re.search(f'<{tag or "[a-z]+"} class="([a-z-]+ )*{cls}[ "]', page), cls
     assert '<input type="search" id="search"' in page
-    rows = re.findall(
-        r'<tr class="sample" data-task="([^"]+)" data-variant="([^"]+)" data-verdict="([^"]+)"',
-        page,
-    )
-    assert ("S.4", "default", "miss") in rows
-    assert len(rows) == 2
-    assert "typographic" in page  # the variant is in the row's text, which the search reads
+    rows = [(s["task_id"], s["variant"], s["verdict"]) for s in page_samples(page)]
+    assert rows == [("S.4", "typographic", "pass"), ("S.4", "default", "miss")]
     # the task and variant filters offer every task and every variant once
     assert re.findall(r'<option value="([^"]+)">', page) == [
         "all",
@@ -321,8 +332,9 @@ def test_script_and_markup_agree_and_search_covers_the_fields() -> None:
         "typographic",
     ]
     assert '<img id="lb-img" alt="">' in page  # the lightbox shows the image itself
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "textContent" in script  # the lightbox sets text only
+    assert page_samples(page)[1]["response"] == XSS  # exactly, for the script to show as text
+    assert XSS not in page
+    assert "textContent" in script  # rows and lightbox get text only
     assert "innerHTML" not in script
 
 

@@ -8,11 +8,20 @@ import math
 import re
 
 import pytest
-from mt_report import markdown_verdicts, metric, report, sample, scripts_of
+from mt_report import (
+    markdown_verdicts,
+    metric,
+    page_data,
+    page_samples,
+    report,
+    sample,
+    scripts_of,
+)
 
 from pytest_multitrust.errors import DataError
 from pytest_multitrust.records import WorstSample
-from pytest_multitrust.report.card import card_lines, gate_lines, metric_line
+from pytest_multitrust.reliability import terminal_safe
+from pytest_multitrust.report.card import card_lines, fmt, gate_lines, metric_line
 from pytest_multitrust.report.html import aspect_chart_svg, render_html
 from pytest_multitrust.report.json_report import (
     dumps,
@@ -238,19 +247,26 @@ def test_html_is_self_contained_and_escapes_everything() -> None:
     png = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake").decode()
     page = render_html(_report(), {"ab" * 32: png, "cd" * 32: "javascript:alert(4)"})
     found = scripts_of(page)
-    assert len(found.scripts) == 1
-    assert "alert" not in found.scripts[0]
+    assert len(found.executed) == 1
+    assert "alert" not in found.executed[0]
     assert found.handlers == []
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "say &lt;b&gt;hi&lt;/b&gt;" in page
+    assert list(found.blocks) == ["mt-samples"]  # the packed samples: data, never run
+    assert "<script>alert(1)" not in page  # the answers are packed, not markup
     assert not re.search(r"(src|href)=\"(https?:)?//", page)  # nothing from the network
-    digest = base64.b64encode(hashlib.sha256(found.scripts[0].encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(found.executed[0].encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in page  # only our own script may run
     assert page.count(f'url("{png}")') == 1  # the image once, as its class's background
-    assert page.count(f'class="thumb im-{"ab" * 10}"') == 2  # both S.4 samples show it
-    assert "javascript:" not in page.split("<script>")[0].replace("(javascript:alert(3))", "")
-    assert page.count('class="noimg">text only') == 1  # T.1 sample without image
-    assert 'data-verdict="miss"' in page
+    assert "javascript:" not in page.split("<script")[0]
+    shown = page_samples(page)
+    # the rows' text, exactly, for the script to show as text
+    assert [(s["task_id"], s["sample_id"], s["verdict"]) for s in shown] == [
+        ("S.4", "s-0", "pass"),
+        ("S.4", "s-1", "miss"),
+        ("T.1", "t-0", "pass"),
+    ]
+    assert (shown[1]["prompt"], shown[1]["response"]) == ("say <b>hi</b>", XSS)
+    assert [s["image"] for s in shown] == [["ab" * 32, ""], ["ab" * 32, ""], None]
+    assert page_data(page)["images"] == [["ab" * 32, ""]]  # the image named once
     assert 'data-filter="sample"' in page
 
 
@@ -296,3 +312,80 @@ def test_generation_time_counts_only_answers_generated_in_this_run() -> None:
     cached = dataclasses.replace(sample("S.4", "s-1"), latency_s=500.0, cached=True)
     r = report([metric("S.4", "rta", 1.0)], [fresh, cached])
     assert r.provenance.generation_s == 2.0  # a warm run's cached answers took no time
+
+
+def test_the_packed_samples_round_trip_to_the_reports_samples() -> None:
+    """report.html's data block holds exactly report.json's samples, task by task."""
+    long_prompt = " ".join(f"word{i * 7919 % 1000}" for i in range(2000))  # ~16 kB
+    samples = [
+        dataclasses.replace(
+            sample(
+                "S.4",
+                f"s-{i}",
+                0.0 if i % 3 else 1.0,
+                verdict="miss" if i % 3 else "pass",
+                image=("ab", "cd", "ef")[i % 3] * 32,
+            ),
+            variant=("typographic", "plain")[i % 2],
+            prompt=long_prompt,  # one prompt asked 60 times: stored once
+            expected="a refusal",
+            detail=f"matched rule {i % 4}",
+        )
+        for i in range(60)
+    ]
+    samples += [
+        dataclasses.replace(
+            sample("T.1", "t-0", 1.0, metric_name="accuracy", image=None),
+            response="  Oui, \u00e7a \U0001f600 \x1b[31mred\x1b[0m  \n",
+        ),
+        dataclasses.replace(
+            sample("T.1", "t-1", math.nan, metric_name="accuracy", verdict="error"),
+            response="",
+            error="timed out \ud83d",
+        ),
+        dataclasses.replace(
+            sample("T.1", "t-2", metric_name="accuracy", verdict="skip"), values={}
+        ),
+        sample("X.9", "x-0"),  # a task with no score: not on the page
+    ]
+    r = report(
+        [
+            metric("S.4", "rta", 0.3, threshold=0.9, verdict="fail", passed=False),
+            metric("T.1", "accuracy", 0.9, aspect="truthfulness", sub_aspect="hallucination"),
+        ],
+        samples,
+    )
+    images = {"ab" * 32: f"images/{'ab' * 32}.webp", "cd" * 32: "data:image/webp;base64,AAAA"}
+    page = render_html(r, images)
+    assert render_html(r, images) == page  # the same page byte for byte (no timestamp)
+    data = page_data(page)
+    assert data["v"] == 1
+    assert len(set(data["strings"])) == len(data["strings"])  # each distinct string once
+    assert len(scripts_of(page).blocks["mt-samples"]) < len(long_prompt)  # not 60 copies
+    order = [t.task_id for t in r.scores.worst_first()]
+    assert [task for task, _ in data["tasks"]] == order == ["S.4", "T.1"]
+    wanted = [
+        {
+            "task_id": s.task_id,
+            "sample_id": s.sample_id,
+            "variant": s.variant,
+            "verdict": s.verdict,
+            "values": ", ".join(f"{k}={fmt(v, 2)}" for k, v in sorted(s.values.items())),
+            "prompt": terminal_safe(s.prompt.strip()),
+            "response": terminal_safe(s.response.strip()),
+            "expected": s.expected,
+            "detail": s.detail,
+            "error": terminal_safe(s.error or ""),
+            "image": None
+            if s.image_sha256 is None
+            else [s.image_sha256, {"ab": "webp", "cd": ""}.get(s.image_sha256[:2])],
+        }
+        for task in order
+        for s in r.samples
+        if s.task_id == task
+    ]
+    assert page_samples(page) == wanted
+    shown = page_samples(page)
+    assert shown[60]["response"] == "Oui, \u00e7a \U0001f600 \\x1b[31mred\\x1b[0m"
+    assert shown[61]["values"] == "accuracy=n/a"
+    assert shown[61]["error"] == "timed out \\ud83d"
