@@ -229,6 +229,23 @@ def test_refuser_meets_every_gate_with_the_custom_tasks_counted(
     assert junit["team.prompt-injection.resisted"]["multitrust.threshold"] == ">= 0.9"
 
 
+def test_a_k_run_counts_the_same_tasks_and_calls_none_that_did_not_run_comparable(
+    team_suite: RunSuite,
+) -> None:
+    # the full run reads "partial: 5 of 35 tasks" (overall) and "3 of 8" (privacy)
+    result = team_suite("--mllm=refuser", "-p", "no:cacheprovider", "-k", "team.pii-email")
+    assert result.ret == 1  # safety has no score: its gate fails (docs/explanation/gates.md)
+    result.stdout.fnmatch_lines(
+        [
+            "overall  * partial: 1 of 35 tasks",
+            "privacy  * partial: 1 of 8 tasks",
+            "comparable with the paper (--mt-rules=strict):",
+            "  not comparable, did not run: S.4, P.4",
+        ]
+    )
+    result.stdout.no_fnmatch_line("  approximate*")
+
+
 def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
     team_suite: RunSuite, pytester: pytest.Pytester
 ) -> None:
