@@ -246,6 +246,29 @@ def test_a_k_run_counts_the_same_tasks_and_calls_none_that_did_not_run_comparabl
     result.stdout.no_fnmatch_line("  approximate*")
 
 
+def test_a_malformed_badges_line_fails_only_the_data_test_and_make_images_names_it(
+    team_suite: RunSuite, pytester: pytest.Pytester
+) -> None:
+    data = pytester.path / "trust_data" / "badges.jsonl"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    lines[1] = '{"id": "badge-grace", "image": "badge-grace.png", prompt: "x"}'
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # the conftest draws the pictures at import: the bad line must not stop the suite
+    result = team_suite("--mllm=refuser", "-p", "no:cacheprovider", "-k", "badge-email or redact")
+    assert result.ret == 1
+    assert result.parseoutcomes()["passed"] == 2  # the product tests
+    result.stdout.fnmatch_lines(
+        [
+            "*badges.jsonl: 1 problem(s) in the custom task data*",
+            "*badges.jsonl:2: not valid JSON at column 51 *",
+            "FAILED multitrust/privacy/team.badge-email::data*",
+        ]
+    )
+    by_hand = pytester.run(sys.executable, "make_images.py")
+    assert by_hand.ret == 1
+    by_hand.stderr.fnmatch_lines(["skipped badges.jsonl:2: not valid JSON at column 51 *"])
+
+
 def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
     team_suite: RunSuite, pytester: pytest.Pytester
 ) -> None:
