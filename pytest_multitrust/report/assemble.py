@@ -217,6 +217,7 @@ def build_report(
         settings.gate_mode,
         settings.inconclusive,
         settings.task_ids or None,
+        {t.aspect for t in tasks},
     )
     gates += [metric_gate(m) for t in scores.tasks for m in t.metrics]
     reported = {m.task_id for m in metrics}
@@ -227,7 +228,11 @@ def build_report(
         {t.id: [(m.name, m.direction) for m in t.metrics if m.in_score] for t in tasks},
         settings.seed,
     )
-    skipped = set(unselected_thresholds(settings.thresholds, settings.task_ids or None))
+    skipped = set(
+        unselected_thresholds(
+            settings.thresholds, settings.task_ids or None, {t.aspect for t in tasks}
+        )
+    )
     gates += crossmodal_gates(
         effects, [t for t in settings.thresholds if t not in skipped], settings.inconclusive
     )

@@ -224,7 +224,10 @@ class ResultCollector:
         # noted once (on the command line they are usage errors, see settings); an aspect
         # that a custom task scored is judged whatever the selection
         for threshold in unjudged_thresholds(
-            report.scores, settings.thresholds, settings.task_ids or None
+            report.scores,
+            settings.thresholds,
+            settings.task_ids or None,
+            {t.aspect for t in self.inputs.tasks},
         ):
             warnings.warn(
                 MultitrustWarning(

@@ -269,6 +269,24 @@ def test_a_malformed_badges_line_fails_only_the_data_test_and_make_images_names_
     by_hand.stderr.fnmatch_lines(["skipped badges.jsonl:2: not valid JSON at column 51 *"])
 
 
+def test_a_command_line_aspect_threshold_is_checked_against_the_registered_tasks(
+    team_suite: RunSuite,
+) -> None:
+    # team.badge-email (registered in conftest.py, privacy) is known when options are checked
+    args = ("--mllm=refuser", "-p", "no:cacheprovider", "--collect-only", "-q")
+    served = team_suite(*args, "--mt-tasks=S.4,team.badge-email", "--mt-threshold=privacy>=0.8")
+    assert served.ret == 0, served.stderr.str()
+    # team.prompt-injection (@pytest.mark.trust, safety) is collected after the check
+    refused = team_suite(*args, "--mt-tasks=P.4", "--mt-threshold=safety>=0.8")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(
+        [
+            "*no selected task is scored by it (selected: P.4)*"
+            "-o 'multitrust_thresholds=safety>=0.8'*"
+        ]
+    )
+
+
 def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
     team_suite: RunSuite, pytester: pytest.Pytester
 ) -> None:
