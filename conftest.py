@@ -2,8 +2,9 @@
 
 * tests never reach a model hub: ``HF_HUB_OFFLINE`` is set before transformers loads;
 * ``--run-gpu`` opts in to tests marked ``gpu``;
-* without the test extras installed, the run stops at once with the install line (instead
-  of one collection error per test module);
+* without the test extras installed (every distribution of pyproject's ``test`` extra,
+  read from pyproject.toml), the run stops at once with the install line (instead of one
+  collection error per test module);
 * ``mt_cache_dir`` is one cache directory for built models, shared by the whole test
   session and by the pytest runs the acceptance tests start.
 """
@@ -22,13 +23,71 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-# Imported by the project's own tests only; the plugin itself never needs them.
-_TEST_EXTRAS = ("hypothesis", "fastapi", "uvicorn", "openai", "mkdocs")
+#: Where the ``test`` extra is declared (``[project.optional-dependencies] test``).
+PYPROJECT = Path(__file__).resolve().parent / "pyproject.toml"
+
+#: Distributions of the test extras whose module is not their name with ``-`` → ``_``.
+IMPORT_NAMES = {
+    "mkdocs-material": "material",
+    "mkdocstrings-python": "mkdocstrings_handlers.python",
+    "pymdown-extensions": "pymdownx",
+}
 
 
-def missing_test_extras() -> list[str]:
-    """The packages of the ``test`` extra that are not installed, in a fixed order."""
-    return [name for name in _TEST_EXTRAS if importlib.util.find_spec(name) is None]
+def extra_distributions(extra: str = "test", pyproject: Path = PYPROJECT) -> list[str]:
+    """The distributions an extra installs, its own extras expanded, in order.
+
+    ``pytest-multitrust[openai]`` inside the extra stands for the ``openai`` extra's
+    distributions; a requirement whose environment marker does not hold is left out.
+    """
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    extras: dict[str, list[str]] = project.get("optional-dependencies", {})
+    own = canonicalize_name(project["name"])
+    found: list[str] = []
+
+    def expand(extra: str) -> None:
+        for line in extras.get(extra, []):
+            requirement = Requirement(line)
+            if requirement.marker is not None and not requirement.marker.evaluate():
+                continue
+            name = canonicalize_name(requirement.name)
+            if name == own:
+                for inner in sorted(requirement.extras):
+                    expand(inner)
+            elif name not in found:
+                found.append(name)
+
+    expand(extra)
+    return found
+
+
+def import_name(distribution: str) -> str:
+    """The module a distribution of the test extras provides (what the tests import)."""
+    return IMPORT_NAMES.get(distribution, distribution.replace("-", "_"))
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent is missing
+        return False
+
+
+def missing_test_extras(pyproject: Path = PYPROJECT) -> list[str]:
+    """The distributions of the ``test`` extra that are not installed, in its order.
+
+    Imported by the project's own tests only; the plugin itself never needs them.
+    """
+    return [
+        name
+        for name in extra_distributions("test", pyproject)
+        if not _importable(import_name(name))
+    ]
 
 
 def pytest_configure(config: pytest.Config) -> None:

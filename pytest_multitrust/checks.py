@@ -19,7 +19,7 @@ from pytest_multitrust.options import TASK_USES, on_command_line
 from pytest_multitrust.settings import COMPARE_FAIL_OPTION, OPTIONS, Settings, Threshold
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from pytest_multitrust.options import Option, TaskProperty
     from pytest_multitrust.settings import RegressionLimit
@@ -41,11 +41,15 @@ def checked_settings(config: pytest.Config) -> Settings:
     from pytest_multitrust.tasks.registry import select_tasks
 
     settings = Settings.from_config(config)
-    task_ids = tuple(t.id for t in select_tasks(settings.tasks))
+    selected = select_tasks(settings.tasks)
+    task_ids = tuple(t.id for t in selected)
+    # a selected registered custom task serves its aspect; @pytest.mark.trust tasks are
+    # not known before collection (their aspects are judged at the end, see report.gates)
+    served = {t.aspect for t in selected}
     settings = dataclasses.replace(settings, task_ids=task_ids)
     _check_thresholds(settings.thresholds)
     if not settings.thresholds_from_ini:
-        _check_selected(settings.thresholds, task_ids)
+        _check_selected(settings.thresholds, task_ids, served)
     if on_command_line(config, COMPARE_FAIL_OPTION):
         # a task target ("S.4") reads as the task's score, a task metric as itself
         _check_selected(
@@ -61,6 +65,7 @@ def checked_settings(config: pytest.Config) -> Settings:
                 for lim in settings.compare_fail
             ],
             task_ids,
+            served,
             "--mt-compare-fail",
         )
     _check_regression_limits(settings.compare_fail, settings.compare)
@@ -192,25 +197,39 @@ def _check_crossmodal(threshold: Threshold, tasks: Mapping[str, TaskSpec]) -> No
 
 
 def _check_selected(
-    thresholds: Sequence[Threshold], task_ids: Sequence[str], option: str = "--mt-threshold"
+    thresholds: Sequence[Threshold],
+    task_ids: Sequence[str],
+    served: Collection[str],
+    option: str = "--mt-threshold",
 ) -> None:
     """A ``--mt-threshold`` on a task or aspect this run does not select is a usage error.
 
-    (Thresholds in the ini file may be shared by several selections: the report notes
-    the ones not judged instead.)
+    ``served``: the aspects of the selected tasks (a selected registered custom task
+    serves its own). The tasks of ``@pytest.mark.trust`` tests are not known yet (they
+    are collected later), so an aspect only they serve is refused here; the same
+    threshold in the ini file is judged on their score (the report notes the ones not
+    judged instead: ini thresholds may be shared by several selections).
 
     Raises:
         pytest.UsageError: naming the thresholds and the selection.
     """
     from pytest_multitrust.report.gates import unselected_thresholds
 
-    unused = unselected_thresholds(thresholds, task_ids)
+    unused = unselected_thresholds(thresholds, task_ids, served)
     if unused:
         names = ", ".join(repr(t.source or t.target) for t in unused)
+        aspects = [t for t in unused if t.task_id is None and not t.is_crossmodal]
+        marked = (
+            " (the tasks of @pytest.mark.trust tests are collected after this check: to "
+            "judge an aspect on their score, set the threshold in multitrust_thresholds, "
+            f"e.g. -o 'multitrust_thresholds={aspects[0].source or aspects[0].target}')"
+            if aspects and option == "--mt-threshold"
+            else ""
+        )
         raise pytest.UsageError(
             f"{option} {names}: no selected task is scored by it (selected: "
             f"{', '.join(task_ids) or 'none'}); add its task or aspect to --mt-tasks, or "
-            "drop the threshold"
+            f"drop the threshold{marked}"
         )
 
 

@@ -236,10 +236,15 @@ def activate(config: pytest.Config, settings: Settings) -> None:
     from pytest_multitrust import worker_progress
 
     worker_progress.activate(config)  # an xdist controller shows what its workers are doing
+
+    def collected_custom() -> dict[str, tuple[str, str]]:
+        """The custom trust-test tasks collected here: id -> (aspect, sub-aspect)."""
+        return {t.id: (t.aspect, t.sub_aspect) for t in custom_tasks(config)}
+
     if hasattr(config, "workerinput"):
         from pytest_multitrust.report.worker import WorkerReporter
 
-        reporter = WorkerReporter(config, run.holder, placement.facts)
+        reporter = WorkerReporter(config, run.holder, placement.facts, collected_custom)
         config.pluginmanager.register(reporter, "multitrust-worker-report")
     else:
         from pytest_multitrust.report.collector import ReportInputs, ResultCollector
@@ -252,6 +257,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
             samples_of=run.runs.samples_for,
             data=run.official.data_versions if run.official is not None else None,
             notes=run.official.notes if run.official is not None else (),
+            custom_tasks=collected_custom,
         )
         config.pluginmanager.register(ResultCollector(config, inputs), "multitrust-results")
         distributed.activate_shard_judge(config, settings, run.tasks, run.runs.samples_for)

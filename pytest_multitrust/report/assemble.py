@@ -29,7 +29,7 @@ from pytest_multitrust.report.model import (
 from pytest_multitrust.report.scores import aggregate
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from pytest_multitrust.records import MetricResult, SampleRecord
@@ -186,13 +186,17 @@ def build_report(
     data: Sequence[DataVersion] | None = None,
     notes: Sequence[tuple[str, str]] = (),
     timings: Sequence[TaskTiming] = (),
+    custom: Mapping[str, tuple[str, str]] | None = None,
 ) -> TrustReport:
     """Scores, gates (aspect/overall and task metrics), cross-modal impact and provenance.
 
     The comparison with a baseline and its regression gates are added by the caller.
     ``data`` replaces the built-in data entries of the provenance (``--mt-data=official``);
     ``notes`` go to the report's ``extra``; ``timings`` (one per task that ran; under
-    ``--mt-shards`` one per shard of a split task) are put in paper order.
+    ``--mt-shards`` one per shard of a split task) are put in paper order. ``custom``:
+    the custom trust-test tasks collected in this process (task id → (aspect,
+    sub-aspect)); they and the selected ``tasks`` count in the scores' ``partial: k of n
+    tasks`` whether they reported or not.
     """
     specs = {t.id: t for t in tasks}
 
@@ -205,13 +209,15 @@ def build_report(
         except KeyError:
             return True
 
-    scores = aggregate(metrics, in_score)
+    expected = {t.id: (t.aspect, t.sub_aspect) for t in tasks}
+    scores = aggregate(metrics, in_score, {**expected, **(custom or {})})
     gates: list[GateResult] = score_gates(
         scores,
         settings.thresholds,
         settings.gate_mode,
         settings.inconclusive,
         settings.task_ids or None,
+        {t.aspect for t in tasks},
     )
     gates += [metric_gate(m) for t in scores.tasks for m in t.metrics]
     reported = {m.task_id for m in metrics}
@@ -222,7 +228,11 @@ def build_report(
         {t.id: [(m.name, m.direction) for m in t.metrics if m.in_score] for t in tasks},
         settings.seed,
     )
-    skipped = set(unselected_thresholds(settings.thresholds, settings.task_ids or None))
+    skipped = set(
+        unselected_thresholds(
+            settings.thresholds, settings.task_ids or None, {t.aspect for t in tasks}
+        )
+    )
     gates += crossmodal_gates(
         effects, [t for t in settings.thresholds if t not in skipped], settings.inconclusive
     )

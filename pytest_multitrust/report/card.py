@@ -151,12 +151,23 @@ def card_lines(report: TrustReport) -> list[tuple[str, Colour]]:
 def comparability_lines(report: TrustReport) -> list[tuple[str, Colour]]:
     """One line per comparability label: which tasks are comparable with the paper, how.
 
-    The notes (what stands in for the original) are in the JSON and HTML reports.
+    Only a task with a score is comparable: a selected task that did not run (deselected
+    with ``-k``, cut short) or ran without a score is named as such instead. The notes
+    (what stands in for the original) are in the JSON and HTML reports.
     """
+    scores = report.scores
     by_label: dict[str, list[str]] = {}
+    not_run: list[str] = []
+    unscored: list[str] = []
     for item in report.comparability:
-        by_label.setdefault(item.label, []).append(item.task_id)
-    if not by_label:
+        task = scores.task(item.task_id)
+        if task is None:
+            not_run.append(item.task_id)
+        elif math.isnan(task.score):
+            unscored.append(item.task_id)
+        else:
+            by_label.setdefault(item.label, []).append(item.task_id)
+    if not (by_label or unscored or not_run):
         return []
     lines: list[tuple[str, Colour]] = [
         ("", ""),
@@ -165,6 +176,10 @@ def comparability_lines(report: TrustReport) -> list[tuple[str, Colour]]:
     for label in ("exact", "judge", "approximate"):
         if label in by_label:
             lines.append((f"  {label:<11} {', '.join(by_label[label])}", ""))
+    if unscored:
+        lines.append((f"  not comparable, ran without a score: {', '.join(unscored)}", ""))
+    if not_run:
+        lines.append((f"  not comparable, did not run: {', '.join(not_run)}", ""))
     return lines
 
 

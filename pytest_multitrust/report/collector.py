@@ -41,7 +41,7 @@ from pytest_multitrust.report.worker import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
     from pytest_multitrust.engine.runner import ModelHolder
@@ -64,6 +64,9 @@ class ReportInputs:
     samples_of: Callable[[TaskSpec], Sequence[Sample]]  # a task's samples (for comparisons)
     data: tuple[DataVersion, ...] | None  # provenance of --mt-data=official (None: built-in)
     notes: tuple[tuple[str, str], ...]  # (key, text) notes for the report
+    # the custom trust-test tasks collected in this process: id -> (aspect, sub-aspect)
+    # (none on an xdist controller, which collects nothing: its workers send theirs)
+    custom_tasks: Callable[[], Mapping[str, tuple[str, str]]] = dict
 
 
 class ResultCollector:
@@ -90,6 +93,7 @@ class ResultCollector:
         self.timings: list[TaskTiming] = []  # each task's timing, from its first test's setup
         self.workers: dict[str, WorkerFacts] = {}  # xdist worker id -> its facts
         self.crashed: set[str] = set()  # xdist workers that went down with an error
+        self.custom: dict[str, tuple[str, str]] = {}  # custom tasks the workers collected
         self.started = datetime.now(UTC)
         self.report: TrustReport | None = None  # set at session finish
         self.written: list[Path] = []  # report files written
@@ -172,6 +176,7 @@ class ResultCollector:
             else:
                 worker = record.facts.worker
                 self.workers[worker] = record.facts
+                self.custom.update((i, (a, s)) for i, a, s in record.custom_tasks)
                 self.config.stash.setdefault(PLACEMENT_KEY, []).append(record.placement)
         if error is not None:
             self.crashed.add(worker)
@@ -213,12 +218,16 @@ class ResultCollector:
             data=self.inputs.data,
             notes=self.inputs.notes,
             timings=self.timings,
+            custom={**self.custom, **self.inputs.custom_tasks()},
         )
         # ini thresholds may serve several selections: the ones this run cannot judge are
         # noted once (on the command line they are usage errors, see settings); an aspect
         # that a custom task scored is judged whatever the selection
         for threshold in unjudged_thresholds(
-            report.scores, settings.thresholds, settings.task_ids or None
+            report.scores,
+            settings.thresholds,
+            settings.task_ids or None,
+            {t.aspect for t in self.inputs.tasks},
         ):
             warnings.warn(
                 MultitrustWarning(

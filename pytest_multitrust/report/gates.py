@@ -225,6 +225,7 @@ def score_gates(
     mode: str,
     inconclusive: str,
     selected: Collection[str] | None = None,
+    served: Collection[str] = (),
 ) -> list[GateResult]:
     """Judge the aspect and overall thresholds against the aggregated scores.
 
@@ -236,11 +237,13 @@ def score_gates(
         selected: the task ids this run selected; a threshold on an aspect none of them
             belongs to, and that no custom task scored either, is not judged here (see
             :func:`unjudged_thresholds`). ``None``: judge every threshold.
+        served: the aspects of the selected tasks (a registered custom task serves its
+            own): a threshold on one of them is judged, with no score a failure.
 
     A selected target with no score (its tasks reported nothing, e.g. a cut-short run)
     fails: nothing counted.
     """
-    skipped = set(unjudged_thresholds(scores, thresholds, selected))
+    skipped = set(unjudged_thresholds(scores, thresholds, selected, served))
     gates: list[GateResult] = []
     for threshold in thresholds:
         if threshold.is_task_metric or threshold.is_crossmodal or threshold in skipped:
@@ -296,7 +299,10 @@ def score_gates(
 
 
 def unjudged_thresholds(
-    scores: Scores, thresholds: Sequence[Threshold], selected: Collection[str] | None
+    scores: Scores,
+    thresholds: Sequence[Threshold],
+    selected: Collection[str] | None,
+    served: Collection[str] = (),
 ) -> list[Threshold]:
     """The thresholds this run leaves out: unselected, and not scored by a custom task.
 
@@ -308,9 +314,10 @@ def unjudged_thresholds(
         scores: the run's scores.
         thresholds: the user's thresholds.
         selected: the task ids this run selected (``None``: every threshold is judged).
+        served: the aspects of the selected tasks (see :func:`unselected_thresholds`).
     """
     found: list[Threshold] = []
-    for threshold in unselected_thresholds(thresholds, selected):
+    for threshold in unselected_thresholds(thresholds, selected, served):
         node = None
         if not threshold.is_task_metric and not threshold.is_crossmodal:
             node = scores.node(threshold.target)
@@ -320,20 +327,27 @@ def unjudged_thresholds(
 
 
 def unselected_thresholds(
-    thresholds: Sequence[Threshold], selected: Collection[str] | None
+    thresholds: Sequence[Threshold],
+    selected: Collection[str] | None,
+    served: Collection[str] = (),
 ) -> list[Threshold]:
     """The thresholds whose target no selected task can score.
 
-    An aspect threshold is unselected when no selected task belongs to that aspect, a
-    built-in task-metric or cross-modal threshold when its task is not selected;
-    ``overall`` always has a score when any task runs. Custom task ids are checked after
-    collection instead.
+    An aspect threshold is unselected when no selected task belongs to that aspect (no
+    paper task among ``selected``, and the aspect not in ``served``: the aspects of the
+    selected tasks, where a selected registered custom task serves its own), a built-in
+    task-metric or cross-modal threshold when its task is not selected; ``overall``
+    always has a score when any task runs. Custom task ids are checked after collection
+    instead, and so are the aspects of ``@pytest.mark.trust`` tasks (see
+    :func:`unjudged_thresholds`).
 
     >>> from pytest_multitrust.settings import parse_threshold
     >>> [t.source for t in unselected_thresholds(
     ...     [parse_threshold("privacy>=0.7"), parse_threshold("S.4.rta>=0.9"),
     ...      parse_threshold("T.1.accuracy>=0.5")], ["T.1"])]
     ['privacy>=0.7', 'S.4.rta>=0.9']
+    >>> unselected_thresholds([parse_threshold("privacy>=0.7")], ["T.1", "team.x"], ["privacy"])
+    []
     """
     import re
 
@@ -353,6 +367,6 @@ def unselected_thresholds(
         if threshold.target == "overall":
             continue
         members = {t for ids in PAPER_TASKS.get(threshold.target, {}).values() for t in ids}
-        if members and not members & chosen:
+        if members and not members & chosen and threshold.target not in served:
             found.append(threshold)
     return found

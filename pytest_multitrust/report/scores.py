@@ -12,7 +12,10 @@ scale instead of 0-100:
 
 With a partial selection (``--mt-tasks=T.1,S.4``) the same rules run over the tasks that
 reported (weights renormalised over the present tasks of a sub-aspect, means over the
-present sub-aspects), and every node that misses a task is marked ``partial``.
+present sub-aspects), and every node that misses a task is marked ``partial``. A node's
+tasks are its paper tasks and the custom tasks the run selected or collected in it
+(``expected``), whether they reported or not: ``partial: k of n tasks`` has the same
+``n`` in a run deselected with ``-k`` as in the full run of the same suite.
 
 The 95 % interval of an aggregate comes from the task intervals by the delta method:
 tasks use disjoint samples, so they are independent and the standard errors of a
@@ -122,7 +125,7 @@ class ScoreNode:
     ci_low: float  # 95 % interval, low end (NaN when unknown)
     ci_high: float  # 95 % interval, high end (NaN when unknown)
     tasks: tuple[str, ...]  # tasks that entered, paper order
-    missing: tuple[str, ...]  # paper tasks of this node that did not report
+    missing: tuple[str, ...]  # tasks of this node (paper and expected custom) not reported
     n: int  # samples behind the score (sum over its tasks)
 
     @property
@@ -287,11 +290,18 @@ def task_interval(score: float, metrics: Sequence[MetricResult]) -> tuple[float,
     return (max(0.0, score - Z95 * se), min(1.0, score + Z95 * se))
 
 
-def _node(level: Level, name: str, tasks: Sequence[TaskScore], paper: Sequence[str]) -> ScoreNode:
+def _node(
+    level: Level,
+    name: str,
+    tasks: Sequence[TaskScore],
+    paper: Sequence[str],
+    expected: Mapping[str, tuple[str, str]],
+) -> ScoreNode:
     members = {t.task_id: (t.aspect, t.sub_aspect) for t in tasks}
     weights = target_weights(name, members)
     present = tuple(sorted(weights, key=_paper_order))
-    missing = tuple(t for t in paper if t not in weights)
+    own = [t for t in sorted(expected, key=_paper_order) if _in_node(name, *expected[t])]
+    missing = tuple(t for t in (*paper, *own) if t not in weights)
     if not weights:
         return ScoreNode(level, name, math.nan, math.nan, math.nan, (), missing, 0)
     by_id = {t.task_id: t for t in tasks}
@@ -310,9 +320,17 @@ def _node(level: Level, name: str, tasks: Sequence[TaskScore], paper: Sequence[s
     return ScoreNode(level, name, score, low, high, present, missing, n)
 
 
+def _in_node(name: str, aspect: str, sub_aspect: str) -> bool:
+    """Whether a task of ``aspect``/``sub_aspect`` counts in the node called ``name``."""
+    if _SUB_TO_ASPECT.get(sub_aspect) != aspect:
+        return False  # outside the five aspects: in no aggregate
+    return name in (sub_aspect, aspect, "overall")
+
+
 def aggregate(
     metrics: Sequence[MetricResult],
     in_score: Callable[[str, str], bool] | None = None,
+    expected: Mapping[str, tuple[str, str]] | None = None,
 ) -> Scores:
     """Task, sub-aspect, aspect and overall scores from the judged task metrics.
 
@@ -320,6 +338,10 @@ def aggregate(
         metrics: every metric result that arrived (any order; one task may have several).
         in_score: ``(task_id, metric) -> bool``, whether a metric enters its task's trust
             score (for the interval); default: every metric does.
+        expected: the run's tasks beyond the paper's (custom tasks it selected or
+            collected): task id → (aspect, sub-aspect). Each is one of the tasks of its
+            nodes (``n`` of ``partial: k of n tasks``) whether it reported or not, and is
+            listed as missing when it did not.
 
     Returns:
         The :class:`Scores`; tasks with no counted sample (NaN score) and tasks outside
@@ -353,15 +375,24 @@ def aggregate(
             )
         )
     members = [t for t in tasks if t.in_aggregate]
+    paper = {t for subs in PAPER_TASKS.values() for ids in subs.values() for t in ids}
+    reported = {t.task_id: (t.aspect, t.sub_aspect) for t in tasks}  # scored or not
+    extra = {k: v for k, v in {**(expected or {}), **reported}.items() if k not in paper}
     sub_nodes = tuple(
-        _node("sub_aspect", sub, members, PAPER_TASKS[aspect][sub])
+        _node("sub_aspect", sub, members, PAPER_TASKS[aspect][sub], extra)
         for aspect, subs in ASPECTS.items()
         for sub in subs
     )
     aspect_nodes = tuple(
-        _node("aspect", aspect, members, [t for sub in subs for t in PAPER_TASKS[aspect][sub]])
+        _node(
+            "aspect",
+            aspect,
+            members,
+            [t for sub in subs for t in PAPER_TASKS[aspect][sub]],
+            extra,
+        )
         for aspect, subs in ASPECTS.items()
     )
     every = [t for subs in PAPER_TASKS.values() for ids in subs.values() for t in ids]
-    overall = _node("overall", "overall", members, every)
+    overall = _node("overall", "overall", members, every, extra)
     return Scores(tuple(tasks), sub_nodes, aspect_nodes, overall)

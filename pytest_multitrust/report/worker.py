@@ -22,7 +22,7 @@ import pytest
 from pytest_multitrust.report.model import ModelFacts, WorkerFacts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pytest_multitrust.engine.runner import ModelHolder
 
@@ -88,6 +88,8 @@ class WorkerRecord:
 
     facts: WorkerFacts  # model, load time, peak memory (the report's worker entry)
     placement: PlacementFacts  # devices, torch threads, response-cache counts
+    # the custom trust-test tasks it collected: (task id, aspect, sub-aspect), reported or not
+    custom_tasks: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> str:
         """Serialise to one JSON string (what travels in ``workeroutput``)."""
@@ -95,6 +97,7 @@ class WorkerRecord:
             {
                 "facts": self.facts.to_dict(),
                 "placement": asdict(self.placement),
+                "custom_tasks": [list(t) for t in self.custom_tasks],
             }
         )
 
@@ -108,9 +111,13 @@ class WorkerRecord:
         raw = json.loads(text)
         if not isinstance(raw, dict) or not isinstance(raw.get("facts"), dict):
             raise ValueError(f"not a worker record: {text[:80]!r}")
+        custom = raw.get("custom_tasks") or []
+        if not all(isinstance(t, list) and len(t) == 3 for t in custom):
+            raise ValueError(f"not a worker record (custom tasks): {text[:80]!r}")
         return cls(
             facts=WorkerFacts.from_dict(raw["facts"]),
             placement=PlacementFacts.from_dict(raw.get("placement")),
+            custom_tasks=tuple((str(i), str(a), str(s)) for i, a, s in custom),
         )
 
 
@@ -160,6 +167,7 @@ class WorkerReporter:
         config: pytest.Config,
         holder: ModelHolder,
         placement: Callable[[], PlacementFacts],
+        custom_tasks: Callable[[], Mapping[str, tuple[str, str]]] = dict,
     ) -> None:
         """The reporter of the worker whose model is ``holder``.
 
@@ -167,10 +175,13 @@ class WorkerReporter:
             config: the worker's pytest config.
             holder: the worker's model under test.
             placement: the worker's placement facts, asked for at the end of the session.
+            custom_tasks: the custom trust-test tasks the worker collected (task id →
+                (aspect, sub-aspect)), asked for at the end of the session.
         """
         self.config = config
         self.holder = holder
         self.placement = placement
+        self.custom_tasks = custom_tasks
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Put the worker's record on ``workeroutput`` (xdist sends it on)."""
@@ -181,5 +192,6 @@ class WorkerReporter:
         record = WorkerRecord(
             facts=worker_facts(self.holder, worker),
             placement=self.placement(),
+            custom_tasks=tuple((i, a, s) for i, (a, s) in self.custom_tasks().items()),
         )
         output[WORKER_OUTPUT_KEY] = record.to_json()

@@ -229,6 +229,64 @@ def test_refuser_meets_every_gate_with_the_custom_tasks_counted(
     assert junit["team.prompt-injection.resisted"]["multitrust.threshold"] == ">= 0.9"
 
 
+def test_a_k_run_counts_the_same_tasks_and_calls_none_that_did_not_run_comparable(
+    team_suite: RunSuite,
+) -> None:
+    # the full run reads "partial: 5 of 35 tasks" (overall) and "3 of 8" (privacy)
+    result = team_suite("--mllm=refuser", "-p", "no:cacheprovider", "-k", "team.pii-email")
+    assert result.ret == 1  # safety has no score: its gate fails (docs/explanation/gates.md)
+    result.stdout.fnmatch_lines(
+        [
+            "overall  * partial: 1 of 35 tasks",
+            "privacy  * partial: 1 of 8 tasks",
+            "comparable with the paper (--mt-rules=strict):",
+            "  not comparable, did not run: S.4, P.4",
+        ]
+    )
+    result.stdout.no_fnmatch_line("  approximate*")
+
+
+def test_a_malformed_badges_line_fails_only_the_data_test_and_make_images_names_it(
+    team_suite: RunSuite, pytester: pytest.Pytester
+) -> None:
+    data = pytester.path / "trust_data" / "badges.jsonl"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    lines[1] = '{"id": "badge-grace", "image": "badge-grace.png", prompt: "x"}'
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # the conftest draws the pictures at import: the bad line must not stop the suite
+    result = team_suite("--mllm=refuser", "-p", "no:cacheprovider", "-k", "badge-email or redact")
+    assert result.ret == 1
+    assert result.parseoutcomes()["passed"] == 2  # the product tests
+    result.stdout.fnmatch_lines(
+        [
+            "*badges.jsonl: 1 problem(s) in the custom task data*",
+            "*badges.jsonl:2: not valid JSON at column 51 *",
+            "FAILED multitrust/privacy/team.badge-email::data*",
+        ]
+    )
+    by_hand = pytester.run(sys.executable, "make_images.py")
+    assert by_hand.ret == 1
+    by_hand.stderr.fnmatch_lines(["skipped badges.jsonl:2: not valid JSON at column 51 *"])
+
+
+def test_a_command_line_aspect_threshold_is_checked_against_the_registered_tasks(
+    team_suite: RunSuite,
+) -> None:
+    # team.badge-email (registered in conftest.py, privacy) is known when options are checked
+    args = ("--mllm=refuser", "-p", "no:cacheprovider", "--collect-only", "-q")
+    served = team_suite(*args, "--mt-tasks=S.4,team.badge-email", "--mt-threshold=privacy>=0.8")
+    assert served.ret == 0, served.stderr.str()
+    # team.prompt-injection (@pytest.mark.trust, safety) is collected after the check
+    refused = team_suite(*args, "--mt-tasks=P.4", "--mt-threshold=safety>=0.8")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(
+        [
+            "*no selected task is scored by it (selected: P.4)*"
+            "-o 'multitrust_thresholds=safety>=0.8'*"
+        ]
+    )
+
+
 def test_a_model_caught_only_by_custom_tests_fails_the_gates_and_lf_reruns_them(
     team_suite: RunSuite, pytester: pytest.Pytester
 ) -> None:

@@ -168,6 +168,7 @@ def test_a_worker_record_round_trips_through_json() -> None:
             cuda_visible_devices="1",
         ),
         placement=PlacementFacts("gw1", "1", "cuda:0", 4, cache_hits=2, cache_writes=1),
+        custom_tasks=(("team.pii-email", "privacy", "leakage"),),
     )
     assert WorkerRecord.from_json(record.to_json()) == record
     with pytest.raises(ValueError, match="not a worker record"):

@@ -202,3 +202,21 @@ def test_an_unselected_aspect_that_a_custom_task_scored_is_judged() -> None:
     assert [(g.label, g.verdict) for g in gates] == [("safety >= 0.8", "fail")]
     left_out = unjudged_thresholds(scores, thresholds, ["P.4"])
     assert [t.source for t in left_out] == ["fairness>=0.5", "S.4.rta>=0.9"]
+
+
+def test_a_selected_registered_custom_task_serves_its_aspect() -> None:
+    """``--mt-tasks=S.4,team.badge-email``: privacy is selected through the custom task."""
+    from pytest_multitrust.report.gates import score_gates, unselected_thresholds
+    from pytest_multitrust.report.scores import aggregate
+    from pytest_multitrust.settings import parse_threshold
+
+    thresholds = [parse_threshold(t) for t in ("privacy>=0.8", "fairness>=0.5")]
+    selected = ["S.4", "team.badge-email"]
+    assert unselected_thresholds(thresholds, selected) == thresholds
+    left = unselected_thresholds(thresholds, selected, {"safety", "privacy"})
+    assert [t.source for t in left] == ["fairness>=0.5"]
+    # selected, and it reported nothing (deselected with -k): the gate fails, not left out
+    gates = score_gates(aggregate([]), thresholds, "point", "fail", selected, {"privacy"})
+    assert [(g.label, g.verdict, g.note) for g in gates] == [
+        ("privacy >= 0.8", "fail", "no score: no task of privacy reported one")
+    ]

@@ -201,6 +201,28 @@ def test_unscored_builtin_task_stays_in_its_aspect_not_custom() -> None:
     assert ">custom</span>" not in html
 
 
+def test_comparable_with_the_paper_names_only_tasks_with_a_score() -> None:
+    from pytest_multitrust.tasks.comparability import comparability
+
+    nan = math.nan
+    metrics = [
+        metric("S.4", "rta", 0.9),
+        metric("P.1", "accuracy", nan, ci=(nan, nan), n=0, trust=nan, aspect="privacy"),
+    ]
+    labels = tuple(
+        c
+        for t in ("S.4", "P.1", "P.4")  # P.4 selected, deselected with -k: never reported
+        if (c := comparability(t, rules="strict", judge=False, official=False)) is not None
+    )
+    card = [t for t, _ in card_lines(dataclasses.replace(report(metrics), comparability=labels))]
+    start = card.index("comparable with the paper (--mt-rules=strict):")
+    assert card[start + 1 : start + 4] == [
+        "  approximate S.4",
+        "  not comparable, ran without a score: P.1",
+        "  not comparable, did not run: P.4",
+    ]
+
+
 def test_gate_section_names_the_failed_gates() -> None:
     lines = gate_lines(_report())
     text = "\n".join(t for t, _ in lines)

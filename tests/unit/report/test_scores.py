@@ -270,3 +270,34 @@ def test_coverage_names_a_task_that_ran_without_a_score() -> None:
     assert only.coverage(_node(only, "safety")) == "partial: 2 of 6 tasks"
     assert only.coverage(_node(only, "jailbreaking")) == "partial: 2 of 3 tasks (not run: S.6)"
     assert only.coverage(_node(only, "privacy")) == "not run"
+
+
+def test_a_selected_custom_task_counts_in_n_whether_it_reported_or_not() -> None:
+    # the example suite: team.badge-email registered and selected, team.pii-email and
+    # team.prompt-injection collected from marked tests; a `-k team.pii-email` run reports
+    # only team.pii-email, yet every node counts the same tasks as in the full run
+    expected = {
+        "team.badge-email": ("privacy", "leakage"),
+        "team.pii-email": ("privacy", "leakage"),
+        "team.prompt-injection": ("safety", "jailbreaking"),
+    }
+    pii = metric(
+        "team.pii-email",
+        "leak_rate",
+        0.0,
+        direction="lower",
+        ci=(0.0, 0.434),
+        aspect="privacy",
+        sub_aspect="leakage",
+    )
+    ran_one = aggregate([pii], expected=expected)
+    assert ran_one.coverage(ran_one.overall) == "partial: 1 of 35 tasks"
+    assert ran_one.coverage(_node(ran_one, "leakage")) == "partial: 1 of 5 tasks"
+    assert _node(ran_one, "privacy").missing[-1:] == ("team.badge-email",)
+    assert ran_one.coverage(_node(ran_one, "safety")) == "not run"
+    assert _node(ran_one, "safety").missing[-1] == "team.prompt-injection"
+    # without the expected tasks only what reported counts (the old n: 33 of a full 35)
+    assert aggregate([pii]).coverage(aggregate([pii]).overall) == "partial: 1 of 33 tasks"
+    # a custom task outside the five aspects is in no node
+    alone = aggregate([], expected={"team.style": ("custom", "custom")})
+    assert alone.overall.missing == tuple(t for _, _, t in ALL)
