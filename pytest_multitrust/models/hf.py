@@ -57,6 +57,7 @@ import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.models.framestack import call_with_headroom
 from pytest_multitrust.settings import user_path
 
 if TYPE_CHECKING:
@@ -1082,7 +1083,11 @@ class HFModel:
         from pytest_multitrust.models.batching import is_out_of_memory
 
         try:
-            return self._generate_batch(conversations, config, text_only=text_only)
+            # deep Python calls (the processor, every decoding step through the model's
+            # modules) get a frame-stack chunk of their own, whatever the caller's depth
+            return call_with_headroom(
+                self._generate_batch, conversations, config, text_only=text_only
+            )
         except Exception as error:  # a processor or model error of this batch
             if is_out_of_memory(error):
                 raise

@@ -310,6 +310,27 @@ def test_empty_request_list(tiny_model: HFModel) -> None:
     assert tiny_model.generate([], GREEDY) == []
 
 
+def test_each_batch_runs_with_frame_stack_headroom(
+    tiny_model: HFModel, make_image: Callable[[int], ImageData], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same generate costs the same from any caller's depth (models/framestack.py).
+    from pytest_multitrust.models import hf
+    from pytest_multitrust.models.framestack import call_with_headroom
+
+    calls: list[int] = []
+
+    def spy(function: Callable[..., list[Response]], *args: object, **kwargs: object) -> object:
+        calls.append(len(args[0]))  # type: ignore[arg-type]
+        return call_with_headroom(function, *args, **kwargs)
+
+    requests = [*image_requests(make_image)[:2], text_requests()[0]]
+    config = GenerationConfig(max_new_tokens=2)
+    expected = texts(tiny_model.generate(requests, config))
+    monkeypatch.setattr(hf, "call_with_headroom", spy)
+    assert texts(tiny_model.generate(requests, config)) == expected
+    assert calls == [2, 1]  # the batch with images, then the text-only one
+
+
 # -- preparing ------------------------------------------------------------------------------
 
 
