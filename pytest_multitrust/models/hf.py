@@ -911,7 +911,8 @@ class HFModel:
             return
         if self._source is None:  # pragma: no cover - __init__ refuses this
             raise RuntimeError(f"{self._info.spec}: nothing to load the weights from")
-        model, processor = _load_weights(self._source, self._info.spec)
+        # transformers' loading is deep Python code too (models/framestack.py)
+        model, processor = call_with_headroom(_load_weights, self._source, self._info.spec)
         self._attach(model, processor)
 
     @property
