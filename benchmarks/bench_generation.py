@@ -21,7 +21,9 @@ timed run, as a fresh process starts with it empty. The figures:
     A hand-written loop: the images drawn and the requests built (``bare_draw_s``, with
     the renderer's cache emptied first), then ``model.generate`` called on the plugin's
     batches (each task's requests, longest first, ``--batch-size`` at a time;
-    ``bare_s``, only the ``generate`` calls).
+    ``bare_s``, only the ``generate`` calls). It calls the same loaded ``HFModel`` the
+    plugin calls, so both pay the same per-batch work: the processor, the frame-stack
+    headroom of :mod:`pytest_multitrust.models.framestack` and the decoding.
 ``plugin_s``
     ``pytest.main`` in this process on the same selection with ``--mt-cache=off``, timing
     its test loop (``pytest_runtestloop``): drawing images, building requests, generation,

@@ -57,6 +57,7 @@ import pytest
 
 from pytest_multitrust.errors import PrerequisiteError
 from pytest_multitrust.models.base import GenerationConfig, ModelInfo, Request, Response
+from pytest_multitrust.models.framestack import call_with_headroom
 from pytest_multitrust.settings import user_path
 
 if TYPE_CHECKING:
@@ -910,7 +911,8 @@ class HFModel:
             return
         if self._source is None:  # pragma: no cover - __init__ refuses this
             raise RuntimeError(f"{self._info.spec}: nothing to load the weights from")
-        model, processor = _load_weights(self._source, self._info.spec)
+        # transformers' loading is deep Python code too (models/framestack.py)
+        model, processor = call_with_headroom(_load_weights, self._source, self._info.spec)
         self._attach(model, processor)
 
     @property
@@ -1082,7 +1084,11 @@ class HFModel:
         from pytest_multitrust.models.batching import is_out_of_memory
 
         try:
-            return self._generate_batch(conversations, config, text_only=text_only)
+            # deep Python calls (the processor, every decoding step through the model's
+            # modules) get a frame-stack chunk of their own, whatever the caller's depth
+            return call_with_headroom(
+                self._generate_batch, conversations, config, text_only=text_only
+            )
         except Exception as error:  # a processor or model error of this batch
             if is_out_of_memory(error):
                 raise

@@ -310,6 +310,39 @@ def test_empty_request_list(tiny_model: HFModel) -> None:
     assert tiny_model.generate([], GREEDY) == []
 
 
+def test_loading_and_each_batch_run_with_frame_stack_headroom(
+    tiny_llava_path: Path,
+    tiny_model: HFModel,
+    make_image: Callable[[int], ImageData],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same work costs the same from any caller's depth (models/framestack.py).
+    from pytest_multitrust.models import hf
+    from pytest_multitrust.models.framestack import call_with_headroom
+
+    calls: list[tuple[str, int]] = []
+
+    def spy(function: Callable[..., object], *args: object, **kwargs: object) -> object:
+        first = args[0]
+        calls.append((function.__name__, len(first) if isinstance(first, list) else 0))
+        return call_with_headroom(function, *args, **kwargs)
+
+    requests = [*image_requests(make_image)[:2], text_requests()[0]]
+    config = GenerationConfig(max_new_tokens=2)
+    monkeypatch.setattr(hf, "call_with_headroom", spy)
+    options = ModelOptions(device="cpu", dtype="float32")
+    opened = hf.HFModel.open(str(tiny_llava_path), options=options, spec="tiny-llava")
+    assert texts(opened.generate(requests, config)) == texts(tiny_model.generate(requests, config))
+    # the load, then the batch with images and the text-only one (of each model)
+    assert calls == [
+        ("_load_weights", 0),
+        ("_generate_batch", 2),
+        ("_generate_batch", 1),
+        ("_generate_batch", 2),
+        ("_generate_batch", 1),
+    ]
+
+
 # -- preparing ------------------------------------------------------------------------------
 
 
