@@ -17,7 +17,7 @@ import pytest
 
 from pytest_multitrust.engine.batching import BatchSizer
 from pytest_multitrust.engine.runner import ModelHolder, NoStore
-from pytest_multitrust.engine.runs import RunFactory, TaskRuns, sample_image
+from pytest_multitrust.engine.runs import RunFactory, TaskRuns, drawn_sample_image, sample_image
 from pytest_multitrust.progress import ProgressStep, ignore_progress
 from pytest_multitrust.report.images import IMAGES_DIR, ImageStore
 from pytest_multitrust.scoring.toxicity import DetoxifyScorer
@@ -281,9 +281,10 @@ def _renderer(
         return sample_image(sample, images)
 
     def render_keeping_image(sample: Sample) -> ImageData | None:
-        image = sample_image(sample, images)
+        # an image drawn now comes with its pixels: the report encodes them undecoded
+        image, picture = drawn_sample_image(sample, images)
         if image is not None and report_images is not None:
-            report_images.keep(image)
+            report_images.keep(image, picture)
         return image
 
     return render if report_images is None else render_keeping_image

@@ -23,6 +23,8 @@ from pytest_multitrust.tasks.data import read_samples, samples_for_tier
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from PIL import Image as PILImage
+
     from pytest_multitrust.engine.batching import BatchSizer, ResponseStore
     from pytest_multitrust.engine.cache import ImageCache
     from pytest_multitrust.engine.runner import ModelHolder
@@ -33,9 +35,9 @@ if TYPE_CHECKING:
     from pytest_multitrust.scoring.judge import Judge
     from pytest_multitrust.scoring.toxicity import DetoxifyScorer
     from pytest_multitrust.settings import Settings
-    from pytest_multitrust.tasks.base import Sample, TaskSpec
+    from pytest_multitrust.tasks.base import ImageRecipe, Sample, TaskSpec
 
-__all__ = ["RunFactory", "TaskRuns", "sample_image"]
+__all__ = ["RunFactory", "TaskRuns", "drawn_sample_image", "sample_image"]
 
 
 def sample_image(sample: Sample, images: ImageCache | None) -> ImageData | None:
@@ -47,6 +49,33 @@ def sample_image(sample: Sample, images: ImageCache | None) -> ImageData | None:
     if images is None:
         return render(sample.image)
     return images.image(sample.image, render)
+
+
+def drawn_sample_image(
+    sample: Sample, images: ImageCache | None
+) -> tuple[ImageData | None, PILImage.Image | None]:
+    """A sample's image as :func:`sample_image` gives it, with its pixels when drawn now.
+
+    An image the image cache stores but does not have yet is drawn here (the same PNG
+    bytes as :func:`~pytest_multitrust.imaging.render`), and its RGB pixels come back
+    beside it, so the report can encode them without decoding the PNG again. Otherwise
+    (an image read from the cache, no cache, a recipe never cached) the pixels are None.
+    """
+    recipe = sample.image
+    if recipe is None or images is None or recipe.cache_version is None:
+        return sample_image(sample, images), None
+    from pytest_multitrust.imaging import draw
+    from pytest_multitrust.models.base import ImageData
+
+    drawn: list[PILImage.Image] = []
+
+    def draw_png(recipe: ImageRecipe) -> ImageData:
+        picture = draw(recipe)
+        drawn.append(picture)
+        return ImageData.from_pil(picture)
+
+    image = images.image(recipe, draw_png)
+    return image, drawn[0] if drawn else None
 
 
 @dataclass(frozen=True)

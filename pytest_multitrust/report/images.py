@@ -8,12 +8,14 @@ message passing: the controller finds the files when it writes ``report.html``. 
 then references them relatively, or, in the single-file mode, embeds each one once as a
 ``data:`` URI (:func:`image_urls`).
 
-Each image is encoded for the page by :func:`encode_for_report`, chosen per image by
-measured size (WebP: lossless where that is small or not much larger than lossy, so drawn
-text keeps its exact pixels; lossy for photo-like images; a small preview for pure noise).
-The encoded bytes are kept in the run's cache database (namespace
-:data:`PREVIEW_NAMESPACE`, keyed by the image's hash, the encoding parameters and
-:data:`ENCODING_VERSION`), so a later run writes them again without encoding.
+Each image is encoded once for the page by :func:`encode_for_report`, WebP chosen per
+image from its PNG's size (:func:`planned_kind`, :func:`lossless_wins`): lossless where
+that is small or not much larger than lossy, so drawn text keeps its exact pixels; lossy
+for photo-like images; a small preview for pure noise. An image drawn by this process is
+encoded from the pixels just drawn (no PNG decoding). The encoded bytes are kept in the
+run's cache database (namespace :data:`PREVIEW_NAMESPACE`, keyed by the image's hash, the
+encoding parameters and :data:`ENCODING_VERSION`), so a later run writes them again
+without encoding.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import io
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pytest_multitrust.models.keys import cache_key
 
@@ -46,10 +48,13 @@ __all__ = [
     "EncodedImage",
     "Encoding",
     "ImageStore",
+    "Plan",
     "encode_for_report",
     "find_image_file",
     "image_file_name",
     "image_urls",
+    "lossless_wins",
+    "planned_kind",
     "prune_images",
 ]
 
@@ -61,7 +66,9 @@ INLINE_LIMIT_BYTES = 2 * 2**20
 #: The cache database's namespace of encoded report images.
 PREVIEW_NAMESPACE = "report-images"
 #: Bumped when :func:`encode_for_report` changes in a way its parameters do not show.
-ENCODING_VERSION = 1
+ENCODING_VERSION = 2
+#: What :func:`planned_kind` says of an image before any encoding.
+Plan = Literal["noise", "lossless", "compare"]
 #: The file types an image may be stored as, with their MIME types.
 _MIME = {"webp": "image/webp", "png": "image/png"}
 
@@ -72,16 +79,19 @@ _FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp)$")
 class Encoding:
     """How :func:`encode_for_report` chooses and encodes each image (part of the cache key)."""
 
-    lossless_ok_bytes: int = 8 * 1024  # lossless WebP up to this size is kept, exact
-    lossless_factor: float = 1.5  # else lossless while at most this times the lossy size
+    lossless_ok_bytes: int = 8 * 1024  # lossless estimated up to this size: kept, exact
+    lossless_factor: float = 1.5  # else lossless while the estimate is at most this x lossy
+    lossless_estimate: float = 0.5  # lossless WebP ~ this share of the image's PNG bytes
+    drawn_ratio: float = 0.03  # PNG at most this share of raw RGB: flat drawing, lossless
     lossless_method: int = 2  # libwebp effort for lossless (0 fast .. 6 small)
-    lossless_quality: int = 40  # libwebp lossless effort within the method
+    lossless_quality: int = 20  # lossless effort within the method (<= 25: no colour cache)
     lossy_quality: int = 70  # lossy WebP quality (text stays legible at full size)
-    lossy_method: int = 4  # libwebp effort for lossy
+    lossy_method: int = 2  # libwebp effort for lossy
     max_side: int = 1024  # a longer side is scaled down to this first (lossy only)
     noise_ratio: float = 0.9  # PNG at least this share of raw RGB: noise, nothing to read
-    noise_side: int = 64  # noise is kept as a preview this many pixels on its longer side
+    noise_side: int = 48  # noise is kept as a preview this many pixels on its longer side
     noise_quality: int = 50  # lossy quality of a noise preview
+    noise_method: int = 4  # libwebp effort for a noise preview (tiny: effort is cheap)
 
 
 #: The encoding every report uses.
@@ -131,43 +141,88 @@ def _scaled(picture: PILImage.Image, side: int, resample: int) -> PILImage.Image
     return picture.resize(size, resample)
 
 
-def encode_for_report(image: ImageData, encoding: Encoding = ENCODING) -> EncodedImage:
-    """``image`` as the report stores it: the smallest of a few WebP encodings that suits it.
+def planned_kind(png_bytes: int, width: int, height: int, encoding: Encoding = ENCODING) -> Plan:
+    """What an image's PNG size alone says about its encoding, before any is tried.
 
-    * PNG bytes at least ``noise_ratio`` of the raw RGB size: the image is incompressible,
-      i.e. random noise with nothing to read; a preview ``noise_side`` pixels long is kept.
-    * Lossless WebP (the exact pixels) when it is at most ``lossless_ok_bytes``, or at
-      most ``lossless_factor`` times a lossy WebP of the image: drawn text, diagrams.
-    * Else lossy WebP at ``lossy_quality`` (photo-like images and textures), the longer
-      side at most ``max_side``.
+    Args:
+        png_bytes: the size of the image's PNG (as the plugin draws it: zlib, no palette).
+        width: the image's width in pixels.
+        height: its height.
+        encoding: the thresholds.
+
+    Returns:
+        ``"noise"`` when the PNG is at least ``noise_ratio`` of the raw RGB size
+        (incompressible: random noise, nothing to read); ``"lossless"`` when the PNG is
+        at most ``drawn_ratio`` of it (flat drawing: text, diagrams) or a lossless WebP,
+        estimated at ``lossless_estimate`` of the PNG, is at most ``lossless_ok_bytes``;
+        else ``"compare"``: a lossy WebP decides (:func:`lossless_wins`).
+    """
+    if png_bytes >= encoding.noise_ratio * width * height * 3:
+        return "noise"
+    if (
+        png_bytes <= encoding.drawn_ratio * width * height * 3
+        or encoding.lossless_estimate * png_bytes <= encoding.lossless_ok_bytes
+    ):
+        return "lossless"
+    return "compare"
+
+
+def lossless_wins(png_bytes: int, lossy_bytes: int, encoding: Encoding = ENCODING) -> bool:
+    """Whether an image is kept lossless rather than as its lossy WebP of ``lossy_bytes``.
+
+    True while the lossless WebP, estimated at ``lossless_estimate`` of the PNG's
+    ``png_bytes``, is at most ``lossless_factor`` times the lossy one: drawn text and
+    diagrams (lossless WebP is 0.3 to 0.6 of their PNG), not grainy photo-like images.
+    """
+    return encoding.lossless_estimate * png_bytes <= encoding.lossless_factor * lossy_bytes
+
+
+def encode_for_report(
+    image: ImageData, encoding: Encoding = ENCODING, *, picture: PILImage.Image | None = None
+) -> EncodedImage:
+    """``image`` as the report stores it: one WebP encoding that suits it, chosen cheaply.
+
+    The choice (:func:`planned_kind`, :func:`lossless_wins`) reads the PNG's size, so no
+    image is encoded losslessly only to be thrown away:
+
+    * *noise* (an incompressible PNG): a lossy preview ``noise_side`` pixels long
+      (nearest-neighbour);
+    * *lossless* (the exact pixels) when the estimated lossless WebP is small, or not
+      much larger than a lossy WebP of the image: drawn text, diagrams;
+    * else that *lossy* WebP at ``lossy_quality`` (photo-like images and textures), the
+      longer side at most ``max_side``.
+
+    Args:
+        image: the image (its PNG as shown to the model).
+        encoding: how to choose and encode.
+        picture: the image's pixels when the caller has them (as just drawn, RGB): saves
+            decoding the PNG.
     """
     from PIL import Image
 
-    picture = image.to_pil()
+    if picture is None:
+        picture = image.to_pil()
     width, height = picture.size
-    if len(image.png) >= encoding.noise_ratio * width * height * 3:
+    plan = planned_kind(len(image.png), width, height, encoding)
+    if plan == "noise":
         preview = _scaled(picture, encoding.noise_side, Image.Resampling.NEAREST)
-        return EncodedImage(
-            _webp(preview, quality=encoding.noise_quality, method=encoding.lossy_method),
-            "webp",
-            "noise",
+        data = _webp(preview, quality=encoding.noise_quality, method=encoding.noise_method)
+        return EncodedImage(data, "webp", "noise")
+    if plan == "compare":
+        lossy = _webp(
+            _scaled(picture, encoding.max_side, Image.Resampling.LANCZOS),
+            quality=encoding.lossy_quality,
+            method=encoding.lossy_method,
         )
+        if not lossless_wins(len(image.png), len(lossy), encoding):
+            return EncodedImage(lossy, "webp", "lossy")
     lossless = _webp(
         picture,
         lossless=True,
         quality=encoding.lossless_quality,
         method=encoding.lossless_method,
     )
-    if len(lossless) <= encoding.lossless_ok_bytes:
-        return EncodedImage(lossless, "webp", "lossless")
-    lossy = _webp(
-        _scaled(picture, encoding.max_side, Image.Resampling.LANCZOS),
-        quality=encoding.lossy_quality,
-        method=encoding.lossy_method,
-    )
-    if len(lossless) <= encoding.lossless_factor * len(lossy):
-        return EncodedImage(lossless, "webp", "lossless")
-    return EncodedImage(lossy, "webp", "lossy")
+    return EncodedImage(lossless, "webp", "lossless")
 
 
 class ImageStore:
@@ -194,18 +249,19 @@ class ImageStore:
         self.cache = cache
         self.write = write
         self.encoding = encoding
+        self._parameters = repr(encoding)  # the cache key's part for the parameters
         self.written: set[str] = set()  # hashes this process wrote or found there
         self.failed: str | None = None  # the first write error, if any (the run goes on)
         self.encoded = 0  # images encoded by this process
         self.reused = 0  # images whose encoding came from the cache
 
     def _key(self, sha256: str) -> str:
-        return cache_key("report-image", ENCODING_VERSION, repr(self.encoding), sha256)
+        return cache_key("report-image", ENCODING_VERSION, self._parameters, sha256)
 
-    def _cached(self, sha256: str) -> EncodedImage | None:
+    def _cached(self, key: str) -> EncodedImage | None:
         if self.cache is None:
             return None
-        found = self.cache.get(PREVIEW_NAMESPACE, self._key(sha256))
+        found = self.cache.get(PREVIEW_NAMESPACE, key)
         if found is None:
             return None
         extension, _, rest = found.partition(":")
@@ -217,30 +273,42 @@ class ImageStore:
         except ValueError:  # a damaged entry is a miss
             return None
 
-    def encoded_image(self, image: ImageData) -> EncodedImage:
-        """``image`` encoded for the report: from the cache, else encoded (and cached)."""
+    def encoded_image(
+        self, image: ImageData, picture: PILImage.Image | None = None
+    ) -> EncodedImage:
+        """``image`` encoded for the report: from the cache, else encoded (and cached).
+
+        Args:
+            image: the image.
+            picture: its pixels, when the caller has them (see :func:`encode_for_report`).
+        """
         sha = image.sha256
-        found = self._cached(sha)
+        key = self._key(sha)
+        found = self._cached(key)
         if found is not None:
             self.reused += 1
             return found
-        encoded = encode_for_report(image, self.encoding)
+        encoded = encode_for_report(image, self.encoding, picture=picture)
         self.encoded += 1
         if self.cache is not None and self.write:
             value = base64.b64encode(encoded.data).decode("ascii")
-            self.cache.put(
-                PREVIEW_NAMESPACE, self._key(sha), f"{encoded.extension}:{encoded.kind}:{value}"
-            )
+            self.cache.put(PREVIEW_NAMESPACE, key, f"{encoded.extension}:{encoded.kind}:{value}")
         return encoded
 
-    def keep(self, image: ImageData) -> None:
-        """Write ``image`` once (atomic; a file already there is kept as it is)."""
+    def keep(self, image: ImageData, picture: PILImage.Image | None = None) -> None:
+        """Write ``image`` once (atomic; a file already there is kept as it is).
+
+        Args:
+            image: the image.
+            picture: its pixels (RGB), when the caller has them, as just drawn: an image
+                encoded now is then not decoded from its PNG first.
+        """
         sha = image.sha256
         if sha in self.written:
             return
         try:
             if find_image_file(self.folder, sha) is None:
-                encoded = self.encoded_image(image)
+                encoded = self.encoded_image(image, picture)
                 path = self.folder / image_file_name(sha, encoded.extension)
                 self.folder.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -535,3 +535,23 @@ def test_processes_opening_a_new_cache_file_at_once_all_use_it(tmp_path: Path) -
             process.join(60)
         assert warned == [[]] * 6  # no "database is locked: continuing without the cache"
         assert SQLiteCache(path).count("w") == 6
+
+
+def test_an_image_drawn_now_comes_with_its_pixels_and_the_same_png(db: SQLiteCache) -> None:
+    from pytest_multitrust.engine.runs import drawn_sample_image
+    from pytest_multitrust.imaging import render
+    from pytest_multitrust.tasks.base import ImageRecipe, Sample
+
+    recipe = ImageRecipe.make("shapes", seed=5)
+    sample = Sample(id="s", variant="v", prompt="p", image=recipe)
+    image, picture = drawn_sample_image(sample, ImageCache(db))
+    assert image == render(recipe)  # the bytes render gives (so the same response keys)
+    assert picture is not None
+    assert image is not None
+    assert picture.mode == "RGB"
+    assert picture.tobytes() == image.to_pil().tobytes()
+    again, none = drawn_sample_image(sample, ImageCache(db))  # from the cache: no pixels
+    assert (again, none) == (image, None)
+    assert drawn_sample_image(sample, None) == (image, None)  # no cache: render's memo
+    files = Sample(id="f", variant="v", prompt="p", image=None)
+    assert drawn_sample_image(files, ImageCache(db)) == (None, None)

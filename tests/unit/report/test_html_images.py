@@ -24,6 +24,8 @@ from pytest_multitrust.report.images import (
     find_image_file,
     image_file_name,
     image_urls,
+    lossless_wins,
+    planned_kind,
     prune_images,
 )
 from pytest_multitrust.tasks.base import ImageRecipe
@@ -147,6 +149,33 @@ def test_noise_is_kept_as_a_small_preview_and_photos_lossy() -> None:
     lossy = encode_for_report(photo)
     assert lossy.kind == "lossy"
     assert len(lossy.data) < len(photo.png) / 5
+
+
+def test_the_png_size_plans_the_encoding_before_any_is_tried() -> None:
+    encoding = Encoding()
+    assert planned_kind(30_000, 100, 100) == "noise"  # incompressible: as large as raw RGB
+    assert planned_kind(27_000, 100, 100) == "noise"  # 90 % of it
+    assert planned_kind(26_999, 100, 100) == "compare"
+    ok = int(encoding.lossless_ok_bytes / encoding.lossless_estimate)
+    assert planned_kind(ok, 100, 100) == "lossless"  # small estimate: no lossy trial
+    assert planned_kind(ok + 1, 100, 100) == "compare"
+    # a large image whose PNG is at most 3 % of raw RGB is flat drawing: lossless, untried
+    assert planned_kind(90_000, 1000, 1000) == "lossless"
+    assert planned_kind(90_001, 1000, 1000) == "compare"
+    assert planned_kind(90_000, 1000, 1000, Encoding(drawn_ratio=0.0)) == "compare"
+    # lossless kept while its estimate (half the PNG) is at most 1.5 x the lossy WebP
+    assert lossless_wins(30_000, 10_000)
+    assert not lossless_wins(30_002, 10_000)
+    assert lossless_wins(30_000, 10_000, Encoding(lossless_factor=1.5, lossless_estimate=0.5))
+    assert not lossless_wins(30_000, 10_000, Encoding(lossless_estimate=0.6))
+
+
+def test_given_pixels_encode_exactly_as_the_decoded_png() -> None:
+    """The store's shortcut (pixels just drawn) gives the very bytes of the decoded path."""
+    scene = render(ImageRecipe.make("unrelated", style="nature", seed=3, size=[336, 336]))
+    textured = ImageData.from_pil(Image.blend(scene.to_pil(), _noise().to_pil(), 0.12))
+    for image in (_picture((250, 40, 40)), textured, _noise()):
+        assert encode_for_report(image, picture=image.to_pil()) == encode_for_report(image)
 
 
 def _ssim(a: Image.Image, b: Image.Image) -> float:
