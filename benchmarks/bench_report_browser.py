@@ -23,9 +23,10 @@ the layout and paint of the new rows are done):
     emptying the search (the tasks the broad search opened stay open);
 ``verdict <v>``, ``verdict all``
     a sample verdict button (``--verdict``, default ``pass``: most samples), then ``all``;
-``show all``
-    the first shown task's "show the other N" button, on a page that draws a task's
-    first rows only (this version's page; not an older one).
+``open <task>``, ``show the other N``
+    opening the task with the most samples (closed first, untimed: a search may have
+    opened it), then its "show the other N" button (on a page that draws a task's first
+    rows only: not an older one).
 
 Pages are run in turns (``--rounds``), so that pages compared meet the same load. Each
 step's result also has the count the page shows (``#found``), which must be the same for
@@ -66,7 +67,9 @@ def _timed(browser: Browser, action: Callable[[], None]) -> tuple[float, str]:
     return round(time.perf_counter() - started, 3), found
 
 
-def _steps(browser: Browser, page: Path, broad: str, narrow: str, verdict: str) -> list[Any]:
+def _steps(
+    browser: Browser, page: Path, broad: str, narrow: str, verdict: str, largest: str
+) -> list[Any]:
     def load() -> None:
         browser.open(page)
         browser.wait_for("() => document.body.getAttribute('data-samples') === 'ready'")
@@ -82,12 +85,19 @@ def _steps(browser: Browser, page: Path, broad: str, narrow: str, verdict: str) 
         (f"verdict {verdict}", lambda: browser.click(f'{_SAMPLE_BUTTON}[data-value="{verdict}"]')),
         ("verdict all", lambda: browser.click(f'{_SAMPLE_BUTTON}[data-value="all"]')),
     ]
-    more = "article.task:not(.hidden) div.more-rows:not(.hidden) button"
-    steps.append(("show all", lambda: browser.click(more)))
+    task = f'article[id="task-{largest}"]'
+    more = f"{task} div.more-rows:not(.hidden) button"
+    steps.append((f"open {largest}", lambda: browser.click(f"{task} details.samples > summary")))
+    steps.append(("show the other N", lambda: browser.click(more)))
     results = []
     for name, action in steps:
-        if name == "show all" and not browser.js(f"document.querySelector('{more}') !== null"):
+        if name == "show the other N" and not browser.js(
+            f"document.querySelector('{more}') !== null"
+        ):
             continue  # a page that draws every row at once
+        if name.startswith("open "):  # a search may have opened it: closed first, untimed
+            browser.js(f"document.querySelector('{task} details.samples').open = false")
+            browser.js(_SETTLED)
         seconds, found = _timed(browser, action)
         results.append({"step": name, "s": seconds, "found": found})
     errors = browser.console_errors()
@@ -97,10 +107,13 @@ def _steps(browser: Browser, page: Path, broad: str, narrow: str, verdict: str) 
     return results
 
 
-def _first_id_of_last_task(page: Path) -> str:
+def _from_report(page: Path) -> tuple[str, str]:
+    """The first sample id of report.json's last task, and the task with most samples."""
     data = json.loads((page.parent / "report.json").read_text(encoding="utf-8"))
-    last = data["scores"]["tasks"][-1]["task_id"]
-    return str(next(s["sample_id"] for s in data["samples"] if s["task_id"] == last))
+    tasks = [t["task_id"] for t in data["scores"]["tasks"]]
+    ids = [(s["task_id"], s["sample_id"]) for s in data["samples"] if s["task_id"] in tasks]
+    first = next(i for t, i in ids if t == tasks[-1])
+    return first, max(tasks, key=lambda t: sum(x == t for x, _ in ids))
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -118,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     if (reason := browser_missing()) is not None:
         raise SystemExit(reason)
-    narrow = args.narrow or _first_id_of_last_task(args.pages[0])
+    first, largest = _from_report(args.pages[0])
+    narrow = args.narrow or first
     runs = []
     browser = Browser()
     browser.context.set_default_timeout(120_000)  # a slow page is measured, not failed
@@ -126,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for turn in range(args.rounds):
             for page in args.pages:
                 load = [round(x, 2) for x in os.getloadavg()]
-                steps = _steps(browser, page, args.broad, narrow, args.verdict)
+                steps = _steps(browser, page, args.broad, narrow, args.verdict, largest)
                 runs.append({"page": str(page), "round": turn, "load": load, "steps": steps})
                 print(json.dumps(runs[-1]), flush=True)
     finally:
