@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.tasks.comparability import Comparability
 
 __all__ = [
+    "ROWS_PER_TASK",
     "SAMPLE_DATA_ID",
     "SAMPLE_FIELDS",
     "aspect_chart_svg",
@@ -60,6 +61,9 @@ __all__ = [
 _IMAGE_URL = re.compile(
     r"^(data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]+=*|images/[0-9a-f]{64}\.(png|webp))$"
 )
+#: How many sample rows of a task (its first matches) the page draws at first; a button
+#: under them draws the others.
+ROWS_PER_TASK = 25
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _VERDICT_CLASS = {
     "pass": "ok",
@@ -111,6 +115,10 @@ button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(-
 border-radius:6px;padding:3px 10px;cursor:pointer}
 button.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 .hidden{display:none}
+article.task{content-visibility:auto;contain-intrinsic-size:auto 420px}
+details.samples tr{display:grid;grid-template-columns:116px 230px minmax(0,1fr)}
+tr.sample{content-visibility:auto;contain-intrinsic-size:auto 200px}
+.more-rows{display:flex;gap:8px;align-items:center;margin:8px 0}.more-rows.hidden{display:none}
 details>summary{cursor:pointer;color:var(--muted);margin:6px 0}
 .thumb{display:block;background-color:#fff;background-position:center;
 background-size:contain;background-repeat:no-repeat;width:96px;height:96px;
@@ -204,25 +212,36 @@ _SCRIPT = """
     td[2].appendChild(more);
     td.forEach(function(c){tr.appendChild(c);});
     return tr;}
-  /* a task's rows are drawn when its samples are first shown */
+  /* a task's rows are drawn when its samples are shown: its first PAGE matches, the
+     others on request, so that a broad search builds and lays out few rows per task */
+  var PAGE=parseInt(byId('tasks').getAttribute('data-page'),10)||25, gen=0, view={};
   function draw(a){
-    var list=byTask[a.getAttribute('data-task')]||[], body=a.querySelector('tbody.rows');
-    if(!samples||!body||a.hasAttribute('data-drawn')){return;}
+    var t=a.getAttribute('data-task'), body=a.querySelector('tbody.rows');
+    if(!samples||!body){return;}
+    var v=view[t]||(view[t]={gen:-1,limit:PAGE,drawn:-1});
+    if(v.gen!==gen){v.gen=gen; v.limit=PAGE; v.drawn=-1;}
+    if(v.drawn===v.limit){return;}
+    var list=byTask[t]||[], hits=list.filter(function(x){return x.ok;});
+    var n=Math.min(hits.length,v.limit), bar=a.querySelector('div.more-rows');
     var rows=document.createDocumentFragment();
-    list.forEach(function(x){
-      x.row=row(x); x.row.classList.toggle('hidden',!x.ok); rows.appendChild(x.row);});
-    body.appendChild(rows); a.setAttribute('data-drawn','');}
+    for(var i=0;i<n;i++){var x=hits[i]; if(!x.row){x.row=row(x);} rows.appendChild(x.row);}
+    body.textContent=''; body.appendChild(rows); v.drawn=v.limit;
+    bar.classList.toggle('hidden',n===hits.length);
+    bar.querySelector('span.muted').textContent=n+' of '+hits.length+
+      (hits.length<list.length?' matching':'')+' samples shown';
+    bar.querySelector('button').textContent='show the other '+(hits.length-n);
+    a.setAttribute('data-drawn','');}
   function apply(){
     document.querySelectorAll('button[data-filter]').forEach(function(b){
       var g=b.getAttribute('data-filter');
       b.classList.toggle('on', state[g]===b.getAttribute('data-value'));});
     if(!samples){return;}
+    gen++;
     var terms=state.q.toLowerCase().split(/\\s+/).filter(Boolean), shown=0;
     samples.forEach(function(x,i){
       x.ok=(state.sample==='all'||x.verdict===state.sample)&&
         (state.variant==='all'||x.variant===state.variant)&&
-        terms.every(function(t){return haystack(i).indexOf(t)>=0;});
-      if(x.row){x.row.classList.toggle('hidden',!x.ok);}});
+        terms.every(function(t){return haystack(i).indexOf(t)>=0;});});
     var rowsNarrowed=state.sample!=='all'||state.variant!=='all'||terms.length>0;
     var narrowed=rowsNarrowed||state.id!=='all';
     articles.forEach(function(a){
@@ -231,13 +250,16 @@ _SCRIPT = """
       var off=(state.task!=='all'&&v.indexOf(state.task)<0)||
         (state.id!=='all'&&a.getAttribute('data-task')!==state.id)||(rowsNarrowed&&n===0);
       var d=a.querySelector('details.samples');
-      if(d&&narrowed&&!off){if(n>0){draw(a);} d.open=n>0;}
+      if(d&&narrowed&&!off){d.open=n>0;}
+      if(d&&d.open&&!off){draw(a);}
       a.classList.toggle('hidden',off); if(!off){shown+=n;}});
     byId('found').textContent=narrowed?shown+' of '+samples.length+' samples':'';
   }
   articles.forEach(function(a){
-    var d=a.querySelector('details.samples');
-    if(d){d.addEventListener('toggle', function(){if(d.open){draw(a);}});}});
+    var d=a.querySelector('details.samples'), t=a.getAttribute('data-task');
+    if(d){d.addEventListener('toggle', function(){if(d.open){draw(a);}});
+      a.querySelector('div.more-rows button').addEventListener('click', function(){
+        view[t].limit=Infinity; draw(a);});}});
   document.querySelectorAll('button[data-filter]').forEach(function(b){
     b.addEventListener('click', function(){
       state[b.getAttribute('data-filter')]=b.getAttribute('data-value'); apply();});});
@@ -272,8 +294,6 @@ _SCRIPT = """
   byId('found').textContent='unpacking the samples…';
   Promise.resolve().then(unpack).then(function(d){
     samples=load(d); byId('found').textContent='';
-    articles.forEach(function(a){
-      var det=a.querySelector('details.samples'); if(det&&det.open){draw(a);}});
     apply(); document.body.setAttribute('data-samples','ready');
   }, function(e){
     byId('found').textContent='This browser could not unpack the samples ('+e+
@@ -578,7 +598,8 @@ def _task_article(
         f"{counts['pass']} pass, {counts['miss']} miss, {counts['error']} error{skipped}"
         "</summary>"
         "<table><thead><tr><th>image</th><th>sample</th><th>prompt and response</th></tr>"
-        '</thead><tbody class="rows"></tbody></table></details></article>'
+        '</thead><tbody class="rows"></tbody></table><div class="more-rows hidden">'
+        '<span class="muted"></span><button type="button"></button></div></details></article>'
     )
 
 
@@ -724,7 +745,11 @@ def _lightbox() -> str:
     )
 
 
-def render_html(report: TrustReport, images: Mapping[str, str] | None = None) -> str:
+def render_html(
+    report: TrustReport,
+    images: Mapping[str, str] | None = None,
+    rows_per_task: int = ROWS_PER_TASK,
+) -> str:
     """The whole page.
 
     Args:
@@ -733,7 +758,11 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
             (single-file page) or ``images/<sha256>.webp`` (or ``.png``: a file of the
             report folder); images without
             one, or with any other URL, show a placeholder.
+        rows_per_task: how many sample rows of a task the script draws at first (its
+            first matches); a button under them ("show the other N") draws the others.
     """
+    if rows_per_task < 1:
+        raise ValueError(f"rows_per_task must be at least 1, not {rows_per_task}")
     usable = _usable_images(images or {})
     scores = report.scores
     p = report.provenance
@@ -801,7 +830,7 @@ def render_html(report: TrustReport, images: Mapping[str, str] | None = None) ->
         else ""
     )
     tasks_section = (
-        "<section><h2>Tasks, worst first</h2>"
+        f'<section id="tasks" data-page="{rows_per_task}"><h2>Tasks, worst first</h2>'
         '<div class="search"><input type="search" id="search" placeholder="search samples: '
         'text, id, task, variant, verdict" aria-label="search samples">'
         '<select id="f-task" aria-label="task"><option value="all">all tasks</option>'

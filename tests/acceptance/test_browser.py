@@ -43,7 +43,7 @@ class Built:
     """The module's report: its folder, its pages and what report.json says."""
 
     folder: Path  # the report folder (report.json, images/)
-    pages: dict[str, Path]  # mode -> report.html
+    pages: dict[str, Path]  # mode -> report.html ("capped": inline, 4 rows a task at first)
     samples: list[dict[str, Any]]  # report.json's samples
     tasks: list[str]  # report.json's task ids
 
@@ -98,9 +98,12 @@ def built(
     inline = where / "inline" / "report.html"
     inline.parent.mkdir()
     inline.write_text(render_html(report, urls), encoding="utf-8")
+    # and one that draws a task's first four rows only (a task here has up to ten samples)
+    capped = where / "inline" / "capped.html"
+    capped.write_text(render_html(report, urls, rows_per_task=4), encoding="utf-8")
     return Built(
         folder=folder,
-        pages={"files": folder / "report.html", "inline": inline},
+        pages={"files": folder / "report.html", "inline": inline, "capped": capped},
         samples=data["samples"],
         tasks=[t["task_id"] for t in data["scores"]["tasks"]],
     )
@@ -121,8 +124,9 @@ def _open(browser: Browser, page: Path) -> None:
 def _fetched_images(browser: Browser, wanted: set[str]) -> set[str]:
     """The image files the page asked for, once those wanted are among them (or after 5 s).
 
-    The rows of an open task are drawn once the samples are unpacked; their thumbnails'
-    images are asked for at the next layout.
+    The rows of an open task are drawn once the samples are unpacked; a row's thumbnail
+    image is asked for when the row comes near the screen (the browser skips the style
+    and layout of the rows off it), at the next layout.
     """
     deadline = time.monotonic() + 5
     while True:
@@ -130,6 +134,15 @@ def _fetched_images(browser: Browser, wanted: set[str]) -> set[str]:
         if wanted <= fetched or time.monotonic() > deadline:
             return fetched
         time.sleep(0.05)
+
+
+#: Scroll each drawn row of a task onto the screen, two frames each.
+_SCROLL_THROUGH = """async (task) => {
+  for (const r of document.querySelectorAll(`tr.sample[data-task="${task}"]`)) {
+    r.scrollIntoView();
+    for (let i = 0; i < 2; i++) { await new Promise((f) => requestAnimationFrame(f)); }
+  }
+}"""
 
 
 def _self_contained(browser: Browser) -> None:
@@ -169,6 +182,8 @@ def test_a_thumbnail_opens_the_full_image_beside_its_prompt(
             for s in built.samples
             if s["task_id"] == "T.1"
         }
+        assert _fetched_images(browser, set()) <= t1
+        browser.js(_SCROLL_THROUGH, "T.1")  # its rows come on screen: their images load
         assert _fetched_images(browser, t1) == t1
     browser.click('article[id="task-S.4"] details.samples > summary')  # S.4 starts closed
     thumb = (
@@ -315,6 +330,40 @@ def test_search_shows_only_the_matching_samples(built: Built, browser: Browser, 
     browser.fill("#search", "")
     assert browser.text("#found") == ""
     assert len(browser.shown("article.task")) == len(built.tasks)
+    _self_contained(browser)
+
+
+_PARTS = "Array.from(e.children).map((c) => c.textContent)"
+
+
+def test_a_task_shows_its_first_matches_and_a_button_shows_the_others(
+    built: Built, browser: Browser
+) -> None:
+    """A broad search lays out a few rows per task; the count and the button say the rest."""
+    _open(browser, built.pages["capped"])
+    total = len(built.samples)
+    t1 = [s for s in built.samples if s["task_id"] == "T.1"]
+    assert len(t1) == 10
+    more = 'article[id="task-T.1"] div.more-rows'
+    # the task that starts open: its first four samples, in report.json's order
+    assert _shown_ids(browser) == [(s["task_id"], s["sample_id"]) for s in t1[:4]]
+    assert browser.shown(more, _PARTS) == [["4 of 10 samples shown", "show the other 6"]]
+    browser.click(f"{more} button")
+    assert _shown_ids(browser) == [(s["task_id"], s["sample_id"]) for s in t1]
+    assert browser.shown(more) == []
+    # a search: every match counted, a task's first four drawn, then exactly the others
+    wanted = [s for s in built.samples if s["variant"].startswith("unrelated-")]
+    assert {s["task_id"] for s in wanted} == {"F.4"}
+    assert len(wanted) == 6
+    browser.fill("#search", "unrelated-")
+    assert browser.text("#found") == f"6 of {total} samples"
+    assert _shown_ids(browser) == [("F.4", s["sample_id"]) for s in wanted[:4]]
+    more = 'article[id="task-F.4"] div.more-rows'
+    assert browser.shown(more, _PARTS) == [["4 of 6 matching samples shown", "show the other 2"]]
+    browser.click(f"{more} button")
+    assert _shown_ids(browser) == [("F.4", s["sample_id"]) for s in wanted]
+    assert browser.text("#found") == f"6 of {total} samples"
+    assert browser.shown(more) == []
     _self_contained(browser)
 
 

@@ -22,7 +22,7 @@ from pytest_multitrust.errors import DataError
 from pytest_multitrust.records import WorstSample
 from pytest_multitrust.reliability import terminal_safe
 from pytest_multitrust.report.card import card_lines, fmt, gate_lines, metric_line
-from pytest_multitrust.report.html import aspect_chart_svg, render_html
+from pytest_multitrust.report.html import ROWS_PER_TASK, aspect_chart_svg, render_html
 from pytest_multitrust.report.json_report import (
     dumps,
     load_schema,
@@ -299,6 +299,14 @@ def test_chart_has_a_bar_per_aspect_and_marks_gates() -> None:
     assert svg.count(">not run</text>") == 3
     assert svg.count('stroke-dasharray="3 2"') == 2  # safety and overall gates
     assert "#cf222e" in svg  # the failed safety gate's bar
+
+
+def test_html_says_how_many_rows_a_task_draws_at_first() -> None:
+    """The script draws a task's first matches (the page says how many), then the others."""
+    assert f'<section id="tasks" data-page="{ROWS_PER_TASK}">' in render_html(_report(), {})
+    assert '<section id="tasks" data-page="3">' in render_html(_report(), {}, rows_per_task=3)
+    with pytest.raises(ValueError, match="rows_per_task must be at least 1"):
+        render_html(_report(), {}, rows_per_task=0)
 
 
 def test_nan_values_render_as_na() -> None:
