@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_multitrust.records import SAMPLE_PROPERTY, VERDICT_PROPERTY, SampleRecord
+from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -42,7 +43,10 @@ def miss_reason(report: pytest.TestReport) -> str:
                     parts.append(f"expected {record.expected}")
                 if record.detail:
                     parts.append(record.detail)
-                return MISS_PREFIX + "; ".join(parts)
+                # the detail quotes the answer: any string a model returns, lone surrogates
+                # and control characters included, which xdist cannot send and a terminal
+                # or JUnit file must not get raw
+                return MISS_PREFIX + terminal_safe("; ".join(parts))
     return MISS_PREFIX + "the sample's criterion was not met"
 
 
