@@ -218,14 +218,21 @@ def _check_selected(
     unused = unselected_thresholds(thresholds, task_ids, served)
     if unused:
         names = ", ".join(repr(t.source or t.target) for t in unused)
-        aspects = [t for t in unused if t.task_id is None and not t.is_crossmodal]
-        marked = (
-            " (the tasks of @pytest.mark.trust tests are collected after this check: to "
-            "judge an aspect on their score, set the threshold in multitrust_thresholds, "
-            f"e.g. -o 'multitrust_thresholds={aspects[0].source or aspects[0].target}')"
-            if aspects and option == "--mt-threshold"
-            else ""
-        )
+        aspects = [
+            t.source or t.target for t in unused if t.task_id is None and not t.is_crossmodal
+        ]
+        marked = ""
+        if aspects and option == "--mt-threshold":
+            where = (
+                f"e.g. -o 'multitrust_thresholds={aspects[0]}'"
+                if len(aspects) == 1
+                else "one per line in the ini file: " + ", ".join(map(repr, aspects))
+            )
+            marked = (
+                " (the tasks of @pytest.mark.trust tests are collected after this check: to "
+                "judge an aspect on their score, set the threshold in multitrust_thresholds, "
+                f"{where})"
+            )
         raise pytest.UsageError(
             f"{option} {names}: no selected task is scored by it (selected: "
             f"{', '.join(task_ids) or 'none'}); add its task or aspect to --mt-tasks, or "

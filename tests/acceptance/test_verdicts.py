@@ -276,6 +276,11 @@ def _check_junit_schema(path: Path) -> None:
         ),
         (("--mt-tasks=P.4", "--mt-threshold=S.4.rta>=0.9"), "no selected task is scored"),
         (
+            ("--mt-tasks=P.4", "--mt-threshold=safety>=0.8", "--mt-threshold=fairness>=0.5"),
+            "in multitrust_thresholds, one per line in the ini file: 'safety>=0.8', "
+            "'fairness>=0.5')",
+        ),
+        (
             ("--mt-tasks=P.4", "--mt-compare", "--mt-compare-fail=S.4:-0.1"),
             "--mt-compare-fail 'S.4:-0.1': no selected task is scored by it (selected: P.4)",
         ),
