@@ -397,8 +397,9 @@ class ImageStore:
         try:
             tmp.write_bytes(encoded.data)
             os.replace(tmp, path)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
         return encoded
 
     # -- the owning thread --------------------------------------------------------------
