@@ -6,9 +6,9 @@ by the SHA-256 the sample records carry. The write is atomic (a temporary file, 
 ``os.replace``) and idempotent (a file already there is left alone), so workers need no
 message passing: the controller finds the files when it writes ``report.html``. The page
 then references them relatively, or, in the single-file mode, embeds each one once as a
-``data:`` URI (:func:`image_urls`). The encoding and the write happen on one background
-thread of the process (:class:`ImageStore`), beside the tests; each process waits for it
-(:meth:`ImageStore.finish`) at its session's end, before the folder is read.
+``data:`` URI (:func:`image_urls`). An image encoded now is encoded and written on one
+background thread of the process (:class:`ImageStore`), beside the tests; each process
+waits for it (:meth:`ImageStore.finish`) at its session's end, before the folder is read.
 
 Each image is encoded once for the page by :func:`encode_for_report`, WebP chosen per
 image from its PNG's size (:func:`planned_kind`, :func:`lossless_wins`): lossless where
@@ -241,7 +241,6 @@ class _Pending:
 
     sha256: str  # the image's hash
     key: str  # its encoding's cache key
-    cached: bool  # the encoding came from the cache (only the file is written)
     future: Future[EncodedImage]  # the encoding written to its file, or the error
 
 
@@ -250,11 +249,13 @@ class ImageStore:
 
     :meth:`keep` returns at once: one background thread encodes and writes the images
     (Pillow's WebP encoder releases the GIL, so this overlaps the tests on a spare core),
-    at most ``pending_limit`` ahead of the tests (beyond, :meth:`keep` waits for the
+    at most ``pending_limit`` behind the tests (beyond, :meth:`keep` waits for the
     oldest, so the pixels held stay bounded). Everything else happens on the thread that
     calls :meth:`keep` and :meth:`finish` (the cache connection belongs to it): cache
-    reads, the counters, and the cache writes of new encodings, ``cache_batch`` at a time
-    in one transaction. :meth:`finish` must be called before anyone reads the folder.
+    reads, the counters, the cache writes of new encodings, ``cache_batch`` at a time in
+    one transaction, and the file of an image whose encoding the cache had (a write
+    alone costs less than handing it over). :meth:`finish` must be called before anyone
+    reads the folder.
 
     The folder is listed once, at the first :meth:`keep`: a file there then (an earlier
     run's, another worker's) is kept as it is, and no file is looked for again. Two
@@ -298,7 +299,7 @@ class ImageStore:
         self._pending: deque[_Pending] = deque()  # in the order the thread finishes them
         self._puts: list[tuple[str, str]] = []  # new encodings not yet in the cache
         self._executor: ThreadPoolExecutor | None = None
-        self._made = False  # the folder exists (touched by the store's thread only)
+        self._made = False  # the folder exists (set by either thread: mkdir is idempotent)
 
     @property
     def pending(self) -> int:
@@ -356,16 +357,22 @@ class ImageStore:
             return
         key = self._key(sha)
         found = self._cached(key)
+        if found is not None:  # only a file to write: cheaper here than handed over
+            try:
+                self._store(sha, found)
+            except OSError as error:
+                self.failed = self.failed or f"{type(error).__name__}: {error}"
+                return
+            self.written.add(sha)
+            self.reused += 1
+            return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="multitrust-report-images"
             )
-        if found is not None:
-            future = self._executor.submit(self._store, sha, found)
-        else:
-            future = self._executor.submit(self._encode_and_store, image, picture)
+        future = self._executor.submit(self._encode_and_store, image, picture)
         self._queued.add(sha)
-        self._pending.append(_Pending(sha, key, found is not None, future))
+        self._pending.append(_Pending(sha, key, future))
         while self._pending and (
             len(self._pending) > self.pending_limit or self._pending[0].future.done()
         ):
@@ -383,7 +390,7 @@ class ImageStore:
             self._executor = None
         self._flush()
 
-    # -- the store's thread -------------------------------------------------------------
+    # -- the store's thread (and the owning thread, for an encoding from the cache) ----
 
     def _encode_and_store(self, image: ImageData, picture: PILImage.Image | None) -> EncodedImage:
         return self._store(image.sha256, encode_for_report(image, self.encoding, picture=picture))
@@ -417,9 +424,6 @@ class ImageStore:
         if encoded is None:
             return
         self.written.add(item.sha256)
-        if item.cached:
-            self.reused += 1
-            return
         self.encoded += 1
         if self.cache is not None and self.write:
             value = base64.b64encode(encoded.data).decode("ascii")

@@ -87,13 +87,19 @@ def test_keep_returns_at_once_and_finish_writes_every_image_and_its_cache_entry(
     main = threading.current_thread().name
     assert sum(size for size, _ in db.batches) == 5 == db.count(PREVIEW_NAMESPACE)
     assert all(size <= 2 and thread == main for size, thread in db.batches)
-    # a later run reuses them, written on the thread too
+    # a later run reuses them: only the files are written, at once
     warm = ImageStore(tmp_path / "warm" / "images", db)
     for image in pictures:
         warm.keep(image)
-    warm.finish()
-    assert (warm.encoded, warm.reused) == (0, 5)
+    assert (warm.encoded, warm.reused, warm.pending) == (0, 5, 0)
     assert _files(tmp_path / "warm" / "images") == _files(tmp_path / "images")
+    # and one that cannot write them records it
+    (tmp_path / "file").write_text("a file where the folder should be")
+    blocked = ImageStore(tmp_path / "file" / "images", db)
+    blocked.keep(pictures[0])
+    blocked.finish()
+    assert blocked.failed
+    assert (blocked.written, blocked.reused) == (set(), 0)
     db.close()
 
 
