@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_multitrust.collect import Suite
     from pytest_multitrust.models.registry import ModelOptions, ModelSpec
     from pytest_multitrust.progress import ProgressSink
+    from pytest_multitrust.report.images import ImageStore
     from pytest_multitrust.settings import Settings
 
 __all__ = ["MultitrustSession", "activate"]
@@ -54,6 +55,7 @@ class MultitrustSession:
         suite: Suite,
         progress: ProgressSink,
         guard_spec: ModelSpec | None = None,
+        report_images: ImageStore | None = None,
     ) -> None:
         """The session plugin of the model ``spec`` and the trust ``suite``.
 
@@ -66,6 +68,8 @@ class MultitrustSession:
             suite: what the trust suite's nodes need.
             progress: told of the model files' preparation and the model's load.
             guard_spec: the parsed ``--mt-guard``, if any.
+            report_images: writes the images this process shows into the report's
+                ``images/`` (``--mt-report``), on a thread of its own; finished here.
         """
         self.spec = spec
         self.options = options
@@ -75,6 +79,7 @@ class MultitrustSession:
         self.suite = suite
         self.progress = progress
         self.guard_spec = guard_spec
+        self.report_images = report_images
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -119,6 +124,24 @@ class MultitrustSession:
                 raise pytest.UsageError(
                     terminal_safe(f"--mt-surrogate={surrogate.display}: {error}")
                 ) from None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """Finish writing this process's report images before anyone reads the folder.
+
+        First of the session's finish hooks: the single process's report collector
+        (``trylast``) then finds every file, and so does an xdist controller, which
+        writes the page after its workers are down (a worker sends ``workerfinished``
+        after all of its own finish hooks). An interrupted session comes here too.
+        """
+        if self.report_images is not None:
+            self.report_images.finish()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_unconfigure(self) -> None:
+        """The same when the session never finished (the collector's last resort)."""
+        if self.report_images is not None:
+            self.report_images.finish()
 
     def _build_first(self, config: pytest.Config) -> None:
         """Build a factory's model before any test; one that cannot be built stops the run.
@@ -230,6 +253,7 @@ def activate(config: pytest.Config, settings: Settings) -> None:
         suite=suite,
         progress=run.progress,
         guard_spec=run.guard_spec,
+        report_images=run.report_images,
     )
     config.pluginmanager.register(session, "multitrust-session")
     config.pluginmanager.register(run.progress, "multitrust-progress")

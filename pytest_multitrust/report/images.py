@@ -6,7 +6,9 @@ by the SHA-256 the sample records carry. The write is atomic (a temporary file, 
 ``os.replace``) and idempotent (a file already there is left alone), so workers need no
 message passing: the controller finds the files when it writes ``report.html``. The page
 then references them relatively, or, in the single-file mode, embeds each one once as a
-``data:`` URI (:func:`image_urls`).
+``data:`` URI (:func:`image_urls`). An image encoded now is encoded and written on one
+background thread of the process (:class:`ImageStore`), beside the tests; each process
+waits for it (:meth:`ImageStore.finish`) at its session's end, before the folder is read.
 
 Each image is encoded once for the page by :func:`encode_for_report`, WebP chosen per
 image from its PNG's size (:func:`planned_kind`, :func:`lossless_wins`): lossless where
@@ -24,6 +26,8 @@ import base64
 import io
 import os
 import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -40,10 +44,12 @@ if TYPE_CHECKING:
     from pytest_multitrust.settings import ReportImages
 
 __all__ = [
+    "CACHE_BATCH",
     "ENCODING",
     "ENCODING_VERSION",
     "IMAGES_DIR",
     "INLINE_LIMIT_BYTES",
+    "PENDING_LIMIT",
     "PREVIEW_NAMESPACE",
     "EncodedImage",
     "Encoding",
@@ -67,6 +73,10 @@ INLINE_LIMIT_BYTES = 2 * 2**20
 PREVIEW_NAMESPACE = "report-images"
 #: Bumped when :func:`encode_for_report` changes in a way its parameters do not show.
 ENCODING_VERSION = 2
+#: Images an :class:`ImageStore` encodes ahead of the tests, at most (a few MB each).
+PENDING_LIMIT = 16
+#: New encodings an :class:`ImageStore` stores in the cache in one transaction.
+CACHE_BATCH = 64
 #: What :func:`planned_kind` says of an image before any encoding.
 Plan = Literal["noise", "lossless", "compare"]
 #: The file types an image may be stored as, with their MIME types.
@@ -225,8 +235,32 @@ def encode_for_report(
     return EncodedImage(lossless, "webp", "lossless")
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """One image handed to the store's thread, not yet collected by the owning thread."""
+
+    sha256: str  # the image's hash
+    key: str  # its encoding's cache key
+    future: Future[EncodedImage]  # the encoding written to its file, or the error
+
+
 class ImageStore:
     """Writes the images one process showed the model into a report's ``images/`` folder.
+
+    :meth:`keep` returns at once: one background thread encodes and writes the images
+    (Pillow's WebP encoder releases the GIL, so this overlaps the tests on a spare core),
+    at most ``pending_limit`` behind the tests (beyond, :meth:`keep` waits for the
+    oldest, so the pixels held stay bounded). Everything else happens on the thread that
+    calls :meth:`keep` and :meth:`finish` (the cache connection belongs to it): cache
+    reads, the counters, the cache writes of new encodings, ``cache_batch`` at a time in
+    one transaction, and the file of an image whose encoding the cache had (a write
+    alone costs less than handing it over). :meth:`finish` must be called before anyone
+    reads the folder.
+
+    The folder is listed once, at the first :meth:`keep`: a file there then (an earlier
+    run's, another worker's) is kept as it is, and no file is looked for again. Two
+    workers that show the same image at once both write it, atomically and with the same
+    bytes: harmless.
 
     Args:
         folder: the report's ``images/`` folder (created on the first write).
@@ -234,6 +268,8 @@ class ImageStore:
             every image is encoded).
         write: whether images encoded now are stored in ``cache`` (``--mt-cache=readwrite``).
         encoding: how images are encoded.
+        pending_limit: images handed to the thread and not yet collected, at most.
+        cache_batch: new encodings stored in the cache in one transaction.
     """
 
     def __init__(
@@ -243,17 +279,32 @@ class ImageStore:
         *,
         write: bool = True,
         encoding: Encoding = ENCODING,
+        pending_limit: int = PENDING_LIMIT,
+        cache_batch: int = CACHE_BATCH,
     ) -> None:
         """A store writing into ``folder``."""
         self.folder = folder
         self.cache = cache
         self.write = write
         self.encoding = encoding
+        self.pending_limit = max(1, pending_limit)
+        self.cache_batch = max(1, cache_batch)
         self._parameters = repr(encoding)  # the cache key's part for the parameters
         self.written: set[str] = set()  # hashes this process wrote or found there
-        self.failed: str | None = None  # the first write error, if any (the run goes on)
-        self.encoded = 0  # images encoded by this process
-        self.reused = 0  # images whose encoding came from the cache
+        self.failed: str | None = None  # the first encoding or write error (the run goes on)
+        self.encoded = 0  # images encoded (and written) by this process
+        self.reused = 0  # images whose encoding came from the cache (and written)
+        self._present: set[str] | None = None  # hashes with a file at the first keep()
+        self._queued: set[str] = set()  # hashes handed to the thread, not yet collected
+        self._pending: deque[_Pending] = deque()  # in the order the thread finishes them
+        self._puts: list[tuple[str, str]] = []  # new encodings not yet in the cache
+        self._executor: ThreadPoolExecutor | None = None
+        self._made = False  # the folder exists (set by either thread: mkdir is idempotent)
+
+    @property
+    def pending(self) -> int:
+        """Images handed to the store's thread and not yet collected."""
+        return len(self._pending)
 
     def _key(self, sha256: str) -> str:
         return cache_key("report-image", ENCODING_VERSION, self._parameters, sha256)
@@ -273,54 +324,117 @@ class ImageStore:
         except ValueError:  # a damaged entry is a miss
             return None
 
-    def encoded_image(
-        self, image: ImageData, picture: PILImage.Image | None = None
-    ) -> EncodedImage:
-        """``image`` encoded for the report: from the cache, else encoded (and cached).
-
-        Args:
-            image: the image.
-            picture: its pixels, when the caller has them (see :func:`encode_for_report`).
-        """
-        sha = image.sha256
-        key = self._key(sha)
-        found = self._cached(key)
-        if found is not None:
-            self.reused += 1
-            return found
-        encoded = encode_for_report(image, self.encoding, picture=picture)
-        self.encoded += 1
-        if self.cache is not None and self.write:
-            value = base64.b64encode(encoded.data).decode("ascii")
-            self.cache.put(PREVIEW_NAMESPACE, key, f"{encoded.extension}:{encoded.kind}:{value}")
-        return encoded
+    def _listed(self) -> set[str]:
+        """The hashes with a file in the folder, listed once."""
+        if self._present is None:
+            try:
+                names = os.listdir(self.folder)
+            except OSError:  # no folder yet (or not a folder: the first write says so)
+                names = []
+            else:
+                self._made = True
+            self._present = {name[:64] for name in names if _FILE_NAME.match(name)}
+        return self._present
 
     def keep(self, image: ImageData, picture: PILImage.Image | None = None) -> None:
-        """Write ``image`` once (atomic; a file already there is kept as it is).
+        """Have ``image`` written once (atomic; a file already there is kept as it is).
+
+        Returns at once unless ``pending_limit`` images are still being written (then it
+        waits for the oldest). An error never reaches the caller: the first is kept in
+        :attr:`failed` (a preview must never fail a trust test).
 
         Args:
             image: the image.
             picture: its pixels (RGB), when the caller has them, as just drawn: an image
-                encoded now is then not decoded from its PNG first.
+                encoded now is then not decoded from its PNG first. The caller must not
+                change them afterwards.
         """
         sha = image.sha256
-        if sha in self.written:
+        if sha in self.written or sha in self._queued:
             return
+        if sha in self._listed():
+            self.written.add(sha)
+            return
+        key = self._key(sha)
+        found = self._cached(key)
+        if found is not None:  # only a file to write: cheaper here than handed over
+            try:
+                self._store(sha, found)
+            except OSError as error:
+                self.failed = self.failed or f"{type(error).__name__}: {error}"
+                return
+            self.written.add(sha)
+            self.reused += 1
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="multitrust-report-images"
+            )
+        future = self._executor.submit(self._encode_and_store, image, picture)
+        self._queued.add(sha)
+        self._pending.append(_Pending(sha, key, future))
+        while self._pending and (
+            len(self._pending) > self.pending_limit or self._pending[0].future.done()
+        ):
+            self._collect_oldest()
+
+    def finish(self) -> None:
+        """Wait for every image kept so far; store the new encodings in the cache.
+
+        Idempotent; a later :meth:`keep` starts the thread again.
+        """
+        while self._pending:
+            self._collect_oldest()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._flush()
+
+    # -- the store's thread (and the owning thread, for an encoding from the cache) ----
+
+    def _encode_and_store(self, image: ImageData, picture: PILImage.Image | None) -> EncodedImage:
+        return self._store(image.sha256, encode_for_report(image, self.encoding, picture=picture))
+
+    def _store(self, sha256: str, encoded: EncodedImage) -> EncodedImage:
+        path = self.folder / image_file_name(sha256, encoded.extension)
+        if not self._made:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._made = True
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            if find_image_file(self.folder, sha) is None:
-                encoded = self.encoded_image(image, picture)
-                path = self.folder / image_file_name(sha, encoded.extension)
-                self.folder.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                try:
-                    tmp.write_bytes(encoded.data)
-                    os.replace(tmp, path)
-                finally:
-                    tmp.unlink(missing_ok=True)
-        except OSError as error:  # a preview must never fail a trust test
-            self.failed = self.failed or str(error)
+            tmp.write_bytes(encoded.data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return encoded
+
+    # -- the owning thread --------------------------------------------------------------
+
+    def _collect_oldest(self) -> None:
+        """Wait for the oldest pending image; count it, queue its encoding for the cache."""
+        item = self._pending[0]
+        try:
+            encoded = item.future.result()
+        except Exception as error:  # OSError, a PIL error: a preview never fails a test
+            self.failed = self.failed or f"{type(error).__name__}: {error}"
+            encoded = None
+        self._pending.popleft()
+        self._queued.discard(item.sha256)
+        if encoded is None:
             return
-        self.written.add(sha)
+        self.written.add(item.sha256)
+        self.encoded += 1
+        if self.cache is not None and self.write:
+            value = base64.b64encode(encoded.data).decode("ascii")
+            self._puts.append((item.key, f"{encoded.extension}:{encoded.kind}:{value}"))
+            if len(self._puts) >= self.cache_batch:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._puts and self.cache is not None:
+            self.cache.put_many(PREVIEW_NAMESPACE, self._puts)
+        self._puts = []
 
 
 def image_urls(

@@ -281,9 +281,28 @@ def test_save_and_compare_fail_on_a_regression(
 # reach the built-in trust items (their virtual directories have no conftest entry with
 # pytest 9), see the report to the lead.
 INTERRUPT_PLUGIN = """
+from pytest_multitrust.report import images
+
+finish = images.ImageStore.finish
+
+
+def finish_noted(store):
+    with open("events.txt", "a") as events:
+        events.write("images finished\\n")
+    finish(store)
+
+
+images.ImageStore.finish = finish_noted
+
+
 def pytest_runtest_call(item):
     if item.nodeid.endswith("S.4::threshold[rta]"):
         raise KeyboardInterrupt
+
+
+def pytest_sessionfinish(session):  # between the plugin's first and the collector's last
+    with open("events.txt", "a") as events:
+        events.write("session finishing\\n")
 """
 
 
@@ -296,6 +315,7 @@ def test_interrupted_run_still_reports_what_arrived(
         "--mt-tasks=T.1,S.4",
         "--mt-tier=smoke",
         "--mt-report=out",
+        "--mt-report-images=files",
         "-p",
         "interrupter",
     )
@@ -305,6 +325,13 @@ def test_interrupted_run_still_reports_what_arrived(
     assert data["status"]["missing_tasks"] == ["S.4"]
     assert [t["task_id"] for t in data["scores"]["tasks"]] == ["T.1"]
     assert len(data["samples"]) == 80  # every sample test ran before the interrupt
+    # the images the store's thread still had were finished before the page was written
+    events = (pytester.path / "events.txt").read_text().splitlines()
+    assert events[:2] == ["images finished", "session finishing"]
+    hashes = {s["image_sha256"] for s in data["samples"] if s["image_sha256"]}
+    files = sorted(p.name for p in (pytester.path / "out" / "images").iterdir())
+    assert hashes
+    assert files == sorted(f"{h}.webp" for h in hashes)
 
 
 TWICE_PLUGIN = """

@@ -86,9 +86,10 @@ def _pixels(path: Path) -> bytes:
 def test_the_store_writes_each_image_once_atomically_and_losslessly(tmp_path: Path) -> None:
     red, blue, photo = _picture((250, 40, 40)), _picture((40, 40, 250)), _photo()
     first, second = ImageStore(tmp_path / "images"), ImageStore(tmp_path / "images")
-    for store in (first, second):  # two workers showing the same images
+    for store in (first, second):  # two workers showing the same images, one after the other
         for image in (red, blue, red, photo):
             store.keep(image)
+        store.finish()
     files = sorted(p.name for p in (tmp_path / "images").iterdir())
     assert files == sorted(image_file_name(i.sha256) for i in (red, blue, photo))
     assert first.encoded == 3
@@ -101,7 +102,9 @@ def test_the_store_writes_each_image_once_atomically_and_losslessly(tmp_path: Pa
     # idempotent: a file already there is not written again
     path = tmp_path / "images" / image_file_name(red.sha256)
     path.write_bytes(b"kept")
-    ImageStore(tmp_path / "images").keep(red)
+    third = ImageStore(tmp_path / "images")
+    third.keep(red)
+    third.finish()
     assert path.read_bytes() == b"kept"
     assert first.failed is None
 
@@ -112,10 +115,12 @@ def test_encoded_images_are_reused_from_the_cache_across_runs(tmp_path: Path) ->
     cold = ImageStore(tmp_path / "run1" / "images", db)
     for image in pictures:
         cold.keep(image)
+    cold.finish()
     assert (cold.encoded, cold.reused) == (2, 0)
     warm = ImageStore(tmp_path / "run2" / "images", db)  # a later run, a fresh report folder
     for image in pictures:
         warm.keep(image)
+    warm.finish()
     assert (warm.encoded, warm.reused) == (0, 2)
     for image in pictures:
         name = image_file_name(image.sha256)
@@ -125,9 +130,11 @@ def test_encoded_images_are_reused_from_the_cache_across_runs(tmp_path: Path) ->
     # other encoding parameters are another key; a read-only cache stores nothing
     other = ImageStore(tmp_path / "run3" / "images", db, write=False, encoding=Encoding(99))
     other.keep(pictures[0])
+    other.finish()
     assert (other.encoded, other.reused) == (1, 0)
     again = ImageStore(tmp_path / "run4" / "images", db, encoding=Encoding(99))
     again.keep(pictures[0])
+    again.finish()
     assert (again.encoded, again.reused) == (1, 0)  # the read-only store kept nothing
     db.close()
 
@@ -226,13 +233,16 @@ def test_a_store_that_cannot_write_does_not_raise(tmp_path: Path) -> None:
     (tmp_path / "images").write_text("a file where the folder should be")
     store = ImageStore(tmp_path / "images")
     store.keep(_picture((1, 2, 3)))
+    store.finish()
     assert store.failed
+    assert store.written == set()
 
 
 def _folder(tmp_path: Path, images: list[ImageData]) -> Path:
     store = ImageStore(tmp_path / "images")
     for image in images:
         store.keep(image)
+    store.finish()
     return tmp_path / "images"
 
 
