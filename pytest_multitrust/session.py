@@ -10,12 +10,14 @@ reporter or collector.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_multitrust.activation import model_loader
 from pytest_multitrust.engine.runner import ModelHolder, ModelLoadError
+from pytest_multitrust.errors import MultitrustWarning
 from pytest_multitrust.reliability import terminal_safe
 
 if TYPE_CHECKING:
@@ -134,8 +136,21 @@ class MultitrustSession:
         writes the page after its workers are down (a worker sends ``workerfinished``
         after all of its own finish hooks). An interrupted session comes here too.
         """
-        if self.report_images is not None:
-            self.report_images.finish()
+        store = self.report_images
+        if store is None:
+            return
+        store.finish()
+        if store.failures:
+            warnings.warn(
+                MultitrustWarning(
+                    terminal_safe(
+                        f"--mt-report: {store.failures} image write(s) to {store.folder} "
+                        f"failed (first: {store.failed}); the page shows a placeholder for "
+                        "each image without a file"
+                    )
+                ),
+                stacklevel=1,
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self) -> None:

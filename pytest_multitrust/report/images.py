@@ -292,6 +292,7 @@ class ImageStore:
         self._parameters = repr(encoding)  # the cache key's part for the parameters
         self.written: set[str] = set()  # hashes this process wrote or found there
         self.failed: str | None = None  # the first encoding or write error (the run goes on)
+        self.failures = 0  # writes that failed (a later keep() of the image tries again)
         self.encoded = 0  # images encoded (and written) by this process
         self.reused = 0  # images whose encoding came from the cache (and written)
         self._present: set[str] | None = None  # hashes with a file at the first keep()
@@ -361,7 +362,7 @@ class ImageStore:
             try:
                 self._store(sha, found)
             except OSError as error:
-                self.failed = self.failed or f"{type(error).__name__}: {error}"
+                self._fail(error)
                 return
             self.written.add(sha)
             self.reused += 1
@@ -417,7 +418,7 @@ class ImageStore:
         try:
             encoded = item.future.result()
         except Exception as error:  # OSError, a PIL error: a preview never fails a test
-            self.failed = self.failed or f"{type(error).__name__}: {error}"
+            self._fail(error)
             encoded = None
         self._pending.popleft()
         self._queued.discard(item.sha256)
@@ -430,6 +431,10 @@ class ImageStore:
             self._puts.append((item.key, f"{encoded.extension}:{encoded.kind}:{value}"))
             if len(self._puts) >= self.cache_batch:
                 self._flush()
+
+    def _fail(self, error: Exception) -> None:
+        self.failed = self.failed or f"{type(error).__name__}: {error}"
+        self.failures += 1
 
     def _flush(self) -> None:
         if self._puts and self.cache is not None:

@@ -468,3 +468,18 @@ def test_xdist_workers_write_each_image_once_into_the_report_folder(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count('url("data:image/webp;base64,') == len(hashes)
     assert {where for _, where in page_data(html)["images"]} == {""}  # no file named
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_report_images_that_cannot_be_written_are_warned_of_not_failed(
+    run_trust: RunTrust, pytester: pytest.Pytester, workers: str
+) -> None:
+    (pytester.path / "out").mkdir()
+    (pytester.path / "out" / "images").write_text("a file where the folder goes")
+    result = run_trust(
+        "--mllm=oracle", "--mt-tasks=S.4", "--mt-tier=smoke", "--mt-report=out", "-n", workers
+    )
+    out = result.stdout.str()
+    assert result.ret == 0, out  # a preview never fails a trust test
+    assert re.search(r"--mt-report: \d+ image write\(s\) to \S*images failed \(first: ", out), out
+    assert (pytester.path / "out" / "report.html").is_file()
