@@ -19,12 +19,19 @@ Four runs of ``pytest --mllm=oracle --mt-tier=standard`` (pure plugin cost: the 
     the second run's command again, on its warm cache (drawn images and the report's
     encoded images reused), into a fresh report folder.
 
+With ``--pairs N`` (default 3) the four runs are made N times, each time with fresh
+folders, alternating which of plain and report goes first (ABBA: a machine that speeds
+up or slows down during the invocation favours neither); on these shared cores one
+pair's CPU ratio moved between 1.20 and 1.37 within an hour, so the ratios are the median
+over the pairs, with every pair's ratio beside it.
+
 Each run's figures: ``wall_s`` (start to exit), ``cpu_s`` (user + system seconds of the
 subprocess, from ``os.wait4``), ``peak_rss_mb`` (its ``ru_maxrss``), ``load1`` (the
 1-minute load average just before it) and, for the report runs, ``report_bytes`` per file
 of the report folder (``images/`` summed, with its file count). ``ratios`` gives
-report ÷ plain for wall, CPU and peak RSS, cold and warm, from this one invocation. The
-machine's load is printed: on a shared machine compare CPU seconds, not wall seconds.
+report ÷ plain for wall, CPU and peak RSS, cold and warm: the median of the pairs of this
+one invocation (``pair_ratios``: each pair's). The machine's load is printed: on a shared
+machine compare CPU seconds, not wall seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -111,42 +119,58 @@ def _ratio(a: dict[str, Any], b: dict[str, Any], key: str) -> float:
     return round(a[key] / b[key], 3) if b[key] else float("nan")
 
 
-def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run the four runs and print their JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mt-tasks", default="", help="a subset of tasks (default: all)")
-    parser.add_argument("--json", type=Path, help="also write the JSON here")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    opts = parser.parse_args(argv)
-    extra = [f"--mt-tasks={opts.mt_tasks}"] if opts.mt_tasks else []
-    scratch = Path(tempfile.mkdtemp(prefix="mt-bench-report-"))
-    workdir = scratch / "project"
-    workdir.mkdir()
-    plain_cache, report_cache = scratch / "cache-plain", scratch / "cache-report"
-    runs = {
-        "plain-cold": run_once("plain-cold", workdir, plain_cache, None, extra),
-        "report-cold": run_once(
-            "report-cold", workdir, report_cache, scratch / "report-cold", extra
-        ),
-        "plain-warm": run_once("plain-warm", workdir, plain_cache, None, extra),
-        "report-warm": run_once(
-            "report-warm", workdir, report_cache, scratch / "report-warm", extra
-        ),
-    }
+def _pair(folder: Path, extra: Sequence[str], *, report_first: bool) -> dict[str, Any]:
+    """One cold and one warm pair (plain and report) in fresh folders under ``folder``."""
+    workdir = folder / "project"
+    workdir.mkdir(parents=True)
+    caches = {"plain": folder / "cache-plain", "report": folder / "cache-report"}
+    order = ("report", "plain") if report_first else ("plain", "report")
+    runs: dict[str, dict[str, Any]] = {}
+    for state in ("cold", "warm"):
+        for kind in order:
+            name = f"{kind}-{state}"
+            report = folder / name if kind == "report" else None
+            runs[name] = run_once(name, workdir, caches[kind], report, extra)
     ratios = {
         f"{state}_{key}": _ratio(runs[f"report-{state}"], runs[f"plain-{state}"], key)
         for state in ("cold", "warm")
         for key in ("wall_s", "cpu_s", "peak_rss_mb")
     }
+    return {"runs": list(runs.values()), "ratios": ratios}
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run the pairs of runs and print their JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mt-tasks", default="", help="a subset of tasks (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument(
+        "--pairs", type=int, default=3, help="cold and warm pairs, alternating order (default 3)"
+    )
+    opts = parser.parse_args(argv)
+    if opts.pairs < 1:
+        parser.error("--pairs must be at least 1")
+    extra = [f"--mt-tasks={opts.mt_tasks}"] if opts.mt_tasks else []
+    scratch = Path(tempfile.mkdtemp(prefix="mt-bench-report-"))
+    pairs = [
+        _pair(scratch / f"pair-{i}", extra, report_first=i % 2 == 1) for i in range(opts.pairs)
+    ]
+    keys = [
+        f"{state}_{key}" for state in ("cold", "warm") for key in ("wall_s", "cpu_s", "peak_rss_mb")
+    ]
+    pair_ratios = {key: [p["ratios"][key] for p in pairs] for key in keys}
     result = {
         "command": "pytest --mllm=oracle --mt-tier=standard"
         + "".join(f" {e}" for e in extra)
         + " [--mt-report=DIR]",
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
-        "load_before": round(runs["plain-cold"]["load1"], 2),
-        "runs": list(runs.values()),
-        "ratios": ratios,
+        "pairs": opts.pairs,
+        "load_before": pairs[0]["runs"][0]["load1"],
+        "ratios": {key: round(statistics.median(values), 3) for key, values in pair_ratios.items()},
+        "pair_ratios": pair_ratios,
+        "runs": [dict(run, pair=i) for i, p in enumerate(pairs) for run in p["runs"]],
         "scratch": str(scratch) if opts.keep else None,
     }
     text = json.dumps(result, indent=2)
