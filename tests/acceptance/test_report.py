@@ -388,6 +388,7 @@ def test_worker_crash_still_reports_what_arrived(
         "-p",
         "crasher",
         "--max-worker-restart=0",
+        "-rp",
     )
     assert result.ret == 1
     data = load_valid_report(pytester.path / "out" / "report.json")
@@ -397,7 +398,15 @@ def test_worker_crash_still_reports_what_arrived(
     metrics = {
         f"{m['task_id']}.{m['metric']}" for t in data["scores"]["tasks"] for m in t["metrics"]
     }
-    assert metrics == {"T.1.accuracy", "T.1.accuracy_v1", "S.4.rta"}
+    # the crash ends the session: T.1's threshold tests, on the other worker, may or may
+    # not have run by then (it depends on the load); the report holds exactly those that did
+    passed = set(
+        re.findall(r"^PASSED multitrust/\w+/(T\.1)::threshold\[(\w+)\]", result.stdout.str(), re.M)
+    )
+    arrived = {f"{task}.{metric}" for task, metric in passed}
+    assert metrics == {"S.4.rta"} | arrived
+    if not arrived:
+        result.stdout.fnmatch_lines(["no result from: T.1"])
 
 
 def _stable(data: dict[str, Any]) -> dict[str, Any]:
