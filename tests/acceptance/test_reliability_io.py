@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 
 import pytest
 from mt_report import load_valid_report
+
+from pytest_multitrust.engine.cache import CACHE_FILE, RESPONSES
 
 RunTrust = Callable[..., pytest.RunResult]
 
@@ -237,6 +240,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _stored_answers(cache_file: Path) -> int:
+    """How many answers the response cache file holds now (0 before it exists)."""
+    if not cache_file.exists():
+        return 0
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{cache_file}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM entries WHERE namespace = ?", (RESPONSES,)
+            ).fetchone()
+    except sqlite3.Error:  # not created yet
+        return 0
+    return int(row[0])
+
+
 def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -283,7 +300,9 @@ def test_an_interrupt_on_openai_keeps_every_answer_that_arrived(
         first = _popen_trust(pytester, mt_cache_dir, spec, *args, log=pytester.path / "1.log")
         try:
             _wait_for(lambda: len(server.chats) >= 1 + 20, 120, "all 20 requests")
-            time.sleep(0.5)  # the 12 answers reach the client
+            # the 12 answers reach the client, which stores each one as it arrives
+            cache_file = pytester.path / "cache" / CACHE_FILE
+            _wait_for(lambda: _stored_answers(cache_file) >= 12, 60, "12 stored answers")
             first.send_signal(signum)
             first.wait(timeout=30)
         finally:
