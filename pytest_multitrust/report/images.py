@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pytest_multitrust.models.keys import cache_key
+from pytest_multitrust.report.json_report import write_bytes_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -296,7 +297,6 @@ class ImageStore:
         self.encoded = 0  # images encoded (and written) by this process
         self.reused = 0  # images whose encoding came from the cache (and written)
         self._present: set[str] | None = None  # hashes with a file at the first keep()
-        self._queued: set[str] = set()  # hashes handed to the thread, not yet collected
         self._pending: deque[_Pending] = deque()  # in the order the thread finishes them
         self._puts: list[tuple[str, str]] = []  # new encodings not yet in the cache
         self._executor: ThreadPoolExecutor | None = None
@@ -351,7 +351,7 @@ class ImageStore:
                 change them afterwards.
         """
         sha = image.sha256
-        if sha in self.written or sha in self._queued:
+        if sha in self.written or any(p.sha256 == sha for p in self._pending):
             return
         if sha in self._listed():
             self.written.add(sha)
@@ -372,7 +372,6 @@ class ImageStore:
                 max_workers=1, thread_name_prefix="multitrust-report-images"
             )
         future = self._executor.submit(self._encode_and_store, image, picture)
-        self._queued.add(sha)
         self._pending.append(_Pending(sha, key, future))
         while self._pending and (
             len(self._pending) > self.pending_limit or self._pending[0].future.done()
@@ -401,13 +400,7 @@ class ImageStore:
         if not self._made:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._made = True
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(encoded.data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(path, encoded.data)
         return encoded
 
     # -- the owning thread --------------------------------------------------------------
@@ -421,7 +414,6 @@ class ImageStore:
             self._fail(error)
             encoded = None
         self._pending.popleft()
-        self._queued.discard(item.sha256)
         if encoded is None:
             return
         self.written.add(item.sha256)

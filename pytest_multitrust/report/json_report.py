@@ -37,6 +37,7 @@ __all__ = [
     "samples_jsonl",
     "validate_report",
     "write_atomic",
+    "write_bytes_atomic",
 ]
 
 SCHEMA_FILE = "report.schema.json"
@@ -96,8 +97,15 @@ def write_atomic(path: Path, text: str) -> None:
     renderers did not escape) is written as its ``\ud83d`` escape. Whatever happens, no
     temporary file is left behind.
     """
-    data = text.encode("utf-8", "backslashreplace")
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, text.encode("utf-8", "backslashreplace"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (its folder must exist) through a temporary file.
+
+    Readers never see half a file; whatever happens, no temporary file is left behind.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(data)
